@@ -1,0 +1,420 @@
+"""The one engine: text -> spaCy context pipeline -> classifier + catalogue phrases -> ranked codes
+-> units from minutes -> compliance findings -> :class:`~suggester.results.Result`.
+
+Every surface (CLI, HTTP service, batch audit, spaCy component) calls :class:`Suggester`.
+Nothing here logs note text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from bisect import bisect_right
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+import numpy as np
+
+from ._resources import packaged_json
+from ._version import __version__
+from .catalogue import Catalogue, load_catalogue
+from .errors import InputError
+from .nlp import CLAUSES, SEGMENTS, build_nlp
+from .nlp.minutes import MinuteMention, find_minutes, find_totals
+from .nlp.rules import LiteralMatcher
+from .results import Evidence, Finding, NotCounted, Result, Suggestion
+from .units import compute_units, minutes_to_units
+
+__all__ = ["Suggester", "suggest"]
+
+_PIPE_SPLIT = re.compile(r"\s*\|\s*")
+_TIME_HEADER = re.compile(r"\b(?:min(?:ute)?s?|time|duration)\b", re.IGNORECASE)
+_BARE_NUMBER = re.compile(r"^(\d{1,3})(?:\s*(?:min\w*|'))?$", re.IGNORECASE)
+
+
+@dataclass
+class _Candidate:
+    label: str
+    score: float = 0.0
+    evidence: list = field(default_factory=list)
+    segments: dict = field(default_factory=dict)     # segment index -> first phrase position (segment coords) or clause start
+
+
+class Suggester:
+    """Suggest billing codes for PT notes. Build once, reuse for many notes (thread-safe for reads).
+
+    Parameters
+    ----------
+    model_dir : str or Path, optional
+        A model directory written by ``suggester train``; the shipped model when omitted.
+    catalogue : str or Path, optional
+        A catalogue JSON file; the packaged catalogue when omitted.
+    ncci : str or Path, optional
+        An NCCI pairs file written by ``suggester ncci import``; the packaged curated pairs when omitted.
+
+    Examples
+    --------
+    >>> engine = Suggester()                                     # doctest: +SKIP
+    >>> engine.suggest("TherEx 23 min: SLR, bridges").codes      # doctest: +SKIP
+    ['97110']
+    """
+
+    def __init__(self, model_dir: str | Path | None = None, *, catalogue: str | Path | None = None,
+                 ncci: str | Path | None = None) -> None:
+        from .compliance import ComplianceChecker
+        from .model import load_model, model_labels
+
+        self.catalogue: Catalogue = load_catalogue(catalogue)
+        self._label_of = model_labels(self.catalogue)
+        self.model, self.model_card = load_model(model_dir, labels_allowed=set(self._label_of.values()))
+        self.nlp = build_nlp()
+        self.config = packaged_json("engine.json")
+        self.payers = packaged_json("payers.json")["payers"]
+        self._unit_rules = packaged_json("units.json")["unit_rules"]
+        self.compliance = ComplianceChecker(self.catalogue, ncci=ncci)
+        self._classes = [str(c) for c in self.model.classes_]
+        self._col = {c: j for j, c in enumerate(self._classes)}
+        # Catalogue phrases (case-insensitive synonyms, case-sensitive abbreviations) -> model labels.
+        syn: dict[str, set] = {}
+        abbr: dict[str, set] = {}
+        for code, label in self._label_of.items():
+            if label not in self._col:
+                continue
+            for s in self.catalogue[code].synonyms:
+                syn.setdefault(s.lower(), set()).add(label)
+            for a in self.catalogue[code].abbreviations:
+                abbr.setdefault(a, set()).add(label)
+        self._syn, self._abbr = syn, abbr
+        self._syn_matcher = LiteralMatcher(syn)
+        self._abbr_matcher = LiteralMatcher(abbr, case_sensitive=True)
+        t = self.config["thresholds"]
+        self._t_rec, self._t_ev, self._t_cand, self._t_nc = t["recommend"], t["evidence"], t["candidate"], t["not_counted"]
+        self._phrase_w = float(self.config["phrase_weight"])
+        self._groups = [tuple(g) for g in self.config["exclusive_groups"]]
+
+    # ------------------------------------------------------------------ public API
+    @property
+    def versions(self) -> dict:
+        return {"suggester": __version__, "model_sha256": self.model_card.get("sha256"),
+                "catalogue_version": self.catalogue.version}
+
+    def payer_config(self, payer: str) -> dict:
+        key = (payer or "").strip().lower()
+        if key not in self.payers:
+            raise InputError(f"Unknown payer {payer!r}; allowed: {sorted(self.payers)}. "
+                             "Add your payer to suggester/resources/payers.json to map it to a unit method.")
+        return self.payers[key]
+
+    def suggest(self, text: str, payer: str = "medicare", *, date_of_service: dt.date | str | None = None) -> Result:
+        """Suggest codes for one note.
+
+        Parameters
+        ----------
+        text : str
+            The whole note. Never logged.
+        payer : str
+            ``"medicare"``, ``"commercial"`` or a payer named in ``payers.json``.
+        date_of_service : date or ISO string, optional
+            Used for code effective dates; today when omitted.
+
+        Returns
+        -------
+        Result
+
+        Raises
+        ------
+        InputError
+            ``text`` is not a string or is longer than the configured limit, or the payer is unknown.
+        """
+        self._check_text(text)
+        cfg = self.payer_config(payer)
+        dos = _as_date(date_of_service)
+        if not text.strip():
+            return Result(suggestions=(), payer=payer, versions=self.versions,
+                          totals=self._empty_totals(cfg))
+        return self._from_doc(self.nlp(text), payer.strip().lower(), cfg, dos)
+
+    def suggest_many(self, texts: Iterable[str], payer: str = "medicare", *, batch_size: int = 64) -> list[Result]:
+        """Suggest codes for many notes with spaCy's ``nlp.pipe`` (same results as :meth:`suggest`)."""
+        cfg = self.payer_config(payer)
+        texts = list(texts)
+        for t in texts:
+            self._check_text(t)
+        out: list[Result] = []
+        for t, doc in zip(texts, self.nlp.pipe(texts, batch_size=batch_size)):
+            if not t.strip():
+                out.append(Result(suggestions=(), payer=payer, versions=self.versions, totals=self._empty_totals(cfg)))
+            else:
+                out.append(self._from_doc(doc, payer.strip().lower(), cfg, None))
+        return out
+
+    def result_from_doc(self, doc, payer: str = "medicare") -> Result:
+        """Run the engine on a Doc already processed by :attr:`nlp` (used by the spaCy component)."""
+        return self._from_doc(doc, payer, self.payer_config(payer), None)
+
+    # ------------------------------------------------------------------ internals
+    def _check_text(self, text) -> None:
+        if not isinstance(text, str):
+            raise InputError(f"text must be a str, got {type(text).__name__}.")
+        limit = int(self.config["max_chars"])
+        if len(text) > limit:
+            raise InputError(f"The note has {len(text)} characters; the limit is {limit}. Split the note or raise "
+                             "'max_chars' in suggester/resources/engine.json.")
+
+    def _empty_totals(self, cfg: dict) -> dict:
+        return {"timed_minutes": 0, "timed_units": 0, "total_units": 0, "unit_method": cfg["unit_method"],
+                "documented_total_timed_minutes": None, "documented_total_treatment_minutes": None}
+
+    def _phrases(self, text: str) -> list[tuple[int, int, str, set]]:
+        hits = [(a, b, lit, self._syn[lit]) for a, b, lit in self._syn_matcher.finditer(text)]
+        hits += [(a, b, lit, self._abbr[lit]) for a, b, lit in self._abbr_matcher.finditer(text)]
+        return hits
+
+    def _code_for(self, label: str, cfg: dict) -> str:
+        if cfg.get("code_set") == "medicare":
+            alt = self.catalogue[label].medicare_use_instead
+            if alt and alt in self.catalogue and self.catalogue[alt].status == "active":
+                return alt
+        return label
+
+    def _from_doc(self, doc, payer: str, cfg: dict, dos: dt.date | None) -> Result:
+        clauses = list(doc.spans[CLAUSES]) if CLAUSES in doc.spans else []
+        segments = list(doc.spans[SEGMENTS]) if SEGMENTS in doc.spans else []
+        if not clauses:
+            return Result(suggestions=(), payer=payer, versions=self.versions, totals=self._empty_totals(cfg))
+        proba = self.model.predict_proba([c.text for c in clauses])
+        w = self._phrase_w
+        cands: dict[str, _Candidate] = {}
+        not_counted: list[NotCounted] = []
+        seg_mentions: dict[int, list[MinuteMention]] = {}
+        totals: dict[str, tuple[int, int, int]] = {}
+        for i, clause in enumerate(clauses):
+            status = clause._.pt_assertion
+            ctext = clause.text
+            seg_i = clause._.pt_segment
+            seg_start = segments[seg_i].start_char if seg_i is not None and seg_i < len(segments) else clause.start_char
+            offset = clause.start_char - seg_start
+            phrase_hits = self._phrases(ctext)
+            by_label: dict[str, list] = {}
+            for a, b, lit, labels in phrase_hits:
+                for lab in labels:
+                    by_label.setdefault(lab, []).append((a, b, lit))
+            row = proba[i].copy()
+            for lab in by_label:
+                j = self._col[lab]
+                row[j] = 1.0 - (1.0 - row[j]) * (1.0 - w)
+            for kind, val in find_totals(ctext).items():
+                totals.setdefault(kind, (val[0], clause.start_char + val[1], clause.start_char + val[2]))
+            hits = np.nonzero(row >= self._t_cand)[0]
+            if status is None:
+                if len(hits):
+                    tot_spans = [(s - clause.start_char, e - clause.start_char) for _, s, e in totals.values()]
+                    mentions = [m for m in find_minutes(ctext) if not any(s <= m.start < e for s, e in tot_spans)]
+                    seg_mentions.setdefault(seg_i, []).extend(
+                        MinuteMention(m.start + offset, m.end + offset, m.minutes, m.units, m.range_upper) for m in mentions)
+                for j in hits:
+                    lab = self._classes[j]
+                    score = float(row[j])
+                    cand = cands.setdefault(lab, _Candidate(lab))
+                    cand.score = max(cand.score, score)
+                    if score >= self._t_ev:
+                        phr = by_label.get(lab, [])
+                        cand.evidence.append(Evidence(clause.start_char, clause.end_char, ctext, clause._.pt_section or "none",
+                                                      score, tuple(dict.fromkeys(p[2] for p in phr))))
+                        pos = min((p[0] for p in phr), default=0) + offset
+                        prev = cand.segments.get(seg_i)
+                        cand.segments[seg_i] = (pos, bool(phr)) if prev is None else (min(prev[0], pos), prev[1] or bool(phr))
+            else:
+                for j in hits:
+                    if row[j] >= self._t_nc:
+                        not_counted.append(NotCounted(self._code_for(self._classes[j], cfg), status, clause.start_char,
+                                                      clause.end_char, ctext, clause._.pt_section or "none", float(row[j])))
+        # Flowsheet tables: a "Minutes"/"Time" column gives bare numbers in the rows below it.
+        self._table_minutes(segments, seg_mentions, cands)
+        recommended = {lab for lab, c in cands.items() if c.score >= self._t_rec and c.evidence}
+        for group in self._groups:
+            present = [lab for lab in group if lab in recommended]
+            if len(present) > 1:
+                best = max(present, key=lambda lab: cands[lab].score)
+                recommended -= set(present) - {best}
+        minutes, ranges, documented_units = self._attribute_minutes(recommended, cands, seg_mentions)
+        non_visit = doc._.pt_non_visit
+        nv_overridden = False
+        if non_visit:
+            has_minutes = any(minutes.get(lab) for lab in recommended)
+            if has_minutes:
+                nv_overridden = True
+            else:
+                for lab in sorted(recommended):
+                    ev = cands[lab].evidence[0]
+                    not_counted.append(NotCounted(self._code_for(lab, cfg), "non_visit", ev.start, ev.end, ev.text,
+                                                  ev.section, cands[lab].score))
+                recommended = set()
+        units, totals_out, unit_notes = self._units(recommended, minutes, documented_units, totals, cfg)
+        suggestions = []
+        for lab, cand in cands.items():
+            code = self._code_for(lab, cfg)
+            entry = self.catalogue[code]
+            rec = lab in recommended
+            ev = tuple(sorted(cand.evidence, key=lambda e: -e.score)[: int(self.config["max_evidence"])])
+            suggestions.append(dict(
+                code=code, label=entry.label, confidence=cand.score, recommended=rec,
+                units=units.get(lab) if rec else None, minutes=minutes.get(lab) if rec else None,
+                evidence=tuple(sorted(ev, key=lambda e: e.start)), category=entry.category, timed=entry.timed,
+                explanation=self._explain(entry, ev, rec, cand.score, minutes.get(lab), ranges.get(lab))))
+        suggestions.sort(key=lambda s: (not s["recommended"], -s["confidence"], s["code"]))
+        context = dict(payer=payer, cfg=cfg, date_of_service=dos, totals=totals_out, non_visit=non_visit,
+                       non_visit_overridden=nv_overridden, ranges={self._code_for(k, cfg): v for k, v in ranges.items()},
+                       unit_notes=unit_notes, doc=doc, segments=segments,
+                       documented_units={self._code_for(k, cfg): v for k, v in documented_units.items()})
+        final, findings = self.compliance.check(suggestions, context)
+        return Result(suggestions=tuple(Suggestion(**s) for s in final), findings=tuple(findings),
+                      not_counted=tuple(sorted(not_counted, key=lambda n: n.start)), totals=totals_out,
+                      payer=payer, non_visit=None if nv_overridden else non_visit, versions=self.versions)
+
+    def _table_minutes(self, segments, seg_mentions, cands) -> None:
+        col = None
+        for i, seg in enumerate(segments):
+            text = seg.text
+            if text.count("|") < 1:
+                col = None if "|" not in text else col
+                continue
+            cells = _PIPE_SPLIT.split(text.strip().strip("|"))
+            header_col = next((k for k, c in enumerate(cells) if _TIME_HEADER.search(c) and not re.search(r"\d", c)), None)
+            if header_col is not None and not any(_BARE_NUMBER.match(c) for c in cells):
+                col = header_col
+                continue
+            if col is None or col >= len(cells) or i in seg_mentions and seg_mentions[i]:
+                continue
+            m = _BARE_NUMBER.match(cells[col])
+            if m and any(i in c.segments for c in cands.values()):
+                pos = text.find(cells[col])
+                seg_mentions.setdefault(i, []).append(MinuteMention(pos, pos + len(cells[col]), int(m.group(1))))
+
+    def _attribute_minutes(self, recommended, cands, seg_mentions):
+        labelled: dict[str, list[MinuteMention]] = {}
+        unlabelled: dict[str, list[MinuteMention]] = {}
+        for seg_i, mentions in seg_mentions.items():
+            present = [(lab, cands[lab].segments[seg_i]) for lab in recommended if seg_i in cands[lab].segments]
+            if not present:
+                continue
+            for m in mentions:
+                if len(present) == 1:
+                    lab, (pos, has_phrase) = present[0]
+                else:
+                    before = [p for p in present if p[1][0] <= m.start]
+                    pool = before or present
+                    lab, (pos, has_phrase) = max(pool, key=lambda p: (p[1][0] if before else -p[1][0], cands[p[0]].score))
+                (labelled if has_phrase else unlabelled).setdefault(lab, []).append(m)
+        minutes: dict[str, int] = {}
+        ranges: dict[str, tuple[int, int]] = {}
+        documented_units: dict[str, int] = {}
+        for lab in recommended:
+            lab_m = [m for m in labelled.get(lab, []) if m.minutes is not None]
+            un_m = [m for m in unlabelled.get(lab, []) if m.minutes is not None]
+            for m in labelled.get(lab, []) + unlabelled.get(lab, []):
+                if m.units is not None:
+                    documented_units[lab] = documented_units.get(lab, 0) + m.units
+            use = lab_m
+            if lab_m and un_m and sum(m.minutes for m in un_m) > sum(m.minutes for m in lab_m):
+                use = lab_m + un_m
+            elif not lab_m:
+                use = un_m
+            if use:
+                minutes[lab] = sum(m.minutes for m in use)
+                rng = [m for m in use if m.range_upper is not None]
+                if rng:
+                    ranges[lab] = (minutes[lab], minutes[lab] - sum(m.minutes for m in rng) + sum(m.range_upper for m in rng))
+        return minutes, ranges, documented_units
+
+    def _units(self, recommended, minutes, documented_units, totals, cfg):
+        method = cfg["unit_method"]
+        timed_minutes: dict[str, int] = {}
+        units: dict[str, int | None] = {}
+        notes: list[tuple[str, str]] = []
+        timed_labels = []
+        for lab in sorted(recommended):
+            rule = self._unit_rules.get(self.catalogue[lab].unit_rule, {"kind": "session"})
+            kind = rule["kind"]
+            if kind == "timed":
+                timed_labels.append(lab)
+                if lab in minutes:
+                    timed_minutes[lab] = minutes[lab]
+            elif kind == "first_block":
+                m = minutes.get(lab)
+                units[lab] = None if m is None else int(m >= rule["min_minutes"])
+            elif kind == "block":
+                m = minutes.get(lab)
+                b = rule["block_minutes"]
+                units[lab] = None if m is None else m // b + int(m % b >= rule["min_minutes"])
+            else:
+                units[lab] = 1
+        missing = [lab for lab in timed_labels if lab not in timed_minutes]
+        doc_timed = totals.get("timed", (None,))[0]
+        if missing and doc_timed is not None and len(timed_labels) == 1:
+            timed_minutes[missing[0]] = doc_timed
+            notes.append(("from_total", missing[0]))
+            missing = []
+        result = compute_units(timed_minutes, method) if timed_minutes else None
+        for lab in timed_labels:
+            if lab in timed_minutes:
+                units[lab] = result.units[lab]
+            elif lab in documented_units:
+                units[lab] = documented_units[lab]
+                notes.append(("units_without_minutes", lab))
+            else:
+                units[lab] = None
+                notes.append(("no_minutes", lab))
+        if result is not None:
+            for tie in result.ties:
+                notes.append(("tie", ",".join(tie)))
+        timed_total = sum(timed_minutes.values())
+        timed_units = sum(u for lab, u in units.items() if lab in timed_labels and u is not None)
+        if missing and doc_timed is not None and method == "cms":
+            timed_units = minutes_to_units(doc_timed, method)
+        totals_out = {
+            "timed_minutes": timed_total,
+            "timed_units": timed_units,
+            "total_units": timed_units + sum(u or 0 for lab, u in units.items() if lab not in timed_labels),
+            "unit_method": method,
+            "documented_total_timed_minutes": doc_timed,
+            "documented_total_treatment_minutes": totals.get("treatment", (None,))[0],
+        }
+        return units, totals_out, notes
+
+    def _explain(self, entry, evidence, recommended, score, minutes, rng) -> str:
+        phrases = list(dict.fromkeys(p for e in evidence for p in e.phrases))[:4]
+        sections = sorted({e.section for e in evidence} - {"none"})
+        if evidence:
+            where = f" in the {', '.join(sections)} section{'s' if len(sections) > 1 else ''}" if sections else ""
+            lead = (f"Documented as performed this session{where}"
+                    f"{' (matched: ' + ', '.join(repr(p) for p in phrases) + ')' if phrases else ''}")
+        else:
+            lead = "Weak evidence only"
+        if minutes is not None:
+            lead += f"; {minutes} min documented"
+            if rng:
+                lead += f" (range {rng[0]}-{rng[1]} min, lower bound used)"
+        verdict = "Recommended." if recommended else "Candidate to review, not recommended."
+        return f"{verdict} {lead}. {entry.label}: {entry.summary}"
+
+
+def _as_date(value) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise InputError(f"date_of_service must be an ISO date YYYY-MM-DD, got {value!r}.") from None
+
+
+_DEFAULT: Suggester | None = None
+
+
+def suggest(text: str, payer: str = "medicare", **kwargs) -> Result:
+    """One-call convenience: suggest codes with the packaged catalogue and model (loaded once)."""
+    global _DEFAULT
+    if _DEFAULT is None:
+        _DEFAULT = Suggester()
+    return _DEFAULT.suggest(text, payer, **kwargs)

@@ -1,0 +1,130 @@
+"""Save and load the model artifact with its model card, refusing anything we did not build.
+
+Layout of a model directory::
+
+    model.joblib   the fitted SegmentCodeClassifier
+    model.sha256   SHA-256 of model.joblib (checked BEFORE joblib.load, which can run code)
+    meta.json      model card: versions, label set, catalogue and training-data hashes, CV metrics, created time
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import platform
+import tempfile
+import warnings
+from importlib import resources
+from pathlib import Path
+
+from .._version import __version__
+from ..errors import InconsistentVersionWarning, ModelLoadError
+
+__all__ = ["default_model_dir", "load_model", "save_model"]
+
+ARTIFACT = "model.joblib"
+DIGEST = "model.sha256"
+CARD = "meta.json"
+_RETRAIN = "Rebuild it with `suggester train` (or `make train`) from training_data/."
+
+
+def default_model_dir() -> Path:
+    """The shipped model: ``$SUGGESTER_MODEL_DIR`` if set, else the packaged ``models/`` directory."""
+    env = os.environ.get("SUGGESTER_MODEL_DIR")
+    if env:
+        return Path(env)
+    return Path(str(resources.files("suggester._models")))
+
+
+def _versions() -> dict[str, str]:
+    import joblib
+    import numpy
+    import sklearn
+    import spacy
+
+    return {"suggester": __version__, "scikit-learn": sklearn.__version__, "spacy": spacy.__version__,
+            "numpy": numpy.__version__, "joblib": joblib.__version__, "python": platform.python_version()}
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def save_model(model, directory: str | Path, *, card: dict) -> dict:
+    """Write the artifact, its SHA-256 and the model card atomically; return the card."""
+    import io
+
+    import joblib
+
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    buf = io.BytesIO()
+    joblib.dump(model, buf, compress=3)
+    data = buf.getvalue()
+    digest = hashlib.sha256(data).hexdigest()
+    full = {"name": "suggester-segment-codes", **card, "versions": _versions(), "artifact": ARTIFACT,
+            "sha256": digest, "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
+    _atomic_write(directory / ARTIFACT, data)
+    _atomic_write(directory / DIGEST, f"{digest}  {ARTIFACT}\n".encode())
+    _atomic_write(directory / CARD, (json.dumps(full, indent=2, sort_keys=True) + "\n").encode())
+    return full
+
+
+def load_model(directory: str | Path | None = None, *, labels_allowed=None):
+    """Verify and load a model directory; return ``(model, card)``.
+
+    Raises
+    ------
+    ModelLoadError
+        Missing files, hash mismatch (tampered or corrupted), unreadable artifact, or a
+        label set that the catalogue does not know. The message says how to rebuild.
+    """
+    import joblib
+
+    directory = Path(directory) if directory is not None else default_model_dir()
+    paths = {name: directory / name for name in (ARTIFACT, DIGEST, CARD)}
+    missing = [name for name, p in paths.items() if not p.is_file()]
+    if missing:
+        raise ModelLoadError(f"Model directory {directory} is missing {', '.join(missing)}. {_RETRAIN}")
+    try:
+        card = json.loads(paths[CARD].read_text("utf-8"))
+        expected = paths[DIGEST].read_text("utf-8").split()[0]
+    except (ValueError, IndexError, OSError) as exc:
+        raise ModelLoadError(f"Model card or digest in {directory} is unreadable ({exc.__class__.__name__}). {_RETRAIN}") from None
+    data = paths[ARTIFACT].read_bytes()
+    actual = hashlib.sha256(data).hexdigest()
+    if actual != expected or card.get("sha256") != expected:
+        raise ModelLoadError(
+            f"Model artifact {paths[ARTIFACT]} does not match its recorded SHA-256 (expected {expected[:12]}..., "
+            f"got {actual[:12]}...); it was modified or corrupted and will not be loaded. {_RETRAIN}")
+    installed = _versions()
+    built = card.get("versions", {})
+    for pkg in ("scikit-learn", "numpy"):
+        if built.get(pkg) and built[pkg] != installed[pkg]:
+            warnings.warn(InconsistentVersionWarning(pkg, built[pkg], installed[pkg]), stacklevel=2)
+    import io
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # sklearn's own version warning; ours above carries the fix
+            model = joblib.load(io.BytesIO(data))
+    except Exception as exc:  # noqa: BLE001 - any unpickling failure means the artifact is unusable
+        raise ModelLoadError(f"Model artifact {paths[ARTIFACT]} could not be loaded ({exc.__class__.__name__}). {_RETRAIN}") from None
+    classes = [str(c) for c in getattr(model, "classes_", [])]
+    if classes != card.get("labels"):
+        raise ModelLoadError(f"Model card labels do not match the artifact in {directory}. {_RETRAIN}")
+    if labels_allowed is not None:
+        unknown = sorted(set(classes) - set(labels_allowed))
+        if unknown:
+            raise ModelLoadError(
+                f"The model predicts codes the catalogue does not list as suggestible: {unknown}. "
+                f"Update the catalogue or {_RETRAIN[0].lower()}{_RETRAIN[1:]}")
+    return model, card

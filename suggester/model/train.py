@@ -1,0 +1,96 @@
+"""Assemble the training corpus and fit the segment classifier reproducibly."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+
+from ..catalogue import Catalogue, load_catalogue
+from ..errors import InputError
+from .classifier import SegmentCodeClassifier
+
+__all__ = ["load_corpus", "model_labels", "train"]
+
+
+def model_labels(catalogue: Catalogue) -> dict[str, str]:
+    """Map every suggestible code to the label the model learns (Medicare substitutes map to the CPT twin)."""
+    twin = {c.medicare_use_instead: c.code for c in catalogue.values()
+            if c.medicare_use_instead and c.status == "active"}
+    return {c.code: twin.get(c.code, c.code) for c in catalogue.values() if c.suggestible and c.status == "active"}
+
+
+def load_corpus(data_dir: str | Path, catalogue: Catalogue | None = None) -> tuple[list[str], list[tuple[str, ...]], str]:
+    """Read ``data_dir/sentences/*.jsonl`` plus the catalogue's activity examples.
+
+    Returns texts, label sets and a SHA-256 over the sentence files and the catalogue.
+    Raises InputError naming the file and line of a malformed record.
+    """
+    catalogue = catalogue or load_catalogue()
+    labels = model_labels(catalogue)
+    files = sorted(Path(data_dir, "sentences").glob("*.jsonl"))
+    if not files:
+        raise InputError(f"No training files found in {Path(data_dir, 'sentences')}; expected *.jsonl sentence files.")
+    digest = hashlib.sha256(catalogue.sha256.encode())
+    texts: list[str] = []
+    ys: list[tuple[str, ...]] = []
+    for path in files:
+        raw = path.read_bytes()
+        digest.update(path.name.encode() + b"\0" + raw)
+        for lineno, line in enumerate(raw.decode("utf-8").splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                rec = json.loads(line)
+                text, codes = rec["text"], rec["codes"]
+            except (ValueError, KeyError, TypeError):
+                raise InputError(f"{path.name} line {lineno}: expected JSON with 'text' and 'codes'.") from None
+            unknown = [c for c in codes if c not in labels]
+            if unknown:
+                raise InputError(f"{path.name} line {lineno}: codes {unknown} are not suggestible catalogue codes.")
+            texts.append(text)
+            ys.append(tuple(sorted({labels[c] for c in codes})))
+    for code, label in labels.items():
+        for example in catalogue[code].examples:
+            texts.append(example)
+            ys.append((label,))
+    return texts, ys, digest.hexdigest()
+
+
+def _cv_metrics(model: SegmentCodeClassifier, ys) -> dict:
+    Y = model.label_binarizer_.transform(ys)
+    proba = 1.0 / (1.0 + np.exp(-(model.oof_scores_ * model.platt_[:, 0] + model.platt_[:, 1])))
+    pred = proba >= 0.5
+    tp = int((pred & (Y == 1)).sum())
+    fp = int((pred & (Y == 0)).sum())
+    fn = int((~pred & (Y == 1)).sum())
+    p = tp / (tp + fp) if tp + fp else 0.0
+    r = tp / (tp + fn) if tp + fn else 0.0
+    return {"folds": model.calibration_folds, "segment_micro_precision": round(p, 4),
+            "segment_micro_recall": round(r, 4), "segment_micro_f1": round(2 * p * r / (p + r), 4) if p + r else 0.0}
+
+
+def train(data_dir: str | Path = "training_data", out_dir: str | Path | None = None, **params) -> dict:
+    """Fit the classifier on ``data_dir`` and write it (with its model card) to ``out_dir``."""
+    from .persistence import default_model_dir, save_model
+
+    catalogue = load_catalogue()
+    texts, ys, data_hash = load_corpus(data_dir, catalogue)
+    started = time.perf_counter()
+    model = SegmentCodeClassifier(**params).fit(texts, ys)
+    seconds = time.perf_counter() - started
+    metrics = _cv_metrics(model, ys)
+    del model.oof_scores_  # not needed at inference; keeps the artifact small
+    counts: dict[str, int] = {}
+    for y in ys:
+        for c in y:
+            counts[c] = counts.get(c, 0) + 1
+    card = {"labels": [str(c) for c in model.classes_], "catalogue_version": catalogue.version,
+            "catalogue_sha256": catalogue.sha256, "training_data_sha256": data_hash,
+            "n_segments": len(texts), "n_without_code": sum(1 for y in ys if not y),
+            "label_counts": dict(sorted(counts.items())), "params": model.get_params(),
+            "cv_metrics": metrics, "train_seconds": round(seconds, 1)}
+    return save_model(model, out_dir or default_model_dir(), card=card)

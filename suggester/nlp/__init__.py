@@ -1,0 +1,22 @@
+"""The clinical-context spaCy pipeline, built on ``spacy.blank("en")`` (no downloaded model)."""
+
+from __future__ import annotations
+
+from spacy.language import Language
+
+from . import components  # noqa: F401  (registers the factories)
+from .components import CLAUSES, MODIFIERS, SECTIONS, SEGMENTS
+
+__all__ = ["CLAUSES", "MODIFIERS", "SECTIONS", "SEGMENTS", "build_nlp"]
+
+PIPE_NAMES = ("suggester_segmenter", "suggester_sections", "suggester_context")
+
+
+def build_nlp() -> Language:
+    """Return ``spacy.blank("en")`` with the segmenter, section and context components."""
+    import spacy
+
+    nlp = spacy.blank("en")
+    for name in PIPE_NAMES:
+        nlp.add_pipe(name)
+    return nlp

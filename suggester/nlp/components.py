@@ -1,0 +1,323 @@
+"""spaCy components for clinical PT text: segmentation, SOAP sections and ConText assertions.
+
+Pipeline order (declared with ``requires``/``assigns`` so ``nlp.analyze_pipes()``
+explains a mis-ordered pipeline)::
+
+    suggester_segmenter -> suggester_sections -> suggester_context
+
+All cue words, headers and section meanings come from JSON files in
+``suggester/resources``; nothing clinical is hard-coded here.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from ._extensions import register_extensions
+from .rules import (ContextRule, LiteralMatcher, compile_literals, load_context_rules, tokenize_offsets, load_lexicon, load_nonvisit_rules,
+                    load_section_attributes, load_section_rules)
+
+SEGMENTS = "suggester_segments"
+SECTIONS = "suggester_sections"
+CLAUSES = "suggester_clauses"
+MODIFIERS = "suggester_modifiers"
+
+_BULLET_RE = re.compile(r"^[-*\u2022\u25aa\u25cf\u2013>]+$")
+_STRIP = " \t\r\n-*\u2022|:;,.>"
+# Assertion precedence when scopes overlap: the strongest "not performed" reason wins.
+_PRIORITY = {"declined": 9, "refused": 9, "held": 8, "deferred": 8, "contraindicated": 8, "not_tolerated": 8,
+             "unable": 8, "negated": 7, "goal": 6, "planned": 6, "historical": 5, "home_program": 4,
+             "reported": 3, "billing_summary": 3}
+
+
+# ---------------------------------------------------------------------------------------------
+# Segmenter
+# ---------------------------------------------------------------------------------------------
+class ClinicalSegmenter:
+    """Sentence boundaries fit for clinical notes.
+
+    Splits on newlines, semicolons, sentence-final punctuation (not after known
+    abbreviations such as ``pt.`` or ``min.``), inline numbered items ``2)`` and
+    inline SOAP headers (``... P: continue POC``). Flowsheet rows stay whole.
+    """
+
+    def __init__(self, nlp: Language, name: str, lexicon: str = "default") -> None:
+        self.name = name
+        data = load_lexicon(lexicon)
+        self.abbreviations = frozenset(a.lower().rstrip(".") for a in data.get("sentence_abbreviations", []))
+        literals = [r.literal for r in load_section_rules()]
+        self._inline_header = re.compile(r"(?:%s)\s*:" % compile_literals(literals).pattern, re.IGNORECASE)
+
+    def __call__(self, doc: Doc) -> Doc:
+        text = doc.text
+        n = len(doc)
+        for i, tok in enumerate(doc):
+            if i == 0:
+                tok.is_sent_start = True
+                continue
+            prev = doc[i - 1]
+            start = False
+            if prev.is_space and "\n" in prev.text or "\n" in prev.whitespace_:
+                start = not tok.is_space
+            elif prev.text == ";":
+                start = True
+            elif prev.text in {".", "!", "?"} and (tok.is_title or tok.is_upper or tok.like_num or _BULLET_RE.match(tok.text)):
+                before = doc[i - 2].text.lower() if i >= 2 else ""
+                start = before not in self.abbreviations and not (len(before) == 1 and before.isalpha())
+            elif prev.text.endswith(".") and len(prev.text) > 1 and prev.text[:-1].lower() not in self.abbreviations \
+                    and prev.text[:-1].isalpha() and tok.is_title:
+                start = True
+            elif tok.like_num and i + 1 < n and doc[i + 1].text == ")" and prev.text not in {"(", "x", "X"} \
+                    and prev.whitespace_:
+                start = True
+            elif (tok.is_title or tok.is_upper) and prev.whitespace_ and prev.text not in {"(", "/"}:
+                start = bool(self._inline_header.match(text, tok.idx))
+            tok.is_sent_start = start
+        return doc
+
+
+@Language.factory("suggester_segmenter", assigns=["token.is_sent_start"], default_config={"lexicon": "default"})
+def make_segmenter(nlp: Language, name: str, lexicon: str) -> ClinicalSegmenter:
+    register_extensions()
+    return ClinicalSegmenter(nlp, name, lexicon)
+
+
+# ---------------------------------------------------------------------------------------------
+# Sections
+# ---------------------------------------------------------------------------------------------
+class SectionDetector:
+    """Find SOAP / EMR section headers and tag every segment with its section category."""
+
+    def __init__(self, nlp: Language, name: str, rules: str = "default", attributes: str = "default") -> None:
+        self.name = name
+        self.rules = load_section_rules(rules)
+        self.attributes = load_section_attributes(attributes)
+        self._by_literal = {r.literal: r.category for r in self.rules}
+        single = sorted({r.literal for r in self.rules if len(r.literal) == 1})
+        multi = [r.literal for r in self.rules if len(r.literal) > 1]
+        lead = r"^[\s\-*\u2022#>\d.)]*?(?:\*\*|__)?"
+        self._header = re.compile(
+            lead + r"(?:(?P<multi>%s)(?:\*\*|__)?\s*(?:[:\-\u2013=]|$|\s*\n)|(?P<single>%s)\s*[:)])"
+            % (compile_literals(multi).pattern, "|".join(map(re.escape, single)) or "(?!x)x"),
+            re.IGNORECASE,
+        )
+
+    def __len__(self) -> int:
+        return len(self.rules)
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return tuple(sorted({r.category for r in self.rules}))
+
+    def match_header(self, text: str):
+        """Return (category, end_offset) when ``text`` starts with a section header, else None."""
+        m = self._header.match(text)
+        if not m:
+            return None
+        lit = (m.group("multi") or m.group("single") or "").lower()
+        lit = re.sub(r"\s+", " ", lit)
+        category = self._by_literal.get(lit)
+        if category is None:
+            return None
+        end = m.end()
+        # A header chain such as "O: Tx: TherEx ..." takes the innermost header.
+        inner = self.match_header(text[end:]) if end < len(text) else None
+        if inner:
+            return inner[0], end + inner[1]
+        return category, end
+
+    def __call__(self, doc: Doc) -> Doc:
+        section = "none"
+        segments, headers = [], []
+        for sent in doc.sents:
+            span = _strip_span(doc, sent.start, sent.end)
+            if span is None:
+                continue
+            hit = self.match_header(span.text)
+            if hit:
+                section, end = hit
+                headers.append(Span(doc, span.start, span.end, label=section))
+                body = doc.char_span(span.start_char + end, span.end_char, alignment_mode="contract")
+                span = _strip_span(doc, body.start, body.end) if body is not None and len(body) else None
+                if span is None:
+                    continue
+            seg = Span(doc, span.start, span.end, label=section)
+            seg._.pt_section = section
+            seg._.pt_assertion = self.attributes.get(section)
+            segments.append(seg)
+        doc.spans[SEGMENTS] = segments
+        doc.spans[SECTIONS] = headers
+        return doc
+
+
+def _strip_span(doc: Doc, start: int, end: int) -> Span | None:
+    while start < end and (doc[start].is_space or doc[start].text in {"-", "*", "\u2022", "|"}):
+        start += 1
+    while end > start and doc[end - 1].is_space:
+        end -= 1
+    return Span(doc, start, end) if end > start else None
+
+
+@Language.factory("suggester_sections", requires=["token.is_sent_start"],
+                  assigns=[f"doc.spans", "span._.pt_section"],
+                  default_config={"rules": "default", "attributes": "default"})
+def make_sections(nlp: Language, name: str, rules: str, attributes: str) -> SectionDetector:
+    register_extensions()
+    return SectionDetector(nlp, name, rules, attributes)
+
+
+# ---------------------------------------------------------------------------------------------
+# ConText assertions
+# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Cue:
+    start: int
+    end: int
+    rules: tuple[ContextRule, ...]
+
+
+class ContextAsserter:
+    """ConText-style assertion: split each segment into clauses that are performed or not.
+
+    A clause inside a cue's scope gets the cue's status (``declined``, ``planned``,
+    ``historical``, ``home_program`` ...). Scopes run forward or backward from the
+    cue, stop at terminators and at ``max_scope`` tokens; PSEUDO cues block the
+    cues they overlap. A segment in a section whose meaning is "not performed"
+    (plan, goals, history, HEP, subjective) takes that status whole.
+    """
+
+    def __init__(self, nlp: Language, name: str, rules: str = "default", nonvisit: str = "default") -> None:
+        self.name = name
+        self._rules: list[ContextRule] = load_context_rules(rules)
+        self._nonvisit = load_nonvisit_rules(nonvisit)
+        self._compile()
+
+    def _compile(self) -> None:
+        self._by_literal: dict[str, list[ContextRule]] = {}
+        for r in self._rules:
+            self._by_literal.setdefault(r.literal, []).append(r)
+        self._cue_matcher = LiteralMatcher(self._by_literal)
+        self._nonvisit_matcher = LiteralMatcher(self._nonvisit)
+
+    # container manners
+    def __len__(self) -> int:
+        return len(self._rules)
+
+    @property
+    def rules(self) -> list[ContextRule]:
+        return list(self._rules)
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return tuple(sorted({r.category for r in self._rules}))
+
+    def add(self, rules: list[ContextRule]) -> None:
+        self._rules.extend(rules)
+        self._compile()
+
+    def _cues(self, text: str, tokens=None) -> list[_Cue]:
+        return [_Cue(a, b, tuple(self._by_literal[lit])) for a, b, lit in self._cue_matcher.finditer(text, tokens)]
+
+    def assert_text(self, text: str) -> list[tuple[int, int, str | None, str | None]]:
+        """Split ``text`` into ``(start, end, status, cue)`` pieces; status None = performed."""
+        tokens = tokenize_offsets(text.lower())
+        cues = self._cues(text, tokens)
+        if not cues:
+            return [(0, len(text), None, None)]
+        words = [a for _, a, _ in tokens]
+        word_ends = [b for _, _, b in tokens]
+        terms = [c for c in cues if c.rules[0].category == "TERMINATE"]
+        commas = [m.start() for m in re.finditer(r",", text)]
+        status = [None] * len(text)
+        cue_of = [None] * len(text)
+
+        def paint(a: int, b: int, st: str, lit: str) -> None:
+            for k in range(a, b):
+                if status[k] is None or _PRIORITY.get(st, 0) > _PRIORITY.get(status[k], 0):
+                    status[k] = st
+                    cue_of[k] = lit
+
+        for cue in cues:
+            for rule in cue.rules:
+                if rule.category in {"TERMINATE", "PSEUDO"}:
+                    continue
+                if rule.direction in {"FORWARD", "BIDIRECTIONAL"}:
+                    end = len(text)
+                    for t in terms:
+                        if t.start >= cue.end:
+                            end = min(end, t.start)
+                            break
+                    if rule.max_scope:
+                        k = bisect_left(words, cue.end) + rule.max_scope - 1
+                        if k < len(word_ends):
+                            end = min(end, word_ends[k])
+                    paint(cue.start, end, rule.status, rule.literal)
+                if rule.direction in {"BACKWARD", "BIDIRECTIONAL"}:
+                    start = 0
+                    for t in terms:
+                        if t.end <= cue.start:
+                            start = max(start, t.end)
+                    i = bisect_left(commas, cue.start) - 1
+                    if i >= 0:
+                        start = max(start, commas[i] + 1)
+                    if rule.max_scope:
+                        k = bisect_right(words, cue.start) - rule.max_scope
+                        if k > 0:
+                            start = max(start, words[k])
+                    paint(start, cue.end, rule.status, rule.literal)
+        pieces: list[tuple[int, int, str | None, str | None]] = []
+        i = 0
+        while i < len(text):
+            j = i
+            while j < len(text) and status[j] == status[i]:
+                j += 1
+            pieces.append((i, j, status[i], cue_of[i]))
+            i = j
+        return pieces
+
+    def __call__(self, doc: Doc) -> Doc:
+        clauses, modifiers = [], []
+        non_visit = None
+        for seg_index, seg in enumerate(doc.spans[SEGMENTS] if SEGMENTS in doc.spans else []):
+            base = seg.start_char
+            text = seg.text
+            section_status = seg._.pt_assertion
+            for a, b, st, cue in self.assert_text(text):
+                piece = text[a:b]
+                lead = len(piece) - len(piece.lstrip(_STRIP))
+                trail = len(piece.rstrip(_STRIP))
+                if trail <= lead:
+                    continue
+                span = doc.char_span(base + a + lead, base + a + trail, alignment_mode="expand")
+                if span is None or not len(span):
+                    continue
+                clause = Span(doc, span.start, span.end, label=st or section_status or "performed")
+                clause._.pt_section = seg._.pt_section
+                clause._.pt_assertion = section_status if section_status and (st is None or _PRIORITY.get(section_status, 0) >= _PRIORITY.get(st, 0)) else st
+                clause._.pt_cue = cue
+                clause._.pt_segment = seg_index
+                clauses.append(clause)
+                if st is not None and cue:
+                    modifiers.append(Span(doc, span.start, span.end, label=st))
+                if non_visit is None and clause._.pt_assertion in (None, "reported"):
+                    for a, b, lit in self._nonvisit_matcher.finditer(clause.text):
+                        non_visit = (self._nonvisit[lit], [clause.start_char + a, clause.start_char + b])
+                        break
+        doc.spans[CLAUSES] = clauses
+        doc.spans[MODIFIERS] = modifiers
+        doc._.pt_non_visit = non_visit[0] if non_visit else None
+        doc._.pt_non_visit_cue = non_visit[1] if non_visit else None
+        return doc
+
+
+@Language.factory("suggester_context", requires=["doc.spans", "span._.pt_section"],
+                  assigns=["doc.spans", "span._.pt_assertion", "doc._.pt_non_visit"],
+                  default_config={"rules": "default", "nonvisit": "default"})
+def make_context(nlp: Language, name: str, rules: str, nonvisit: str) -> ContextAsserter:
+    register_extensions()
+    return ContextAsserter(nlp, name, rules, nonvisit)

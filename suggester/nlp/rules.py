@@ -1,0 +1,201 @@
+"""Rule records for the clinical-context pipeline, loaded strictly from JSON data files.
+
+The ConText rules use medspaCy's JSON keys (``literal``, ``category``, ``pattern``,
+``direction``, ``max_scope``, ``metadata``) so a rule file can be handed to medspaCy
+unchanged; suggester does not depend on medspaCy.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from .._resources import packaged_json, read_json
+from ..errors import ResourceError
+
+__all__ = ["ContextRule", "SectionRule", "compile_literals", "load_context_rules", "load_section_rules",
+           "load_section_attributes", "load_nonvisit_rules", "load_lexicon"]
+
+CONTEXT_CATEGORIES = frozenset({"NEGATED_EXISTENCE", "HYPOTHETICAL", "HISTORICAL", "HOME_PROGRAM",
+                                "PSEUDO", "TERMINATE"})
+DIRECTIONS = frozenset({"FORWARD", "BACKWARD", "BIDIRECTIONAL", "TERMINATE", "PSEUDO"})
+_CONTEXT_KEYS = {"literal", "category", "pattern", "direction", "max_scope", "metadata", "allowed_types", "excluded_types"}
+# Status given to a modifier's scope when its metadata names none.
+_DEFAULT_STATUS = {"NEGATED_EXISTENCE": "negated", "HYPOTHETICAL": "planned", "HISTORICAL": "historical",
+                   "HOME_PROGRAM": "home_program"}
+
+
+@dataclass(frozen=True)
+class ContextRule:
+    """One ConText cue: a literal (or regex pattern), its category, direction and scope."""
+
+    literal: str
+    category: str
+    direction: str
+    pattern: str | None = None
+    max_scope: int | None = None
+    status: str | None = None
+
+    @classmethod
+    def from_dict(cls, d: dict, where: str = "context rule") -> "ContextRule":
+        if not isinstance(d, dict):
+            raise ResourceError(f"{where}: expected an object.")
+        unknown = sorted(set(d) - _CONTEXT_KEYS)
+        if unknown:
+            raise ResourceError(f"{where}: unknown key(s) {unknown}; allowed: {sorted(_CONTEXT_KEYS)}.")
+        literal, category = d.get("literal"), d.get("category")
+        direction = d.get("direction") or "BIDIRECTIONAL"
+        if not isinstance(literal, str) or not literal.strip():
+            raise ResourceError(f"{where}: 'literal' must be a non-empty string.")
+        if category not in CONTEXT_CATEGORIES:
+            raise ResourceError(f"{where} ({literal!r}): 'category' must be one of {sorted(CONTEXT_CATEGORIES)}, got {category!r}.")
+        if direction not in DIRECTIONS:
+            raise ResourceError(f"{where} ({literal!r}): 'direction' must be one of {sorted(DIRECTIONS)}, got {direction!r}.")
+        pattern = d.get("pattern")
+        if pattern is not None:
+            if not isinstance(pattern, str):
+                raise ResourceError(f"{where} ({literal!r}): only regex-string patterns are supported, got {type(pattern).__name__}.")
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ResourceError(f"{where} ({literal!r}): invalid regex pattern: {exc}.") from None
+        max_scope = d.get("max_scope")
+        if max_scope is not None and (not isinstance(max_scope, int) or max_scope < 1):
+            raise ResourceError(f"{where} ({literal!r}): 'max_scope' must be a positive integer or null.")
+        meta = d.get("metadata") or {}
+        status = meta.get("status") if isinstance(meta, dict) else None
+        if category in _DEFAULT_STATUS:
+            status = status or _DEFAULT_STATUS[category]
+        return cls(literal=literal.lower(), category=category, direction=direction, pattern=pattern,
+                   max_scope=max_scope, status=status)
+
+    def to_dict(self) -> dict:
+        return {"literal": self.literal, "category": self.category, "pattern": self.pattern,
+                "direction": self.direction, "max_scope": self.max_scope,
+                "metadata": {"status": self.status} if self.status else None}
+
+
+@dataclass(frozen=True)
+class SectionRule:
+    """A section header literal and the section category it opens."""
+
+    literal: str
+    category: str
+
+
+def _load(source: str | Path | None, default: str) -> object:
+    return packaged_json(default) if source in (None, "default") else read_json(source, packaged=False)
+
+
+def load_context_rules(source: str | Path | None = "default") -> list[ContextRule]:
+    """Load ConText rules (``"default"`` = packaged ``context_rules.json``)."""
+    data = _load(source, "context_rules.json")
+    if not isinstance(data, dict) or not isinstance(data.get("context_rules"), list):
+        raise ResourceError("context rules file: expected an object with a 'context_rules' list.")
+    return [ContextRule.from_dict(r, f"context rule #{i}") for i, r in enumerate(data["context_rules"])]
+
+
+def load_section_rules(source: str | Path | None = "default") -> list[SectionRule]:
+    data = _load(source, "sections.json")
+    if not isinstance(data, dict) or not isinstance(data.get("section_rules"), list):
+        raise ResourceError("sections file: expected an object with a 'section_rules' list.")
+    rules = []
+    for i, r in enumerate(data["section_rules"]):
+        if not (isinstance(r, dict) and isinstance(r.get("category"), str) and isinstance(r.get("literals"), list)):
+            raise ResourceError(f"section rule #{i}: expected {{'category': str, 'literals': [str, ...]}}.")
+        rules.extend(SectionRule(str(lit).lower(), r["category"]) for lit in r["literals"])
+    return rules
+
+
+def load_section_attributes(source: str | Path | None = "default") -> dict[str, str | None]:
+    data = _load(source, "section_attributes.json")
+    try:
+        return {cat: attrs["assertion"] for cat, attrs in data["section_attributes"].items()}
+    except (TypeError, KeyError) as exc:
+        raise ResourceError(f"section attributes file: expected {{'section_attributes': {{category: {{'assertion': ...}}}}}} ({exc}).") from None
+
+
+def load_nonvisit_rules(source: str | Path | None = "default") -> dict[str, str]:
+    data = _load(source, "nonvisit_rules.json")
+    try:
+        return {r["literal"].lower(): r["status"] for r in data["nonvisit_rules"]}
+    except (TypeError, KeyError, AttributeError) as exc:
+        raise ResourceError(f"non-visit rules file: expected {{'nonvisit_rules': [{{'literal', 'status'}}]}} ({exc}).") from None
+
+
+def load_lexicon(source: str | Path | None = "default") -> dict:
+    data = _load(source, "lexicon.json")
+    if not isinstance(data, dict) or not isinstance(data.get("abbreviations"), list):
+        raise ResourceError("lexicon file: expected an object with an 'abbreviations' list.")
+    for i, r in enumerate(data["abbreviations"]):
+        if not (isinstance(r, dict) and isinstance(r.get("abbr"), str) and isinstance(r.get("expansion"), str)
+                and isinstance(r.get("case_sensitive"), bool)):
+            raise ResourceError(f"lexicon abbreviation #{i}: expected {{'abbr': str, 'expansion': str, 'case_sensitive': bool}}.")
+    return data
+
+
+def _literal_regex(literal: str) -> str:
+    body = re.escape(literal).replace(r"\ ", r"\s+")
+    start = r"(?<![\w/])" if re.match(r"\w", literal) else ""
+    end = r"(?![\w/])" if re.search(r"\w$", literal) else ""
+    return start + body + end
+
+
+def compile_literals(literals, flags: int = re.IGNORECASE) -> re.Pattern:
+    """One alternation regex over ``literals`` (longest first, whole-word boundaries)."""
+    ordered = sorted(set(literals), key=lambda s: (-len(s), s))
+    if not ordered:
+        return re.compile(r"(?!x)x")
+    return re.compile("|".join(f"(?:{_literal_regex(lit)})" for lit in ordered), flags)
+
+
+_TOKEN_RE = re.compile(r"\w+(?:['\u2019/.\-]\w+)*|[^\w\s]")
+
+
+def tokenize_offsets(text: str) -> list[tuple[str, int, int]]:
+    """Split into word / punctuation tokens with character offsets (the matcher's token rule)."""
+    return [(m.group(0), m.start(), m.end()) for m in _TOKEN_RE.finditer(text)]
+
+
+class LiteralMatcher:
+    """Leftmost-longest whole-token matching of many literals in O(tokens), indexed by first token.
+
+    Much faster than one large regex alternation; used for context cues, non-visit cues,
+    abbreviations and catalogue phrases.
+    """
+
+    def __init__(self, literals, *, case_sensitive: bool = False) -> None:
+        self.case_sensitive = case_sensitive
+        self._index: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+        for lit in set(literals):
+            toks = tuple(t for t, _, _ in tokenize_offsets(lit if case_sensitive else lit.lower()))
+            if toks:
+                self._index.setdefault(toks[0], []).append((toks, lit))
+        for cands in self._index.values():
+            cands.sort(key=lambda c: -len(c[0]))
+
+    def __len__(self) -> int:
+        return sum(len(v) for v in self._index.values())
+
+    def finditer(self, text: str, tokens: list[tuple[str, int, int]] | None = None):
+        """Yield ``(start, end, literal)`` for non-overlapping matches, leftmost-longest first."""
+        if tokens is None:
+            tokens = tokenize_offsets(text if self.case_sensitive else text.lower())
+        words = [t for t, _, _ in tokens]
+        n = len(words)
+        i = 0
+        index = self._index
+        while i < n:
+            cands = index.get(words[i])
+            if cands:
+                for toks, lit in cands:
+                    k = len(toks)
+                    if tuple(words[i:i + k]) == toks:
+                        yield tokens[i][1], tokens[i + k - 1][2], lit
+                        i += k
+                        break
+                else:
+                    i += 1
+            else:
+                i += 1
