@@ -31,6 +31,10 @@ __all__ = ["Suggester", "suggest"]
 _PIPE_SPLIT = re.compile(r"\s*\|\s*")
 _TIME_HEADER = re.compile(r"\b(?:min(?:ute)?s?|time|duration)\b", re.IGNORECASE)
 _BARE_NUMBER = re.compile(r"^(\d{1,3})(?:\s*(?:min\w*|'))?$", re.IGNORECASE)
+# Between a code's phrase and its block time: "TherEx 23 min", "Gait trng x 12'", "Manual (10 min)", "NMR - 15 min".
+_CONNECTOR = re.compile(r"^[\s:\-\u2013\u2014(\[|=,.]*(?:(?:for|total|time|x|approx\.?|about|~)[\s:\-\u2013(=,.]*)*$", re.IGNORECASE)
+# A further episode of the same service: "5 min later", "another 8 min", "additional 10 min".
+_EXTRA = re.compile(r"\b(?:later|additional|another|more|again|second|then|plus|\+)\b", re.IGNORECASE)
 
 
 @dataclass
@@ -38,7 +42,7 @@ class _Candidate:
     label: str
     score: float = 0.0
     evidence: list = field(default_factory=list)
-    segments: dict = field(default_factory=dict)     # segment index -> first phrase position (segment coords) or clause start
+    segments: dict = field(default_factory=dict)     # segment index -> phrase spans (segment coords); clause start if none
 
 
 class Suggester:
@@ -85,13 +89,19 @@ class Suggester:
                 syn.setdefault(s.lower(), set()).add(label)
             for a in self.catalogue[code].abbreviations:
                 abbr.setdefault(a, set()).add(label)
+        for blocker in self.config.get("phrase_blockers", []):
+            syn.setdefault(blocker.lower(), set())
         self._syn, self._abbr = syn, abbr
         self._syn_matcher = LiteralMatcher(syn)
         self._abbr_matcher = LiteralMatcher(abbr, case_sensitive=True)
         t = self.config["thresholds"]
         self._t_rec, self._t_ev, self._t_cand, self._t_nc = t["recommend"], t["evidence"], t["candidate"], t["not_counted"]
+        self._t_rec_nophrase = t.get("recommend_without_phrase", t["recommend"])
         self._phrase_w = float(self.config["phrase_weight"])
         self._groups = [tuple(g) for g in self.config["exclusive_groups"]]
+        counts = self.model_card.get("label_counts", {})
+        floor = int(self.config.get("min_support_without_phrase", 0))
+        self._needs_phrase = {lab for lab in self._classes if counts.get(lab, 0) < floor}
 
     # ------------------------------------------------------------------ public API
     @property
@@ -167,7 +177,7 @@ class Suggester:
                 "documented_total_timed_minutes": None, "documented_total_treatment_minutes": None}
 
     def _phrases(self, text: str) -> list[tuple[int, int, str, set]]:
-        hits = [(a, b, lit, self._syn[lit]) for a, b, lit in self._syn_matcher.finditer(text)]
+        hits = [(a, b, lit, self._syn[lit]) for a, b, lit in self._syn_matcher.finditer(text) if self._syn[lit]]
         hits += [(a, b, lit, self._abbr[lit]) for a, b, lit in self._abbr_matcher.finditer(text)]
         return hits
 
@@ -222,23 +232,27 @@ class Suggester:
                         phr = by_label.get(lab, [])
                         cand.evidence.append(Evidence(clause.start_char, clause.end_char, ctext, clause._.pt_section or "none",
                                                       score, tuple(dict.fromkeys(p[2] for p in phr))))
-                        pos = min((p[0] for p in phr), default=0) + offset
-                        prev = cand.segments.get(seg_i)
-                        cand.segments[seg_i] = (pos, bool(phr)) if prev is None else (min(prev[0], pos), prev[1] or bool(phr))
+                        spans = [(p[0] + offset, p[1] + offset) for p in phr] or [(offset, offset)]
+                        cand.segments.setdefault(seg_i, []).extend(spans)
             else:
                 for j in hits:
                     if row[j] >= self._t_nc:
                         not_counted.append(NotCounted(self._code_for(self._classes[j], cfg), status, clause.start_char,
                                                       clause.end_char, ctext, clause._.pt_section or "none", float(row[j])))
         # Flowsheet tables: a "Minutes"/"Time" column gives bare numbers in the rows below it.
-        self._table_minutes(segments, seg_mentions, cands)
-        recommended = {lab for lab, c in cands.items() if c.score >= self._t_rec and c.evidence}
+        table_cells = self._table_minutes(segments, seg_mentions, cands)
+        recommended = set()
+        for lab, c in cands.items():
+            has_phrase = any(e.phrases for e in c.evidence)
+            if c.evidence and (has_phrase and c.score >= self._t_rec
+                               or not has_phrase and lab not in self._needs_phrase and c.score >= self._t_rec_nophrase):
+                recommended.add(lab)
         for group in self._groups:
             present = [lab for lab in group if lab in recommended]
             if len(present) > 1:
-                best = max(present, key=lambda lab: cands[lab].score)
+                best = max(present, key=lambda lab: (sum(e.score for e in cands[lab].evidence), cands[lab].score))
                 recommended -= set(present) - {best}
-        minutes, ranges, documented_units = self._attribute_minutes(recommended, cands, seg_mentions)
+        minutes, ranges, documented_units = self._attribute_minutes(recommended, cands, seg_mentions, segments, table_cells)
         non_visit = doc._.pt_non_visit
         nv_overridden = False
         if non_visit:
@@ -273,54 +287,105 @@ class Suggester:
                       not_counted=tuple(sorted(not_counted, key=lambda n: n.start)), totals=totals_out,
                       payer=payer, non_visit=None if nv_overridden else non_visit, versions=self.versions)
 
-    def _table_minutes(self, segments, seg_mentions, cands) -> None:
+    def _table_minutes(self, segments, seg_mentions, cands) -> set:
+        """A table whose header row has a Minutes/Time column gives minutes as bare numbers in its rows.
+
+        Returns the (segment, offset) of every table cell used, which count as block totals.
+        """
         col = None
+        cells_used: set = set()
         for i, seg in enumerate(segments):
             text = seg.text
-            if text.count("|") < 1:
-                col = None if "|" not in text else col
+            if "|" not in text:
                 continue
-            cells = _PIPE_SPLIT.split(text.strip().strip("|"))
+            cells = [c.strip() for c in text.strip().strip("|").split("|")]
             header_col = next((k for k, c in enumerate(cells) if _TIME_HEADER.search(c) and not re.search(r"\d", c)), None)
             if header_col is not None and not any(_BARE_NUMBER.match(c) for c in cells):
                 col = header_col
                 continue
-            if col is None or col >= len(cells) or i in seg_mentions and seg_mentions[i]:
+            if col is None or col >= len(cells) or not any(i in c.segments for c in cands.values()):
                 continue
             m = _BARE_NUMBER.match(cells[col])
-            if m and any(i in c.segments for c in cands.values()):
-                pos = text.find(cells[col])
-                seg_mentions.setdefault(i, []).append(MinuteMention(pos, pos + len(cells[col]), int(m.group(1))))
+            if m:
+                # the cell's offset: skip the preceding cells and their separators
+                pos = 0
+                for _ in range(col):
+                    pos = text.index("|", pos) + 1
+                pos = text.index(cells[col], pos)
+                table = MinuteMention(pos, pos + len(cells[col]), int(m.group(1)))
+                seg_mentions[i] = [mm for mm in seg_mentions.get(i, []) if not (mm.start <= pos < mm.end)] + [table]
+                cells_used.add((i, pos))
+        return cells_used
 
-    def _attribute_minutes(self, recommended, cands, seg_mentions):
-        labelled: dict[str, list[MinuteMention]] = {}
-        unlabelled: dict[str, list[MinuteMention]] = {}
+    def _attribute_minutes(self, recommended, cands, seg_mentions, segments, table_cells):
+        """Give each documented time to the code it belongs to.
+
+        A time right after a code's phrase ("TherEx 23 min:", "Gait | 12 |") is that code's
+        block total; other times in the same block (e.g. "bike 6 min" inside it) are a
+        breakdown and are not added, unless worded as an extra episode ("5 min later").
+        """
+        attributed = []  # (absolute position, lab, mention, is_header, is_extra)
         for seg_i, mentions in seg_mentions.items():
             present = [(lab, cands[lab].segments[seg_i]) for lab in recommended if seg_i in cands[lab].segments]
             if not present:
                 continue
+            seg = segments[seg_i] if seg_i is not None and seg_i < len(segments) else None
+            text = seg.text if seg is not None else ""
+            base = seg.start_char if seg is not None else 0
             for m in mentions:
-                if len(present) == 1:
-                    lab, (pos, has_phrase) = present[0]
-                else:
-                    before = [p for p in present if p[1][0] <= m.start]
-                    pool = before or present
-                    lab, (pos, has_phrase) = max(pool, key=lambda p: (p[1][0] if before else -p[1][0], cands[p[0]].score))
-                (labelled if has_phrase else unlabelled).setdefault(lab, []).append(m)
+                best = None  # (lab, phrase span, sort key)
+                for lab, spans in present:
+                    before = [sp for sp in spans if sp[0] <= m.start]
+                    if before:
+                        sp = max(before)
+                        key = (0, m.start - sp[0], -cands[lab].score)
+                    else:
+                        sp = min(spans)
+                        key = (1, sp[0] - m.start, -cands[lab].score)
+                    if best is None or key < best[2]:
+                        best = (lab, sp, key)
+                lab, sp, _ = best
+                is_header = (seg_i, m.start) in table_cells or (
+                    sp[1] <= m.start and _CONNECTOR.match(text[sp[1]:m.start]) is not None)
+                extra = _EXTRA.search(text[max(0, m.start - 20):m.end + 20]) is not None
+                attributed.append((base + m.start, lab, m, is_header, extra))
+        attributed.sort(key=lambda a: a[0])
+        # Blocks: a header time opens a block for its code; later times for the same code before another
+        # code's header are its breakdown (dropped when they fit inside the header's time).
+        blocks: dict[str, list[dict]] = {}
+        open_block: dict[str, dict] = {}
+        for _, lab, m, is_header, extra in attributed:
+            blk = open_block.get(lab)
+            if is_header and (blk is None or blk["closed"]):
+                blk = {"header": m, "parts": [], "extras": [], "closed": False}
+                blocks.setdefault(lab, []).append(blk)
+                open_block[lab] = blk
+                for other_lab, other in open_block.items():
+                    if other_lab != lab:
+                        other["closed"] = True
+            elif blk is not None and not blk["closed"]:
+                (blk["extras"] if extra else blk["parts"]).append(m)
+            else:
+                blocks.setdefault(lab, []).append({"header": None, "parts": [m], "extras": [], "closed": True})
         minutes: dict[str, int] = {}
         ranges: dict[str, tuple[int, int]] = {}
         documented_units: dict[str, int] = {}
         for lab in recommended:
-            lab_m = [m for m in labelled.get(lab, []) if m.minutes is not None]
-            un_m = [m for m in unlabelled.get(lab, []) if m.minutes is not None]
-            for m in labelled.get(lab, []) + unlabelled.get(lab, []):
-                if m.units is not None:
-                    documented_units[lab] = documented_units.get(lab, 0) + m.units
-            use = lab_m
-            if lab_m and un_m and sum(m.minutes for m in un_m) > sum(m.minutes for m in lab_m):
-                use = lab_m + un_m
-            elif not lab_m:
-                use = un_m
+            use: list[MinuteMention] = []
+            for blk in blocks.get(lab, []):
+                items = ([blk["header"]] if blk["header"] else []) + blk["parts"] + blk["extras"]
+                for m in items:
+                    if m.units is not None:
+                        documented_units[lab] = documented_units.get(lab, 0) + m.units
+                head = blk["header"] if blk["header"] is not None and blk["header"].minutes is not None else None
+                parts = [m for m in blk["parts"] if m.minutes is not None]
+                extras = [m for m in blk["extras"] if m.minutes is not None]
+                if head is None:
+                    use += parts + extras
+                elif sum(m.minutes for m in parts) <= head.minutes:
+                    use += [head] + extras
+                else:
+                    use += [head] + parts + extras
             if use:
                 minutes[lab] = sum(m.minutes for m in use)
                 rng = [m for m in use if m.range_upper is not None]

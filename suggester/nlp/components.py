@@ -114,11 +114,25 @@ class SectionDetector:
     def labels(self) -> tuple[str, ...]:
         return tuple(sorted({r.category for r in self.rules}))
 
+    _COMPOSITE = re.compile(r"^[\s\-*\u2022#>]*([A-Za-z][A-Za-z' ]{0,30}(?:\s*[/&+]\s*[A-Za-z][A-Za-z' ]{0,30})+)\s*(?:[:\-\u2013]|$)")
+
     def match_header(self, text: str):
-        """Return (category, end_offset) when ``text`` starts with a section header, else None."""
+        """Return (category, end_offset) when ``text`` starts with a section header, else None.
+
+        Composite headers such as ``Obj/Tx:`` take the category of a part that implies
+        performed services when there is one, else the last known part.
+        """
         m = self._header.match(text)
         if not m:
-            return None
+            c = self._COMPOSITE.match(text)
+            if not c:
+                return None
+            cats = [self._by_literal.get(part.strip().lower()) for part in re.split(r"[/&+]", c.group(1))]
+            cats = [x for x in cats if x]
+            if not cats:
+                return None
+            performed = [x for x in cats if self.attributes.get(x, {}).get("assertion") is None]
+            return (performed or cats)[-1], c.end()
         lit = (m.group("multi") or m.group("single") or "").lower()
         lit = re.sub(r"\s+", " ", lit)
         category = self._by_literal.get(lit)
@@ -139,16 +153,20 @@ class SectionDetector:
             if span is None:
                 continue
             hit = self.match_header(span.text)
+            current = section
             if hit:
-                section, end = hit
-                headers.append(Span(doc, span.start, span.end, label=section))
+                current, end = hit
+                headers.append(Span(doc, span.start, span.end, label=current))
                 body = doc.char_span(span.start_char + end, span.end_char, alignment_mode="contract")
                 span = _strip_span(doc, body.start, body.end) if body is not None and len(body) else None
+                inline_only = self.attributes.get(current, {}).get("inline_scope") == "line"
+                if span is None or not inline_only or "\n" in doc.text[span.start_char:span.end_char]:
+                    section = current
                 if span is None:
                     continue
-            seg = Span(doc, span.start, span.end, label=section)
-            seg._.pt_section = section
-            seg._.pt_assertion = self.attributes.get(section)
+            seg = Span(doc, span.start, span.end, label=current)
+            seg._.pt_section = current
+            seg._.pt_assertion = self.attributes.get(current, {}).get("assertion")
             segments.append(seg)
         doc.spans[SEGMENTS] = segments
         doc.spans[SECTIONS] = headers
@@ -201,7 +219,9 @@ class ContextAsserter:
         self._by_literal: dict[str, list[ContextRule]] = {}
         for r in self._rules:
             self._by_literal.setdefault(r.literal, []).append(r)
-        self._cue_matcher = LiteralMatcher(self._by_literal)
+        self._cue_matcher = LiteralMatcher([lit for lit, rs in self._by_literal.items() if not rs[0].pattern])
+        self._cue_patterns = [(re.compile(rs[0].pattern, re.IGNORECASE), lit) for lit, rs in self._by_literal.items()
+                              if rs[0].pattern]
         self._nonvisit_matcher = LiteralMatcher(self._nonvisit)
 
     # container manners
@@ -221,7 +241,10 @@ class ContextAsserter:
         self._compile()
 
     def _cues(self, text: str, tokens=None) -> list[_Cue]:
-        return [_Cue(a, b, tuple(self._by_literal[lit])) for a, b, lit in self._cue_matcher.finditer(text, tokens)]
+        cues = [_Cue(a, b, tuple(self._by_literal[lit])) for a, b, lit in self._cue_matcher.finditer(text, tokens)]
+        for regex, lit in self._cue_patterns:
+            cues.extend(_Cue(m.start(), m.end(), tuple(self._by_literal[lit])) for m in regex.finditer(text))
+        return sorted(cues, key=lambda c: c.start) if self._cue_patterns else cues
 
     def assert_text(self, text: str) -> list[tuple[int, int, str | None, str | None]]:
         """Split ``text`` into ``(start, end, status, cue)`` pieces; status None = performed."""

@@ -108,10 +108,12 @@ def load_section_rules(source: str | Path | None = "default") -> list[SectionRul
     return rules
 
 
-def load_section_attributes(source: str | Path | None = "default") -> dict[str, str | None]:
+def load_section_attributes(source: str | Path | None = "default") -> dict[str, dict]:
+    """Section category -> ``{"assertion": str | None, "inline_scope": "line" | None}``."""
     data = _load(source, "section_attributes.json")
     try:
-        return {cat: attrs["assertion"] for cat, attrs in data["section_attributes"].items()}
+        return {cat: {"assertion": attrs["assertion"], "inline_scope": attrs.get("inline_scope")}
+                for cat, attrs in data["section_attributes"].items()}
     except (TypeError, KeyError) as exc:
         raise ResourceError(f"section attributes file: expected {{'section_attributes': {{category: {{'assertion': ...}}}}}} ({exc}).") from None
 
