@@ -102,6 +102,8 @@ class Suggester:
         counts = self.model_card.get("label_counts", {})
         floor = int(self.config.get("min_support_without_phrase", 0))
         self._needs_phrase = {lab for lab in self._classes if counts.get(lab, 0) < floor}
+        reported_ok = set(self.config.get("count_reported_for_categories", []))
+        self._reported_ok = {lab for lab in self._classes if self.catalogue[lab].category in reported_ok}
 
     # ------------------------------------------------------------------ public API
     @property
@@ -217,6 +219,10 @@ class Suggester:
             for kind, val in find_totals(ctext).items():
                 totals.setdefault(kind, (val[0], clause.start_char + val[1], clause.start_char + val[2]))
             hits = np.nonzero(row >= self._t_cand)[0]
+            if status == "reported":
+                keep = [j for j in hits if self._classes[j] in self._reported_ok]
+                if keep:
+                    hits, status = np.asarray(keep), None
             if status is None:
                 if len(hits):
                     tot_spans = [(s - clause.start_char, e - clause.start_char) for _, s, e in totals.values()]
@@ -235,8 +241,10 @@ class Suggester:
                         spans = [(p[0] + offset, p[1] + offset) for p in phr] or [(offset, offset)]
                         cand.segments.setdefault(seg_i, []).extend(spans)
             else:
-                for j in hits:
-                    if row[j] >= self._t_nc:
+                # A mention that is not counted: the model recognises it, or a catalogue phrase names it.
+                named = {self._col[lab] for lab in by_label}
+                for j in sorted(set(int(k) for k in hits) | named):
+                    if row[j] >= self._t_nc or j in named:
                         not_counted.append(NotCounted(self._code_for(self._classes[j], cfg), status, clause.start_char,
                                                       clause.end_char, ctext, clause._.pt_section or "none", float(row[j])))
         # Flowsheet tables: a "Minutes"/"Time" column gives bare numbers in the rows below it.

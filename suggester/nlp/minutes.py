@@ -33,7 +33,7 @@ def _patterns() -> dict:
     unit = "|".join(re.escape(w) for w in sorted(data["unit_words"], key=len, reverse=True))
     tail = r"(?![\w\"\u201d]|\s*\d)"  # not 5'10" (height) and not 3 m 20 (metres)
     mention = re.compile(
-        r"(?<![\w.:/])(?:x\s*|for\s+|\(\s*)?"
+        r"(?<![\w.:/\-])(?<!every\s)(?:x\s*|for\s+|\(\s*)?"
         rf"(?P<a>{num})(?:\s*(?:-|\u2013|to)\s*(?P<b>{num}))?[\s-]*"
         rf"(?:(?P<min>{minute})|(?P<hr>{hour})|(?P<unit>{unit}))(?:\.|s)?{tail}",
         re.IGNORECASE)

@@ -1,0 +1,105 @@
+"""Clinical context: only services performed this session are recommended.
+
+Each case is a short note, the codes that must be recommended and the codes that must not.
+"""
+
+import pytest
+
+CASES = [
+    # negated / declined / held / deferred / contraindicated / not tolerated / unable
+    ("neg-declined-mt", "Pt declined manual therapy; performed TherEx 23 min: SLR, bridges, clamshells.", {"97110"}, {"97140"}),
+    ("neg-declined-estim", "Pt declined e-stim today.\nTherEx 20 min: quad sets, SLR, heel slides.", {"97110"}, {"97014", "G0283", "97032"}),
+    ("neg-refused-ice", "Gait training 15 min with RW 150 ft x2, cues for step length. Pt refused ice after session.", {"97116"}, {"97010"}),
+    ("neg-deferred-us", "Ultrasound deferred due to open incision.\nManual therapy 12 min: patellar mobs, STM quad.", {"97140"}, {"97035"}),
+    ("neg-held-traction", "Mechanical traction held today secondary to increased radicular sx.\nTherEx 25 min: prone press-ups, TrA bracing.", {"97110"}, {"97012"}),
+    ("neg-contraindicated", "E-stim contraindicated (pacemaker).\nNMR 15 min: SLS on foam, tandem stance, perturbations.", {"97112"}, {"97014", "G0283"}),
+    ("neg-not-tolerated", "Joint mobs not tolerated, stopped.\nTherEx 18 min: AAROM wand flexion, pulleys, scap squeezes.", {"97110"}, {"97140"}),
+    ("neg-unable", "Pt unable to perform gait training due to dizziness.\nSeated TherEx 15 min: LAQ 2x15, marching, ankle pumps.", {"97110"}, {"97116"}),
+    ("neg-not-performed", "Gait training not performed today.\nTherEx 20 min: mini squats, step ups, bridges.", {"97110"}, {"97116"}),
+    ("neg-did-not", "Did not perform dry needling today.\nManual 10 min: STM upper trap, cervical jt mobs.", {"97140"}, {"20560", "20561"}),
+    ("neg-no-today", "No MH today, pt reports skin sensitivity.\nTherEx 15 min: rows, ER/IR with band.", {"97110"}, {"97010"}),
+    ("neg-withheld", "Paraffin withheld d/t open wound on dorsum of hand.\nTherEx 12 min: putty grip, finger extension with band.", set(), {"97018"}),
+    ("neg-but", "Pt declined hot pack but completed NMR 15 min: tandem walking, SLS on foam.", {"97112"}, {"97010"}),
+    ("neg-skipped-vaso", "Vaso skipped, pt had to leave early.\nTherEx 22 min: quad sets, SLR, heel slides, bike 6 min.", {"97110"}, {"97016"}),
+    ("neg-postponed", "FCE postponed to next week.\nTherEx 15 min: lifting mechanics review, core stabilization.", set(), {"97750"}),
+    # planned / hypothetical
+    ("plan-next-visit", "TherEx 20 min: SLR, bridges.\nPlan: begin gait training next visit.", {"97110"}, {"97116"}),
+    ("plan-will-initiate", "NMR 15 min: SLS, tandem stance.\nWill initiate dry needling once consent obtained.", {"97112"}, {"20560", "20561"}),
+    ("plan-consider", "Manual 10 min: lumbar PA mobs gr III.\nConsider mechanical traction if radicular sx persist.", {"97140"}, {"97012"}),
+    ("plan-progress-to", "TherEx 20 min: SLR, bridges, clamshells. Progress to stair training as able.", {"97110"}, {"97116"}),
+    ("plan-recommend", "TherEx 15 min: scapular stabilization. Recommend FCE prior to RTW.", {"97110"}, {"97750"}),
+    ("plan-section", "TherEx 25 min: squats, lunges, step ups.\nP: add ultrasound and iontophoresis next session; continue POC.", {"97110"}, {"97035", "97033"}),
+    ("plan-poc-list", "O: TherEx 20 min: SLR, quad sets.\nPOC: TherEx, NMR, manual therapy, e-stim PRN, 2x/wk x 6 wks.", {"97110"}, {"97112", "97140", "97014", "G0283"}),
+    ("plan-once-cleared", "NMR 12 min: weight shifting at counter. Gait training once cleared by surgeon.", {"97112"}, {"97116"}),
+    ("plan-pending-auth", "TherEx 20 min: bike, leg press. Aquatic therapy pending authorization.", {"97110"}, {"97113"}),
+    ("plan-would-benefit", "TherEx 15 min: wall slides, rows. Pt would benefit from orthotic fitting for foot drop.", {"97110"}, {"97760"}),
+    ("plan-in-weeks", "TherEx 20 min: step downs, lunges. Return-to-sport testing in 2 wks.", {"97110"}, {"97750"}),
+    ("plan-offered", "TherEx 18 min: heel raises, TB ankle 4-way. Ice offered after session.", {"97110"}, {"97010"}),
+    # goals
+    ("goal-stg", "TherEx 20 min: sit to stand practice for strength.\nSTG: pt will ambulate 150 ft with SPC independently.", set(), {"97116"}),
+    ("goal-ltg", "NMR 15 min: SLS on foam, perturbations.\nLTG: pt will perform car transfers independently in 6 wks.", {"97112"}, {"97530"}),
+    ("goal-section", "Gait training 12 min: RW 100 ft x2.\nGoals:\n1. Ascend 12 stairs with 1 rail.\n2. Independent dressing with reacher.", {"97116"}, {"97535"}),
+    ("goal-pt-will", "Manual 10 min: STM cervical paraspinals. Pt will tolerate 30 min of balance training without rest.", {"97140"}, {"97112"}),
+    # history
+    ("hist-previous-pt", "Previous PT elsewhere included ultrasound and traction.\nTherEx 20 min: chin tucks, scap retraction.", {"97110"}, {"97035", "97012"}),
+    ("hist-prior", "Prior to surgery pt received iontophoresis x6 visits.\nManual 12 min: patellar mobs.", {"97140"}, {"97033"}),
+    ("hist-section", "PMH: HTN, DM2, previous lumbar traction at outside clinic.\nTherEx 20 min: TrA bracing, bridges.", {"97110"}, {"97012"}),
+    ("hist-hx-of", "Hx of dry needling with good relief.\nNMR 15 min: cervical proprioception drills, laser pointer tracking.", {"97112"}, {"20560", "20561"}),
+    ("hist-last-visit", "E-stim last visit helped pain.\nTherEx 15 min: rows, ER with band.", {"97110"}, {"97014", "G0283"}),
+    ("hist-ago", "Had Epley maneuver 2 weeks ago at ENT.\nNMR 20 min: gaze stabilization VOR x1, habituation.", {"97112"}, {"95992"}),
+    ("hist-plof", "PLOF: independent community ambulator, drove.\nGait training 15 min with SPC 200 ft, curb x3.", {"97116"}, set()),
+    # home program done alone
+    ("hep-list", "TherEx 20 min: SLR, bridges.\nHEP: clamshells, heel slides 2x10 daily.", {"97110"}, set()),
+    ("hep-only-note-section", "HEP:\n- bridges 2x15\n- clamshells 2x15\n- SLR 3x10", set(), {"97110"}),
+    ("hep-at-home", "Pt doing balance exercises at home daily.\nManual 10 min: talocrural glides gr III.", {"97140"}, {"97112"}),
+    ("hep-continue", "Pt to continue HEP of stretching and strengthening.\nGait training 12 min with SPC.", {"97116"}, {"97110"}),
+    ("hep-home-tens", "Pt uses TENS at home for pain.\nTherEx 15 min: core stabilization.", {"97110"}, {"97014", "G0283", "97032"}),
+    # subjective reports
+    ("subj-reports", "S: Pt reports ice helps at home.\nO: TherEx 20 min: step ups, lunges.", {"97110"}, {"97010"}),
+    # non-visits
+    ("nv-no-show", "Pt did not show for scheduled appointment. Called and left VM.", set(), {"97110", "97112", "97116"}),
+    ("nv-cancel", "Pt cancelled today's appointment due to illness. Plan: continue TherEx and gait training next week.", set(), {"97110", "97116"}),
+    ("nv-phone", "Phone call with pt: reports doing HEP 1x/day, knee pain 2/10. Questions about TherEx answered.", set(), {"97110"}),
+    ("nv-not-treated", "Pt arrived with BP 190/110 and chest tightness; not treated, sent to ED.", set(), {"97110", "97116"}),
+    ("nv-telephone", "Telephone encounter: pt requests to reschedule. No tx provided.", set(), {"97110"}),
+    # performed (must keep)
+    ("perf-pseudo-no-lob", "Gait training 15 min with RW 200 ft, no LOB, no AD on stairs.", {"97116"}, set()),
+    ("perf-tolerated", "Pt tolerated manual therapy 12 min well: STM, MFR to lumbar paraspinals.", {"97140"}, set()),
+    ("perf-without-pain", "TherEx 20 min without increased pain: SLR, bridges, clamshells.", {"97110"}, set()),
+    ("perf-hep-instruction", "Instructed in HEP: bridges, clamshells, SLR with return demo; TherEx 15 min.", {"97110"}, set()),
+    ("perf-than-last-visit", "NMR 15 min: SLS 20 s, better than last visit; tandem walking.", {"97112"}, set()),
+    ("perf-flowsheet", "Intervention | Minutes | Details\nGait training | 18 | FWW 150 ft x2 CGA\nTherEx | 15 | SLR, bridges", {"97116", "97110"}, set()),
+    ("perf-bullets", "Tx:\n- TherEx 15': SLR 3x10, bridges\n- NMR 10': SLS on foam\n- Gait trng 12' SPC 150 ft", {"97110", "97112", "97116"}, set()),
+    ("perf-semicolon-run-on", "Tx: ther ex 15 min; neuro re-ed 10 min balance on foam; gait w/ RW 12 min", {"97110", "97112", "97116"}, set()),
+    ("perf-pt-abbrev-period", "Pt. performed TherEx 20 min. incl. SLR and bridges.", {"97110"}, set()),
+    ("perf-modalities", "MH to low back x10 min. IFC to lumbar 15 min, pt resting, unattended.", {"97010", "G0283"}, set()),
+    ("perf-eval", "Initial PT evaluation, moderate complexity: 2 comorbidities affecting POC, 3 body systems examined.", {"97162"}, {"97161", "97163"}),
+    ("perf-reeval-subjective", "S: Pt here for re-evaluation after fall last week.\nO: updated goals, revised POC.", {"97164"}, set()),
+    ("sections-composite", "Subj: pt sore after last session.\nObj/Tx -\nTherEx: bridges 2x15, SLR 3x10, clamshells.", {"97110"}, set()),
+]
+
+
+@pytest.mark.parametrize("cid,text,must,must_not", CASES, ids=[c[0] for c in CASES])
+def test_context_case(engine, cid, text, must, must_not):
+    codes = set(engine.suggest(text, payer="medicare").codes)
+    assert must <= codes, f"missing {sorted(must - codes)}"
+    assert not (must_not & codes), f"wrongly recommended {sorted(must_not & codes)}"
+
+
+def test_context_not_counted_reports_reason(engine):
+    text = "Pt declined manual therapy; performed TherEx 23 min: SLR, bridges."
+    result = engine.suggest(text).to_dict()
+    reasons = {(n["code"], n["reason"]) for n in result["not_counted"]}
+    assert ("97140", "declined") in reasons
+    for n in result["not_counted"]:
+        assert text[n["start"]:n["end"]] == n["text"]
+
+
+def test_context_evidence_carries_section(engine):
+    text = "S: pt reports soreness.\nO: Gait training 15 min with RW 150 ft x2."
+    s = engine.suggest(text).recommended[0]
+    assert s.code == "97116" and s.evidence[0].section == "objective"
+
+
+def test_context_case_count():
+    assert len(CASES) >= 60
