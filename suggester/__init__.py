@@ -19,7 +19,6 @@ from .errors import (CatalogueError, InconsistentVersionWarning, InputError, Mod
                      SuggesterError)
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .audit import audit
     from .catalogue import load_catalogue
     from .engine import Suggester, suggest
     from .results import Result, Suggestion
@@ -32,16 +31,15 @@ __all__ = [
     "ResourceError",
     "Result",
     "Suggester",
-    "Suggestion",
     "SuggesterError",
+    "Suggestion",
     "__version__",
-    "audit",
     "load_catalogue",
     "suggest",
 ]
 
 _LAZY = {"Suggester": "engine", "suggest": "engine", "Result": "results", "Suggestion": "results",
-         "load_catalogue": "catalogue", "audit": "audit"}
+         "load_catalogue": "catalogue"}
 
 
 def __getattr__(name: str):

@@ -1,0 +1,87 @@
+"""Behaviour a biller would notice: payer code sets, units, modifiers, findings."""
+
+
+def _by_code(result):
+    return {s.code: s for s in result.recommended}
+
+
+def test_engine_unattended_estim_code_depends_on_payer(engine):
+    text = "IFC to lumbar x15 min with pt resting, unattended. TherEx 20 min: bridges, TrA bracing."
+    assert "G0283" in engine.suggest(text, payer="medicare").codes
+    assert "97014" in engine.suggest(text, payer="commercial").codes
+
+
+def test_engine_units_medicare_vs_commercial(engine):
+    text = "NMR 24 min: SLS on foam, tandem stance, perturbations.\nTherEx 23 min: SLR 3x10, bridges, clamshells."
+    med = _by_code(engine.suggest(text, payer="medicare"))
+    com = _by_code(engine.suggest(text, payer="commercial"))
+    assert (med["97112"].units, med["97110"].units) == (2, 1)
+    assert (com["97112"].units, com["97110"].units) == (2, 2)
+
+
+def test_engine_split_episodes_and_range(engine):
+    text = "TherEx 10 min: SLR, bridges; 5 min later additional TherEx: clamshells.\nGait training 10-12 min with RW."
+    r = engine.suggest(text)
+    by = _by_code(r)
+    assert by["97110"].minutes == 15
+    assert by["97116"].minutes == 10
+    assert any(f.id == "PT162" for f in r.findings)
+
+
+def test_engine_separate_time_blocks_get_59(engine):
+    text = ("Manual therapy 12 min: lumbar PA mobs gr III, STM paraspinals.\n"
+            "Therapeutic activities 15 min: lifting mechanics floor to waist, carrying 10# box, car transfer practice.")
+    r = engine.suggest(text, payer="medicare")
+    by = _by_code(r)
+    assert "59" in by["97530"].modifiers
+    f = next(f for f in r.findings if f.id == "PT101")
+    assert "separate documented time blocks" in f.message
+
+
+def test_engine_same_block_gets_finding_not_59(engine):
+    text = "Manual therapy and therapeutic activities x 25 min: STM to lumbar paraspinals during lifting practice and car transfers."
+    r = engine.suggest(text, payer="medicare")
+    by = _by_code(r)
+    if "97140" in by and "97530" in by:
+        assert "59" not in by["97530"].modifiers
+        assert any(f.id == "PT102" for f in r.findings)
+
+
+def test_engine_bundled_hot_pack_and_gp(engine):
+    r = engine.suggest("Moist heat to low back x 10 min. TherEx 20 min: bridges, bird dogs.", payer="medicare")
+    assert any(f.id == "PT130" for f in r.findings)
+    assert all("GP" in s.modifiers for s in r.recommended)
+
+
+def test_engine_pta_gets_cq(engine):
+    r = engine.suggest("TherEx 25 min: step ups, lunges, SLR.\nJ. Smith, PTA")
+    assert "CQ" in _by_code(r)["97110"].modifiers
+    assert any(f.id == "PT110" for f in r.findings)
+
+
+def test_engine_deleted_code_in_note(engine):
+    r = engine.suggest("97762 checkout of AFO: fit and wear schedule reviewed, gait with AFO 15 min.")
+    assert any(f.id == "PT120" and "97763" in f.message for f in r.findings)
+
+
+def test_engine_timed_code_without_minutes(engine):
+    r = engine.suggest("TherEx: SLR 3x10, bridges 2x15, clamshells with band.")
+    by = _by_code(r)
+    assert by["97110"].units is None
+    assert any(f.id == "PT160" for f in r.findings)
+
+
+def test_engine_non_visit(engine):
+    r = engine.suggest("Pt no-showed for 2pm appt. Left VM to reschedule. Plan: TherEx and gait training next visit.")
+    assert r.codes == [] and r.non_visit == "no_show"
+    assert any(f.id == "PT171" for f in r.findings)
+
+
+def test_engine_suggest_many_matches_suggest(engine):
+    notes = ["Gait training 15 min with SPC.", "", "TherEx 20 min: SLR, bridges."]
+    assert [r.to_dict() for r in engine.suggest_many(notes)] == [engine.suggest(n).to_dict() for n in notes]
+
+
+def test_engine_explanation_cites_phrase_and_summary(engine):
+    s = engine.suggest("Gait training 15 min with RW 150 ft x2.").recommended[0]
+    assert "gait training" in s.explanation.lower() and engine.catalogue["97116"].summary in s.explanation

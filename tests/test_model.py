@@ -1,0 +1,90 @@
+"""The classifier's estimator contract and the artifact's integrity checks."""
+
+import json
+import shutil
+
+import pytest
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+
+from suggester import ModelLoadError
+from suggester.model import SegmentCodeClassifier, default_model_dir, load_model, save_model
+
+TINY_X = ["TherEx 15 min SLR bridges", "therapeutic exercise quad sets", "gait training with RW 150 ft",
+          "ambulation training SPC curbs", "pt reports pain 3/10", "plan continue POC", "heel slides and SLR 3x10",
+          "gait trng stairs x4", "BP 120/80", "HEP reviewed"]
+TINY_Y = [["97110"], ["97110"], ["97116"], ["97116"], [], [], ["97110"], ["97116"], [], []]
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    return SegmentCodeClassifier(calibration_folds=2, max_char_features=500).fit(TINY_X, TINY_Y)
+
+
+def test_model_params_and_clone():
+    est = SegmentCodeClassifier(C=2.0)
+    assert est.get_params()["C"] == 2.0
+    assert clone(est).get_params() == est.get_params()
+
+
+def test_model_not_fitted():
+    with pytest.raises(NotFittedError):
+        SegmentCodeClassifier().predict_proba(["TherEx"])
+
+
+def test_model_invalid_param():
+    with pytest.raises(ValueError, match="C"):
+        SegmentCodeClassifier(C=-1).fit(TINY_X, TINY_Y)
+
+
+def test_model_fit_predict(tiny):
+    assert list(tiny.classes_) == ["97110", "97116"]
+    proba = tiny.predict_proba(["gait training with SPC"])
+    assert proba.shape == (1, 2) and proba[0, 1] > proba[0, 0]
+    with pytest.raises(ValueError, match="single string"):
+        tiny.predict("TherEx")
+
+
+def test_model_training_is_reproducible():
+    import numpy as np
+
+    a = SegmentCodeClassifier(calibration_folds=2).fit(TINY_X, TINY_Y)
+    b = SegmentCodeClassifier(calibration_folds=2).fit(TINY_X, TINY_Y)
+    assert np.allclose(a.predict_proba(TINY_X), b.predict_proba(TINY_X))
+
+
+def test_model_persistence_round_trip(tmp_path, tiny):
+    save_model(tiny, tmp_path, card={"labels": list(tiny.classes_)})
+    model, card = load_model(tmp_path)
+    assert card["labels"] == ["97110", "97116"] and len(card["sha256"]) == 64
+    assert (model.predict_proba(TINY_X) == tiny.predict_proba(TINY_X)).all()
+
+
+def test_model_tampered_artifact_is_refused(tmp_path):
+    shutil.copytree(default_model_dir(), tmp_path / "m", ignore=shutil.ignore_patterns("__init__.py", "__pycache__"))
+    art = tmp_path / "m" / "model.joblib"
+    art.write_bytes(art.read_bytes()[:-10] + b"0123456789")
+    with pytest.raises(ModelLoadError, match="SHA-256.*suggester train"):
+        load_model(tmp_path / "m")
+
+
+def test_model_missing_is_refused(tmp_path):
+    with pytest.raises(ModelLoadError, match="missing model.joblib"):
+        load_model(tmp_path)
+
+
+def test_model_label_mismatch_is_refused(tmp_path, tiny):
+    save_model(tiny, tmp_path, card={"labels": list(tiny.classes_)})
+    with pytest.raises(ModelLoadError, match="not list as suggestible"):
+        load_model(tmp_path, labels_allowed={"97110"})
+    card = json.loads((tmp_path / "meta.json").read_text())
+    card["labels"] = ["97110"]
+    (tmp_path / "meta.json").write_text(json.dumps(card))
+    with pytest.raises(ModelLoadError, match="do not match"):
+        load_model(tmp_path)
+
+
+def test_model_shipped_card(engine):
+    card = engine.model_card
+    for key in ("labels", "training_data_sha256", "cv_metrics", "created", "versions", "catalogue_sha256"):
+        assert key in card
