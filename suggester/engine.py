@@ -65,14 +65,15 @@ class Suggester:
     """
 
     def __init__(self, model_dir: str | Path | None = None, *, catalogue: str | Path | None = None,
-                 ncci: str | Path | None = None) -> None:
+                 ncci: str | Path | None = None, use_context: bool = True) -> None:
         from .compliance import ComplianceChecker
         from .model import load_model, model_labels
 
         self.catalogue: Catalogue = load_catalogue(catalogue)
         self._label_of = model_labels(self.catalogue)
         self.model, self.model_card = load_model(model_dir, labels_allowed=set(self._label_of.values()))
-        self.nlp = build_nlp()
+        self.use_context = use_context
+        self.nlp = build_nlp(context=use_context)
         self.config = packaged_json("engine.json")
         self.payers = packaged_json("payers.json")["payers"]
         self._unit_rules = packaged_json("units.json")["unit_rules"]
@@ -191,8 +192,13 @@ class Suggester:
         return label
 
     def _from_doc(self, doc, payer: str, cfg: dict, dos: dt.date | None) -> Result:
-        clauses = list(doc.spans[CLAUSES]) if CLAUSES in doc.spans else []
         segments = list(doc.spans[SEGMENTS]) if SEGMENTS in doc.spans else []
+        if self.use_context:
+            clauses = list(doc.spans[CLAUSES]) if CLAUSES in doc.spans else []
+        else:  # ablation: every segment counts as performed (benchmark baseline)
+            clauses = segments
+            for i, seg in enumerate(segments):
+                seg._.pt_segment, seg._.pt_assertion = i, None
         if not clauses:
             return Result(suggestions=(), payer=payer, versions=self.versions, totals=self._empty_totals(cfg))
         proba = self.model.predict_proba([c.text for c in clauses])

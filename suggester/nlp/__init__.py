@@ -5,6 +5,7 @@ from __future__ import annotations
 from spacy.language import Language
 
 from . import components  # noqa: F401  (registers the factories)
+from .. import spacy_component  # noqa: F401  (registers "suggester_codes")
 from .components import CLAUSES, MODIFIERS, SECTIONS, SEGMENTS
 
 __all__ = ["CLAUSES", "MODIFIERS", "SECTIONS", "SEGMENTS", "build_nlp"]
@@ -12,11 +13,11 @@ __all__ = ["CLAUSES", "MODIFIERS", "SECTIONS", "SEGMENTS", "build_nlp"]
 PIPE_NAMES = ("suggester_segmenter", "suggester_sections", "suggester_context")
 
 
-def build_nlp() -> Language:
-    """Return ``spacy.blank("en")`` with the segmenter, section and context components."""
+def build_nlp(*, context: bool = True) -> Language:
+    """Return ``spacy.blank("en")`` with the segmenter, section and (unless ``context=False``) context components."""
     import spacy
 
     nlp = spacy.blank("en")
-    for name in PIPE_NAMES:
+    for name in PIPE_NAMES if context else PIPE_NAMES[:2]:
         nlp.add_pipe(name)
     return nlp

@@ -1,0 +1,210 @@
+"""Benchmark: accuracy against baselines and speed, measured in one run. Writes bench/results.md.
+
+Run with `make bench` (or `.venv/bin/python bench/run_bench.py [--notes 2000]`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from suggester import Suggester  # noqa: E402
+from suggester.evaluate import evaluate, load_gold, score_sets  # noqa: E402
+from suggester.nlp.rules import LiteralMatcher  # noqa: E402
+
+
+class RegexBaseline:
+    """Catalogue keyword matcher with no context handling: a code is recommended when any of its phrases appears."""
+
+    def __init__(self, catalogue):
+        syn, abbr = {}, {}
+        for c in catalogue.values():
+            if c.status != "active" or not c.suggestible:
+                continue
+            for s in c.synonyms:
+                syn.setdefault(s, set()).add(c.code)
+            for a in c.abbreviations:
+                abbr.setdefault(a, set()).add(c.code)
+        self.syn, self.abbr = syn, abbr
+        self.m_syn, self.m_abbr = LiteralMatcher(syn), LiteralMatcher(abbr, case_sensitive=True)
+
+    def codes(self, text, payer="medicare"):
+        out = set()
+        for _, _, lit in self.m_syn.finditer(text):
+            out |= self.syn[lit]
+        for _, _, lit in self.m_abbr.finditer(text):
+            out |= self.abbr[lit]
+        if payer == "medicare":
+            out = {"G0283" if c == "97014" else c for c in out}
+        else:
+            out.discard("G0283")
+        return out
+
+
+def generate_notes(n: int, seed: int = 0) -> list[str]:
+    """~200-word synthetic notes assembled from the training sentences under SOAP headers."""
+    rng = random.Random(seed)
+    lines = {}
+    for path in sorted((ROOT / "training_data" / "sentences").glob("*.jsonl")):
+        for raw in path.read_text("utf-8").splitlines():
+            rec = json.loads(raw)
+            lines.setdefault("neg" if not rec["codes"] else "pos", []).append(rec["text"])
+    notes = []
+    for _ in range(n):
+        parts, words = [], 0
+        parts.append("S: " + rng.choice(lines["neg"]))
+        parts.append("O:")
+        while words < 150:
+            line = rng.choice(lines["pos"] if rng.random() < 0.7 else lines["neg"])
+            parts.append(line)
+            words += len(line.split())
+        parts.append("A: " + rng.choice(lines["neg"]))
+        parts.append("P: " + rng.choice(lines["neg"]))
+        notes.append("\n".join(parts))
+    return notes
+
+
+def _worker(chunk):
+    engine = Suggester()
+    start = time.perf_counter()
+    for t in chunk:
+        engine.suggest(t)
+    return time.perf_counter() - start, len(chunk)
+
+
+def throughput(notes, workers: int) -> float:
+    from joblib import Parallel, delayed
+
+    chunks = [notes[i::workers] for i in range(workers)]
+    res = Parallel(n_jobs=workers, backend="loky")(delayed(_worker)(c) for c in chunks)
+    return len(notes) / max(t for t, _ in res)
+
+
+def ece(engine, notes, bins=10):
+    """Expected calibration error of suggestion confidences against gold (all listed suggestions)."""
+    conf, correct = [], []
+    for note in notes:
+        gold = {g["code"] for g in note["gold"]}
+        for s in engine.suggest(note["text"], note["payer"]).suggestions:
+            conf.append(s.confidence)
+            correct.append(s.code in gold)
+    conf, correct = np.array(conf), np.array(correct, dtype=float)
+    edges = np.linspace(0, 1, bins + 1)
+    total = 0.0
+    rows = []
+    for lo, hi in zip(edges[:-1], edges[1:]):
+        m = (conf >= lo) & (conf < hi if hi < 1 else conf <= hi)
+        if m.any():
+            total += m.sum() / len(conf) * abs(conf[m].mean() - correct[m].mean())
+            rows.append((lo, hi, int(m.sum()), conf[m].mean(), correct[m].mean()))
+    return total, rows
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--notes", type=int, default=2000)
+    args = ap.parse_args()
+    out = []
+    dev = load_gold(ROOT / "training_data" / "dev" / "dev_notes.jsonl")
+    hold = load_gold(ROOT / "training_data" / "holdout" / "holdout_notes.jsonl")
+
+    engine = Suggester()
+    no_ctx = Suggester(use_context=False)
+    regex = RegexBaseline(engine.catalogue)
+    out.append("# Benchmark results\n")
+    out.append(f"Machine: {os.cpu_count()} cores; Python {sys.version.split()[0]}. Command: `make bench`.\n")
+    out.append("## Accuracy (recommended codes vs gold)\n")
+    out.append("| system | set | micro P | micro R | micro F1 | macro F1 | exact set | top-3 recall | no-code notes clean | units exact |")
+    out.append("|---|---|---|---|---|---|---|---|---|---|")
+    for name, data in (("dev", dev), ("hold-out", hold)):
+        for label, eng in (("engine", engine), ("TF-IDF without context layer", no_ctx)):
+            r = evaluate(eng, data)
+            out.append(f"| {label} | {name} | {r['micro_precision']:.3f} | {r['micro_recall']:.3f} | {r['micro_f1']:.3f} | "
+                       f"{r['macro_f1']:.3f} | {r['exact_set_accuracy']:.3f} | {r['top_k_recall']:.3f} | "
+                       f"{r['no_code_notes_clean']}/{r['no_code_notes']} | {r['units_exact']}/{r['units_checked']} |")
+        gold = [{g["code"] for g in n["gold"]} for n in data]
+        pred = [regex.codes(n["text"], n["payer"]) for n in data]
+        r = score_sets(gold, pred)
+        clean = sum(1 for g, p in zip(gold, pred) if not g and not p)
+        out.append(f"| regex keyword baseline | {name} | {r['micro_precision']:.3f} | {r['micro_recall']:.3f} | "
+                   f"{r['micro_f1']:.3f} | {r['macro_f1']:.3f} | {r['exact_set_accuracy']:.3f} | - | "
+                   f"{clean}/{sum(1 for g in gold if not g)} | - |")
+    e, rows = ece(engine, dev)
+    out.append(f"\nExpected calibration error of suggestion confidences on dev: **{e:.3f}** (10 bins).\n")
+    out.append("| confidence bin | n | mean confidence | fraction correct |")
+    out.append("|---|---|---|---|")
+    for lo, hi, n, c, a in rows:
+        out.append(f"| {lo:.1f}-{hi:.1f} | {n} | {c:.2f} | {a:.2f} |")
+
+    notes = generate_notes(args.notes)
+    words = statistics.mean(len(t.split()) for t in notes)
+    out.append(f"\n## Speed ({len(notes)} generated notes, mean {words:.0f} words)\n")
+    for eng in (engine, no_ctx):
+        for t in notes[:50]:
+            eng.suggest(t)
+    t0 = time.perf_counter()
+    for t in notes:
+        engine.nlp.make_doc(t)
+    tok_rate = len(notes) / (time.perf_counter() - t0)
+    lat = []
+    for t in notes:
+        s = time.perf_counter()
+        engine.suggest(t)
+        lat.append((time.perf_counter() - s) * 1000)
+    eng_rate = len(notes) / (sum(lat) / 1000)
+    t0 = time.perf_counter()
+    for t in notes:
+        no_ctx.suggest(t)
+    noctx_rate = len(notes) / (time.perf_counter() - t0)
+    t0 = time.perf_counter()
+    for t in notes:
+        regex.codes(t)
+    regex_rate = len(notes) / (time.perf_counter() - t0)
+    w1 = throughput(notes, 1)
+    w2 = throughput(notes, 2)
+    tmp = ROOT / "bench" / "_work"
+    tmp.mkdir(exist_ok=True)
+    (tmp / "note.txt").write_text(notes[0])
+    cli = ROOT / ".venv" / "bin" / "suggester"
+    cli_cmd = [str(cli)] if cli.exists() else [sys.executable, "-m", "suggester"]
+    subprocess.run(cli_cmd + ["suggest", str(tmp / "note.txt"), "--json"], capture_output=True)
+    cold = []
+    for _ in range(3):
+        s = time.perf_counter()
+        subprocess.run(cli_cmd + ["suggest", str(tmp / "note.txt"), "--json"], capture_output=True, check=True)
+        cold.append(time.perf_counter() - s)
+    size = sum(p.stat().st_size for p in (ROOT / "models").glob("model.*"))
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    p50, p95 = np.percentile(lat, 50), np.percentile(lat, 95)
+    out.append("| measure | value | target | met |")
+    out.append("|---|---|---|---|")
+    out.append(f"| spaCy bare tokenizer (`nlp.make_doc`) | {tok_rate:.0f} notes/s | - | - |")
+    out.append(f"| engine, 1 process (in-process loop) | {eng_rate:.0f} notes/s ({eng_rate / tok_rate:.2f}x tokenizer) | >= 0.5x tokenizer | {'yes' if eng_rate >= 0.5 * tok_rate else 'no'} |")
+    out.append(f"| engine without context layer | {noctx_rate:.0f} notes/s (context adds {100 * (noctx_rate / eng_rate - 1):.0f}% time per note) | <= 40% | {'yes' if noctx_rate / eng_rate - 1 <= 0.40 else 'no'} |")
+    out.append(f"| engine, 1 worker (joblib) | {w1:.0f} notes/s | - | - |")
+    out.append(f"| engine, 2 workers (joblib) | {w2:.0f} notes/s ({w2 / w1:.2f}x 1 worker) | >= 1.6x | {'yes' if w2 >= 1.6 * w1 else 'no'} |")
+    out.append(f"| single-note latency p50 / p95 | {p50:.1f} / {p95:.1f} ms | p95 < 20 ms | {'yes' if p95 < 20 else 'no'} |")
+    out.append(f"| CLI cold start (`suggester suggest`, best of 3) | {min(cold):.2f} s | < 1.5 s | {'yes' if min(cold) < 1.5 else 'no'} |")
+    out.append(f"| regex keyword baseline | {regex_rate:.0f} notes/s (engine is {eng_rate / regex_rate:.3f}x) | - | - |")
+    out.append(f"| training time (model card) | {engine.model_card.get('train_seconds')} s | - | - |")
+    out.append(f"| model size on disk | {size / 1e6:.1f} MB | - | - |")
+    out.append(f"| peak memory (this benchmark process) | {peak:.0f} MB | - | - |")
+    (ROOT / "bench" / "results.md").write_text("\n".join(out) + "\n")
+    print("\n".join(out))
+
+
+if __name__ == "__main__":
+    main()

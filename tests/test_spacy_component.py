@@ -1,0 +1,22 @@
+import spacy
+
+
+def test_spacy_component_in_a_user_pipeline():
+    import suggester.spacy_component  # noqa: F401  (registers the factory)
+
+    nlp = spacy.blank("en")
+    nlp.add_pipe("suggester_codes", config={"payer": "commercial"})
+    doc = nlp("IFC to lumbar 15 min, unattended, pt resting.\nGait training 12 min with SPC 150 ft.")
+    codes = {s["code"] for s in doc._.pt_suggestions if s["recommended"]}
+    assert {"97014", "97116"} <= codes
+    assert doc._.pt_result["payer"] == "commercial"
+
+
+def test_spacy_pipeline_components_declare_order():
+    from suggester.nlp import build_nlp
+
+    nlp = build_nlp()
+    assert nlp.pipe_names == ["suggester_segmenter", "suggester_sections", "suggester_context"]
+    analysis = nlp.analyze_pipes()
+    assert not analysis["problems"]["suggester_context"]
+    assert len(nlp.get_pipe("suggester_context")) > 100
