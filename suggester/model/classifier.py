@@ -151,7 +151,8 @@ class SegmentCodeClassifier(ClassifierMixin, BaseEstimator):
         self.vectorizer_ = self._make_vectorizer()
         Xall = self.vectorizer_.fit_transform(texts)
         W, b = self._fit_linear(Xall, Y)
-        self.coef_ = W.astype(np.float32)
+        # Fortran order: coef_.T is C-contiguous, so scoring (X @ coef_.T) never copies the weights.
+        self.coef_ = np.asfortranarray(W.astype(np.float32))
         self.intercept_ = b
         self.n_features_in_ = Xall.shape[1]
         return self
