@@ -32,7 +32,7 @@ _PIPE_SPLIT = re.compile(r"\s*\|\s*")
 _TIME_HEADER = re.compile(r"\b(?:min(?:ute)?s?|time|duration)\b", re.IGNORECASE)
 _BARE_NUMBER = re.compile(r"^(\d{1,3})(?:\s*(?:min\w*|'))?$", re.IGNORECASE)
 # Between a code's phrase and its block time: "TherEx 23 min", "Gait trng x 12'", "Manual (10 min)", "NMR - 15 min".
-_CONNECTOR = re.compile(r"^[\s:\-\u2013\u2014(\[|=,.]*(?:(?:for|total|time|x|approx\.?|about|~)[\s:\-\u2013(=,.]*)*$", re.IGNORECASE)
+_CONNECTOR = re.compile(r"^[\s:\-\u2013\u2014(\[\]|=,.)]*(?:(?:\(?\s*[A-Z]?\d{4,5}\s*\)?|for|total|time|x|approx\.?|about|~|&|and|training|trng|tx)[\s:\-\u2013\u2014(\[\]|=,.)]*)*$", re.IGNORECASE)
 # A further episode of the same service: "5 min later", "another 8 min", "additional 10 min".
 _EXTRA = re.compile(r"\b(?:later|additional|another|more|again|second|then|plus|\+)\b", re.IGNORECASE)
 

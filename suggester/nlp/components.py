@@ -106,6 +106,8 @@ class SectionDetector:
             % (compile_literals(multi).pattern, "|".join(map(re.escape, single)) or "(?!x)x"),
             re.IGNORECASE,
         )
+        self._wordy = re.compile(r"^[\s\-*\u2022#>]*(?P<lit>%s)\b[^:\n.;]{1,30}:\s*$" % compile_literals(multi).pattern,
+                                 re.IGNORECASE)
 
     def __len__(self) -> int:
         return len(self.rules)
@@ -124,6 +126,10 @@ class SectionDetector:
         """
         m = self._header.match(text)
         if not m:
+            # A header line with a few extra words before its colon: "Tx after re-eval:", "Treatment today (45 min):"
+            w = self._wordy.match(text)
+            if w and self._by_literal.get(re.sub(r"\s+", " ", w.group("lit").lower())):
+                return self._by_literal[re.sub(r"\s+", " ", w.group("lit").lower())], w.end()
             c = self._COMPOSITE.match(text)
             if not c:
                 return None
