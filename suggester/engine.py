@@ -202,11 +202,12 @@ class Suggester:
         if not clauses:
             return Result(suggestions=(), payer=payer, versions=self.versions, totals=self._empty_totals(cfg))
         proba = self.model.predict_proba([c.text for c in clauses])
+        totals: dict[str, tuple[int, int, int]] = find_totals(doc.text)
+        tot_spans_abs = [(a, b) for _, a, b in totals.values()]
         w = self._phrase_w
         cands: dict[str, _Candidate] = {}
         not_counted: list[NotCounted] = []
         seg_mentions: dict[int, list[MinuteMention]] = {}
-        totals: dict[str, tuple[int, int, int]] = {}
         for i, clause in enumerate(clauses):
             status = clause._.pt_assertion
             ctext = clause.text
@@ -222,8 +223,6 @@ class Suggester:
             for lab in by_label:
                 j = self._col[lab]
                 row[j] = 1.0 - (1.0 - row[j]) * (1.0 - w)
-            for kind, val in find_totals(ctext).items():
-                totals.setdefault(kind, (val[0], clause.start_char + val[1], clause.start_char + val[2]))
             hits = np.nonzero(row >= self._t_cand)[0]
             if status == "reported":
                 keep = [j for j in hits if self._classes[j] in self._reported_ok]
@@ -231,7 +230,7 @@ class Suggester:
                     hits, status = np.asarray(keep), None
             if status is None:
                 if len(hits):
-                    tot_spans = [(s - clause.start_char, e - clause.start_char) for _, s, e in totals.values()]
+                    tot_spans = [(a - clause.start_char, b - clause.start_char) for a, b in tot_spans_abs]
                     mentions = [m for m in find_minutes(ctext) if not any(s <= m.start < e for s, e in tot_spans)]
                     seg_mentions.setdefault(seg_i, []).extend(
                         MinuteMention(m.start + offset, m.end + offset, m.minutes, m.units, m.range_upper) for m in mentions)

@@ -160,7 +160,8 @@ class SegmentCodeClassifier(ClassifierMixin, BaseEstimator):
     def decision_function(self, X) -> np.ndarray:
         check_is_fitted(self)
         Xv = self.vectorizer_.transform([normalise(t) for t in _as_texts(X)])
-        return np.asarray(Xv @ self.coef_.T, dtype=float) + self.intercept_
+        # Same dtype as the weights, so scipy never upcasts (copies) the whole weight matrix.
+        return np.asarray(Xv.astype(self.coef_.dtype, copy=False) @ self.coef_.T, dtype=float) + self.intercept_
 
     def predict_proba(self, X) -> np.ndarray:
         """Calibrated probability that each segment supports each code (columns = ``classes_``)."""

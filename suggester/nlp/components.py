@@ -55,29 +55,36 @@ class ClinicalSegmenter:
 
     def __call__(self, doc: Doc) -> Doc:
         text = doc.text
-        n = len(doc)
-        for i, tok in enumerate(doc):
-            if i == 0:
+        tokens = list(doc)
+        n = len(tokens)
+        abbreviations = self.abbreviations
+        prev = None
+        before = ""
+        for i, tok in enumerate(tokens):
+            if prev is None:
                 tok.is_sent_start = True
+                prev = tok
                 continue
-            prev = doc[i - 1]
+            ptext = prev.text
             start = False
-            if prev.is_space and "\n" in prev.text or "\n" in prev.whitespace_:
+            if prev.is_space and "\n" in ptext or "\n" in prev.whitespace_:
                 start = not tok.is_space
-            elif prev.text == ";":
+            elif ptext == ";":
                 start = True
-            elif prev.text in {".", "!", "?"} and (tok.is_title or tok.is_upper or tok.like_num or _BULLET_RE.match(tok.text)):
-                before = doc[i - 2].text.lower() if i >= 2 else ""
-                start = before not in self.abbreviations and not (len(before) == 1 and before.isalpha())
-            elif prev.text.endswith(".") and len(prev.text) > 1 and prev.text[:-1].lower() not in self.abbreviations \
-                    and prev.text[:-1].isalpha() and tok.is_title:
+            elif ptext in {".", "!", "?"} and (tok.is_title or tok.is_upper or tok.like_num or _BULLET_RE.match(tok.text)):
+                b = before.lower()
+                start = b not in abbreviations and not (len(b) == 1 and b.isalpha())
+            elif len(ptext) > 1 and ptext.endswith(".") and ptext[:-1].isalpha() and tok.is_title \
+                    and ptext[:-1].lower() not in abbreviations:
                 start = True
-            elif tok.like_num and i + 1 < n and doc[i + 1].text == ")" and prev.text not in {"(", "x", "X"} \
+            elif tok.like_num and i + 1 < n and tokens[i + 1].text == ")" and ptext not in {"(", "x", "X"} \
                     and prev.whitespace_:
                 start = True
-            elif (tok.is_title or tok.is_upper) and prev.whitespace_ and prev.text not in {"(", "/"}:
+            elif (tok.is_title or tok.is_upper) and prev.whitespace_ and ptext not in {"(", "/"}:
                 start = bool(self._inline_header.match(text, tok.idx))
             tok.is_sent_start = start
+            before = ptext
+            prev = tok
         return doc
 
 
