@@ -73,7 +73,7 @@ class ComplianceChecker:
         rec = {s["code"]: s for s in suggestions if s["recommended"]}
         findings: list[Finding] = []
         mods: dict[str, list[str]] = {c: [] for c in rec}
-        text = ctx["doc"].text if ctx.get("doc") is not None else ""
+        text = ctx.get("text", "")
 
         def add(rule_id, detail, codes=()):
             f = self.finding(rule_id, detail, codes)
@@ -197,7 +197,7 @@ class ComplianceChecker:
                              f"bill {c1} only, or document the separate blocks ({conf} confidence pair).", [c1, c2])
 
     def _distinct(self, s1: dict, s2: dict, ctx) -> tuple[str | None, str | None]:
-        text = ctx["doc"].text if ctx.get("doc") is not None else ""
+        text = ctx.get("text", "")
         if next(self._session.finditer(text), None) is not None:
             return "the note documents separate sessions", "XE"
         spans1 = {(e.start, e.end) for e in s1["evidence"]}

@@ -21,6 +21,7 @@ from ._version import __version__
 from .catalogue import Catalogue, load_catalogue
 from .errors import InputError
 from .nlp import CLAUSES, SEGMENTS, build_nlp
+from .nlp.components import doc_text
 from .nlp.minutes import MinuteMention, find_minutes, find_totals
 from .nlp.rules import LiteralMatcher
 from .results import Evidence, Finding, NotCounted, Result, Suggestion
@@ -201,8 +202,9 @@ class Suggester:
                 seg._.pt_segment, seg._.pt_assertion = i, None
         if not clauses:
             return Result(suggestions=(), payer=payer, versions=self.versions, totals=self._empty_totals(cfg))
-        proba = self.model.predict_proba([c.text for c in clauses])
-        totals: dict[str, tuple[int, int, int]] = find_totals(doc.text)
+        full = doc_text(doc)
+        proba = self.model.predict_proba([full[c.start_char:c.end_char] for c in clauses])
+        totals: dict[str, tuple[int, int, int]] = find_totals(full)
         tot_spans_abs = [(a, b) for _, a, b in totals.values()]
         w = self._phrase_w
         cands: dict[str, _Candidate] = {}
@@ -210,7 +212,7 @@ class Suggester:
         seg_mentions: dict[int, list[MinuteMention]] = {}
         for i, clause in enumerate(clauses):
             status = clause._.pt_assertion
-            ctext = clause.text
+            ctext = full[clause.start_char:clause.end_char]
             seg_i = clause._.pt_segment
             seg_start = segments[seg_i].start_char if seg_i is not None and seg_i < len(segments) else clause.start_char
             offset = clause.start_char - seg_start
@@ -253,7 +255,7 @@ class Suggester:
                         not_counted.append(NotCounted(self._code_for(self._classes[j], cfg), status, clause.start_char,
                                                       clause.end_char, ctext, clause._.pt_section or "none", float(row[j])))
         # Flowsheet tables: a "Minutes"/"Time" column gives bare numbers in the rows below it.
-        table_cells = self._table_minutes(segments, seg_mentions, cands)
+        table_cells = self._table_minutes(segments, seg_mentions, cands, full)
         recommended = set()
         for lab, c in cands.items():
             has_phrase = any(e.phrases for e in c.evidence)
@@ -265,7 +267,7 @@ class Suggester:
             if len(present) > 1:
                 best = max(present, key=lambda lab: (sum(e.score for e in cands[lab].evidence), cands[lab].score))
                 recommended -= set(present) - {best}
-        minutes, ranges, documented_units = self._attribute_minutes(recommended, cands, seg_mentions, segments, table_cells)
+        minutes, ranges, documented_units = self._attribute_minutes(recommended, cands, seg_mentions, segments, table_cells, full)
         non_visit = doc._.pt_non_visit
         nv_overridden = False
         if non_visit:
@@ -293,14 +295,14 @@ class Suggester:
         suggestions.sort(key=lambda s: (not s["recommended"], -s["confidence"], s["code"]))
         context = dict(payer=payer, cfg=cfg, date_of_service=dos, totals=totals_out, non_visit=non_visit,
                        non_visit_overridden=nv_overridden, ranges={self._code_for(k, cfg): v for k, v in ranges.items()},
-                       unit_notes=unit_notes, doc=doc, segments=segments,
+                       unit_notes=unit_notes, text=full, segments=segments,
                        documented_units={self._code_for(k, cfg): v for k, v in documented_units.items()})
         final, findings = self.compliance.check(suggestions, context)
         return Result(suggestions=tuple(Suggestion(**s) for s in final), findings=tuple(findings),
                       not_counted=tuple(sorted(not_counted, key=lambda n: n.start)), totals=totals_out,
                       payer=payer, non_visit=None if nv_overridden else non_visit, versions=self.versions)
 
-    def _table_minutes(self, segments, seg_mentions, cands) -> set:
+    def _table_minutes(self, segments, seg_mentions, cands, doc_text: str) -> set:
         """A table whose header row has a Minutes/Time column gives minutes as bare numbers in its rows.
 
         Returns the (segment, offset) of every table cell used, which count as block totals.
@@ -308,7 +310,7 @@ class Suggester:
         col = None
         cells_used: set = set()
         for i, seg in enumerate(segments):
-            text = seg.text
+            text = doc_text[seg.start_char:seg.end_char]
             if "|" not in text:
                 continue
             cells = [c.strip() for c in text.strip().strip("|").split("|")]
@@ -330,7 +332,7 @@ class Suggester:
                 cells_used.add((i, pos))
         return cells_used
 
-    def _attribute_minutes(self, recommended, cands, seg_mentions, segments, table_cells):
+    def _attribute_minutes(self, recommended, cands, seg_mentions, segments, table_cells, doc_text: str):
         """Give each documented time to the code it belongs to.
 
         A time right after a code's phrase ("TherEx 23 min:", "Gait | 12 |") is that code's
@@ -343,7 +345,7 @@ class Suggester:
             if not present:
                 continue
             seg = segments[seg_i] if seg_i is not None and seg_i < len(segments) else None
-            text = seg.text if seg is not None else ""
+            text = doc_text[seg.start_char:seg.end_char] if seg is not None else ""
             base = seg.start_char if seg is not None else 0
             for m in mentions:
                 best = None  # (lab, phrase span, sort key)

@@ -35,6 +35,14 @@ _PRIORITY = {"declined": 9, "refused": 9, "held": 8, "deferred": 8, "contraindic
              "reported": 3, "billing_summary": 3}
 
 
+def doc_text(doc: Doc) -> str:
+    """``doc.text``, computed once per Doc (spaCy rebuilds it from the tokens on every access)."""
+    text = doc.user_data.get("suggester_text")
+    if text is None:  # a Doc's text never changes, so the cached copy cannot go stale
+        text = doc.user_data["suggester_text"] = doc.text
+    return text
+
+
 # ---------------------------------------------------------------------------------------------
 # Segmenter
 # ---------------------------------------------------------------------------------------------
@@ -54,7 +62,7 @@ class ClinicalSegmenter:
         self._inline_header = re.compile(r"(?:%s)\s*:" % compile_literals(literals).pattern, re.IGNORECASE)
 
     def __call__(self, doc: Doc) -> Doc:
-        text = doc.text
+        text = doc_text(doc)
         tokens = list(doc)
         n = len(tokens)
         abbreviations = self.abbreviations
@@ -161,11 +169,12 @@ class SectionDetector:
     def __call__(self, doc: Doc) -> Doc:
         section = "none"
         segments, headers = [], []
+        text_of = doc_text(doc)
         for sent in doc.sents:
             span = _strip_span(doc, sent.start, sent.end)
             if span is None:
                 continue
-            hit = self.match_header(span.text)
+            hit = self.match_header(text_of[span.start_char:span.end_char])
             current = section
             if hit:
                 current, end = hit
@@ -173,7 +182,7 @@ class SectionDetector:
                 body = doc.char_span(span.start_char + end, span.end_char, alignment_mode="contract")
                 span = _strip_span(doc, body.start, body.end) if body is not None and len(body) else None
                 inline_only = self.attributes.get(current, {}).get("inline_scope") == "line"
-                if span is None or not inline_only or "\n" in doc.text[span.start_char:span.end_char]:
+                if span is None or not inline_only or "\n" in text_of[span.start_char:span.end_char]:
                     section = current
                 if span is None:
                     continue
@@ -319,9 +328,10 @@ class ContextAsserter:
     def __call__(self, doc: Doc) -> Doc:
         clauses, modifiers = [], []
         non_visit = None
+        text_of = doc_text(doc)
         for seg_index, seg in enumerate(doc.spans[SEGMENTS] if SEGMENTS in doc.spans else []):
             base = seg.start_char
-            text = seg.text
+            text = text_of[seg.start_char:seg.end_char]
             section_status = seg._.pt_assertion
             for a, b, st, cue in self.assert_text(text):
                 piece = text[a:b]
@@ -341,7 +351,7 @@ class ContextAsserter:
                 if st is not None and cue:
                     modifiers.append(Span(doc, span.start, span.end, label=st))
                 if non_visit is None and clause._.pt_assertion in (None, "reported"):
-                    for a, b, lit in self._nonvisit_matcher.finditer(clause.text):
+                    for a, b, lit in self._nonvisit_matcher.finditer(text_of[clause.start_char:clause.end_char]):
                         non_visit = (self._nonvisit[lit], [clause.start_char + a, clause.start_char + b])
                         break
         doc.spans[CLAUSES] = clauses
