@@ -286,8 +286,8 @@ def _validation_items(exc: RequestValidationError) -> list[dict]:
             continue
         field = _field_name(loc)
         msg = str(err.get("msg", "invalid value"))
-        if kind == "missing" and field == "body":
-            msg = ("The request has no JSON body. Send a JSON object with Content-Type: application/json, "
+        if field == "body" and kind in ("missing", "model_attributes_type", "dict_type"):
+            msg = ("The request body must be a JSON object sent with Content-Type: application/json, "
                    'e.g. {"text": "...", "payer": "medicare"}.')
         elif kind == "extra_forbidden":
             msg = f"Unknown field {field!r}; see /openapi.json for the fields this endpoint accepts."

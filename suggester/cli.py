@@ -49,13 +49,15 @@ def suggest(
     as_json: bool = typer.Option(False, "--json", help="Print exactly Result.to_dict() as JSON."),
     all_candidates: bool = typer.Option(False, "--all", help="Also list candidates that are not recommended."),
     model_dir: Optional[Path] = typer.Option(None, help="A model directory from `suggester train`."),
+    ncci: Optional[Path] = typer.Option(None, help="An NCCI pair file from `suggester ncci import`."),
+    date_of_service: Optional[str] = typer.Option(None, "--date", help="Date of service YYYY-MM-DD (today when omitted)."),
 ) -> None:
     """Suggest billing codes for one note."""
     from .engine import Suggester
 
     text = _read_text(source)
     try:
-        result = Suggester(model_dir).suggest(text, payer)
+        result = Suggester(model_dir, ncci=ncci).suggest(text, payer, date_of_service=date_of_service)
     except SuggesterError as exc:
         _fail(str(exc))
     if as_json:
@@ -92,12 +94,13 @@ def codes(code: Optional[str] = typer.Argument(None, help="Show one code in full
 
 @app.command()
 def train(data: Path = typer.Option(Path("training_data"), help="Training data folder (sentences/*.jsonl)."),
-          out: Optional[Path] = typer.Option(None, help="Output model directory; the shipped models/ when omitted.")) -> None:
+          out: Optional[Path] = typer.Option(None, help="Output model directory; the shipped models/ when omitted."),
+          no_char: bool = typer.Option(False, "--no-char", help="Word n-grams only (no character n-grams).")) -> None:
     """Rebuild the model from training_data/ (reproducible: fixed random_state)."""
     from .model import train as train_model
 
     try:
-        card = train_model(data, out)
+        card = train_model(data, out, **({"char_ngram_range": None} if no_char else {}))
     except SuggesterError as exc:
         _fail(str(exc))
     typer.echo(f"trained on {card['n_segments']} segments, {len(card['labels'])} codes in {card['train_seconds']} s; "
@@ -123,6 +126,63 @@ def evaluate(data: Path = typer.Argument(..., help="JSONL notes with 'text', 'pa
         typer.echo(json.dumps(report, indent=2))
     else:
         print_evaluation(report, show_errors=errors)
+
+
+@ncci_app.command("import")
+def ncci_import(source: Path = typer.Argument(..., help="CMS practitioner PTP file (tab-separated text or CSV)."),
+                out: Path = typer.Option(Path("ncci_pairs.json"), help="Where to write the pair file."),
+                keep_all: bool = typer.Option(False, "--all", help="Keep pairs of codes outside the catalogue too.")) -> None:
+    """Import the CMS quarterly NCCI PTP file; use it with `suggester suggest --ncci FILE`."""
+    from .ncci import import_ptp
+
+    try:
+        summary = import_ptp(source, out, keep_all=keep_all)
+    except SuggesterError as exc:
+        _fail(str(exc))
+    typer.echo(f"read {summary['rows']} pairs, kept {summary['kept']} ({summary['skipped_other_codes']} with codes "
+               f"outside the catalogue skipped); wrote {summary['out']}")
+
+
+@app.command()
+def serve(host: str = typer.Option("127.0.0.1", help="Interface to bind. Loopback by default; anything else exposes "
+                                                      "the service to the network."),
+          port: int = typer.Option(8000, min=1, max=65535, help="TCP port."),
+          max_body_bytes: int = typer.Option(262_144, min=1, help="Largest request body accepted (413 beyond)."),
+          max_batch_notes: int = typer.Option(100, min=1, help="Most notes in one POST /v1/audit."),
+          api_key_env: str = typer.Option("SUGGESTER_API_KEY", help="Environment variable holding an API key; when "
+                                                                     "it is set, /v1/* needs it in X-API-Key."),
+          cors_origin: Optional[list[str]] = typer.Option(None, "--cors-origin", help="Allow browser calls from this "
+                                                                                      "origin (repeatable). Off by default."),
+          model_dir: Optional[Path] = typer.Option(None, help="A model directory from `suggester train`."),
+          log_level: str = typer.Option("info", help="debug, info, warning or error. Logs never contain note text.")) -> None:
+    """Serve the HTTP API and the web page (http://127.0.0.1:8000/ by default). The model is loaded once."""
+    import ipaddress
+
+    try:
+        import uvicorn
+
+        from .api import create_app, log_config
+    except ImportError as exc:
+        _fail(f"The HTTP service needs {exc.name!r}: run `make install` (or pip install -e .) in the checkout.")
+    from .engine import Suggester
+
+    if log_level.lower() not in ("debug", "info", "warning", "error"):
+        _fail(f"--log-level must be debug, info, warning or error, got {log_level!r}.")
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback:
+        typer.echo(f"warning: binding to {host} exposes the service beyond this computer; set ${api_key_env} and put "
+                   "it behind TLS.", err=True)
+    try:
+        engine = Suggester(model_dir)
+        web = create_app(engine, max_body_bytes=max_body_bytes, api_key_env=api_key_env,
+                         max_batch_notes=max_batch_notes, cors_origins=tuple(cors_origin or ()))
+    except SuggesterError as exc:
+        _fail(str(exc))
+    uvicorn.run(web, host=host, port=port, log_config=log_config(log_level), log_level=log_level.lower(),
+                access_log=False, server_header=False, workers=1)
 
 
 def main() -> None:

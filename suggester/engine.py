@@ -241,10 +241,12 @@ class Suggester:
                     score = float(row[j])
                     cand = cands.setdefault(lab, _Candidate(lab))
                     cand.score = max(cand.score, score)
+                    phr = by_label.get(lab, [])
                     if score >= self._t_ev:
-                        phr = by_label.get(lab, [])
                         cand.evidence.append(Evidence(clause.start_char, clause.end_char, ctext, clause._.pt_section or "none",
                                                       score, tuple(dict.fromkeys(p[2] for p in phr))))
+                    if score >= self._t_ev or phr:
+                        # a catalogue phrase names the code here ("Manual 15 min"), so its time can belong to it
                         spans = [(p[0] + offset, p[1] + offset) for p in phr] or [(offset, offset)]
                         cand.segments.setdefault(seg_i, []).extend(spans)
             else:

@@ -55,7 +55,8 @@ class SegmentCodeClassifier(ClassifierMixin, BaseEstimator):
     C : float, default=8.0
         Inverse regularisation strength of each one-vs-rest logistic regression.
     word_ngram_range : tuple, default=(1, 2)
-    char_ngram_range : tuple, default=(2, 5)
+    char_ngram_range : tuple or None, default=(2, 5)
+        Character n-grams within word boundaries; None for word n-grams only.
     max_char_features : int, default=40000
     min_df : int, default=1
     calibration_folds : int, default=5
@@ -76,7 +77,7 @@ class SegmentCodeClassifier(ClassifierMixin, BaseEstimator):
     _parameter_constraints: dict = {
         "C": [Interval(Real, 0, None, closed="neither")],
         "word_ngram_range": [tuple],
-        "char_ngram_range": [tuple],
+        "char_ngram_range": [tuple, None],
         "max_char_features": [Interval(Integral, 1, None, closed="left")],
         "min_df": [Interval(Integral, 1, None, closed="left")],
         "calibration_folds": [Interval(Integral, 2, None, closed="left")],
@@ -94,13 +95,13 @@ class SegmentCodeClassifier(ClassifierMixin, BaseEstimator):
         self.random_state = random_state
 
     def _make_vectorizer(self) -> FeatureUnion:
-        return FeatureUnion([
-            ("word", TfidfVectorizer(lowercase=False, ngram_range=self.word_ngram_range,
-                                     min_df=self.min_df, sublinear_tf=True, token_pattern=r"(?u)\b[\w#/'+-]+\b")),
-            ("char", TfidfVectorizer(lowercase=False, analyzer="char_wb", ngram_range=self.char_ngram_range,
-                                     min_df=max(self.min_df, 2), sublinear_tf=True,
-                                     max_features=self.max_char_features)),
-        ])
+        parts = [("word", TfidfVectorizer(lowercase=False, ngram_range=self.word_ngram_range, min_df=self.min_df,
+                                          sublinear_tf=True, token_pattern=r"(?u)\b[\w#/'+-]+\b"))]
+        if self.char_ngram_range is not None:  # None = word n-grams only (faster, see bench/results.md)
+            parts.append(("char", TfidfVectorizer(lowercase=False, analyzer="char_wb", ngram_range=self.char_ngram_range,
+                                                  min_df=max(self.min_df, 2), sublinear_tf=True,
+                                                  max_features=self.max_char_features)))
+        return FeatureUnion(parts)
 
     def _fit_linear(self, X, Y) -> tuple[np.ndarray, np.ndarray]:
         coefs, intercepts = [], []

@@ -1,0 +1,368 @@
+// suggester web page: sends the note to this server's /v1/suggest and shows Result.to_dict().
+// No third-party code, no network access beyond this server. Note text is only ever put in the page with
+// textContent (never innerHTML), and is not stored anywhere.
+"use strict";
+
+(function () {
+  const EXAMPLE = [
+    "PHYSICAL THERAPY DAILY NOTE - R TKA, 5 wks post-op (synthetic example)",
+    "S: Pt reports knee pain 3/10, sleeping better. Walking at home with SPC.",
+    "O:",
+    "TherEx 23 min: recumbent bike 6 min for ROM, heel slides w/ strap 2x15, SLR 3x10, LAQ 3# 2x12, TKE green TB 2x15.",
+    "Manual therapy 10 min: patellar mobs gr II-III all directions, tibiofemoral A-P glides gr III for flexion.",
+    "Gait training 12 min: SPC 200 ft x2, 6-inch curb x3, cues for heel strike and knee extension in stance.",
+    "Cold pack to R knee x10 min in elevation at end of session.",
+    "Pt declined e-stim today.",
+    "A: Flexion improving (6-108 deg); gait quality better with SPC.",
+    "P: Continue POC 2x/wk. Begin stair training with reciprocal pattern next visit.",
+    "HEP: prone hangs, heel slides, quad sets 2x10 daily.",
+    "Total timed minutes: 45. Total treatment time: 55 min.",
+    "Signed: physical therapist, PT",
+  ].join("\n");
+
+  const REASONS = {
+    declined: "declined by the patient",
+    refused: "refused by the patient",
+    held: "held this session",
+    deferred: "deferred",
+    contraindicated: "contraindicated",
+    not_tolerated: "not tolerated",
+    unable: "patient unable",
+    negated: "documented as not done",
+    goal: "a goal, not a service performed",
+    planned: "planned, not performed this session",
+    historical: "history, not this session",
+    home_program: "home program, not done in the clinic",
+    reported: "reported by the patient, not performed",
+    billing_summary: "billing summary line, not a service description",
+    non_visit: "not a treatment visit",
+  };
+  const METHODS = { cms: "Medicare total-time method", ama: "CPT per-code rule" };
+
+  const $ = (id) => document.getElementById(id);
+  const state = { result: null, chars: [], selected: null };
+
+  function el(tag, attrs, ...children) {
+    const node = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (v === null || v === undefined || v === false) continue;
+      if (k === "className") node.className = v;
+      else if (k === "dataset") Object.assign(node.dataset, v);
+      else if (k === "style") Object.assign(node.style, v);   // CSSOM, allowed by the page's CSP
+      else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
+      else node.setAttribute(k, v === true ? "" : String(v));
+    }
+    for (const child of children.flat()) {
+      if (child === null || child === undefined || child === false) continue;
+      node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+    }
+    return node;
+  }
+
+  const pct = (x) => `${Math.round(x * 100)}%`;
+  const reasonText = (r) => REASONS[r] || String(r).replace(/_/g, " ");
+
+  function setStatus(message, isError) {
+    const s = $("status");
+    s.textContent = message;
+    s.classList.toggle("error", Boolean(isError));
+  }
+
+  async function api(path, body) {
+    const headers = { Accept: "application/json" };
+    const key = $("api-key").value;
+    if (key) headers["X-API-Key"] = key;
+    const init = { method: body === undefined ? "GET" : "POST", headers, cache: "no-store" };
+    if (body !== undefined) {
+      headers["Content-Type"] = "application/json";
+      init.body = JSON.stringify(body);
+    }
+    const response = await fetch(path, init);
+    let data = null;
+    try { data = await response.json(); } catch (e) { data = null; }
+    if (!response.ok) {
+      const err = new Error((data && data.message) || `The server answered ${response.status}.`);
+      err.status = response.status;
+      err.field = data && data.field;
+      throw err;
+    }
+    return data;
+  }
+
+  function showKeyField() {
+    $("api-key-control").hidden = false;
+  }
+
+  // ------------------------------------------------------------------ start-up
+  async function init() {
+    $("suggest-form").addEventListener("submit", (e) => { e.preventDefault(); submit(); });
+    $("note").addEventListener("keydown", (e) => {
+      if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) { e.preventDefault(); submit(); }
+    });
+    $("load-example").addEventListener("click", () => { $("note").value = EXAMPLE; $("note").focus(); });
+    $("clear").addEventListener("click", () => { $("note").value = ""; clearResult(); $("note").focus(); });
+    for (const id of ["recommended", "candidates"]) $(id).addEventListener("keydown", arrowKeys);
+    $("note-view").addEventListener("click", (e) => {
+      const mark = e.target.closest("mark.ev");
+      if (!mark) return;
+      const codes = mark.dataset.codes.split(" ");
+      const i = codes.indexOf(state.selected);
+      select(codes[(i + 1) % codes.length]);
+    });
+    try {
+      const health = await api("healthz");
+      if (health.auth_required) showKeyField();
+      const v = health.versions || {};
+      $("versions").textContent = `suggester ${v.suggester || "?"} · catalogue ${health.catalogue.version} ` +
+        `(${health.catalogue.codes} codes) · model ${(health.model.sha256 || "?").slice(0, 12)} · ` +
+        "runs on this server, offline";
+    } catch (e) {
+      $("versions").textContent = "Server status unavailable.";
+    }
+    loadPayers();
+  }
+
+  async function loadPayers() {
+    try {
+      const data = await api("v1/payers");
+      const select = $("payer");
+      const current = select.value;
+      select.replaceChildren(...data.payers.map((p) =>
+        el("option", { value: p.id }, `${p.label} (${p.unit_method === "cms" ? "CMS" : "AMA"} units)`)));
+      select.value = data.payers.some((p) => p.id === current) ? current : data.payers[0].id;
+    } catch (e) {
+      if (e.status === 401) showKeyField();   // keep the built-in choices
+    }
+  }
+
+  // ------------------------------------------------------------------ submit
+  async function submit() {
+    const text = $("note").value;
+    if (!text.trim()) {
+      setStatus("Paste a note first.", true);
+      $("note").focus();
+      return;
+    }
+    const button = $("submit");
+    button.disabled = true;
+    setStatus("Analysing the note…");
+    const t0 = performance.now();
+    try {
+      const result = await api("v1/suggest", { text, payer: $("payer").value });
+      state.result = result;
+      state.chars = Array.from(text);   // offsets are Unicode code points
+      const rec = result.suggestions.filter((s) => s.recommended);
+      state.selected = (rec[0] || result.suggestions[0] || {}).code || null;
+      render();
+      const n = rec.length;
+      setStatus(`${n} code${n === 1 ? "" : "s"} recommended, ${result.suggestions.length - n} other ` +
+        `candidate${result.suggestions.length - n === 1 ? "" : "s"}; ${result.findings.length} ` +
+        `finding${result.findings.length === 1 ? "" : "s"} (${Math.round(performance.now() - t0)} ms).`);
+    } catch (e) {
+      if (e.status === 401) { showKeyField(); $("api-key").focus(); }
+      else if (e.field === "payer") $("payer").focus();
+      setStatus(e.message, true);
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  function clearResult() {
+    state.result = null;
+    state.selected = null;
+    $("result").hidden = true;
+    $("empty").hidden = false;
+    $("evidence-section").hidden = true;
+    setStatus("");
+  }
+
+  // ------------------------------------------------------------------ rendering
+  function render() {
+    const r = state.result;
+    $("empty").hidden = true;
+    $("result").hidden = false;
+    $("evidence-section").hidden = false;
+
+    const nv = $("non-visit");
+    nv.hidden = !r.non_visit;
+    nv.textContent = r.non_visit
+      ? `Not a treatment visit (${r.non_visit.replace(/_/g, " ")}): no code is recommended.` : "";
+
+    const t = r.totals || {};
+    const parts = [];
+    if (t.unit_method) {
+      parts.push(`Timed minutes ${t.timed_minutes} → ${t.timed_units} timed unit${t.timed_units === 1 ? "" : "s"}; ` +
+        `total units ${t.total_units} (${METHODS[t.unit_method] || t.unit_method}, payer ${r.payer}).`);
+    }
+    if (t.documented_total_timed_minutes !== null && t.documented_total_timed_minutes !== undefined) {
+      parts.push(`Documented total timed minutes: ${t.documented_total_timed_minutes}.`);
+    }
+    $("totals").textContent = parts.join(" ");
+
+    const rec = r.suggestions.filter((s) => s.recommended);
+    const cand = r.suggestions.filter((s) => !s.recommended);
+    $("recommended").replaceChildren(...(rec.length ? rec.map(codeItem)
+      : [el("li", { className: "muted" }, "No billable service found in this note.")]));
+    $("candidates").replaceChildren(...cand.map(codeItem));
+    $("candidate-count").textContent = String(cand.length);
+    $("candidates-box").hidden = cand.length === 0;
+
+    $("findings").replaceChildren(...(r.findings.length ? r.findings.map(findingItem)
+      : [el("li", { className: "muted" }, "None.")]));
+    $("not-counted").replaceChildren(...(r.not_counted.length ? r.not_counted.map(notCountedItem)
+      : [el("li", { className: "muted" }, "None.")]));
+    renderSelection();
+  }
+
+  function codeItem(s) {
+    const meta = [];
+    if (s.units !== null && s.units !== undefined) meta.push(el("strong", {}, `${s.units} unit${s.units === 1 ? "" : "s"}`));
+    if (s.minutes !== null && s.minutes !== undefined) meta.push(` · ${s.minutes} min`);
+    meta.push(` · ${pct(s.confidence)}`);
+    const mods = s.modifiers.length ? el("span", { className: "mods" }, s.modifiers.join(" ")) : null;
+    return el("li", {},
+      el("button", {
+        type: "button", className: "code-btn", "aria-pressed": "false", dataset: { code: s.code },
+        "aria-label": `${s.code} ${s.label}, confidence ${pct(s.confidence)}` +
+          (s.units !== null && s.units !== undefined ? `, ${s.units} units` : "") +
+          (s.recommended ? ", recommended" : ", candidate"),
+        onclick: () => select(s.code),
+      },
+      el("span", { className: "code" }, s.code),
+      el("span", { className: "label" }, s.label, mods),
+      el("span", { className: "meta" }, meta),
+      el("span", { className: "bar", "aria-hidden": "true" }, el("span", { style: { width: pct(s.confidence) } }))));
+  }
+
+  function findingItem(f) {
+    return el("li", { className: f.severity },
+      el("span", { className: `sev ${f.severity}` }, f.severity),
+      el("span", { className: "fid" }, f.id),
+      f.message,
+      f.source ? [" ", el("a", { href: f.source, rel: "noopener noreferrer", target: "_blank" }, "source")] : null);
+  }
+
+  function notCountedItem(n, i) {
+    return el("li", {},
+      el("strong", {}, n.code), " ",
+      el("span", { className: "reason" }, `not counted: ${reasonText(n.reason)}`),
+      ` (${n.section} section) `,
+      el("span", { className: "quote" }, n.text),
+      el("button", { type: "button", className: "link-btn", onclick: () => showInNote(i) }, "Show in note"));
+  }
+
+  function arrowKeys(e) {
+    if (e.key !== "ArrowDown" && e.key !== "ArrowUp") return;
+    const buttons = Array.from(document.querySelectorAll(".code-btn")).filter((b) => b.offsetParent !== null);
+    const i = buttons.indexOf(document.activeElement);
+    if (i < 0) return;
+    e.preventDefault();
+    const next = buttons[Math.max(0, Math.min(buttons.length - 1, i + (e.key === "ArrowDown" ? 1 : -1)))];
+    next.focus();
+  }
+
+  function select(code) {
+    state.selected = code;
+    renderSelection();
+  }
+
+  function renderSelection() {
+    for (const b of document.querySelectorAll(".code-btn")) {
+      b.setAttribute("aria-pressed", String(b.dataset.code === state.selected));
+    }
+    const s = state.result.suggestions.find((x) => x.code === state.selected);
+    if (s && !s.recommended) $("candidates-box").open = true;
+    renderDetail(s);
+    renderNote();
+  }
+
+  function renderDetail(s) {
+    const body = $("detail-body");
+    if (!s) { body.replaceChildren(el("p", { className: "muted" }, "No code selected.")); return; }
+    const findings = state.result.findings.filter((f) => s.finding_ids.includes(f.id));
+    const rows = [
+      ["Status", s.recommended ? "Recommended" : "Candidate to review, not recommended"],
+      ["Confidence", pct(s.confidence)],
+      ["Units", s.units === null ? "–" : String(s.units)],
+      ["Minutes", s.minutes === null ? "–" : String(s.minutes)],
+      ["Modifiers", s.modifiers.length ? s.modifiers.join(", ") : "none"],
+      ["Kind", `${s.category.replace(/_/g, " ")}, ${s.timed ? "timed" : "untimed"}`],
+    ];
+    body.replaceChildren(
+      el("p", {}, el("strong", {}, `${s.code} ${s.label}`)),
+      el("dl", {}, rows.map(([k, v]) => [el("dt", {}, k), el("dd", {}, v)])),
+      el("p", { className: "explanation" }, s.explanation),
+      el("h4", {}, `Evidence (${s.evidence.length})`),
+      s.evidence.length
+        ? el("ol", { className: "evidence-list" }, s.evidence.map((e) => el("li", {},
+          el("span", { className: "quote" }, e.text),
+          el("span", { className: "muted" }, ` ${e.section} section, score ${pct(e.score)}` +
+            (e.phrases.length ? `, matched ${e.phrases.map((p) => `“${p}”`).join(", ")}` : "")))))
+        : el("p", { className: "muted" }, "No span above the evidence threshold."),
+      findings.length ? el("h4", {}, "Findings for this code") : null,
+      findings.length ? el("ul", { className: "findings" }, findings.map(findingItem)) : null);
+  }
+
+  // The note with evidence spans: every recommended code's spans, the selected code's emphasised,
+  // and the not-counted mentions. Offsets are code points into the submitted text.
+  function renderNote() {
+    const r = state.result;
+    const chars = state.chars;
+    const n = chars.length;
+    const clamp = (x) => Math.max(0, Math.min(n, x));
+    const spans = [];
+    for (const s of r.suggestions) {
+      if (!s.recommended && s.code !== state.selected) continue;
+      for (const e of s.evidence) spans.push({ kind: "ev", start: clamp(e.start), end: clamp(e.end), code: s.code });
+    }
+    r.not_counted.forEach((nc, i) =>
+      spans.push({ kind: "nc", start: clamp(nc.start), end: clamp(nc.end), code: nc.code, reason: nc.reason, i }));
+    const cuts = new Set([0, n]);
+    for (const sp of spans) { if (sp.end > sp.start) { cuts.add(sp.start); cuts.add(sp.end); } }
+    const points = Array.from(cuts).sort((a, b) => a - b);
+    const out = [];
+    for (let k = 0; k + 1 < points.length; k++) {
+      const a = points[k];
+      const b = points[k + 1];
+      const piece = chars.slice(a, b).join("");
+      const covering = spans.filter((sp) => sp.start <= a && sp.end >= b && sp.end > sp.start);
+      const ev = [...new Set(covering.filter((sp) => sp.kind === "ev").map((sp) => sp.code))];
+      const nc = covering.filter((sp) => sp.kind === "nc");
+      if (ev.length) {
+        const sel = ev.includes(state.selected);
+        out.push(el("mark", {
+          className: sel ? "ev selected" : "ev", dataset: { codes: ev.join(" ") },
+          title: `Evidence for ${ev.join(", ")}`,
+        }, piece));
+      } else if (nc.length) {
+        out.push(el("mark", {
+          className: "not-counted", dataset: { nc: String(nc[0].i), code: nc[0].code }, tabindex: "-1",
+          title: nc.map((x) => `${x.code} not counted: ${reasonText(x.reason)}`).join("; "),
+        }, piece));
+      } else {
+        out.push(document.createTextNode(piece));
+      }
+      // Tags at the end of each span name its code(s) in the text itself.
+      const ending = spans.filter((sp) => sp.end === b && sp.end > sp.start);
+      const evCodes = [...new Set(ending.filter((sp) => sp.kind === "ev").map((sp) => sp.code))];
+      for (const code of evCodes) {
+        out.push(el("span", { className: code === state.selected ? "tag selected" : "tag" }, code));
+      }
+      for (const sp of ending.filter((x) => x.kind === "nc")) {
+        out.push(el("span", { className: "tag nc" }, `${sp.code} not counted: ${reasonText(sp.reason)}`));
+      }
+    }
+    $("note-view").replaceChildren(...out);
+  }
+
+  function showInNote(i) {
+    const mark = document.querySelector(`#note-view mark[data-nc="${i}"]`);
+    if (!mark) return;
+    mark.scrollIntoView({ block: "center" });
+    mark.classList.add("flash");
+    mark.focus();
+    setTimeout(() => mark.classList.remove("flash"), 1500);
+  }
+
+  document.addEventListener("DOMContentLoaded", init);
+})();
