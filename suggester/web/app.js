@@ -52,7 +52,7 @@
       else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
       else node.setAttribute(k, v === true ? "" : String(v));
     }
-    for (const child of children.flat()) {
+    for (const child of children.flat(Infinity)) {
       if (child === null || child === undefined || child === false) continue;
       node.append(child instanceof Node ? child : document.createTextNode(String(child)));
     }
@@ -246,7 +246,7 @@
     return el("li", {},
       el("strong", {}, n.code), " ",
       el("span", { className: "reason" }, `not counted: ${reasonText(n.reason)}`),
-      ` (${n.section} section) `,
+      ` (${n.section.replace(/_/g, " ")} section) `,
       el("span", { className: "quote" }, n.text),
       el("button", { type: "button", className: "link-btn", onclick: () => showInNote(i) }, "Show in note"));
   }
@@ -296,7 +296,7 @@
       s.evidence.length
         ? el("ol", { className: "evidence-list" }, s.evidence.map((e) => el("li", {},
           el("span", { className: "quote" }, e.text),
-          el("span", { className: "muted" }, ` ${e.section} section, score ${pct(e.score)}` +
+          el("span", { className: "muted" }, ` ${e.section.replace(/_/g, " ")} section, score ${pct(e.score)}` +
             (e.phrases.length ? `, matched ${e.phrases.map((p) => `“${p}”`).join(", ")}` : "")))))
         : el("p", { className: "muted" }, "No span above the evidence threshold."),
       findings.length ? el("h4", {}, "Findings for this code") : null,
