@@ -19,6 +19,7 @@ from .errors import (CatalogueError, InconsistentVersionWarning, InputError, Mod
                      SuggesterError)
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .audit import audit
     from .catalogue import load_catalogue
     from .engine import Suggester, suggest
     from .results import Result, Suggestion
@@ -34,12 +35,13 @@ __all__ = [
     "SuggesterError",
     "Suggestion",
     "__version__",
+    "audit",
     "load_catalogue",
     "suggest",
 ]
 
 _LAZY = {"Suggester": "engine", "suggest": "engine", "Result": "results", "Suggestion": "results",
-         "load_catalogue": "catalogue"}
+         "load_catalogue": "catalogue", "audit": "audit"}
 
 
 def __getattr__(name: str):

@@ -313,6 +313,12 @@ async def _on_api_error(request: Request, exc: ApiError) -> JSONResponse:
 
 
 async def _on_http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    if exc.status_code == 400 and request.method == "POST":  # FastAPI could not decode the body (e.g. not UTF-8)
+        message = ("The request body could not be decoded as JSON (send UTF-8 JSON with Content-Type: "
+                   'application/json, e.g. {"text": "...", "payer": "medicare"}).')
+        return _error_json(422, "invalid_request", message, "body",
+                           errors=[{"field": "body", "type": "json_invalid", "message": message}],
+                           request_id=_request_id(request))
     phrase = HTTPStatus(exc.status_code).phrase if exc.status_code in HTTPStatus._value2member_map_ else "Error"
     if exc.status_code == 404:
         message = f"No such endpoint {request.url.path!r}. The API is described at /openapi.json."
@@ -377,6 +383,7 @@ class _GuardMiddleware:
             while more:
                 message = await receive()
                 if message["type"] != "http.request":  # client went away before sending the body
+                    state["status"] = 499
                     return
                 chunk = message.get("body", b"")
                 bytes_in += len(chunk)
@@ -411,10 +418,10 @@ class _GuardMiddleware:
                      state["bytes_out"], (time.perf_counter() - t0) * 1000)
 
     async def _too_large(self, scope, receive, send, declared: int | None) -> None:
-        size = f"{declared} bytes" if declared is not None else "more than the limit"
+        size = f"is {declared} bytes" if declared is not None else "is larger than that"
         response = _error_json(413, "payload_too_large",
-                               f"The request body is {size}; the limit is {self.max_body_bytes} bytes. Send fewer or "
-                               "shorter notes per request, or start the server with a larger --max-body-bytes.",
+                               f"The request body limit is {self.max_body_bytes} bytes and this body {size}. Send "
+                               "fewer or shorter notes per request, or start the server with a larger --max-body-bytes.",
                                request_id=scope["state"]["request_id"], headers={"Connection": "close"})
         await response(scope, receive, send)
 

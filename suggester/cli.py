@@ -185,5 +185,124 @@ def serve(host: str = typer.Option("127.0.0.1", help="Interface to bind. Loopbac
                 access_log=False, server_header=False, workers=1)
 
 
+@app.command("audit")
+def audit_cmd(
+    notes: Path = typer.Argument(..., help="Notes table: .csv, .tsv, .jsonl or .parquet (columns note_id, text, "
+                                           "optional payer, patient_id, date_of_service, provider, billed)."),
+    out: Path = typer.Option(..., "--out", help="Findings file to write (.csv, .tsv, .jsonl or .parquet); appears "
+                                                "only when the run is complete."),
+    charges: Optional[Path] = typer.Option(None, help="Claim lines (note_id, code, units, modifiers), joined on the "
+                                                      "note id; replaces the billed column."),
+    summary: Optional[Path] = typer.Option(None, help="Also write the summary as JSON here."),
+    html: Optional[Path] = typer.Option(None, help="Also write a self-contained HTML report here (opens offline)."),
+    fees: Optional[Path] = typer.Option(None, help="A clinic's rates: CSV with code, amount and optional payer. "
+                                                   "Default: packaged approximate Medicare amounts."),
+    include_text: bool = typer.Option(False, "--include-text", help="Quote the evidence text in the findings "
+                                                                    "(patient data: off by default)."),
+    workers: int = typer.Option(1, help="Worker processes on this machine (-1 = every core)."),
+    chunk_size: int = typer.Option(500, help="Notes per chunk (the unit of work, progress and resume)."),
+    engine: str = typer.Option("local", help="local (this machine) or dask (a Dask distributed cluster)."),
+    scheduler: Optional[str] = typer.Option(None, help="Dask scheduler address for --engine dask, e.g. "
+                                                       "tcp://10.0.0.5:8786."),
+    resume: bool = typer.Option(False, "--resume", help="Continue an interrupted run (same inputs and options)."),
+    payer: str = typer.Option("medicare", "--payer", help="Payer for rows with no payer."),
+    text_col: str = typer.Option("text", help="Note text column."),
+    id_col: str = typer.Option("note_id", help="Note id column (in the notes and the charges)."),
+    payer_col: str = typer.Option("payer", help="Payer column."),
+    billed_col: str = typer.Option("billed", help="Billed codes column (97110x2;97530-59;97140)."),
+    patient_col: str = typer.Option("patient_id", help="Patient id column (for KX running totals)."),
+    date_col: str = typer.Option("date_of_service", help="Date of service column (YYYY-MM-DD or MM/DD/YYYY)."),
+    provider_col: str = typer.Option("provider", help="Provider column."),
+    code_col: str = typer.Option("code", help="Code column in the charges."),
+    units_col: str = typer.Option("units", help="Units column in the charges."),
+    modifiers_col: str = typer.Option("modifiers", help="Modifiers column in the charges."),
+    fail_on: Optional[str] = typer.Option(None, help="Also exit 1 when findings have these statuses, e.g. "
+                                                     "missed,unsupported."),
+    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON instead of the plain summary."),
+    progress: Optional[bool] = typer.Option(None, "--progress/--no-progress", help="Progress bar (default: on when "
+                                                                                   "standard error is a terminal)."),
+    model_dir: Optional[Path] = typer.Option(None, help="A model directory from `suggester train`."),
+) -> None:
+    """Audit past notes against what was billed: missed charges, unsupported lines, units, modifiers, KX.
+
+    Exit 0 when every row was audited; 1 when rows failed (status 'error') or --fail-on matched; 2 on usage
+    or input errors. An interrupted run keeps OUT.parts/ and continues with --resume.
+    """
+    from rich.console import Console
+
+    from ._audit_io import atomic_write_text
+    from .audit import STATUSES, AuditColumns, run_audit
+    from .audit_report import render_html, render_text
+
+    fail_statuses = [s.strip() for s in (fail_on or "").split(",") if s.strip()]
+    unknown = [s for s in fail_statuses if s not in STATUSES]
+    if unknown:
+        _fail(f"--fail-on: unknown status(es) {', '.join(unknown)}; allowed: {', '.join(STATUSES)}.")
+    cols = AuditColumns(id=id_col, text=text_col, payer=payer_col, billed=billed_col, patient=patient_col,
+                        date=date_col, provider=provider_col, code=code_col, units=units_col, modifiers=modifiers_col)
+    console = Console(stderr=True)
+    show = console.is_terminal if progress is None else progress
+    bar = None
+    if show:
+        from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn, \
+            TimeRemainingColumn
+
+        bar = Progress(TextColumn("audit"), BarColumn(), TaskProgressColumn(),
+                       TextColumn("{task.fields[notes]:,} notes, {task.fields[rate]:.1f} notes/s"),
+                       TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(), console=console, transient=False)
+    state: dict = {}
+
+    def on_progress(done: int, position: int, total: Optional[int]) -> None:
+        import time as _time
+
+        if bar is None:
+            return
+        if "task" not in state:
+            state["start"] = _time.perf_counter()
+            state["task"] = bar.add_task("audit", total=total, notes=0, rate=0.0)
+        elapsed = max(1e-6, _time.perf_counter() - state["start"])
+        bar.update(state["task"], completed=position, total=total, notes=done, rate=done / elapsed)
+
+    try:
+        if bar is not None:
+            bar.start()
+        try:
+            run = run_audit(notes, charges, out=out, columns=cols, fees=fees, include_text=include_text,
+                            workers=workers, chunk_size=chunk_size, default_payer=payer, backend=engine,
+                            scheduler=scheduler, resume=resume, model_dir=model_dir, progress=on_progress)
+        finally:
+            if bar is not None:
+                bar.stop()
+    except SuggesterError as exc:
+        _fail(str(exc))
+    except KeyboardInterrupt:
+        _fail(f"interrupted; finished chunks are kept in {out.name}.parts/. Run the same command with --resume to "
+              "continue.", code=1)
+    report = run.summary
+    try:
+        if summary is not None:
+            atomic_write_text(summary, json.dumps(report, indent=2))
+        if html is not None:
+            atomic_write_text(html, render_html(report, title=f"Billing audit: {notes.name}"))
+    except OSError as exc:
+        _fail(f"Cannot write the report: {exc.strerror}. Check the folder exists and is writable.")
+    for warning in run.warnings:
+        typer.echo(f"warning: {warning}", err=True)
+    if as_json:
+        typer.echo(json.dumps(report, indent=2))
+    else:
+        typer.echo(render_text(report))
+        typer.echo(f"Findings: {out}" + (f"; summary: {summary}" if summary else "") + (f"; report: {html}" if html else ""))
+    problems = []
+    if run.failed_rows:
+        problems.append(f"{run.failed_rows:,} input row(s) failed ({report['failed_notes_rows']:,} notes, "
+                        f"{report['failed_charges_rows']:,} charges); see status 'error' in {out}")
+    hits = {s: report["by_status"].get(s, 0) for s in fail_statuses if report["by_status"].get(s, 0)}
+    if hits:
+        problems.append("--fail-on matched " + ", ".join(f"{k} {v:,}" for k, v in hits.items()))
+    if problems:
+        _fail("; ".join(problems) + ".", code=1)
+
+
 def main() -> None:
     app()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from .errors import InputError
 
-__all__ = ["evaluate", "load_gold", "score_sets"]
+__all__ = ["evaluate", "evaluate_audit", "load_gold", "score_sets"]
 
 
 def load_gold(path: str | Path) -> list[dict]:
@@ -103,3 +103,74 @@ def evaluate(engine, notes: list[dict], *, top_k: int = 3) -> dict:
     report["unit_mismatches"] = [u for u in unit_checks if u["gold_units"] != u["pred_units"]]
     report["errors"] = errors
     return report
+
+
+def evaluate_audit(notes: list[dict], *, engine=None, seed: int = 0, remove_rate: float = 0.5,
+                   add_rate: float = 0.5) -> dict:
+    """Score the batch audit on labelled notes with deliberately wrong billing.
+
+    Each note is billed its gold codes (and units); then, at random (fixed ``seed``), one billable gold
+    code is removed from some notes and one code not in gold is added to others. The audit should report
+    the removed codes as ``missed`` and the added ones as ``unsupported``.
+
+    Parameters
+    ----------
+    notes : list of dict
+        From :func:`load_gold`.
+    engine : Suggester, optional
+    seed : int
+    remove_rate, add_rate : float
+        Share of notes that lose a billed code / get an extra one.
+
+    Returns
+    -------
+    dict
+        ``missed`` and ``unsupported``: precision, recall, tp, fp, fn; ``removed``/``added`` counts;
+        ``false_missed``/``false_unsupported`` lists of (note id, code) for error analysis.
+    """
+    import random
+
+    import pandas as pd
+
+    from .audit import audit
+    from .catalogue import load_catalogue
+
+    cat = engine.catalogue if engine is not None else load_catalogue()
+    rng = random.Random(seed)
+    pool = sorted({g["code"] for n in notes for g in n["gold"]})
+    rows, removed, added = [], set(), set()
+    for n in notes:
+        medicare = n.get("payer", "medicare") in ("medicare", "medicare_advantage")
+        billed = {g["code"]: g.get("units") for g in n["gold"] if g.get("units") != 0}
+        removable = sorted(c for c in billed
+                           if not (medicare and cat[c].medicare_coverage in ("bundled", "non_covered")))
+        if removable and rng.random() < remove_rate:
+            code = rng.choice(removable)
+            del billed[code]
+            removed.add((n["id"], code))
+        if rng.random() < add_rate:
+            gold = {g["code"] for g in n["gold"]}
+            choices = [c for c in pool if c not in gold and not (medicare and cat[c].medicare_coverage != "covered")
+                       and not (not medicare and c.startswith("G"))]
+            code = rng.choice(choices)
+            billed[code] = None
+            added.add((n["id"], code))
+        entries = [c if not u or u == 1 else f"{c}x{u}" for c, u in billed.items()]
+        rows.append({"note_id": n["id"], "text": n["text"], "payer": n.get("payer", "medicare"),
+                     "billed": ";".join(entries)})
+    findings = audit(pd.DataFrame(rows), engine=engine)
+    got = {s: {(r.note_id, r.code) for r in findings.itertuples() if r.status == s} for s in ("missed", "unsupported")}
+
+    def score(pred: set, truth: set) -> dict:
+        tp = len(pred & truth)
+        p = tp / len(pred) if pred else 0.0
+        r = tp / len(truth) if truth else 0.0
+        return {"precision": round(p, 4), "recall": round(r, 4), "tp": tp, "fp": len(pred - truth),
+                "fn": len(truth - pred)}
+
+    return {"notes": len(notes), "removed": len(removed), "added": len(added),
+            "missed": score(got["missed"], removed), "unsupported": score(got["unsupported"], added),
+            "false_missed": sorted(got["missed"] - removed), "false_unsupported": sorted(got["unsupported"] - added),
+            "not_found_missed": sorted(removed - got["missed"]),
+            "not_found_unsupported": sorted(added - got["unsupported"]),
+            "errors": int((findings["status"] == "error").sum())}

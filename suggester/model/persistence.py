@@ -53,6 +53,7 @@ def _atomic_write(path: Path, data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
+        os.chmod(tmp, 0o644)  # mkstemp creates 0600; model files are meant to be shared read-only
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -68,7 +69,7 @@ def save_model(model, directory: str | Path, *, card: dict) -> dict:
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     buf = io.BytesIO()
-    joblib.dump(model, buf, compress=3)
+    joblib.dump(model, buf)  # uncompressed: the float weights barely compress and load much faster raw
     data = buf.getvalue()
     digest = hashlib.sha256(data).hexdigest()
     full = {"name": "suggester-segment-codes", **card, "versions": _versions(), "artifact": ARTIFACT,

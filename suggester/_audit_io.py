@@ -1,0 +1,781 @@
+"""Input and output for the batch audit (internal).
+
+* Streaming table readers (CSV/TSV, JSON Lines, Parquet, DataFrame) that never drop a row: a row that
+  cannot be read comes back as a :class:`RawRow` with an ``error`` that names the problem, not the text.
+* Billed-entry parsing (``97110x2;97530-59;97140``) and the charges index (SQLite, joined on note id).
+* Per-chunk part files with a manifest (resume) and atomic output writers (temp file + ``os.replace``).
+
+Nothing here logs or stores note text: part files and the charges index hold codes, units, offsets,
+dollars and ids only.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import gzip
+import hashlib
+import json
+import math
+import os
+import re
+import shutil
+import sqlite3
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+import numpy as np
+
+from .errors import InputError
+
+CODE_RE = re.compile(r"^(?:\d{5}|[A-Z]\d{4})$")
+_ENTRY_RE = re.compile(r"^(?P<code>[0-9A-Z]{5})(?P<rest>(?:\s*(?:-\s*[0-9A-Z]{2}|[X*]\s*\d{1,3}))*)$")
+_PART_RE = re.compile(r"-\s*([0-9A-Z]{2})|[X*]\s*(\d{1,3})")
+_MODIFIER_RE = re.compile(r"^[0-9A-Z]{2}$")
+_SAFE_ECHO = re.compile(r"^[A-Za-z0-9*. \-]{1,16}$")
+_FORMATS = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".txt": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl",
+            ".json": "jsonl", ".parquet": "parquet", ".pq": "parquet"}
+MANIFEST = "manifest.json"
+
+
+# ---------------------------------------------------------------------------------------------- reading
+@dataclass
+class RawRow:
+    """One input record. ``row`` counts records from 1 (header excluded); ``line`` is where it starts."""
+
+    row: int
+    line: int | None
+    values: dict | None
+    error: str | None = None
+    decoded: str | None = None  # the encoding used when the record was not valid UTF-8
+
+
+def decode_bytes(raw: bytes) -> tuple[str, str | None]:
+    """Decode UTF-8, else Windows-1252, else Latin-1 (always succeeds); return (text, fallback used)."""
+    try:
+        return raw.decode("utf-8"), None
+    except UnicodeDecodeError:
+        pass
+    try:
+        return raw.decode("cp1252"), "Windows-1252"
+    except UnicodeDecodeError:
+        return raw.decode("latin-1"), "Latin-1"
+
+
+def table_format(path: Path) -> str:
+    suffixes = [s.lower() for s in path.suffixes]
+    if suffixes and suffixes[-1] == ".gz":
+        suffixes = suffixes[:-1]
+    fmt = _FORMATS.get(suffixes[-1] if suffixes else "")
+    if fmt is None:
+        raise InputError(f"{path.name}: unknown table format; use .csv, .tsv, .jsonl (JSON Lines) or .parquet "
+                         "(.gz compression is fine for the text formats).")
+    return fmt
+
+
+class TableReader:
+    """Base class: iterate :class:`RawRow` records; ``position()`` and ``total`` drive the progress bar."""
+
+    name: str = "table"
+    columns: list[str] = []
+    total: int | None = None
+    unit: str = "rows"
+
+    def position(self) -> int:
+        return 0
+
+    def __iter__(self) -> Iterator[RawRow]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def open_table(source: Any, *, label: str, id_hint: str | None = None) -> TableReader:
+    """Open a DataFrame or a file path as a streaming :class:`TableReader`.
+
+    Raises
+    ------
+    InputError
+        The file does not exist, has an unknown format, no header, or is not readable at all.
+    """
+    import pandas as pd
+
+    if isinstance(source, pd.DataFrame):
+        return _FrameReader(source, label)
+    if not isinstance(source, (str, os.PathLike)):
+        raise InputError(f"The {label} must be a pandas DataFrame or a file path, got {type(source).__name__}.")
+    path = Path(source)
+    if not path.is_file():
+        raise InputError(f"No such {label} file: {path}. Check the path.")
+    fmt = table_format(path)
+    if fmt == "csv":
+        return _CsvReader(path, ",")
+    if fmt == "tsv":
+        return _CsvReader(path, "\t")
+    if fmt == "jsonl":
+        return _JsonlReader(path, id_hint)
+    return _ParquetReader(path)
+
+
+def _open_binary(path: Path):
+    raw = open(path, "rb")
+    if path.suffix.lower() == ".gz":
+        return raw, gzip.GzipFile(fileobj=raw)
+    return raw, raw
+
+
+def _check_utf16(first: bytes, name: str) -> None:
+    if first.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise InputError(f"{name} is UTF-16 encoded; save it as UTF-8 (CSV UTF-8 in Excel) and run again.")
+
+
+class _CsvReader(TableReader):
+    unit = "bytes"
+
+    def __init__(self, path: Path, delimiter: str) -> None:
+        self.name, self.delimiter = path.name, delimiter
+        self.total = path.stat().st_size
+        self._raw, self._stream = _open_binary(path)
+        try:
+            first = self._stream.readline()
+        except (OSError, EOFError) as exc:
+            self.close()
+            raise InputError(f"Cannot read {path.name}: {type(exc).__name__}. Is it a valid file?") from None
+        _check_utf16(first, path.name)
+        text, _ = decode_bytes(first[3:] if first.startswith(b"\xef\xbb\xbf") else first)
+        header = next(csv.reader([text], delimiter=delimiter), [])
+        self.columns = [h.strip().lstrip("\ufeff") for h in header]
+        if not any(self.columns):
+            self.close()
+            raise InputError(f"{path.name} has no header row; the first line must name the columns.")
+        dupes = sorted({c for c in self.columns if self.columns.count(c) > 1 and c})
+        if dupes:
+            self.close()
+            raise InputError(f"{path.name}: column(s) {', '.join(map(repr, dupes))} appear more than once in the "
+                             "header; rename them.")
+        self._pending: list[tuple[int, str | None]] = []
+        self._eof = False
+        csv.field_size_limit(max(csv.field_size_limit(), 1 << 26))  # notes longer than 128 KB are allowed
+
+    def position(self) -> int:
+        try:
+            return self._raw.tell()
+        except (ValueError, OSError):
+            return self.total or 0
+
+    def _lines(self) -> Iterator[str]:
+        lineno = 1
+        for raw in self._stream:
+            lineno += 1
+            text, enc = decode_bytes(raw)
+            self._pending.append((lineno, enc))
+            yield text
+        self._eof = True
+
+    def __iter__(self) -> Iterator[RawRow]:
+        reader = csv.reader(self._lines(), delimiter=self.delimiter)
+        row = 0
+        ncol = len(self.columns)
+        while True:
+            try:
+                fields = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as exc:
+                pending, self._pending = self._pending, []
+                row += 1
+                yield RawRow(row, pending[0][0] if pending else None, None,
+                             f"not readable as CSV ({str(exc).split(':')[0]})")
+                continue
+            except (OSError, EOFError) as exc:  # e.g. a truncated .gz file
+                row += 1
+                yield RawRow(row, None, None, f"the file ends unexpectedly ({type(exc).__name__}); rows after this "
+                                              "point could not be read")
+                break
+            pending, self._pending = self._pending, []
+            if not fields or (len(fields) == 1 and not fields[0].strip() and ncol > 1):
+                continue  # a blank line is not a row
+            row += 1
+            line = pending[0][0] if pending else None
+            enc = next((e for _, e in pending if e), None)
+            if self._eof:
+                yield RawRow(row, line, _partial(self.columns, fields),
+                             "the file ends inside a quoted field: truncated or malformed row", enc)
+            elif len(fields) != ncol:
+                yield RawRow(row, line, _partial(self.columns, fields),
+                             f"has {len(fields)} fields but the header has {ncol}: truncated or malformed row", enc)
+            else:
+                yield RawRow(row, line, dict(zip(self.columns, fields)), None, enc)
+
+    def close(self) -> None:
+        for f in {id(self._stream): self._stream, id(self._raw): self._raw}.values() if hasattr(self, "_raw") else ():
+            try:
+                f.close()
+            except OSError:  # pragma: no cover
+                pass
+
+
+def _partial(columns: list[str], fields: list[str]) -> dict:
+    """The fields of a broken row that can still name it (the id), never trusted for auditing."""
+    return dict(zip(columns, fields))
+
+
+class _JsonlReader(TableReader):
+    unit = "bytes"
+
+    def __init__(self, path: Path, id_hint: str | None) -> None:
+        self.name, self._path, self._id_hint = path.name, path, id_hint
+        self.total = path.stat().st_size
+        self._id_re = re.compile(r'"' + re.escape(id_hint) + r'"\s*:\s*("(?:[^"\\]|\\.){0,200}"|-?\d{1,30})') \
+            if id_hint else None
+        raw, stream = _open_binary(path)
+        keys: list[str] = []
+        try:
+            first = stream.read(4)
+            _check_utf16(first, path.name)
+            stream.seek(0)
+            for i, line in enumerate(stream):
+                if i > 1000:
+                    break
+                try:
+                    obj = json.loads(decode_bytes(line)[0].lstrip("\ufeff"))
+                except ValueError:
+                    continue
+                if isinstance(obj, dict):
+                    keys = [str(k) for k in obj]
+                    break
+                if isinstance(obj, list):
+                    raise InputError(f"{path.name} holds a JSON array; write one JSON object per line (JSON Lines).")
+        except (OSError, EOFError) as exc:
+            raise InputError(f"Cannot read {path.name}: {type(exc).__name__}.") from None
+        finally:
+            stream.close()
+            raw.close()
+        self.columns = keys
+        self._raw = self._stream = None
+
+    def position(self) -> int:
+        try:
+            return self._raw.tell() if self._raw is not None else 0
+        except (ValueError, OSError):
+            return self.total or 0
+
+    def __iter__(self) -> Iterator[RawRow]:
+        self._raw, self._stream = _open_binary(self._path)
+        row = lineno = 0
+        try:
+            for raw in self._stream:
+                lineno += 1
+                if not raw.strip():
+                    continue
+                row += 1
+                text, enc = decode_bytes(raw)
+                text = text.lstrip("\ufeff")
+                try:
+                    obj = json.loads(text)
+                except ValueError:
+                    values = None
+                    m = self._id_re.search(text) if self._id_re else None
+                    if m:
+                        try:
+                            values = {self._id_hint: json.loads(m.group(1))}
+                        except ValueError:
+                            values = None
+                    yield RawRow(row, lineno, values, "not valid JSON: truncated or malformed line", enc)
+                    continue
+                if not isinstance(obj, dict):
+                    yield RawRow(row, lineno, None, f"is a JSON {type(obj).__name__}, not an object", enc)
+                    continue
+                yield RawRow(row, lineno, obj, None, enc)
+        except (OSError, EOFError) as exc:
+            yield RawRow(row + 1, lineno + 1, None,
+                         f"the file ends unexpectedly ({type(exc).__name__}); rows after this point could not be read")
+
+    def close(self) -> None:
+        for f in (self._stream, self._raw):
+            if f is not None:
+                f.close()
+
+
+class _ParquetReader(TableReader):
+    unit = "rows"
+
+    def __init__(self, path: Path) -> None:
+        try:
+            import pyarrow.parquet as pq
+        except ImportError:
+            raise InputError("Reading Parquet needs pyarrow: `pip install pyarrow`.") from None
+        self.name = path.name
+        try:
+            self._file = pq.ParquetFile(path)
+        except Exception as exc:  # pyarrow raises ArrowInvalid / OSError for damaged files
+            raise InputError(f"{path.name} is not a readable Parquet file ({type(exc).__name__}); re-export it.") from None
+        self.columns = [str(n) for n in self._file.schema_arrow.names]
+        self.total = self._file.metadata.num_rows
+        self._done = 0
+
+    def position(self) -> int:
+        return self._done
+
+    def __iter__(self) -> Iterator[RawRow]:
+        row = 0
+        try:
+            for batch in self._file.iter_batches(batch_size=1000):
+                for rec in batch.to_pylist():
+                    row += 1
+                    self._done = row
+                    yield RawRow(row, None, rec)
+        except Exception as exc:  # damaged row group
+            yield RawRow(row + 1, None, None, f"a damaged Parquet row group ({type(exc).__name__}); rows after this "
+                                              "point could not be read")
+
+    def close(self) -> None:
+        self._file = None
+
+
+class _FrameReader(TableReader):
+    unit = "rows"
+
+    def __init__(self, frame, label: str) -> None:
+        self.name = f"{label} DataFrame"
+        self._frame = frame
+        self.columns = [str(c) for c in frame.columns]
+        self.total = len(frame)
+        self._done = 0
+
+    def position(self) -> int:
+        return self._done
+
+    def __iter__(self) -> Iterator[RawRow]:
+        frame, names = self._frame, self.columns
+        row = 0
+        for start in range(0, len(frame), 1000):
+            block = frame.iloc[start:start + 1000]
+            columns = [block.iloc[:, j].tolist() for j in range(block.shape[1])]
+            for i in range(len(block)):
+                row += 1
+                self._done = row
+                yield RawRow(row, None, {name: col[i] for name, col in zip(names, columns)})
+
+
+def cell(value: Any) -> str | None:
+    """A non-text cell as a stripped string, None when missing (NaN, None, empty)."""
+    if value is None:
+        return None
+    if isinstance(value, float):
+        if math.isnan(value):
+            return None
+        return str(int(value)) if value.is_integer() else str(value)
+    if isinstance(value, bytes):
+        value = decode_bytes(value)[0]
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.isoformat()
+    if not isinstance(value, str):
+        try:
+            import pandas as pd
+
+            if pd.isna(value):
+                return None
+        except (TypeError, ValueError):
+            pass
+        value = str(value)
+    value = value.strip()
+    return value or None
+
+
+# ------------------------------------------------------------------------------------------ billed entries
+@dataclass(frozen=True)
+class BilledLine:
+    """One billed claim line: code, units and modifiers; ``charge_row`` when it came from the charges table."""
+
+    code: str
+    units: int = 1
+    modifiers: tuple[str, ...] = ()
+    charge_row: int | None = None
+
+
+def _echo(raw: str) -> str:
+    raw = raw.strip()
+    return f" ({raw!r})" if _SAFE_ECHO.match(raw) else ""
+
+
+def parse_entry(raw: str) -> BilledLine | None:
+    """Parse ``CODE``, ``CODExUNITS``, ``CODE-MODIFIER`` (combinable: ``97530-59x2``); None if malformed."""
+    text = raw.strip().upper()
+    m = _ENTRY_RE.match(text)
+    if not m or not CODE_RE.match(m.group("code")):
+        return None
+    units, mods = None, []
+    for mod, n in _PART_RE.findall(m.group("rest")):
+        if mod:
+            mods.append(mod)
+        elif units is not None or int(n) < 1:
+            return None
+        else:
+            units = int(n)
+    return BilledLine(m.group("code"), units or 1, tuple(dict.fromkeys(mods)))
+
+
+def parse_billed(value: Any) -> tuple[list[BilledLine], list[str]]:
+    """Split a ``billed`` cell on ``;`` or ``,`` into lines; return (lines, problems).
+
+    Problems name the entry's position (and the entry itself when it is short and code-like), never more.
+    """
+    text = cell(value)
+    if text is None:
+        return [], []
+    lines, problems = [], []
+    entries = re.split(r"[;,]", text)
+    for i, raw in enumerate(entries, 1):
+        if not raw.strip():
+            continue
+        line = parse_entry(raw)
+        if line is None:
+            problems.append(f"billed entry {i}{_echo(raw)} is malformed: expected CODE, CODExUNITS or CODE-MODIFIER, "
+                            "e.g. 97110x2;97530-59;97140")
+        else:
+            lines.append(line)
+    return lines, problems
+
+
+def parse_modifiers(value: Any) -> tuple[tuple[str, ...], bool]:
+    text = cell(value)
+    if text is None:
+        return (), True
+    toks = [t for t in re.split(r"[\s,;/|\-]+", text.upper()) if t]
+    ok = all(_MODIFIER_RE.match(t) for t in toks)
+    return tuple(dict.fromkeys(t for t in toks if _MODIFIER_RE.match(t))), ok
+
+
+# ---------------------------------------------------------------------------------------- charges index
+class ChargeIndex:
+    """Claim lines from a charges table, indexed by note id in SQLite (on disk for files: constant memory).
+
+    ``take(ids)`` returns and marks the lines of those notes; ``orphans()`` yields lines that matched no note.
+    """
+
+    def __init__(self, reader: TableReader, cols: dict, db_path: Path | None = None) -> None:
+        self.name = reader.name
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(str(db_path) if db_path else ":memory:", check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=OFF")
+        self._db.execute("PRAGMA synchronous=OFF")
+        self._db.execute("DROP TABLE IF EXISTS charges")
+        self._db.execute("CREATE TABLE charges (row INTEGER PRIMARY KEY, note_id TEXT, code TEXT, units INTEGER, "
+                         "mods TEXT, error TEXT, matched INTEGER DEFAULT 0)")
+        batch = []
+        self.rows = 0
+        for rec in reader:
+            self.rows += 1
+            batch.append(self._parse(rec, cols))
+            if len(batch) >= 5000:
+                self._db.executemany("INSERT INTO charges VALUES (?,?,?,?,?,?,0)", batch)
+                batch = []
+        if batch:
+            self._db.executemany("INSERT INTO charges VALUES (?,?,?,?,?,?,0)", batch)
+        self._db.execute("CREATE INDEX charges_note ON charges(note_id)")
+        self._db.commit()
+
+    @staticmethod
+    def _parse(rec: RawRow, cols: dict) -> tuple:
+        values = rec.values or {}
+        note_id = cell(values.get(cols["id"]))
+        if rec.error:
+            return rec.row, note_id, None, None, None, f"charges row {rec.row}: {rec.error}"
+        if note_id is None:
+            return rec.row, None, None, None, None, f"charges row {rec.row}: {cols['id']!r} is empty"
+        raw_code = cell(values.get(cols["code"]))
+        line = parse_entry(raw_code) if raw_code else None
+        if line is None:
+            return (rec.row, note_id, None, None, None,
+                    f"charges row {rec.row}: {cols['code']!r}{_echo(raw_code or '')} is not a code "
+                    "(5 digits or a letter and 4 digits)")
+        units_raw = cell(values.get(cols["units"]))
+        units = line.units
+        if units_raw is not None:
+            try:
+                f = float(units_raw)
+                if not f.is_integer() or f < 1:
+                    raise ValueError
+                units = int(f)
+            except ValueError:
+                return (rec.row, note_id, line.code, None, None,
+                        f"charges row {rec.row}: {cols['units']!r}{_echo(units_raw)} must be a whole number >= 1")
+        mods, ok = parse_modifiers(values.get(cols["modifiers"]))
+        if not ok:
+            return (rec.row, note_id, line.code, None, None,
+                    f"charges row {rec.row}: {cols['modifiers']!r} must be two-character modifiers such as GP 59")
+        mods = tuple(dict.fromkeys(line.modifiers + mods))
+        return rec.row, note_id, line.code, units, " ".join(mods), None
+
+    def take(self, note_ids: list[str]) -> dict[str, list]:
+        """Lines for these note ids: {id: [BilledLine or (charge_row, error)]}; marks them matched."""
+        out: dict[str, list] = {}
+        ids = list(dict.fromkeys(note_ids))
+        with self._lock:
+            for start in range(0, len(ids), 900):
+                part = ids[start:start + 900]
+                marks = ",".join("?" * len(part))
+                cur = self._db.execute(f"SELECT row, note_id, code, units, mods, error FROM charges "
+                                       f"WHERE note_id IN ({marks}) ORDER BY row", part)
+                for row, nid, code, units, mods, error in cur:
+                    out.setdefault(nid, []).append(
+                        (row, error) if error else BilledLine(code, units, tuple(mods.split()) if mods else (), row))
+                self._db.execute(f"UPDATE charges SET matched = 1 WHERE note_id IN ({marks})", part)
+        return out
+
+    def orphans(self) -> Iterator[tuple]:
+        """(row, note_id, code, units, modifiers, error) for lines whose note id matched no note."""
+        with self._lock:
+            rows = self._db.execute("SELECT row, note_id, code, units, mods, error FROM charges WHERE matched = 0 "
+                                    "ORDER BY row")
+            while True:
+                batch = rows.fetchmany(1000)
+                if not batch:
+                    break
+                yield from batch
+
+    def close(self) -> None:
+        self._db.close()
+
+
+# ------------------------------------------------------------------------------------ duplicate note ids
+class SeenIds:
+    """Which note ids were seen, and at which row, in ~16 bytes per note (sorted numpy runs of 64-bit hashes).
+
+    A 64-bit hash collision could mark two different ids as duplicates; with a million notes the chance
+    is about 3 in 10^8.
+    """
+
+    def __init__(self) -> None:
+        self._runs: list[tuple[np.ndarray, np.ndarray]] = []
+
+    @staticmethod
+    def key(note_id: str) -> int:
+        return int.from_bytes(hashlib.blake2b(note_id.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little")
+
+    def first_row(self, key: int) -> int | None:
+        k = np.uint64(key)
+        for keys, rows in self._runs:
+            i = int(np.searchsorted(keys, k))
+            if i < len(keys) and keys[i] == k:
+                return int(rows[i])
+        return None
+
+    def add_many(self, items: list[tuple[int, int]]) -> None:
+        if not items:
+            return
+        keys = np.fromiter((k for k, _ in items), dtype=np.uint64, count=len(items))
+        rows = np.fromiter((r for _, r in items), dtype=np.int64, count=len(items))
+        order = np.argsort(keys, kind="stable")
+        self._runs.append((keys[order], rows[order]))
+        while len(self._runs) >= 2 and len(self._runs[-1][0]) >= len(self._runs[-2][0]):
+            (k2, r2), (k1, r1) = self._runs.pop(), self._runs.pop()
+            keys, rows = np.concatenate([k1, k2]), np.concatenate([r1, r2])
+            order = np.argsort(keys, kind="stable")
+            self._runs.append((keys[order], rows[order]))
+
+
+# ---------------------------------------------------------------------------------------- part storage
+def _json_default(value):
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.floating,)):
+        return None if math.isnan(value) else float(value)
+    raise TypeError(type(value).__name__)
+
+
+def _clean(row: dict) -> dict:
+    return {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()}
+
+
+class MemoryParts:
+    """Per-chunk findings kept in memory (the DataFrame API)."""
+
+    resumed = 0
+
+    def __init__(self) -> None:
+        self._parts: dict[int, list[dict]] = {}
+
+    def done(self, idx: int) -> bool:
+        return idx in self._parts
+
+    def put(self, idx: int, rows: list[dict]) -> None:
+        self._parts[idx] = rows
+
+    def get(self, idx: int) -> list[dict]:
+        return self._parts[idx]
+
+    def indices(self) -> list[int]:
+        return sorted(self._parts)
+
+    def db_path(self, name: str) -> Path | None:
+        return None
+
+    def finish(self) -> None:
+        self._parts.clear()
+
+
+class DirParts:
+    """Per-chunk part files plus a manifest in ``workdir``; a part file exists only once its chunk is done.
+
+    Part files hold findings only (codes, units, offsets, dollars, ids), never note text.
+    """
+
+    def __init__(self, workdir: Path, fingerprint: dict, *, resume: bool) -> None:
+        self.workdir = workdir
+        self.resumed = 0
+        manifest = workdir / MANIFEST
+        if workdir.exists():
+            old = None
+            try:
+                old = json.loads(manifest.read_text("utf-8"))
+            except (OSError, ValueError):
+                pass
+            if not isinstance(old, dict) or old.get("suggester_audit") != 1:
+                raise InputError(f"{workdir} exists but is not a suggester audit work folder; move it away or "
+                                 "choose another --out.")
+            if resume:
+                if old.get("fingerprint") != fingerprint:
+                    changed = sorted(k for k in set(fingerprint) | set(old.get("fingerprint") or {})
+                                     if fingerprint.get(k) != (old.get("fingerprint") or {}).get(k))
+                    raise InputError(f"Cannot resume: {', '.join(changed)} changed since the interrupted run. "
+                                     "Run again without --resume to start over.")
+                self.resumed = len(self.indices())
+            else:
+                shutil.rmtree(workdir)
+        workdir.mkdir(parents=True, exist_ok=True)
+        if not manifest.exists():
+            atomic_write_text(manifest, json.dumps({"suggester_audit": 1, "complete": False,
+                                                    "note": "Work folder of an unfinished `suggester audit` run. "
+                                                            "Rerun with --resume to continue; the findings file is "
+                                                            "written only when every chunk is done.",
+                                                    "fingerprint": fingerprint}, indent=1))
+
+    def _path(self, idx: int) -> Path:
+        return self.workdir / f"part-{idx:08d}.jsonl"
+
+    def done(self, idx: int) -> bool:
+        return self._path(idx).exists()
+
+    def put(self, idx: int, rows: list[dict]) -> None:
+        text = "".join(json.dumps(_clean(r), default=_json_default, separators=(",", ":")) + "\n" for r in rows)
+        atomic_write_text(self._path(idx), text)
+
+    def get(self, idx: int) -> list[dict]:
+        with open(self._path(idx), encoding="utf-8") as fh:
+            return [json.loads(line) for line in fh if line.strip()]
+
+    def indices(self) -> list[int]:
+        return sorted(int(p.stem.split("-")[1]) for p in self.workdir.glob("part-*.jsonl"))
+
+    def db_path(self, name: str) -> Path:
+        return self.workdir / name
+
+    def finish(self) -> None:
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write ``text`` to a temp file beside ``path``, fsync, then ``os.replace`` (never a half-written file)."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    try:
+        with open(tmp, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+# ------------------------------------------------------------------------------------------------ output
+@dataclass
+class OutputWriter:
+    """Write findings chunk by chunk to a temp file, then ``commit()`` renames it onto ``path`` atomically."""
+
+    path: Path
+    columns: list[str]
+    dtypes: dict
+    fmt: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.fmt = table_format(self.path)
+        if self.fmt == "parquet":
+            try:
+                import pyarrow  # noqa: F401
+            except ImportError:
+                raise InputError("Writing Parquet needs pyarrow: `pip install pyarrow`, or use --out FILE.csv.") from None
+        if not self.path.parent.is_dir():
+            raise InputError(f"Output folder {self.path.parent} does not exist; create it first.")
+        self.tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.partial")
+        self._fh = None
+        self._pq = None
+        self._first = True
+
+    def write(self, frame) -> None:
+        if self.fmt == "parquet":
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            table = pa.Table.from_pandas(frame, schema=self._schema(), preserve_index=False)
+            if self._pq is None:
+                self._pq = pq.ParquetWriter(self.tmp, table.schema)
+            self._pq.write_table(table)
+            return
+        if self._fh is None:
+            opener = gzip.open if self.path.suffix.lower() == ".gz" else open
+            self._fh = opener(self.tmp, "wt", encoding="utf-8", newline="")
+        if self.fmt in ("csv", "tsv"):
+            frame.to_csv(self._fh, sep="," if self.fmt == "csv" else "\t", header=self._first, index=False)
+        else:
+            for rec in frame.to_dict("records"):
+                self._fh.write(json.dumps(_clean_na(rec), default=_json_default) + "\n")
+        self._first = False
+
+    def _schema(self):
+        import pyarrow as pa
+
+        kinds = {"Int64": pa.int64(), "float64": pa.float64()}
+        return pa.schema([(c, kinds.get(self.dtypes.get(c), pa.string())) for c in self.columns])
+
+    def commit(self, empty_frame) -> None:
+        if self._first and self._pq is None:
+            self.write(empty_frame)  # header only
+        if self._pq is not None:
+            self._pq.close()
+        if self._fh is not None:
+            self._fh.flush()
+            try:
+                os.fsync(self._fh.fileno())
+            except (AttributeError, OSError, ValueError):  # gzip file objects
+                pass
+            self._fh.close()
+        os.replace(self.tmp, self.path)
+
+    def abort(self) -> None:
+        try:
+            if self._pq is not None:
+                self._pq.close()
+            if self._fh is not None:
+                self._fh.close()
+        finally:
+            if self.tmp.exists():
+                self.tmp.unlink()
+
+
+def _clean_na(rec: dict) -> dict:
+    import pandas as pd
+
+    return {k: (None if v is None or (not isinstance(v, (list, dict, str)) and pd.isna(v)) else v)
+            for k, v in rec.items()}

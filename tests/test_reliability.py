@@ -1,0 +1,128 @@
+"""Hostile input, tampered or mismatched artifacts, and patient-data hygiene (issue 8)."""
+
+import json
+import logging
+import shutil
+import warnings
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from suggester import InconsistentVersionWarning, ModelLoadError, ResourceError, Suggester, load_catalogue
+from suggester.model import default_model_dir, load_model
+
+CANARY = "ZZCANARY-7f3a9-PATIENT-SECRET"
+
+_TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=400)
+_CLINICAL = st.lists(st.sampled_from([
+    "TherEx 15 min: SLR 3x10", "Pt declined MT;", "\n", "HEP: bridges", "P: gait training next visit", " | 12 | ",
+    "NMR 10'", "\u202eRTL\u202c", "\x00", "\U0001F600", "Tx:", "no-show", "x 10-12 min", "97110", ";;;", "S:", "O:",
+]), max_size=30).map("".join)
+
+
+def _check_result(text, d):
+    json.dumps(d)
+    for s in d["suggestions"]:
+        assert 0.0 <= s["confidence"] <= 1.0
+        for ev in s["evidence"]:
+            assert 0 <= ev["start"] <= ev["end"] <= len(text) and text[ev["start"]:ev["end"]] == ev["text"]
+    for n in d["not_counted"]:
+        assert 0 <= n["start"] <= n["end"] <= len(text) and text[n["start"]:n["end"]] == n["text"]
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=_TEXT)
+def test_reliability_any_unicode_never_crashes(engine, text):
+    _check_result(text, engine.suggest(text).to_dict())
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=_CLINICAL)
+def test_reliability_clinical_fragments_never_crash(engine, text):
+    _check_result(text, engine.suggest(text, payer="commercial").to_dict())
+
+
+def test_reliability_long_line_and_size_limit(engine):
+    line = "TherEx 15 min SLR bridges clamshells " * 2000  # one 74 kB line
+    _check_result(line, engine.suggest(line).to_dict())
+    with pytest.raises(Exception, match="limit"):
+        engine.suggest("a" * 1_000_001)
+
+
+def test_reliability_canary_never_logged_or_in_errors(engine, caplog, tmp_path, monkeypatch):
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    note = f"Pt name {CANARY}. TherEx 20 min: SLR, bridges. Pt declined MT."
+    with caplog.at_level(logging.DEBUG):
+        engine.suggest(note)
+        engine.suggest_many([note, ""])
+        try:
+            engine.suggest(note, payer="no-such-payer")
+        except Exception as exc:  # noqa: BLE001
+            assert CANARY not in str(exc)
+        try:
+            engine.suggest(note + "x" * 300_000)
+        except Exception as exc:  # noqa: BLE001
+            assert CANARY not in str(exc)
+    assert CANARY not in caplog.text
+    for path in tmp_path.rglob("*"):
+        if path.is_file():
+            assert CANARY not in path.read_text(errors="ignore")
+
+
+def test_reliability_canary_cli(tmp_path):
+    from typer.testing import CliRunner
+
+    from suggester.cli import app
+
+    note = tmp_path / "note.txt"
+    note.write_text(f"{CANARY} TherEx 20 min: SLR.")
+    res = CliRunner().invoke(app, ["suggest", str(note), "--payer", "nope"])
+    assert res.exit_code == 2 and CANARY not in res.output
+
+
+def _copy_model(tmp_path):
+    dst = tmp_path / "model"
+    shutil.copytree(default_model_dir(), dst, ignore=shutil.ignore_patterns("__init__.py", "__pycache__", "*.md"))
+    return dst
+
+
+def test_reliability_other_sklearn_version_warns(tmp_path):
+    dst = _copy_model(tmp_path)
+    card = json.loads((dst / "meta.json").read_text())
+    card["versions"]["scikit-learn"] = "0.0.1"
+    (dst / "meta.json").write_text(json.dumps(card))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        load_model(dst)
+    hits = [w for w in caught if issubclass(w.category, InconsistentVersionWarning)]
+    assert hits and "suggester train" in str(hits[0].message)
+
+
+def test_reliability_truncated_artifact_refused(tmp_path):
+    dst = _copy_model(tmp_path)
+    data = (dst / "model.joblib").read_bytes()[:1000]
+    (dst / "model.joblib").write_bytes(data)
+    import hashlib
+
+    digest = hashlib.sha256(data).hexdigest()
+    (dst / "model.sha256").write_text(f"{digest}  model.joblib\n")
+    card = json.loads((dst / "meta.json").read_text())
+    card["sha256"] = digest
+    (dst / "meta.json").write_text(json.dumps(card))
+    with pytest.raises(ModelLoadError, match="could not be loaded"):
+        load_model(dst)
+
+
+def test_reliability_engine_refuses_tampered_model(tmp_path):
+    dst = _copy_model(tmp_path)
+    (dst / "model.sha256").write_text("0" * 64 + "  model.joblib\n")
+    with pytest.raises(ModelLoadError, match="SHA-256"):
+        Suggester(dst)
+
+
+def test_reliability_corrupted_catalogue(tmp_path):
+    bad = tmp_path / "catalogue.json"
+    bad.write_text('{"version": "x", "codes": [')
+    with pytest.raises(ResourceError, match="not valid UTF-8 JSON"):
+        load_catalogue(bad)

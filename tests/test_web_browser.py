@@ -1,0 +1,172 @@
+"""The web page in a real headless Chromium (Debian's chromium, driven by Playwright for Python).
+
+`suggester serve` runs in a subprocess on a free loopback port; the test pastes a note, submits it with the
+keyboard, and checks the ranked codes, the highlighted evidence (the selected code's spans emphasised), the
+not-counted mentions, that the page fetched nothing from anywhere but this server, and that the server log
+has no note text. The screenshot is saved to tests/artifacts/web_page.png (gitignored).
+
+Without a browser the test is skipped, unless SUGGESTER_REQUIRE_BROWSER=1 (set by CI), where it fails.
+"""
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+NOTE = (ROOT / "examples" / "daily_note.txt").read_text()
+SECRET = "Zebracorn-7731"  # stands in for patient data: must never reach the server log
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def chromium() -> str:
+    """Debian's Chromium and the playwright package, checked before the server is started."""
+    required = os.environ.get("SUGGESTER_REQUIRE_BROWSER") == "1"
+    path = os.environ.get("SUGGESTER_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+    problem = None
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        problem = "the Python package 'playwright' is not installed (pip install -e '.[dev]')"
+    if problem is None and not Path(path).is_file():
+        problem = f"no Chromium at {path} (apt-get install chromium, or set SUGGESTER_CHROMIUM)"
+    if problem:
+        if required:
+            pytest.fail(f"SUGGESTER_REQUIRE_BROWSER=1 but {problem}.")
+        pytest.skip(f"browser test skipped: {problem}.")
+    return path
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(chromium, tmp_path_factory):
+    log_path = tmp_path_factory.mktemp("server") / "server.log"
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "suggester", "serve", "--host", "127.0.0.1", "--port", str(port)],
+                                stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+        try:
+            deadline = time.monotonic() + 90
+            while True:
+                try:
+                    with urllib.request.urlopen(f"{base}/healthz", timeout=2) as r:
+                        if r.status == 200:
+                            break
+                except OSError:
+                    pass
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"`suggester serve` did not start: {log_path.read_text()[-2000:]}")
+                time.sleep(0.25)
+            yield base, log_path
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:  # pragma: no cover
+                proc.kill()
+                proc.wait()
+
+
+def _api_suggest(base: str, text: str, payer: str) -> dict:
+    req = urllib.request.Request(f"{base}/v1/suggest", data=json.dumps({"text": text, "payer": payer}).encode(),
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=30) as r:
+        return json.loads(r.read())
+
+
+def test_web_page_in_headless_chromium(chromium, server):
+    from playwright.sync_api import expect, sync_playwright
+
+    base, log_path = server
+    note = NOTE.replace("sleeping better", f"sleeping better ({SECRET})")
+    expected = _api_suggest(base, note, "medicare")
+    recommended = [s for s in expected["suggestions"] if s["recommended"]]
+    assert len(recommended) >= 3
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
+        try:
+            page = browser.new_page(viewport={"width": 1366, "height": 900})
+            requests, problems = [], []
+            page.on("request", lambda req: requests.append(req.url))
+            page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
+            page.on("pageerror", lambda exc: problems.append(str(exc)))
+            page.goto(f"{base}/")
+            expect(page.locator("#payer option[value='commercial']")).to_have_count(1)
+            page.select_option("#payer", "medicare")
+
+            # Paste the note and submit from the keyboard.
+            page.locator("#note").focus()
+            page.keyboard.insert_text(note)
+            page.keyboard.press("Control+Enter")
+            expect(page.locator("#recommended .code-btn").first).to_be_visible()
+
+            # Ranked codes, as the API ranks them, with units and confidence.
+            codes = page.locator("#recommended .code-btn .code").all_inner_texts()
+            assert codes == [s["code"] for s in recommended]
+            first = page.locator("#recommended .code-btn").first
+            assert f"{recommended[0]['units']} unit" in first.inner_text() and "%" in first.inner_text()
+            expect(first).to_have_attribute("aria-pressed", "true")
+            expect(page.locator("#detail-body")).to_contain_text(recommended[0]["explanation"][:60])
+            expect(page.locator("#totals")).to_contain_text(f"total units {expected['totals']['total_units']}")
+            for f in expected["findings"]:
+                expect(page.locator("#findings")).to_contain_text(f["id"])
+
+            # Evidence highlighted in the note; the selected code's spans emphasised.
+            marks = " ".join(page.locator("#note-view mark.ev").all_inner_texts())
+            for s in recommended:
+                for ev in s["evidence"]:
+                    assert ev["text"] in marks
+            selected = "".join(page.locator("#note-view mark.ev.selected").all_inner_texts())
+            assert selected == "".join(ev["text"] for ev in recommended[0]["evidence"])
+
+            # Keyboard: move to the second code with the arrow key and select it.
+            first.focus()
+            page.keyboard.press("ArrowDown")
+            page.keyboard.press("Enter")
+            second = recommended[1]
+            expect(page.locator(f".code-btn[data-code='{second['code']}']")).to_have_attribute("aria-pressed", "true")
+            selected = "".join(page.locator("#note-view mark.ev.selected").all_inner_texts())
+            assert selected == "".join(ev["text"] for ev in second["evidence"])
+
+            # Not-counted mentions, with their reason, in the list and in the note.
+            declined = next(n for n in expected["not_counted"] if n["reason"] == "declined")
+            expect(page.locator("#not-counted")).to_contain_text(f"{declined['code']} not counted: declined")
+            assert declined["text"] in page.locator("#note-view mark.not-counted").all_inner_texts()
+
+            ARTIFACTS.mkdir(exist_ok=True)
+            shot = ARTIFACTS / "web_page.png"
+            page.screenshot(path=str(shot), full_page=True)
+            assert shot.stat().st_size > 10_000
+
+            # An error is shown, not thrown: an empty note.
+            page.click("#clear")
+            page.click("#submit")
+            expect(page.locator("#status")).to_contain_text("Paste a note first")
+        finally:
+            browser.close()
+
+    assert problems == []  # no script errors, no Content-Security-Policy violations
+    assert requests and all(u.startswith(f"{base}/") or u.startswith("data:") for u in requests), requests
+    time.sleep(0.3)  # let the server flush its log
+    log = log_path.read_text()
+    assert "request_id=" in log and "path=/v1/suggest status=200" in log
+    assert SECRET not in log and "TherEx" not in log
