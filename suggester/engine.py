@@ -23,7 +23,7 @@ from .errors import InputError
 from .nlp import CLAUSES, SEGMENTS, build_nlp
 from .nlp.components import doc_text
 from .nlp.minutes import MinuteMention, find_minutes, find_totals
-from .nlp.rules import LiteralMatcher
+from .phrases import PhraseIndex
 from .results import Evidence, Finding, NotCounted, Result, Suggestion
 from .units import compute_units, minutes_to_units
 
@@ -81,21 +81,10 @@ class Suggester:
         self.compliance = ComplianceChecker(self.catalogue, ncci=ncci)
         self._classes = [str(c) for c in self.model.classes_]
         self._col = {c: j for j, c in enumerate(self._classes)}
-        # Catalogue phrases (case-insensitive synonyms, case-sensitive abbreviations) -> model labels.
-        syn: dict[str, set] = {}
-        abbr: dict[str, set] = {}
-        for code, label in self._label_of.items():
-            if label not in self._col:
-                continue
-            for s in self.catalogue[code].synonyms:
-                syn.setdefault(s.lower(), set()).add(label)
-            for a in self.catalogue[code].abbreviations:
-                abbr.setdefault(a, set()).add(label)
-        for blocker in self.config.get("phrase_blockers", []):
-            syn.setdefault(blocker.lower(), set())
-        self._syn, self._abbr = syn, abbr
-        self._syn_matcher = LiteralMatcher(syn)
-        self._abbr_matcher = LiteralMatcher(abbr, case_sensitive=True)
+        self.phrases = PhraseIndex(self.catalogue, self._label_of, set(self._col), self.config.get("phrase_blockers", []))
+        calib = self.model_card.get("note_calibration") or {}
+        self._calib_x = np.asarray(calib.get("x", []), dtype=float)
+        self._calib_y = np.asarray(calib.get("y", []), dtype=float)
         t = self.config["thresholds"]
         self._t_rec, self._t_ev, self._t_cand, self._t_nc = t["recommend"], t["evidence"], t["candidate"], t["not_counted"]
         self._t_rec_nophrase = t.get("recommend_without_phrase", t["recommend"])
@@ -180,10 +169,11 @@ class Suggester:
         return {"timed_minutes": 0, "timed_units": 0, "total_units": 0, "unit_method": cfg["unit_method"],
                 "documented_total_timed_minutes": None, "documented_total_treatment_minutes": None}
 
-    def _phrases(self, text: str) -> list[tuple[int, int, str, set]]:
-        hits = [(a, b, lit, self._syn[lit]) for a, b, lit in self._syn_matcher.finditer(text) if self._syn[lit]]
-        hits += [(a, b, lit, self._abbr[lit]) for a, b, lit in self._abbr_matcher.finditer(text)]
-        return hits
+    def _calibrated(self, score: float) -> float:
+        """Note-level confidence: the raw score mapped through the model card's isotonic calibration."""
+        if not len(self._calib_x):
+            return score
+        return float(np.interp(score, self._calib_x, self._calib_y))
 
     def _code_for(self, label: str, cfg: dict) -> str:
         if cfg.get("code_set") == "medicare":
@@ -216,7 +206,7 @@ class Suggester:
             seg_i = clause._.pt_segment
             seg_start = segments[seg_i].start_char if seg_i is not None and seg_i < len(segments) else clause.start_char
             offset = clause.start_char - seg_start
-            phrase_hits = self._phrases(ctext)
+            phrase_hits = self.phrases.find(ctext)
             by_label: dict[str, list] = {}
             for a, b, lit, labels in phrase_hits:
                 for lab in labels:
@@ -280,7 +270,7 @@ class Suggester:
                 for lab in sorted(recommended):
                     ev = cands[lab].evidence[0]
                     not_counted.append(NotCounted(self._code_for(lab, cfg), "non_visit", ev.start, ev.end, ev.text,
-                                                  ev.section, cands[lab].score))
+                                                  ev.section, self._calibrated(cands[lab].score)))
                 recommended = set()
         units, totals_out, unit_notes = self._units(recommended, minutes, documented_units, totals, cfg)
         suggestions = []
@@ -290,11 +280,12 @@ class Suggester:
             rec = lab in recommended
             ev = tuple(sorted(cand.evidence, key=lambda e: -e.score)[: int(self.config["max_evidence"])])
             suggestions.append(dict(
-                code=code, label=entry.label, confidence=cand.score, recommended=rec,
+                code=code, label=entry.label, confidence=self._calibrated(cand.score), recommended=rec,
                 units=units.get(lab) if rec else None, minutes=minutes.get(lab) if rec else None,
                 evidence=tuple(sorted(ev, key=lambda e: e.start)), category=entry.category, timed=entry.timed,
-                explanation=self._explain(entry, ev, rec, cand.score, minutes.get(lab), ranges.get(lab))))
-        suggestions.sort(key=lambda s: (not s["recommended"], -s["confidence"], s["code"]))
+                explanation=self._explain(entry, ev, rec, cand.score, minutes.get(lab), ranges.get(lab)),
+                _raw=cand.score))
+        suggestions.sort(key=lambda s: (not s["recommended"], -s.pop("_raw"), s["code"]))
         context = dict(payer=payer, cfg=cfg, date_of_service=dos, totals=totals_out, non_visit=non_visit,
                        non_visit_overridden=nv_overridden, ranges={self._code_for(k, cfg): v for k, v in ranges.items()},
                        unit_notes=unit_notes, text=full, segments=segments,

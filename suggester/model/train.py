@@ -73,6 +73,45 @@ def _cv_metrics(model: SegmentCodeClassifier, ys) -> dict:
             "segment_micro_recall": round(r, 4), "segment_micro_f1": round(2 * p * r / (p + r), 4) if p + r else 0.0}
 
 
+def note_calibration(model: SegmentCodeClassifier, texts, ys, catalogue: Catalogue, *, n_notes: int = 4000,
+                     seed: int = 0) -> dict:
+    """Isotonic map from the engine's raw note-level score to the chance that the code is right.
+
+    Built only from training data: out-of-fold segment probabilities (with the same catalogue phrase
+    boost the engine applies) are pooled into synthetic notes of 3-12 segments; a code's raw note score
+    is its best segment score, and it is right when one of the note's segments carries it.
+    """
+    from sklearn.isotonic import IsotonicRegression
+
+    from .._resources import packaged_json
+    from ..phrases import PhraseIndex
+
+    config = packaged_json("engine.json")
+    weight = float(config["phrase_weight"])
+    floor = float(config["thresholds"]["candidate"])
+    classes = [str(c) for c in model.classes_]
+    col = {c: j for j, c in enumerate(classes)}
+    proba = 1.0 / (1.0 + np.exp(-(model.oof_scores_ * model.platt_[:, 0] + model.platt_[:, 1])))
+    index = PhraseIndex(catalogue, model_labels(catalogue), set(classes), config.get("phrase_blockers", []))
+    for i, text in enumerate(texts):
+        for lab in index.labels_in(text):
+            proba[i, col[lab]] = 1.0 - (1.0 - proba[i, col[lab]]) * (1.0 - weight)
+    Y = model.label_binarizer_.transform(ys).astype(bool)
+    rng = np.random.default_rng(seed)
+    raw, right = [], []
+    for _ in range(n_notes):
+        idx = rng.choice(len(texts), size=int(rng.integers(3, 13)), replace=False)
+        score = proba[idx].max(axis=0)
+        gold = Y[idx].any(axis=0)
+        keep = score >= floor
+        raw.append(score[keep])
+        right.append(gold[keep])
+    raw_all, right_all = np.concatenate(raw), np.concatenate(right).astype(float)
+    iso = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(raw_all, right_all)
+    return {"method": "isotonic on synthetic notes from out-of-fold segment scores", "n_pairs": int(len(raw_all)),
+            "x": [round(float(v), 6) for v in iso.X_thresholds_], "y": [round(float(v), 6) for v in iso.y_thresholds_]}
+
+
 def train(data_dir: str | Path = "training_data", out_dir: str | Path | None = None, **params) -> dict:
     """Fit the classifier on ``data_dir`` and write it (with its model card) to ``out_dir``."""
     from .persistence import default_model_dir, save_model
@@ -83,6 +122,7 @@ def train(data_dir: str | Path = "training_data", out_dir: str | Path | None = N
     model = SegmentCodeClassifier(**params).fit(texts, ys)
     seconds = time.perf_counter() - started
     metrics = _cv_metrics(model, ys)
+    calibration = note_calibration(model, texts, ys, catalogue)
     del model.oof_scores_  # not needed at inference; keeps the artifact small
     counts: dict[str, int] = {}
     for y in ys:
@@ -92,5 +132,5 @@ def train(data_dir: str | Path = "training_data", out_dir: str | Path | None = N
             "catalogue_sha256": catalogue.sha256, "training_data_sha256": data_hash,
             "n_segments": len(texts), "n_without_code": sum(1 for y in ys if not y),
             "label_counts": dict(sorted(counts.items())), "params": model.get_params(),
-            "cv_metrics": metrics, "train_seconds": round(seconds, 1)}
+            "cv_metrics": metrics, "train_seconds": round(seconds, 1), "note_calibration": calibration}
     return save_model(model, out_dir or default_model_dir(), card=card)

@@ -1,0 +1,45 @@
+"""Catalogue phrase evidence: which codes a clause names by their synonyms and abbreviations."""
+
+from __future__ import annotations
+
+from .catalogue import Catalogue
+from .nlp.rules import LiteralMatcher
+
+__all__ = ["PhraseIndex"]
+
+
+class PhraseIndex:
+    """Find catalogue phrases in text: case-insensitive synonyms, case-sensitive abbreviations.
+
+    ``label_of`` maps each suggestible code to the label the model predicts (Medicare substitutes
+    such as G0283 map to their CPT twin). ``blockers`` are phrases that contain a catalogue phrase but
+    point to no code ("manual muscle test", "gait belt"); they are matched first and ignored.
+    """
+
+    def __init__(self, catalogue: Catalogue, label_of: dict[str, str], labels: set[str], blockers=()) -> None:
+        syn: dict[str, set] = {}
+        abbr: dict[str, set] = {}
+        for code, label in label_of.items():
+            if label not in labels:
+                continue
+            for s in catalogue[code].synonyms:
+                syn.setdefault(s.lower(), set()).add(label)
+            for a in catalogue[code].abbreviations:
+                abbr.setdefault(a, set()).add(label)
+        for blocker in blockers:
+            syn.setdefault(blocker.lower(), set())
+        self._syn, self._abbr = syn, abbr
+        self._syn_matcher = LiteralMatcher(syn)
+        self._abbr_matcher = LiteralMatcher(abbr, case_sensitive=True)
+
+    def find(self, text: str) -> list[tuple[int, int, str, set]]:
+        """``(start, end, phrase, labels)`` for every catalogue phrase in ``text``."""
+        hits = [(a, b, lit, self._syn[lit]) for a, b, lit in self._syn_matcher.finditer(text) if self._syn[lit]]
+        hits += [(a, b, lit, self._abbr[lit]) for a, b, lit in self._abbr_matcher.finditer(text)]
+        return hits
+
+    def labels_in(self, text: str) -> set[str]:
+        out: set[str] = set()
+        for *_, labels in self.find(text):
+            out |= labels
+        return out
