@@ -93,8 +93,8 @@ class Suggester:
         counts = self.model_card.get("label_counts", {})
         floor = int(self.config.get("min_support_without_phrase", 0))
         self._needs_phrase = {lab for lab in self._classes if counts.get(lab, 0) < floor}
-        reported_ok = set(self.config.get("count_reported_for_categories", []))
-        self._reported_ok = {lab for lab in self._classes if self.catalogue[lab].category in reported_ok}
+        counted = self.config.get("statuses_counted_for_categories", {})
+        self._counted_status = {lab: set(counted.get(self.catalogue[lab].category, [])) for lab in self._classes}
 
     # ------------------------------------------------------------------ public API
     @property
@@ -216,8 +216,8 @@ class Suggester:
                 j = self._col[lab]
                 row[j] = 1.0 - (1.0 - row[j]) * (1.0 - w)
             hits = np.nonzero(row >= self._t_cand)[0]
-            if status == "reported":
-                keep = [j for j in hits if self._classes[j] in self._reported_ok]
+            if status is not None:
+                keep = [j for j in hits if status in self._counted_status[self._classes[j]]]
                 if keep:
                     hits, status = np.asarray(keep), None
             if status is None:
@@ -263,8 +263,9 @@ class Suggester:
         non_visit = doc._.pt_non_visit
         nv_overridden = False
         if non_visit:
-            has_minutes = any(minutes.get(lab) for lab in recommended)
-            if has_minutes:
+            # documented treatment time shows the patient was seen
+            seen = any(minutes.get(lab) for lab in recommended)
+            if seen:
                 nv_overridden = True
             else:
                 for lab in sorted(recommended):

@@ -32,7 +32,7 @@ _STRIP = " \t\r\n-*\u2022|:;,.>"
 # Assertion precedence when scopes overlap: the strongest "not performed" reason wins.
 _PRIORITY = {"declined": 9, "refused": 9, "held": 8, "deferred": 8, "contraindicated": 8, "not_tolerated": 8,
              "unable": 8, "negated": 7, "goal": 6, "planned": 6, "historical": 5, "home_program": 4,
-             "reported": 3, "billing_summary": 3}
+             "reported": 3, "billing_summary": 3, "exam_finding": 2}
 
 
 def doc_text(doc: Doc) -> str:
@@ -190,6 +190,12 @@ class SectionDetector:
             seg._.pt_section = current
             seg._.pt_assertion = self.attributes.get(current, {}).get("assertion")
             segments.append(seg)
+        # When the note has its own treatment section, sections such as Objective hold exam findings.
+        if any(seg._.pt_section in ("treatment", "flowsheet") for seg in segments):
+            for seg in segments:
+                alt = self.attributes.get(seg._.pt_section, {}).get("assertion_with_treatment_section")
+                if alt and seg._.pt_assertion is None:
+                    seg._.pt_assertion = alt
         doc.spans[SEGMENTS] = segments
         doc.spans[SECTIONS] = headers
         return doc
@@ -352,6 +358,8 @@ class ContextAsserter:
                     modifiers.append(Span(doc, span.start, span.end, label=st))
                 if non_visit is None and clause._.pt_assertion in (None, "reported"):
                     for a, b, lit in self._nonvisit_matcher.finditer(text_of[clause.start_char:clause.end_char]):
+                        if self._nonvisit[lit] is None:
+                            continue  # a blocker such as "VOR cancellation"
                         non_visit = (self._nonvisit[lit], [clause.start_char + a, clause.start_char + b])
                         break
         doc.spans[CLAUSES] = clauses

@@ -112,13 +112,15 @@ def load_section_attributes(source: str | Path | None = "default") -> dict[str, 
     """Section category -> ``{"assertion": str | None, "inline_scope": "line" | None}``."""
     data = _load(source, "section_attributes.json")
     try:
-        return {cat: {"assertion": attrs["assertion"], "inline_scope": attrs.get("inline_scope")}
+        return {cat: {"assertion": attrs["assertion"], "inline_scope": attrs.get("inline_scope"),
+                      "assertion_with_treatment_section": attrs.get("assertion_with_treatment_section")}
                 for cat, attrs in data["section_attributes"].items()}
     except (TypeError, KeyError) as exc:
         raise ResourceError(f"section attributes file: expected {{'section_attributes': {{category: {{'assertion': ...}}}}}} ({exc}).") from None
 
 
-def load_nonvisit_rules(source: str | Path | None = "default") -> dict[str, str]:
+def load_nonvisit_rules(source: str | Path | None = "default") -> dict[str, str | None]:
+    """Non-visit cue literal -> status ("no_show", "cancelled", "phone", "not_treated"); None marks a blocker."""
     data = _load(source, "nonvisit_rules.json")
     try:
         return {r["literal"].lower(): r["status"] for r in data["nonvisit_rules"]}
@@ -160,6 +162,11 @@ def tokenize_offsets(text: str) -> list[tuple[str, int, int]]:
     return [(m.group(0), m.start(), m.end()) for m in _TOKEN_RE.finditer(text)]
 
 
+def _fold(token: str) -> str:
+    """Hyphens inside a word do not matter: "multi-layer" matches "multilayer", "e-stim" matches "estim"."""
+    return token.replace("-", "") if len(token) > 1 else token
+
+
 class LiteralMatcher:
     """Leftmost-longest whole-token matching of many literals in O(tokens), indexed by first token.
 
@@ -171,7 +178,7 @@ class LiteralMatcher:
         self.case_sensitive = case_sensitive
         self._index: dict[str, list[tuple[tuple[str, ...], str]]] = {}
         for lit in set(literals):
-            toks = tuple(t for t, _, _ in tokenize_offsets(lit if case_sensitive else lit.lower()))
+            toks = tuple(_fold(t) for t, _, _ in tokenize_offsets(lit if case_sensitive else lit.lower()))
             if toks:
                 self._index.setdefault(toks[0], []).append((toks, lit))
         for cands in self._index.values():
@@ -184,7 +191,7 @@ class LiteralMatcher:
         """Yield ``(start, end, literal)`` for non-overlapping matches, leftmost-longest first."""
         if tokens is None:
             tokens = tokenize_offsets(text if self.case_sensitive else text.lower())
-        words = [t for t, _, _ in tokens]
+        words = [_fold(t) for t, _, _ in tokens]
         n = len(words)
         i = 0
         index = self._index
