@@ -34,6 +34,7 @@ _TIME_HEADER = re.compile(r"\b(?:min(?:ute)?s?|time|duration)\b", re.IGNORECASE)
 _BARE_NUMBER = re.compile(r"^(\d{1,3})(?:\s*(?:min\w*|'))?$", re.IGNORECASE)
 # Between a code's phrase and its block time: "TherEx 23 min", "Gait trng x 12'", "Manual (10 min)", "NMR - 15 min".
 _CONNECTOR = re.compile(r"^[\s:\-\u2013\u2014(\[\]|=,.)]*(?:(?:\(?\s*[A-Z]?\d{4,5}\s*\)?|for|total|time|x|approx\.?|about|~|&|and|training|trng|tx)[\s:\-\u2013\u2014(\[\]|=,.)]*)*$", re.IGNORECASE)
+_OF_NEXT = re.compile(r"\s+(?:of|for)\s", re.IGNORECASE)
 # A further episode of the same service: "5 min later", "another 8 min", "additional 10 min".
 _EXTRA = re.compile(r"\b(?:later|additional|another|more|again|second|then|plus|\+)\b", re.IGNORECASE)
 
@@ -343,14 +344,22 @@ class Suggester:
             base = seg.start_char if seg is not None else 0
             for m in mentions:
                 best = None  # (lab, phrase span, sort key)
+                # "15 minutes of therapeutic exercise": the time names the service that follows it
+                of_next = _OF_NEXT.match(text, m.end) is not None
                 for lab, spans in present:
-                    before = [sp for sp in spans if sp[0] <= m.start]
-                    if before:
+                    named = [sp for sp in spans if sp[1] > sp[0]]  # real phrase spans, not a clause-start fallback
+                    pool = named or spans
+                    before = [sp for sp in pool if sp[0] <= m.start]
+                    after = [sp for sp in pool if sp[0] >= m.end]
+                    if of_next and after and named:
+                        sp = min(after)
+                        key = (0, 0, sp[0] - m.end, -cands[lab].score)
+                    elif before:
                         sp = max(before)
-                        key = (0, m.start - sp[0], -cands[lab].score)
+                        key = (1, 0 if named else 1, m.start - sp[0], -cands[lab].score)
                     else:
-                        sp = min(spans)
-                        key = (1, sp[0] - m.start, -cands[lab].score)
+                        sp = min(pool)
+                        key = (2, 0 if named else 1, sp[0] - m.start, -cands[lab].score)
                     if best is None or key < best[2]:
                         best = (lab, sp, key)
                 lab, sp, _ = best

@@ -117,12 +117,14 @@ class SectionDetector:
         multi = [r.literal for r in self.rules if len(r.literal) > 1]
         lead = r"^[\s\-*\u2022#>\d.)]*?(?:\*\*|__)?"
         self._header = re.compile(
-            lead + r"(?:(?P<multi>%s)(?:\*\*|__)?\s*(?:[:\-\u2013=]|$|\s*\n)|(?P<single>%s)\s*[:)])"
+            lead + r"(?:(?P<multi>%s)(?:\*\*|__)?\s*(?:[:\-\u2013\u2014=]|$|\s*\n)|(?P<single>%s)\s*[:)])"
             % (compile_literals(multi).pattern, "|".join(map(re.escape, single)) or "(?!x)x"),
             re.IGNORECASE,
         )
         self._wordy = re.compile(r"^[\s\-*\u2022#>]*(?P<lit>%s)\b[^:\n.;]{1,30}:\s*$" % compile_literals(multi).pattern,
                                  re.IGNORECASE)
+        self._wordy_caps = re.compile(r"^[\s\-*\u2022#>]*(?P<lit>%s)\b[^:\n.;]{1,30}$" % compile_literals(multi).pattern,
+                                      re.IGNORECASE)
 
     def __len__(self) -> int:
         return len(self.rules)
@@ -143,6 +145,8 @@ class SectionDetector:
         if not m:
             # A header line with a few extra words before its colon: "Tx after re-eval:", "Treatment today (45 min):"
             w = self._wordy.match(text)
+            if not w and text.isupper():  # an all-caps title line such as "TREATMENT THIS DATE"
+                w = self._wordy_caps.match(text)
             if w and self._by_literal.get(re.sub(r"\s+", " ", w.group("lit").lower())):
                 return self._by_literal[re.sub(r"\s+", " ", w.group("lit").lower())], w.end()
             c = self._COMPOSITE.match(text)

@@ -11,6 +11,8 @@ from .rules import compile_literals
 
 __all__ = ["MinuteMention", "find_minutes", "find_totals"]
 
+_LAPS = re.compile(r"\s*[x\u00d7]\s*\d")
+
 
 @dataclass(frozen=True)
 class MinuteMention:
@@ -65,8 +67,8 @@ def find_minutes(text: str) -> list[MinuteMention]:
         scale = 60 if m.group("hr") else 1
         if m.group("min") and m.group("min").lower() == "m" and a > 90:
             continue  # "100 m" is metres walked, not minutes
-        if m.group("min") in ("'", "\u2032", "\u2019") and a > 90:
-            continue  # 150' is feet
+        if m.group("min") in ("'", "\u2032", "\u2019") and (a > 90 or _LAPS.match(text, m.end())):
+            continue  # 150' is feet; so is 50' x3 (a distance walked or carried three times)
         lower = int(round(a * scale))
         upper = int(round(b * scale)) if b is not None else None
         if upper is not None and upper < lower:
