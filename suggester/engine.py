@@ -91,6 +91,7 @@ class Suggester:
         self._t_rec_nophrase = t.get("recommend_without_phrase", t["recommend"])
         self._phrase_w = float(self.config["phrase_weight"])
         self._groups = [tuple(g) for g in self.config["exclusive_groups"]]
+        self._count_rules = [(re.compile(r["pattern"], re.IGNORECASE), r["codes"]) for r in self.config.get("count_rules", [])]
         counts = self.model_card.get("label_counts", {})
         floor = int(self.config.get("min_support_without_phrase", 0))
         self._needs_phrase = {lab for lab in self._classes if counts.get(lab, 0) < floor}
@@ -260,6 +261,7 @@ class Suggester:
             if len(present) > 1:
                 best = max(present, key=lambda lab: (sum(e.score for e in cands[lab].evidence), cands[lab].score))
                 recommended -= set(present) - {best}
+        recommended = self._apply_count_rules(recommended, cands)
         minutes, ranges, documented_units = self._attribute_minutes(recommended, cands, seg_mentions, segments, table_cells, full)
         non_visit = doc._.pt_non_visit
         nv_overridden = False
@@ -296,6 +298,31 @@ class Suggester:
         return Result(suggestions=tuple(Suggestion(**s) for s in final), findings=tuple(findings),
                       not_counted=tuple(sorted(not_counted, key=lambda n: n.start)), totals=totals_out,
                       payer=payer, non_visit=None if nv_overridden else non_visit, versions=self.versions)
+
+    def _apply_count_rules(self, recommended: set, cands: dict) -> set:
+        """Pick the code whose count range holds the documented count ("3 muscles" -> 20561)."""
+        for regex, ranges in self._count_rules:
+            present = [lab for lab in ranges if lab in recommended]
+            if not present:
+                continue
+            counts = [float(m.group(1)) for lab in present for e in cands[lab].evidence for m in regex.finditer(e.text)]
+            if not counts:
+                continue
+            n = max(counts)
+            target = next((lab for lab, (lo, hi) in ranges.items()
+                           if lab in self._col and n >= lo and (hi is None or n <= hi)), None)
+            if target is None or target in present and len(present) == 1:
+                continue
+            source = max(present, key=lambda lab: cands[lab].score)
+            if target not in cands:
+                cands[target] = _Candidate(target)
+            tc = cands[target]
+            tc.score = max(tc.score, cands[source].score)
+            tc.evidence = tc.evidence or list(cands[source].evidence)
+            for seg_i, spans in cands[source].segments.items():
+                tc.segments.setdefault(seg_i, []).extend(spans)
+            recommended = (recommended - set(present)) | {target}
+        return recommended
 
     def _table_minutes(self, segments, seg_mentions, cands, doc_text: str) -> set:
         """A table whose header row has a Minutes/Time column gives minutes as bare numbers in its rows.

@@ -85,3 +85,10 @@ def test_engine_suggest_many_matches_suggest(engine):
 def test_engine_explanation_cites_phrase_and_summary(engine):
     s = engine.suggest("Gait training 15 min with RW 150 ft x2.").recommended[0]
     assert "gait training" in s.explanation.lower() and engine.catalogue["97116"].summary in s.explanation
+
+
+def test_engine_count_rules_pick_the_code_by_documented_count(engine):
+    r = engine.suggest("Dry needling R upper trap, levator scapulae and infraspinatus - 3 muscles, LTRs elicited.", payer="commercial")
+    assert "20561" in r.codes and "20560" not in r.codes
+    r = engine.suggest("Dry needling to R upper trapezius x2 sites, 1 muscle, LTR elicited.", payer="commercial")
+    assert "20560" in r.codes and "20561" not in r.codes
