@@ -1,7 +1,8 @@
 """Benchmark the batch audit: dev-set detection quality, notes/s with 1 and 2 workers, peak memory by size.
 
 Writes bench/audit_results.md. Run with `.venv/bin/python bench/audit_bench.py` (the 100,000-note case
-takes about half an hour on 2 cores). Options: --sizes 10000,100000  --rate-notes 3000  --skip-memory.
+takes about half an hour on 2 cores). Options: --sizes 10000,100000  --rate-notes 4000  --only dev,rate,memory
+(re-run some sections and keep the others from the existing bench/audit_results.md).
 
 * Dev set: every note is billed its gold codes; one billable code is removed from some notes and a wrong
   one added to others (suggester.evaluate.evaluate_audit, 3 seeds); the audit should report the removed
@@ -122,27 +123,25 @@ def dev_section() -> list[str]:
     return out
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--sizes", default="10000,100000")
-    ap.add_argument("--rate-notes", type=int, default=3000)
-    ap.add_argument("--memory-workers", type=int, default=2)
-    ap.add_argument("--skip-memory", action="store_true")
-    args = ap.parse_args()
-    WORK.mkdir(parents=True, exist_ok=True)
-    out = ["# Batch audit benchmark\n",
-           f"Machine: {os.cpu_count()} cores; Python {sys.version.split()[0]}. Command: "
-           "`.venv/bin/python bench/audit_bench.py`.\n"]
-    out += dev_section()
-    print("\n".join(out), flush=True)
+def _sections(text: str) -> dict[str, list[str]]:
+    """Split an existing results file into its '## ' sections, keyed dev / rate / memory."""
+    out, key = {}, None
+    for line in text.splitlines():
+        if line.startswith("## "):
+            key = "dev" if "Dev set" in line else "rate" if "Speed" in line else "memory" if "memory" in line else None
+            out[key] = []
+        if key:
+            out[key].append(line)
+    return out
 
-    rate_file = WORK / f"audit_notes_{args.rate_notes}.csv"
-    write_notes(rate_file, args.rate_notes)
-    out.append(f"## Speed (`suggester audit`, {args.rate_notes:,} generated notes of ~200 words, chunk 500)\n")
-    out.append("End to end in a fresh process: start-up, engine load in each worker, reading, auditing, "
-               "KX pass and writing the CSV.\n")
-    out.append("| workers | wall time | notes/s | peak memory, all processes |")
-    out.append("|---|---|---|---|")
+
+def rate_section(n: int) -> list[str]:
+    rate_file = WORK / f"audit_notes_{n}.csv"
+    write_notes(rate_file, n)
+    out = [f"## Speed (`suggester audit`, {n:,} generated notes of ~200 words, chunk 500)\n",
+           "End to end in a fresh process: start-up, engine load in each worker, reading, auditing, "
+           "KX pass and writing the CSV.\n",
+           "| workers | wall time | notes/s | peak memory, all processes |", "|---|---|---|---|"]
     rates = {}
     for w in (1, 2):
         r = run_cli(rate_file, WORK / f"rate_w{w}.csv", w)
@@ -151,32 +150,59 @@ def main() -> None:
         print(out[-1], flush=True)
     out.append(f"\n2 workers = {rates[2] / rates[1]:.2f}x 1 worker (2 cores; the main process reads, prepares "
                "and writes while the workers audit).\n")
+    return out
 
-    if not args.skip_memory:
-        sizes = [int(s) for s in args.sizes.split(",")]
-        out.append(f"## Peak memory by number of notes (`--workers {args.memory_workers}`, chunk 500)\n")
-        out.append("Resident memory sampled every 0.2 s. Notes stream through in chunks; findings go to part files "
-                   "and the output file chunk by chunk; charges, duplicate ids and KX running totals live in SQLite "
-                   "or ~16 bytes per note.\n")
-        out.append("| notes | input size | wall time | notes/s | findings | peak main process | peak per worker | "
-                   "peak all processes |")
-        out.append("|---|---|---|---|---|---|---|---|")
-        peaks = []
-        for n in sizes:
-            f = WORK / f"audit_notes_{n}.csv"
-            write_notes(f, n)
-            r = run_cli(f, WORK / f"mem_{n}.csv", args.memory_workers)
-            peaks.append((n, r["peak_main_mb"], r["peak_total_mb"]))
-            out.append(f"| {n:,} | {f.stat().st_size / 1e6:.0f} MB | {r['wall'] / 60:.1f} min | {r['rate']:.1f} | "
-                       f"{r['findings']:,} | {r['peak_main_mb']:.0f} MB | {r['peak_worker_mb']:.0f} MB | "
-                       f"{r['peak_total_mb']:.0f} MB |")
-            print(out[-1], flush=True)
-        if len(peaks) >= 2:
-            (n0, m0, t0), (n1, m1, t1) = peaks[0], peaks[-1]
-            out.append(f"\nFrom {n0:,} to {n1:,} notes ({n1 / n0:.0f}x) the main process peak changed by "
-                       f"{m1 - m0:+.0f} MB and the total by {t1 - t0:+.0f} MB: memory does not grow with the number "
-                       "of notes.\n")
-    (ROOT / "bench" / "audit_results.md").write_text("\n".join(out) + "\n")
+
+def memory_section(sizes: list[int], workers: int) -> list[str]:
+    out = [f"## Peak memory by number of notes (`--workers {workers}`, chunk 500)\n",
+           "Resident memory sampled every 0.2 s. Notes stream through in chunks; findings go to part files "
+           "and the output file chunk by chunk; charges, duplicate ids and KX running totals live in SQLite "
+           "or ~16 bytes per note.\n",
+           "| notes | input size | wall time | notes/s | findings | peak main process | peak per worker | "
+           "peak all processes |", "|---|---|---|---|---|---|---|---|"]
+    peaks = []
+    for n in sizes:
+        f = WORK / f"audit_notes_{n}.csv"
+        write_notes(f, n)
+        r = run_cli(f, WORK / f"mem_{n}.csv", workers)
+        peaks.append((n, r["peak_main_mb"], r["peak_total_mb"]))
+        out.append(f"| {n:,} | {f.stat().st_size / 1e6:.0f} MB | {r['wall'] / 60:.1f} min | {r['rate']:.1f} | "
+                   f"{r['findings']:,} | {r['peak_main_mb']:.0f} MB | {r['peak_worker_mb']:.0f} MB | "
+                   f"{r['peak_total_mb']:.0f} MB |")
+        print(out[-1], flush=True)
+    if len(peaks) >= 2:
+        (n0, m0, t0), (n1, m1, t1) = peaks[0], peaks[-1]
+        out.append(f"\nFrom {n0:,} to {n1:,} notes ({n1 / n0:.0f}x) the main process peak changed by "
+                   f"{m1 - m0:+.0f} MB and the total by {t1 - t0:+.0f} MB: memory does not grow with the number "
+                   "of notes.\n")
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sizes", default="10000,100000")
+    ap.add_argument("--rate-notes", type=int, default=4000)
+    ap.add_argument("--memory-workers", type=int, default=2)
+    ap.add_argument("--only", default="dev,rate,memory", help="sections to run; the others are kept from the "
+                                                               "existing bench/audit_results.md")
+    args = ap.parse_args()
+    WORK.mkdir(parents=True, exist_ok=True)
+    results = ROOT / "bench" / "audit_results.md"
+    sections = _sections(results.read_text()) if results.exists() else {}
+    only = set(args.only.split(","))
+    if "dev" in only:
+        sections["dev"] = dev_section()
+        print("\n".join(sections["dev"]), flush=True)
+    if "rate" in only:
+        sections["rate"] = rate_section(args.rate_notes)
+    if "memory" in only:
+        sections["memory"] = memory_section([int(s) for s in args.sizes.split(",")], args.memory_workers)
+    out = ["# Batch audit benchmark\n",
+           f"Machine: {os.cpu_count()} cores; Python {sys.version.split()[0]}. Command: "
+           "`.venv/bin/python bench/audit_bench.py`.\n"]
+    for key in ("dev", "rate", "memory"):
+        out += sections.get(key, [])
+    results.write_text("\n".join(out).rstrip() + "\n")
     print("\n".join(out))
 
 

@@ -146,25 +146,29 @@ class _CsvReader(TableReader):
         self.total = path.stat().st_size
         self._raw, self._stream = _open_binary(path)
         try:
-            first = self._stream.readline()
-        except (OSError, EOFError) as exc:
+            self._read_header(path)
+        except BaseException:
             self.close()
-            raise InputError(f"Cannot read {path.name}: {type(exc).__name__}. Is it a valid file?") from None
-        _check_utf16(first, path.name)
-        text, _ = decode_bytes(first[3:] if first.startswith(b"\xef\xbb\xbf") else first)
-        header = next(csv.reader([text], delimiter=delimiter), [])
-        self.columns = [h.strip().lstrip("\ufeff") for h in header]
-        if not any(self.columns):
-            self.close()
-            raise InputError(f"{path.name} has no header row; the first line must name the columns.")
-        dupes = sorted({c for c in self.columns if self.columns.count(c) > 1 and c})
-        if dupes:
-            self.close()
-            raise InputError(f"{path.name}: column(s) {', '.join(map(repr, dupes))} appear more than once in the "
-                             "header; rename them.")
+            raise
         self._pending: list[tuple[int, str | None]] = []
         self._eof = False
         csv.field_size_limit(max(csv.field_size_limit(), 1 << 26))  # notes longer than 128 KB are allowed
+
+    def _read_header(self, path: Path) -> None:
+        try:
+            first = self._stream.readline()
+        except (OSError, EOFError) as exc:
+            raise InputError(f"Cannot read {path.name}: {type(exc).__name__}. Is it a valid file?") from None
+        _check_utf16(first, path.name)
+        text, _ = decode_bytes(first[3:] if first.startswith(b"\xef\xbb\xbf") else first)
+        header = next(csv.reader([text], delimiter=self.delimiter), [])
+        self.columns = [h.strip().lstrip("\ufeff") for h in header]
+        if not any(self.columns):
+            raise InputError(f"{path.name} has no header row; the first line must name the columns.")
+        dupes = sorted({c for c in self.columns if self.columns.count(c) > 1 and c})
+        if dupes:
+            raise InputError(f"{path.name}: column(s) {', '.join(map(repr, dupes))} appear more than once in the "
+                             "header; rename them.")
 
     def position(self) -> int:
         try:
@@ -217,11 +221,9 @@ class _CsvReader(TableReader):
                 yield RawRow(row, line, dict(zip(self.columns, fields)), None, enc)
 
     def close(self) -> None:
-        for f in {id(self._stream): self._stream, id(self._raw): self._raw}.values() if hasattr(self, "_raw") else ():
-            try:
-                f.close()
-            except OSError:  # pragma: no cover
-                pass
+        for f in (getattr(self, "_stream", None), getattr(self, "_raw", None)):
+            if f is not None:
+                f.close()  # closing twice (the same object when not gzip) is harmless
 
 
 def _partial(columns: list[str], fields: list[str]) -> dict:
@@ -430,6 +432,10 @@ def parse_billed(value: Any) -> tuple[list[BilledLine], list[str]]:
 
     Problems name the entry's position (and the entry itself when it is short and code-like), never more.
     """
+    if hasattr(value, "tolist") and not isinstance(value, str):  # a Parquet list column
+        value = value.tolist()
+    if isinstance(value, (list, tuple)):  # e.g. JSON ["97110x2", "97140"]
+        value = ";".join(str(v) for v in value if v is not None)
     text = cell(value)
     if text is None:
         return [], []

@@ -35,6 +35,7 @@ __all__ = [
     "suggestion_frame",
     "synthetic_billing",
     "top_terms",
+    "unexpected_findings",
 ]
 
 CATALOGUE_SOURCE = "catalogue_examples"
@@ -339,3 +340,18 @@ def match_injected(audit_rows: pd.DataFrame, changes: pd.DataFrame) -> pd.DataFr
     out["found_status"] = out["found_status"].astype(object).where(out["found_status"].notna(), None)
     out["detected"] = out["found_status"] == out["expected_status"]
     return out
+
+
+def unexpected_findings(audit_rows: pd.DataFrame, changes: pd.DataFrame,
+                        statuses: Sequence[str] = ("missed", "unsupported")) -> pd.DataFrame:
+    """Audit rows with one of ``statuses`` for a note and code where no error was injected.
+
+    On a batch from :func:`synthetic_billing` these are the audit's own mistakes (or gold lines the
+    engine disagrees with): e.g. a ``missed`` code the engine recommends but the gold does not have.
+    """
+    injected = set(zip(changes["note_id"].astype(str), changes["code"].astype(str)))
+    fresh = np.array([(str(n), str(c)) not in injected for n, c in zip(audit_rows["note_id"], audit_rows["code"])],
+                     dtype=bool)
+    mask = audit_rows["status"].isin(list(statuses)).to_numpy() & fresh
+    return audit_rows[mask]
+

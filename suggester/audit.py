@@ -220,10 +220,10 @@ def run_audit(notes, charges=None, *, out: str | Path | None = None, engine=None
         raise InputError("resume needs an output file (--out).")
 
     reader = open_table(notes, label="notes", id_hint=cols.id)
-    charges_reader = open_table(charges, label="charges") if charges is not None else None
-    warnings = _check_columns(reader, charges_reader, cols)
-    writer = parts = charge_index = None
+    writer = parts = charge_index = charges_reader = texts = None
     try:
+        charges_reader = open_table(charges, label="charges") if charges is not None else None
+        warnings = _check_columns(reader, charges_reader, cols)
         if out_path is not None:
             writer = OutputWriter(out_path, COLUMNS + ([TEXT_COLUMN] if include_text else []), DTYPES)
             if resume and not all(isinstance(s, (str, os.PathLike)) for s in (notes, charges) if s is not None):
@@ -252,7 +252,7 @@ def run_audit(notes, charges=None, *, out: str | Path | None = None, engine=None
                 handle(process_chunk(payload, engine=eng))
         else:
             _run_joblib(payloads, handle, workers)
-        texts = _text_source(notes, cols, chunk_size) if include_text else None
+        texts = _TextSource(notes, cols, chunk_size) if include_text else None
         acc = _Summary()
         frames = []
         n_notes = prep.rows
@@ -264,6 +264,8 @@ def run_audit(notes, charges=None, *, out: str | Path | None = None, engine=None
                 frames.append(frame)
         if writer is not None:
             writer.commit(_frame([], include_text))
+            if charge_index is not None:
+                charge_index.close()
             parts.finish()
         result = None
         if writer is None:
@@ -277,6 +279,8 @@ def run_audit(notes, charges=None, *, out: str | Path | None = None, engine=None
         raise
     finally:
         reader.close()
+        if texts is not None:
+            texts.close()
         if charges_reader is not None:
             charges_reader.close()
         if charge_index is not None:
@@ -763,14 +767,22 @@ def _run_dask(payloads, handle, scheduler: str) -> None:
         limit = max(2, 2 * sum(client.nthreads().values()))
         pending = as_completed(loop=client.loop)
         inflight = 0
+
+        def result(fut):
+            try:
+                return fut.result()
+            except Exception as exc:  # noqa: BLE001 - infrastructure failure on a worker (per-note errors are rows)
+                raise InputError(f"A Dask worker failed ({type(exc).__name__}); check that suggester {__version__} "
+                                 "and its model are installed on every worker.") from None
+
         for p in payloads:
             pending.add(client.submit(process_chunk, p, pure=False))
             inflight += 1
             while inflight >= limit:
-                handle(next(pending).result())
+                handle(result(next(pending)))
                 inflight -= 1
         for fut in pending:
-            handle(fut.result())
+            handle(result(fut))
     finally:
         client.close()
 
@@ -895,31 +907,34 @@ def _frame(rows: list[dict], include_text: bool):
     return frame
 
 
-def _text_source(notes, cols: AuditColumns, chunk_size: int):
-    """Re-read the notes in order to quote evidence spans (text is never stored in part files)."""
-    reader = open_table(notes, label="notes", id_hint=cols.id)
-    it = iter(reader)
-    state = {"next": 0}
+class _TextSource:
+    """Re-reads the notes in order to quote evidence spans (text is never stored in part files)."""
 
-    def texts(idx: int) -> dict[int, str]:
+    def __init__(self, notes, cols: AuditColumns, chunk_size: int) -> None:
+        self.reader = open_table(notes, label="notes", id_hint=cols.id)
+        self.it = iter(self.reader)
+        self.cols, self.chunk_size, self.next = cols, chunk_size, 0
+
+    def __call__(self, idx: int) -> dict[int, str]:
         out: dict[int, str] = {}
-        while state["next"] <= idx:
+        while self.next <= idx:
             chunk = {}
-            for _ in range(chunk_size):
-                raw = next(it, None)
+            for _ in range(self.chunk_size):
+                raw = next(self.it, None)
                 if raw is None:
                     break
-                value = (raw.values or {}).get(cols.text) if raw.error is None else None
+                value = (raw.values or {}).get(self.cols.text) if raw.error is None else None
                 if isinstance(value, bytes):
                     value = decode_bytes(value)[0]
                 if isinstance(value, str):
                     chunk[raw.row] = value
-            if state["next"] == idx:
+            if self.next == idx:
                 out = chunk
-            state["next"] += 1
+            self.next += 1
         return out
 
-    return texts
+    def close(self) -> None:
+        self.reader.close()
 
 
 # ----------------------------------------------------------------------------------------------- summary

@@ -103,7 +103,7 @@ def render_html(summary: dict, *, title: str = "Billing audit") -> str:
                   ["over-billed units", _usd(d.get("over_billed"))], ["billed, not documented", _usd(d.get("unsupported"))],
                   ["modifier problems (denial risk)", _usd(d.get("modifier"))],
                   ["invalid codes", _usd(d.get("invalid_code"))],
-                  ["findings with unknown dollar impact", d.get("rows_with_unknown_impact", 0)]]
+                  ["findings with unknown dollar impact (no fee known)", f"{d.get('rows_with_unknown_impact', 0):,}"]]
     warnings = "".join(f"<li>{escape(w)}</li>" for w in summary.get("warnings", []))
     thresholds = ", ".join(f"{y} ${v:,.0f}" for y, v in (fees.get("kx_thresholds") or {}).items())
     generated = dt.datetime.now().strftime("%Y-%m-%d %H:%M")

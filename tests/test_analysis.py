@@ -10,7 +10,8 @@ import pytest
 from suggester import load_catalogue
 from suggester.analysis import (NOT_IN_GOLD, NOT_PREDICTED, code_confusion, code_sets, corpus_frame, corpus_summary,
                                 expected_calibration_error, label_counts, match_injected, predict_notes,
-                                reliability_table, suggestion_frame, synthetic_billing, top_terms)
+                                reliability_table, suggestion_frame, synthetic_billing, top_terms,
+                                unexpected_findings)
 from suggester.errors import InputError
 from suggester.evaluate import evaluate, load_gold, score_sets
 from suggester.model import load_corpus
@@ -247,3 +248,12 @@ def test_match_injected():
     assert list(out["detected"]) == [True, False, True]
     out = match_injected(rows.iloc[:1], changes)
     assert out.loc[2, "found_status"] is None and not out.loc[2, "detected"]
+
+
+def test_unexpected_findings():
+    changes = pd.DataFrame({"note_id": ["a"], "code": ["97110"], "change": ["removed"],
+                            "expected_status": ["missed"], "units": [1]})
+    rows = pd.DataFrame({"note_id": ["a", "a", "b", "b"], "code": ["97110", "97530", "97110", "97140"],
+                         "status": ["missed", "unsupported", "supported", "missed"]})
+    assert unexpected_findings(rows, changes)[["note_id", "code"]].values.tolist() == [["a", "97530"], ["b", "97140"]]
+    assert unexpected_findings(rows, changes, statuses=("missed",))["code"].tolist() == ["97140"]
