@@ -116,7 +116,7 @@ async def _read_response(reader: asyncio.StreamReader) -> tuple[int, dict, bytes
     return status, headers, data
 
 
-async def _run(host: str, port: int, bodies: list[bytes], clients: int, seconds: float):
+async def _run(host: str, port: int, bodies: list[bytes], clients: int, seconds: float, baseline_seconds: float):
     # Warm-up (not measured): one request per client.
     await asyncio.gather(*[_client(i, host, port, bodies, time.monotonic() + 0.001, [], []) for i in range(clients)])
     latencies: list[float] = []
@@ -124,7 +124,12 @@ async def _run(host: str, port: int, bodies: list[bytes], clients: int, seconds:
     t0 = time.perf_counter()
     deadline = time.monotonic() + seconds
     await asyncio.gather(*[_client(i, host, port, bodies, deadline, latencies, errors) for i in range(clients)])
-    return latencies, errors, time.perf_counter() - t0
+    wall = time.perf_counter() - t0
+    # Baseline: one client alone, for the latency of a request that does not queue.
+    single: list[float] = []
+    if baseline_seconds > 0:
+        await _client(0, host, port, bodies, time.monotonic() + baseline_seconds, single, errors)
+    return latencies, errors, wall, single
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -132,12 +137,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--payer", default="medicare")
+    parser.add_argument("--baseline-seconds", type=float, default=5.0,
+                        help="Afterwards, one client alone for this long (0: skip).")
     parser.add_argument("--url", help="An already running server on a loopback address, e.g. http://127.0.0.1:8000")
     parser.add_argument("--no-write", action="store_true", help=f"Do not write {OUT.relative_to(ROOT)}.")
     args = parser.parse_args(argv)
-    if not (1 <= args.clients <= 1000 and 0 < args.seconds <= 600):
-        parser.error("--clients must be 1..1000 and --seconds 0..600")
+    if not (1 <= args.clients <= 1000 and 0 < args.seconds <= 600 and 0 <= args.baseline_seconds <= 60):
+        parser.error("--clients must be 1..1000, --seconds 0..600 and --baseline-seconds 0..60")
 
+    load_before = os.getloadavg()[0]
     notes = [json.loads(line)["text"] for line in NOTES.read_text().splitlines() if line.strip()]
     bodies = [json.dumps({"text": t, "payer": args.payer}).encode() for t in notes]
 
@@ -156,7 +164,8 @@ def main(argv: list[str] | None = None) -> int:
                                 stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
     try:
         health = _wait_healthy(base, proc)
-        latencies, errors, wall = asyncio.run(_run(host, port, bodies, args.clients, args.seconds))
+        latencies, errors, wall, single = asyncio.run(_run(host, port, bodies, args.clients, args.seconds,
+                                                           args.baseline_seconds))
     finally:
         if proc is not None:
             proc.terminate()
@@ -172,6 +181,10 @@ def main(argv: list[str] | None = None) -> int:
         "p90_ms": round(_percentile(lat, 90), 1), "p99_ms": round(_percentile(lat, 99), 1),
         "max_ms": round(lat[-1], 1) if lat else None, "mean_ms": round(statistics.fmean(lat), 1) if lat else None,
         "notes": len(notes), "mean_note_chars": round(statistics.fmean(len(t) for t in notes)),
+        "load_before": round(load_before, 2),
+        "single_client_p50_ms": round(_percentile(sorted(x * 1000 for x in single), 50), 1) if single else None,
+        "single_client_p99_ms": round(_percentile(sorted(x * 1000 for x in single), 99), 1) if single else None,
+        "single_client_rps": round(len(single) / args.baseline_seconds, 1) if single else None,
     }
     print(json.dumps(figures, indent=2))
     if errors:
@@ -201,7 +214,8 @@ closed loop: each client sends its next request when the last one is answered). 
 Latency is from sending the request to reading the whole response, as a client sees it (queueing included).
 
 Machine: {cpus} cores, {platform.python_implementation()} {platform.python_version()}, {platform.system()} {platform.machine()};
-client and server share the machine. suggester {v.get('suggester')}, model {str(v.get('model_sha256'))[:12]},
+client and server share the machine; 1-minute load average just before the run: {f['load_before']}
+(other work on the machine lowers the figures). suggester {v.get('suggester')}, model {str(v.get('model_sha256'))[:12]},
 catalogue {v.get('catalogue_version')}.
 
 | measure | value |
@@ -215,10 +229,13 @@ catalogue {v.get('catalogue_version')}.
 | latency p99 | **{f['p99_ms']} ms** |
 | latency max | {f['max_ms']} ms |
 | latency mean | {f['mean_ms']} ms |
+| one client alone ({args.baseline_seconds:g} s): requests per second | {f['single_client_rps']} |
+| one client alone: latency p50 / p99 | {f['single_client_p50_ms']} / {f['single_client_p99_ms']} ms |
 
 With a closed loop, mean latency is about clients / throughput (Little's law): the server is CPU-bound, so
-more concurrent clients wait longer rather than get more throughput. One request alone takes about as long
-as the engine takes for one note (see `bench/results.md`, single-note latency).
+more concurrent clients wait longer rather than get more throughput. A request that does not queue (one client
+alone) takes about as long as the engine takes for one note plus the HTTP round trip. The errors row counts
+every non-200 answer and every timeout or reset over the whole run, the one-client phase included.
 """)
     print(f"wrote {OUT.relative_to(ROOT)}")
 

@@ -275,6 +275,8 @@ def audit_cmd(
                 bar.stop()
     except SuggesterError as exc:
         _fail(str(exc))
+    except OSError as exc:
+        _fail(f"Cannot read or write {exc.filename or 'a file'}: {exc.strerror}. Check the paths and free disk space.")
     except KeyboardInterrupt:
         _fail(f"interrupted; finished chunks are kept in {out.name}.parts/. Run the same command with --resume to "
               "continue.", code=1)

@@ -126,3 +126,42 @@ def test_reliability_corrupted_catalogue(tmp_path):
     bad.write_text('{"version": "x", "codes": [')
     with pytest.raises(ResourceError, match="not valid UTF-8 JSON"):
         load_catalogue(bad)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sig", ["SIGTERM", "SIGINT"])
+def test_reliability_audit_killed_mid_run_is_resumable(tmp_path, sig):
+    """A real signal mid-run: no final output appears, the parts say incomplete, --resume finishes."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    import pandas as pd
+
+    dev = Path(__file__).resolve().parent.parent / "training_data" / "dev" / "dev_notes.jsonl"
+    recs = [json.loads(line) for line in dev.read_text().splitlines() if line.strip()]
+    rows = [{"note_id": f"n{i}", "text": r["text"], "payer": r["payer"], "billed": ""} for i, r in
+            enumerate(recs * 12)]
+    notes = tmp_path / "notes.csv"
+    pd.DataFrame(rows).to_csv(notes, index=False)
+    out = tmp_path / "findings.csv"
+    cmd = [sys.executable, "-m", "suggester", "audit", str(notes), "--out", str(out), "--chunk-size", "20"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    parts = tmp_path / "findings.csv.parts"
+    deadline = time.time() + 120
+    while time.time() < deadline and not list(parts.glob("part-*.jsonl")):
+        time.sleep(0.2)
+    assert list(parts.glob("part-*.jsonl")), "the audit never wrote a part file"
+    proc.send_signal(getattr(signal, sig))
+    proc.wait(timeout=60)
+    assert proc.returncode != 0
+    assert not out.exists()
+    assert json.loads((parts / "manifest.json").read_text())["complete"] is False
+    done = subprocess.run(cmd + ["--resume"], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-500:]
+    assert pd.read_csv(out, dtype=str)["note_id"].nunique() == len(rows)
+    assert not parts.exists()
+    del os

@@ -102,6 +102,7 @@
     $("load-example").addEventListener("click", () => { $("note").value = EXAMPLE; $("note").focus(); });
     $("clear").addEventListener("click", () => { $("note").value = ""; clearResult(); $("note").focus(); });
     for (const id of ["recommended", "candidates"]) $(id).addEventListener("keydown", arrowKeys);
+    $("api-key").addEventListener("change", loadPayers);
     $("note-view").addEventListener("click", (e) => {
       const mark = e.target.closest("mark.ev");
       if (!mark) return;
