@@ -34,8 +34,11 @@ class PhraseIndex:
 
     def find(self, text: str) -> list[tuple[int, int, str, set]]:
         """``(start, end, phrase, labels)`` for every catalogue phrase in ``text``."""
-        hits = [(a, b, lit, self._syn[lit]) for a, b, lit in self._syn_matcher.finditer(text) if self._syn[lit]]
-        hits += [(a, b, lit, self._abbr[lit]) for a, b, lit in self._abbr_matcher.finditer(text)]
+        hits, blocked = [], []
+        for a, b, lit in self._syn_matcher.finditer(text):
+            (hits.append((a, b, lit, self._syn[lit])) if self._syn[lit] else blocked.append((a, b)))
+        hits += [(a, b, lit, self._abbr[lit]) for a, b, lit in self._abbr_matcher.finditer(text)
+                 if not any(x < b and a < y for x, y in blocked)]
         return hits
 
     def labels_in(self, text: str) -> set[str]:
