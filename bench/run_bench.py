@@ -119,6 +119,7 @@ def main() -> None:
     args = ap.parse_args()
     out = []
     dev = load_gold(ROOT / "training_data" / "dev" / "dev_notes.jsonl")
+    dev2 = load_gold(ROOT / "training_data" / "dev2" / "dev2_notes.jsonl")
     hold = load_gold(ROOT / "training_data" / "holdout" / "holdout_notes.jsonl")
 
     engine = Suggester()
@@ -129,7 +130,7 @@ def main() -> None:
     out.append("## Accuracy (recommended codes vs gold)\n")
     out.append("| system | set | micro P | micro R | micro F1 | macro F1 | exact set | top-3 recall | no-code notes clean | units exact |")
     out.append("|---|---|---|---|---|---|---|---|---|---|")
-    for name, data in (("dev", dev), ("hold-out", hold)):
+    for name, data in (("dev", dev), ("dev2", dev2), ("hold-out", hold)):
         for label, eng in (("engine", engine), ("TF-IDF without context layer", no_ctx)):
             r = evaluate(eng, data)
             out.append(f"| {label} | {name} | {r['micro_precision']:.3f} | {r['micro_recall']:.3f} | {r['micro_f1']:.3f} | "
@@ -143,7 +144,9 @@ def main() -> None:
                    f"{r['micro_f1']:.3f} | {r['macro_f1']:.3f} | {r['exact_set_accuracy']:.3f} | - | "
                    f"{clean}/{sum(1 for g in gold if not g)} | - |")
     e, rows = ece(engine, dev)
-    out.append(f"\nExpected calibration error of suggestion confidences on dev: **{e:.3f}** (10 bins).\n")
+    e_hold, _ = ece(engine, hold)
+    out.append(f"\nExpected calibration error of suggestion confidences (all listed suggestions, 10 bins): "
+               f"dev **{e:.3f}**, hold-out **{e_hold:.3f}**.\n")
     out.append("| confidence bin | n | mean confidence | fraction correct |")
     out.append("|---|---|---|---|")
     for lo, hi, n, c, a in rows:
