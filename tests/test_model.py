@@ -54,10 +54,25 @@ def test_model_training_is_reproducible():
 
 
 def test_model_persistence_round_trip(tmp_path, tiny):
+    import numpy as np
+
     save_model(tiny, tmp_path, card={"labels": list(tiny.classes_)})
     model, card = load_model(tmp_path)
     assert card["labels"] == ["97110", "97116"] and len(card["sha256"]) == 64
-    assert (model.predict_proba(TINY_X) == tiny.predict_proba(TINY_X)).all()
+    # the shipped (compiled, numpy-only) form scores exactly like the scikit-learn estimator
+    texts = TINY_X + ["", "  ", "Gait trng 12' w/ SPC, curbs x3", "\u00e9l\u00e8ve " * 50]
+    assert np.allclose(model.predict_proba(texts), tiny.predict_proba(texts), atol=1e-5)
+    assert model.top_features("97116", 3)[0][1] > 0
+
+
+def test_model_loading_does_not_import_sklearn():
+    import subprocess
+    import sys
+
+    code = ("import sys; from suggester import Suggester; e = Suggester(); e.suggest('TherEx 20 min: SLR');"
+            "print('sklearn' in sys.modules, 'scipy' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]
 
 
 def test_model_tampered_artifact_is_refused(tmp_path):

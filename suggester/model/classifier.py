@@ -9,7 +9,6 @@ whole note's clauses are scored in one call.
 
 from __future__ import annotations
 
-import copy
 from numbers import Integral, Real
 
 import numpy as np
@@ -184,37 +183,19 @@ class SegmentCodeClassifier(ClassifierMixin, BaseEstimator):
         order = np.argsort(-self.coef_[j])[:n]
         return [(str(names[k]), float(self.coef_[j, k])) for k in order]
 
-    # Pickling: the vectorizers' vocabularies (tens of thousands of n-grams) are stored as one joined
-    # string each instead of a dict, because joblib unpickles dicts of strings slowly (about 1 s here);
-    # they are rebuilt on load. Nothing else changes.
-    _VOCAB_SEP = "\x00"
-
-    def __getstate__(self):
-        state = super().__getstate__()
-        vec = state.get("vectorizer_")
-        if vec is None:
-            return state
-        state = dict(state)
-        packed, parts = [], []
-        for name, v in vec.transformer_list:
+    def compiled_state(self) -> dict:
+        """The fitted state as plain arrays and strings, for :class:`~suggester.model.compiled.CompiledClassifier`."""
+        check_is_fitted(self)
+        vecs = []
+        for name, v in self.vectorizer_.transformer_list:
             terms = sorted(v.vocabulary_, key=v.vocabulary_.__getitem__)
-            packed.append(self._VOCAB_SEP.join(terms))
-            light = copy.copy(v)
-            light.vocabulary_ = None
-            parts.append((name, light))
-        union = copy.copy(vec)
-        union.transformer_list = parts
-        state["vectorizer_"] = union
-        state["_packed_vocabularies"] = packed
-        return state
-
-    def __setstate__(self, state):
-        packed = state.pop("_packed_vocabularies", None)
-        super().__setstate__(state)
-        if packed is not None:
-            for (_, v), terms in zip(self.vectorizer_.transformer_list, packed):
-                words = terms.split(self._VOCAB_SEP) if terms else []
-                v.vocabulary_ = dict(zip(words, range(len(words))))
+            vecs.append({"kind": "word" if v.analyzer == "word" else "char_wb", "ngram_range": list(v.ngram_range),
+                         "vocabulary": "\x00".join(terms), "idf": np.asarray(v.idf_, dtype=float),
+                         "token_pattern": v.token_pattern if v.analyzer == "word" else None,
+                         "sublinear_tf": bool(v.sublinear_tf)})
+        return {"format": "suggester-compiled-1", "classes": [str(c) for c in self.classes_],
+                "coef": np.asarray(self.coef_, dtype=np.float32), "intercept": np.asarray(self.intercept_, dtype=float),
+                "platt": np.asarray(self.platt_, dtype=float), "vectorizers": vecs, "params": self.get_params()}
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

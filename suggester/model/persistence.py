@@ -2,7 +2,8 @@
 
 Layout of a model directory::
 
-    model.joblib   the fitted SegmentCodeClassifier
+    model.joblib   the fitted SegmentCodeClassifier in compiled form (plain arrays and strings: loading it
+                   needs neither scikit-learn nor scipy; see suggester.model.compiled)
     model.sha256   SHA-256 of model.joblib (checked BEFORE joblib.load, which can run code)
     meta.json      model card: versions, label set, catalogue and training-data hashes, CV metrics, created time
 """
@@ -39,13 +40,16 @@ def default_model_dir() -> Path:
 
 
 def _versions() -> dict[str, str]:
-    import joblib
-    import numpy
-    import sklearn
-    import spacy
+    """Installed versions, read from package metadata (importing scikit-learn would cost a second)."""
+    from importlib.metadata import PackageNotFoundError, version
 
-    return {"suggester": __version__, "scikit-learn": sklearn.__version__, "spacy": spacy.__version__,
-            "numpy": numpy.__version__, "joblib": joblib.__version__, "python": platform.python_version()}
+    out = {"suggester": __version__, "python": platform.python_version()}
+    for pkg in ("scikit-learn", "spacy", "numpy", "joblib"):
+        try:
+            out[pkg] = version(pkg)
+        except PackageNotFoundError:  # pragma: no cover
+            out[pkg] = "unknown"
+    return out
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
@@ -61,7 +65,7 @@ def _atomic_write(path: Path, data: bytes) -> None:
 
 
 def save_model(model, directory: str | Path, *, card: dict) -> dict:
-    """Write the artifact, its SHA-256 and the model card atomically; return the card."""
+    """Write the fitted model's compiled state, its SHA-256 and the model card atomically; return the card."""
     import io
 
     import joblib
@@ -69,7 +73,7 @@ def save_model(model, directory: str | Path, *, card: dict) -> dict:
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     buf = io.BytesIO()
-    joblib.dump(model, buf)  # uncompressed: the float weights barely compress and load much faster raw
+    joblib.dump(model.compiled_state(), buf)  # uncompressed: the float weights barely compress and load faster raw
     data = buf.getvalue()
     digest = hashlib.sha256(data).hexdigest()
     full = {"name": "suggester-segment-codes", **card, "versions": _versions(), "artifact": ARTIFACT,
@@ -113,10 +117,14 @@ def load_model(directory: str | Path | None = None, *, labels_allowed=None):
         if built.get(pkg) and built[pkg] != installed[pkg]:
             warnings.warn(InconsistentVersionWarning(pkg, built[pkg], installed[pkg]), stacklevel=2)
     import io
+
+    from .compiled import CompiledClassifier
+
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # sklearn's own version warning; ours above carries the fix
-            model = joblib.load(io.BytesIO(data))
+        state = joblib.load(io.BytesIO(data))
+        if not isinstance(state, dict) or state.get("format") != "suggester-compiled-1":
+            raise ValueError("not a compiled suggester model")
+        model = CompiledClassifier(state)
     except Exception as exc:  # noqa: BLE001 - any unpickling failure means the artifact is unusable
         raise ModelLoadError(f"Model artifact {paths[ARTIFACT]} could not be loaded ({exc.__class__.__name__}). {_RETRAIN}") from None
     classes = [str(c) for c in getattr(model, "classes_", [])]

@@ -12,15 +12,9 @@ import numpy as np
 from ..catalogue import Catalogue, load_catalogue
 from ..errors import InputError
 from .classifier import SegmentCodeClassifier
+from .labels import model_labels
 
 __all__ = ["load_corpus", "model_labels", "train"]
-
-
-def model_labels(catalogue: Catalogue) -> dict[str, str]:
-    """Map every suggestible code to the label the model learns (Medicare substitutes map to the CPT twin)."""
-    twin = {c.medicare_use_instead: c.code for c in catalogue.values()
-            if c.medicare_use_instead and c.status == "active"}
-    return {c.code: twin.get(c.code, c.code) for c in catalogue.values() if c.suggestible and c.status == "active"}
 
 
 def load_corpus(data_dir: str | Path, catalogue: Catalogue | None = None) -> tuple[list[str], list[tuple[str, ...]], str]:

@@ -1,0 +1,131 @@
+"""The shipped inference form of :class:`~suggester.model.SegmentCodeClassifier`: numpy only.
+
+Training uses the scikit-learn estimator; ``suggester train`` then saves its fitted state as plain
+arrays and strings (``SegmentCodeClassifier.compiled_state()``), which this class scores with the same
+arithmetic as ``TfidfVectorizer`` + the linear model + Platt scaling. Loading it imports neither
+scikit-learn nor scipy, which keeps a fresh process (the CLI) fast. ``tests/test_model.py`` checks
+that both give the same probabilities.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+import numpy as np
+
+from .text import normalise
+
+__all__ = ["CompiledClassifier"]
+
+_WHITE = re.compile(r"\s\s+")
+_SEP = "\x00"
+
+
+class CompiledClassifier:
+    """Score note segments from a compiled state dict (see ``SegmentCodeClassifier.compiled_state``)."""
+
+    def __init__(self, state: dict) -> None:
+        self.classes_ = np.asarray(state["classes"], dtype=object)
+        self.coef_ = np.asfortranarray(state["coef"], dtype=np.float32)
+        self._coef_t = self.coef_.T  # C-contiguous (n_features, n_classes)
+        self.intercept_ = np.asarray(state["intercept"], dtype=float)
+        self.platt_ = np.asarray(state["platt"], dtype=float)
+        self.params = dict(state.get("params", {}))
+        self._vecs = []
+        offset = 0
+        for v in state["vectorizers"]:
+            terms = v["vocabulary"].split(_SEP) if v["vocabulary"] else []
+            self._vecs.append({
+                "kind": v["kind"], "ngram_range": tuple(v["ngram_range"]), "offset": offset,
+                "vocab": dict(zip(terms, range(len(terms)))), "idf": np.asarray(v["idf"], dtype=float),
+                "token": re.compile(v["token_pattern"]) if v.get("token_pattern") else None,
+                "sublinear": bool(v["sublinear_tf"]), "terms": terms,
+            })
+            offset += len(terms)
+        self.n_features_in_ = offset
+
+    # --- analyzers: the same n-grams TfidfVectorizer builds -------------------------------------
+    @staticmethod
+    def _word_ngrams(tokens: list[str], lo: int, hi: int) -> list[str]:
+        if hi == 1:
+            return tokens
+        out = list(tokens) if lo == 1 else []
+        lo = max(lo, 2)
+        n_tok = len(tokens)
+        for n in range(lo, min(hi + 1, n_tok + 1)):
+            out.extend(" ".join(tokens[i:i + n]) for i in range(n_tok - n + 1))
+        return out
+
+    @staticmethod
+    def _char_wb_ngrams(text: str, lo: int, hi: int) -> list[str]:
+        out = []
+        for w in _WHITE.sub(" ", text).split():
+            w = " " + w + " "
+            w_len = len(w)
+            for n in range(lo, hi + 1):
+                offset = 0
+                out.append(w[offset:offset + n])
+                while offset + n < w_len:
+                    offset += 1
+                    out.append(w[offset:offset + n])
+                if offset == 0:
+                    break
+        return out
+
+    def _features(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        idx_all, val_all = [], []
+        for v in self._vecs:
+            lo, hi = v["ngram_range"]
+            grams = (self._word_ngrams(v["token"].findall(text), lo, hi) if v["kind"] == "word"
+                     else self._char_wb_ngrams(text, lo, hi))
+            counts: dict[int, int] = {}
+            vocab = v["vocab"]
+            for g in grams:
+                j = vocab.get(g)
+                if j is not None:
+                    counts[j] = counts.get(j, 0) + 1
+            if not counts:
+                continue
+            idx = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
+            tf = np.fromiter(counts.values(), dtype=float, count=len(counts))
+            if v["sublinear"]:
+                tf = np.log(tf) + 1.0
+            vals = tf * v["idf"][idx]
+            norm = math.sqrt(float(vals @ vals))
+            if norm > 0:
+                vals /= norm
+            idx_all.append(idx + v["offset"])
+            val_all.append(vals)
+        if not idx_all:
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
+        return np.concatenate(idx_all), np.concatenate(val_all)
+
+    # --- the estimator-like surface the engine uses -------------------------------------------------
+    def decision_function(self, X) -> np.ndarray:
+        if isinstance(X, str):
+            raise ValueError("Expected an iterable of strings (one per segment), got a single string; wrap it in a list.")
+        texts = list(X)
+        out = np.empty((len(texts), len(self.classes_)))
+        for i, t in enumerate(texts):
+            idx, vals = self._features(normalise(t))
+            out[i] = self._coef_t[idx].T.astype(float) @ vals if len(idx) else 0.0
+        return out + self.intercept_
+
+    def predict_proba(self, X) -> np.ndarray:
+        scores = self.decision_function(X)
+        return 1.0 / (1.0 + np.exp(-(scores * self.platt_[:, 0] + self.platt_[:, 1])))
+
+    def predict(self, X) -> list[tuple[str, ...]]:
+        proba = self.predict_proba(X)
+        return [tuple(self.classes_[proba[i] >= 0.5]) for i in range(proba.shape[0])]
+
+    def feature_names(self) -> list[str]:
+        return [f"{v['kind']}__{t}" for v in self._vecs for t in v["terms"]]
+
+    def top_features(self, code: str, n: int = 15) -> list[tuple[str, float]]:
+        """The ``n`` features with the largest positive weight for ``code``."""
+        j = list(self.classes_).index(code)
+        names = self.feature_names()
+        order = np.argsort(-self.coef_[j])[:n]
+        return [(names[k], float(self.coef_[j, k])) for k in order]
