@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .catalogue import Catalogue
-from .nlp.rules import LiteralMatcher
+from .nlp.rules import LiteralMatcher, tokenize_offsets
 
 __all__ = ["PhraseIndex"]
 
@@ -34,10 +34,12 @@ class PhraseIndex:
 
     def find(self, text: str) -> list[tuple[int, int, str, set]]:
         """``(start, end, phrase, labels)`` for every catalogue phrase in ``text``."""
+        tokens = tokenize_offsets(text)  # one tokenisation serves both matchers (\w is case-blind)
+        lower = [(t.lower(), a, b) for t, a, b in tokens]
         hits, blocked = [], []
-        for a, b, lit in self._syn_matcher.finditer(text):
+        for a, b, lit in self._syn_matcher.finditer(text, lower):
             (hits.append((a, b, lit, self._syn[lit])) if self._syn[lit] else blocked.append((a, b)))
-        hits += [(a, b, lit, self._abbr[lit]) for a, b, lit in self._abbr_matcher.finditer(text)
+        hits += [(a, b, lit, self._abbr[lit]) for a, b, lit in self._abbr_matcher.finditer(text, tokens)
                  if not any(x < b and a < y for x, y in blocked)]
         return hits
 

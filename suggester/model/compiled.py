@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 
 import numpy as np
 
@@ -79,12 +80,12 @@ class CompiledClassifier:
             lo, hi = v["ngram_range"]
             grams = (self._word_ngrams(v["token"].findall(text), lo, hi) if v["kind"] == "word"
                      else self._char_wb_ngrams(text, lo, hi))
-            counts: dict[int, int] = {}
             vocab = v["vocab"]
-            for g in grams:
+            counts: dict[int, int] = {}
+            for g, c in Counter(grams).items():  # count in C, then look each distinct n-gram up once
                 j = vocab.get(g)
                 if j is not None:
-                    counts[j] = counts.get(j, 0) + 1
+                    counts[j] = c
             if not counts:
                 continue
             idx = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
