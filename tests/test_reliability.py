@@ -165,3 +165,20 @@ def test_reliability_audit_killed_mid_run_is_resumable(tmp_path, sig):
     assert pd.read_csv(out, dtype=str)["note_id"].nunique() == len(rows)
     assert not parts.exists()
     del os
+
+
+def test_reliability_parquet_with_wrong_types(engine, tmp_path):
+    """Numeric ids, a numeric 'text', None text and an integer 'billed' column: every row is accounted for."""
+    import pandas as pd
+
+    import suggester
+
+    path = tmp_path / "notes.parquet"
+    pd.DataFrame({"note_id": [1, 2, 3, 4],
+                  "text": ["TherEx 20 min: SLR, bridges.", None, "Gait training 12 min with RW.", "12345"],
+                  "payer": ["medicare", "medicare", None, "commercial"],
+                  "billed": [97110, None, 97116, 97110]}).to_parquet(path, index=False)
+    out = suggester.audit(path, engine=engine)
+    assert set(out["note_id"].astype(str)) == {"1", "2", "3", "4"}
+    assert (out[out["note_id"].astype(str) == "2"]["status"] == "error").all()
+    assert CANARY not in out.to_csv()
