@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from bisect import bisect_right
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
@@ -24,7 +23,7 @@ from .nlp import CLAUSES, SEGMENTS, build_nlp
 from .nlp.components import doc_text
 from .nlp.minutes import MinuteMention, find_minutes, find_totals
 from .phrases import PhraseIndex
-from .results import Evidence, Finding, NotCounted, Result, Suggestion
+from .results import Evidence, NotCounted, Result, Suggestion
 from .units import compute_units, minutes_to_units
 
 __all__ = ["Suggester", "suggest"]
@@ -135,28 +134,20 @@ class Suggester:
         self._check_text(text)
         cfg = self.payer_config(payer)
         dos = _as_date(date_of_service)
+        key = payer.strip().lower()
         if not text.strip():
-            return Result(suggestions=(), payer=payer, versions=self.versions,
-                          totals=self._empty_totals(cfg))
-        return self._from_doc(self.nlp(text), payer.strip().lower(), cfg, dos)
+            return self._empty_result(key, cfg)
+        return self._from_doc(self.nlp(text), key, cfg, dos)
 
     def suggest_many(self, texts: Iterable[str], payer: str = "medicare", *, batch_size: int = 64) -> list[Result]:
         """Suggest codes for many notes with spaCy's ``nlp.pipe`` (same results as :meth:`suggest`)."""
         cfg = self.payer_config(payer)
+        key = payer.strip().lower()
         texts = list(texts)
         for t in texts:
             self._check_text(t)
-        out: list[Result] = []
-        for t, doc in zip(texts, self.nlp.pipe(texts, batch_size=batch_size)):
-            if not t.strip():
-                out.append(Result(suggestions=(), payer=payer, versions=self.versions, totals=self._empty_totals(cfg)))
-            else:
-                out.append(self._from_doc(doc, payer.strip().lower(), cfg, None))
-        return out
-
-    def result_from_doc(self, doc, payer: str = "medicare") -> Result:
-        """Run the engine on a Doc already processed by :attr:`nlp` (used by the spaCy component)."""
-        return self._from_doc(doc, payer, self.payer_config(payer), None)
+        return [self._from_doc(doc, key, cfg, None) if t.strip() else self._empty_result(key, cfg)
+                for t, doc in zip(texts, self.nlp.pipe(texts, batch_size=batch_size))]
 
     # ------------------------------------------------------------------ internals
     def _check_text(self, text) -> None:
@@ -166,6 +157,9 @@ class Suggester:
         if len(text) > limit:
             raise InputError(f"The note has {len(text)} characters; the limit is {limit}. Split the note or raise "
                              "'max_chars' in suggester/resources/engine.json.")
+
+    def _empty_result(self, payer: str, cfg: dict) -> Result:
+        return Result(suggestions=(), payer=payer, versions=self.versions, totals=self._empty_totals(cfg))
 
     def _empty_totals(self, cfg: dict) -> dict:
         return {"timed_minutes": 0, "timed_units": 0, "total_units": 0, "unit_method": cfg["unit_method"],
@@ -193,7 +187,7 @@ class Suggester:
             for i, seg in enumerate(segments):
                 seg._.pt_segment, seg._.pt_assertion = i, None
         if not clauses:
-            return Result(suggestions=(), payer=payer, versions=self.versions, totals=self._empty_totals(cfg))
+            return self._empty_result(payer, cfg)
         full = doc_text(doc)
         proba = self.model.predict_proba([full[c.start_char:c.end_char] for c in clauses])
         totals: dict[str, tuple[int, int, int]] = find_totals(full)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from ..nlp.rules import LiteralMatcher, load_lexicon, tokenize_offsets
+from ..nlp.rules import LiteralMatcher, load_lexicon
 
 _DIGITS = re.compile(r"\d")
 _SPACES = re.compile(r"\s+")

@@ -214,7 +214,7 @@ def _strip_span(doc: Doc, start: int, end: int) -> Span | None:
 
 
 @Language.factory("suggester_sections", requires=["token.is_sent_start"],
-                  assigns=[f"doc.spans", "span._.pt_section"],
+                  assigns=["doc.spans", "span._.pt_section"],
                   default_config={"rules": "default", "attributes": "default"})
 def make_sections(nlp: Language, name: str, rules: str, attributes: str) -> SectionDetector:
     register_extensions()
