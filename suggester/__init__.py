@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ._lazy import lazy_attributes
 from ._version import __version__
 from .errors import (CatalogueError, InconsistentVersionWarning, InputError, ModelLoadError, ResourceError,
                      SuggesterError)
@@ -44,14 +45,7 @@ _LAZY = {"Suggester": "engine", "suggest": "engine", "Result": "results", "Sugge
          "load_catalogue": "catalogue", "audit": "audit"}
 
 
-def __getattr__(name: str):
-    if name in _LAZY:
-        import importlib
-
-        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'suggester' has no attribute {name!r}")
+__getattr__ = lazy_attributes(__name__, _LAZY, globals())
 
 
 def __dir__() -> list[str]:

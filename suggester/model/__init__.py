@@ -6,6 +6,8 @@ Attributes are imported lazily so that loading the shipped model (``load_model``
 scikit-learn; training (``SegmentCodeClassifier``, ``train``) does.
 """
 
+from .._lazy import lazy_attributes
+
 __all__ = ["CompiledClassifier", "SegmentCodeClassifier", "default_model_dir", "load_corpus", "load_model",
            "model_labels", "save_model", "train"]
 
@@ -14,11 +16,4 @@ _WHERE = {"CompiledClassifier": "compiled", "SegmentCodeClassifier": "classifier
           "train": "train"}
 
 
-def __getattr__(name: str):
-    if name in _WHERE:
-        import importlib
-
-        value = getattr(importlib.import_module(f".{_WHERE[name]}", __name__), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'suggester.model' has no attribute {name!r}")
+__getattr__ = lazy_attributes(__name__, _WHERE, globals())
