@@ -22,6 +22,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from suggester import Suggester  # noqa: E402
+from suggester.analysis import (expected_calibration_error, predict_notes, reliability_table,  # noqa: E402
+                                suggestion_frame)
 from suggester.evaluate import evaluate, load_gold, score_sets  # noqa: E402
 from suggester.nlp.rules import LiteralMatcher  # noqa: E402
 
@@ -94,23 +96,12 @@ def throughput(notes, workers: int) -> float:
 
 
 def ece(engine, notes, bins=10):
-    """Expected calibration error of suggestion confidences against gold (all listed suggestions)."""
-    conf, correct = [], []
-    for note in notes:
-        gold = {g["code"] for g in note["gold"]}
-        for s in engine.suggest(note["text"], note["payer"]).suggestions:
-            conf.append(s.confidence)
-            correct.append(s.code in gold)
-    conf, correct = np.array(conf), np.array(correct, dtype=float)
-    edges = np.linspace(0, 1, bins + 1)
-    total = 0.0
-    rows = []
-    for lo, hi in zip(edges[:-1], edges[1:]):
-        m = (conf >= lo) & (conf < hi if hi < 1 else conf <= hi)
-        if m.any():
-            total += m.sum() / len(conf) * abs(conf[m].mean() - correct[m].mean())
-            rows.append((lo, hi, int(m.sum()), conf[m].mean(), correct[m].mean()))
-    return total, rows
+    """Expected calibration error of suggestion confidences against gold (all listed suggestions), with the
+    non-empty bins of the reliability table; computed by suggester.analysis, as notebook 02 does."""
+    frame = suggestion_frame(notes, predict_notes(engine, notes))
+    table = reliability_table(frame["confidence"], frame["in_gold"], bins)
+    rows = [(r.bin_lo, r.bin_hi, r.n, r.mean_confidence, r.fraction_correct) for r in table.itertuples() if r.n]
+    return expected_calibration_error(frame["confidence"], frame["in_gold"], bins), rows
 
 
 def profile_shares(engine, notes):

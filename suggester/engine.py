@@ -28,7 +28,6 @@ from .units import compute_units, minutes_to_units
 
 __all__ = ["Suggester", "suggest"]
 
-_PIPE_SPLIT = re.compile(r"\s*\|\s*")
 _TIME_HEADER = re.compile(r"\b(?:min(?:ute)?s?|time|duration)\b", re.IGNORECASE)
 _BARE_NUMBER = re.compile(r"^(\d{1,3})(?:\s*(?:min\w*|'))?$", re.IGNORECASE)
 # Between a code's phrase and its block time: "TherEx 23 min", "Gait trng x 12'", "Manual (10 min)", "NMR - 15 min".
