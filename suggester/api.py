@@ -138,6 +138,30 @@ class NotCountedOut(_Strict):
     confidence: float
 
 
+class SpanOut(_Strict):
+    start: int
+    end: int
+    text: str
+
+
+class ComponentOut(_Strict):
+    name: str = Field(description="history, examination, presentation or decision_making")
+    level: str = Field(description="low, moderate or high")
+    count: Optional[int]
+    reason: str
+    evidence: list[SpanOut]
+    to_reach_higher: Optional[str] = Field(description="What extra documentation would support a higher level.")
+
+
+class ReportOut(_Strict):
+    kind: str = Field(description="initial_evaluation, re_evaluation, discharge, progress or treatment")
+    code: Optional[str] = Field(description="The evaluation code the report supports, if any.")
+    confidence: float
+    elements: list[str] = Field(description="Structural elements found (history, exam, goals, plan_of_care ...).")
+    stated_level: Optional[str]
+    components: list[ComponentOut] = Field(description="For an initial evaluation, the four components of its level.")
+
+
 class SuggestResponse(_Strict):
     """Exactly ``Result.to_dict()``."""
 
@@ -148,6 +172,7 @@ class SuggestResponse(_Strict):
     payer: str
     non_visit: Optional[str]
     versions: dict[str, Any]
+    report: Optional[ReportOut] = Field(description="What kind of report the note is; for evaluations, the level reasoning.")
 
 
 class ConfusedWithOut(_Strict):

@@ -19,6 +19,7 @@ from ._resources import packaged_json
 from ._version import __version__
 from .catalogue import Catalogue, load_catalogue
 from .errors import InputError
+from .evaluation_report import ReportReader
 from .nlp import CLAUSES, SEGMENTS, build_nlp
 from .nlp.components import doc_text
 from .nlp.minutes import MinuteMention, find_minutes, find_totals
@@ -79,6 +80,8 @@ class Suggester:
         self._unit_rules = packaged_json("units.json")["unit_rules"]
         self.compliance = ComplianceChecker(self.catalogue, ncci=ncci)
         self._classes = [str(c) for c in self.model.classes_]
+        self.reports = ReportReader()
+        self._eval_labels = {c for c, e in self.catalogue.items() if e.category == "evaluation" and e.status == "active"}
         self._col = {c: j for j, c in enumerate(self._classes)}
         self.phrases = PhraseIndex(self.catalogue, self._label_of, set(self._col), self.config.get("phrase_blockers", []))
         calib = self.model_card.get("note_calibration") or {}
@@ -195,8 +198,17 @@ class Suggester:
         cands: dict[str, _Candidate] = {}
         not_counted: list[NotCounted] = []
         seg_mentions: dict[int, list[MinuteMention]] = {}
+        report = self.reports.read(full, [(g.start_char, g.end_char, g._.pt_section or "none", g._.pt_assertion) for g in segments],
+                                   [(c.start_char, c.end_char, c._.pt_section or "none", c._.pt_assertion) for c in clauses])
+        statuses = [c._.pt_assertion for c in clauses]
+        if report.exam_findings:  # in an evaluation report, exam lines are findings unless they read as treatment given
+            secs = self.reports.exam_finding_sections
+            for i, c in enumerate(clauses):
+                if statuses[i] is None and (c._.pt_section or "none") in secs \
+                        and not self.reports.treatment_given(full[c.start_char:c.end_char]):
+                    statuses[i] = "exam_finding"
         for i, clause in enumerate(clauses):
-            status = clause._.pt_assertion
+            status = statuses[i]
             ctext = full[clause.start_char:clause.end_char]
             seg_i = clause._.pt_segment
             seg_start = segments[seg_i].start_char if seg_i is not None and seg_i < len(segments) else clause.start_char
@@ -255,6 +267,7 @@ class Suggester:
                 best = max(present, key=lambda lab: (sum(e.score for e in cands[lab].evidence), cands[lab].score))
                 recommended -= set(present) - {best}
         recommended = self._apply_count_rules(recommended, cands)
+        recommended, report_notes = self._apply_report(report, recommended, cands, full)
         minutes, ranges, documented_units = self._attribute_minutes(recommended, cands, seg_mentions, segments, table_cells, full)
         non_visit = doc._.pt_non_visit
         nv_overridden = False
@@ -280,7 +293,8 @@ class Suggester:
                 code=code, label=entry.label, confidence=self._calibrated(cand.score), recommended=rec,
                 units=units.get(lab) if rec else None, minutes=minutes.get(lab) if rec else None,
                 evidence=tuple(sorted(ev, key=lambda e: e.start)), category=entry.category, timed=entry.timed,
-                explanation=self._explain(entry, ev, rec, cand.score, minutes.get(lab), ranges.get(lab)),
+                explanation=self._explain(entry, ev, rec, cand.score, minutes.get(lab), ranges.get(lab))
+                + report_notes.get(lab, ""),
                 _raw=cand.score))
         suggestions.sort(key=lambda s: (not s["recommended"], -s.pop("_raw"), s["code"]))
         context = dict(payer=payer, cfg=cfg, date_of_service=dos, totals=totals_out, non_visit=non_visit,
@@ -290,7 +304,39 @@ class Suggester:
         final, findings = self.compliance.check(suggestions, context)
         return Result(suggestions=tuple(Suggestion(**s) for s in final), findings=tuple(findings),
                       not_counted=tuple(sorted(not_counted, key=lambda n: n.start)), totals=totals_out,
-                      payer=payer, non_visit=None if nv_overridden else non_visit, versions=self.versions)
+                      payer=payer, non_visit=None if nv_overridden else non_visit, versions=self.versions,
+                      report=report.to_dict(full))
+
+    def _apply_report(self, report, recommended: set, cands: dict, full: str) -> tuple[set, dict]:
+        """Evaluation reports decide the evaluation code; discharge summaries and progress reports bill none.
+
+        Returns the new recommended set and, per label, a sentence explaining the level component by component.
+        """
+        evals = self._eval_labels
+        notes: dict[str, str] = {}
+        if report.code and report.code in self._col:
+            recommended = (recommended - evals) | {report.code}
+            cand = cands.setdefault(report.code, _Candidate(report.code))
+            cand.score = max(cand.score, report.confidence)
+            if not cand.evidence:
+                for _name, a, b in report.signals[:3]:
+                    cand.evidence.append(Evidence(a, b, full[a:b], "none", report.confidence, ()))
+            kind = report.kind.replace("_", " ")
+            note = f" Recognised as {'an' if kind[0] in 'aeiou' else 'a'} {kind} from its " + \
+                   ", ".join(sorted({s[0].replace("_", " ") for s in report.signals})) + "."
+            if report.components:
+                parts = "; ".join(f"{c.name.replace('_', ' ')} {c.level} ({c.reason})" for c in report.components)
+                note += f" Level: {parts}."
+                note += (f" The note states the level ({self.catalogue[report.stated_level].label})." if report.stated_level
+                         else " The level is the lowest that all four components reach.")
+                higher = [c.to_reach_higher for c in report.components if c.to_reach_higher and c.level != "high"
+                          and c.level == min((x.level for x in report.components), key=("low", "moderate", "high").index)]
+                if higher and not report.stated_level:
+                    note += " To support a higher level: " + " ".join(higher)
+            notes[report.code] = note
+        elif report.kind in ("discharge", "progress"):
+            recommended = recommended - evals
+        return recommended, notes
 
     def _apply_count_rules(self, recommended: set, cands: dict) -> set:
         """Pick the code whose count range holds the documented count ("3 muscles" -> 20561)."""

@@ -93,6 +93,7 @@ class Result:
     payer: str = "medicare"
     non_visit: str | None = None
     versions: dict = field(default_factory=dict)
+    report: dict | None = None   # report kind and, for evaluations, the level reasoning (see evaluation_report.py)
 
     @property
     def recommended(self) -> tuple[Suggestion, ...]:
@@ -108,4 +109,4 @@ class Result:
                 "findings": [f.to_dict() for f in self.findings],
                 "not_counted": [n.to_dict() for n in self.not_counted],
                 "totals": dict(self.totals), "payer": self.payer, "non_visit": self.non_visit,
-                "versions": dict(self.versions)}
+                "versions": dict(self.versions), "report": self.report}

@@ -174,12 +174,15 @@ class SectionDetector:
         section = "none"
         segments, headers = [], []
         text_of = doc_text(doc)
+        inline = None  # (category, end of its line): a line-scoped header ("Dx: ...") covers the rest of its line
         for sent in doc.sents:
             span = _strip_span(doc, sent.start, sent.end)
             if span is None:
                 continue
             hit = self.match_header(text_of[span.start_char:span.end_char])
-            current = section
+            if inline and (span.start_char >= inline[1] or _char_before(text_of, span.start_char) == ";"):
+                inline = None  # the line ended, or a new ";"-separated item starts
+            current = inline[0] if inline else section
             if hit:
                 current, end = hit
                 headers.append(Span(doc, span.start, span.end, label=current))
@@ -188,6 +191,10 @@ class SectionDetector:
                 inline_only = self.attributes.get(current, {}).get("inline_scope") == "line"
                 if span is None or not inline_only or "\n" in text_of[span.start_char:span.end_char]:
                     section = current
+                    inline = None
+                else:
+                    line_end = text_of.find("\n", span.end_char)
+                    inline = (current, len(text_of) if line_end < 0 else line_end)
                 if span is None:
                     continue
             seg = Span(doc, span.start, span.end, label=current)
@@ -203,6 +210,14 @@ class SectionDetector:
         doc.spans[SEGMENTS] = segments
         doc.spans[SECTIONS] = headers
         return doc
+
+
+def _char_before(text: str, pos: int) -> str:
+    """The last non-space character before ``pos`` ('' at the start)."""
+    i = pos - 1
+    while i >= 0 and text[i].isspace():
+        i -= 1
+    return text[i] if i >= 0 else ""
 
 
 def _strip_span(doc: Doc, start: int, end: int) -> Span | None:

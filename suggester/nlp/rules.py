@@ -17,13 +17,13 @@ from ..errors import ResourceError
 __all__ = ["ContextRule", "SectionRule", "compile_literals", "load_context_rules", "load_section_rules",
            "load_section_attributes", "load_nonvisit_rules", "load_lexicon"]
 
-CONTEXT_CATEGORIES = frozenset({"NEGATED_EXISTENCE", "HYPOTHETICAL", "HISTORICAL", "HOME_PROGRAM",
+CONTEXT_CATEGORIES = frozenset({"NEGATED_EXISTENCE", "HYPOTHETICAL", "HISTORICAL", "HOME_PROGRAM", "FINDING",
                                 "PSEUDO", "TERMINATE"})
 DIRECTIONS = frozenset({"FORWARD", "BACKWARD", "BIDIRECTIONAL", "TERMINATE", "PSEUDO"})
 _CONTEXT_KEYS = {"literal", "category", "pattern", "direction", "max_scope", "metadata", "allowed_types", "excluded_types"}
 # Status given to a modifier's scope when its metadata names none.
 _DEFAULT_STATUS = {"NEGATED_EXISTENCE": "negated", "HYPOTHETICAL": "planned", "HISTORICAL": "historical",
-                   "HOME_PROGRAM": "home_program"}
+                   "HOME_PROGRAM": "home_program", "FINDING": "exam_finding"}
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,310 @@
+"""Evaluation-type reports: recognise them from structure and content, and reason the evaluation level.
+
+A full initial evaluation (history, examination, assessment, goals, plan of care with frequency and
+duration) often carries no title that says "evaluation". :class:`ReportReader` scores the structural
+elements a report has, reads titles and re-evaluation cues, and for an initial PT evaluation derives
+the complexity level from the four components (history, examination, clinical presentation, clinical
+decision making): the level is the lowest that all four reach. Every pattern is data
+(``resources/evaluation_rules.json``); this module only counts.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ._resources import packaged_json, read_json
+from .errors import ResourceError
+
+__all__ = ["Component", "ReportAssessment", "ReportReader", "LEVEL_CODES"]
+
+LEVEL_CODES = ("97161", "97162", "97163")
+_LEVEL_NAMES = ("low", "moderate", "high")
+KINDS = ("initial_evaluation", "re_evaluation", "discharge", "progress", "treatment")
+
+
+@dataclass(frozen=True)
+class Component:
+    """One of the four components of an evaluation's complexity, with the spans that support it."""
+
+    name: str
+    level: str                                   # "low" | "moderate" | "high"
+    count: int | None
+    reason: str
+    spans: tuple[tuple[int, int], ...] = ()
+    to_reach_higher: str | None = None
+
+    def to_dict(self, text: str = "") -> dict:
+        return {"name": self.name, "level": self.level, "count": self.count, "reason": self.reason,
+                "evidence": [{"start": a, "end": b, "text": text[a:b]} for a, b in self.spans],
+                "to_reach_higher": self.to_reach_higher}
+
+
+@dataclass(frozen=True)
+class ReportAssessment:
+    """What kind of report a note is and, for evaluations, which code and why."""
+
+    kind: str                                    # one of KINDS
+    code: str | None = None                      # evaluation code the report supports, if any
+    confidence: float = 0.0
+    signals: tuple[tuple[str, int, int], ...] = ()   # (element, start, end)
+    components: tuple[Component, ...] = ()
+    stated_level: str | None = None
+    exam_findings: bool = False                  # exam lines in this report are findings, not treatment
+
+    @property
+    def is_evaluation(self) -> bool:
+        return self.code is not None
+
+    def to_dict(self, text: str = "") -> dict:
+        return {"kind": self.kind, "code": self.code, "confidence": round(self.confidence, 3),
+                "elements": sorted({s[0] for s in self.signals}),
+                "stated_level": self.stated_level,
+                "components": [c.to_dict(text) for c in self.components]}
+
+
+@dataclass
+class _Region:
+    start: int
+    end: int
+    section: str
+    status: str | None
+
+
+@dataclass
+class _Rules:
+    raw: dict
+    titles: dict = field(default_factory=dict)
+    structure: dict = field(default_factory=dict)
+    exam: dict = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, source=None) -> "_Rules":
+        raw = packaged_json("evaluation_rules.json") if source in (None, "default") else read_json(source, packaged=False)
+        try:
+            flags = re.IGNORECASE | re.MULTILINE
+            comp = lambda pats: [re.compile(p, flags) for p in pats]  # noqa: E731
+            rules = cls(raw)
+            rules.titles = {k: comp(v) for k, v in raw["titles"].items()}
+            rules.structure = {k: dict(v, patterns=comp(v.get("patterns", []))) for k, v in raw["structure"].items()}
+            rules.exam = {k: comp(v) for k, v in raw["exam_elements"].items()}
+            rules.measures = comp(raw["standardized_measures"])
+            rules.comorbidities = comp(raw["comorbidities"])
+            rules.personal = comp(raw["personal_factors"])
+            rules.presentation = {k: comp(v) for k, v in raw["presentation"].items()}
+            rules.stated = {k: comp(v) for k, v in raw["stated_level"].items()}
+            rules.reeval_cues = comp(raw["re_evaluation_cues"])
+            rules.treatment_cues = comp(raw["treatment_cues"])
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise ResourceError(f"evaluation rules: missing or malformed field {exc}; see the description in "
+                                "suggester/resources/evaluation_rules.json.") from None
+        except re.error as exc:
+            raise ResourceError(f"evaluation rules: invalid regular expression ({exc}).") from None
+        unknown = set(rules.titles) - set(KINDS)
+        if unknown:
+            raise ResourceError(f"evaluation rules: unknown title kind(s) {sorted(unknown)}; allowed {list(KINDS)}.")
+        return rules
+
+
+class ReportReader:
+    """Decide the report kind of a parsed note and, for an initial evaluation, its complexity level.
+
+    Parameters
+    ----------
+    rules : str or Path, optional
+        An evaluation-rules JSON file; the packaged ``evaluation_rules.json`` when omitted.
+    """
+
+    def __init__(self, rules=None) -> None:
+        self.rules = _Rules.load(rules)
+        self._cfg = self.rules.raw
+
+    # ---------------------------------------------------------------- helpers
+    @staticmethod
+    def _finds(patterns, text: str, regions: list[_Region]) -> list[tuple[int, int, int]]:
+        """(pattern index, start, end) of every match that falls inside one of ``regions``."""
+        out = []
+        for k, rx in enumerate(patterns):
+            for r in regions:
+                for m in rx.finditer(text, r.start, r.end):
+                    if m.end() > m.start():
+                        out.append((k, m.start(), m.end()))
+        return out
+
+    @staticmethod
+    def _distinct(hits) -> dict[int, tuple[int, int]]:
+        first: dict[int, tuple[int, int]] = {}
+        for k, a, b in sorted(hits, key=lambda h: h[1]):
+            first.setdefault(k, (a, b))
+        return first
+
+    def _level(self, name: str, count: int) -> str:
+        mod, high = self._cfg["thresholds"][name]
+        return "high" if count >= high else "moderate" if count >= mod else "low"
+
+    def _titles(self, text: str, clauses: list[_Region]) -> dict[str, tuple[int, int]]:
+        """Title-like mentions: on the first line or on a short line, in a clause that is not planned/negated."""
+        limit = int(self._cfg["title_line_max_chars"])
+        found: dict[str, tuple[int, int]] = {}
+        pos = 0
+        first = True
+        for line in text.split("\n"):
+            stripped = line.strip()
+            if stripped and (first or len(stripped) <= limit):
+                for kind, pats in self.rules.titles.items():
+                    if kind in found:
+                        continue
+                    for rx in pats:
+                        m = rx.search(line[:limit] if first else line)
+                        if m and not _blocked(pos + m.start(), clauses):
+                            found[kind] = (pos + m.start(), pos + m.end())
+                            break
+            if stripped:
+                first = False
+            pos += len(line) + 1
+        return found
+
+    # ---------------------------------------------------------------- main
+    def read(self, text: str, segments, clauses) -> ReportAssessment:
+        """Assess a note.
+
+        ``segments`` and ``clauses`` are sequences of ``(start, end, section, assertion)`` in text order
+        (the spaCy pipeline's segments and clauses).
+        """
+        segs = [_Region(*s) for s in segments]
+        cls_ = [_Region(*c) for c in clauses]
+        sections = {r.section for r in segs}
+        content = [r for r in cls_ if r.section not in ("goals", "plan", "home_program")
+                   and r.status not in ("negated", "declined", "planned", "goal")]
+        signals: list[tuple[str, int, int]] = []
+        titles = self._titles(text, cls_)
+
+        points = 0
+        present: set[str] = set()
+        exam_hits = self._distinct((k, a, b) for k, a, b in self._exam_hits(text, content))
+        for name, el in self.rules.structure.items():
+            if name == "exam":
+                ok = len(exam_hits) >= int(el["min_elements"])
+                spans = list(exam_hits.values())[:3] if ok else []
+            else:
+                in_section = [r for r in segs if r.section in el.get("sections", [])]
+                spans = [(r.start, r.end) for r in in_section[:1]]
+                if not spans:
+                    hit = self._finds(el["patterns"], text, [_Region(0, len(text), "", None)])
+                    spans = [(a, b) for _, a, b in hit[:1] if not _blocked(a, cls_, allow_plan=name in ("plan_of_care", "goals"))]
+            if spans:
+                present.add(name)
+                points += int(el["points"])
+                signals.extend((name, a, b) for a, b in spans[:1])
+        structured = (points >= int(self._cfg["initial_min_points"])
+                      and all(r in present for r in self._cfg["initial_requires"])
+                      and all(any(x in present for x in group) for group in self._cfg["initial_requires_any"]))
+        reeval_cues = self._finds(self.rules.reeval_cues, text, [_Region(0, len(text), "", None)])
+
+        if points < int(self._cfg["title_min_points"]):
+            titles = {}  # a title with nothing under it is not a report
+        if "discharge" in titles:
+            kind = "discharge"
+        elif "re_evaluation" in titles:
+            kind = "re_evaluation"
+        elif "progress" in titles:
+            kind = "progress"
+        elif "initial_evaluation" in titles:
+            kind = "initial_evaluation"
+        elif structured:
+            kind = "re_evaluation" if len(reeval_cues) >= int(self._cfg["re_evaluation_min_cues"]) else "initial_evaluation"
+        else:
+            kind = "treatment"
+        for k, (a, b) in titles.items():
+            if k == kind:
+                signals.insert(0, ("title", a, b))
+        if kind == "re_evaluation":
+            signals.extend(("re_evaluation_cue", a, b) for _, a, b in reeval_cues[:2])
+        exam_findings = kind in self._cfg["kinds_with_exam_findings"] and (kind in titles or structured)
+
+        if kind == "re_evaluation":
+            return ReportAssessment(kind, "97164", 0.9 if kind in titles else 0.75, tuple(signals),
+                                    exam_findings=exam_findings)
+        if kind != "initial_evaluation":
+            return ReportAssessment(kind, None, 0.0, tuple(signals), exam_findings=exam_findings)
+
+        components = self._components(text, content, exam_hits)
+        stated = None
+        for code, pats in self.rules.stated.items():
+            hit = self._finds(pats, text, [r for r in cls_ if r.status not in ("negated", "declined")])
+            if hit:
+                stated = code
+                signals.append(("stated_level", hit[0][1], hit[0][2]))
+                break
+        order = {n: i for i, n in enumerate(_LEVEL_NAMES)}
+        reasoned = LEVEL_CODES[min(order[c.level] for c in components)]
+        code = stated or reasoned
+        confidence = 0.9 if "initial_evaluation" in titles and structured else 0.8 if structured else 0.7
+        return ReportAssessment(kind, code, confidence, tuple(signals), tuple(components), stated, exam_findings)
+
+    def _exam_hits(self, text: str, regions):
+        out = []
+        names = list(self.rules.exam)
+        for k, name in enumerate(names):
+            for _, a, b in self._finds(self.rules.exam[name], text, regions):
+                out.append((k, a, b))
+        return out
+
+    def _components(self, text: str, content: list[_Region], exam_hits: dict) -> tuple[Component, ...]:
+        cfg = self._cfg
+        higher = cfg["to_reach_higher"]
+        comorb = self._distinct(self._finds(self.rules.comorbidities, text, content))
+        personal = self._distinct(self._finds(self.rules.personal, text, content))
+        n_hist = len(comorb) + len(personal)
+        hist_level = self._level("history", n_hist)
+        spans = sorted(list(comorb.values()) + list(personal.values()))
+        history = Component("history", hist_level, n_hist,
+                            f"{len(comorb)} comorbidit{'y' if len(comorb) == 1 else 'ies'} and {len(personal)} personal "
+                            f"factor{'' if len(personal) == 1 else 's'} named",
+                            tuple(spans), None if hist_level == "high" else higher["history"])
+
+        names = list(self.rules.exam)
+        n_exam = len(exam_hits)
+        exam_level = self._level("examination", n_exam)
+        exam = Component("examination", exam_level, n_exam,
+                         f"{n_exam} element{'' if n_exam == 1 else 's'} examined: "
+                         + (", ".join(names[k].replace("_", " ") for k in sorted(exam_hits)) or "none found"),
+                         tuple(sorted(exam_hits.values())), None if exam_level == "high" else higher["examination"])
+
+        pres_level, pres_span = "low", ()
+        for level in ("high", "moderate", "low"):
+            hit = self._finds(self.rules.presentation.get(level, []), text, content)
+            if hit:
+                pres_level = level
+                pres_span = ((hit[0][1], hit[0][2]),)
+                break
+        reason = {"high": "described as unstable or unpredictable", "moderate": "described as evolving or changing",
+                  "low": "described as stable" if pres_span else "not described; taken as stable"}[pres_level]
+        presentation = Component("presentation", pres_level, None, reason, pres_span,
+                                 None if pres_level == "high" else higher["presentation"])
+
+        measures = self._distinct(self._finds(self.rules.measures, text, content))
+        n_meas = len(measures)
+        dm_level = self._level("decision_making", n_meas)
+        decision = Component("decision_making", dm_level, n_meas,
+                             f"{n_meas} standardized test{'' if n_meas == 1 else 's'} or outcome measure{'' if n_meas == 1 else 's'} used",
+                             tuple(sorted(measures.values())), None if dm_level == "high" else higher["decision_making"])
+        return history, exam, presentation, decision
+
+    def treatment_given(self, clause_text: str) -> bool:
+        """True when an exam-section line of an evaluation reads as treatment given (minutes, 'instructed', sets)."""
+        return any(rx.search(clause_text) for rx in self.rules.treatment_cues)
+
+    @property
+    def exam_finding_sections(self) -> frozenset:
+        return frozenset(self._cfg["exam_finding_sections"])
+
+
+def _blocked(pos: int, clauses: list[_Region], *, allow_plan: bool = False) -> bool:
+    """A position inside a clause that is planned, negated or declined (titles and signals do not count there)."""
+    for c in clauses:
+        if c.start <= pos < c.end:
+            if c.status in ("negated", "declined"):
+                return True
+            return c.status in ("planned", "goal") and not allow_plan
+    return False

@@ -1,0 +1,120 @@
+"""Evaluation reports recognised from structure, their level reasoned from the four components, and exam
+findings / problem lists never billed as treatment. Notes are synthetic, written for these tests."""
+
+from __future__ import annotations
+
+import pytest
+
+EVAL_NO_TITLE = """HISTORY OF PRESENT ILLNESS: 58 y/o warehouse supervisor with L knee pain since a twisting injury 3 weeks ago.
+PAST MEDICAL HISTORY: Hypertension. Type 2 diabetes.
+SOCIAL HISTORY: Lives with spouse, 14 steps to enter the home.
+OBJECTIVE: AROM L knee 5-105 degrees. Quad strength 4-/5. Positive McMurray medially. Mild effusion. Gait antalgic with decreased stance time on the left. LEFS 38/80. TUG 12.4 sec.
+ASSESSMENT: Symptoms are evolving, worse with stairs. Impaired balance and decreased knee flexion. Good rehab potential.
+GOALS: STG 2 wks: independent with HEP. LTG 6 wks: LEFS above 60, reciprocal stairs without rail.
+PLAN: Skilled PT 2x/week for 6 weeks. Treatment will include therapeutic exercise, manual therapy, gait training and modalities prn.
+"""
+
+EVAL_LOW = """PT Initial Evaluation
+Pt is a 24 yo runner referred for R ankle sprain 10 days ago. PMH: none. Meds: none.
+Exam: R ankle AROM DF 8 deg, PF 40 deg. Edema mild lateral ankle.
+Assessment: stable presentation, uncomplicated lateral ankle sprain.
+Goals: return to running in 4 weeks.
+Plan: 1x/week for 4 weeks.
+"""
+
+DISCHARGE = """DISCHARGE SUMMARY
+Pt seen for 12 visits for R shoulder impingement. Since initial evaluation flexion improved from 110 to 165 deg.
+Strength 5/5 throughout. QuickDASH 9/100. Goals: all met.
+Pt discharged to independent HEP. Treatment included therapeutic exercise and manual therapy.
+"""
+
+PROGRESS = """Progress Report - visit 10
+Goals: STG 1 met, STG 2 partially met. Berg 48/56 (was 41). Gait speed 0.9 m/s.
+Continue POC 2x/wk x 4 wks.
+"""
+
+REEVAL = """RE-EVALUATION
+Pt had a fall at home last week with new onset of R hip pain; re-examined today.
+AROM R hip flexion 95 deg. Strength 3+/5 hip abductors. TUG 16 s (was 11 s at initial eval).
+Goals updated: LTG ambulate 300 ft with SPC. Plan revised: 3x/wk for 4 weeks.
+"""
+
+DAILY_WITH_PROBLEMS = """S: Pt reports less pain with stairs.
+A: Decreased gait pattern and impaired balance remain. Difficulty with work tasks.
+O: Strength 4/5 hip abd. Active range of motion of the ankle is limited to 5 deg DF.
+P: Continue POC.
+"""
+
+
+def _codes(engine, text):
+    return set(engine.suggest(text).codes)
+
+
+def test_untitled_initial_evaluation_gets_an_evaluation_code(engine):
+    result = engine.suggest(EVAL_NO_TITLE)
+    assert result.report["kind"] == "initial_evaluation"
+    evals = {c for c in result.codes if c.startswith("9716")}
+    assert evals == {"97162"}, result.codes
+    # exam findings, problem lists and the plan of care are not treatment
+    assert not {"97110", "97140", "97116", "97530"} & set(result.codes)
+
+
+def test_level_is_explained_component_by_component(engine):
+    result = engine.suggest(EVAL_NO_TITLE)
+    comps = {c["name"]: c for c in result.report["components"]}
+    assert set(comps) == {"history", "examination", "presentation", "decision_making"}
+    assert comps["history"]["level"] == "high"          # HTN, diabetes, steps to enter
+    assert comps["presentation"]["level"] == "moderate"  # "evolving"
+    assert comps["examination"]["level"] == "high"
+    # evidence spans point into the note
+    for c in comps.values():
+        for ev in c["evidence"]:
+            assert EVAL_NO_TITLE[ev["start"]:ev["end"]] == ev["text"]
+    eval_sugg = next(s for s in result.suggestions if s.code == "97162")
+    assert "presentation moderate" in eval_sugg.explanation
+    assert "To support a higher level" in eval_sugg.explanation
+
+
+def test_simple_stable_evaluation_is_low_complexity(engine):
+    result = engine.suggest(EVAL_LOW)
+    assert "97161" in result.codes
+    assert result.report["kind"] == "initial_evaluation"
+
+
+def test_stated_level_wins_over_reasoning(engine):
+    text = EVAL_LOW + "Evaluation of moderate complexity.\n"
+    assert "97162" in engine.suggest(text).codes
+
+
+def test_discharge_summary_bills_no_evaluation(engine):
+    result = engine.suggest(DISCHARGE)
+    assert result.report["kind"] == "discharge"
+    assert not [c for c in result.codes if c.startswith("9716")]
+    assert not {"97110", "97140"} & set(result.codes)  # the episode's treatment is history
+
+
+def test_progress_report_is_not_a_re_evaluation(engine):
+    result = engine.suggest(PROGRESS)
+    assert result.report["kind"] == "progress"
+    assert "97164" not in result.codes
+
+
+def test_re_evaluation_from_title(engine):
+    result = engine.suggest(REEVAL)
+    assert result.report["kind"] == "re_evaluation"
+    assert "97164" in result.codes
+    assert not {"97161", "97162", "97163"} & set(result.codes)
+
+
+def test_problem_lists_and_measurements_are_not_services(engine):
+    result = engine.suggest(DAILY_WITH_PROBLEMS)
+    assert result.codes == []
+    assert result.report["kind"] == "treatment"
+
+
+@pytest.mark.parametrize("text", ["", "GOALS:\nSTG 1\nLTG 2", "PLAN: 2x/wk for 6 wks",
+                                  "Decreased ROM. Impaired balance. Poor endurance.", "P: " * 500])
+def test_fragments_give_a_valid_result_and_no_code(engine, text):
+    result = engine.suggest(text)
+    assert result.codes == []
+    assert result.to_dict()["report"] is None or isinstance(result.to_dict()["report"], dict)
