@@ -162,6 +162,18 @@ class ComplianceChecker:
             add("PT163", f"Per-code sum {sum(s['minutes'] for s in timed_with_minutes)} min vs documented total {doc_total} min.")
         if any(k == "no_minutes" for k, _ in notes) and doc_total is not None and totals.get("unit_method") == "cms":
             add("PT167", f"Documented total {doc_total} timed min allows {totals.get('timed_units')} timed units in all.")
+        # PT180 / PT181 codes written in the note
+        label_of = ctx.get("label_of", {})
+        rec_labels = {label_of.get(c, c) for c in rec}
+        for claim in ctx.get("claims", ()):
+            shown = self._display(label_of.get(claim.code, claim.code), ctx)
+            if self.catalogue[claim.code].status != "active":
+                continue  # deleted codes have their own finding (PT120)
+            if label_of.get(claim.code, claim.code) not in rec_labels:
+                add("PT180", f"Stated: {claim.code} (chars {claim.start}-{claim.end}).", [claim.code])
+            elif claim.units is not None and shown in rec and rec[shown]["units"] is not None \
+                    and rec[shown]["units"] != claim.units:
+                add("PT181", f"{shown}: {claim.units} stated, {rec[shown]['units']} supported.", [shown])
         # attach modifiers and finding ids to suggestions
         out = []
         for s in suggestions:

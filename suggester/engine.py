@@ -18,6 +18,7 @@ import numpy as np
 from ._resources import packaged_json
 from ._version import __version__
 from .catalogue import Catalogue, load_catalogue
+from .claims import find_code_claims
 from .errors import InputError
 from .evaluation_report import ReportReader
 from .nlp import CLAUSES, SEGMENTS, build_nlp
@@ -283,6 +284,12 @@ class Suggester:
                                                   ev.section, self._calibrated(cands[lab].score)))
                 recommended = set()
         units, totals_out, unit_notes = self._units(recommended, minutes, documented_units, totals, cfg)
+        claims = find_code_claims(full, self.catalogue)
+        for claim in claims:  # a code written in the note is shown beside a code the note supports, never as proof
+            lab = self._label_of.get(claim.code, claim.code)
+            if lab in recommended:
+                cands[lab].evidence.append(Evidence(claim.start, claim.end, full[claim.start:claim.end], "billing",
+                                                    cands[lab].score, ("stated code",)))
         suggestions = []
         for lab, cand in cands.items():
             code = self._code_for(lab, cfg)
@@ -299,7 +306,8 @@ class Suggester:
         suggestions.sort(key=lambda s: (not s["recommended"], -s.pop("_raw"), s["code"]))
         context = dict(payer=payer, cfg=cfg, date_of_service=dos, totals=totals_out, non_visit=non_visit,
                        non_visit_overridden=nv_overridden, ranges={self._code_for(k, cfg): v for k, v in ranges.items()},
-                       unit_notes=unit_notes, text=full, segments=segments,
+                       unit_notes=unit_notes, text=full, segments=segments, claims=claims,
+                       label_of=self._label_of,
                        documented_units={self._code_for(k, cfg): v for k, v in documented_units.items()})
         final, findings = self.compliance.check(suggestions, context)
         return Result(suggestions=tuple(Suggestion(**s) for s in final), findings=tuple(findings),

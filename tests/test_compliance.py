@@ -167,6 +167,23 @@ def test_pt170_pt171_non_visit(engine):
     assert "PT170" in _ids(f)
 
 
+def test_pt180_stated_code_alone_is_not_proof(engine):
+    result = engine.suggest("Codes: 97530 x2, 97112 x1")
+    assert result.codes == []
+    flagged = {c for f in result.findings if f.id == "PT180" for c in f.codes}
+    assert flagged == {"97530", "97112"}
+
+
+def test_pt181_stated_code_is_evidence_and_units_are_cross_checked(engine):
+    text = ("TherEx 24 min: bridges 2x15, clamshells, step-ups.\n"
+            "Billing: 97110 x1")
+    result = engine.suggest(text, payer="commercial")
+    s = next(s for s in result.suggestions if s.code == "97110")
+    assert s.units == 2
+    assert any(e.phrases == ("stated code",) and e.text.startswith("97110") for e in s.evidence)
+    assert [f.id for f in result.findings if "97110" in f.codes and f.id.startswith("PT18")] == ["PT181"]
+
+
 @pytest.mark.parametrize("rule_id", rule_ids())
 def test_every_rule_id_has_a_test(rule_id):
     if rule_id == "PT190":  # the KX threshold is an audit finding (running totals across notes)
