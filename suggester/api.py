@@ -102,6 +102,15 @@ class EvidenceOut(_Strict):
     phrases: list[str]
 
 
+class MinutesEvidenceOut(_Strict):
+    start: int
+    end: int
+    minutes: Optional[int]
+    rule: str = Field(description="table_column, block_header, of_service, after_service, before_service, extra_episode, "
+                                  "following_sentence, single_timed_total or session_total")
+    confidence: float
+
+
 class SuggestionOut(_Strict):
     code: str
     label: str
@@ -115,6 +124,8 @@ class SuggestionOut(_Strict):
     timed: bool
     modifiers: list[str]
     finding_ids: list[str]
+    minutes_evidence: list[MinutesEvidenceOut] = Field(
+        description="Where the code's minutes came from: the time spans used and the rule that linked each.")
 
 
 class FindingOut(_Strict):

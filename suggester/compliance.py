@@ -162,6 +162,8 @@ class ComplianceChecker:
             add("PT163", f"Per-code sum {sum(s['minutes'] for s in timed_with_minutes)} min vs documented total {doc_total} min.")
         if any(k == "no_minutes" for k, _ in notes) and doc_total is not None and totals.get("unit_method") == "cms":
             add("PT167", f"Documented total {doc_total} timed min allows {totals.get('timed_units')} timed units in all.")
+        for a, b, codes in ctx.get("ambiguous_times", ()):
+            add("PT168", f"Time at chars {a}-{b} could belong to: {', '.join(codes)}.", list(codes))
         # PT180 / PT181 codes written in the note
         label_of = ctx.get("label_of", {})
         rec_labels = {label_of.get(c, c) for c in rec}

@@ -23,21 +23,13 @@ from .errors import InputError
 from .evaluation_report import ReportReader
 from .nlp import CLAUSES, SEGMENTS, build_nlp
 from .nlp.components import doc_text
+from .minutes_attribution import TimeLink, attribute_minutes, table_minutes
 from .nlp.minutes import MinuteMention, find_minutes, find_totals
 from .phrases import PhraseIndex
 from .results import Evidence, NotCounted, Result, Suggestion
 from .units import compute_units, minutes_to_units
 
 __all__ = ["Suggester", "suggest"]
-
-_TIME_HEADER = re.compile(r"\b(?:min(?:ute)?s?|time|duration)\b", re.IGNORECASE)
-_BARE_NUMBER = re.compile(r"^(\d{1,3})(?:\s*(?:min\w*|'))?$", re.IGNORECASE)
-# Between a code's phrase and its block time: "TherEx 23 min", "Gait trng x 12'", "Manual (10 min)", "NMR - 15 min".
-_CONNECTOR = re.compile(r"^[\s:\-\u2013\u2014(\[\]|=,.)]*(?:(?:\(?\s*[A-Z]?\d{4,5}\s*\)?|for|total|time|x|approx\.?|about|~|&|and|training|trng|tx)[\s:\-\u2013\u2014(\[\]|=,.)]*)*$", re.IGNORECASE)
-_OF_NEXT = re.compile(r"\s+(?:of|for)\s", re.IGNORECASE)
-# A further episode of the same service: "5 min later", "another 8 min", "additional 10 min".
-_EXTRA = re.compile(r"\b(?:later|additional|another|more|again|second|then|plus|\+)\b", re.IGNORECASE)
-
 
 @dataclass
 class _Candidate:
@@ -82,6 +74,9 @@ class Suggester:
         self.compliance = ComplianceChecker(self.catalogue, ncci=ncci)
         self._classes = [str(c) for c in self.model.classes_]
         self.reports = ReportReader()
+        mins = packaged_json("minutes.json")
+        self._orphan_max_words = int(mins["time_sentence_max_words"])
+        self._non_service_time = re.compile(r"\b(?:%s)\b" % "|".join(mins["non_service_time_cues"]), re.IGNORECASE)
         self._eval_labels = {c for c, e in self.catalogue.items() if e.category == "evaluation" and e.status == "active"}
         self._col = {c: j for j, c in enumerate(self._classes)}
         self.phrases = PhraseIndex(self.catalogue, self._label_of, set(self._col), self.config.get("phrase_blockers", []))
@@ -153,6 +148,11 @@ class Suggester:
                 for t, doc in zip(texts, self.nlp.pipe(texts, batch_size=batch_size))]
 
     # ------------------------------------------------------------------ internals
+    def _time_only(self, clause_text: str) -> bool:
+        """A short performed sentence that gives a time but names no service ("About 20 min were spent on these")."""
+        words = clause_text.split()
+        return 0 < len(words) <= self._orphan_max_words and not self._non_service_time.search(clause_text)
+
     def _check_text(self, text) -> None:
         if not isinstance(text, str):
             raise InputError(f"text must be a str, got {type(text).__name__}.")
@@ -199,6 +199,7 @@ class Suggester:
         cands: dict[str, _Candidate] = {}
         not_counted: list[NotCounted] = []
         seg_mentions: dict[int, list[MinuteMention]] = {}
+        time_only_segs: set = set()   # segments with a short performed sentence that gives a time and names no service
         report = self.reports.read(full, [(g.start_char, g.end_char, g._.pt_section or "none", g._.pt_assertion) for g in segments],
                                    [(c.start_char, c.end_char, c._.pt_section or "none", c._.pt_assertion) for c in clauses])
         statuses = [c._.pt_assertion for c in clauses]
@@ -229,11 +230,14 @@ class Suggester:
                 if keep:
                     hits, status = np.asarray(keep), None
             if status is None:
-                if len(hits):
+                time_only = self._time_only(ctext)
+                if len(hits) or time_only:
                     tot_spans = [(a - clause.start_char, b - clause.start_char) for a, b in tot_spans_abs]
                     mentions = [m for m in find_minutes(ctext) if not any(s <= m.start < e for s, e in tot_spans)]
                     seg_mentions.setdefault(seg_i, []).extend(
                         MinuteMention(m.start + offset, m.end + offset, m.minutes, m.units, m.range_upper) for m in mentions)
+                    if time_only and mentions:
+                        time_only_segs.add(seg_i)
                 for j in hits:
                     lab = self._classes[j]
                     score = float(row[j])
@@ -255,7 +259,8 @@ class Suggester:
                         not_counted.append(NotCounted(self._code_for(self._classes[j], cfg), status, clause.start_char,
                                                       clause.end_char, ctext, clause._.pt_section or "none", float(row[j])))
         # Flowsheet tables: a "Minutes"/"Time" column gives bare numbers in the rows below it.
-        table_cells = self._table_minutes(segments, seg_mentions, cands, full)
+        services = {lab: c.segments for lab, c in cands.items()}
+        table_cells = table_minutes(segments, seg_mentions, services, full)
         recommended = set()
         for lab, c in cands.items():
             has_phrase = any(e.phrases for e in c.evidence)
@@ -269,7 +274,9 @@ class Suggester:
                 recommended -= set(present) - {best}
         recommended = self._apply_count_rules(recommended, cands)
         recommended, report_notes = self._apply_report(report, recommended, cands, full)
-        minutes, ranges, documented_units = self._attribute_minutes(recommended, cands, seg_mentions, segments, table_cells, full)
+        att = attribute_minutes(recommended, services, seg_mentions, time_only_segs, segments, table_cells, full,
+                                {lab: c.score for lab, c in cands.items()})
+        minutes, ranges, documented_units = att.minutes, att.ranges, att.documented_units
         non_visit = doc._.pt_non_visit
         nv_overridden = False
         if non_visit:
@@ -283,7 +290,7 @@ class Suggester:
                     not_counted.append(NotCounted(self._code_for(lab, cfg), "non_visit", ev.start, ev.end, ev.text,
                                                   ev.section, self._calibrated(cands[lab].score)))
                 recommended = set()
-        units, totals_out, unit_notes = self._units(recommended, minutes, documented_units, totals, cfg)
+        units, totals_out, unit_notes = self._units(recommended, minutes, documented_units, totals, cfg, att.links)
         claims = find_code_claims(full, self.catalogue)
         for claim in claims:  # a code written in the note is shown beside a code the note supports, never as proof
             lab = self._label_of.get(claim.code, claim.code)
@@ -300,6 +307,7 @@ class Suggester:
                 code=code, label=entry.label, confidence=self._calibrated(cand.score), recommended=rec,
                 units=units.get(lab) if rec else None, minutes=minutes.get(lab) if rec else None,
                 evidence=tuple(sorted(ev, key=lambda e: e.start)), category=entry.category, timed=entry.timed,
+                minutes_evidence=tuple(att.links.get(lab, ())) if rec else (),
                 explanation=self._explain(entry, ev, rec, cand.score, minutes.get(lab), ranges.get(lab))
                 + report_notes.get(lab, ""),
                 _raw=cand.score))
@@ -307,6 +315,8 @@ class Suggester:
         context = dict(payer=payer, cfg=cfg, date_of_service=dos, totals=totals_out, non_visit=non_visit,
                        non_visit_overridden=nv_overridden, ranges={self._code_for(k, cfg): v for k, v in ranges.items()},
                        unit_notes=unit_notes, text=full, segments=segments, claims=claims,
+                       ambiguous_times=[(a, b, tuple(self._code_for(x, cfg) for x in labs)) for a, b, labs in att.ambiguous
+                                        if any(x in recommended and x not in minutes for x in labs)],
                        label_of=self._label_of,
                        documented_units={self._code_for(k, cfg): v for k, v in documented_units.items()})
         final, findings = self.compliance.check(suggestions, context)
@@ -371,121 +381,7 @@ class Suggester:
             recommended = (recommended - set(present)) | {target}
         return recommended
 
-    def _table_minutes(self, segments, seg_mentions, cands, doc_text: str) -> set:
-        """A table whose header row has a Minutes/Time column gives minutes as bare numbers in its rows.
-
-        Returns the (segment, offset) of every table cell used, which count as block totals.
-        """
-        col = None
-        cells_used: set = set()
-        for i, seg in enumerate(segments):
-            text = doc_text[seg.start_char:seg.end_char]
-            if "|" not in text:
-                continue
-            cells = [c.strip() for c in text.strip().strip("|").split("|")]
-            header_col = next((k for k, c in enumerate(cells) if _TIME_HEADER.search(c) and not re.search(r"\d", c)), None)
-            if header_col is not None and not any(_BARE_NUMBER.match(c) for c in cells):
-                col = header_col
-                continue
-            if col is None or col >= len(cells) or not any(i in c.segments for c in cands.values()):
-                continue
-            m = _BARE_NUMBER.match(cells[col])
-            if m:
-                # the cell's offset: skip the preceding cells and their separators
-                pos = 0
-                for _ in range(col):
-                    pos = text.index("|", pos) + 1
-                pos = text.index(cells[col], pos)
-                table = MinuteMention(pos, pos + len(cells[col]), int(m.group(1)))
-                seg_mentions[i] = [mm for mm in seg_mentions.get(i, []) if not (mm.start <= pos < mm.end)] + [table]
-                cells_used.add((i, pos))
-        return cells_used
-
-    def _attribute_minutes(self, recommended, cands, seg_mentions, segments, table_cells, doc_text: str):
-        """Give each documented time to the code it belongs to.
-
-        A time right after a code's phrase ("TherEx 23 min:", "Gait | 12 |") is that code's
-        block total; other times in the same block (e.g. "bike 6 min" inside it) are a
-        breakdown and are not added, unless worded as an extra episode ("5 min later").
-        """
-        attributed = []  # (absolute position, lab, mention, is_header, is_extra)
-        for seg_i, mentions in seg_mentions.items():
-            present = [(lab, cands[lab].segments[seg_i]) for lab in recommended if seg_i in cands[lab].segments]
-            if not present:
-                continue
-            seg = segments[seg_i] if seg_i is not None and seg_i < len(segments) else None
-            text = doc_text[seg.start_char:seg.end_char] if seg is not None else ""
-            base = seg.start_char if seg is not None else 0
-            for m in mentions:
-                best = None  # (lab, phrase span, sort key)
-                # "15 minutes of therapeutic exercise": the time names the service that follows it
-                of_next = _OF_NEXT.match(text, m.end) is not None
-                for lab, spans in present:
-                    named = [sp for sp in spans if sp[1] > sp[0]]  # real phrase spans, not a clause-start fallback
-                    pool = named or spans
-                    before = [sp for sp in pool if sp[0] <= m.start]
-                    after = [sp for sp in pool if sp[0] >= m.end]
-                    if of_next and after and named:
-                        sp = min(after)
-                        key = (0, 0, sp[0] - m.end, -cands[lab].score)
-                    elif before:
-                        sp = max(before)
-                        key = (1, 0 if named else 1, m.start - sp[0], -cands[lab].score)
-                    else:
-                        sp = min(pool)
-                        key = (2, 0 if named else 1, sp[0] - m.start, -cands[lab].score)
-                    if best is None or key < best[2]:
-                        best = (lab, sp, key)
-                lab, sp, _ = best
-                is_header = (seg_i, m.start) in table_cells or (
-                    sp[1] <= m.start and _CONNECTOR.match(text[sp[1]:m.start]) is not None)
-                extra = _EXTRA.search(text[max(0, m.start - 20):m.end + 20]) is not None
-                attributed.append((base + m.start, lab, m, is_header, extra))
-        attributed.sort(key=lambda a: a[0])
-        # Blocks: a header time opens a block for its code; later times for the same code before another
-        # code's header are its breakdown (dropped when they fit inside the header's time).
-        blocks: dict[str, list[dict]] = {}
-        open_block: dict[str, dict] = {}
-        for _, lab, m, is_header, extra in attributed:
-            blk = open_block.get(lab)
-            if is_header and (blk is None or blk["closed"]):
-                blk = {"header": m, "parts": [], "extras": [], "closed": False}
-                blocks.setdefault(lab, []).append(blk)
-                open_block[lab] = blk
-                for other_lab, other in open_block.items():
-                    if other_lab != lab:
-                        other["closed"] = True
-            elif blk is not None and not blk["closed"]:
-                (blk["extras"] if extra else blk["parts"]).append(m)
-            else:
-                blocks.setdefault(lab, []).append({"header": None, "parts": [m], "extras": [], "closed": True})
-        minutes: dict[str, int] = {}
-        ranges: dict[str, tuple[int, int]] = {}
-        documented_units: dict[str, int] = {}
-        for lab in recommended:
-            use: list[MinuteMention] = []
-            for blk in blocks.get(lab, []):
-                items = ([blk["header"]] if blk["header"] else []) + blk["parts"] + blk["extras"]
-                for m in items:
-                    if m.units is not None:
-                        documented_units[lab] = documented_units.get(lab, 0) + m.units
-                head = blk["header"] if blk["header"] is not None and blk["header"].minutes is not None else None
-                parts = [m for m in blk["parts"] if m.minutes is not None]
-                extras = [m for m in blk["extras"] if m.minutes is not None]
-                if head is None:
-                    use += parts + extras
-                elif sum(m.minutes for m in parts) <= head.minutes:
-                    use += [head] + extras
-                else:
-                    use += [head] + parts + extras
-            if use:
-                minutes[lab] = sum(m.minutes for m in use)
-                rng = [m for m in use if m.range_upper is not None]
-                if rng:
-                    ranges[lab] = (minutes[lab], minutes[lab] - sum(m.minutes for m in rng) + sum(m.range_upper for m in rng))
-        return minutes, ranges, documented_units
-
-    def _units(self, recommended, minutes, documented_units, totals, cfg):
+    def _units(self, recommended, minutes, documented_units, totals, cfg, links):
         method = cfg["unit_method"]
         timed_minutes: dict[str, int] = {}
         units: dict[str, int | None] = {}
@@ -509,10 +405,24 @@ class Suggester:
                 units[lab] = 1
         missing = [lab for lab in timed_labels if lab not in timed_minutes]
         doc_timed = totals.get("timed", (None,))[0]
-        if missing and doc_timed is not None and len(timed_labels) == 1:
-            timed_minutes[missing[0]] = doc_timed
-            notes.append(("from_total", missing[0]))
-            missing = []
+        if len(timed_labels) == 1:
+            only = timed_labels[0]
+            session = totals.get("treatment")
+            others_untimed_without_time = all(lab not in minutes for lab in recommended if lab != only)
+            if doc_timed is not None and timed_minutes.get(only, 0) < doc_timed:
+                # a documented timed total belongs to the only timed service ("treadmill 8 min ... 22 min in all")
+                timed_minutes[only] = minutes[only] = doc_timed
+                _, a, b = totals["timed"]
+                links[only] = [TimeLink(a, b, doc_timed, "single_timed_total", 0.9)]
+                notes.append(("from_total", only))
+                missing = []
+            elif missing and doc_timed is None and session is not None and others_untimed_without_time \
+                    and not any(self.catalogue[lab].category == "evaluation" for lab in recommended):
+                # a session total (or Time in / Time out) with one timed service and nothing else timed
+                timed_minutes[only] = minutes[only] = session[0]
+                links[only] = [TimeLink(session[1], session[2], session[0], "session_total", 0.8)]
+                notes.append(("from_total", only))
+                missing = []
         result = compute_units(timed_minutes, method) if timed_minutes else None
         for lab in timed_labels:
             if lab in timed_minutes:

@@ -26,6 +26,9 @@ def print_result(result, *, show_all: bool = False) -> None:
                        f"({t.get('unit_method')} method); total units {t.get('total_units')}.")
     for s in rows:
         _console.print(f"[bold]{s.code}[/] {s.explanation}")
+        for m in s.minutes_evidence:
+            value = f"{m.minutes} min" if m.minutes is not None else f"{m.units} unit(s)"
+            _console.print(f"    minutes from chars {m.start}-{m.end}: {value} ({m.rule.replace('_', ' ')} rule: {m.rule})")
     if result.not_counted:
         _console.print("[bold]Mentioned but not counted:[/]")
         for n in result.not_counted:

@@ -73,13 +73,15 @@ class Suggestion:
     timed: bool
     modifiers: tuple[str, ...] = ()
     finding_ids: tuple[str, ...] = ()
+    minutes_evidence: tuple = ()      # TimeLink records: the time spans used for ``minutes`` and the rule that linked each
 
     def to_dict(self) -> dict:
         return {"code": self.code, "label": self.label, "confidence": round(self.confidence, 3),
                 "recommended": self.recommended, "units": self.units, "minutes": self.minutes,
                 "evidence": [e.to_dict() for e in self.evidence], "explanation": self.explanation,
                 "category": self.category, "timed": self.timed, "modifiers": list(self.modifiers),
-                "finding_ids": list(self.finding_ids)}
+                "finding_ids": list(self.finding_ids),
+                "minutes_evidence": [m.to_dict() for m in self.minutes_evidence]}
 
 
 @dataclass(frozen=True)

@@ -184,6 +184,14 @@ def test_pt181_stated_code_is_evidence_and_units_are_cross_checked(engine):
     assert [f.id for f in result.findings if "97110" in f.codes and f.id.startswith("PT18")] == ["PT181"]
 
 
+def test_pt168_one_time_for_two_joined_services_is_not_guessed(engine):
+    result = engine.suggest("Ther ex and manual therapy 25 min.")
+    assert {"97110", "97140"} <= set(result.codes)
+    assert all(s.minutes is None for s in result.recommended)
+    f = next(f for f in result.findings if f.id == "PT168")
+    assert set(f.codes) == {"97110", "97140"}
+
+
 @pytest.mark.parametrize("rule_id", rule_ids())
 def test_every_rule_id_has_a_test(rule_id):
     if rule_id == "PT190":  # the KX threshold is an audit finding (running totals across notes)

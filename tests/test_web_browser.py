@@ -134,12 +134,18 @@ def test_web_page_in_headless_chromium(chromium, server):
                 expect(page.locator("#findings")).to_contain_text(f["id"])
 
             # Evidence highlighted in the note; the selected code's spans emphasised.
-            marks = " ".join(page.locator("#note-view mark.ev").all_inner_texts())
+            marks = "".join(page.locator("#note-view mark.ev").all_inner_texts())  # minute spans split marks
             for s in recommended:
                 for ev in s["evidence"]:
                     assert ev["text"] in marks
             selected = "".join(page.locator("#note-view mark.ev.selected").all_inner_texts())
             assert selected == "".join(ev["text"] for ev in recommended[0]["evidence"])
+            # Where the selected code's minutes came from: underlined in the note and listed with the rule.
+            timed = [m for m in recommended[0]["minutes_evidence"]]
+            if timed:
+                underlined = "".join(page.locator("#note-view .minutes.selected").all_inner_texts())
+                assert underlined == "".join(note[m["start"]:m["end"]] for m in timed)
+                expect(page.locator("#detail-body .minutes-list")).to_contain_text(timed[0]["rule"].replace("_", " "))
 
             # Keyboard: move to the second code with the arrow key and select it.
             first.focus()

@@ -44,6 +44,7 @@ def _patterns() -> dict:
         "mention": mention,
         "timed": compile_literals(data["total_timed_cues"]),
         "treatment": compile_literals(data["total_treatment_cues"]),
+        "in_out": re.compile(data["time_in_out_pattern"], re.IGNORECASE),
     }
 
 
@@ -97,4 +98,33 @@ def find_totals(text: str) -> dict[str, tuple[int, int, int]]:
                 totals[kind] = (int(after.group(1)), cue.start(), cue.end() + after.end())
             elif before:
                 totals[kind] = (int(before.group(1)), cue.start() - len(before.group(0)), cue.end())
+    if "treatment" not in totals:
+        span = _time_in_out(text, p["in_out"])
+        if span:
+            totals["treatment"] = span
     return totals
+
+
+def _clock(h: str, m: str, ampm: str | None) -> int | None:
+    hour, minute = int(h), int(m)
+    if hour > 23 or minute > 59:
+        return None
+    if ampm:
+        pm = ampm.lower().startswith("p")
+        hour = hour % 12 + (12 if pm else 0)
+    return hour * 60 + minute
+
+
+def _time_in_out(text: str, regex) -> tuple[int, int, int] | None:
+    """Minutes between a "Time in" and a "Time out" clock time (a 12-hour clock may wrap past noon)."""
+    m = regex.search(text)
+    if not m:
+        return None
+    a = _clock(m.group("h1"), m.group("m1"), m.group("p1"))
+    b = _clock(m.group("h2"), m.group("m2"), m.group("p2"))
+    if a is None or b is None:
+        return None
+    diff = b - a
+    if diff <= 0 and not (m.group("p1") or m.group("p2")):
+        diff += 12 * 60
+    return (diff, m.start(), m.end()) if 0 < diff <= 300 else None

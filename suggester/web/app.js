@@ -300,6 +300,13 @@
           el("span", { className: "muted" }, ` ${e.section.replace(/_/g, " ")} section, score ${pct(e.score)}` +
             (e.phrases.length ? `, matched ${e.phrases.map((p) => `“${p}”`).join(", ")}` : "")))))
         : el("p", { className: "muted" }, "No span above the evidence threshold."),
+      (s.minutes_evidence || []).length ? el("h4", {}, "Minutes from") : null,
+      (s.minutes_evidence || []).length
+        ? el("ul", { className: "minutes-list" }, s.minutes_evidence.map((m) => el("li", {},
+          el("span", { className: "quote" }, state.chars.slice(m.start, m.end).join("")),
+          el("span", { className: "muted" },
+            ` ${m.minutes === null ? "units only" : `${m.minutes} min`}, ${m.rule.replace(/_/g, " ")} rule`))))
+        : null,
       findings.length ? el("h4", {}, "Findings for this code") : null,
       findings.length ? el("ul", { className: "findings" }, findings.map(findingItem)) : null);
   }
@@ -315,6 +322,9 @@
     for (const s of r.suggestions) {
       if (!s.recommended && s.code !== state.selected) continue;
       for (const e of s.evidence) spans.push({ kind: "ev", start: clamp(e.start), end: clamp(e.end), code: s.code });
+      for (const m of s.minutes_evidence || []) {
+        spans.push({ kind: "min", start: clamp(m.start), end: clamp(m.end), code: s.code, rule: m.rule });
+      }
     }
     r.not_counted.forEach((nc, i) =>
       spans.push({ kind: "nc", start: clamp(nc.start), end: clamp(nc.end), code: nc.code, reason: nc.reason, i }));
@@ -325,8 +335,16 @@
     for (let k = 0; k + 1 < points.length; k++) {
       const a = points[k];
       const b = points[k + 1];
-      const piece = chars.slice(a, b).join("");
+      const text = chars.slice(a, b).join("");
       const covering = spans.filter((sp) => sp.start <= a && sp.end >= b && sp.end > sp.start);
+      // Where a code's minutes came from: underlined inside the evidence, with the linking rule on hover.
+      const mins = covering.filter((sp) => sp.kind === "min");
+      const piece = mins.length
+        ? el("span", {
+          className: mins.some((m) => m.code === state.selected) ? "minutes selected" : "minutes",
+          title: mins.map((m) => `Minutes for ${m.code} (${m.rule.replace(/_/g, " ")})`).join("; "),
+        }, text)
+        : text;
       const ev = [...new Set(covering.filter((sp) => sp.kind === "ev").map((sp) => sp.code))];
       const nc = covering.filter((sp) => sp.kind === "nc");
       if (ev.length) {
@@ -341,7 +359,7 @@
           title: nc.map((x) => `${x.code} not counted: ${reasonText(x.reason)}`).join("; "),
         }, piece));
       } else {
-        out.push(document.createTextNode(piece));
+        out.push(typeof piece === "string" ? document.createTextNode(piece) : piece);
       }
       // Tags at the end of each span name its code(s) in the text itself.
       const ending = spans.filter((sp) => sp.end === b && sp.end > sp.start);

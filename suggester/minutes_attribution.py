@@ -1,0 +1,255 @@
+"""Minute attribution: which documented time belongs to which service.
+
+Data model
+----------
+* a **time mention** (:class:`~suggester.nlp.minutes.MinuteMention`): a value at a span of the note
+  (minutes, or units when only units were written, or a range);
+* a **service span**: where a recommended code is documented, per segment, with the catalogue phrase
+  that names it when there is one (``services[label][segment] = [(start, end), ...]``, segment coords);
+* a **link** (:class:`TimeLink`): a mention attributed to a code, with the rule that linked it and a
+  confidence.
+
+Algorithm (each step names the rule it records)
+-----------------------------------------------
+1. ``table_column`` - a flowsheet row's number in a column headed Minutes/Time.
+2. Inside a segment, each mention goes to the service it belongs to:
+   ``of_service`` ("15 minutes of gait training": the service named right after it),
+   ``block_header`` (time right after a code's phrase: "TherEx 23 min:", "Manual (10 min)"; later times
+   of the same code before another code's header are its breakdown and are dropped when they fit inside it),
+   ``extra_episode`` ("another 8 min", "5 min later": added to the block),
+   ``after_service`` (nearest service phrase before the time), ``before_service`` (nearest after it).
+   Two services joined by "and"/"&"/"," before one time ("ther ex and manual 20 min") are **ambiguous**:
+   no guess, a finding instead.
+3. ``following_sentence`` - a sentence or ";"-item holding only a time ("About 20 minutes were spent on
+   these tasks.", "...; 15'.") belongs to the service(s) documented just before it in the same block
+   (back to the previous time, section change or blank line); with one such service without minutes it
+   is linked, with several it is ambiguous.
+4. Totals (in the engine's unit step): ``single_timed_total`` - a documented timed total belongs to the
+   only timed service when its own minutes are fewer or missing; ``session_total`` - a session total
+   (or Time in/Time out) belongs to the only timed service when no other service took time.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .nlp.minutes import MinuteMention
+
+__all__ = ["Attribution", "TimeLink", "attribute_minutes", "table_minutes"]
+
+_TIME_HEADER = re.compile(r"\b(?:min(?:ute)?s?|time|duration)\b", re.IGNORECASE)
+_BARE_NUMBER = re.compile(r"^(\d{1,3})(?:\s*(?:min\w*|'))?$", re.IGNORECASE)
+# Between a code's phrase and its block time: "TherEx 23 min", "Gait trng x 12'", "Manual (10 min)", "NMR - 15 min".
+_CONNECTOR = re.compile(r"^[\s:\-\u2013\u2014(\[\]|=,.)]*(?:(?:\(?\s*[A-Z]?\d{4,5}\s*\)?|for|total|time|x|approx\.?|about|~|&|and|training|trng|tx)[\s:\-\u2013\u2014(\[\]|=,.)]*)*$", re.IGNORECASE)
+_OF_NEXT = re.compile(r"\s+(?:of|for)\s", re.IGNORECASE)
+# A further episode of the same service: "5 min later", "another 8 min", "additional 10 min".
+_EXTRA = re.compile(r"\b(?:later|additional|another|more|again|second|then|plus|\+)\b", re.IGNORECASE)
+# Two services joined before one time: "ther ex and manual 20 min".
+_JOINED = re.compile(r"^\s*(?:,|&|\+|/|and|plus|with|as well as)\s*$", re.IGNORECASE)
+# A time that opens a block: "Pool session 40 min: marching 8 min, ..."
+_HEADER_COLON = re.compile(r"\s*\)?\s*[:\u2013\u2014=]")
+
+
+@dataclass(frozen=True)
+class TimeLink:
+    """A time mention linked to a code, and the rule that linked it."""
+
+    start: int
+    end: int
+    minutes: int | None
+    rule: str
+    confidence: float = 1.0
+    units: int | None = None
+
+    def to_dict(self) -> dict:
+        return {"start": self.start, "end": self.end, "minutes": self.minutes, "rule": self.rule,
+                "confidence": round(self.confidence, 2)}
+
+
+@dataclass
+class Attribution:
+    """Minutes per code with where they came from; ambiguous times are listed, not guessed."""
+
+    minutes: dict[str, int] = field(default_factory=dict)
+    ranges: dict[str, tuple[int, int]] = field(default_factory=dict)
+    documented_units: dict[str, int] = field(default_factory=dict)
+    links: dict[str, list[TimeLink]] = field(default_factory=dict)
+    ambiguous: list[tuple[int, int, tuple[str, ...]]] = field(default_factory=list)   # (start, end, labels)
+
+
+def table_minutes(segments, seg_mentions, services, doc_text: str) -> set:
+    """A table whose header row has a Minutes/Time column gives minutes as bare numbers in its rows.
+
+    Adds those cells to ``seg_mentions`` and returns the (segment, offset) of every cell used.
+    """
+    col = None
+    cells_used: set = set()
+    for i, seg in enumerate(segments):
+        text = doc_text[seg.start_char:seg.end_char]
+        if "|" not in text:
+            continue
+        cells = [c.strip() for c in text.strip().strip("|").split("|")]
+        header_col = next((k for k, c in enumerate(cells) if _TIME_HEADER.search(c) and not re.search(r"\d", c)), None)
+        if header_col is not None and not any(_BARE_NUMBER.match(c) for c in cells):
+            col = header_col
+            continue
+        if col is None or col >= len(cells) or not any(i in s for s in services.values()):
+            continue
+        m = _BARE_NUMBER.match(cells[col])
+        if m:
+            pos = 0  # the cell's offset: skip the preceding cells and their separators
+            for _ in range(col):
+                pos = text.index("|", pos) + 1
+            pos = text.index(cells[col], pos)
+            table = MinuteMention(pos, pos + len(cells[col]), int(m.group(1)))
+            seg_mentions[i] = [mm for mm in seg_mentions.get(i, []) if not (mm.start <= pos < mm.end)] + [table]
+            cells_used.add((i, pos))
+    return cells_used
+
+
+def _nearest(m, present, text, scores):
+    """The service a mention belongs to inside its segment: (label, phrase span, key, rule) or None if ambiguous."""
+    of_next = _OF_NEXT.match(text, m.end) is not None
+    ranked = []
+    for lab, spans in present:
+        named = [sp for sp in spans if sp[1] > sp[0]]  # real phrase spans, not a clause-start fallback
+        pool = named or spans
+        before = [sp for sp in pool if sp[0] <= m.start]
+        after = [sp for sp in pool if sp[0] >= m.end]
+        if of_next and after and named:
+            sp = min(after)
+            key, rule = (0, 0, sp[0] - m.end, -scores[lab]), "of_service"
+        elif before:
+            sp = max(before)
+            key, rule = (1, 0 if named else 1, m.start - sp[0], -scores[lab]), "after_service"
+        else:
+            sp = min(pool)
+            key, rule = (2, 0 if named else 1, sp[0] - m.start, -scores[lab]), "before_service"
+        ranked.append((key, lab, sp, rule, bool(named)))
+    ranked.sort()
+    key, lab, sp, rule, named = ranked[0]
+    if rule == "after_service" and named:
+        # "ther ex and manual 20 min": another named service joined to this one, no time between them
+        for k2, lab2, sp2, rule2, named2 in ranked[1:]:
+            if rule2 == "after_service" and named2 and sp2[1] <= sp[0] and _JOINED.match(text[sp2[1]:sp[0]]):
+                return None
+    return lab, sp, key, rule
+
+
+def attribute_minutes(recommended, services, seg_mentions, time_only_segs, segments, table_cells, doc_text: str,
+                      scores: dict) -> Attribution:
+    """Link every documented time to the code it belongs to (see the module docstring for the rules).
+
+    ``services[label][segment]`` holds the label's phrase spans in that segment; ``seg_mentions`` the
+    time mentions of segments where a code was found; ``orphans`` the mentions of performed segments
+    where none was; ``time_only_segs`` the segments whose time stands in a sentence of its own (rule 3);
+    ``scores`` each label's confidence (tie-breaks).
+    """
+    out = Attribution()
+    attributed = []  # (absolute position, lab, mention, is_header, is_extra, rule)
+    linked_segments: set = set()
+    orphans: dict[int, list[MinuteMention]] = {}
+    for seg_i, mentions in seg_mentions.items():
+        present = [(lab, services[lab][seg_i]) for lab in recommended if seg_i in services.get(lab, {})]
+        if not present:
+            if seg_i in time_only_segs:
+                orphans[seg_i] = mentions
+            continue
+        seg = segments[seg_i] if seg_i is not None and seg_i < len(segments) else None
+        text = doc_text[seg.start_char:seg.end_char] if seg is not None else ""
+        base = seg.start_char if seg is not None else 0
+        first = min((mm.start for mm in mentions), default=None)
+        for m in mentions:
+            hit = _nearest(m, present, text, scores)
+            if hit is None:
+                out.ambiguous.append((base + m.start, base + m.end, tuple(sorted(lab for lab, _ in present))))
+                continue
+            lab, sp, _, rule = hit
+            in_table = (seg_i, m.start) in table_cells
+            is_header = in_table or (sp[1] <= m.start and _CONNECTOR.match(text[sp[1]:m.start]) is not None) or (
+                m.start == first and _HEADER_COLON.match(doc_text, base + m.end) is not None and len(text[:m.start].split()) <= 6)
+            extra = _EXTRA.search(text[max(0, m.start - 20):m.end + 20]) is not None
+            rule = "table_column" if in_table else "block_header" if is_header else "extra_episode" if extra else rule
+            attributed.append((base + m.start, lab, m, is_header, extra, rule))
+            linked_segments.add(seg_i)
+    _following_sentences(out, attributed, recommended, services, orphans, segments, doc_text, linked_segments)
+    attributed.sort(key=lambda a: a[0])
+    # Blocks: a header time opens a block for its code; later times for the same code before another
+    # code's header are its breakdown (dropped when they fit inside the header's time).
+    blocks: dict[str, list[dict]] = {}
+    open_block: dict[str, dict] = {}
+    for pos, lab, m, is_header, extra, rule in attributed:
+        item = (pos, m, rule)
+        blk = open_block.get(lab)
+        if is_header and (blk is None or blk["closed"]):
+            blk = {"header": item, "parts": [], "extras": [], "closed": False}
+            blocks.setdefault(lab, []).append(blk)
+            open_block[lab] = blk
+            for other_lab, other in open_block.items():
+                if other_lab != lab:
+                    other["closed"] = True
+        elif blk is not None and not blk["closed"]:
+            (blk["extras"] if extra else blk["parts"]).append(item)
+        else:
+            blocks.setdefault(lab, []).append({"header": None, "parts": [item], "extras": [], "closed": True})
+    for lab in recommended:
+        use = []
+        for blk in blocks.get(lab, []):
+            items = ([blk["header"]] if blk["header"] else []) + blk["parts"] + blk["extras"]
+            for _, m, _ in items:
+                if m.units is not None:
+                    out.documented_units[lab] = out.documented_units.get(lab, 0) + m.units
+            head = blk["header"] if blk["header"] is not None and blk["header"][1].minutes is not None else None
+            parts = [it for it in blk["parts"] if it[1].minutes is not None]
+            extras = [it for it in blk["extras"] if it[1].minutes is not None]
+            if head is None:
+                use += parts + extras
+            elif sum(it[1].minutes for it in parts) <= head[1].minutes:
+                use += [head] + extras
+            else:
+                use += [head] + parts + extras
+        if use:
+            out.minutes[lab] = sum(it[1].minutes for it in use)
+            rng = [it[1] for it in use if it[1].range_upper is not None]
+            if rng:
+                out.ranges[lab] = (out.minutes[lab],
+                                   out.minutes[lab] - sum(m.minutes for m in rng) + sum(m.range_upper for m in rng))
+            out.links[lab] = [TimeLink(pos, pos + (m.end - m.start), m.minutes, rule, 0.9 if rule in ("after_service", "before_service") else 1.0)
+                              for pos, m, rule in sorted(use, key=lambda it: it[0])]
+        elif lab in out.documented_units:
+            out.links[lab] = [TimeLink(pos, pos + (m.end - m.start), None, rule, 1.0, m.units)
+                              for blk in blocks.get(lab, [])
+                              for pos, m, rule in ([blk["header"]] if blk["header"] else []) + blk["parts"] + blk["extras"]
+                              if m.units is not None]
+    return out
+
+
+def _following_sentences(out, attributed, recommended, services, orphans, segments, doc_text, linked_segments) -> None:
+    """Rule 3: a time in a sentence of its own belongs to the service(s) just before it in the same block."""
+    timed_before = set(linked_segments)
+    for seg_i, mentions in sorted(orphans.items()):
+        if not mentions or seg_i is None or seg_i >= len(segments):
+            continue
+        labs: set = set()
+        k = seg_i - 1
+        while k >= 0:
+            gap = doc_text[segments[k].end_char:segments[k + 1].start_char]
+            if "\n\n" in gap.replace("\r", "") or segments[k]._.pt_section != segments[seg_i]._.pt_section:
+                break
+            here = {lab for lab in recommended if k in services.get(lab, {})}
+            labs |= here
+            if k in timed_before:
+                break  # the services before a time of their own are already timed
+            k -= 1
+        already = {a[1] for a in attributed}
+        free = sorted(lab for lab in labs if lab not in already)
+        base = segments[seg_i].start_char
+        for m in mentions:
+            if m.minutes is None:
+                continue
+            if len(free) == 1:
+                attributed.append((base + m.start, free[0], m, False, False, "following_sentence"))
+            elif len(free) > 1:
+                out.ambiguous.append((base + m.start, base + m.end, tuple(free)))
+        timed_before.add(seg_i)
