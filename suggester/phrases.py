@@ -16,7 +16,8 @@ class PhraseIndex:
     point to no code ("manual muscle test", "gait belt"); they are matched first and ignored.
     """
 
-    def __init__(self, catalogue: Catalogue, label_of: dict[str, str], labels: set[str], blockers=()) -> None:
+    def __init__(self, catalogue: Catalogue, label_of: dict[str, str], labels: set[str], blockers=(),
+                 extra: dict[str, str] | None = None) -> None:
         syn: dict[str, set] = {}
         abbr: dict[str, set] = {}
         for code, label in label_of.items():
@@ -26,6 +27,10 @@ class PhraseIndex:
                 syn.setdefault(s.lower(), set()).add(label)
             for a in catalogue[code].abbreviations:
                 abbr.setdefault(a, set()).add(label)
+        for phrase, code in (extra or {}).items():  # named interventions from the lexicon
+            label = label_of.get(code, code)
+            if label in labels and phrase.lower() not in syn:
+                syn[phrase.lower()] = {label}
         for blocker in blockers:
             syn.setdefault(blocker.lower(), set())
         self._syn, self._abbr = syn, abbr
@@ -48,3 +53,12 @@ class PhraseIndex:
         for *_, labels in self.find(text):
             out |= labels
         return out
+
+    @classmethod
+    def from_config(cls, catalogue: Catalogue, label_of: dict[str, str], labels: set[str], config: dict) -> "PhraseIndex":
+        """The index the engine uses: catalogue phrases, the engine's blockers and (unless
+        ``intervention_phrases`` is false in engine.json) the intervention lexicon's names."""
+        from .interventions import load_interventions
+
+        extra = load_interventions().phrases() if config.get("intervention_phrases", True) else None
+        return cls(catalogue, label_of, labels, config.get("phrase_blockers", []), extra=extra)

@@ -86,7 +86,7 @@ def note_calibration(model: SegmentCodeClassifier, texts, ys, catalogue: Catalog
     classes = [str(c) for c in model.classes_]
     col = {c: j for j, c in enumerate(classes)}
     proba = 1.0 / (1.0 + np.exp(-(model.oof_scores_ * model.platt_[:, 0] + model.platt_[:, 1])))
-    index = PhraseIndex(catalogue, model_labels(catalogue), set(classes), config.get("phrase_blockers", []))
+    index = PhraseIndex.from_config(catalogue, model_labels(catalogue), set(classes), config)
     for i, text in enumerate(texts):
         for lab in index.labels_in(text):
             proba[i, col[lab]] = 1.0 - (1.0 - proba[i, col[lab]]) * (1.0 - weight)
