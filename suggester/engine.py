@@ -354,6 +354,10 @@ class Suggester:
             notes[report.code] = note
         elif report.kind in ("discharge", "progress"):
             recommended = recommended - evals
+        else:  # a treatment note: an evaluation needs a sentence saying it was done, not a heading ("Evaluation")
+            floor = int(self.config.get("evaluation_evidence_min_words", 0))
+            recommended = {lab for lab in recommended if lab not in evals
+                           or any(len(e.text.split()) >= floor for e in cands[lab].evidence)}
         return recommended, notes
 
     def _apply_count_rules(self, recommended: set, cands: dict) -> set:

@@ -112,7 +112,7 @@ def test_problem_lists_and_measurements_are_not_services(engine):
     assert result.report["kind"] == "treatment"
 
 
-@pytest.mark.parametrize("text", ["", "GOALS:\nSTG 1\nLTG 2", "PLAN: 2x/wk for 6 wks",
+@pytest.mark.parametrize("text", ["", "Evaluation", "GOALS:\nSTG 1\nLTG 2", "PLAN: 2x/wk for 6 wks",
                                   "Decreased ROM. Impaired balance. Poor endurance.", "P: " * 500])
 def test_fragments_give_a_valid_result_and_no_code(engine, text):
     result = engine.suggest(text)
