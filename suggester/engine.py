@@ -194,6 +194,7 @@ class Suggester:
         full = doc_text(doc)
         proba = self.model.predict_proba([full[c.start_char:c.end_char] for c in clauses])
         totals: dict[str, tuple[int, int, int]] = find_totals(full)
+        generic = totals.pop("generic", None)   # "20 min total": a session total alone, a service's time beside one
         tot_spans_abs = [(a, b) for _, a, b in totals.values()]
         w = self._phrase_w
         cands: dict[str, _Candidate] = {}
@@ -232,7 +233,13 @@ class Suggester:
             if status is None:
                 time_only = self._time_only(ctext)
                 if len(hits) or time_only:
-                    tot_spans = [(a - clause.start_char, b - clause.start_char) for a, b in tot_spans_abs]
+                    spans_abs = tot_spans_abs
+                    if generic and clause.start_char <= generic[1] < clause.end_char:
+                        if len(hits):
+                            generic = None     # "Gait training ..., 20 minutes total": that service's time
+                        else:
+                            spans_abs = tot_spans_abs + [generic[1:]]
+                    tot_spans = [(a - clause.start_char, b - clause.start_char) for a, b in spans_abs]
                     mentions = [m for m in find_minutes(ctext) if not any(s <= m.start < e for s, e in tot_spans)]
                     seg_mentions.setdefault(seg_i, []).extend(
                         MinuteMention(m.start + offset, m.end + offset, m.minutes, m.units, m.range_upper) for m in mentions)
@@ -258,6 +265,8 @@ class Suggester:
                     if row[j] >= self._t_nc or j in named:
                         not_counted.append(NotCounted(self._code_for(self._classes[j], cfg), status, clause.start_char,
                                                       clause.end_char, ctext, clause._.pt_section or "none", float(row[j])))
+        if generic and "treatment" not in totals:
+            totals["treatment"] = generic
         # Flowsheet tables: a "Minutes"/"Time" column gives bare numbers in the rows below it.
         services = {lab: c.segments for lab, c in cands.items()}
         table_cells = table_minutes(segments, seg_mentions, services, full)
@@ -410,21 +419,24 @@ class Suggester:
         missing = [lab for lab in timed_labels if lab not in timed_minutes]
         doc_timed = totals.get("timed", (None,))[0]
         if len(timed_labels) == 1:
+            # A total belongs to the only timed service unless that service has its own block time
+            # ("treadmill 8 min ... 22 min in all" -> 22; "TherEx 23 min ... total timed 30" keeps 23, PT163).
             only = timed_labels[0]
-            session = totals.get("treatment")
-            others_untimed_without_time = all(lab not in minutes for lab in recommended if lab != only)
-            if doc_timed is not None and timed_minutes.get(only, 0) < doc_timed:
-                # a documented timed total belongs to the only timed service ("treadmill 8 min ... 22 min in all")
-                timed_minutes[only] = minutes[only] = doc_timed
+            explicit = any(link.rule in ("block_header", "table_column") for link in links.get(only, ()))
+            total = None
+            if doc_timed is not None:
                 _, a, b = totals["timed"]
-                links[only] = [TimeLink(a, b, doc_timed, "single_timed_total", 0.9)]
-                notes.append(("from_total", only))
-                missing = []
-            elif missing and doc_timed is None and session is not None and others_untimed_without_time \
+                total = (doc_timed, a, b, "single_timed_total", 0.9)
+            elif totals.get("treatment") is not None \
                     and not any(self.catalogue[lab].category == "evaluation" for lab in recommended):
-                # a session total (or Time in / Time out) with one timed service and nothing else timed
-                timed_minutes[only] = minutes[only] = session[0]
-                links[only] = [TimeLink(session[1], session[2], session[0], "session_total", 0.8)]
+                # a session total (or Time in / Time out) less the time documented for the other services
+                session, a, b = totals["treatment"]
+                rest = session - sum(minutes[lab] for lab in recommended if lab != only and lab in minutes)
+                if rest > 0:
+                    total = (rest, a, b, "session_total", 0.8)
+            if total and (only not in timed_minutes or not explicit and timed_minutes[only] < total[0]):
+                timed_minutes[only] = minutes[only] = total[0]
+                links[only] = [TimeLink(total[1], total[2], total[0], total[3], total[4])]
                 notes.append(("from_total", only))
                 missing = []
         result = compute_units(timed_minutes, method) if timed_minutes else None

@@ -174,3 +174,44 @@ def evaluate_audit(notes: list[dict], *, engine=None, seed: int = 0, remove_rate
             "not_found_missed": sorted(removed - got["missed"]),
             "not_found_unsupported": sorted(added - got["unsupported"]),
             "errors": int((findings["status"] == "error").sum())}
+
+
+def evaluate_minutes(engine, cases: list[dict]) -> dict:
+    """Score minute attribution and units on cases of the form
+    ``{"id", "payer", "text", "expected": [{"code", "minutes", "units_cms", "units_ama"}]}``.
+
+    Every case runs under a Medicare payer (pooled method) and a commercial payer (per-code AMA rule);
+    unattended e-stim is G0283 for the one and 97014 for the other. A pair is right when the code is
+    recommended with exactly the expected minutes (None = no minutes) and, separately, units.
+    """
+    twin = {"G0283": "97014", "97014": "G0283"}
+    rows = []
+    for case in cases:
+        by_method = {}
+        for method, payer in (("cms", "medicare"), ("ama", "commercial")):
+            result = engine.suggest(case["text"], payer)
+            by_method[method] = {s.code: s for s in result.recommended}
+        for exp in case["expected"]:
+            row = {"id": case["id"], "family": case.get("family", ""), "style": case.get("style", ""), "code": exp["code"]}
+            for method in ("cms", "ama"):
+                found = by_method[method]
+                s = found.get(exp["code"]) or found.get(twin.get(exp["code"], ""))
+                row[f"found_{method}"] = s is not None
+                row[f"minutes_{method}"] = s.minutes if s else None
+                row[f"units_{method}"] = s.units if s else None
+                row[f"units_{method}_ok"] = s is not None and s.units == exp[f"units_{method}"]
+            case_payer = "cms" if case.get("payer", "medicare") == "medicare" else "ama"
+            row["expected_minutes"] = exp["minutes"]
+            row["minutes_ok"] = row[f"found_{case_payer}"] and row[f"minutes_{case_payer}"] == exp["minutes"]
+            rows.append(row)
+    n = len(rows)
+    rate = lambda key: round(sum(r[key] for r in rows) / n, 4) if n else 0.0  # noqa: E731
+    families: dict[str, list[dict]] = {}
+    for r in rows:
+        families.setdefault(r["family"], []).append(r)
+    return {"pairs": n, "minutes_exact": rate("minutes_ok"), "units_exact_cms": rate("units_cms_ok"),
+            "units_exact_ama": rate("units_ama_ok"),
+            "codes_found": round(sum(r["found_cms"] for r in rows) / n, 4) if n else 0.0,
+            "by_family": {f: {"pairs": len(rs), "minutes_exact": round(sum(r["minutes_ok"] for r in rs) / len(rs), 4)}
+                          for f, rs in sorted(families.items())},
+            "errors": [r for r in rows if not (r["minutes_ok"] and r["units_cms_ok"] and r["units_ama_ok"])]}

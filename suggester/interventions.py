@@ -12,13 +12,14 @@ catalogue phrase, like an abbreviation expansion) and as evidence phrases (``Phr
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
 from ._resources import read_json
 from .errors import ResourceError
-from .nlp.rules import LiteralMatcher, tokenize_offsets
+from .nlp.rules import LiteralMatcher
 
 __all__ = ["Intervention", "InterventionLexicon", "load_interventions"]
 
@@ -39,10 +40,17 @@ class Intervention:
     ambiguous: bool = False
 
 
+# Tokens for lexicon matching: hyphens are dropped, so "sit-to-stand" reads as "sit to stand".
+_LEX_TOKEN = re.compile(r"\w+(?:['\u2019/.]\w+)*|[^\w\s-]")
+
+
 def _forms(name: str) -> set[str]:
-    """Matching forms of a name: lower case; hyphens as spaces or joined; a plain plural."""
-    base = " ".join(name.lower().split())
-    forms = {base, base.replace("-", " "), base.replace("-", "")}
+    """Matching forms of a name: lower case; hyphens as spaces or joined ("e-stim", "estim"); a plain
+    plural; and, for names of 2-4 words, all words joined (how a fully hyphenated name tokenises elsewhere)."""
+    base = " ".join(name.lower().replace("-", " ").split())
+    forms = {base, " ".join(name.lower().replace("-", "").split())}
+    if 2 <= len(base.split()) <= 4:
+        forms.add(base.replace(" ", ""))
     forms |= {f + "s" for f in list(forms) if f[-1:].isalpha() and not f.endswith("s")}
     return {f for f in forms if f.strip()}
 
@@ -93,7 +101,7 @@ class InterventionLexicon:
     def find(self, text: str, tokens=None) -> list[tuple[int, int, Intervention]]:
         """``(start, end, entry)`` for every named intervention in ``text`` (leftmost-longest)."""
         if tokens is None:
-            tokens = tokenize_offsets(text.lower())
+            tokens = [(m.group(0), m.start(), m.end()) for m in _LEX_TOKEN.finditer(text.lower())]
         return [(a, b, self._by_form[lit]) for a, b, lit in self._matcher.finditer(text, tokens)]
 
     def phrases(self) -> dict[str, str]:

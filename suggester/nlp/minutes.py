@@ -28,7 +28,12 @@ class MinuteMention:
 @lru_cache(maxsize=1)
 def _patterns() -> dict:
     data = packaged_json("minutes.json")
-    words = data["number_words"]
+    words = dict(data["number_words"])
+    units_words = {w: v for w, v in data["number_words"].items() if isinstance(v, int) and 1 <= v <= 9}
+    for tens, tv in data.get("number_tens", {}).items():  # "twenty-four", "thirty one"
+        words[tens] = tv
+        for uw, uv in units_words.items():
+            words[f"{tens}-{uw}"] = words[f"{tens} {uw}"] = tv + uv
     num = r"(?:\d{1,3}(?:\.\d)?|%s)" % "|".join(sorted((re.escape(w) for w in words), key=len, reverse=True))
     minute = "|".join(re.escape(w) for w in sorted(data["minute_words"], key=len, reverse=True))
     hour = "|".join(re.escape(w) for w in sorted(data["hour_words"], key=len, reverse=True))
@@ -39,12 +44,22 @@ def _patterns() -> dict:
         rf"(?P<a>{num})(?:\s*(?:-|\u2013|to)\s*(?P<b>{num}))?[\s-]*"
         rf"(?:(?P<min>{minute})|(?P<hr>{hour})|(?P<unit>{unit}))(?:\.|s)?{tail}",
         re.IGNORECASE)
+    phrases = data.get("duration_phrases", {})
+    duration = re.compile(r"(?<![\w-])(?:%s)(?![\w-])" % "|".join(
+        re.escape(p).replace(r"\ ", r"\s+") for p in sorted(phrases, key=len, reverse=True)), re.IGNORECASE) if phrases else None
+    generic = compile_literals(data.get("generic_total_cues", []))
     return {
+        "duration": duration,
+        "duration_minutes": {re.sub(r"\s+", " ", k.lower()): v for k, v in phrases.items()},
+        "clock": re.compile(data["clock_range_pattern"], re.IGNORECASE),
+        "generic_total": generic,
         "words": {k.lower(): v for k, v in words.items()},
         "mention": mention,
         "timed": compile_literals(data["total_timed_cues"]),
         "treatment": compile_literals(data["total_treatment_cues"]),
         "in_out": re.compile(data["time_in_out_pattern"], re.IGNORECASE),
+        "frequency": re.compile(data["frequency_after_pattern"], re.IGNORECASE),
+        "schedule": re.compile(data["schedule_before_pattern"], re.IGNORECASE),
     }
 
 
@@ -65,6 +80,8 @@ def find_minutes(text: str) -> list[MinuteMention]:
                 continue
             out.append(MinuteMention(m.start(), m.end(), None, units=int(a)))
             continue
+        if p["frequency"].match(text, m.end()) or p["schedule"].search(text[max(0, m.start() - 60):m.start()]):
+            continue  # "1 hr x 2/day", "20 min daily": a schedule, not time spent this session
         scale = 60 if m.group("hr") else 1
         if m.group("min") and m.group("min").lower() == "m" and a > 90:
             continue  # "100 m" is metres walked, not minutes
@@ -77,11 +94,26 @@ def find_minutes(text: str) -> list[MinuteMention]:
         if lower <= 0 or lower > 600:
             continue
         out.append(MinuteMention(m.start(), m.end(), lower, range_upper=upper))
-    return out
+    taken = [(mm.start, mm.end) for mm in out]
+    extra = []
+    if p["duration"] is not None:  # "half an hour", "an hour"
+        for m in p["duration"].finditer(text):
+            if not any(a < m.end() and m.start() < b for a, b in taken):
+                extra.append(MinuteMention(m.start(), m.end(), p["duration_minutes"][re.sub(r"\s+", " ", m.group(0).lower())]))
+    for m in p["clock"].finditer(text):  # "8:10-8:28": a duration
+        a = _clock(m.group("h1"), m.group("m1"), m.group("p1"))
+        b = _clock(m.group("h2"), m.group("m2"), m.group("p2"))
+        if a is None or b is None or any(x < m.end() and m.start() < y for x, y in taken):
+            continue
+        diff = b - a if b > a else b - a + 12 * 60
+        if 0 < diff <= 240:
+            extra.append(MinuteMention(m.start(), m.end(), diff))
+    return sorted(out + extra, key=lambda mm: mm.start) if extra else out
 
 
 def find_totals(text: str) -> dict[str, tuple[int, int, int]]:
-    """Note-level totals as ``{kind: (minutes, start, end)}``; kinds are "timed" and "treatment".
+    """Note-level totals as ``{kind: (minutes, start, end)}``; kinds are "timed", "treatment" and "generic"
+    (a bare "N min total", see below).
 
     >>> {k: v[0] for k, v in find_totals("Total timed minutes: 40. Total treatment time 55 min").items()}
     {'timed': 40, 'treatment': 55}
@@ -98,11 +130,42 @@ def find_totals(text: str) -> dict[str, tuple[int, int, int]]:
                 totals[kind] = (int(after.group(1)), cue.start(), cue.end() + after.end())
             elif before:
                 totals[kind] = (int(before.group(1)), cue.start() - len(before.group(0)), cue.end())
+            else:  # a worded time next to the cue: "all told about thirty-one minutes"
+                word = _worded(text, cue.start(), cue.end())
+                if word:
+                    totals[kind] = word
     if "treatment" not in totals:
+        # "20 min total", "Total 19 minutes": kind "generic", only with a minute word beside the number. The
+        # engine treats it as a session total in a sentence of its own, and as a service's time beside a service.
+        for cue in p["generic_total"].finditer(text):
+            if any(s <= cue.start() < e for _, s, e in totals.values()):
+                continue
+            after = re.match(r"[\s:=\-(]*(?:of\s+)?(\d{1,3})\s*(?:min\w*|')", text[cue.end(): cue.end() + 25], re.IGNORECASE)
+            before = re.search(r"(\d{1,3})\s*(?:min\w*|')\s*$", text[max(0, cue.start() - 15): cue.start()], re.IGNORECASE)
+            if after:
+                totals["generic"] = (int(after.group(1)), cue.start(), cue.end() + after.end())
+            elif before:
+                totals["generic"] = (int(before.group(1)), cue.start() - len(before.group(0)), cue.end())
+            if "generic" in totals:
+                break
+    if "treatment" not in totals and "generic" not in totals:
         span = _time_in_out(text, p["in_out"])
         if span:
             totals["treatment"] = span
     return totals
+
+
+def _worded(text: str, start: int, end: int) -> tuple[int, int, int] | None:
+    """A time written beside a total cue (within a few words after it, or right before it)."""
+    for m in find_minutes(text[end:end + 40]):
+        if m.minutes is not None and len(text[end:end + m.start].split()) <= 2:
+            return m.minutes, start, end + m.end
+        break
+    before = [m for m in find_minutes(text[max(0, start - 40):start]) if m.minutes is not None]
+    if before and not text[max(0, start - 40) + before[-1].end:start].strip():
+        b = before[-1]
+        return b.minutes, max(0, start - 40) + b.start, end
+    return None
 
 
 def _clock(h: str, m: str, ampm: str | None) -> int | None:

@@ -1,0 +1,45 @@
+"""The intervention lexicon: validated packaged data, hyphen/plural-insensitive matching, used as evidence."""
+
+import pytest
+
+from suggester.errors import ResourceError
+from suggester.interventions import _validate_part, load_interventions
+
+
+def test_packaged_lexicon_is_valid_and_broad():
+    lex = load_interventions()
+    assert len(lex) >= 1300
+    kinds = {e.kind for e in lex.entries}
+    assert {"exercise", "activity", "technique", "test", "device", "modality"} <= kinds or len(kinds) >= 5
+    # tests and bare devices support no code
+    assert all(e.code is None for e in lex.entries if e.kind == "device")
+
+
+@pytest.mark.parametrize("text,code", [
+    ("sit-to-stand from low mat x10", "97530"),
+    ("sit to stand from low mat x10", "97530"),
+    ("stair training with 1 rail", "97116"),
+    ("grade III PA glides L4", "97140"),
+])
+def test_names_match_whatever_the_hyphens_and_plurals(text, code):
+    hits = load_interventions().find(text)
+    assert any(e.code == code for _, _, e in hits), [(text[a:b], e.code) for a, b, e in hits]
+
+
+def test_lexicon_name_is_evidence_phrase(engine):
+    result = engine.suggest("Pt performed stair training with 1 rail, reciprocal pattern, CGA x 12 min.")
+    s = next(s for s in result.recommended if s.code == "97116")
+    assert any(e.phrases for e in s.evidence)
+
+
+@pytest.mark.parametrize("part,message", [
+    ({"families": {}, "entries": [{"name": "x", "family": "nope"}]}, "not defined"),
+    ({"families": {"f": {"kind": "exercise", "rule": "r", "code": "99999"}}, "entries": []}, "not in the catalogue"),
+    ({"families": {"f": {"kind": "dance", "rule": "r", "code": None}}, "entries": []}, "kind"),
+    ({"families": {"f": {"kind": "exercise", "rule": "r", "code": None}}, "entries": [{"name": "a", "family": "f",
+                                                                                         "variants": "b"}]}, "list"),
+    ([], "expected an object"),
+])
+def test_malformed_parts_are_refused_with_the_reason(part, message):
+    with pytest.raises(ResourceError, match=message):
+        _validate_part(part, "test part", {"97110"})
