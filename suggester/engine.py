@@ -232,14 +232,13 @@ class Suggester:
                     hits, status = np.asarray(keep), None
             if status is None:
                 time_only = self._time_only(ctext)
+                if generic and clause.start_char <= generic[1] < clause.end_char:
+                    # "Gait training ..., 20 minutes total": that service's time; "...; total 16'." or "20 min
+                    # total." alone: the time of the service just before it, else (engine._units) a session total
+                    time_only = not len(hits)
+                    generic = None if len(hits) else generic
                 if len(hits) or time_only:
-                    spans_abs = tot_spans_abs
-                    if generic and clause.start_char <= generic[1] < clause.end_char:
-                        if len(hits):
-                            generic = None     # "Gait training ..., 20 minutes total": that service's time
-                        else:
-                            spans_abs = tot_spans_abs + [generic[1:]]
-                    tot_spans = [(a - clause.start_char, b - clause.start_char) for a, b in spans_abs]
+                    tot_spans = [(a - clause.start_char, b - clause.start_char) for a, b in tot_spans_abs]
                     mentions = [m for m in find_minutes(ctext) if not any(s <= m.start < e for s, e in tot_spans)]
                     seg_mentions.setdefault(seg_i, []).extend(
                         MinuteMention(m.start + offset, m.end + offset, m.minutes, m.units, m.range_upper) for m in mentions)

@@ -42,6 +42,10 @@ _TIME_HEADER = re.compile(r"\b(?:min(?:ute)?s?|time|duration)\b", re.IGNORECASE)
 _BARE_NUMBER = re.compile(r"^(\d{1,3})(?:\s*(?:min\w*|'))?$", re.IGNORECASE)
 # Between a code's phrase and its block time: "TherEx 23 min", "Gait trng x 12'", "Manual (10 min)", "NMR - 15 min".
 _CONNECTOR = re.compile(r"^[\s:\-\u2013\u2014(\[\]|=,.)]*(?:(?:\(?\s*[A-Z]?\d{4,5}\s*\)?|for|total|time|x|approx\.?|about|~|&|and|training|trng|tx)[\s:\-\u2013\u2014(\[\]|=,.)]*)*$", re.IGNORECASE)
+# The bare number ending a row of an aligned table: "Ther ex ........ 18", "Gait training      10 min".
+_ROW_END = re.compile(r"(?:\.{2,}|\s{2,}|\t)\s*(?P<n>\d{1,3})\s*(?:min\w*|')?\s*$", re.IGNORECASE)
+_COLUMNS = re.compile(r"\s{2,}|\t")
+_CELL = re.compile(r"\S+(?: \S+)*")
 _OF_NEXT = re.compile(r"\s+(?:of|for)\s", re.IGNORECASE)
 # A further episode of the same service: "5 min later", "another 8 min", "additional 10 min".
 _EXTRA = re.compile(r"\b(?:later|additional|another|more|again|second|then|plus|\+)\b", re.IGNORECASE)
@@ -105,7 +109,46 @@ def table_minutes(segments, seg_mentions, services, doc_text: str) -> set:
             table = MinuteMention(pos, pos + len(cells[col]), int(m.group(1)))
             seg_mentions[i] = [mm for mm in seg_mentions.get(i, []) if not (mm.start <= pos < mm.end)] + [table]
             cells_used.add((i, pos))
+    _aligned_table_minutes(segments, seg_mentions, services, doc_text, cells_used)
     return cells_used
+
+
+def _aligned_table_minutes(segments, seg_mentions, services, doc_text: str, cells_used: set) -> None:
+    """Tables laid out with spaces or dot leaders under a header naming a time column:
+    ``Intervention    Min`` / ``Ther ex ....... 30``. The number ending each row is that row's minutes."""
+    starts = [seg.start_char for seg in segments]
+    active, heads, col = False, [], None
+    pos = 0
+    for line in doc_text.split("\n"):
+        line_start, pos = pos, pos + len(line) + 1
+        stripped = line.strip()
+        if "|" in line or not stripped:
+            active = False
+            continue
+        if _TIME_HEADER.search(stripped) and not re.search(r"\d", stripped) and len(stripped.split()) <= 8:
+            active = True
+            heads = _COLUMNS.split(stripped)
+            col = next((i for i, h in enumerate(heads) if _TIME_HEADER.search(h)), None) if len(heads) > 2 else None
+            continue
+        if not active:
+            continue
+        cells = [(c.start(), c.group(0)) for c in _CELL.finditer(line)]
+        if col is not None and len(cells) == len(heads) and re.fullmatch(r"\d{1,3}", cells[col][1]):
+            n_start, n_text = cells[col]     # a time column in the middle: "97110  41    LE strengthening"
+        else:
+            m = _ROW_END.search(line)
+            if not m or not re.search(r"[A-Za-z]", line[:m.start()]):
+                active = False
+                continue
+            n_start, n_text = m.start("n"), m.group("n")
+        k = next((i for i, st in enumerate(starts) if line_start <= st < line_start + len(line)), None)
+        if k is None or not any(k in s for s in services.values()):
+            continue
+        a = line_start + n_start - starts[k]
+        b = a + len(n_text)
+        seg_mentions[k] = [mm for mm in seg_mentions.get(k, []) if not (mm.start <= a < mm.end)] + \
+            [MinuteMention(a, b, int(n_text))]
+        cells_used.add((k, a))
 
 
 def _nearest(m, present, text, scores):

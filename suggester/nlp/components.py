@@ -79,7 +79,7 @@ class ClinicalSegmenter:
                 start = not tok.is_space
             elif ptext == ";":
                 start = True
-            elif ptext in {".", "!", "?"} and (tok.is_title or tok.is_upper or tok.like_num or _BULLET_RE.match(tok.text)):
+            elif ptext in {".", "!", "?"} and (tok.text[:1].isupper() or tok.like_num or _BULLET_RE.match(tok.text)):
                 b = before.lower()
                 start = b not in abbreviations and not (len(b) == 1 and b.isalpha())
             elif len(ptext) > 1 and ptext.endswith(".") and ptext[:-1].isalpha() and tok.is_title \

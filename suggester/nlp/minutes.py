@@ -83,8 +83,8 @@ def find_minutes(text: str) -> list[MinuteMention]:
         if p["frequency"].match(text, m.end()) or p["schedule"].search(text[max(0, m.start() - 60):m.start()]):
             continue  # "1 hr x 2/day", "20 min daily": a schedule, not time spent this session
         scale = 60 if m.group("hr") else 1
-        if m.group("min") and m.group("min").lower() == "m" and a > 90:
-            continue  # "100 m" is metres walked, not minutes
+        if m.group("min") and m.group("min").lower() == "m" and (a > 90 or m.group("min") == "M"):
+            continue  # "100 m" is metres walked, "84M" an age and sex, not minutes
         if m.group("min") in ("'", "\u2032", "\u2019") and (a > 90 or _LAPS.match(text, m.end())):
             continue  # 150' is feet; so is 50' x3 (a distance walked or carried three times)
         lower = int(round(a * scale))
