@@ -271,15 +271,16 @@ class ReportReader:
                          + (", ".join(names[k].replace("_", " ") for k in sorted(exam_hits)) or "none found"),
                          tuple(sorted(exam_hits.values())), None if exam_level == "high" else higher["examination"])
 
-        pres_level, pres_span = "low", ()
-        for level in ("high", "moderate", "low"):
+        pres_level, pres_span, reason = "low", (), "not described and no sign of recent change; taken as stable"
+        for level, why in (("high", "described as unstable or unpredictable"),
+                           ("moderate", "described as evolving or changing"), ("low", "described as stable or chronic"),
+                           ("moderate_inferred", "recent change documented (e.g. a recent fall, worsening or new "
+                                                 "symptoms, pending work-up, post-operative): evolving")):
             hit = self._finds(self.rules.presentation.get(level, []), text, content)
             if hit:
-                pres_level = level
+                pres_level, reason = level.replace("_inferred", ""), why
                 pres_span = ((hit[0][1], hit[0][2]),)
                 break
-        reason = {"high": "described as unstable or unpredictable", "moderate": "described as evolving or changing",
-                  "low": "described as stable" if pres_span else "not described; taken as stable"}[pres_level]
         presentation = Component("presentation", pres_level, None, reason, pres_span,
                                  None if pres_level == "high" else higher["presentation"])
 

@@ -60,5 +60,11 @@ class PhraseIndex:
         ``intervention_phrases`` is false in engine.json) the intervention lexicon's names."""
         from .interventions import load_interventions
 
-        extra = load_interventions().phrases() if config.get("intervention_phrases", True) else None
+        opts = config.get("intervention_phrases", {"enabled": True})
+        extra = None
+        if opts.get("enabled", True):
+            drop = {x.lower() for x in opts.get("exclude", [])}
+            shortest = int(opts.get("min_single_token_chars", 0))
+            extra = {form: code for form, code in load_interventions().phrases().items()
+                     if form not in drop and (" " in form or len(form) >= shortest)}
         return cls(catalogue, label_of, labels, config.get("phrase_blockers", []), extra=extra)

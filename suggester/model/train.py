@@ -18,7 +18,8 @@ __all__ = ["load_corpus", "model_labels", "train"]
 
 
 def load_corpus(data_dir: str | Path, catalogue: Catalogue | None = None) -> tuple[list[str], list[tuple[str, ...]], str]:
-    """Read ``data_dir/sentences/*.jsonl`` plus the catalogue's activity examples.
+    """Read ``data_dir/sentences/*.jsonl``, the style twins' segments in ``data_dir/real_style/train_*.jsonl``
+    and the catalogue's activity examples.
 
     Returns texts, label sets and a SHA-256 over the sentence files and the catalogue.
     Raises InputError naming the file and line of a malformed record.
@@ -47,6 +48,24 @@ def load_corpus(data_dir: str | Path, catalogue: Catalogue | None = None) -> tup
                 raise InputError(f"{path.name} line {lineno}: codes {unknown} are not suggestible catalogue codes.")
             texts.append(text)
             ys.append(tuple(sorted({labels[c] for c in codes})))
+    for path in sorted(Path(data_dir, "real_style").glob("train_*.jsonl")):
+        # style twins of real notes: each note's segments with the codes each segment documents
+        raw = path.read_bytes()
+        digest.update(path.name.encode() + b"\0" + raw)
+        for lineno, line in enumerate(raw.decode("utf-8").splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                segments = [(seg["text"], seg["codes"]) for seg in json.loads(line)["segments"]]
+            except (ValueError, KeyError, TypeError):
+                raise InputError(f"{path.name} line {lineno}: expected JSON with 'segments': [{{'text', 'codes'}}].") from None
+            for text, codes in segments:
+                unknown = [c for c in codes if c not in labels]
+                if unknown:
+                    raise InputError(f"{path.name} line {lineno}: codes {unknown} are not suggestible catalogue codes.")
+                if text.strip():
+                    texts.append(text.strip())
+                    ys.append(tuple(sorted({labels[c] for c in codes})))
     for code, label in labels.items():
         for example in catalogue[code].examples:
             texts.append(example)

@@ -121,6 +121,7 @@ class SectionDetector:
             % (compile_literals(multi).pattern, "|".join(map(re.escape, single)) or "(?!x)x"),
             re.IGNORECASE,
         )
+        self._plan_words = compile_literals(_section_plan_words())
         self._wordy = re.compile(r"^[\s\-*\u2022#>]*(?P<lit>%s)\b[^:\n.;]{1,30}:\s*$" % compile_literals(multi).pattern,
                                  re.IGNORECASE)
         self._wordy_caps = re.compile(r"^[\s\-*\u2022#>]*(?P<lit>%s)\b[^:\n.;]{1,30}$" % compile_literals(multi).pattern,
@@ -148,6 +149,8 @@ class SectionDetector:
             if not w and text.isupper():  # an all-caps title line such as "TREATMENT THIS DATE"
                 w = self._wordy_caps.match(text)
             if w and self._by_literal.get(re.sub(r"\s+", " ", w.group("lit").lower())):
+                if self._plan_words.search(text[w.end("lit"):w.end()]):
+                    return "plan", w.end()   # "INTERVENTIONS INCLUDE:", "Treatment will consist of:"
                 return self._by_literal[re.sub(r"\s+", " ", w.group("lit").lower())], w.end()
             c = self._COMPOSITE.match(text)
             if not c:
@@ -210,6 +213,12 @@ class SectionDetector:
         doc.spans[SEGMENTS] = segments
         doc.spans[SECTIONS] = headers
         return doc
+
+
+def _section_plan_words() -> list[str]:
+    from .._resources import packaged_json
+
+    return packaged_json("sections.json").get("plan_words", [])
 
 
 def _char_before(text: str, pos: int) -> str:
