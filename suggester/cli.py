@@ -95,12 +95,14 @@ def codes(code: Optional[str] = typer.Argument(None, help="Show one code in full
 @app.command()
 def train(data: Path = typer.Option(Path("training_data"), help="Training data folder (sentences/*.jsonl)."),
           out: Optional[Path] = typer.Option(None, help="Output model directory; the shipped models/ when omitted."),
-          no_char: bool = typer.Option(False, "--no-char", help="Word n-grams only (no character n-grams).")) -> None:
+          no_char: bool = typer.Option(False, "--no-char", help="Word n-grams only (no character n-grams)."),
+          twins: bool = typer.Option(False, "--twins", help="Also train on the real-style twins "
+                                     "(training_data/real_style/train_*.jsonl); not used for the shipped model.")) -> None:
     """Rebuild the model from training_data/ (reproducible: fixed random_state)."""
     from .model import train as train_model
 
     try:
-        card = train_model(data, out, **({"char_ngram_range": None} if no_char else {}))
+        card = train_model(data, out, twins=twins, **({"char_ngram_range": None} if no_char else {}))
     except SuggesterError as exc:
         _fail(str(exc))
     typer.echo(f"trained on {card['n_segments']} segments, {len(card['labels'])} codes in {card['train_seconds']} s; "

@@ -23,6 +23,7 @@ from .errors import InputError
 from .evaluation_report import ReportReader
 from .nlp import CLAUSES, SEGMENTS, build_nlp
 from .nlp.components import doc_text
+from .nlp.rules import compile_literals
 from .minutes_attribution import TimeLink, attribute_minutes, table_minutes
 from .nlp.minutes import MinuteMention, find_minutes, find_totals
 from .phrases import PhraseIndex
@@ -74,6 +75,9 @@ class Suggester:
         self.compliance = ComplianceChecker(self.catalogue, ncci=ncci)
         self._classes = [str(c) for c in self.model.classes_]
         self.reports = ReportReader()
+        grp = self.config.get("group_session")
+        self._group = None if not grp else (grp["code"], set(grp["demote_codes"]),
+                                            compile_literals(grp["individual_cues"]))
         mins = packaged_json("minutes.json")
         self._orphan_max_words = int(mins["time_sentence_max_words"])
         self._non_service_time = re.compile(r"\b(?:%s)\b" % "|".join(mins["non_service_time_cues"]), re.IGNORECASE)
@@ -281,6 +285,7 @@ class Suggester:
                 best = max(present, key=lambda lab: (sum(e.score for e in cands[lab].evidence), cands[lab].score))
                 recommended -= set(present) - {best}
         recommended = self._apply_count_rules(recommended, cands)
+        recommended = self._apply_group(recommended, full)
         recommended, report_notes = self._apply_report(report, recommended, cands, full)
         att = attribute_minutes(recommended, services, seg_mentions, time_only_segs, segments, table_cells, full,
                                 {lab: c.score for lab, c in cands.items()})
@@ -367,6 +372,13 @@ class Suggester:
             recommended = {lab for lab in recommended if lab not in evals
                            or any(len(e.text.split()) >= floor for e in cands[lab].evidence)}
         return recommended, notes
+
+    def _apply_group(self, recommended: set, full: str) -> set:
+        """A group session covers the exercises and activities the group did, unless the patient was also seen
+        one-on-one (an individual cue in the note)."""
+        if self._group is None or self._group[0] not in recommended or self._group[2].search(full):
+            return recommended
+        return recommended - self._group[1]
 
     def _apply_count_rules(self, recommended: set, cands: dict) -> set:
         """Pick the code whose count range holds the documented count ("3 muscles" -> 20561)."""

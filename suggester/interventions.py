@@ -6,8 +6,8 @@ through a *family* that carries the rule deciding between neighbouring codes. Te
 device names map to no code: they are exam elements or equipment, not services.
 
 Data: every packaged ``interventions_*.json`` file (validated here), loaded with importlib.resources.
-The lexicon is used twice: as classifier features (``expand``: a matched name is followed by its code's
-catalogue phrase, like an abbreviation expansion) and as evidence phrases (``PhraseIndex``).
+The lexicon's names are evidence phrases (``PhraseIndex.from_config``). Used as classifier features too (each
+name followed by its code's catalogue phrase, retrained), it lowered dev, dev2 and hold-out precision, so it is not.
 """
 
 from __future__ import annotations
@@ -103,6 +103,16 @@ class InterventionLexicon:
         if tokens is None:
             tokens = [(m.group(0), m.start(), m.end()) for m in _LEX_TOKEN.finditer(text.lower())]
         return [(a, b, self._by_form[lit]) for a, b, lit in self._matcher.finditer(text, tokens)]
+
+    def abbreviations(self) -> dict[str, str]:
+        """Upper-case abbreviations written as such in the data ("SLS", "LAQ", "TKE") -> code; matched case-sensitively."""
+        out: dict[str, str] = {}
+        for e in self.entries:
+            if e.code and not e.ambiguous:
+                for v in e.variants:
+                    if v.isupper() and 2 <= len(v) <= 6 and " " not in v:
+                        out.setdefault(v, e.code)
+        return out
 
     def phrases(self) -> dict[str, str]:
         """Matching form -> code, for unambiguous entries that support a code (the evidence phrases)."""

@@ -43,7 +43,7 @@ _BARE_NUMBER = re.compile(r"^(\d{1,3})(?:\s*(?:min\w*|'))?$", re.IGNORECASE)
 # Between a code's phrase and its block time: "TherEx 23 min", "Gait trng x 12'", "Manual (10 min)", "NMR - 15 min".
 _CONNECTOR = re.compile(r"^[\s:\-\u2013\u2014(\[\]|=,.)]*(?:(?:\(?\s*[A-Z]?\d{4,5}\s*\)?|for|total|time|x|approx\.?|about|~|&|and|training|trng|tx)[\s:\-\u2013\u2014(\[\]|=,.)]*)*$", re.IGNORECASE)
 # The bare number ending a row of an aligned table: "Ther ex ........ 18", "Gait training      10 min".
-_ROW_END = re.compile(r"(?:\.{2,}|\s{2,}|\t)\s*(?P<n>\d{1,3})\s*(?:min\w*|')?\s*$", re.IGNORECASE)
+_ROW_END = re.compile(r"(?:\.{2,}|\s{2,}|\t)\s*(?P<n>\d{1,3})(?:\s*[-\u2013]\s*\d{1,3})?\s*(?:min\w*|')?\s*$", re.IGNORECASE)
 _COLUMNS = re.compile(r"\s{2,}|\t")
 _CELL = re.compile(r"\S+(?: \S+)*")
 _OF_NEXT = re.compile(r"\s+(?:of|for)\s", re.IGNORECASE)
@@ -133,8 +133,10 @@ def _aligned_table_minutes(segments, seg_mentions, services, doc_text: str, cell
         if not active:
             continue
         cells = [(c.start(), c.group(0)) for c in _CELL.finditer(line)]
-        if col is not None and len(cells) == len(heads) and re.fullmatch(r"\d{1,3}", cells[col][1]):
-            n_start, n_text = cells[col]     # a time column in the middle: "97110  41    LE strengthening"
+        cell = re.fullmatch(r"(\d{1,3})(?:\s*[-\u2013]\s*\d{1,3})?", cells[col][1]) \
+            if col is not None and len(cells) == len(heads) else None
+        if cell:
+            n_start, n_text = cells[col][0], cell.group(1)   # a time column anywhere: "97110  41    LE strengthening"
         else:
             m = _ROW_END.search(line)
             if not m or not re.search(r"[A-Za-z]", line[:m.start()]):

@@ -17,7 +17,7 @@ class PhraseIndex:
     """
 
     def __init__(self, catalogue: Catalogue, label_of: dict[str, str], labels: set[str], blockers=(),
-                 extra: dict[str, str] | None = None) -> None:
+                 extra: dict[str, str] | None = None, extra_abbreviations: dict[str, str] | None = None) -> None:
         syn: dict[str, set] = {}
         abbr: dict[str, set] = {}
         for code, label in label_of.items():
@@ -31,6 +31,10 @@ class PhraseIndex:
             label = label_of.get(code, code)
             if label in labels and phrase.lower() not in syn:
                 syn[phrase.lower()] = {label}
+        for a, code in (extra_abbreviations or {}).items():
+            label = label_of.get(code, code)
+            if label in labels and a not in abbr:
+                abbr[a] = {label}
         for blocker in blockers:
             syn.setdefault(blocker.lower(), set())
         self._syn, self._abbr = syn, abbr
@@ -61,10 +65,13 @@ class PhraseIndex:
         from .interventions import load_interventions
 
         opts = config.get("intervention_phrases", {"enabled": True})
-        extra = None
+        extra = abbreviations = None
         if opts.get("enabled", True):
             drop = {x.lower() for x in opts.get("exclude", [])}
             shortest = int(opts.get("min_single_token_chars", 0))
-            extra = {form: code for form, code in load_interventions().phrases().items()
+            lexicon = load_interventions()
+            extra = {form: code for form, code in lexicon.phrases().items()
                      if form not in drop and (" " in form or len(form) >= shortest)}
-        return cls(catalogue, label_of, labels, config.get("phrase_blockers", []), extra=extra)
+            abbreviations = {a: code for a, code in lexicon.abbreviations().items() if a.lower() not in drop}
+        return cls(catalogue, label_of, labels, config.get("phrase_blockers", []), extra=extra,
+                   extra_abbreviations=abbreviations if extra is not None else None)

@@ -19,31 +19,11 @@ def _abbreviation_tables() -> tuple[LiteralMatcher, LiteralMatcher, dict[str, st
     return (LiteralMatcher(sensitive, case_sensitive=True), LiteralMatcher(insensitive), sensitive, insensitive)
 
 
-@lru_cache(maxsize=1)
-def _intervention_expansions():
-    """The intervention lexicon and, per code, the catalogue phrase appended after a named intervention."""
-    from ..catalogue import load_catalogue
-    from ..interventions import load_interventions
-
-    catalogue = load_catalogue()
-    phrase = {code: (entry.synonyms[0] if entry.synonyms else entry.label).lower() for code, entry in catalogue.items()}
-    return load_interventions(), phrase
-
-
-#: Named interventions ("clamshells") followed by their code's catalogue phrase. Off: measured on dev, dev2 and the
-#: hold-out without retraining it lowered precision (hold-out P 0.900 -> 0.874); the lexicon serves as evidence phrases.
-USE_INTERVENTIONS = False
-
-
 def expand_abbreviations(text: str) -> str:
-    """Append the expansion after each clinician abbreviation (``"TherEx"`` -> ``"TherEx therapeutic exercise"``)
-    and after each named intervention of the lexicon (``"clamshells"`` -> ``"clamshells therapeutic exercise"``)."""
+    """Append the expansion after each clinician abbreviation: ``"TherEx"`` -> ``"TherEx therapeutic exercise"``."""
     cs_m, ci_m, cs, ci = _abbreviation_tables()
     inserts = [(b, cs[lit]) for a, b, lit in cs_m.finditer(text)]
     inserts += [(b, ci[lit]) for a, b, lit in ci_m.finditer(text)]
-    if USE_INTERVENTIONS:
-        lexicon, phrase = _intervention_expansions()
-        inserts += [(b, phrase[e.code]) for a, b, e in lexicon.find(text) if e.code and not e.ambiguous]
     if not inserts:
         return text
     out, last = [], 0

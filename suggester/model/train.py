@@ -17,9 +17,12 @@ from .labels import model_labels
 __all__ = ["load_corpus", "model_labels", "train"]
 
 
-def load_corpus(data_dir: str | Path, catalogue: Catalogue | None = None) -> tuple[list[str], list[tuple[str, ...]], str]:
-    """Read ``data_dir/sentences/*.jsonl``, the style twins' segments in ``data_dir/real_style/train_*.jsonl``
-    and the catalogue's activity examples.
+def load_corpus(data_dir: str | Path, catalogue: Catalogue | None = None, *, twins: bool = False,
+                min_words: int = 4) -> tuple[list[str], list[tuple[str, ...]], str]:
+    """Read ``data_dir/sentences/*.jsonl`` and the catalogue's activity examples; with ``twins``, also the
+    real-style twins' segments in ``data_dir/real_style/train_*.jsonl`` (segments under ``min_words`` words
+    that document no code, such as bare headers, are skipped). The shipped model is trained without the twins:
+    with them dev and dev2 micro-F1 went down (see training_data/README.md).
 
     Returns texts, label sets and a SHA-256 over the sentence files and the catalogue.
     Raises InputError naming the file and line of a malformed record.
@@ -48,7 +51,7 @@ def load_corpus(data_dir: str | Path, catalogue: Catalogue | None = None) -> tup
                 raise InputError(f"{path.name} line {lineno}: codes {unknown} are not suggestible catalogue codes.")
             texts.append(text)
             ys.append(tuple(sorted({labels[c] for c in codes})))
-    for path in sorted(Path(data_dir, "real_style").glob("train_*.jsonl")):
+    for path in sorted(Path(data_dir, "real_style").glob("train_*.jsonl")) if twins else ():
         # style twins of real notes: each note's segments with the codes each segment documents
         raw = path.read_bytes()
         digest.update(path.name.encode() + b"\0" + raw)
@@ -63,7 +66,7 @@ def load_corpus(data_dir: str | Path, catalogue: Catalogue | None = None) -> tup
                 unknown = [c for c in codes if c not in labels]
                 if unknown:
                     raise InputError(f"{path.name} line {lineno}: codes {unknown} are not suggestible catalogue codes.")
-                if text.strip():
+                if len(text.split()) >= min_words or codes:  # a bare header or label teaches nothing
                     texts.append(text.strip())
                     ys.append(tuple(sorted({labels[c] for c in codes})))
     for code, label in labels.items():
@@ -125,12 +128,14 @@ def note_calibration(model: SegmentCodeClassifier, texts, ys, catalogue: Catalog
             "x": [round(float(v), 6) for v in iso.X_thresholds_], "y": [round(float(v), 6) for v in iso.y_thresholds_]}
 
 
-def train(data_dir: str | Path = "training_data", out_dir: str | Path | None = None, **params) -> dict:
-    """Fit the classifier on ``data_dir`` and write it (with its model card) to ``out_dir``."""
+def train(data_dir: str | Path = "training_data", out_dir: str | Path | None = None, *, twins: bool = False,
+          **params) -> dict:
+    """Fit the classifier on ``data_dir`` (with the real-style twins when ``twins``) and write it, with its
+    model card, to ``out_dir``."""
     from .persistence import default_model_dir, save_model
 
     catalogue = load_catalogue()
-    texts, ys, data_hash = load_corpus(data_dir, catalogue)
+    texts, ys, data_hash = load_corpus(data_dir, catalogue, twins=twins)
     started = time.perf_counter()
     model = SegmentCodeClassifier(**params).fit(texts, ys)
     seconds = time.perf_counter() - started
@@ -143,7 +148,7 @@ def train(data_dir: str | Path = "training_data", out_dir: str | Path | None = N
             counts[c] = counts.get(c, 0) + 1
     card = {"labels": [str(c) for c in model.classes_], "catalogue_version": catalogue.version,
             "catalogue_sha256": catalogue.sha256, "training_data_sha256": data_hash,
-            "n_segments": len(texts), "n_without_code": sum(1 for y in ys if not y),
+            "n_segments": len(texts), "with_twins": twins, "n_without_code": sum(1 for y in ys if not y),
             "label_counts": dict(sorted(counts.items())), "params": model.get_params(),
             "cv_metrics": metrics, "train_seconds": round(seconds, 1), "note_calibration": calibration}
     return save_model(model, out_dir or default_model_dir(), card=card)

@@ -40,8 +40,8 @@ def _patterns() -> dict:
     unit = "|".join(re.escape(w) for w in sorted(data["unit_words"], key=len, reverse=True))
     tail = r"(?![\w\"\u201d]|\s*\d)"  # not 5'10" (height) and not 3 m 20 (metres)
     mention = re.compile(
-        r"(?<![\w.:/\-])(?<!every\s)(?:x\s*|for\s+|\(\s*)?"
-        rf"(?P<a>{num})(?:\s*(?:-|\u2013|to)\s*(?P<b>{num}))?[\s-]*"
+        r"(?<![\w.:/\-])(?<!every\s)(?:x\s*|for\s+|\(\s*|(?P<bt>between\s+))?"
+        rf"(?P<a>{num})(?:\s*(?:-|\u2013|to|(?(bt)and|(?!)))\s*(?P<b>{num}))?[\s-]*"
         rf"(?:(?P<min>{minute})|(?P<hr>{hour})|(?P<unit>{unit}))(?:\.|s)?{tail}",
         re.IGNORECASE)
     phrases = data.get("duration_phrases", {})
@@ -158,7 +158,7 @@ def find_totals(text: str) -> dict[str, tuple[int, int, int]]:
 def _worded(text: str, start: int, end: int) -> tuple[int, int, int] | None:
     """A time written beside a total cue (within a few words after it, or right before it)."""
     for m in find_minutes(text[end:end + 40]):
-        if m.minutes is not None and len(text[end:end + m.start].split()) <= 2:
+        if m.minutes is not None and len(text[end:end + m.start].split()) <= 4:
             return m.minutes, start, end + m.end
         break
     before = [m for m in find_minutes(text[max(0, start - 40):start]) if m.minutes is not None]
