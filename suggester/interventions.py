@@ -38,6 +38,7 @@ class Intervention:
     code: str | None
     rule: str
     ambiguous: bool = False
+    part: str = ""            # the data file it comes from (interventions_<part>.json)
 
 
 # Tokens for lexicon matching: hyphens are dropped, so "sit-to-stand" reads as "sit to stand".
@@ -55,7 +56,7 @@ def _forms(name: str) -> set[str]:
     return {f for f in forms if f.strip()}
 
 
-def _validate_part(data, where: str, codes) -> list[Intervention]:
+def _validate_part(data, where: str, codes, part: str = "") -> list[Intervention]:
     if not isinstance(data, dict) or not isinstance(data.get("families"), dict) or not isinstance(data.get("entries"), list):
         raise ResourceError(f"{where}: expected an object with 'families' (object) and 'entries' (list).")
     fams = {}
@@ -80,7 +81,7 @@ def _validate_part(data, where: str, codes) -> list[Intervention]:
         if code is not None and code not in codes:
             raise ResourceError(f"{where}: entry {e['name']!r} maps to {code!r}, which is not in the catalogue.")
         out.append(Intervention(e["name"], tuple(v for v in variants if v.strip()), e["family"],
-                                e.get("kind", fam["kind"]), code, fam["rule"], bool(e.get("ambiguous", False))))
+                                e.get("kind", fam["kind"]), code, fam["rule"], bool(e.get("ambiguous", False)), part))
     return out
 
 
@@ -104,19 +105,20 @@ class InterventionLexicon:
             tokens = [(m.group(0), m.start(), m.end()) for m in _LEX_TOKEN.finditer(text.lower())]
         return [(a, b, self._by_form[lit]) for a, b, lit in self._matcher.finditer(text, tokens)]
 
-    def abbreviations(self) -> dict[str, str]:
+    def abbreviations(self, exclude_parts=()) -> dict[str, str]:
         """Upper-case abbreviations written as such in the data ("SLS", "LAQ", "TKE") -> code; matched case-sensitively."""
         out: dict[str, str] = {}
         for e in self.entries:
-            if e.code and not e.ambiguous:
+            if e.code and not e.ambiguous and e.part not in exclude_parts:
                 for v in e.variants:
                     if v.isupper() and 2 <= len(v) <= 6 and " " not in v:
                         out.setdefault(v, e.code)
         return out
 
-    def phrases(self) -> dict[str, str]:
+    def phrases(self, exclude_parts=()) -> dict[str, str]:
         """Matching form -> code, for unambiguous entries that support a code (the evidence phrases)."""
-        return {form: e.code for form, e in self._by_form.items() if e.code and not e.ambiguous}
+        return {form: e.code for form, e in self._by_form.items()
+                if e.code and not e.ambiguous and e.part not in exclude_parts}
 
 
 def _part_names() -> list[str]:
@@ -132,5 +134,6 @@ def load_interventions() -> InterventionLexicon:
     codes = set(load_catalogue())
     entries: list[Intervention] = []
     for name in _part_names():
-        entries += _validate_part(read_json(name), f"packaged resource {name!r}", codes)
+        entries += _validate_part(read_json(name), f"packaged resource {name!r}", codes,
+                                  name[len("interventions_"):-len(".json")])
     return InterventionLexicon(entries)

@@ -70,8 +70,9 @@ class PhraseIndex:
             drop = {x.lower() for x in opts.get("exclude", [])}
             shortest = int(opts.get("min_single_token_chars", 0))
             lexicon = load_interventions()
-            extra = {form: code for form, code in lexicon.phrases().items()
+            parts = tuple(opts.get("exclude_parts", ()))
+            extra = {form: code for form, code in lexicon.phrases(parts).items()
                      if form not in drop and (" " in form or len(form) >= shortest)}
-            abbreviations = {a: code for a, code in lexicon.abbreviations().items() if a.lower() not in drop}
+            abbreviations = {a: code for a, code in lexicon.abbreviations(parts).items() if a.lower() not in drop}
         return cls(catalogue, label_of, labels, config.get("phrase_blockers", []), extra=extra,
                    extra_abbreviations=abbreviations if extra is not None else None)
