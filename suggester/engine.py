@@ -32,6 +32,9 @@ from .units import compute_units, minutes_to_units
 
 __all__ = ["Suggester", "suggest"]
 
+_WORD = re.compile(r"[A-Za-z]{2,}")
+
+
 @dataclass
 class _Candidate:
     label: str
@@ -78,6 +81,7 @@ class Suggester:
         grp = self.config.get("group_session")
         self._group = None if not grp else (grp["code"], set(grp["demote_codes"]),
                                             compile_literals(grp["individual_cues"]))
+        self._min_evidence_words = int(self.config.get("min_evidence_words", 0))
         mins = packaged_json("minutes.json")
         self._orphan_max_words = int(mins["time_sentence_max_words"])
         self._non_service_time = re.compile(r"\b(?:%s)\b" % "|".join(mins["non_service_time_cues"]), re.IGNORECASE)
@@ -152,6 +156,11 @@ class Suggester:
                 for t, doc in zip(texts, self.nlp.pipe(texts, batch_size=batch_size))]
 
     # ------------------------------------------------------------------ internals
+    def _too_short(self, clause_text: str) -> bool:
+        """Fewer words than a service statement needs (and no number): a heading or a label."""
+        return not any(ch.isdigit() for ch in clause_text) and \
+            len(_WORD.findall(clause_text)) < self._min_evidence_words
+
     def _time_only(self, clause_text: str) -> bool:
         """A short performed sentence that gives a time but names no service ("About 20 min were spent on these")."""
         words = clause_text.split()
@@ -230,6 +239,8 @@ class Suggester:
                 j = self._col[lab]
                 row[j] = 1.0 - (1.0 - row[j]) * (1.0 - w)
             hits = np.nonzero(row >= self._t_cand)[0]
+            if len(hits) and not by_label and self._too_short(ctext):
+                hits = hits[:0]  # "III", "Range of Motion (ROM)": a heading, not a documented service
             if status is not None:
                 keep = [j for j in hits if status in self._counted_status[self._classes[j]]]
                 if keep:
