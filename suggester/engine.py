@@ -381,7 +381,7 @@ class Suggester:
         else:  # a treatment note: an evaluation needs a sentence saying it was done, not a heading ("Evaluation")
             floor = int(self.config.get("evaluation_evidence_min_words", 0))
             recommended = {lab for lab in recommended if lab not in evals
-                           or any(len(e.text.split()) >= floor for e in cands[lab].evidence)}
+                           or any(len(e.text.split()) >= floor or find_minutes(e.text) for e in cands[lab].evidence)}
         return recommended, notes
 
     def _apply_group(self, recommended: set, full: str) -> set:

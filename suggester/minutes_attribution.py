@@ -41,14 +41,15 @@ __all__ = ["Attribution", "TimeLink", "attribute_minutes", "table_minutes"]
 _TIME_HEADER = re.compile(r"\b(?:min(?:ute)?s?|time|duration)\b", re.IGNORECASE)
 _BARE_NUMBER = re.compile(r"^(\d{1,3})(?:\s*(?:min\w*|'))?$", re.IGNORECASE)
 # Between a code's phrase and its block time: "TherEx 23 min", "Gait trng x 12'", "Manual (10 min)", "NMR - 15 min".
-_CONNECTOR = re.compile(r"^[\s:\-\u2013\u2014(\[\]|=,.)]*(?:(?:\(?\s*[A-Z]?\d{4,5}\s*\)?|for|total|time|x|approx\.?|about|~|&|and|training|trng|tx)[\s:\-\u2013\u2014(\[\]|=,.)]*)*$", re.IGNORECASE)
+_CONNECTOR = re.compile(r"^[\s:\-\u2013\u2014(\[\]|=,.)]*(?:(?:\(?\s*[A-Z]?\d{4,5}\s*\)?|for|total|time|x|approx\.?|about|~|&|and|training|trng|tx|block|session|program|circuit|routine)[\s:\-\u2013\u2014(\[\]|=,.)]*)*$", re.IGNORECASE)
 # The bare number ending a row of an aligned table: "Ther ex ........ 18", "Gait training      10 min".
 _ROW_END = re.compile(r"(?:\.{2,}|\s{2,}|\t)\s*(?P<n>\d{1,3})(?:\s*[-\u2013]\s*\d{1,3})?\s*(?:min\w*|')?\s*$", re.IGNORECASE)
 _COLUMNS = re.compile(r"\s{2,}|\t")
 _CELL = re.compile(r"\S+(?: \S+)*")
 _OF_NEXT = re.compile(r"\s+(?:of|for)\s", re.IGNORECASE)
-# A further episode of the same service: "5 min later", "another 8 min", "additional 10 min".
-_EXTRA = re.compile(r"\b(?:later|additional|another|more|again|second|then|plus|\+)\b", re.IGNORECASE)
+# A further episode of the same service: "another 8 min", "additional 10 min" before it; "5 min later" after it.
+_EXTRA_BEFORE = re.compile(r"(?:\b(?:another|additional|further|extra|second|plus)|\+)\s*(?:~|about|approx\.?)?\s*$", re.IGNORECASE)
+_EXTRA_AFTER = re.compile(r"\s*(?:later|again|more)\b", re.IGNORECASE)
 # Two services joined before one time: "ther ex and manual 20 min".
 _JOINED = re.compile(r"^\s*(?:,|&|\+|/|and|plus|with|as well as)\s*$", re.IGNORECASE)
 # A time that opens a block: "Pool session 40 min: marching 8 min, ..."
@@ -214,7 +215,11 @@ def attribute_minutes(recommended, services, seg_mentions, time_only_segs, segme
             in_table = (seg_i, m.start) in table_cells
             is_header = in_table or (sp[1] <= m.start and _CONNECTOR.match(text[sp[1]:m.start]) is not None) or (
                 m.start == first and _HEADER_COLON.match(doc_text, base + m.end) is not None and len(text[:m.start].split()) <= 6)
-            extra = _EXTRA.search(text[max(0, m.start - 20):m.end + 20]) is not None
+            extra = _EXTRA_BEFORE.search(text[max(0, m.start - 20):m.start]) is not None \
+                or _EXTRA_AFTER.match(text, m.end) is not None
+            if not is_header and rule in ("of_service", "before_service") and \
+                    ":" in text[m.end:min((mm.start for mm in mentions if mm.start > m.end), default=len(text))]:
+                is_header = True  # "a 30-minute aquatic session in 4 ft water: 10 minutes of walking, ..."
             rule = "table_column" if in_table else "block_header" if is_header else "extra_episode" if extra else rule
             attributed.append((base + m.start, lab, m, is_header, extra, rule))
             linked_segments.add(seg_i)

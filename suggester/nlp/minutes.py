@@ -100,7 +100,10 @@ def find_minutes(text: str) -> list[MinuteMention]:
         for m in p["duration"].finditer(text):
             if not any(a < m.end() and m.start() < b for a, b in taken):
                 extra.append(MinuteMention(m.start(), m.end(), p["duration_minutes"][re.sub(r"\s+", " ", m.group(0).lower())]))
-    for m in p["clock"].finditer(text):  # "8:10-8:28": a duration
+    for m in p["clock"].finditer(text):  # "8:10-8:28", "0902-0917": a duration
+        if ":" not in m.group(0) and (len(m.group("h1") + m.group("m1")) != 4 or len(m.group("h2") + m.group("m2")) != 4
+                                      or m.group("h1") in ("19", "20") and m.group("h2") in ("19", "20")):
+            continue  # without a colon only four-digit clock times count, and "2019-2020" is years
         a = _clock(m.group("h1"), m.group("m1"), m.group("p1"))
         b = _clock(m.group("h2"), m.group("m2"), m.group("p2"))
         if a is None or b is None or any(x < m.end() and m.start() < y for x, y in taken):
