@@ -139,6 +139,7 @@ def main() -> None:
     dev = load_gold(ROOT / "training_data" / "dev" / "dev_notes.jsonl")
     dev2 = load_gold(ROOT / "training_data" / "dev2" / "dev2_notes.jsonl")
     hold = load_gold(ROOT / "training_data" / "holdout" / "holdout_notes.jsonl")
+    twins = load_gold(ROOT / "training_data" / "real_style" / "dev_notes.jsonl")
 
     engine = Suggester()
     no_ctx = Suggester(use_context=False)
@@ -148,7 +149,7 @@ def main() -> None:
     out.append("## Accuracy (recommended codes vs gold)\n")
     out.append("| system | set | micro P | micro R | micro F1 | macro F1 | exact set | top-3 recall | no-code notes clean | units exact |")
     out.append("|---|---|---|---|---|---|---|---|---|---|")
-    for name, data in (("dev", dev), ("dev2", dev2), ("hold-out", hold)):
+    for name, data in (("dev", dev), ("dev2", dev2), ("real-style dev", twins), ("hold-out", hold)):
         for label, eng in (("engine", engine), ("TF-IDF without context layer", no_ctx)):
             r = evaluate(eng, data)
             out.append(f"| {label} | {name} | {r['micro_precision']:.3f} | {r['micro_recall']:.3f} | {r['micro_f1']:.3f} | "
@@ -169,6 +170,27 @@ def main() -> None:
     out.append("|---|---|---|---|")
     for lo, hi, n, c, a in rows:
         out.append(f"| {lo:.1f}-{hi:.1f} | {n} | {c:.2f} | {a:.2f} |")
+
+    # Real-world table: published notes (texts kept outside the repository). With SUGGESTER_REAL_TEXTS set the
+    # engine is re-run on them; otherwise the results recorded in training_data/real/SOURCES.tsv are reported.
+    import real_notes  # bench/real_notes.py, beside this script
+    _, real_rows = real_notes.read_table()
+    texts = os.environ.get("SUGGESTER_REAL_TEXTS")
+    if texts and Path(texts).is_dir():
+        real_notes.run_engine(real_rows, Path(texts))
+    out.append("\n## Real-world dev table (published notes, per note type)\n")
+    out.append("Texts not in the repository; " + ("re-run now on local texts." if texts else
+               "results as recorded in `training_data/real/SOURCES.tsv` by `python bench/real_notes.py --texts DIR`."))
+    out.extend(line for line in real_notes.summarise(real_rows) if not line.startswith("| E") and not line.startswith("| D")
+               and not line.startswith("| N") and not line.startswith("| id") and line != "|---|---|---|---|---|")
+    from suggester.evaluate import evaluate_minutes
+    cases = [json.loads(line) for line in (ROOT / "tests" / "data" / "minutes_cases.jsonl").read_text().splitlines()
+             if line.strip()]
+    m = evaluate_minutes(engine, cases)
+    out.append(f"\n## Minutes test set ({len(cases)} notes by an independent author, {m['pairs']} code/minutes pairs)\n")
+    out.append(f"Minutes exact {m['minutes_exact']:.3f}; units exact {m['units_exact_cms']:.3f} (Medicare pooled), "
+               f"{m['units_exact_ama']:.3f} (AMA per code); code found {m['codes_found']:.3f}. "
+               "Per family: `python bench/minutes_cases.py` -> bench/minutes_results.md.\n")
 
     notes = generate_notes(args.notes)
     words = statistics.mean(len(t.split()) for t in notes)

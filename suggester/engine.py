@@ -156,6 +156,31 @@ class Suggester:
                 for t, doc in zip(texts, self.nlp.pipe(texts, batch_size=batch_size))]
 
     # ------------------------------------------------------------------ internals
+    def _score_clauses(self, texts: list[str], hits_of: list) -> np.ndarray:
+        """Classifier probabilities per clause. A clause naming several services ("fifteen minutes of gait
+        training ..., and twelve minutes of balance training") is also scored piece by piece, each piece running
+        from one service's phrase to the next one's; a piece with its own time lets its named codes keep their
+        best score (measured: scoring every piece cost dev and dev2 precision)."""
+        proba = self.model.predict_proba(texts)
+        pieces, owners = [], []
+        for i, (text, hits) in enumerate(zip(texts, hits_of)):
+            named = sorted((a, labels) for a, _, _, labels in hits)
+            if len({frozenset(lb) for _, lb in named}) < 2:
+                continue
+            cuts = [0] + [a for k, (a, lb) in enumerate(named) if k and lb != named[k - 1][1]] + [len(text)]
+            for a, b in zip(cuts, cuts[1:]):
+                labels = {lab for x, lb in named if a <= x < b for lab in lb}
+                if find_minutes(text[a:b]):  # only pieces with their own time: a service stated with its minutes
+                    pieces.append(text[a:b])
+                    owners.append((i, labels))
+        if pieces:
+            piece_proba = self.model.predict_proba(pieces)
+            for (i, labels), row in zip(owners, piece_proba):
+                for lab in labels:
+                    j = self._col[lab]
+                    proba[i, j] = max(proba[i, j], row[j])
+        return proba
+
     def _too_short(self, clause_text: str) -> bool:
         """Fewer words than a service statement needs (and no number): a heading or a label."""
         return not any(ch.isdigit() for ch in clause_text) and \
@@ -205,7 +230,9 @@ class Suggester:
         if not clauses:
             return self._empty_result(payer, cfg)
         full = doc_text(doc)
-        proba = self.model.predict_proba([full[c.start_char:c.end_char] for c in clauses])
+        ctexts = [full[c.start_char:c.end_char] for c in clauses]
+        hits_of = [self.phrases.find(t) for t in ctexts]
+        proba = self._score_clauses(ctexts, hits_of)
         totals: dict[str, tuple[int, int, int]] = find_totals(full)
         generic = totals.pop("generic", None)   # "20 min total": a session total alone, a service's time beside one
         tot_spans_abs = [(a, b) for _, a, b in totals.values()]
@@ -229,7 +256,7 @@ class Suggester:
             seg_i = clause._.pt_segment
             seg_start = segments[seg_i].start_char if seg_i is not None and seg_i < len(segments) else clause.start_char
             offset = clause.start_char - seg_start
-            phrase_hits = self.phrases.find(ctext)
+            phrase_hits = hits_of[i]
             by_label: dict[str, list] = {}
             for a, b, lit, labels in phrase_hits:
                 for lab in labels:

@@ -41,7 +41,7 @@ def _patterns() -> dict:
     tail = r"(?![\w\"\u201d]|\s*\d)"  # not 5'10" (height) and not 3 m 20 (metres)
     mention = re.compile(
         r"(?<![\w.:/\-])(?<!every\s)(?:x\s*|for\s+|\(\s*|(?P<bt>between\s+))?"
-        rf"(?P<a>{num})(?:\s*(?:-|\u2013|to|(?(bt)and|(?!)))\s*(?P<b>{num}))?[\s-]*"
+        rf"(?P<a>{num})(?:\s*(?:-|\u2013|to|(?(bt)and|(?!)))\s*(?P<b>{num}))?[\s-]*(?:\(\d{{1,3}}\)\s*)?"
         rf"(?:(?P<min>{minute})|(?P<hr>{hour})|(?P<unit>{unit}))(?:\.|s)?{tail}",
         re.IGNORECASE)
     phrases = data.get("duration_phrases", {})
