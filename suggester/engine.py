@@ -33,6 +33,8 @@ from .units import compute_units, minutes_to_units
 __all__ = ["Suggester", "suggest"]
 
 _WORD = re.compile(r"[A-Za-z]{2,}")
+# A flowsheet row: cells between pipes, or columns aligned with runs of spaces or dot leaders.
+_TABLE_ROW = re.compile(r"\||\S {3,}\S.* {2,}\S|\.{3,}")
 
 
 @dataclass
@@ -88,6 +90,10 @@ class Suggester:
         self._eval_labels = {c for c, e in self.catalogue.items() if e.category == "evaluation" and e.status == "active"}
         self._col = {c: j for j, c in enumerate(self._classes)}
         self.phrases = PhraseIndex.from_config(self.catalogue, self._label_of, set(self._col), self.config)
+        # In a table row the row's name is the service: every lexicon part counts there.
+        opts = dict(self.config.get("intervention_phrases", {}), exclude_parts=[])
+        self.table_phrases = PhraseIndex.from_config(self.catalogue, self._label_of, set(self._col),
+                                                     dict(self.config, intervention_phrases=opts))
         calib = self.model_card.get("note_calibration") or {}
         self._calib_x = np.asarray(calib.get("x", []), dtype=float)
         self._calib_y = np.asarray(calib.get("y", []), dtype=float)
@@ -231,7 +237,7 @@ class Suggester:
             return self._empty_result(payer, cfg)
         full = doc_text(doc)
         ctexts = [full[c.start_char:c.end_char] for c in clauses]
-        hits_of = [self.phrases.find(t) for t in ctexts]
+        hits_of = [(self.table_phrases if _TABLE_ROW.search(t) else self.phrases).find(t) for t in ctexts]
         proba = self._score_clauses(ctexts, hits_of)
         totals: dict[str, tuple[int, int, int]] = find_totals(full)
         generic = totals.pop("generic", None)   # "20 min total": a session total alone, a service's time beside one

@@ -232,7 +232,8 @@ def attribute_minutes(recommended, services, seg_mentions, time_only_segs, segme
     for pos, lab, m, is_header, extra, rule in attributed:
         item = (pos, m, rule)
         blk = open_block.get(lab)
-        if is_header and (blk is None or blk["closed"]):
+        # each flowsheet row opens its own block: rows of one code add up, times inside a row are its breakdown
+        if is_header and (blk is None or blk["closed"] or rule == "table_column"):
             blk = {"header": item, "parts": [], "extras": [], "closed": False}
             blocks.setdefault(lab, []).append(blk)
             open_block[lab] = blk
