@@ -86,6 +86,7 @@ class Suggester:
         self._min_evidence_words = int(self.config.get("min_evidence_words", 0))
         mins = packaged_json("minutes.json")
         self._orphan_max_words = int(mins["time_sentence_max_words"])
+        self._unbilled_time = compile_literals(mins["unbilled_time_cues"])
         self._non_service_time = re.compile(r"\b(?:%s)\b" % "|".join(mins["non_service_time_cues"]), re.IGNORECASE)
         self._eval_labels = {c for c, e in self.catalogue.items() if e.category == "evaluation" and e.status == "active"}
         self._col = {c: j for j, c in enumerate(self._classes)}
@@ -247,6 +248,7 @@ class Suggester:
         not_counted: list[NotCounted] = []
         seg_mentions: dict[int, list[MinuteMention]] = {}
         time_only_segs: set = set()   # segments with a short performed sentence that gives a time and names no service
+        unbilled = 0                  # minutes documented as rest, vitals, paperwork ...
         report = self.reports.read(full, [(g.start_char, g.end_char, g._.pt_section or "none", g._.pt_assertion) for g in segments],
                                    [(c.start_char, c.end_char, c._.pt_section or "none", c._.pt_assertion) for c in clauses])
         statuses = [c._.pt_assertion for c in clauses]
@@ -280,6 +282,9 @@ class Suggester:
                     hits, status = np.asarray(keep), None
             if status is None:
                 time_only = self._time_only(ctext)
+                if not len(hits) and self._unbilled_time.search(ctext):
+                    # "6-min seated rest break with vitals (not billed)": left out of a session total
+                    unbilled += sum(m.minutes or 0 for m in find_minutes(ctext))
                 if generic and clause.start_char <= generic[1] < clause.end_char:
                     # "Gait training ..., 20 minutes total": that service's time; "...; total 16'." or "20 min
                     # total." alone: the time of the service just before it, else (engine._units) a session total
@@ -347,7 +352,8 @@ class Suggester:
                     not_counted.append(NotCounted(self._code_for(lab, cfg), "non_visit", ev.start, ev.end, ev.text,
                                                   ev.section, self._calibrated(cands[lab].score)))
                 recommended = set()
-        units, totals_out, unit_notes = self._units(recommended, minutes, documented_units, totals, cfg, att.links)
+        units, totals_out, unit_notes = self._units(recommended, minutes, documented_units, totals, cfg, att.links,
+                                                    unbilled)
         claims = find_code_claims(full, self.catalogue)
         for claim in claims:  # a code written in the note is shown beside a code the note supports, never as proof
             lab = self._label_of.get(claim.code, claim.code)
@@ -449,7 +455,7 @@ class Suggester:
             recommended = (recommended - set(present)) | {target}
         return recommended
 
-    def _units(self, recommended, minutes, documented_units, totals, cfg, links):
+    def _units(self, recommended, minutes, documented_units, totals, cfg, links, unbilled: int = 0):
         method = cfg["unit_method"]
         timed_minutes: dict[str, int] = {}
         units: dict[str, int | None] = {}
@@ -486,7 +492,7 @@ class Suggester:
                     and not any(self.catalogue[lab].category == "evaluation" for lab in recommended):
                 # a session total (or Time in / Time out) less the time documented for the other services
                 session, a, b = totals["treatment"]
-                rest = session - sum(minutes[lab] for lab in recommended if lab != only and lab in minutes)
+                rest = session - unbilled - sum(minutes[lab] for lab in recommended if lab != only and lab in minutes)
                 if rest > 0:
                     total = (rest, a, b, "session_total", 0.8)
             if total and (only not in timed_minutes or not explicit and timed_minutes[only] < total[0]):

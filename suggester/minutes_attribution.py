@@ -34,7 +34,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from functools import lru_cache
+
+from ._resources import packaged_json
 from .nlp.minutes import MinuteMention
+from .nlp.rules import compile_literals
 
 __all__ = ["Attribution", "TimeLink", "attribute_minutes", "table_minutes"]
 
@@ -54,6 +58,16 @@ _EXTRA_AFTER = re.compile(r"\s*(?:later|again|more)\b", re.IGNORECASE)
 _JOINED = re.compile(r"^\s*(?:,|&|\+|/|and|plus|with|as well as)\s*$", re.IGNORECASE)
 # A time that opens a block: "Pool session 40 min: marching 8 min, ..."
 _HEADER_COLON = re.compile(r"\s*\)?\s*[:\u2013\u2014=]")
+
+
+@lru_cache(maxsize=1)
+def _service_total_cues() -> re.Pattern:
+    return compile_literals(packaged_json("minutes.json")["service_total_cues"])
+
+
+def _is_service_total(text: str, start: int, end: int) -> bool:
+    """A time with "total", "whole", "in all" beside it: the whole time of its service."""
+    return _service_total_cues().search(text[max(0, start - 25):min(len(text), end + 25)]) is not None
 
 
 @dataclass(frozen=True)
@@ -213,7 +227,9 @@ def attribute_minutes(recommended, services, seg_mentions, time_only_segs, segme
                 continue
             lab, sp, _, rule = hit
             in_table = (seg_i, m.start) in table_cells
-            is_header = in_table or (sp[1] <= m.start and _CONNECTOR.match(text[sp[1]:m.start]) is not None) or (
+            first_named = min((x for x in dict(present)[lab] if x[1] > x[0]), default=None)
+            is_header = in_table or (sp[1] <= m.start and _CONNECTOR.match(text[sp[1]:m.start]) is not None
+                                     and (first_named is None or sp == first_named)) or (
                 m.start == first and _HEADER_COLON.match(doc_text, base + m.end) is not None and len(text[:m.start].split()) <= 6)
             extra = _EXTRA_BEFORE.search(text[max(0, m.start - 20):m.start]) is not None \
                 or _EXTRA_AFTER.match(text, m.end) is not None
@@ -221,6 +237,8 @@ def attribute_minutes(recommended, services, seg_mentions, time_only_segs, segme
                     ":" in text[m.end:min((mm.start for mm in mentions if mm.start > m.end), default=len(text))]:
                 is_header = True  # "a 30-minute aquatic session in 4 ft water: 10 minutes of walking, ..."
             rule = "table_column" if in_table else "block_header" if is_header else "extra_episode" if extra else rule
+            if not in_table and _is_service_total(text, m.start, m.end):
+                rule = "service_total"   # "24 min total for the re-ed": replaces its sub-item times
             attributed.append((base + m.start, lab, m, is_header, extra, rule))
             linked_segments.add(seg_i)
     _following_sentences(out, attributed, recommended, services, orphans, segments, doc_text, linked_segments)
@@ -260,6 +278,10 @@ def attribute_minutes(recommended, services, seg_mentions, time_only_segs, segme
                 use += [head] + extras
             else:
                 use += [head] + parts + extras
+        totals_of = [it for blk in blocks.get(lab, []) for it in ([blk["header"]] if blk["header"] else []) + blk["parts"]
+                     if it[2] == "service_total" and it[1].minutes is not None]
+        if totals_of:
+            use = totals_of
         if use:
             out.minutes[lab] = sum(it[1].minutes for it in use)
             rng = [it[1] for it in use if it[1].range_upper is not None]
@@ -296,6 +318,7 @@ def _following_sentences(out, attributed, recommended, services, orphans, segmen
         already = {a[1] for a in attributed}
         free = sorted(lab for lab in labs if lab not in already)
         base = segments[seg_i].start_char
+        seg_text = doc_text[segments[seg_i].start_char:segments[seg_i].end_char]
         for m in mentions:
             if m.minutes is None:
                 continue
@@ -303,4 +326,7 @@ def _following_sentences(out, attributed, recommended, services, orphans, segmen
                 attributed.append((base + m.start, free[0], m, False, False, "following_sentence"))
             elif len(free) > 1:
                 out.ambiguous.append((base + m.start, base + m.end, tuple(free)))
+            elif len(labs) == 1 and _is_service_total(seg_text, m.start, m.end):
+                # "That whole piece was twenty-six minutes.": the whole time of the one service before it
+                attributed.append((base + m.start, next(iter(labs)), m, False, False, "service_total"))
         timed_before.add(seg_i)
