@@ -3,6 +3,8 @@ Synthetic notes written for these tests, one per rule of suggester/minutes_attri
 
 import pytest
 
+from suggester.nlp.minutes import find_minutes
+
 CASES = [
     # id, text, code, minutes, rule
     ("block-header", "TherEx 23 min: bike 6 min, SLR 2x10, bridges 2x15.", "97110", 23, "block_header"),
@@ -17,6 +19,27 @@ CASES = [
     ("time-in-out", "Time in: 9:00 Time out: 9:40\nTherapeutic exercise: bridges 3x10, clamshells 3x15, SLR 3x10, "
      "wall sits 5x30s.", "97110", 40, "session_total"),
     ("flowsheet", "Intervention | Minutes | Details\nGait training | 18 | FWW 150 ft x2 CGA", "97116", 18, "table_column"),
+    ("service-total", "Neuro re-ed today: 5 min of weight shifting in stride stance, then reaching on foam and "
+     "stepping over cones; 22 min total for the re-ed.", "97112", 22, "service_total"),
+    ("whole-piece-sentence", "We did the gait training, about six minutes in the bars, then the walker in the hall "
+     "and the ramp.\nThat whole piece was twenty-eight minutes.", "97116", 28, "service_total"),
+    ("clock-range", "Ther ex 0915-0937: step-ups, leg press, hamstring curls.", "97110", 22, "block_header"),
+]
+
+# (id, text, code, minutes): no single rule name to check, the figure is what matters
+FIGURES = [
+    ("rest-break-left-out-of-session", "In 10:00 / Out 10:40\nTherapeutic exercise: bike, squats, step-ups, "
+     "bridges.\nSeated rest break 5 min with vitals.", "97110", 35),
+    ("rows-of-one-code-add-up", "Exercise | Sets | Min\nRecumbent bike | - | 8\nLeg press | 3x12 | 6\n"
+     "Hamstring curls | 3x12 | 5", "97110", 19),
+    ("breakdown-inside-a-row", "Intervention | Minutes | Details\nTherEx | 20 | bike 8 min, leg press 2x12, wall sits",
+     "97110", 20),
+    ("range-between", "Somewhere between ten and twelve minutes of manual therapy to the thoracic spine, "
+     "PA glides and STM.", "97140", 10),
+    ("words-with-digits", "Therapeutic activities: nine (9) minutes - lifting a laundry basket to counter height.",
+     "97530", 9),
+    ("schedule-is-not-session-time", "Orthotic training 25 min: donning/doffing the AFO with pt and spouse; wear "
+     "schedule 1 hr x 2/day, increasing by 1 hr per day.", "97760", 25),
 ]
 
 
@@ -27,9 +50,25 @@ def test_minutes_and_their_source(engine, cid, text, code, minutes, rule):
     assert [m.rule for m in s.minutes_evidence] == [rule]
     for m in s.minutes_evidence:  # the span holds the time it names
         assert text[m.start:m.end].strip()
-        assert str(m.minutes) in text[m.start:m.end] or m.rule in ("session_total", "single_timed_total")
+        if m.rule not in ("session_total", "single_timed_total", "table_column"):
+            assert [x.minutes for x in find_minutes(text[m.start:m.end])] == [m.minutes]
     d = s.to_dict()["minutes_evidence"][0]
     assert set(d) == {"start", "end", "minutes", "rule", "confidence"}
+
+
+@pytest.mark.parametrize("cid,text,code,minutes", FIGURES, ids=[c[0] for c in FIGURES])
+def test_minutes_figures(engine, cid, text, code, minutes):
+    s = next(s for s in engine.suggest(text).recommended if s.code == code)
+    assert s.minutes == minutes, [(m.rule, text[m.start:m.end]) for m in s.minutes_evidence]
+
+
+def test_group_session_covers_what_the_group_did(engine):
+    text = ("Pt attended the hip OA group class with 4 other patients, PT supervising.\n"
+            "Class 45 min: bike warm-up, sit-to-stand, step-ups, bridges and stretching.")
+    codes = set(engine.suggest(text).codes)
+    assert "97150" in codes and "97110" not in codes
+    both = text + "\nAfter group, seen individually for gait training with SPC 12 min, cues for step length."
+    assert {"97150", "97116"} <= set(engine.suggest(both).codes)
 
 
 def test_rest_break_sentence_is_not_a_service_time(engine):
