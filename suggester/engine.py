@@ -417,10 +417,11 @@ class Suggester:
             notes[report.code] = note
         elif report.kind in ("discharge", "progress"):
             recommended = recommended - evals
-        else:  # a treatment note: an evaluation needs a sentence saying it was done, not a heading ("Evaluation")
+        else:  # a treatment note: an evaluation needs a sentence that names it ("re-eval performed"), not a heading
             floor = int(self.config.get("evaluation_evidence_min_words", 0))
             recommended = {lab for lab in recommended if lab not in evals
-                           or any(len(e.text.split()) >= floor or find_minutes(e.text) for e in cands[lab].evidence)}
+                           or any((len(e.text.split()) >= floor or find_minutes(e.text)) and e.phrases
+                                  for e in cands[lab].evidence)}
         return recommended, notes
 
     def _apply_group(self, recommended: set, full: str) -> set:
