@@ -106,7 +106,9 @@ class Suggester:
         self._count_rules = [(re.compile(r["pattern"], re.IGNORECASE), r["codes"]) for r in self.config.get("count_rules", [])]
         counts = self.model_card.get("label_counts", {})
         floor = int(self.config.get("min_support_without_phrase", 0))
-        self._needs_phrase = {lab for lab in self._classes if counts.get(lab, 0) < floor}
+        phrase_categories = set(self.config.get("categories_needing_phrase", []))
+        self._needs_phrase = {lab for lab in self._classes if counts.get(lab, 0) < floor
+                              or self.catalogue[lab].category in phrase_categories}
         counted = self.config.get("statuses_counted_for_categories", {})
         self._counted_status = {lab: set(counted.get(self.catalogue[lab].category, [])) for lab in self._classes}
 
