@@ -36,44 +36,47 @@ def load_corpus(data_dir: str | Path, catalogue: Catalogue | None = None, *, twi
     texts: list[str] = []
     ys: list[tuple[str, ...]] = []
     for path in files:
-        raw = path.read_bytes()
-        digest.update(path.name.encode() + b"\0" + raw)
-        for lineno, line in enumerate(raw.decode("utf-8").splitlines(), 1):
-            if not line.strip():
-                continue
+        for lineno, line in _lines(path, digest):
             try:
                 rec = json.loads(line)
                 text, codes = rec["text"], rec["codes"]
             except (ValueError, KeyError, TypeError):
                 raise InputError(f"{path.name} line {lineno}: expected JSON with 'text' and 'codes'.") from None
-            unknown = [c for c in codes if c not in labels]
-            if unknown:
-                raise InputError(f"{path.name} line {lineno}: codes {unknown} are not suggestible catalogue codes.")
             texts.append(text)
-            ys.append(tuple(sorted({labels[c] for c in codes})))
+            ys.append(_label_set(codes, labels, f"{path.name} line {lineno}"))
     for path in sorted(Path(data_dir, "real_style").glob("train_*.jsonl")) if twins else ():
         # style twins of real notes: each note's segments with the codes each segment documents
-        raw = path.read_bytes()
-        digest.update(path.name.encode() + b"\0" + raw)
-        for lineno, line in enumerate(raw.decode("utf-8").splitlines(), 1):
-            if not line.strip():
-                continue
+        for lineno, line in _lines(path, digest):
             try:
                 segments = [(seg["text"], seg["codes"]) for seg in json.loads(line)["segments"]]
             except (ValueError, KeyError, TypeError):
                 raise InputError(f"{path.name} line {lineno}: expected JSON with 'segments': [{{'text', 'codes'}}].") from None
             for text, codes in segments:
-                unknown = [c for c in codes if c not in labels]
-                if unknown:
-                    raise InputError(f"{path.name} line {lineno}: codes {unknown} are not suggestible catalogue codes.")
+                y = _label_set(codes, labels, f"{path.name} line {lineno}")
                 if len(text.split()) >= min_words or codes:  # a bare header or label teaches nothing
                     texts.append(text.strip())
-                    ys.append(tuple(sorted({labels[c] for c in codes})))
+                    ys.append(y)
     for code, label in labels.items():
         for example in catalogue[code].examples:
             texts.append(example)
             ys.append((label,))
     return texts, ys, digest.hexdigest()
+
+
+def _lines(path: Path, digest):
+    """Non-empty lines of a JSONL file with their numbers; the file's bytes go into ``digest``."""
+    raw = path.read_bytes()
+    digest.update(path.name.encode() + b"\0" + raw)
+    for lineno, line in enumerate(raw.decode("utf-8").splitlines(), 1):
+        if line.strip():
+            yield lineno, line
+
+
+def _label_set(codes, labels: dict, where: str) -> tuple[str, ...]:
+    unknown = [c for c in codes if c not in labels]
+    if unknown:
+        raise InputError(f"{where}: codes {unknown} are not suggestible catalogue codes.")
+    return tuple(sorted({labels[c] for c in codes}))
 
 
 def _cv_metrics(model: SegmentCodeClassifier, ys) -> dict:
