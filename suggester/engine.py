@@ -8,6 +8,7 @@ Nothing here logs note text.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -91,10 +92,6 @@ class Suggester:
         self._eval_labels = {c for c, e in self.catalogue.items() if e.category == "evaluation" and e.status == "active"}
         self._col = {c: j for j, c in enumerate(self._classes)}
         self.phrases = PhraseIndex.from_config(self.catalogue, self._label_of, set(self._col), self.config)
-        # In a table row the row's name is the service: every lexicon part counts there.
-        opts = dict(self.config.get("intervention_phrases", {}), exclude_parts=[])
-        self.table_phrases = PhraseIndex.from_config(self.catalogue, self._label_of, set(self._col),
-                                                     dict(self.config, intervention_phrases=opts))
         calib = self.model_card.get("note_calibration") or {}
         self._calib_x = np.asarray(calib.get("x", []), dtype=float)
         self._calib_y = np.asarray(calib.get("y", []), dtype=float)
@@ -111,6 +108,14 @@ class Suggester:
                               or self.catalogue[lab].category in phrase_categories}
         counted = self.config.get("statuses_counted_for_categories", {})
         self._counted_status = {lab: set(counted.get(self.catalogue[lab].category, [])) for lab in self._classes}
+
+    @functools.cached_property
+    def table_phrases(self) -> PhraseIndex:
+        """Phrases for flowsheet rows, where the row's name is the service: every lexicon part counts there
+        (built on first use: most notes have no table)."""
+        opts = dict(self.config.get("intervention_phrases", {}), exclude_parts=[])
+        return PhraseIndex.from_config(self.catalogue, self._label_of, set(self._col),
+                                       dict(self.config, intervention_phrases=opts))
 
     # ------------------------------------------------------------------ public API
     @property

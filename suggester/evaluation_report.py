@@ -11,6 +11,7 @@ decision making): the level is the lowest that all four reach. Every pattern is 
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
 
 from ._resources import packaged_json, read_json
@@ -87,7 +88,8 @@ class _Rules:
             rules = cls(raw)
             rules.titles = {k: comp(v) for k, v in raw["titles"].items()}
             rules.structure = {k: dict(v, patterns=comp(v.get("patterns", []))) for k, v in raw["structure"].items()}
-            rules.exam = {k: comp(v) for k, v in raw["exam_elements"].items()}
+            # one alternation per exam element: elements are counted, not their patterns (one scan each)
+            rules.exam = {k: comp(["|".join(f"(?:{p})" for p in v)]) for k, v in raw["exam_elements"].items()}
             rules.measures = comp(raw["standardized_measures"])
             rules.comorbidities = comp(raw["comorbidities"])
             rules.personal = comp(raw["personal_factors"])
@@ -122,13 +124,19 @@ class ReportReader:
     # ---------------------------------------------------------------- helpers
     @staticmethod
     def _finds(patterns, text: str, regions: list[_Region]) -> list[tuple[int, int, int]]:
-        """(pattern index, start, end) of every match that falls inside one of ``regions``."""
+        """(pattern index, start, end) of every match that lies inside one of ``regions`` (sorted, disjoint).
+
+        Each pattern scans the text once; a match is kept when its region holds it whole."""
+        if not regions:
+            return []
+        starts = [r.start for r in regions]
+        lo, hi = regions[0].start, max(r.end for r in regions)
         out = []
         for k, rx in enumerate(patterns):
-            for r in regions:
-                for m in rx.finditer(text, r.start, r.end):
-                    if m.end() > m.start():
-                        out.append((k, m.start(), m.end()))
+            for m in rx.finditer(text, lo, hi):
+                i = bisect_right(starts, m.start()) - 1
+                if i >= 0 and m.end() <= regions[i].end and m.end() > m.start():
+                    out.append((k, m.start(), m.end()))
         return out
 
     @staticmethod
