@@ -35,7 +35,7 @@ __all__ = ["Suggester", "suggest"]
 
 _WORD = re.compile(r"[A-Za-z]{2,}")
 # A flowsheet row: cells between pipes, or columns aligned with runs of spaces or dot leaders.
-_TABLE_ROW = re.compile(r"\||\S {3,}\S.* {2,}\S|\.{3,}")
+_TABLE_ROW = re.compile(r"\||\S {3,}\S|\.{3,}")
 
 
 @dataclass

@@ -48,6 +48,8 @@ _BARE_NUMBER = re.compile(r"^(\d{1,3})(?:\s*(?:min\w*|'))?$", re.IGNORECASE)
 _CONNECTOR = re.compile(r"^[\s:\-\u2013\u2014(\[\]|=,.)]*(?:(?:\(?\s*[A-Z]?\d{4,5}\s*\)?|for|total|time|x|approx\.?|about|~|&|and|training|trng|tx|block|session|program|circuit|routine)[\s:\-\u2013\u2014(\[\]|=,.)]*)*$", re.IGNORECASE)
 # The bare number ending a row of an aligned table: "Ther ex ........ 18", "Gait training      10 min".
 _ROW_END = re.compile(r"(?:\.{2,}|\s{2,}|\t)\s*(?P<n>\d{1,3})(?:\s*[-\u2013]\s*\d{1,3})?\s*(?:min\w*|')?\s*$", re.IGNORECASE)
+_ROW_END_LOOSE = re.compile(r"(?<=[A-Za-z]) (?P<n>\d{1,3})\s*(?:min\w*|')?\s*$", re.IGNORECASE)
+_DOT_ROW = re.compile(r"\.{4,}\s*(?P<n>\d{1,3})\s*(?:min\w*|')?\s*$", re.IGNORECASE)
 _COLUMNS = re.compile(r"\s{2,}|\t")
 _CELL = re.compile(r"\S+(?: \S+)*")
 _OF_NEXT = re.compile(r"\s+(?:of|for)\s", re.IGNORECASE)
@@ -146,6 +148,11 @@ def _aligned_table_minutes(segments, seg_mentions, services, doc_text: str, cell
             col = next((i for i, h in enumerate(heads) if _TIME_HEADER.search(h)), None) if len(heads) > 2 else None
             continue
         if not active:
+            # without a header, a dot-leader row ("Ther ex ........ 17") still reads as a row with its minutes
+            m = _DOT_ROW.search(line)
+            if not m or not re.search(r"[A-Za-z]", line[:m.start()]):
+                continue
+            _link_row(line_start, m.start("n"), m.group("n"), starts, seg_mentions, services, cells_used)
             continue
         cells = [(c.start(), c.group(0)) for c in _CELL.finditer(line)]
         cell = re.fullmatch(r"(\d{1,3})(?:\s*[-\u2013]\s*\d{1,3})?", cells[col][1]) \
@@ -153,19 +160,26 @@ def _aligned_table_minutes(segments, seg_mentions, services, doc_text: str, cell
         if cell:
             n_start, n_text = cells[col][0], cell.group(1)   # a time column anywhere: "97110  41    LE strengthening"
         else:
-            m = _ROW_END.search(line)
+            # the number ending the row; in a table whose last column is the time, one space is enough
+            m = _ROW_END.search(line) or (_ROW_END_LOOSE.search(line) if col in (None, len(heads) - 1) else None)
             if not m or not re.search(r"[A-Za-z]", line[:m.start()]):
                 active = False
                 continue
             n_start, n_text = m.start("n"), m.group("n")
-        k = next((i for i, st in enumerate(starts) if line_start <= st < line_start + len(line)), None)
-        if k is None or not any(k in s for s in services.values()):
-            continue
-        a = line_start + n_start - starts[k]
-        b = a + len(n_text)
-        seg_mentions[k] = [mm for mm in seg_mentions.get(k, []) if not (mm.start <= a < mm.end)] + \
-            [MinuteMention(a, b, int(n_text))]
-        cells_used.add((k, a))
+        _link_row(line_start, n_start, n_text, starts, seg_mentions, services, cells_used)
+
+
+def _link_row(line_start, n_start, n_text, starts, seg_mentions, services, cells_used) -> None:
+    """Give a table row's minutes to the segment where the row starts (when a service was found there)."""
+    end = line_start + n_start
+    k = next((i for i, st in enumerate(starts) if line_start <= st <= end), None)
+    if k is None or not any(k in s for s in services.values()):
+        return
+    a = end - starts[k]
+    b = a + len(n_text)
+    seg_mentions[k] = [mm for mm in seg_mentions.get(k, []) if not (mm.start <= a < mm.end)] + \
+        [MinuteMention(a, b, int(n_text))]
+    cells_used.add((k, a))
 
 
 def _nearest(m, present, text, scores):

@@ -125,7 +125,7 @@ def find_totals(text: str) -> dict[str, tuple[int, int, int]]:
     totals: dict[str, tuple[int, int, int]] = {}
     for kind in ("timed", "treatment"):
         for cue in p[kind].finditer(text):
-            after = re.match(r"[\s:=\-(]*(\d{1,3})\b(?:\s*(?:min\w*|'))?", text[cue.end(): cue.end() + 25])
+            after = re.match(r"[\s:=\-(.]*(\d{1,3})\b(?:\s*(?:min\w*|'))?", text[cue.end(): cue.end() + 25])
             before = re.search(r"(\d{1,3})\s*(?:min\w*|')?\s*$", text[max(0, cue.start() - 12): cue.start()])
             if kind in totals or any(s <= cue.start() < e for _, s, e in totals.values()):
                 continue
