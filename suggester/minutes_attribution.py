@@ -182,8 +182,11 @@ def _link_row(line_start, n_start, n_text, starts, seg_mentions, services, cells
     cells_used.add((k, a))
 
 
-def _nearest(m, present, text, scores):
-    """The service a mention belongs to inside its segment: (label, phrase span, key, rule) or None if ambiguous."""
+def _nearest(m, present, text, scores, since: int = 0):
+    """The service a mention belongs to inside its segment: (label, phrase span, key, rule) or None if ambiguous.
+
+    ``since`` is where the previous time mention of the segment ends: services named between it and this time
+    compete for it."""
     of_next = _OF_NEXT.match(text, m.end) is not None
     ranked = []
     for lab, spans in present:
@@ -208,6 +211,12 @@ def _nearest(m, present, text, scores):
         for k2, lab2, sp2, rule2, named2 in ranked[1:]:
             if rule2 == "after_service" and named2 and sp2[1] <= sp[0] and _JOINED.match(text[sp2[1]:sp[0]]):
                 return None
+        # "strengthening exercises and functional activities (sit-to-stand, stairs), 22 min": two services named
+        # since the last time and the time not attached to either one
+        if _CONNECTOR.match(text[sp[1]:m.start]) is None and any(
+                rule2 == "after_service" and named2 and lab2 != lab and sp2[0] >= since
+                for _, lab2, sp2, rule2, named2 in ranked[1:]):
+            return None
     return lab, sp, key, rule
 
 
@@ -234,8 +243,11 @@ def attribute_minutes(recommended, services, seg_mentions, time_only_segs, segme
         text = doc_text[seg.start_char:seg.end_char] if seg is not None else ""
         base = seg.start_char if seg is not None else 0
         first = min((mm.start for mm in mentions), default=None)
-        for m in mentions:
-            hit = _nearest(m, present, text, scores)
+        previous_end = 0
+        for m in sorted(mentions, key=lambda mm: mm.start):
+            hit = _nearest(m, present, text, scores, previous_end)
+            # the services already claimed by this time ("twenty minutes of exercise") do not compete for the next
+            previous_end = max(m.end, hit[1][1] if hit and hit[3] == "of_service" else 0)
             if hit is None:
                 out.ambiguous.append((base + m.start, base + m.end, tuple(sorted(lab for lab, _ in present))))
                 continue

@@ -184,6 +184,14 @@ def test_pt181_stated_code_is_evidence_and_units_are_cross_checked(engine):
     assert [f.id for f in result.findings if "97110" in f.codes and f.id.startswith("PT18")] == ["PT181"]
 
 
+def test_pt168_two_services_listed_before_one_time_are_not_guessed(engine):
+    result = engine.suggest("Pt performed hip strengthening exercises and functional training (sit-to-stand from "
+                            "low chair, curb steps with a grocery bag), 24 min.")
+    assert {"97110", "97530"} <= set(result.codes)
+    assert all(s.minutes is None for s in result.recommended)
+    assert any(f.id == "PT168" for f in result.findings)
+
+
 def test_pt168_one_time_for_two_joined_services_is_not_guessed(engine):
     result = engine.suggest("Ther ex and manual therapy 25 min.")
     assert {"97110", "97140"} <= set(result.codes)
