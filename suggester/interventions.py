@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
 
 from ._resources import read_json
@@ -94,10 +94,13 @@ class InterventionLexicon:
         for e in entries:
             for form in _forms(e.name) | {f for v in e.variants for f in _forms(v)}:
                 self._by_form.setdefault(form, e)  # the first entry to claim a form keeps it
-        self._matcher = LiteralMatcher(self._by_form)
 
     def __len__(self) -> int:
         return len(self.entries)
+
+    @cached_property
+    def _matcher(self) -> LiteralMatcher:  # built on first find(): the engine needs only phrases()
+        return LiteralMatcher(self._by_form)
 
     def find(self, text: str, tokens=None) -> list[tuple[int, int, Intervention]]:
         """``(start, end, entry)`` for every named intervention in ``text`` (leftmost-longest)."""
