@@ -22,11 +22,11 @@ from .catalogue import Catalogue, load_catalogue
 from .claims import find_code_claims
 from .errors import InputError
 from .evaluation_report import ReportReader
+from .minutes_attribution import TimeLink, attribute_minutes, table_minutes
 from .nlp import CLAUSES, SEGMENTS, build_nlp
 from .nlp.components import doc_text
-from .nlp.rules import compile_literals
-from .minutes_attribution import TimeLink, attribute_minutes, table_minutes
 from .nlp.minutes import MinuteMention, find_minutes, find_totals
+from .nlp.rules import compile_literals
 from .phrases import PhraseIndex
 from .results import Evidence, NotCounted, Result, Suggestion
 from .units import compute_units, minutes_to_units
