@@ -118,3 +118,15 @@ def test_fragments_give_a_valid_result_and_no_code(engine, text):
     result = engine.suggest(text)
     assert result.codes == []
     assert result.to_dict()["report"] is None or isinstance(result.to_dict()["report"], dict)
+
+
+def test_twenty_page_report_gives_one_valid_result(engine):
+    text = "\n\n".join([EVAL_NO_TITLE] * 60)          # about 20 pages of dictated evaluation
+    result = engine.suggest(text)
+    assert len(text) > 40_000
+    evals = [c for c in result.codes if c.startswith("9716")]
+    assert len(evals) == 1                           # one evaluation, whatever the length
+    d = result.to_dict()
+    for c in d["report"]["components"]:
+        for ev in c["evidence"]:
+            assert text[ev["start"]:ev["end"]] == ev["text"]
