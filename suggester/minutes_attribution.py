@@ -68,8 +68,10 @@ def _service_total_cues() -> re.Pattern:
 
 
 def _is_service_total(text: str, start: int, end: int) -> bool:
-    """A time with "total", "whole", "in all" beside it: the whole time of its service."""
-    return _service_total_cues().search(text[max(0, start - 25):min(len(text), end + 25)]) is not None
+    """A time with "total", "whole", "in all" beside it, in the same sentence: the whole time of its service."""
+    before = re.split(r"[.;!?]\s", text[max(0, start - 25):start])[-1]
+    after = re.split(r"[.;!?](?:\s|$)", text[end:end + 25])[0]
+    return _service_total_cues().search(before + " " + after) is not None
 
 
 @dataclass(frozen=True)
