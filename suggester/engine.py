@@ -34,6 +34,7 @@ from .units import compute_units, minutes_to_units
 __all__ = ["Suggester", "suggest"]
 
 _WORD = re.compile(r"[A-Za-z]{2,}")
+_NOT_BILLED = re.compile(r"\s*\(?\s*(?:not (?:included|billed|counted|billable|timed)|unbilled)\b", re.IGNORECASE)
 # A flowsheet row: cells between pipes, or columns aligned with runs of spaces or dot leaders.
 _TABLE_ROW = re.compile(r"\||\S {3,}\S|\.{3,}")
 
@@ -195,6 +196,11 @@ class Suggester:
                     proba[i, j] = max(proba[i, j], row[j])
         return proba
 
+    def _unbilled_beside(self, text: str, m) -> bool:
+        """A time named as rest, vitals or paperwork in the three words before it, or marked "(not included)"."""
+        before = " ".join(text[max(0, m.start - 40):m.start].split()[-3:])
+        return self._unbilled_time.search(before) is not None or _NOT_BILLED.match(text, m.end) is not None
+
     def _too_short(self, clause_text: str) -> bool:
         """Fewer words than a service statement needs (and no number): a heading or a label."""
         return not any(ch.isdigit() for ch in clause_text) and \
@@ -300,6 +306,10 @@ class Suggester:
                 if len(hits) or time_only:
                     tot_spans = [(a - clause.start_char, b - clause.start_char) for a, b in tot_spans_abs]
                     mentions = [m for m in find_minutes(ctext) if not any(s <= m.start < e for s, e in tot_spans)]
+                    if len(hits):  # "with rest breaks totaling 8 minutes (not included)": not the service's time
+                        kept = [m for m in mentions if not self._unbilled_beside(ctext, m)]
+                        unbilled += sum(m.minutes or 0 for m in mentions if m not in kept)
+                        mentions = kept
                     seg_mentions.setdefault(seg_i, []).extend(
                         MinuteMention(m.start + offset, m.end + offset, m.minutes, m.units, m.range_upper) for m in mentions)
                     if time_only and mentions:
@@ -503,7 +513,9 @@ class Suggester:
                 rest = session - unbilled - sum(minutes[lab] for lab in recommended if lab != only and lab in minutes)
                 if rest > 0:
                     total = (rest, a, b, "session_total", 0.8)
-            if total and (only not in timed_minutes or not explicit and timed_minutes[only] < total[0]):
+            # a session total only fills a service with no time of its own; a timed total also replaces sub-items
+            if total and (only not in timed_minutes
+                          or total[3] == "single_timed_total" and not explicit and timed_minutes[only] < total[0]):
                 timed_minutes[only] = minutes[only] = total[0]
                 links[only] = [TimeLink(total[1], total[2], total[0], total[3], total[4])]
                 notes.append(("from_total", only))

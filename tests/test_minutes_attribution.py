@@ -38,6 +38,8 @@ FIGURES = [
      "PA glides and STM.", "97140", 10),
     ("words-with-digits", "Therapeutic activities: nine (9) minutes - lifting a laundry basket to counter height.",
      "97530", 9),
+    ("rest-inside-the-sentence", "Pt performed endurance and LE strengthening exercise for 24 minutes, with rest "
+     "breaks totaling 6 minutes (not included).", "97110", 24),
     ("schedule-is-not-session-time", "Orthotic training 25 min: donning/doffing the AFO with pt and spouse; wear "
      "schedule 1 hr x 2/day, increasing by 1 hr per day.", "97760", 25),
 ]
