@@ -67,6 +67,8 @@ CASES = [
     ("perf-tolerated", "Pt tolerated manual therapy 12 min well: STM, MFR to lumbar paraspinals.", {"97140"}, set()),
     ("perf-without-pain", "TherEx 20 min without increased pain: SLR, bridges, clamshells.", {"97110"}, set()),
     ("perf-hep-instruction", "Instructed in HEP: bridges, clamshells, SLR with return demo; TherEx 15 min.", {"97110"}, set()),
+    ("perf-cue-inside-parentheses", "Gait training (no stim today) 16 min: 300 ft with SPC, cues for heel strike.",
+     {"97116"}, set()),
     ("perf-than-last-visit", "NMR 15 min: SLS 20 s, better than last visit; tandem walking.", {"97112"}, set()),
     ("perf-flowsheet", "Intervention | Minutes | Details\nGait training | 18 | FWW 150 ft x2 CGA\nTherEx | 15 | SLR, bridges", {"97116", "97110"}, set()),
     ("perf-bullets", "Tx:\n- TherEx 15': SLR 3x10, bridges\n- NMR 10': SLS on foam\n- Gait trng 12' SPC 150 ft", {"97110", "97112", "97116"}, set()),

@@ -335,6 +335,11 @@ class ContextAsserter:
                         k = bisect_left(words, cue.end) + rule.max_scope - 1
                         if k < len(word_ends):
                             end = min(end, word_ends[k])
+                    opened = text.rfind("(", 0, cue.start)
+                    if opened >= 0 and text.rfind(")", opened, cue.start) < 0:
+                        closed = text.find(")", cue.end)  # a cue inside parentheses: "(no stim)" scopes to ")"
+                        if closed >= 0:
+                            end = min(end, closed)
                     paint(cue.start, end, rule.status, rule.literal)
                 if rule.direction in {"BACKWARD", "BIDIRECTIONAL"}:
                     start = 0
