@@ -427,8 +427,7 @@ class Suggester:
                 note += f" Level: {parts}."
                 note += (f" The note states the level ({self.catalogue[report.stated_level].label})." if report.stated_level
                          else " The level is the lowest that all four components reach.")
-                higher = [c.to_reach_higher for c in report.components if c.to_reach_higher and c.level != "high"
-                          and c.level == min((x.level for x in report.components), key=("low", "moderate", "high").index)]
+                higher = [c.to_reach_higher for c in report.limiting if c.to_reach_higher]
                 if higher and not report.stated_level:
                     note += " To support a higher level: " + " ".join(higher)
             notes[report.code] = note

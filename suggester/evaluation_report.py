@@ -57,6 +57,14 @@ class ReportAssessment:
     def is_evaluation(self) -> bool:
         return self.code is not None
 
+    @property
+    def limiting(self) -> tuple[Component, ...]:
+        """The components at the lowest level: the ones that decide an initial evaluation's level."""
+        if not self.components:
+            return ()
+        lowest = min(_LEVEL_NAMES.index(c.level) for c in self.components)
+        return tuple(c for c in self.components if _LEVEL_NAMES.index(c.level) == lowest)
+
     def to_dict(self, text: str = "") -> dict:
         return {"kind": self.kind, "code": self.code, "confidence": round(self.confidence, 3),
                 "elements": sorted({s[0] for s in self.signals}),
