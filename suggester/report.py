@@ -28,7 +28,7 @@ def print_result(result, *, show_all: bool = False) -> None:
         _console.print(f"[bold]{s.code}[/] {s.explanation}")
         for m in s.minutes_evidence:
             value = f"{m.minutes} min" if m.minutes is not None else f"{m.units} unit(s)"
-            _console.print(f"    minutes from chars {m.start}-{m.end}: {value} ({m.rule.replace('_', ' ')} rule: {m.rule})")
+            _console.print(f"    minutes from chars {m.start}-{m.end}: {value} (rule: {m.rule})")
     if result.not_counted:
         _console.print("[bold]Mentioned but not counted:[/]")
         for n in result.not_counted:
