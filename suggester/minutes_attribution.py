@@ -17,23 +17,24 @@ Algorithm (each step names the rule it records)
    ``block_header`` (time right after a code's phrase: "TherEx 23 min:", "Manual (10 min)"; later times
    of the same code before another code's header are its breakdown and are dropped when they fit inside it),
    ``extra_episode`` ("another 8 min", "5 min later": added to the block),
-   ``after_service`` (nearest service phrase before the time), ``before_service`` (nearest after it).
-   Two services joined by "and"/"&"/"," before one time ("ther ex and manual 20 min") are **ambiguous**:
-   no guess, a finding instead.
+   ``after_service`` (nearest service phrase before the time), ``before_service`` (nearest after it),
+   ``service_total`` (a time with "total", "whole", "in all" in its sentence: replaces its sub-item times).
+   Two services joined by "and"/"&"/"," before one time ("ther ex and manual 20 min"), or named since the
+   previous time with the time attached to neither, are **ambiguous**: no guess, a finding instead.
 3. ``following_sentence`` - a sentence or ";"-item holding only a time ("About 20 minutes were spent on
    these tasks.", "...; 15'.") belongs to the service(s) documented just before it in the same block
    (back to the previous time, section change or blank line); with one such service without minutes it
    is linked, with several it is ambiguous.
 4. Totals (in the engine's unit step): ``single_timed_total`` - a documented timed total belongs to the
-   only timed service when its own minutes are fewer or missing; ``session_total`` - a session total
-   (or Time in/Time out) belongs to the only timed service when no other service took time.
+   only timed service when its own minutes are missing, or fewer and not from its own block header;
+   ``session_total`` - a session total (or Time in/Time out), less the other services' minutes and
+   documented rest/vitals/paperwork time, fills the only timed service when it has no time of its own.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-
 from functools import lru_cache
 
 from ._resources import packaged_json
@@ -227,9 +228,8 @@ def attribute_minutes(recommended, services, seg_mentions, time_only_segs, segme
     """Link every documented time to the code it belongs to (see the module docstring for the rules).
 
     ``services[label][segment]`` holds the label's phrase spans in that segment; ``seg_mentions`` the
-    time mentions of segments where a code was found; ``orphans`` the mentions of performed segments
-    where none was; ``time_only_segs`` the segments whose time stands in a sentence of its own (rule 3);
-    ``scores`` each label's confidence (tie-breaks).
+    time mentions of performed segments; ``time_only_segs`` the segments whose time stands in a sentence of
+    its own, naming no service (rule 3); ``scores`` each label's confidence (tie-breaks).
     """
     out = Attribution()
     attributed = []  # (absolute position, lab, mention, is_header, is_extra, rule)
@@ -293,8 +293,7 @@ def attribute_minutes(recommended, services, seg_mentions, time_only_segs, segme
     for lab in recommended:
         use = []
         for blk in blocks.get(lab, []):
-            items = ([blk["header"]] if blk["header"] else []) + blk["parts"] + blk["extras"]
-            for _, m, _ in items:
+            for _, m, _ in _items(blk):
                 if m.units is not None:
                     out.documented_units[lab] = out.documented_units.get(lab, 0) + m.units
             head = blk["header"] if blk["header"] is not None and blk["header"][1].minutes is not None else None
@@ -306,7 +305,7 @@ def attribute_minutes(recommended, services, seg_mentions, time_only_segs, segme
                 use += [head] + extras
             else:
                 use += [head] + parts + extras
-        totals_of = [it for blk in blocks.get(lab, []) for it in ([blk["header"]] if blk["header"] else []) + blk["parts"]
+        totals_of = [it for blk in blocks.get(lab, []) for it in _items(blk)
                      if it[2] == "service_total" and it[1].minutes is not None]
         if totals_of:
             use = totals_of
@@ -320,10 +319,13 @@ def attribute_minutes(recommended, services, seg_mentions, time_only_segs, segme
                               for pos, m, rule in sorted(use, key=lambda it: it[0])]
         elif lab in out.documented_units:
             out.links[lab] = [TimeLink(pos, pos + (m.end - m.start), None, rule, 1.0, m.units)
-                              for blk in blocks.get(lab, [])
-                              for pos, m, rule in ([blk["header"]] if blk["header"] else []) + blk["parts"] + blk["extras"]
-                              if m.units is not None]
+                              for blk in blocks.get(lab, []) for pos, m, rule in _items(blk) if m.units is not None]
     return out
+
+
+def _items(blk: dict) -> list:
+    """A block's (position, mention, rule) items: its header time, its breakdown and its extra episodes."""
+    return ([blk["header"]] if blk["header"] else []) + blk["parts"] + blk["extras"]
 
 
 def _following_sentences(out, attributed, recommended, services, orphans, segments, doc_text, linked_segments) -> None:

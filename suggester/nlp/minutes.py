@@ -104,8 +104,7 @@ def find_minutes(text: str) -> list[MinuteMention]:
         if ":" not in m.group(0) and (len(m.group("h1") + m.group("m1")) != 4 or len(m.group("h2") + m.group("m2")) != 4
                                       or m.group("h1") in ("19", "20") and m.group("h2") in ("19", "20")):
             continue  # without a colon only four-digit clock times count, and "2019-2020" is years
-        a = _clock(m.group("h1"), m.group("m1"), m.group("p1"))
-        b = _clock(m.group("h2"), m.group("m2"), m.group("p2"))
+        a, b = _clock_pair(m)
         if a is None or b is None or any(x < m.end() and m.start() < y for x, y in taken):
             continue
         diff = b - a if b > a else b - a + 12 * 60
@@ -181,13 +180,17 @@ def _clock(h: str, m: str, ampm: str | None) -> int | None:
     return hour * 60 + minute
 
 
+def _clock_pair(m: re.Match) -> tuple[int | None, int | None]:
+    """The two clock times (minutes after midnight) of a match with groups h1 m1 p1 and h2 m2 p2."""
+    return _clock(m.group("h1"), m.group("m1"), m.group("p1")), _clock(m.group("h2"), m.group("m2"), m.group("p2"))
+
+
 def _time_in_out(text: str, regex) -> tuple[int, int, int] | None:
     """Minutes between a "Time in" and a "Time out" clock time (a 12-hour clock may wrap past noon)."""
     m = regex.search(text)
     if not m:
         return None
-    a = _clock(m.group("h1"), m.group("m1"), m.group("p1"))
-    b = _clock(m.group("h2"), m.group("m2"), m.group("p2"))
+    a, b = _clock_pair(m)
     if a is None or b is None:
         return None
     diff = b - a
