@@ -37,6 +37,7 @@ _WORD = re.compile(r"[A-Za-z]{2,}")
 _NOT_BILLED = re.compile(r"\s*\(?\s*(?:not (?:included|billed|counted|billable|timed)|unbilled)\b", re.IGNORECASE)
 # A flowsheet row: cells between pipes, or columns aligned with runs of spaces or dot leaders.
 _TABLE_ROW = re.compile(r"\||\S {3,}\S|\.{3,}")
+_OF_AFTER = re.compile(r"\s+(?:of|for)\s", re.IGNORECASE)
 
 
 @dataclass
@@ -179,12 +180,16 @@ class Suggester:
         proba = self.model.predict_proba(texts)
         pieces, owners = [], []
         for i, (text, hits) in enumerate(zip(texts, hits_of)):
-            named = sorted((a, labels) for a, _, _, labels in hits)
-            if len({frozenset(lb) for _, lb in named}) < 2:
+            named = sorted((a, b, labels) for a, b, _, labels in hits)
+            if len({frozenset(lb) for _, _, lb in named}) < 2:
                 continue
-            cuts = [0] + [a for k, (a, lb) in enumerate(named) if k and lb != named[k - 1][1]] + [len(text)]
-            for a, b in zip(cuts, cuts[1:]):
-                labels = {lab for x, lb in named if a <= x < b for lab in lb}
+            # one piece per service: from its phrase (or, when times lead, from its time) to where the next begins
+            leading = bool(find_minutes(text[:named[0][0]]))  # "fifteen minutes of gait ..., twelve of balance"
+            firsts = [k for k in range(len(named)) if k == 0 or named[k][2] != named[k - 1][2]]
+            cuts = [0] + [_piece_cut(text, named[k - 1][1], named[k][0], leading) for k in firsts[1:]]
+            starts = [0] + [c if leading else named[k][0] for c, k in zip(cuts[1:], firsts[1:])]
+            for a, b in zip(starts, cuts[1:] + [len(text)]):
+                labels = {lab for x, _, lb in named if a <= x < b for lab in lb}
                 if find_minutes(text[a:b]):  # only pieces with their own time: a service stated with its minutes
                     pieces.append(text[a:b])
                     owners.append((i, labels))
@@ -262,6 +267,7 @@ class Suggester:
         seg_mentions: dict[int, list[MinuteMention]] = {}
         time_only_segs: set = set()   # segments with a short performed sentence that gives a time and names no service
         unbilled = 0                  # minutes documented as rest, vitals, paperwork ...
+        row_codes: dict[str, dict] = {}  # flowsheet rows naming no service: the code each reads most like
         report = self.reports.read(full, [(g.start_char, g.end_char, g._.pt_section or "none", g._.pt_assertion) for g in segments],
                                    [(c.start_char, c.end_char, c._.pt_section or "none", c._.pt_assertion) for c in clauses])
         statuses = [c._.pt_assertion for c in clauses]
@@ -314,6 +320,13 @@ class Suggester:
                         MinuteMention(m.start + offset, m.end + offset, m.minutes, m.units, m.range_upper) for m in mentions)
                     if time_only and mentions:
                         time_only_segs.add(seg_i)
+                if _TABLE_ROW.search(ctext) and not by_label and not self._unbilled_time.search(ctext) \
+                        and not (len(hits) and row[hits].max() >= self._t_ev) and not _indented_row(full, clause.start_char):
+                    # a flowsheet row naming no service: its time belongs to the code it reads most like, when that
+                    # code is documented elsewhere ("Stationary bike | - | 7" in an exercise table); a row indented
+                    # under another is that row's breakdown
+                    row_codes.setdefault(self._classes[int(np.argmax(row))], {}).setdefault(seg_i, []).append(
+                        (offset, offset))
                 for j in hits:
                     lab = self._classes[j]
                     score = float(row[j])
@@ -338,6 +351,9 @@ class Suggester:
             totals["treatment"] = generic
         # Flowsheet tables: a "Minutes"/"Time" column gives bare numbers in the rows below it.
         services = {lab: c.segments for lab, c in cands.items()}
+        for lab, segs in row_codes.items():
+            for seg_i, spans in segs.items():
+                services.setdefault(lab, {}).setdefault(seg_i, spans)
         table_cells = table_minutes(segments, seg_mentions, services, full)
         recommended = set()
         for lab, c in cands.items():
@@ -561,6 +577,38 @@ class Suggester:
                 lead += f" (range {rng[0]}-{rng[1]} min, lower bound used)"
         verdict = "Recommended." if recommended else "Candidate to review, not recommended."
         return f"{verdict} {lead}. {entry.label}: {entry.summary}"
+
+
+def _indented_row(text: str, pos: int) -> bool:
+    """The line holding ``pos`` is indented under an earlier line of its block (a sub-item of that line)."""
+    start = text.rfind("\n", 0, pos) + 1
+    line = text[start:text.find("\n", start) if "\n" in text[start:] else len(text)]
+    indent = len(line) - len(line.lstrip(" \t"))
+    end = start - 1
+    while indent and end >= 0:   # earlier lines of the block, nearest first
+        prev_start = text.rfind("\n", 0, end) + 1
+        prev = text[prev_start:end]
+        if not prev.strip():
+            return False
+        if len(prev) - len(prev.lstrip(" \t")) < indent:
+            return True
+        end = prev_start - 1
+    return False
+
+
+def _piece_cut(text: str, prev_end: int, next_start: int, leading: bool) -> int:
+    """Where one service's piece of a clause ends and the next one's begins, between two phrases.
+
+    A time between them belongs to the next service when the clause puts times first or the time reads
+    "N minutes of ..." (cut before it), else to the service before it ("manual, twelve minutes, and then ...":
+    cut after it). With no time between them the cut is the next phrase."""
+    between = find_minutes(text[prev_end:next_start])
+    if not between:
+        return next_start
+    m = between[-1]
+    if leading or _OF_AFTER.match(text, prev_end + m.end):
+        return prev_end + m.start
+    return prev_end + m.end
 
 
 def _as_date(value) -> dt.date | None:

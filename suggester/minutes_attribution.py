@@ -70,8 +70,10 @@ def _service_total_cues() -> re.Pattern:
 
 def _is_service_total(text: str, start: int, end: int) -> bool:
     """A time with "total", "whole", "in all" beside it, in the same sentence: the whole time of its service."""
-    before = re.split(r"[.;!?]\s", text[max(0, start - 25):start])[-1]
-    after = re.split(r"[.;!?](?:\s|$)", text[end:end + 25])[0]
+    # the cue must sit beside this time, not beside another one of the same line ("Gait (22 min total): treadmill
+    # 10 min"): the windows stop at sentence ends, colons, commas and parentheses
+    before = re.split(r"[.;:!?,]\s|[()]", text[max(0, start - 25):start])[-1]
+    after = re.split(r"[.;:!?,](?:\s|$)|[()]", text[end:end + 25])[0]
     return _service_total_cues().search(before + " " + after) is not None
 
 
@@ -278,8 +280,12 @@ def attribute_minutes(recommended, services, seg_mentions, time_only_segs, segme
     for pos, lab, m, is_header, extra, rule in attributed:
         item = (pos, m, rule)
         blk = open_block.get(lab)
-        # each flowsheet row opens its own block: rows of one code add up, times inside a row are its breakdown
-        if is_header and (blk is None or blk["closed"] or rule == "table_column"):
+        # each flowsheet row opens its own block: rows of one code add up, times inside a row are its breakdown;
+        # rows under a header line's time for the same code ("Exercise block - 45 min" / "Nustep ..... 10 min")
+        # are that block's breakdown, and so are rows indented under a row of the same code
+        under_header = blk is not None and not blk["closed"] and blk["header"] is not None \
+            and (blk["header"][2] != "table_column" or _indent(doc_text, pos) > _indent(doc_text, blk["header"][0]))
+        if is_header and (blk is None or blk["closed"] or rule == "table_column" and not under_header):
             blk = {"header": item, "parts": [], "extras": [], "closed": False}
             blocks.setdefault(lab, []).append(blk)
             open_block[lab] = blk
@@ -321,6 +327,13 @@ def attribute_minutes(recommended, services, seg_mentions, time_only_segs, segme
             out.links[lab] = [TimeLink(pos, pos + (m.end - m.start), None, rule, 1.0, m.units)
                               for blk in blocks.get(lab, []) for pos, m, rule in _items(blk) if m.units is not None]
     return out
+
+
+def _indent(text: str, pos: int) -> int:
+    """How far the line holding ``pos`` is indented."""
+    start = text.rfind("\n", 0, pos) + 1
+    line = text[start:pos]
+    return len(line) - len(line.lstrip(" \t"))
 
 
 def _items(blk: dict) -> list:

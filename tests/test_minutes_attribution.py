@@ -40,6 +40,14 @@ FIGURES = [
      "97530", 9),
     ("rest-inside-the-sentence", "Pt performed endurance and LE strengthening exercise for 24 minutes, with rest "
      "breaks totaling 6 minutes (not included).", "97110", 24),
+    ("unnamed-row-of-a-flowsheet", "Exercise | Reps | Min\nStationary bike | - | 7\nGoblet squat | 3x8 | 6\n"
+     "Pallof press | 3x10 | 5", "97110", 18),
+    ("rows-indented-under-a-row", "Therapeutic exercise ........... 20 min\n    bike ............. 8 min\n"
+     "    step-ups ......... 6 min\n    bridges .......... 6 min\nManual therapy ......... 10 min", "97110", 20),
+    ("dot-rows-under-a-header-line", "Strengthening block - 30 min\n  UBE ........ 8 min\n  rows ........ 6 min\n"
+     "  wall slides ........ 6 min", "97110", 30),
+    ("total-beside-the-header-only", "Gait training (25 min total): treadmill 12 min at 2.0 mph, then hallway with SPC "
+     "8 min and stairs.", "97116", 25),
     ("schedule-is-not-session-time", "Orthotic training 25 min: donning/doffing the AFO with pt and spouse; wear "
      "schedule 1 hr x 2/day, increasing by 1 hr per day.", "97760", 25),
 ]
