@@ -535,6 +535,19 @@ class Suggester:
                 links[only] = [TimeLink(total[1], total[2], total[0], total[3], total[4])]
                 notes.append(("from_total", only))
                 missing = []
+        elif len(missing) == 1 and totals.get("treatment") is not None \
+                and all(lab in minutes for lab in recommended if lab != missing[0]) \
+                and not any(self.catalogue[lab].category == "evaluation" for lab in recommended):
+            # "Treatment 8:00 to 8:30. First 12 minutes manual ..., remainder gait training": the one service with
+            # no time of its own gets the session less every other service's time and documented rest
+            only = missing[0]
+            session, a, b = totals["treatment"]
+            rest = session - unbilled - sum(minutes[lab] for lab in recommended if lab != only)
+            if rest > 0:
+                timed_minutes[only] = minutes[only] = rest
+                links[only] = [TimeLink(a, b, rest, "session_remainder", 0.7)]
+                notes.append(("from_total", only))
+                missing = []
         result = compute_units(timed_minutes, method) if timed_minutes else None
         for lab in timed_labels:
             if lab in timed_minutes:

@@ -28,7 +28,12 @@ Algorithm (each step names the rule it records)
 4. Totals (in the engine's unit step): ``single_timed_total`` - a documented timed total belongs to the
    only timed service when its own minutes are missing, or fewer and not from its own block header;
    ``session_total`` - a session total (or Time in/Time out), less the other services' minutes and
-   documented rest/vitals/paperwork time, fills the only timed service when it has no time of its own.
+   documented rest/vitals/paperwork time, fills the only timed service when it has no time of its own;
+   ``session_remainder`` - with several services, the one service left without a time gets the session less
+   every other service's time ("Treatment 8:00 to 8:30. First 12 minutes manual ..., remainder gait training"),
+   when every other service has its time and no evaluation shares the session.
+Flowsheets: a row that names no service gives its time to the code it reads most like (the engine picks it);
+a row indented under another row, or under a header line's time of the same code, is that row's breakdown.
 """
 
 from __future__ import annotations
@@ -59,6 +64,7 @@ _EXTRA_BEFORE = re.compile(r"(?:\b(?:another|additional|further|extra|second|plu
 _EXTRA_AFTER = re.compile(r"\s*(?:later|again|more)\b", re.IGNORECASE)
 # Two services joined before one time: "ther ex and manual 20 min".
 _JOINED = re.compile(r"^\s*(?:,|&|\+|/|and|plus|with|as well as)\s*$", re.IGNORECASE)
+_PARENS = re.compile(r"\([^()]*\)")   # "manual therapy (STM, mobs) + ther ex": the joiner outside the parentheses
 # A time that opens a block: "Pool session 40 min: marching 8 min, ..."
 _HEADER_COLON = re.compile(r"\s*\)?\s*[:\u2013\u2014=]")
 
@@ -213,8 +219,12 @@ def _nearest(m, present, text, scores, since: int = 0):
     key, lab, sp, rule, named = ranked[0]
     if rule == "after_service" and named:
         # "ther ex and manual 20 min": another named service joined to this one, no time between them
+        spans_of = dict(present)
+        head = _head_span(text, spans_of[lab], m.start) or sp
         for k2, lab2, sp2, rule2, named2 in ranked[1:]:
-            if rule2 == "after_service" and named2 and sp2[1] <= sp[0] and _JOINED.match(text[sp2[1]:sp[0]]):
+            sp2 = _head_span(text, spans_of[lab2], m.start) or sp2
+            if rule2 == "after_service" and named2 and sp2[1] <= head[0] \
+                    and _JOINED.match(_PARENS.sub("", text[sp2[1]:head[0]])):
                 return None
         # "strengthening exercises and functional activities (sit-to-stand, stairs), 22 min": two services named
         # since the last time and the time not attached to either one
@@ -223,6 +233,14 @@ def _nearest(m, present, text, scores, since: int = 0):
                 for _, lab2, sp2, rule2, named2 in ranked[1:]):
             return None
     return lab, sp, key, rule
+
+
+def _head_span(text: str, spans, before: int):
+    """The last phrase span before ``before`` that is not inside parentheses (the service's name, not its detail:
+    "Manual therapy (STM, mobs)")."""
+    outside = [sp for sp in spans if sp[1] > sp[0] and sp[0] <= before
+               and text.count("(", 0, sp[0]) == text.count(")", 0, sp[0])]
+    return max(outside, default=None)
 
 
 def attribute_minutes(recommended, services, seg_mentions, time_only_segs, segments, table_cells, doc_text: str,

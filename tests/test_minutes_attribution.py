@@ -23,6 +23,9 @@ CASES = [
      "stepping over cones; 22 min total for the re-ed.", "97112", 22, "service_total"),
     ("whole-piece-sentence", "We did the gait training, about six minutes in the bars, then the walker in the hall "
      "and the ramp.\nThat whole piece was twenty-eight minutes.", "97116", 28, "service_total"),
+    ("session-remainder", "Seen 1:10 to 1:50. Began with 15 minutes of soft tissue mobilization to the "
+     "paraspinals, rest of the visit spent on gait training with the quad cane in the hallway.", "97116", 25,
+     "session_remainder"),
     ("clock-range", "Ther ex 0915-0937: step-ups, leg press, hamstring curls.", "97110", 22, "block_header"),
 ]
 
@@ -48,6 +51,8 @@ FIGURES = [
      "  wall slides ........ 6 min", "97110", 30),
     ("total-beside-the-header-only", "Gait training (25 min total): treadmill 12 min at 2.0 mph, then hallway with SPC "
      "8 min and stairs.", "97116", 25),
+    ("more-minutes-later", "Started with eight minutes of exercise on the bike and step-ups.\nThen STM to the "
+     "calf, ten minutes.\nFinished with six more minutes of exercise, calf stretching.", "97110", 14),
     ("schedule-is-not-session-time", "Orthotic training 25 min: donning/doffing the AFO with pt and spouse; wear "
      "schedule 1 hr x 2/day, increasing by 1 hr per day.", "97760", 25),
 ]
@@ -60,7 +65,7 @@ def test_minutes_and_their_source(engine, cid, text, code, minutes, rule):
     assert [m.rule for m in s.minutes_evidence] == [rule]
     for m in s.minutes_evidence:  # the span holds the time it names
         assert text[m.start:m.end].strip()
-        if m.rule not in ("session_total", "single_timed_total", "table_column"):
+        if m.rule not in ("session_total", "session_remainder", "single_timed_total", "table_column"):
             assert [x.minutes for x in find_minutes(text[m.start:m.end])] == [m.minutes]
     d = s.to_dict()["minutes_evidence"][0]
     assert set(d) == {"start", "end", "minutes", "rule", "confidence"}
@@ -79,6 +84,15 @@ def test_group_session_covers_what_the_group_did(engine):
     assert "97150" in codes and "97110" not in codes
     both = text + "\nAfter group, seen individually for gait training with SPC 12 min, cues for step length."
     assert {"97150", "97116"} <= set(engine.suggest(both).codes)
+
+
+def test_one_time_for_two_joined_services_is_not_guessed(engine):
+    text = "Tx:\n  Ther ex (bridges, clams) + manual therapy (PA glides, STM): 28 min"
+    result = engine.suggest(text)
+    found = {s.code: s for s in result.recommended}
+    assert {"97110", "97140"} <= set(found)
+    assert found["97110"].minutes is None and found["97140"].minutes is None
+    assert "PT168" in {f.id for f in result.findings}
 
 
 def test_rest_break_sentence_is_not_a_service_time(engine):

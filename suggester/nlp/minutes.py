@@ -41,7 +41,7 @@ def _patterns() -> dict:
     tail = r"(?![\w\"\u201d]|\s*\d)"  # not 5'10" (height) and not 3 m 20 (metres)
     mention = re.compile(
         r"(?<![\w.:/\-])(?<!every\s)(?:x\s*|for\s+|\(\s*|(?P<bt>between\s+))?"
-        rf"(?P<a>{num})(?:\s*(?:-|\u2013|to|(?(bt)and|(?!)))\s*(?P<b>{num}))?[\s-]*(?:\(\d{{1,3}}\)\s*)?"
+        rf"(?P<a>{num})(?:\s*(?:-|\u2013|to|(?(bt)and|(?!)))\s*(?P<b>{num}))?[\s-]*(?:\(\d{{1,3}}\)\s*)?(?:(?:more|additional|further|extra|other)\s+)?"
         rf"(?:(?P<min>{minute})|(?P<hr>{hour})|(?P<unit>{unit}))(?:\.|s)?{tail}",
         re.IGNORECASE)
     phrases = data.get("duration_phrases", {})
@@ -58,6 +58,9 @@ def _patterns() -> dict:
         "timed": compile_literals(data["total_timed_cues"]),
         "treatment": compile_literals(data["total_treatment_cues"]),
         "in_out": re.compile(data["time_in_out_pattern"], re.IGNORECASE),
+        "session_clock": re.compile(r"(?:^[ \t]*|(?<=[.;] ))(?:%s)\b[ \t:\-=]*(?:from[ \t]+)?(?=\d)(?:%s)" % (
+            "|".join(re.escape(c).replace(r"\ ", r"\s+") for c in sorted(data["session_clock_cues"], key=len, reverse=True)),
+            data["clock_range_pattern"]), re.IGNORECASE | re.MULTILINE),
         "frequency": re.compile(data["frequency_after_pattern"], re.IGNORECASE),
         "schedule": re.compile(data["schedule_before_pattern"], re.IGNORECASE),
     }
@@ -151,7 +154,7 @@ def find_totals(text: str) -> dict[str, tuple[int, int, int]]:
             if "generic" in totals:
                 break
     if "treatment" not in totals and "generic" not in totals:
-        span = _time_in_out(text, p["in_out"])
+        span = _time_in_out(text, p["in_out"]) or _time_in_out(text, p["session_clock"])
         if span:
             totals["treatment"] = span
     return totals
