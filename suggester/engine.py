@@ -37,6 +37,7 @@ _WORD = re.compile(r"[A-Za-z]{2,}")
 _NOT_BILLED = re.compile(r"\s*\(?\s*(?:not (?:included|billed|counted|billable|timed)|unbilled)\b", re.IGNORECASE)
 # A flowsheet row: cells between pipes, or columns aligned with runs of spaces or dot leaders.
 _TABLE_ROW = re.compile(r"\||\S {3,}\S|\.{3,}")
+_TOTAL_ROW = re.compile(r"\s*(?:grand\s+|sub)?totals?\b", re.IGNORECASE)   # "Total  | 36": not a service row
 _OF_AFTER = re.compile(r"\s+(?:of|for)\s", re.IGNORECASE)
 
 
@@ -267,7 +268,7 @@ class Suggester:
         seg_mentions: dict[int, list[MinuteMention]] = {}
         time_only_segs: set = set()   # segments with a short performed sentence that gives a time and names no service
         unbilled = 0                  # minutes documented as rest, vitals, paperwork ...
-        row_codes: dict[str, dict] = {}  # flowsheet rows naming no service: the code each reads most like
+        unnamed_rows: list = []       # flowsheet rows naming no service: (segment, offset, scores)
         report = self.reports.read(full, [(g.start_char, g.end_char, g._.pt_section or "none", g._.pt_assertion) for g in segments],
                                    [(c.start_char, c.end_char, c._.pt_section or "none", c._.pt_assertion) for c in clauses])
         statuses = [c._.pt_assertion for c in clauses]
@@ -321,12 +322,13 @@ class Suggester:
                     if time_only and mentions:
                         time_only_segs.add(seg_i)
                 if _TABLE_ROW.search(ctext) and not by_label and not self._unbilled_time.search(ctext) \
+                        and not any(clause.start_char <= a < clause.end_char for a, _ in tot_spans_abs) \
+                        and not (generic and clause.start_char <= generic[1] < clause.end_char) \
                         and not (len(hits) and row[hits].max() >= self._t_ev) and not _indented_row(full, clause.start_char):
-                    # a flowsheet row naming no service: its time belongs to the code it reads most like, when that
-                    # code is documented elsewhere ("Stationary bike | - | 7" in an exercise table); a row indented
-                    # under another is that row's breakdown
-                    row_codes.setdefault(self._classes[int(np.argmax(row))], {}).setdefault(seg_i, []).append(
-                        (offset, offset))
+                    # a flowsheet row naming no service: its time belongs to the recommended code it reads most
+                    # like ("Stationary bike | - | 7" in an exercise table) when that code is a candidate for the
+                    # row or its best code; a row indented under another is that row's breakdown
+                    unnamed_rows.append((seg_i, offset, row))
                 for j in hits:
                     lab = self._classes[j]
                     score = float(row[j])
@@ -350,11 +352,6 @@ class Suggester:
         if generic and "treatment" not in totals:
             totals["treatment"] = generic
         # Flowsheet tables: a "Minutes"/"Time" column gives bare numbers in the rows below it.
-        services = {lab: c.segments for lab, c in cands.items()}
-        for lab, segs in row_codes.items():
-            for seg_i, spans in segs.items():
-                services.setdefault(lab, {}).setdefault(seg_i, spans)
-        table_cells = table_minutes(segments, seg_mentions, services, full)
         recommended = set()
         for lab, c in cands.items():
             has_phrase = any(e.phrases for e in c.evidence)
@@ -369,6 +366,16 @@ class Suggester:
         recommended = self._apply_count_rules(recommended, cands)
         recommended = self._apply_group(recommended, full)
         recommended, report_notes = self._apply_report(report, recommended, cands, full)
+        services = {lab: dict(c.segments) for lab, c in cands.items()}
+        if recommended:
+            rec = sorted(recommended)
+            for seg_i, offset, row in unnamed_rows:
+                best = max(rec, key=lambda lab: row[self._col[lab]])
+                top = self._classes[int(np.argmax(row))]
+                if (row[self._col[best]] >= self._t_cand or top == best) \
+                        and not _TOTAL_ROW.match(full, segments[seg_i].start_char):
+                    services[best].setdefault(seg_i, [(offset, offset)])
+        table_cells = table_minutes(segments, seg_mentions, services, full)
         att = attribute_minutes(recommended, services, seg_mentions, time_only_segs, segments, table_cells, full,
                                 {lab: c.score for lab, c in cands.items()})
         minutes, ranges, documented_units = att.minutes, att.ranges, att.documented_units

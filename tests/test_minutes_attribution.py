@@ -45,6 +45,8 @@ FIGURES = [
      "breaks totaling 6 minutes (not included).", "97110", 24),
     ("unnamed-row-of-a-flowsheet", "Exercise | Reps | Min\nStationary bike | - | 7\nGoblet squat | 3x8 | 6\n"
      "Pallof press | 3x10 | 5", "97110", 18),
+    ("total-row-is-not-a-service", "Task | Min\nSit to stand from low chair x8 | 6\nBed to chair stand pivot | 5\n"
+     "Floor to waist lift of a 10 lb box | 7\nTotal | 18", "97530", 18),
     ("rows-indented-under-a-row", "Therapeutic exercise ........... 20 min\n    bike ............. 8 min\n"
      "    step-ups ......... 6 min\n    bridges .......... 6 min\nManual therapy ......... 10 min", "97110", 20),
     ("dot-rows-under-a-header-line", "Strengthening block - 30 min\n  UBE ........ 8 min\n  rows ........ 6 min\n"
