@@ -97,16 +97,20 @@ def train(data: Path = typer.Option(Path("training_data"), help="Training data f
           out: Optional[Path] = typer.Option(None, help="Output model directory; the shipped models/ when omitted."),
           no_char: bool = typer.Option(False, "--no-char", help="Word n-grams only (no character n-grams)."),
           twins: bool = typer.Option(False, "--twins", help="Also train on the real-style twins "
-                                     "(training_data/real_style/train_*.jsonl); not used for the shipped model.")) -> None:
+                                     "(training_data/real_style/train_*.jsonl); not used for the shipped model."),
+          prune_below: float = typer.Option(0.05, min=0.0, help="Drop weights smaller in magnitude than this and keep "
+                                            "the rest as float16 (the compact artifact); 0 keeps every weight.")) -> None:
     """Rebuild the model from training_data/ (reproducible: fixed random_state)."""
     from .model import train as train_model
 
     try:
-        card = train_model(data, out, twins=twins, **({"char_ngram_range": None} if no_char else {}))
+        card = train_model(data, out, twins=twins, prune_below=prune_below,
+                           **({"char_ngram_range": None} if no_char else {}))
     except SuggesterError as exc:
         _fail(str(exc))
     typer.echo(f"trained on {card['n_segments']} segments, {len(card['labels'])} codes in {card['train_seconds']} s; "
-               f"CV segment micro-F1 {card['cv_metrics']['segment_micro_f1']}; sha256 {card['sha256'][:16]}...")
+               f"CV segment micro-F1 {card['cv_metrics']['segment_micro_f1']}; {card['nonzero_weights']} weights kept; "
+               f"sha256 {card['sha256'][:16]}...")
 
 
 @app.command()

@@ -65,6 +65,26 @@ def test_model_persistence_round_trip(tmp_path, tiny):
     assert model.top_features("97116", 3)[0][1] > 0
 
 
+def test_compact_artifact_keeps_the_weights_that_matter(tmp_path, tiny):
+    import numpy as np
+
+    full = save_model(tiny, tmp_path / "full", card={"labels": list(tiny.classes_)})
+    compact = save_model(tiny, tmp_path / "compact", card={"labels": list(tiny.classes_)}, prune_below=0.05)
+    assert compact["sha256"] != full["sha256"]
+    model, _ = load_model(tmp_path / "compact")
+    kept = np.abs(tiny.coef_) >= 0.05
+    assert np.array_equal(model.coef_ != 0, kept)           # exactly the weights above the threshold survive
+    assert np.allclose(model.predict_proba(TINY_X), tiny.predict_proba(TINY_X), atol=0.05)
+    with pytest.raises(ValueError, match="prune_below"):
+        tiny.compiled_state(prune_below=-1)
+
+
+def test_shipped_model_is_compact():
+    card = json.loads((default_model_dir() / "meta.json").read_text())
+    assert (default_model_dir() / "model.joblib").stat().st_size <= 5_000_000
+    assert card["prune_below"] > 0 and card["nonzero_weights"] < len(card["labels"]) * 20_000
+
+
 def test_model_loading_does_not_import_sklearn():
     import subprocess
     import sys

@@ -182,9 +182,16 @@ class SegmentCodeClassifier(ClassifierMixin, BaseEstimator):
         order = np.argsort(-self.coef_[j])[:n]
         return [(str(names[k]), float(self.coef_[j, k])) for k in order]
 
-    def compiled_state(self) -> dict:
-        """The fitted state as plain arrays and strings, for :class:`~suggester.model.compiled.CompiledClassifier`."""
+    def compiled_state(self, *, prune_below: float = 0.0) -> dict:
+        """The fitted state as plain arrays and strings, for :class:`~suggester.model.compiled.CompiledClassifier`.
+
+        ``prune_below`` > 0 writes the compact form: weights smaller in magnitude than it are dropped and the rest
+        kept sparse as float16 (the vocabulary and idf stay whole, so each segment's tf-idf norm is unchanged).
+        0 keeps every weight as float32 and scores exactly like this estimator.
+        """
         check_is_fitted(self)
+        if prune_below < 0:
+            raise ValueError(f"prune_below must be >= 0, got {prune_below}.")
         vecs = []
         for name, v in self.vectorizer_.transformer_list:
             terms = sorted(v.vocabulary_, key=v.vocabulary_.__getitem__)
@@ -192,9 +199,16 @@ class SegmentCodeClassifier(ClassifierMixin, BaseEstimator):
                          "vocabulary": "\x00".join(terms), "idf": np.asarray(v.idf_, dtype=float),
                          "token_pattern": v.token_pattern if v.analyzer == "word" else None,
                          "sublinear_tf": bool(v.sublinear_tf)})
-        return {"format": "suggester-compiled-1", "classes": [str(c) for c in self.classes_],
-                "coef": np.asarray(self.coef_, dtype=np.float32), "intercept": np.asarray(self.intercept_, dtype=float),
-                "platt": np.asarray(self.platt_, dtype=float), "vectorizers": vecs, "params": self.get_params()}
+        state = {"format": "suggester-compiled-1", "classes": [str(c) for c in self.classes_],
+                 "intercept": np.asarray(self.intercept_, dtype=float),
+                 "platt": np.asarray(self.platt_, dtype=float), "vectorizers": vecs, "params": self.get_params()}
+        W = np.asarray(self.coef_, dtype=np.float32)
+        if not prune_below:
+            return dict(state, coef=W)
+        flat = np.flatnonzero(np.abs(np.ravel(W, order="C")) >= prune_below)
+        return dict(state, format="suggester-compiled-2", coef_shape=list(W.shape), prune_below=float(prune_below),
+                    coef_index=flat.astype(np.int32 if W.size < 2**31 else np.int64),
+                    coef_value=np.ravel(W, order="C")[flat].astype(np.float16))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

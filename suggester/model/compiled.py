@@ -2,7 +2,8 @@
 
 Training uses the scikit-learn estimator; ``suggester train`` then saves its fitted state as plain
 arrays and strings (``SegmentCodeClassifier.compiled_state()``), which this class scores with the same
-arithmetic as ``TfidfVectorizer`` + the linear model + Platt scaling. Loading it imports neither
+arithmetic as ``TfidfVectorizer`` + the linear model + Platt scaling. Format 1 holds every weight (dense
+float32); format 2, the shipped one, only the weights that matter (sparse float16, see ``prune_below``). Loading it imports neither
 scikit-learn nor scipy, which keeps a fresh process (the CLI) fast. ``tests/test_model.py`` checks
 that both give the same probabilities.
 """
@@ -28,7 +29,12 @@ class CompiledClassifier:
 
     def __init__(self, state: dict) -> None:
         self.classes_ = np.asarray(state["classes"], dtype=object)
-        self.coef_ = np.asfortranarray(state["coef"], dtype=np.float32)
+        if state.get("format") == "suggester-compiled-2":  # compact: pruned weights, sparse float16
+            dense = np.zeros(int(np.prod(state["coef_shape"])), dtype=np.float32)
+            dense[np.asarray(state["coef_index"])] = np.asarray(state["coef_value"], dtype=np.float32)
+            self.coef_ = np.asfortranarray(dense.reshape(state["coef_shape"]))
+        else:
+            self.coef_ = np.asfortranarray(state["coef"], dtype=np.float32)
         self._coef_t = self.coef_.T  # C-contiguous (n_features, n_classes)
         self.intercept_ = np.asarray(state["intercept"], dtype=float)
         self.platt_ = np.asarray(state["platt"], dtype=float)

@@ -3,7 +3,8 @@
 Layout of a model directory::
 
     model.joblib   the fitted SegmentCodeClassifier in compiled form (plain arrays and strings: loading it
-                   needs neither scikit-learn nor scipy; see suggester.model.compiled)
+                   needs neither scikit-learn nor scipy; see suggester.model.compiled); the shipped model
+                   keeps only weights of magnitude >= the card's ``prune_below``, as float16
     model.sha256   SHA-256 of model.joblib (checked BEFORE joblib.load, which can run code)
     meta.json      model card: versions, label set, catalogue and training-data hashes, CV metrics, created time
 """
@@ -64,8 +65,10 @@ def _atomic_write(path: Path, data: bytes) -> None:
         raise
 
 
-def save_model(model, directory: str | Path, *, card: dict) -> dict:
-    """Write the fitted model's compiled state, its SHA-256 and the model card atomically; return the card."""
+def save_model(model, directory: str | Path, *, card: dict, prune_below: float = 0.0) -> dict:
+    """Write the fitted model's compiled state, its SHA-256 and the model card atomically; return the card.
+
+    ``prune_below`` > 0 writes the compact form (weights below it dropped, the rest float16)."""
     import io
 
     import joblib
@@ -73,7 +76,7 @@ def save_model(model, directory: str | Path, *, card: dict) -> dict:
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     buf = io.BytesIO()
-    joblib.dump(model.compiled_state(), buf)  # uncompressed: the float weights barely compress and load faster raw
+    joblib.dump(model.compiled_state(prune_below=prune_below), buf)  # uncompressed: the float weights barely compress and load faster raw
     data = buf.getvalue()
     digest = hashlib.sha256(data).hexdigest()
     full = {"name": "suggester-segment-codes", **card, "versions": _versions(), "artifact": ARTIFACT,
@@ -122,7 +125,7 @@ def load_model(directory: str | Path | None = None, *, labels_allowed=None):
 
     try:
         state = joblib.load(io.BytesIO(data))
-        if not isinstance(state, dict) or state.get("format") != "suggester-compiled-1":
+        if not isinstance(state, dict) or state.get("format") not in ("suggester-compiled-1", "suggester-compiled-2"):
             raise ValueError("not a compiled suggester model")
         model = CompiledClassifier(state)
     except Exception as exc:  # noqa: BLE001 - any unpickling failure means the artifact is unusable

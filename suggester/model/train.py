@@ -132,9 +132,11 @@ def note_calibration(model: SegmentCodeClassifier, texts, ys, catalogue: Catalog
 
 
 def train(data_dir: str | Path = "training_data", out_dir: str | Path | None = None, *, twins: bool = False,
-          **params) -> dict:
+          prune_below: float = 0.05, **params) -> dict:
     """Fit the classifier on ``data_dir`` (with the real-style twins when ``twins``) and write it, with its
-    model card, to ``out_dir``."""
+    model card, to ``out_dir``. Weights smaller in magnitude than ``prune_below`` are left out of the artifact
+    (measured 2026-12-05: 0.05 keeps 10% of the weights, a 4 MB artifact instead of 22 MB, with dev, dev2 and
+    hold-out micro-F1 unchanged)."""
     from .persistence import default_model_dir, save_model
 
     catalogue = load_catalogue()
@@ -153,5 +155,7 @@ def train(data_dir: str | Path = "training_data", out_dir: str | Path | None = N
             "catalogue_sha256": catalogue.sha256, "training_data_sha256": data_hash,
             "n_segments": len(texts), "with_twins": twins, "n_without_code": sum(1 for y in ys if not y),
             "label_counts": dict(sorted(counts.items())), "params": model.get_params(),
-            "cv_metrics": metrics, "train_seconds": round(seconds, 1), "note_calibration": calibration}
-    return save_model(model, out_dir or default_model_dir(), card=card)
+            "cv_metrics": metrics, "train_seconds": round(seconds, 1), "note_calibration": calibration,
+            "prune_below": prune_below,
+            "nonzero_weights": int((abs(model.coef_) >= prune_below).sum()) if prune_below else int(model.coef_.size)}
+    return save_model(model, out_dir or default_model_dir(), card=card, prune_below=prune_below)
