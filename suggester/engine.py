@@ -47,6 +47,7 @@ class _Candidate:
     score: float = 0.0
     evidence: list = field(default_factory=list)
     segments: dict = field(default_factory=dict)     # segment index -> phrase spans (segment coords); clause start if none
+    named_only: set = field(default_factory=set)     # segments where only a phrase names the code (weak score)
 
 
 class Suggester:
@@ -293,6 +294,10 @@ class Suggester:
             for lab in by_label:
                 j = self._col[lab]
                 row[j] = 1.0 - (1.0 - row[j]) * (1.0 - w)
+            head = _joined_head(ctext, phrase_hits)
+            if head:  # "TE/NMR 30'", "Ther ex/balance 20 min": a heading naming services done together
+                cols = [self._col[lab] for lab in head]
+                row[cols] = row[cols].max()
             hits = np.nonzero(row >= self._t_cand)[0]
             if len(hits) and not by_label and self._too_short(ctext):
                 hits = hits[:0]  # "III", "Range of Motion (ROM)": a heading, not a documented service
@@ -342,6 +347,8 @@ class Suggester:
                         # a catalogue phrase names the code here ("Manual 15 min"), so its time can belong to it
                         spans = [(p[0] + offset, p[1] + offset) for p in phr] or [(offset, offset)]
                         cand.segments.setdefault(seg_i, []).extend(spans)
+                        if score < self._t_ev:
+                            cand.named_only.add(seg_i)
             else:
                 # A mention that is not counted: the model recognises it, or a catalogue phrase names it.
                 named = {self._col[lab] for lab in by_label}
@@ -377,7 +384,9 @@ class Suggester:
                     services[best].setdefault(seg_i, [(offset, offset)])
         table_cells = table_minutes(segments, seg_mentions, services, full)
         att = attribute_minutes(recommended, services, seg_mentions, time_only_segs, segments, table_cells, full,
-                                {lab: c.score for lab, c in cands.items()})
+                                {lab: c.score for lab, c in cands.items()},
+                                {lab: c.named_only - {i for i in c.segments if i not in c.named_only}
+                                 for lab, c in cands.items()})
         minutes, ranges, documented_units = att.minutes, att.ranges, att.documented_units
         non_visit = doc._.pt_non_visit
         nv_overridden = False
@@ -614,6 +623,24 @@ def _indented_row(text: str, pos: int) -> bool:
             return True
         end = prev_start - 1
     return False
+
+
+_HEAD_START = re.compile(r"^[\s\-*\u2022>#\d.)]*$")
+_HEAD_JOIN = re.compile(r"^\s*(?:/|&|\+)\s*$")
+
+
+def _joined_head(text: str, hits) -> list[str]:
+    """Labels named together at the head of a clause, joined by a slash, "&" or "+" ("TE/NMR 30'"): one heading
+    for services done together, each as documented as the other. Empty when the clause does not open so."""
+    named = sorted((a, b, labels) for a, b, _, labels in hits)
+    if len(named) < 2 or not _HEAD_START.match(text[:named[0][0]]):
+        return []
+    out = list(named[0][2])
+    for (a1, b1, lb1), (a2, b2, lb2) in zip(named, named[1:]):
+        if not _HEAD_JOIN.match(text[b1:a2]):
+            break
+        out += [lab for lab in lb2 if lab not in out]
+    return out if len(out) > 1 else []
 
 
 def _piece_cut(text: str, prev_end: int, next_start: int, leading: bool) -> int:

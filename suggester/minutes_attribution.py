@@ -244,12 +244,14 @@ def _head_span(text: str, spans, before: int):
 
 
 def attribute_minutes(recommended, services, seg_mentions, time_only_segs, segments, table_cells, doc_text: str,
-                      scores: dict) -> Attribution:
+                      scores: dict, named_only: dict | None = None) -> Attribution:
     """Link every documented time to the code it belongs to (see the module docstring for the rules).
 
     ``services[label][segment]`` holds the label's phrase spans in that segment; ``seg_mentions`` the
     time mentions of performed segments; ``time_only_segs`` the segments whose time stands in a sentence of
-    its own, naming no service (rule 3); ``scores`` each label's confidence (tie-breaks).
+    its own, naming no service (rule 3); ``scores`` each label's confidence (tie-breaks); ``named_only[label]``
+    the segments where a phrase names the code but the sentence does not read as that service (NMES "during
+    SLR/quad sets"): rule 3 does not give them a following sentence's time when another service is there.
     """
     out = Attribution()
     attributed = []  # (absolute position, lab, mention, is_header, is_extra, rule)
@@ -289,7 +291,8 @@ def attribute_minutes(recommended, services, seg_mentions, time_only_segs, segme
                 rule = "service_total"   # "24 min total for the re-ed": replaces its sub-item times
             attributed.append((base + m.start, lab, m, is_header, extra, rule))
             linked_segments.add(seg_i)
-    _following_sentences(out, attributed, recommended, services, orphans, segments, doc_text, linked_segments)
+    _following_sentences(out, attributed, recommended, services, orphans, segments, doc_text, linked_segments,
+                         named_only or {})
     attributed.sort(key=lambda a: a[0])
     # Blocks: a header time opens a block for its code; later times for the same code before another
     # code's header are its breakdown (dropped when they fit inside the header's time).
@@ -359,7 +362,8 @@ def _items(blk: dict) -> list:
     return ([blk["header"]] if blk["header"] else []) + blk["parts"] + blk["extras"]
 
 
-def _following_sentences(out, attributed, recommended, services, orphans, segments, doc_text, linked_segments) -> None:
+def _following_sentences(out, attributed, recommended, services, orphans, segments, doc_text, linked_segments,
+                         named_only) -> None:
     """Rule 3: a time in a sentence of its own belongs to the service(s) just before it in the same block."""
     timed_before = set(linked_segments)
     for seg_i, mentions in sorted(orphans.items()):
@@ -372,6 +376,8 @@ def _following_sentences(out, attributed, recommended, services, orphans, segmen
             if "\n\n" in gap.replace("\r", "") or segments[k]._.pt_section != segments[seg_i]._.pt_section:
                 break
             here = {lab for lab in recommended if k in services.get(lab, {})}
+            strong = {lab for lab in here if k not in named_only.get(lab, ())}
+            here = strong or here
             labs |= here
             if k in timed_before:
                 break  # the services before a time of their own are already timed

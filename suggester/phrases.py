@@ -38,12 +38,12 @@ class PhraseIndex:
         for blocker in blockers:
             syn.setdefault(blocker.lower(), set())
         self._syn, self._abbr = syn, abbr
-        self._syn_matcher = LiteralMatcher(syn)
-        self._abbr_matcher = LiteralMatcher(abbr, case_sensitive=True)
+        self._syn_matcher = LiteralMatcher(syn, split_slashes=True)
+        self._abbr_matcher = LiteralMatcher(abbr, case_sensitive=True, split_slashes=True)
 
     def find(self, text: str) -> list[tuple[int, int, str, set]]:
         """``(start, end, phrase, labels)`` for every catalogue phrase in ``text``."""
-        tokens = tokenize_offsets(text)  # one tokenisation serves both matchers (\w is case-blind)
+        tokens = tokenize_offsets(text, split_slashes=True)  # one tokenisation serves both matchers (\w is case-blind)
         lower = [(t.lower(), a, b) for t, a, b in tokens]
         hits, blocked = [], []
         for a, b, lit in self._syn_matcher.finditer(text, lower):

@@ -97,6 +97,21 @@ def test_one_time_for_two_joined_services_is_not_guessed(engine):
     assert "PT168" in {f.id for f in result.findings}
 
 
+def test_exercise_named_inside_a_modality_sentence_does_not_take_its_time(engine):
+    text = ("Russian stim to R quad during quad sets and SLR, pt cued to contract with each cycle.\n11 min.\n"
+            "TherEx: heel slides, SAQ x15.\n8 min.")
+    found = {s.code: s.minutes for s in engine.suggest(text).recommended}
+    assert found == {"97032": 11, "97110": 8}
+
+
+def test_names_joined_by_a_slash_are_each_found(engine):
+    # a heading naming two services done together: both documented, the one time not split by guesswork
+    result = engine.suggest("Ther ex/NMR 26 min.\nPt tolerated well, HEP unchanged.")
+    found = {s.code: s.minutes for s in result.recommended}
+    assert found == {"97110": None, "97112": None}
+    assert "PT168" in {f.id for f in result.findings}
+
+
 def test_rest_break_sentence_is_not_a_service_time(engine):
     text = "Sit to stand from mat x10 with min A for hand placement.\nSeated rest break 5 min."
     s = next(s for s in engine.suggest(text).recommended if s.code == "97530")

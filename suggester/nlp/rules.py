@@ -157,9 +157,16 @@ def compile_literals(literals, flags: int = re.IGNORECASE) -> re.Pattern:
 _TOKEN_RE = re.compile(r"\w+(?:['\u2019/.\-]\w+)*|[^\w\s]")
 
 
-def tokenize_offsets(text: str) -> list[tuple[str, int, int]]:
-    """Split into word / punctuation tokens with character offsets (the matcher's token rule)."""
-    return [(m.group(0), m.start(), m.end()) for m in _TOKEN_RE.finditer(text)]
+# Phrase tokens: a slash joins a one-character part ("w/c", "s/p", "A/P", "L4/5") and splits two names
+# ("TE/NMR", "ther ex/balance", "ER/IR"), so each name can be found on its own.
+_PHRASE_TOKEN_RE = re.compile(r"\w+(?:['\u2019.\-]\w+|/\w(?!\w))*|[^\w\s]")
+
+
+def tokenize_offsets(text: str, *, split_slashes: bool = False) -> list[tuple[str, int, int]]:
+    """Split into word / punctuation tokens with character offsets (the matcher's token rule); with
+    ``split_slashes``, names joined by a slash are separate tokens (see ``_PHRASE_TOKEN_RE``)."""
+    regex = _PHRASE_TOKEN_RE if split_slashes else _TOKEN_RE
+    return [(m.group(0), m.start(), m.end()) for m in regex.finditer(text)]
 
 
 def _fold(token: str) -> str:
@@ -174,11 +181,13 @@ class LiteralMatcher:
     abbreviations and catalogue phrases.
     """
 
-    def __init__(self, literals, *, case_sensitive: bool = False) -> None:
+    def __init__(self, literals, *, case_sensitive: bool = False, split_slashes: bool = False) -> None:
         self.case_sensitive = case_sensitive
+        self.split_slashes = split_slashes
         self._index: dict[str, list[tuple[tuple[str, ...], str]]] = {}
         for lit in set(literals):
-            toks = tuple(_fold(t) for t, _, _ in tokenize_offsets(lit if case_sensitive else lit.lower()))
+            toks = tuple(_fold(t) for t, _, _ in tokenize_offsets(lit if case_sensitive else lit.lower(),
+                                                                   split_slashes=split_slashes))
             if toks:
                 self._index.setdefault(toks[0], []).append((toks, lit))
         for cands in self._index.values():
@@ -190,7 +199,7 @@ class LiteralMatcher:
     def finditer(self, text: str, tokens: list[tuple[str, int, int]] | None = None):
         """Yield ``(start, end, literal)`` for non-overlapping matches, leftmost-longest first."""
         if tokens is None:
-            tokens = tokenize_offsets(text if self.case_sensitive else text.lower())
+            tokens = tokenize_offsets(text if self.case_sensitive else text.lower(), split_slashes=self.split_slashes)
         words = [_fold(t) for t, _, _ in tokens]
         n = len(words)
         i = 0
