@@ -20,7 +20,8 @@ Algorithm (each step names the rule it records)
    ``after_service`` (nearest service phrase before the time), ``before_service`` (nearest after it),
    ``service_total`` (a time with "total", "whole", "in all" in its sentence: replaces its sub-item times).
    Two services joined by "and"/"&"/"," before one time ("ther ex and manual 20 min"), or named since the
-   previous time with the time attached to neither, are **ambiguous**: no guess, a finding instead.
+   previous time with the time attached to neither, are **ambiguous**: no guess, a finding instead. A service
+   named but not recommended still counts here, and a time written "N minutes of" it is its own, not another's.
 3. ``following_sentence`` - a sentence or ";"-item holding only a time ("About 20 minutes were spent on
    these tasks.", "...; 15'.") belongs to the service(s) documented just before it in the same block
    (back to the previous time, section change or blank line); with one such service without minutes it
@@ -193,14 +194,15 @@ def _link_row(line_start, n_start, n_text, starts, seg_mentions, services, cells
     cells_used.add((k, a))
 
 
-def _nearest(m, present, text, scores, since: int = 0):
+def _nearest(m, present, text, scores, since: int = 0, others=()):
     """The service a mention belongs to inside its segment: (label, phrase span, key, rule) or None if ambiguous.
 
     ``since`` is where the previous time mention of the segment ends: services named between it and this time
-    compete for it."""
+    compete for it. ``others`` are services named here but not recommended: a time written "N minutes of" one
+    of them, or beside two names joined by "and", is not given to a recommended service."""
     of_next = _OF_NEXT.match(text, m.end) is not None
     ranked = []
-    for lab, spans in present:
+    for lab, spans in list(present) + list(others):
         named = [sp for sp in spans if sp[1] > sp[0]]  # real phrase spans, not a clause-start fallback
         pool = named or spans
         before = [sp for sp in pool if sp[0] <= m.start]
@@ -215,13 +217,17 @@ def _nearest(m, present, text, scores, since: int = 0):
             sp = min(pool)
             key, rule = (2, 0 if named else 1, sp[0] - m.start, -scores[lab]), "before_service"
         ranked.append((key, lab, sp, rule, bool(named)))
+    recommended = {lab for lab, _ in present}
+    ranked = [r for r in ranked if r[1] in recommended or r[3] == "of_service"]
     ranked.sort()
     key, lab, sp, rule, named = ranked[0]
     if rule == "after_service" and named:
         # "ther ex and manual 20 min": another named service joined to this one, no time between them
-        spans_of = dict(present)
+        spans_of = dict(list(present) + list(others))
         head = _head_span(text, spans_of[lab], m.start) or sp
-        for k2, lab2, sp2, rule2, named2 in ranked[1:]:
+        for k2, lab2, sp2, rule2, named2 in _ranked_all(m, spans_of, text, scores):
+            if lab2 == lab:
+                continue
             sp2 = _head_span(text, spans_of[lab2], m.start) or sp2
             if rule2 == "after_service" and named2 and sp2[1] <= head[0] \
                     and _JOINED.match(_PARENS.sub("", text[sp2[1]:head[0]])):
@@ -233,6 +239,17 @@ def _nearest(m, present, text, scores, since: int = 0):
                 for _, lab2, sp2, rule2, named2 in ranked[1:]):
             return None
     return lab, sp, key, rule
+
+
+def _ranked_all(m, spans_of: dict, text: str, scores: dict) -> list:
+    """Every named service's nearest phrase before the time (for the joined-names check)."""
+    out = []
+    for lab, spans in spans_of.items():
+        before = [sp for sp in spans if sp[1] > sp[0] and sp[0] <= m.start]
+        if before:
+            sp = max(before)
+            out.append(((1, 0, m.start - sp[0], -scores.get(lab, 0.0)), lab, sp, "after_service", True))
+    return sorted(out)
 
 
 def _head_span(text: str, spans, before: int):
@@ -259,6 +276,8 @@ def attribute_minutes(recommended, services, seg_mentions, time_only_segs, segme
     orphans: dict[int, list[MinuteMention]] = {}
     for seg_i, mentions in seg_mentions.items():
         present = [(lab, services[lab][seg_i]) for lab in recommended if seg_i in services.get(lab, {})]
+        others = [(lab, [sp for sp in segs[seg_i] if sp[1] > sp[0]]) for lab, segs in sorted(services.items())
+                  if lab not in recommended and any(sp[1] > sp[0] for sp in segs.get(seg_i, ()))]
         if not present:
             if seg_i in time_only_segs:
                 orphans[seg_i] = mentions
@@ -269,13 +288,15 @@ def attribute_minutes(recommended, services, seg_mentions, time_only_segs, segme
         first = min((mm.start for mm in mentions), default=None)
         previous_end = 0
         for m in sorted(mentions, key=lambda mm: mm.start):
-            hit = _nearest(m, present, text, scores, previous_end)
+            hit = _nearest(m, present, text, scores, previous_end, others)
             # the services already claimed by this time ("twenty minutes of exercise") do not compete for the next
             previous_end = max(m.end, hit[1][1] if hit and hit[3] == "of_service" else 0)
             if hit is None:
                 out.ambiguous.append((base + m.start, base + m.end, tuple(sorted(lab for lab, _ in present))))
                 continue
             lab, sp, _, rule = hit
+            if lab not in recommended:
+                continue  # "twelve minutes of balance training": the time of a service not recommended
             in_table = (seg_i, m.start) in table_cells
             first_named = min((x for x in dict(present)[lab] if x[1] > x[0]), default=None)
             is_header = in_table or (sp[1] <= m.start and _CONNECTOR.match(text[sp[1]:m.start]) is not None

@@ -112,6 +112,15 @@ def test_names_joined_by_a_slash_are_each_found(engine):
     assert "PT168" in {f.id for f in result.findings}
 
 
+def test_time_after_two_joined_services_is_not_given_to_the_one_recommended(engine):
+    # the exercises are named but not recommended here; the one time still covers both, so it is not guessed
+    text = ("Pt did hip strengthening exercises and functional tasks (floor transfers, lifting a basket to the "
+            "counter), 24 min.")
+    result = engine.suggest(text)
+    s = next(s for s in result.recommended if s.code == "97530")
+    assert s.minutes is None and "PT168" in {f.id for f in result.findings}
+
+
 def test_rest_break_sentence_is_not_a_service_time(engine):
     text = "Sit to stand from mat x10 with min A for hand placement.\nSeated rest break 5 min."
     s = next(s for s in engine.suggest(text).recommended if s.code == "97530")
