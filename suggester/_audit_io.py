@@ -114,6 +114,8 @@ def open_table(source: Any, *, label: str, id_hint: str | None = None) -> TableR
     if not isinstance(source, (str, os.PathLike)):
         raise InputError(f"The {label} must be a pandas DataFrame or a file path, got {type(source).__name__}.")
     path = Path(source)
+    if label == "notes" and _is_document_source(path):
+        return _DocumentsReader(path)
     if not path.is_file():
         raise InputError(f"No such {label} file: {path}. Check the path.")
     fmt = table_format(path)
@@ -342,6 +344,58 @@ class _ParquetReader(TableReader):
 
     def close(self) -> None:
         self._file = None
+
+
+def _is_document_source(path: Path) -> bool:
+    """A folder of note documents, a .zip of them, or a FHIR file (a Bundle, or NDJSON of DocumentReferences)."""
+    if path.is_dir():
+        return True
+    if not path.is_file():
+        return False
+    with open(path, "rb") as fh:
+        head = fh.read(2048)
+    if head.startswith(b"PK\x03\x04"):
+        return True
+    if path.suffix.lower() in (".json", ".ndjson", ".jsonl"):
+        first = head.lstrip(b"\xef\xbb\xbf \t\r\n").split(b"\n", 1)[0]
+        return first.startswith(b"{") and b'"resourceType"' in head and (
+            b'"Bundle"' in head or b'"DocumentReference"' in head)
+    return False
+
+
+class _DocumentsReader(TableReader):
+    """Notes read from documents (``suggester.documents.iter_documents``): one row per note with the default
+    column names ``note_id`` (file name without extension, FHIR id, or NAME/DATE for one visit of a multi-visit
+    file), ``date_of_service``, ``patient_id`` (FHIR subject, when given), ``text``; an unreadable file is a row
+    with its error, so it is reported and the other files are still audited."""
+
+    unit = "notes"
+    columns = ["note_id", "date_of_service", "patient_id", "document", "text"]
+
+    def __init__(self, path: Path) -> None:
+        self.name = path.name
+        self._path = path
+        self._done = 0
+
+    def position(self) -> int:
+        return self._done
+
+    def __iter__(self) -> Iterator[RawRow]:
+        from .documents import DocumentError, iter_documents
+
+        try:
+            items = iter_documents(self._path)
+            for name, doc in items:
+                self._done += 1
+                if isinstance(doc, DocumentError):
+                    stem = Path(name).stem or name
+                    yield RawRow(self._done, None, {"note_id": stem, "document": name}, error=str(doc))
+                else:
+                    yield RawRow(self._done, None, {
+                        "note_id": doc.note_id, "document": doc.source, "text": doc.text, "patient_id": doc.patient_id,
+                        "date_of_service": doc.date_of_service.isoformat() if doc.date_of_service else None})
+        except DocumentError as exc:
+            raise InputError(str(exc)) from None
 
 
 class _FrameReader(TableReader):

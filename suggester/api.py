@@ -47,6 +47,8 @@ __all__ = ["DEFAULT_MAX_BATCH_NOTES", "DEFAULT_MAX_BODY_BYTES", "create_app"]
 LOG = logging.getLogger("suggester.api")
 
 DEFAULT_MAX_BODY_BYTES = 262_144
+DEFAULT_MAX_UPLOAD_BYTES = 10_000_000   # a note document (PDF, Word, HTML, FHIR) sent to /v1/suggest/file
+UPLOAD_PATHS = frozenset({"/v1/suggest/file"})
 DEFAULT_MAX_BATCH_NOTES = 100
 API_KEY_HEADER = "X-API-Key"
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
@@ -250,6 +252,33 @@ class CatalogueInfo(_Strict):
     codes: int
 
 
+class PageOut(_Strict):
+    page: int
+    start: int
+    end: int
+    ocr_confidence: Optional[float] = None
+
+
+class DocumentOut(_Strict):
+    source: str
+    note_id: str
+    kind: str = Field(description="text, pdf, docx, html or fhir (read from the content)")
+    date_of_service: Optional[str]
+    pages: list[PageOut]
+    warnings: list[str]
+    patient_id: Optional[str]
+
+
+class DocumentEntry(_Strict):
+    document: DocumentOut
+    text: str = Field(description="The note text read from the document; evidence offsets point into it.")
+    result: SuggestResponse
+
+
+class DocumentSuggestResponse(_Strict):
+    documents: list[DocumentEntry]
+
+
 class Health(_Strict):
     status: Literal["ok"]
     versions: dict[str, Any] = Field(description="The same `versions` object every suggest result carries.")
@@ -379,9 +408,10 @@ class _GuardMiddleware:
     sizes and timings only.
     """
 
-    def __init__(self, app, *, max_body_bytes: int) -> None:
+    def __init__(self, app, *, max_body_bytes: int, max_upload_bytes: int | None = None) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.max_upload_bytes = max_upload_bytes or max_body_bytes
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
@@ -410,11 +440,12 @@ class _GuardMiddleware:
             await send(message)
 
         bytes_in = 0
+        limit = self.max_upload_bytes if scope["path"] in UPLOAD_PATHS else self.max_body_bytes
         try:
             declared = headers.get("content-length")
-            if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
+            if declared is not None and declared.isdigit() and int(declared) > limit:
                 bytes_in = int(declared)
-                await self._too_large(scope, receive, send_wrapped, bytes_in)
+                await self._too_large(scope, receive, send_wrapped, bytes_in, limit)
                 return
             chunks, more = [], True
             while more:
@@ -424,8 +455,8 @@ class _GuardMiddleware:
                     return
                 chunk = message.get("body", b"")
                 bytes_in += len(chunk)
-                if bytes_in > self.max_body_bytes:
-                    await self._too_large(scope, receive, send_wrapped, None)
+                if bytes_in > limit:
+                    await self._too_large(scope, receive, send_wrapped, None, limit)
                     return
                 chunks.append(chunk)
                 more = message.get("more_body", False)
@@ -454,11 +485,13 @@ class _GuardMiddleware:
                      scope.get("method"), ascii(scope.get("path", ""))[1:-1][:200], state["status"], bytes_in,
                      state["bytes_out"], (time.perf_counter() - t0) * 1000)
 
-    async def _too_large(self, scope, receive, send, declared: int | None) -> None:
+    async def _too_large(self, scope, receive, send, declared: int | None, limit: int) -> None:
         size = f"is {declared} bytes" if declared is not None else "is larger than that"
+        hint = ("Send a smaller file, or start the server with a larger --max-upload-bytes."
+                if scope["path"] in UPLOAD_PATHS else
+                "Send fewer or shorter notes per request, or start the server with a larger --max-body-bytes.")
         response = _error_json(413, "payload_too_large",
-                               f"The request body limit is {self.max_body_bytes} bytes and this body {size}. Send "
-                               "fewer or shorter notes per request, or start the server with a larger --max-body-bytes.",
+                               f"The request body limit is {limit} bytes and this body {size}. {hint}",
                                request_id=scope["state"]["request_id"], headers={"Connection": "close"})
         await response(scope, receive, send)
 
@@ -505,7 +538,8 @@ _ERRORS = {401: {"model": ErrorBody, "description": "The API key is set on the s
 
 
 def create_app(engine=None, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES, api_key_env: str = "SUGGESTER_API_KEY",
-               max_batch_notes: int = DEFAULT_MAX_BATCH_NOTES, cors_origins: Sequence[str] = ()) -> FastAPI:
+               max_batch_notes: int = DEFAULT_MAX_BATCH_NOTES, cors_origins: Sequence[str] = (),
+               max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES) -> FastAPI:
     """Build the HTTP app.
 
     Parameters
@@ -521,6 +555,8 @@ def create_app(engine=None, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES, api
         assets, ``/healthz`` and ``/openapi.json`` stay open.
     max_batch_notes : int
         Most notes accepted by one ``POST /v1/audit``.
+    max_upload_bytes : int
+        Largest document accepted by ``POST /v1/suggest/file`` (413 beyond).
     cors_origins : sequence of str
         Origins allowed to call the API from a browser. Empty (the default): CORS is off.
 
@@ -535,7 +571,8 @@ def create_app(engine=None, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES, api
     ResourceError
         A web asset is missing from the installed package.
     """
-    for name, value in (("max_body_bytes", max_body_bytes), ("max_batch_notes", max_batch_notes)):
+    for name, value in (("max_body_bytes", max_body_bytes), ("max_batch_notes", max_batch_notes),
+                        ("max_upload_bytes", max_upload_bytes)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise InputError(f"{name} must be a positive integer, got {value!r}.")
     api_key = os.environ.get(api_key_env, "")
@@ -573,7 +610,8 @@ def create_app(engine=None, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES, api
         app.add_middleware(CORSMiddleware, allow_origins=list(cors_origins), allow_methods=["GET", "POST"],
                            allow_headers=["Content-Type", API_KEY_HEADER, "X-Request-ID"],
                            expose_headers=["X-Request-ID"])
-    app.add_middleware(_GuardMiddleware, max_body_bytes=max_body_bytes)  # added last = outermost
+    app.add_middleware(_GuardMiddleware, max_body_bytes=max_body_bytes,  # added last = outermost
+                       max_upload_bytes=max_upload_bytes)
 
     key_header = APIKeyHeader(name=API_KEY_HEADER, auto_error=False,
                               description=f"Needed only when the server's {api_key_env} is set.")
@@ -612,6 +650,39 @@ def create_app(engine=None, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES, api
         except InputError as exc:
             raise ApiError(422, "invalid_request", f"Field 'text': {exc}", field="text") from None
         return JSONResponse(result.to_dict())
+
+    @app.post("/v1/suggest/file", response_model=None, tags=["suggest"], **v1,
+              openapi_extra={"requestBody": {"required": True, "description": "The document's bytes: text, PDF "
+                                             "(scanned pages by OCR when the server has Tesseract), Word (.docx), "
+                                             "HTML or FHIR DocumentReference JSON; the type is read from the content.",
+                                             "content": {"application/octet-stream": {"schema": {
+                                                 "type": "string", "format": "binary"}}}}},
+              responses={200: {"model": DocumentSuggestResponse}, **_ERRORS})
+    async def suggest_file(request: Request, payer: str = "medicare", filename: str = "upload",
+                           eng=Depends(get_engine)) -> JSONResponse:
+        """Suggest codes for a note document: one entry per visit it holds, each with the extracted text (what
+        the evidence offsets point into), its pages and date of service, and exactly ``Result.to_dict()``."""
+        from starlette.concurrency import run_in_threadpool
+
+        from .documents import DocumentError, read_document
+
+        check_payer(eng, payer, "payer")
+        data = await request.body()
+        if not data:
+            raise ApiError(422, "invalid_request", "The request body is empty: send the file's bytes.", field="body")
+        name = os.path.basename(filename)[:200] or "upload"
+
+        def work():
+            docs = read_document(data, name=name)
+            return [(d, eng.suggest(d.text, payer, date_of_service=d.date_of_service)) for d in docs]
+        try:
+            pairs = await run_in_threadpool(work)
+        except DocumentError as exc:
+            raise ApiError(422, "unreadable_document", str(exc), field="body") from None
+        except InputError as exc:
+            raise ApiError(422, "invalid_request", str(exc), field="body") from None
+        return JSONResponse({"documents": [{"document": d.to_dict(), "text": d.text, "result": r.to_dict()}
+                                           for d, r in pairs]})
 
     class AuditRequest(_Strict):
         payer: str = Field("medicare", description="Payer for notes that name none.")

@@ -27,45 +27,58 @@ def _fail(message: str, code: int = 2) -> None:
     raise typer.Exit(code)
 
 
-def _read_text(source: str) -> str:
-    if source == "-":
-        return sys.stdin.read()
-    path = Path(source)
-    if not path.is_file():
-        _fail(f"No such file: {source}. Pass a note file or '-' for standard input.")
-    raw = path.read_bytes()
-    for enc in ("utf-8-sig", "cp1252", "latin-1"):
-        try:
-            return raw.decode(enc)
-        except UnicodeDecodeError:
-            continue
-    return raw.decode("utf-8", errors="replace")  # pragma: no cover - latin-1 always decodes
+def _read_documents(source: str, ocr: Optional[bool]):
+    """The notes in a file (any supported type, decided by content) or in standard input."""
+    from .documents import DocumentError, read_document
+
+    try:
+        if source == "-":
+            return read_document(sys.stdin.buffer.read(), name="stdin", ocr=ocr)
+        path = Path(source)
+        if not path.is_file():
+            _fail(f"No such file: {source}. Pass a note file (.txt, .pdf, .docx, .html, FHIR JSON) or '-' for "
+                  "standard input.")
+        return read_document(path, ocr=ocr)
+    except DocumentError as exc:
+        _fail(str(exc))
 
 
 @app.command()
 def suggest(
-    source: str = typer.Argument(..., help="A note file, or '-' to read standard input."),
+    source: str = typer.Argument(..., help="A note: .txt, .pdf (scanned pages by OCR), .docx, .html or FHIR "
+                                 "DocumentReference JSON (type read from the content), or '-' for standard input."),
     payer: str = typer.Option("medicare", help="medicare, commercial, or a payer from payers.json."),
-    as_json: bool = typer.Option(False, "--json", help="Print exactly Result.to_dict() as JSON."),
+    as_json: bool = typer.Option(False, "--json", help="Print exactly Result.to_dict() as JSON; for a file holding "
+                                 "several visits, a list of {document, result}."),
     all_candidates: bool = typer.Option(False, "--all", help="Also list candidates that are not recommended."),
     model_dir: Optional[Path] = typer.Option(None, help="A model directory from `suggester train`."),
     ncci: Optional[Path] = typer.Option(None, help="An NCCI pair file from `suggester ncci import`."),
-    date_of_service: Optional[str] = typer.Option(None, "--date", help="Date of service YYYY-MM-DD (today when omitted)."),
+    date_of_service: Optional[str] = typer.Option(None, "--date", help="Date of service YYYY-MM-DD (the document's "
+                                                  "own date when it gives one, else today)."),
+    ocr: Optional[bool] = typer.Option(None, "--ocr/--no-ocr", help="Read scanned PDF pages by OCR (default: when "
+                                       "Tesseract is installed)."),
 ) -> None:
-    """Suggest billing codes for one note."""
+    """Suggest billing codes for one note (or each visit of an exported file)."""
     from .engine import Suggester
 
-    text = _read_text(source)
+    docs = _read_documents(source, ocr)
     try:
-        result = Suggester(model_dir, ncci=ncci).suggest(text, payer, date_of_service=date_of_service)
+        engine = Suggester(model_dir, ncci=ncci)
+        results = [engine.suggest(d.text, payer, date_of_service=date_of_service or d.date_of_service) for d in docs]
     except SuggesterError as exc:
         _fail(str(exc))
     if as_json:
-        typer.echo(json.dumps(result.to_dict(), indent=2))
+        if len(docs) == 1:
+            typer.echo(json.dumps(results[0].to_dict(), indent=2))
+        else:
+            typer.echo(json.dumps([{"document": d.to_dict(), "result": r.to_dict()} for d, r in zip(docs, results)],
+                                  indent=2))
         return
     from .report import print_result
 
-    print_result(result, show_all=all_candidates)
+    plain = len(docs) == 1 and docs[0].kind == "text" and not docs[0].warnings
+    for d, r in zip(docs, results):
+        print_result(r, show_all=all_candidates, document=None if plain else d)
 
 
 @app.command()
@@ -155,6 +168,8 @@ def serve(host: str = typer.Option("127.0.0.1", help="Interface to bind. Loopbac
           port: int = typer.Option(8000, min=1, max=65535, help="TCP port."),
           max_body_bytes: int = typer.Option(262_144, min=1, help="Largest request body accepted (413 beyond)."),
           max_batch_notes: int = typer.Option(100, min=1, help="Most notes in one POST /v1/audit."),
+          max_upload_bytes: int = typer.Option(10_000_000, min=1, help="Largest document accepted by POST "
+                                               "/v1/suggest/file (413 beyond)."),
           api_key_env: str = typer.Option("SUGGESTER_API_KEY", help="Environment variable holding an API key; when "
                                                                      "it is set, /v1/* needs it in X-API-Key."),
           cors_origin: Optional[list[str]] = typer.Option(None, "--cors-origin", help="Allow browser calls from this "
@@ -184,7 +199,8 @@ def serve(host: str = typer.Option("127.0.0.1", help="Interface to bind. Loopbac
     try:
         engine = Suggester(model_dir)
         web = create_app(engine, max_body_bytes=max_body_bytes, api_key_env=api_key_env,
-                         max_batch_notes=max_batch_notes, cors_origins=tuple(cors_origin or ()))
+                         max_batch_notes=max_batch_notes, cors_origins=tuple(cors_origin or ()),
+                         max_upload_bytes=max_upload_bytes)
     except SuggesterError as exc:
         _fail(str(exc))
     uvicorn.run(web, host=host, port=port, log_config=log_config(log_level), log_level=log_level.lower(),

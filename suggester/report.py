@@ -8,8 +8,22 @@ from rich.table import Table
 _console = Console()
 
 
-def print_result(result, *, show_all: bool = False) -> None:
+def print_result(result, *, show_all: bool = False, document=None) -> None:
+    """``document`` (a NoteDocument) adds its source, date and pages, and the page of each span."""
     rows = [s for s in result.suggestions if s.recommended or show_all]
+
+    def where(start: int, end: int) -> str:
+        page = document.page_of(start) if document is not None else None
+        return f"chars {start}-{end}" + (f", page {page}" if page else "")
+
+    if document is not None:
+        pages = f", {len(document.pages)} page(s)" if document.pages else ""
+        day = f", date of service {document.date_of_service}" if document.date_of_service else ""
+        _console.print(f"[bold]{document.source}[/] (note {document.note_id}, {document.kind}{pages}{day})")
+        for p in document.ocr_pages:
+            _console.print(f"  page {p.page} read by OCR, confidence {p.ocr_confidence:.0f}/100")
+        for w in document.warnings:
+            _console.print(f"  [yellow]{w}[/]")
     if result.non_visit:
         _console.print(f"[yellow]Not a treatment visit ({result.non_visit.replace('_', ' ')}): no code recommended.[/]")
     table = Table(title="Suggested codes" if rows else "No billable service found", show_lines=False)
@@ -28,11 +42,14 @@ def print_result(result, *, show_all: bool = False) -> None:
         _console.print(f"[bold]{s.code}[/] {s.explanation}")
         for m in s.minutes_evidence:
             value = f"{m.minutes} min" if m.minutes is not None else f"{m.units} unit(s)"
-            _console.print(f"    minutes from chars {m.start}-{m.end}: {value} (rule: {m.rule})")
+            _console.print(f"    minutes from {where(m.start, m.end)}: {value} (rule: {m.rule})")
+        if document is not None and document.pages:
+            _console.print("    evidence on " + ", ".join(sorted({f"page {document.page_of(e.start)}"
+                                                                   for e in s.evidence if document.page_of(e.start)})))
     if result.not_counted:
         _console.print("[bold]Mentioned but not counted:[/]")
         for n in result.not_counted:
-            _console.print(f"  {n.code}: {n.reason.replace('_', ' ')} ({n.section} section, chars {n.start}-{n.end})")
+            _console.print(f"  {n.code}: {n.reason.replace('_', ' ')} ({n.section} section, {where(n.start, n.end)})")
     if result.findings:
         _console.print("[bold]Findings:[/]")
         for f in result.findings:

@@ -179,3 +179,41 @@ def test_web_page_in_headless_chromium(chromium, server):
     log = log_path.read_text()
     assert "request_id=" in log and "path=/v1/suggest status=200" in log
     assert SECRET not in log and "TherEx" not in log
+
+
+def test_web_page_opens_a_pdf_with_page_markers(chromium, server, tmp_path):
+    """A dropped or chosen document is read by the server; its text is shown with the evidence highlighted
+    and a marker where each page begins."""
+    from playwright.sync_api import expect, sync_playwright
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from render_docs import to_pdf
+
+    base, log_path = server
+    lines = NOTE.split("\n")
+    pdf = tmp_path / "visit.pdf"
+    pdf.write_bytes(to_pdf("\n".join(lines + [""] * 70 + [f"Addendum ({SECRET}): gait training 8 min with SPC on "
+                                                          "stairs, cues for step-to pattern."])))
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
+        try:
+            page = browser.new_page(viewport={"width": 1366, "height": 900})
+            problems = []
+            page.on("pageerror", lambda exc: problems.append(str(exc)))
+            page.goto(f"{base}/")
+            expect(page.locator("#payer option[value='commercial']")).to_have_count(1)
+            page.set_input_files("#file", str(pdf))
+            expect(page.locator("#status")).to_contain_text("visit.pdf: PDF, 2 pages")
+            expect(page.locator("#recommended .code-btn").first).to_be_visible()
+            markers = page.locator("#note-view .page-marker").all_inner_texts()
+            assert markers == ["Page 1", "Page 2"]
+            assert "TherEx" in page.locator("#note").input_value()   # the extracted text, editable and resubmittable
+            assert page.locator("#note-view mark.ev").count() > 0
+            codes = page.locator("#recommended .code-btn .code").all_inner_texts()
+            assert "97116" in codes and "97110" in codes
+        finally:
+            browser.close()
+    assert problems == []
+    time.sleep(0.3)
+    log = log_path.read_text()
+    assert "path=/v1/suggest/file status=200" in log and SECRET not in log

@@ -40,7 +40,7 @@
   const METHODS = { cms: "Medicare total-time method", ama: "CPT per-code rule" };
 
   const $ = (id) => document.getElementById(id);
-  const state = { result: null, chars: [], selected: null };
+  const state = { result: null, chars: [], selected: null, pages: [], documents: [] };
 
   function el(tag, attrs, ...children) {
     const node = document.createElement(tag);
@@ -89,6 +89,60 @@
     return data;
   }
 
+  // A document's bytes go as they are; the server reads the type from the content, never from the name.
+  async function apiFile(file) {
+    const headers = { Accept: "application/json", "Content-Type": "application/octet-stream" };
+    const key = $("api-key").value;
+    if (key) headers["X-API-Key"] = key;
+    const query = new URLSearchParams({ payer: $("payer").value, filename: file.name || "upload" });
+    const response = await fetch(`v1/suggest/file?${query}`, { method: "POST", headers, body: file, cache: "no-store" });
+    let data = null;
+    try { data = await response.json(); } catch (e) { data = null; }
+    if (!response.ok) {
+      const err = new Error((data && data.message) || `The server answered ${response.status}.`);
+      err.status = response.status;
+      throw err;
+    }
+    return data;
+  }
+
+  async function openFile(file) {
+    if (!file) return;
+    setStatus(`Reading ${file.name}…`);
+    const t0 = performance.now();
+    try {
+      const data = await apiFile(file);
+      state.documents = data.documents;
+      const visit = $("visit");
+      visit.replaceChildren(...data.documents.map((d, i) => el("option", { value: String(i) },
+        `${d.document.note_id}${d.document.date_of_service ? " (" + d.document.date_of_service + ")" : ""}`)));
+      visit.hidden = $("visit-label").hidden = data.documents.length < 2;
+      showDocument(0);
+      const d = data.documents[0].document;
+      const ocr = d.pages.filter((p) => p.ocr_confidence !== undefined && p.ocr_confidence !== null);
+      setStatus(`${file.name}: ${d.kind.toUpperCase()}` +
+        (d.pages.length ? `, ${d.pages.length} page${d.pages.length === 1 ? "" : "s"}` : "") +
+        (ocr.length ? `, ${ocr.length} read by OCR` : "") +
+        (data.documents.length > 1 ? `, ${data.documents.length} visits` : "") +
+        `${d.warnings.length ? "; " + d.warnings.join("; ") : ""} (${Math.round(performance.now() - t0)} ms).`,
+      d.warnings.length > 0);
+    } catch (e) {
+      if (e.status === 401) { showKeyField(); $("api-key").focus(); }
+      setStatus(e.message, true);
+    }
+  }
+
+  function showDocument(i) {
+    const entry = state.documents[i];
+    $("note").value = entry.text;
+    state.result = entry.result;
+    state.chars = Array.from(entry.text);
+    state.pages = entry.document.pages;
+    const rec = entry.result.suggestions.filter((s) => s.recommended);
+    state.selected = (rec[0] || entry.result.suggestions[0] || {}).code || null;
+    render();
+  }
+
   function showKeyField() {
     $("api-key-control").hidden = false;
   }
@@ -100,6 +154,15 @@
       if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) { e.preventDefault(); submit(); }
     });
     $("load-example").addEventListener("click", () => { $("note").value = EXAMPLE; $("note").focus(); });
+    $("file").addEventListener("change", (e) => openFile(e.target.files[0]));
+    $("visit").addEventListener("change", (e) => showDocument(Number(e.target.value)));
+    const note = $("note");
+    note.addEventListener("dragover", (e) => { e.preventDefault(); note.classList.add("drop-target"); });
+    note.addEventListener("dragleave", () => note.classList.remove("drop-target"));
+    note.addEventListener("drop", (e) => {
+      note.classList.remove("drop-target");
+      if (e.dataTransfer && e.dataTransfer.files.length) { e.preventDefault(); openFile(e.dataTransfer.files[0]); }
+    });
     $("clear").addEventListener("click", () => { $("note").value = ""; clearResult(); $("note").focus(); });
     for (const id of ["recommended", "candidates"]) $(id).addEventListener("keydown", arrowKeys);
     $("api-key").addEventListener("change", loadPayers);
@@ -152,6 +215,9 @@
       const result = await api("v1/suggest", { text, payer: $("payer").value });
       state.result = result;
       state.chars = Array.from(text);   // offsets are Unicode code points
+      state.pages = [];
+      state.documents = [];
+      $("visit").hidden = $("visit-label").hidden = true;
       const rec = result.suggestions.filter((s) => s.recommended);
       state.selected = (rec[0] || result.suggestions[0] || {}).code || null;
       render();
@@ -330,11 +396,21 @@
       spans.push({ kind: "nc", start: clamp(nc.start), end: clamp(nc.end), code: nc.code, reason: nc.reason, i }));
     const cuts = new Set([0, n]);
     for (const sp of spans) { if (sp.end > sp.start) { cuts.add(sp.start); cuts.add(sp.end); } }
+    const pageAt = new Map(state.pages.length > 1 ? state.pages.map((p) => [clamp(p.start), p]) : []);
+    for (const start of pageAt.keys()) cuts.add(start);
     const points = Array.from(cuts).sort((a, b) => a - b);
     const out = [];
     for (let k = 0; k + 1 < points.length; k++) {
       const a = points[k];
       const b = points[k + 1];
+      const page = pageAt.get(a);
+      if (page) {   // where each page of the document begins
+        const ocr = page.ocr_confidence !== undefined && page.ocr_confidence !== null;
+        out.push(el("span", { className: ocr && page.ocr_confidence < 70 ? "page-marker low-ocr" : "page-marker",
+          "aria-label": `Page ${page.page}` },
+        `Page ${page.page}${ocr ? ` (read by OCR, confidence ${Math.round(page.ocr_confidence)})` : ""}`));
+        pageAt.delete(a);
+      }
       const text = chars.slice(a, b).join("");
       const covering = spans.filter((sp) => sp.start <= a && sp.end >= b && sp.end > sp.start);
       // Where a code's minutes came from: underlined inside the evidence, with the linking rule on hover.
