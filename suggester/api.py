@@ -252,6 +252,27 @@ class CatalogueInfo(_Strict):
     codes: int
 
 
+class CheckOut(_Strict):
+    id: str = Field(description="Stable id: DOC201 ... DOC208 (resources/documentation_rules.json).")
+    name: str
+    status: str = Field(description="pass, fail or n/a (does not apply to this note)")
+    severity: str
+    title: str
+    message: str = Field(description="What was found, or what is missing and how to fix it.")
+    source: str
+    start: Optional[int] = Field(description="The span found, or where the missing element belongs.")
+    end: Optional[int]
+
+
+class CheckResponse(_Strict):
+    score: Optional[float] = Field(description="Checks passed / checks that apply (null when none applies).")
+    passed: int
+    applicable: int
+    missing: list[str] = Field(description="Ids of the failed checks.")
+    checks: list[CheckOut]
+    codes: list[str] = Field(description="The codes recommended for the note (the checks follow from them).")
+
+
 class PageOut(_Strict):
     page: int
     start: int
@@ -650,6 +671,19 @@ def create_app(engine=None, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES, api
         except InputError as exc:
             raise ApiError(422, "invalid_request", f"Field 'text': {exc}", field="text") from None
         return JSONResponse(result.to_dict())
+
+    @app.post("/v1/check", response_model=None, tags=["suggest"], **v1,
+              responses={200: {"model": CheckResponse}, **_ERRORS})
+    def check(body: SuggestRequest, eng=Depends(get_engine)) -> JSONResponse:
+        """The documentation checklist for one note, before it is signed: total timed minutes, total treatment
+        time, minutes that add up, signature and credentials, a PTA's supervising PT, skilled care, date of
+        service, progress toward goals; each pass, fail or n/a with its span or where the missing element goes."""
+        check_payer(eng, body.payer, "payer")
+        try:
+            report, result = eng.check(body.text, body.payer)
+        except InputError as exc:
+            raise ApiError(422, "invalid_request", f"Field 'text': {exc}", field="text") from None
+        return JSONResponse(dict(report.to_dict(), codes=result.codes))
 
     @app.post("/v1/suggest/file", response_model=None, tags=["suggest"], **v1,
               openapi_extra={"requestBody": {"required": True, "description": "The document's bytes: text, PDF "

@@ -82,6 +82,33 @@ def suggest(
 
 
 @app.command()
+def check(
+    source: str = typer.Argument(..., help="A note file (any type `suggest` reads) or '-' for standard input."),
+    payer: str = typer.Option("medicare", help="medicare, commercial, or a payer from payers.json."),
+    as_json: bool = typer.Option(False, "--json", help="Print the checklist as JSON."),
+    model_dir: Optional[Path] = typer.Option(None, help="A model directory from `suggester train`."),
+) -> None:
+    """The documentation checklist for a note, before it is signed: exit code 1 when a check fails."""
+    from .engine import Suggester
+
+    docs = _read_documents(source, None)
+    try:
+        engine = Suggester(model_dir)
+        reports = [engine.check(d.text, payer, date_of_service=d.date_of_service)[0] for d in docs]
+    except SuggesterError as exc:
+        _fail(str(exc))
+    if as_json:
+        data = [r.to_dict() for r in reports]
+        typer.echo(json.dumps(data[0] if len(data) == 1 else data, indent=2))
+    else:
+        from .report import print_checklist
+
+        for d, r in zip(docs, reports):
+            print_checklist(r, title=d.note_id if len(docs) > 1 else None)
+    raise typer.Exit(1 if any(r.failed for r in reports) else 0)
+
+
+@app.command()
 def codes(code: Optional[str] = typer.Argument(None, help="Show one code in full."),
           as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """List the code catalogue, or show one code in full."""

@@ -163,6 +163,15 @@ class Suggester:
             return self._empty_result(key, cfg)
         return self._from_doc(self.nlp(text), key, cfg, dos)
 
+    def check(self, text: str, payer: str = "medicare", *, date_of_service: dt.date | str | None = None):
+        """The documentation checklist for one note (:mod:`suggester.documentation`): total timed minutes, total
+        treatment time, minutes that add up, signature, a PTA's supervising PT, skilled care, date of service and
+        progress toward goals. Returns ``(DocumentationReport, Result)``."""
+        from .documentation import check_note
+
+        result = self.suggest(text, payer, date_of_service=date_of_service)
+        return check_note(text, result), result
+
     def suggest_many(self, texts: Iterable[str], payer: str = "medicare", *, batch_size: int = 64) -> list[Result]:
         """Suggest codes for many notes with spaCy's ``nlp.pipe`` (same results as :meth:`suggest`)."""
         cfg = self.payer_config(payer)

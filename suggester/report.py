@@ -57,6 +57,18 @@ def print_result(result, *, show_all: bool = False, document=None) -> None:
             _console.print(f"  [{colour}]{f.id} {f.severity}[/] {f.message}")
 
 
+def print_checklist(report, *, title: str | None = None) -> None:
+    """The documentation checklist: one line per check, failures with their fix."""
+    mark = {"pass": "[green]pass[/]", "fail": "[red]FAIL[/]", "n/a": "[dim]n/a [/]"}
+    head = f"Documentation checklist{' for ' + title if title else ''}"
+    score = report.score
+    _console.print(f"[bold]{head}[/]: {len(report.applicable) - len(report.failed)} of {len(report.applicable)} "
+                   f"checks pass" + (f" ({score:.0%})" if score is not None else ""))
+    for c in report.checks:
+        where = f" (chars {c.start}-{c.end})" if c.status != "n/a" and c.start is not None else ""
+        _console.print(f"  {mark[c.status]} {c.id} {c.message}{where}")
+
+
 def print_codes(catalogue) -> None:
     table = Table(title=f"Code catalogue {catalogue.version} ({len(catalogue)} codes)")
     for col in ("code", "label", "category", "timed", "status"):

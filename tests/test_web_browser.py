@@ -93,6 +93,13 @@ def _api_suggest(base: str, text: str, payer: str) -> dict:
         return json.loads(r.read())
 
 
+def _api_check(base: str, text: str, payer: str) -> dict:
+    req = urllib.request.Request(f"{base}/v1/check", data=json.dumps({"text": text, "payer": payer}).encode(),
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=30) as r:
+        return json.loads(r.read())
+
+
 def test_web_page_in_headless_chromium(chromium, server):
     from playwright.sync_api import expect, sync_playwright
 
@@ -132,6 +139,15 @@ def test_web_page_in_headless_chromium(chromium, server):
             expect(page.locator("#totals")).to_contain_text(f"total units {expected['totals']['total_units']}")
             for f in expected["findings"]:
                 expect(page.locator("#findings")).to_contain_text(f["id"])
+            # The documentation checklist beside the codes, as POST /v1/check answers it.
+            checks = _api_check(base, note, "medicare")
+            expect(page.locator("#checklist li")).to_have_count(len(checks["checks"]))
+            expect(page.locator("#checklist-score")).to_contain_text(f"{checks['passed']} of {checks['applicable']} pass")
+            for k in checks["checks"]:
+                expect(page.locator(f"#checklist li[data-check='{k['id']}']")).to_have_class(
+                    {"pass": "pass", "fail": "fail", "n/a": "na"}[k["status"]])
+            assert "DOC207" in checks["missing"]   # the example note has no date of service
+            expect(page.locator("#checklist li.fail")).to_contain_text("Add the date of the visit")
 
             # Evidence highlighted in the note; the selected code's spans emphasised.
             marks = "".join(page.locator("#note-view mark.ev").all_inner_texts())  # minute spans split marks

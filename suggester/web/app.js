@@ -40,7 +40,7 @@
   const METHODS = { cms: "Medicare total-time method", ama: "CPT per-code rule" };
 
   const $ = (id) => document.getElementById(id);
-  const state = { result: null, chars: [], selected: null, pages: [], documents: [] };
+  const state = { result: null, chars: [], selected: null, pages: [], documents: [], checks: null };
 
   function el(tag, attrs, ...children) {
     const node = document.createElement(tag);
@@ -117,7 +117,7 @@
       visit.replaceChildren(...data.documents.map((d, i) => el("option", { value: String(i) },
         `${d.document.note_id}${d.document.date_of_service ? " (" + d.document.date_of_service + ")" : ""}`)));
       visit.hidden = $("visit-label").hidden = data.documents.length < 2;
-      showDocument(0);
+      await showDocument(0);
       const d = data.documents[0].document;
       const ocr = d.pages.filter((p) => p.ocr_confidence !== undefined && p.ocr_confidence !== null);
       setStatus(`${file.name}: ${d.kind.toUpperCase()}` +
@@ -132,9 +132,11 @@
     }
   }
 
-  function showDocument(i) {
+  async function showDocument(i) {
     const entry = state.documents[i];
     $("note").value = entry.text;
+    state.checks = null;
+    try { state.checks = await api("v1/check", { text: entry.text, payer: $("payer").value }); } catch (e) { /* shown as unavailable */ }
     state.result = entry.result;
     state.chars = Array.from(entry.text);
     state.pages = entry.document.pages;
@@ -212,8 +214,10 @@
     setStatus("Analysing the note…");
     const t0 = performance.now();
     try {
-      const result = await api("v1/suggest", { text, payer: $("payer").value });
+      const [result, checks] = await Promise.all([api("v1/suggest", { text, payer: $("payer").value }),
+        api("v1/check", { text, payer: $("payer").value }).catch(() => null)]);
       state.result = result;
+      state.checks = checks;
       state.chars = Array.from(text);   // offsets are Unicode code points
       state.pages = [];
       state.documents = [];
@@ -274,11 +278,30 @@
     $("candidate-count").textContent = String(cand.length);
     $("candidates-box").hidden = cand.length === 0;
 
+    renderChecklist();
     $("findings").replaceChildren(...(r.findings.length ? r.findings.map(findingItem)
       : [el("li", { className: "muted" }, "None.")]));
     $("not-counted").replaceChildren(...(r.not_counted.length ? r.not_counted.map(notCountedItem)
       : [el("li", { className: "muted" }, "None.")]));
     renderSelection();
+  }
+
+  // The documentation checklist (POST /v1/check): what a reviewer will ask for, before the note is signed.
+  function renderChecklist() {
+    const c = state.checks;
+    if (!c) {
+      $("checklist").replaceChildren(el("li", { className: "muted" }, "Checklist unavailable."));
+      $("checklist-score").textContent = "";
+      return;
+    }
+    $("checklist-score").textContent = c.applicable ? `(${c.passed} of ${c.applicable} pass)` : "";
+    $("checklist").replaceChildren(...c.checks.map((k) => {
+      const cls = k.status === "n/a" ? "na" : k.status;
+      return el("li", { className: cls, dataset: { check: k.id } },
+        el("span", { className: "status" }, k.status === "fail" ? "✗ fail" : k.status === "pass" ? "✓ pass" : "n/a"),
+        ` ${k.title} `, el("span", { className: "muted" }, `(${k.id})`),
+        k.status === "fail" ? el("div", { className: "hint" }, k.message) : null);
+    }));
   }
 
   function codeItem(s) {
