@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import datetime as dt
 import heapq
+import json
 import math
 import os
 import re
@@ -46,12 +47,15 @@ from ._audit_io import (BilledLine, ChargeIndex, DirParts, MemoryParts, OutputWr
                         decode_bytes, open_table, parse_billed)
 from ._resources import packaged_json
 from ._version import __version__
+from .episodes import EpisodeLedger, NoteFact, episode_rules, note_kind
 from .errors import InputError
 from .fees import FeeSchedule, load_fees
 
 __all__ = ["AuditColumns", "AuditRun", "COLUMNS", "STATUSES", "audit", "process_chunk", "run_audit", "summarize"]
 
-STATUSES = ("supported", "missed", "unsupported", "units_over", "units_under", "modifier", "invalid_code", "error")
+STATUSES = ("supported", "missed", "unsupported", "units_over", "units_under", "modifier", "invalid_code", "error",
+            "episode")
+_META = "note_meta"   # one internal row per audited note for the episode checks; never written out
 COLUMNS = ["source", "row", "note_id", "payer", "patient_id", "date_of_service", "provider", "code", "status",
            "confidence", "documented_units", "billed_units", "minutes", "billed_modifiers", "suggested_modifiers",
            "finding_ids", "evidence", "fee_usd", "fee_source", "impact_usd", "reason"]
@@ -108,6 +112,7 @@ class _Task:
     problems: list = field(default_factory=list)  # (source, row, reason): error rows that do not stop the audit
     fatal: str | None = None
     info: list = field(default_factory=list)
+    cert: str | None = None        # plan-of-care certification date (episode checks)
 
 
 # ---------------------------------------------------------------------------------------------- public API
@@ -256,7 +261,7 @@ def run_audit(notes, charges=None, *, out: str | Path | None = None, engine=None
         acc = _Summary()
         frames = []
         n_notes = prep.rows
-        for frame in _assemble(parts, fee_schedule, charge_index, include_text, texts):
+        for frame in _assemble(parts, fee_schedule, charge_index, include_text, texts, warnings):
             acc.add(frame)
             if writer is not None:
                 writer.write(frame)
@@ -396,6 +401,7 @@ class _Preparer:
         self.charges, self.has_billed = charges, has_billed
         self.seen = SeenIds()
         self.rows = 0
+        self.cert_columns = tuple(episode_rules()["certification_columns"])
 
     def prepare(self, raws: list[RawRow]) -> list[_Task]:
         c = self.cols
@@ -414,6 +420,11 @@ class _Preparer:
             t.dos, problem = _parse_date(v.get(c.date))
             if problem:
                 t.info.append(problem)
+            cert_col = next((k for k in self.cert_columns if k in v), None)
+            if cert_col is not None:
+                t.cert, problem = _parse_date(v.get(cert_col))
+                if problem:
+                    t.info.append(problem)
             if raw.error:
                 t.fatal = f"{where}: {raw.error}"
             elif t.note_id is None:
@@ -538,6 +549,10 @@ def _audit_note(eng, fees: FeeSchedule, t: _Task) -> list[dict]:
         out.append(_row(t, status="error", reason=f"row {t.row}: the engine failed on this note "
                                                   f"({type(exc).__name__}); report it with the row number"))
         return out
+    meta = _row(t, source=_META, status=_META)
+    meta["reason"] = json.dumps({"kind": note_kind(result), "treated": bool(result.recommended) and not result.non_visit,
+                                 "cert": t.cert})
+    out.append(meta)
     cfg = eng.payer_config(t.payer)
     medicare = cfg.get("code_set") == "medicare"
     cat = eng.catalogue
@@ -849,15 +864,19 @@ def _kx_row(primary: dict, year: int, total: float, threshold: float, finding: s
     return r
 
 
-def _assemble(parts, fees: FeeSchedule, charges: ChargeIndex | None, include_text: bool, texts) -> Iterator:
+def _assemble(parts, fees: FeeSchedule, charges: ChargeIndex | None, include_text: bool, texts,
+              warnings: list | None = None) -> Iterator:
     ledger = _KxLedger(fees, parts.db_path("kx.sqlite"))
+    episodes = EpisodeLedger(parts.db_path("episodes.sqlite"))
     try:
         indices = parts.indices()
         for idx in indices:
-            ledger.add(idx, parts.get(idx))
+            rows = parts.get(idx)
+            ledger.add(idx, [r for r in rows if r["source"] != _META])
+            episodes.add([_fact(r) for r in rows if r["source"] == _META])
         ledger.compute()
         for idx in indices:
-            rows = parts.get(idx)
+            rows = [r for r in parts.get(idx) if r["source"] != _META]
             flags = ledger.flags(idx)
             if flags:
                 merged = []
@@ -876,6 +895,16 @@ def _assemble(parts, fees: FeeSchedule, charges: ChargeIndex | None, include_tex
                                                  (sp.split("-") for sp in spans.split(";")))
                                       if spans and text is not None else None)
             yield _frame(rows, include_text)
+        batch = []
+        for finding in episodes.findings():   # across each patient's notes in date order
+            batch.append(finding)
+            if len(batch) >= 5000:
+                yield _frame(batch, include_text)
+                batch = []
+        if batch:
+            yield _frame(batch, include_text)
+        if warnings is not None:
+            warnings.extend(episodes.warnings)
         if charges is not None:
             batch = []
             for row, note_id, code, units, mods, error in charges.orphans():
@@ -890,6 +919,13 @@ def _assemble(parts, fees: FeeSchedule, charges: ChargeIndex | None, include_tex
                 yield _frame(batch, include_text)
     finally:
         ledger.close()
+        episodes.close()
+
+
+def _fact(r: dict) -> NoteFact:
+    meta = json.loads(r["reason"])
+    return NoteFact(r["row"], r["note_id"], r["patient_id"], r["date_of_service"], meta["kind"], meta["treated"],
+                    meta.get("cert"), r["payer"], r["provider"])
 
 
 def _frame(rows: list[dict], include_text: bool):
