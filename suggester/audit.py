@@ -47,6 +47,7 @@ from ._audit_io import (BilledLine, ChargeIndex, DirParts, MemoryParts, OutputWr
                         decode_bytes, open_table, parse_billed)
 from ._resources import packaged_json
 from ._version import __version__
+from .documentation import check_note
 from .episodes import EpisodeLedger, NoteFact, episode_rules, note_kind
 from .errors import InputError
 from .fees import FeeSchedule, load_fees
@@ -261,7 +262,8 @@ def run_audit(notes, charges=None, *, out: str | Path | None = None, engine=None
         acc = _Summary()
         frames = []
         n_notes = prep.rows
-        for frame in _assemble(parts, fee_schedule, charge_index, include_text, texts, warnings):
+        doc_stats = _DocStats()
+        for frame in _assemble(parts, fee_schedule, charge_index, include_text, texts, warnings, doc_stats):
             acc.add(frame)
             if writer is not None:
                 writer.write(frame)
@@ -297,7 +299,7 @@ def run_audit(notes, charges=None, *, out: str | Path | None = None, engine=None
         "charges_rows": charge_index.rows if charge_index is not None else 0,
         "resumed_chunks": getattr(parts, "resumed", 0), "seconds": round(seconds, 2),
         "notes_per_second": round(n_notes / seconds, 1) if seconds > 0 else None,
-        "fees": fee_schedule.describe(), "warnings": warnings,
+        "fees": fee_schedule.describe(), "warnings": warnings, "documentation": doc_stats.result(),
         "input": {"notes": _name(notes), "charges": _name(charges) if charges is not None else None},
         "output": str(out_path) if out_path is not None else None,
     })
@@ -550,8 +552,10 @@ def _audit_note(eng, fees: FeeSchedule, t: _Task) -> list[dict]:
                                                   f"({type(exc).__name__}); report it with the row number"))
         return out
     meta = _row(t, source=_META, status=_META)
+    doc = check_note(t.text, result)
     meta["reason"] = json.dumps({"kind": note_kind(result), "treated": bool(result.recommended) and not result.non_visit,
-                                 "cert": t.cert})
+                                 "cert": t.cert, "doc_failed": [c.id for c in doc.failed],
+                                 "doc_applicable": len(doc.applicable)})
     out.append(meta)
     cfg = eng.payer_config(t.payer)
     medicare = cfg.get("code_set") == "medicare"
@@ -865,7 +869,7 @@ def _kx_row(primary: dict, year: int, total: float, threshold: float, finding: s
 
 
 def _assemble(parts, fees: FeeSchedule, charges: ChargeIndex | None, include_text: bool, texts,
-              warnings: list | None = None) -> Iterator:
+              warnings: list | None = None, documentation: "_DocStats | None" = None) -> Iterator:
     ledger = _KxLedger(fees, parts.db_path("kx.sqlite"))
     episodes = EpisodeLedger(parts.db_path("episodes.sqlite"))
     try:
@@ -874,6 +878,8 @@ def _assemble(parts, fees: FeeSchedule, charges: ChargeIndex | None, include_tex
             rows = parts.get(idx)
             ledger.add(idx, [r for r in rows if r["source"] != _META])
             episodes.add([_fact(r) for r in rows if r["source"] == _META])
+            if documentation is not None:
+                documentation.add(rows)
         ledger.compute()
         for idx in indices:
             rows = [r for r in parts.get(idx) if r["source"] != _META]
@@ -920,6 +926,47 @@ def _assemble(parts, fees: FeeSchedule, charges: ChargeIndex | None, include_tex
     finally:
         ledger.close()
         episodes.close()
+
+
+class _DocStats:
+    """Documentation checks per provider and per check (from the per-note rows), with the billed dollars on
+    notes where a check failed (what a reviewer could deny)."""
+
+    def __init__(self) -> None:
+        self.by_provider: dict[str, dict] = {}
+        self.by_check: dict[str, int] = {}
+
+    def add(self, rows: list[dict]) -> None:
+        billed_usd: dict[int, float] = {}
+        for r in rows:
+            if r["source"] == "notes" and r["billed_units"] and r["fee_usd"] is not None:
+                billed_usd[r["row"]] = billed_usd.get(r["row"], 0.0) + float(r["fee_usd"]) * int(r["billed_units"])
+        for r in rows:
+            if r["source"] != _META:
+                continue
+            meta = json.loads(r["reason"])
+            failed = meta.get("doc_failed", [])
+            e = self.by_provider.setdefault(r["provider"] or "unknown", {
+                "notes": 0, "applicable": 0, "failed": 0, "notes_failing": 0, "exposed_usd": 0.0, "checks": {}})
+            e["notes"] += 1
+            e["applicable"] += int(meta.get("doc_applicable", 0))
+            e["failed"] += len(failed)
+            if failed:
+                e["notes_failing"] += 1
+                e["exposed_usd"] += billed_usd.get(r["row"], 0.0)
+            for cid in failed:
+                e["checks"][cid] = e["checks"].get(cid, 0) + 1
+                self.by_check[cid] = self.by_check.get(cid, 0) + 1
+
+    def result(self) -> dict:
+        providers = []
+        for name, e in sorted(self.by_provider.items()):
+            score = None if not e["applicable"] else round(1 - e["failed"] / e["applicable"], 3)
+            providers.append({"provider": name, "notes": e["notes"], "score": score,
+                              "notes_failing": e["notes_failing"], "exposed_usd": round(e["exposed_usd"], 2),
+                              "missing": dict(sorted(e["checks"].items(), key=lambda kv: -kv[1]))})
+        providers.sort(key=lambda p: (p["score"] if p["score"] is not None else 2, p["provider"]))
+        return {"by_provider": providers, "by_check": dict(sorted(self.by_check.items()))}
 
 
 def _fact(r: dict) -> NoteFact:

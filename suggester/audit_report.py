@@ -104,6 +104,15 @@ def render_html(summary: dict, *, title: str = "Billing audit") -> str:
                   ["modifier problems (denial risk)", _usd(d.get("modifier"))],
                   ["invalid codes", _usd(d.get("invalid_code"))],
                   ["findings with unknown dollar impact (no fee known)", f"{d.get('rows_with_unknown_impact', 0):,}"]]
+    doc = summary.get("documentation") or {}
+    doc_rows = [[e["provider"], e["notes"], "-" if e["score"] is None else f"{e['score']:.0%}", e["notes_failing"],
+                 ", ".join(f"{k} x{v}" for k, v in list(e["missing"].items())[:4]) or "-", _usd(e["exposed_usd"])]
+                for e in doc.get("by_provider", [])]
+    doc_table = _table(["provider", "notes", "documentation score", "notes with a failed check",
+                        "most often missing", "billed on those notes"], doc_rows) if doc_rows else \
+        '<p class="muted">No documentation checks in this run.</p>'
+    doc_chart = _bars([(k, float(v)) for k, v in sorted((doc.get("by_check") or {}).items())], money=False,
+                      colour="#c0392b")
     warnings = "".join(f"<li>{escape(w)}</li>" for w in summary.get("warnings", []))
     thresholds = ", ".join(f"{y} ${v:,.0f}" for y, v in (fees.get("kx_thresholds") or {}).items())
     generated = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
@@ -134,6 +143,10 @@ finding before changing a claim. Dollar figures are estimates ({escape(str(fees.
 <h2>Missed dollars by code</h2><p class="muted">Missed charges and under-billed units.</p>{code_chart}
 <h2>By month</h2><p class="legend"><span style="background:#d08c1f"></span>recoverable<span style="background:#c0392b"></span>at risk</p>{month_chart}
 <h2>By provider</h2>{prov_chart}{prov_table}
+<h2>Documentation by provider</h2><p class="muted">Documentation checks (DOC201-DOC208: totals of minutes, signature,
+supervision, skilled care, date, progress toward goals): the share of applicable checks passed, and the dollars billed on
+notes where a check failed (what a reviewer could deny).</p><div id="documentation">{doc_table}</div>
+<h3>Failed checks</h3>{doc_chart}
 <h2>Notes to review first</h2><p class="muted">Largest dollar impact first (recoverable plus at risk).</p>{top}
 <h2>About these numbers</h2>
 <p class="muted">Fees: {escape(str(fees.get("source") or ""))}. CQ lines at {escape(str(fees.get("cq_factor", "")))} of the fee.

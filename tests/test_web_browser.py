@@ -233,3 +233,28 @@ def test_web_page_opens_a_pdf_with_page_markers(chromium, server, tmp_path):
     time.sleep(0.3)
     log = log_path.read_text()
     assert "path=/v1/suggest/file status=200" in log and SECRET not in log
+
+
+def test_audit_report_shows_the_documentation_provider_table(chromium, tmp_path):
+    """The audit's HTML report, opened in the browser: the provider table of documentation scores."""
+    from playwright.sync_api import expect, sync_playwright
+
+    report = tmp_path / "report.html"
+    out = subprocess.run([sys.executable, "-m", "suggester", "audit", str(ROOT / "tests" / "data" / "audit_notes.csv"),
+                          "--out", str(tmp_path / "findings.csv"), "--html", str(report)], capture_output=True, text=True,
+                         cwd=ROOT)
+    assert report.exists(), out.stderr[-2000:]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
+        try:
+            page = browser.new_page()
+            page.goto(report.as_uri())
+            table = page.locator("#documentation table")
+            expect(table).to_be_visible()
+            expect(table.locator("th")).to_contain_text(["provider", "notes", "documentation score"])
+            providers = table.locator("tbody tr td:first-child").all_inner_texts()
+            assert set(providers) == {"Lee", "Diaz"}
+            assert all("%" in s for s in table.locator("tbody tr td:nth-child(3)").all_inner_texts())
+            expect(page.locator("h3", has_text="Failed checks")).to_be_visible()
+        finally:
+            browser.close()
