@@ -49,16 +49,28 @@ def score(engine, cases: list[dict]) -> tuple[dict, list]:
     return out, errors
 
 
+def is_analysis_half(case: dict) -> bool:
+    """Odd-numbered cases were read for error analysis; even-numbered ones never were (the honest figure)."""
+    return int("".join(ch for ch in case["id"] if ch.isdigit()) or 0) % 2 == 1
+
+
 def main() -> None:
     cases = [json.loads(line) for line in CASES.read_text(encoding="utf-8").splitlines() if line.strip()]
-    figures, errors = score(Suggester(), cases)
+    engine = Suggester()
+    figures, errors = score(engine, cases)
+    halves = {"read (odd ids)": score(engine, [c for c in cases if is_analysis_half(c)])[0],
+              "never read (even ids)": score(engine, [c for c in cases if not is_analysis_half(c)])[0]}
     lines = ["# Documentation checks", "",
              f"Run {dt.date.today().isoformat()}. {len(cases)} notes in `tests/data/documentation_cases.jsonl`, written by "
              "an author who read only the check definitions and the CMS facts, never the rules. Command: "
-             "`python bench/documentation_checks.py`.", "",
-             "| check | failures (gold) | precision | recall | pass/fail/n-a agreement |", "|---|---|---|---|---|"]
+             "`python bench/documentation_checks.py`. The odd-numbered cases were read for error analysis while the "
+             "rules were improved; the even-numbered ones never were, so their figures are the honest ones.", "",
+             "| check | failures (gold) | precision | recall | agreement | P / R on cases never read |",
+             "|---|---|---|---|---|---|"]
     for cid, v in figures.items():
-        lines.append(f"| {cid} | {v['failures']} | {v['precision']:.3f} | {v['recall']:.3f} | {v['agreement']:.3f} |")
+        h = halves["never read (even ids)"][cid]
+        lines.append(f"| {cid} | {v['failures']} | {v['precision']:.3f} | {v['recall']:.3f} | {v['agreement']:.3f} | "
+                     f"{h['precision']:.3f} / {h['recall']:.3f} |")
     by = Counter((cid, want, have) for _, cid, want, have, _ in errors)
     lines += ["", "Disagreements (check, author, engine: count): " +
               (", ".join(f"{c} {w}->{h}: {n}" for (c, w, h), n in sorted(by.items())) or "none"), ""]

@@ -283,7 +283,7 @@ class Suggester:
                                    [(c.start_char, c.end_char, c._.pt_section or "none", c._.pt_assertion) for c in clauses])
         statuses = [c._.pt_assertion for c in clauses]
         if report.exam_findings:  # in an evaluation report, exam lines are findings unless they read as treatment given
-            secs = self.reports.exam_finding_sections
+            secs = self.reports.exam_finding_sections(report.kind)
             for i, c in enumerate(clauses):
                 if statuses[i] is None and (c._.pt_section or "none") in secs \
                         and not self.reports.treatment_given(full[c.start_char:c.end_char]):

@@ -312,9 +312,9 @@ class ReportReader:
         """True when an exam-section line of an evaluation reads as treatment given (minutes, 'instructed', sets)."""
         return any(rx.search(clause_text) for rx in self.rules.treatment_cues)
 
-    @property
-    def exam_finding_sections(self) -> frozenset:
-        return frozenset(self._cfg["exam_finding_sections"])
+    def exam_finding_sections(self, kind: str | None = None) -> frozenset:
+        """Sections whose lines are exam findings in a report of ``kind``."""
+        return frozenset(self._cfg.get("exam_finding_sections_by_kind", {}).get(kind, self._cfg["exam_finding_sections"]))
 
 
 def _blocked(pos: int, clauses: list[_Region], *, allow_plan: bool = False) -> bool:

@@ -127,12 +127,12 @@ def find_totals(text: str) -> dict[str, tuple[int, int, int]]:
     totals: dict[str, tuple[int, int, int]] = {}
     for kind in ("timed", "treatment"):
         for cue in p[kind].finditer(text):
-            after = re.match(r"[\s:=\-(.]*(\d{1,3})\b(?:\s*(?:min\w*|'))?", text[cue.end(): cue.end() + 25])
+            after = _AFTER_CUE.match(text, cue.end(), min(len(text), cue.end() + 40))
             before = re.search(r"(\d{1,3})\s*(?:min\w*|')?\s*$", text[max(0, cue.start() - 12): cue.start()])
             if kind in totals or any(s <= cue.start() < e for _, s, e in totals.values()):
                 continue
             if after:
-                totals[kind] = (int(after.group(1)), cue.start(), cue.end() + after.end())
+                totals[kind] = (int(after.group(1)), cue.start(), after.end())
             elif before:
                 totals[kind] = (int(before.group(1)), cue.start() - len(before.group(0)), cue.end())
             else:  # a worded time next to the cue: "all told about thirty-one minutes"
@@ -158,6 +158,13 @@ def find_totals(text: str) -> dict[str, tuple[int, int, int]]:
         if span:
             totals["treatment"] = span
     return totals
+
+
+# The number after a total cue, with a few words between them: "Timed minutes totaled 56", "Total timed minutes
+# today: 32", "timed code min = 27".
+_AFTER_CUE = re.compile(r"(?:\s*\(\s*(?:min(?:utes?)?|mins)\s*\))?[\s:=\-(.|]*(?:(?:today|totaled|totalled|totals?|was|"
+                        r"were|is|are|of|min(?:utes?|s)?|approx\.?|approximately|about|~)[\s:=\-|]*){0,2}(\d{1,3})\b(?:\s*(?:min\w*|'))?",
+                        re.IGNORECASE)
 
 
 def _worded(text: str, start: int, end: int) -> tuple[int, int, int] | None:
