@@ -86,6 +86,7 @@ def _rules() -> dict:
         "name_credential": re.compile(sig["name_credential_pattern"]),
         "pta": [re.compile(p) for p in data["pta"]["credential_patterns"]],
         "supervisor": compile_literals(data["pta"]["supervisor_cues"]),
+        "supervisor_name": re.compile(data["pta"]["supervisor_name_pattern"]),
         "skill": compile_literals(data["skilled_care"]["cues"]),
         "skill_patterns": [re.compile(p, flags) for p in data["skilled_care"]["patterns"]],
         "progress_kinds": set(data["progress"]["kinds"]),
@@ -160,9 +161,11 @@ def check_note(text: str, result) -> DocumentationReport:
     if pta is None:
         add("DOC205", "n/a", "not a physical therapist assistant's note.")
     else:
-        sup = r["supervisor"].search(text)
-        sup_named = sup is not None
-        add("DOC205", "pass" if sup_named else "fail", "", (sup.start(), sup.end()) if sup else None)
+        # the supervising PT must be named: a cue followed by a person's name
+        sup = next((m for m in r["supervisor"].finditer(text)
+                    if r["supervisor_name"].match(text, m.end(), min(len(text), m.end() + 60))), None)
+        add("DOC205", "pass" if sup else "fail", "" if sup else "No supervising PT is named.",
+            (sup.start(), sup.end()) if sup else None)
 
     # DOC206: skilled care for the timed services
     if not timed:

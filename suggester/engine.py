@@ -568,6 +568,8 @@ class Suggester:
             only = missing[0]
             session, a, b = totals["treatment"]
             rest = session - unbilled - sum(minutes[lab] for lab in recommended if lab != only)
+            if doc_timed is not None:   # a stated timed total bounds it: the others may already fill it
+                rest = min(rest, doc_timed - sum(minutes.get(lab, 0) for lab in timed_labels if lab != only))
             if rest > 0:
                 timed_minutes[only] = minutes[only] = rest
                 links[only] = [TimeLink(a, b, rest, "session_remainder", 0.7)]

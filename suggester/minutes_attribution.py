@@ -58,6 +58,7 @@ _ROW_END = re.compile(r"(?:\.{2,}|\s{2,}|\t)\s*(?P<n>\d{1,3})(?:\s*[-\u2013]\s*\
 _ROW_END_LOOSE = re.compile(r"(?<=[A-Za-z]) (?P<n>\d{1,3})\s*(?:min\w*|')?\s*$", re.IGNORECASE)
 _DOT_ROW = re.compile(r"\.{4,}\s*(?P<n>\d{1,3})\s*(?:min\w*|')?\s*$", re.IGNORECASE)
 _COLUMNS = re.compile(r"\s{2,}|\t")
+_RULE_LINE = re.compile(r"^[-=_+|:\s\u2500\u2014]{3,}$")   # a ruled line between a table's header and rows
 _CELL = re.compile(r"\S+(?: \S+)*")
 _OF_NEXT = re.compile(r"\s+(?:of|for)\s", re.IGNORECASE)
 # A further episode of the same service: "another 8 min", "additional 10 min" before it; "5 min later" after it.
@@ -159,6 +160,8 @@ def _aligned_table_minutes(segments, seg_mentions, services, doc_text: str, cell
             heads = _COLUMNS.split(stripped)
             col = next((i for i, h in enumerate(heads) if _TIME_HEADER.search(h)), None) if len(heads) > 2 else None
             continue
+        if active and _RULE_LINE.match(stripped):
+            continue   # "--------" under the header row
         if not active:
             # without a header, a dot-leader row ("Ther ex ........ 17") still reads as a row with its minutes
             m = _DOT_ROW.search(line)

@@ -156,8 +156,7 @@ class SectionDetector:
             if not c:
                 return None
             cats = [self._by_literal.get(part.strip().lower()) for part in re.split(r"[/&+]", c.group(1))]
-            cats = [x for x in cats if x]
-            if not cats:
+            if not cats or not all(cats):   # every part a header ("Obj/Tx"), not "s/p R ACLR" (status post)
                 return None
             performed = [x for x in cats if self.attributes.get(x, {}).get("assertion") is None]
             return (performed or cats)[-1], c.end()
