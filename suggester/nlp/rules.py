@@ -147,11 +147,20 @@ def _literal_regex(literal: str) -> str:
 
 
 def compile_literals(literals, flags: int = re.IGNORECASE) -> re.Pattern:
-    """One alternation regex over ``literals`` (longest first, whole-word boundaries)."""
+    """One alternation regex over ``literals`` (longest first, whole-word boundaries).
+
+    The word-start check is written once before the literals that begin with a word character, so the engine
+    tries them only where a word begins (several times faster on long notes than one check per literal)."""
     ordered = sorted(set(literals), key=lambda s: (-len(s), s))
     if not ordered:
         return re.compile(r"(?!x)x")
-    return re.compile("|".join(f"(?:{_literal_regex(lit)})" for lit in ordered), flags)
+    wordy = [lit for lit in ordered if re.match(r"\w", lit)]
+    other = [lit for lit in ordered if not re.match(r"\w", lit)]
+    parts = []
+    if wordy:
+        parts.append(r"(?<![\w/])(?:%s)" % "|".join(_literal_regex(lit)[len(r"(?<![\w/])"):] for lit in wordy))
+    parts += [f"(?:{_literal_regex(lit)})" for lit in other]
+    return re.compile("|".join(parts), flags)
 
 
 _TOKEN_RE = re.compile(r"\w+(?:['\u2019/.\-]\w+)*|[^\w\s]")
