@@ -185,7 +185,9 @@ def _pdf(data: bytes, name: str, ocr: bool | None) -> tuple[str, list[PageSpan],
             t = reader.pages[i].extract_text() or ""
         except Exception as exc:  # noqa: BLE001 - a broken page content stream
             raise DocumentError(f"{name}: page {i + 1} could not be read ({type(exc).__name__}).") from None
+        t = t.replace("\r\n", "\n").replace("\r", "\n").strip("\n")
         texts.append(t if t.strip() else None)
+    geometry = _geometry(data, texts)
     blank = [i for i, t in enumerate(texts) if t is None]
     confidences: dict[int, float] = {}
     warnings: list[str] = []
@@ -203,7 +205,8 @@ def _pdf(data: bytes, name: str, ocr: bool | None) -> tuple[str, list[PageSpan],
                                 "evidence against the scan")
     parts, pages, pos = [], [], 0
     for i, t in enumerate(texts):
-        t = _unwrap((t or "").replace("\r\n", "\n").replace("\r", "\n").strip("\n"))
+        t = (t or "").replace("\r\n", "\n").replace("\r", "\n").strip("\n")
+        t = _unwrap(t, geometry[i] if i not in confidences else None)
         if parts:
             parts.append(_PAGE_BREAK)
             pos += len(_PAGE_BREAK)
@@ -217,25 +220,80 @@ _CONTINUES = re.compile(r"^\s*[a-z0-9(|]")   # a wrapped sentence goes on in low
 _JUSTIFIED = re.compile(r"(?<=\S)  (?=\S)")
 
 
-def _unwrap(text: str) -> str:
-    """Undo a PDF's layout: a line that reaches the right margin without ending a sentence or a heading, followed
-    by a line that goes on in lower case (or a number, or a table cell), is one line (joined with a space);
-    justified spacing ("a  71  y/o")
-    is single again. Aligned table columns (three or more spaces) are kept."""
+def _unwrap(text: str, geometry: tuple[list[tuple[float, float]], float] | None = None) -> str:
+    """Undo a PDF's layout: a line that wrapped at the right margin is joined to the next one with a space;
+    justified spacing ("a  71  y/o") is single again; aligned table columns (three or more spaces) are kept.
+
+    With ``geometry`` (for each non-blank line its right edge and mean character width, and the page's right
+    limit), a line wrapped when the next line's first word would not have fitted after it. Without it, a line near
+    the longest one that does not end a sentence or heading, followed by a line that goes on in lower case (or a
+    number, or a table cell), wrapped."""
     lines = [_JUSTIFIED.sub(" ", line) if not re.search(r"\S {3,}\S", line) and len(_JUSTIFIED.findall(line)) >= 2
              else line for line in text.split("\n")]
-    width = max((len(line.rstrip()) for line in lines), default=0)
+    longest = max((len(line.rstrip()) for line in lines), default=0)
+    boxes = iter(geometry[0]) if geometry else None
     out: list[str] = []
+    prev_box = (0.0, 0.0)
     for line in lines:
         prev = out[-1] if out else None
-        if prev is not None and prev.strip() and line.strip() and len(prev.rstrip()) >= 0.8 * width \
-                and not prev.rstrip().endswith((":", ".", ";", "!", "?")) \
-                and _CONTINUES.match(line) \
-                and not re.search(r"\S {3,}\S", prev):
+        box = next(boxes, (0.0, 0.0)) if boxes is not None and line.strip() else (0.0, 0.0)
+        wrapped = False
+        if prev is not None and prev.strip() and line.strip() and not prev.rstrip().endswith((":", ".", ";", "!", "?")) \
+                and not re.search(r"\S {3,}\S", prev) and not ("|" in prev and line.count("|") >= 2):
+            # (a line with its own table cells is the next row, not the rest of this one)
+            if geometry:
+                right, char_w = prev_box
+                wrapped = right + char_w * (1 + len(line.split()[0])) > geometry[1] - 0.5 * char_w
+            else:
+                wrapped = len(prev.rstrip()) >= 0.8 * longest and bool(_CONTINUES.match(line))
+        if wrapped:
             out[-1] = prev.rstrip() + " " + line.lstrip()
         else:
             out.append(line)
+        if line.strip():
+            prev_box = box
     return "\n".join(out)
+
+
+def _geometry(data: bytes, texts: list[str | None]) -> list:
+    """Per page: the right edge and mean character width of each non-blank line, and the page's right limit
+    (the page width less the left margin: margins are taken as even), read with pypdfium2 when it is installed.
+    None for a page whose lines do not line up with the text layer read by pypdf (or without pypdfium2)."""
+    try:
+        import pypdfium2
+    except ImportError:
+        return [None] * len(texts)
+    out = []
+    try:
+        pdf = pypdfium2.PdfDocument(data)
+    except Exception:  # noqa: BLE001 - geometry is a refinement; the text layer still reads
+        return [None] * len(texts)
+    try:
+        for i, text in enumerate(texts):
+            if text is None:
+                out.append(None)
+                continue
+            page = pdf[i]
+            tp = page.get_textpage()
+            full = tp.get_text_range()
+            boxes, lefts, pos = [], [], 0
+            for line in full.split("\r\n"):
+                if line.strip():
+                    chars = [tp.get_charbox(pos + k) for k in range(len(line)) if not line[k].isspace()]
+                    if chars:
+                        left, right = min(c[0] for c in chars), max(c[2] for c in chars)
+                        lefts.append(left)
+                        boxes.append((right, (right - left) / max(1, len(line.strip()))))
+                pos += len(line) + 2
+            if len(boxes) != sum(1 for x in text.split("\n") if x.strip()) or not lefts:
+                out.append(None)
+            else:
+                out.append((boxes, page.get_width() - min(lefts)))
+    except Exception:  # noqa: BLE001
+        return [None] * len(texts)
+    finally:
+        pdf.close()
+    return out
 
 
 def _ocr_page(data: bytes, index: int, name: str) -> tuple[str, float]:
