@@ -20,7 +20,7 @@ from . import DocumentError, NoteDocument, PageSpan
 
 _PAGE_BREAK = "\n\n"
 _OCR_HELP = ("install OCR to read them: `apt-get install tesseract-ocr` and `pip install \"suggester[ocr]\"` "
-             "(pytesseract and pypdfium2)")
+             "(pytesseract)")
 
 
 @lru_cache(maxsize=1)
