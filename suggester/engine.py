@@ -23,6 +23,7 @@ from .claims import find_code_claims
 from .errors import InputError
 from .evaluation_report import ReportReader
 from .minutes_attribution import TimeLink, attribute_minutes, table_minutes
+from . import spacy_component  # noqa: F401  (registers "suggester_codes"; it imports the engine lazily, no cycle)
 from .nlp import CLAUSES, SEGMENTS, build_nlp
 from .nlp.components import doc_text
 from .nlp.minutes import MinuteMention, find_minutes, find_totals

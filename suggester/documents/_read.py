@@ -16,7 +16,7 @@ from pathlib import Path, PurePosixPath
 from typing import Iterator
 
 from .._resources import packaged_json
-from . import DocumentError, NoteDocument, PageSpan
+from ._model import DocumentError, NoteDocument, PageSpan
 
 _PAGE_BREAK = "\n\n"
 _OCR_HELP = ("install OCR to read them: `apt-get install tesseract-ocr` and `pip install \"suggester[ocr]\"` "

@@ -5,7 +5,6 @@ from __future__ import annotations
 from spacy.language import Language
 
 from . import components  # noqa: F401  (registers the factories)
-from .. import spacy_component  # noqa: F401  (registers "suggester_codes")
 from .components import CLAUSES, MODIFIERS, SECTIONS, SEGMENTS
 
 __all__ = ["CLAUSES", "MODIFIERS", "SECTIONS", "SEGMENTS", "build_nlp"]
