@@ -877,9 +877,10 @@ def _assemble(parts, fees: FeeSchedule, charges: ChargeIndex | None, include_tex
         for idx in indices:
             rows = parts.get(idx)
             ledger.add(idx, [r for r in rows if r["source"] != _META])
-            episodes.add([_fact(r) for r in rows if r["source"] == _META])
+            metas = [(r, json.loads(r["reason"])) for r in rows if r["source"] == _META]
+            episodes.add([_fact(r, meta) for r, meta in metas])
             if documentation is not None:
-                documentation.add(rows)
+                documentation.add(rows, metas)
         ledger.compute()
         for idx in indices:
             rows = [r for r in parts.get(idx) if r["source"] != _META]
@@ -936,15 +937,13 @@ class _DocStats:
         self.by_provider: dict[str, dict] = {}
         self.by_check: dict[str, int] = {}
 
-    def add(self, rows: list[dict]) -> None:
+    def add(self, rows: list[dict], metas: list[tuple[dict, dict]]) -> None:
+        """``rows``: a chunk's rows; ``metas``: its per-note rows with their decoded facts."""
         billed_usd: dict[int, float] = {}
         for r in rows:
             if r["source"] == "notes" and r["billed_units"] and r["fee_usd"] is not None:
                 billed_usd[r["row"]] = billed_usd.get(r["row"], 0.0) + float(r["fee_usd"]) * int(r["billed_units"])
-        for r in rows:
-            if r["source"] != _META:
-                continue
-            meta = json.loads(r["reason"])
+        for r, meta in metas:
             failed = meta.get("doc_failed", [])
             e = self.by_provider.setdefault(r["provider"] or "unknown", {
                 "notes": 0, "applicable": 0, "failed": 0, "notes_failing": 0, "exposed_usd": 0.0, "checks": {}})
@@ -969,8 +968,7 @@ class _DocStats:
         return {"by_provider": providers, "by_check": dict(sorted(self.by_check.items()))}
 
 
-def _fact(r: dict) -> NoteFact:
-    meta = json.loads(r["reason"])
+def _fact(r: dict, meta: dict) -> NoteFact:
     return NoteFact(r["row"], r["note_id"], r["patient_id"], r["date_of_service"], meta["kind"], meta["treated"],
                     meta.get("cert"), r["payer"], r["provider"])
 

@@ -22,7 +22,7 @@ from .catalogue import Catalogue, load_catalogue
 from .claims import find_code_claims
 from .errors import InputError
 from .evaluation_report import ReportReader
-from .minutes_attribution import TimeLink, attribute_minutes, table_minutes
+from .minutes_attribution import OF_NEXT, TimeLink, attribute_minutes, indented_row, table_minutes
 from . import spacy_component  # noqa: F401  (registers "suggester_codes"; it imports the engine lazily, no cycle)
 from .nlp import CLAUSES, SEGMENTS, build_nlp
 from .nlp.components import doc_text
@@ -39,7 +39,6 @@ _NOT_BILLED = re.compile(r"\s*\(?\s*(?:not (?:included|billed|counted|billable|t
 # A flowsheet row: cells between pipes, or columns aligned with runs of spaces or dot leaders.
 _TABLE_ROW = re.compile(r"\||\S {3,}\S|\.{3,}")
 _TOTAL_ROW = re.compile(r"\s*(?:grand\s+|sub)?totals?\b", re.IGNORECASE)   # "Total  | 36": not a service row
-_OF_AFTER = re.compile(r"\s+(?:of|for)\s", re.IGNORECASE)
 
 
 @dataclass
@@ -339,7 +338,7 @@ class Suggester:
                 if _TABLE_ROW.search(ctext) and not by_label and not self._unbilled_time.search(ctext) \
                         and not any(clause.start_char <= a < clause.end_char for a, _ in tot_spans_abs) \
                         and not (generic and clause.start_char <= generic[1] < clause.end_char) \
-                        and not (len(hits) and row[hits].max() >= self._t_ev) and not _indented_row(full, clause.start_char):
+                        and not (len(hits) and row[hits].max() >= self._t_ev) and not indented_row(full, clause.start_char):
                     # a flowsheet row naming no service: its time belongs to the recommended code it reads most
                     # like ("Stationary bike | - | 7" in an exercise table) when that code is a candidate for the
                     # row or its best code; a row indented under another is that row's breakdown
@@ -395,8 +394,7 @@ class Suggester:
         table_cells = table_minutes(segments, seg_mentions, services, full)
         att = attribute_minutes(recommended, services, seg_mentions, time_only_segs, segments, table_cells, full,
                                 {lab: c.score for lab, c in cands.items()},
-                                {lab: c.named_only - {i for i in c.segments if i not in c.named_only}
-                                 for lab, c in cands.items()})
+                                {lab: c.named_only for lab, c in cands.items()})
         minutes, ranges, documented_units = att.minutes, att.ranges, att.documented_units
         non_visit = doc._.pt_non_visit
         nv_overridden = False
@@ -620,23 +618,6 @@ class Suggester:
         return f"{verdict} {lead}. {entry.label}: {entry.summary}"
 
 
-def _indented_row(text: str, pos: int) -> bool:
-    """The line holding ``pos`` is indented under an earlier line of its block (a sub-item of that line)."""
-    start = text.rfind("\n", 0, pos) + 1
-    line = text[start:text.find("\n", start) if "\n" in text[start:] else len(text)]
-    indent = len(line) - len(line.lstrip(" \t"))
-    end = start - 1
-    while indent and end >= 0:   # earlier lines of the block, nearest first
-        prev_start = text.rfind("\n", 0, end) + 1
-        prev = text[prev_start:end]
-        if not prev.strip():
-            return False
-        if len(prev) - len(prev.lstrip(" \t")) < indent:
-            return True
-        end = prev_start - 1
-    return False
-
-
 _HEAD_START = re.compile(r"^[\s\-*\u2022>#\d.)]*$")
 _HEAD_JOIN = re.compile(r"^\s*(?:/|&|\+)\s*$")
 
@@ -665,7 +646,7 @@ def _piece_cut(text: str, prev_end: int, next_start: int, leading: bool) -> int:
     if not between:
         return next_start
     m = between[-1]
-    if leading or _OF_AFTER.match(text, prev_end + m.end):
+    if leading or OF_NEXT.match(text, prev_end + m.end):
         return prev_end + m.start
     return prev_end + m.end
 

@@ -20,6 +20,7 @@ import datetime as dt
 import sqlite3
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import groupby
 from pathlib import Path
 from typing import Iterator
 
@@ -105,19 +106,12 @@ class EpisodeLedger:
         cur = self.db.execute("SELECT patient, dos, row, note_id, kind, treated, cert, payer, provider FROM notes "
                               "WHERE patient IS NOT NULL AND patient != '' AND dos IS NOT NULL "
                               "ORDER BY patient, dos, row")
-        patient, notes = None, []
-        for rec in list(cur) + [None]:
-            if rec is None or rec[0] != patient:
-                if notes:
-                    for f in _patient_findings(patient, notes):
-                        if f["finding_ids"] == "EP304" and not any_cert:
-                            episodes_without += 1   # no certification column at all: one finding for the table
-                        else:
-                            yield f
-                if rec is None:
-                    break
-                patient, notes = rec[0], []
-            notes.append(rec)
+        for patient, notes in groupby(cur, key=lambda rec: rec[0]):   # one patient's notes in memory at a time
+            for f in _patient_findings(patient, list(notes)):
+                if f["finding_ids"] == "EP304" and not any_cert:
+                    episodes_without += 1   # no certification column at all: one finding for the table
+                else:
+                    yield f
         if episodes_without:   # about the input table, not one episode: a run warning, not a finding row
             self.warnings.append(
                 f"EP304: the notes table has no certification date column "
@@ -177,7 +171,6 @@ def _episode_findings(patient: str, ep: list[tuple]) -> Iterator[dict]:
     period_start, count = 0, 0
     for i, rec in enumerate(days):
         count += 1
-        kind = rec[4]
         reports = [r for r in ep if r[1][:10] == rec[1][:10] and r[4] in ("progress", "re_evaluation", "discharge")]
         if count > due:
             first, tenth = days[period_start], days[period_start + due - 1]
@@ -194,7 +187,6 @@ def _episode_findings(patient: str, ep: list[tuple]) -> Iterator[dict]:
                        "failure to respond.")
         if reports:
             period_start, count = i + 1, 0
-        del kind
     # EP302 / EP303 / EP304: certification of the plan of care
     start = _date(ep[0][1])
     certs = sorted({_date(r[6]) for r in ep if r[6]})

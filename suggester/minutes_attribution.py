@@ -47,7 +47,7 @@ from ._resources import packaged_json
 from .nlp.minutes import MinuteMention
 from .nlp.rules import compile_literals
 
-__all__ = ["Attribution", "TimeLink", "attribute_minutes", "table_minutes"]
+__all__ = ["Attribution", "OF_NEXT", "TimeLink", "attribute_minutes", "indented_row", "table_minutes"]
 
 _TIME_HEADER = re.compile(r"\b(?:min(?:ute)?s?|time|duration)\b", re.IGNORECASE)
 _BARE_NUMBER = re.compile(r"^(\d{1,3})(?:\s*(?:min\w*|'))?$", re.IGNORECASE)
@@ -60,7 +60,8 @@ _DOT_ROW = re.compile(r"\.{4,}\s*(?P<n>\d{1,3})\s*(?:min\w*|')?\s*$", re.IGNOREC
 _COLUMNS = re.compile(r"\s{2,}|\t")
 _RULE_LINE = re.compile(r"^[-=_+|:\s\u2500\u2014]{3,}$")   # a ruled line between a table's header and rows
 _CELL = re.compile(r"\S+(?: \S+)*")
-_OF_NEXT = re.compile(r"\s+(?:of|for)\s", re.IGNORECASE)
+# A time naming the service after it: "15 minutes of gait training" (also cuts the engine's pieces).
+OF_NEXT = re.compile(r"\s+(?:of|for)\s", re.IGNORECASE)
 # A further episode of the same service: "another 8 min", "additional 10 min" before it; "5 min later" after it.
 _EXTRA_BEFORE = re.compile(r"(?:\b(?:another|additional|further|extra|second|plus)|\+)\s*(?:~|about|approx\.?)?\s*$", re.IGNORECASE)
 _EXTRA_AFTER = re.compile(r"\s*(?:later|again|more)\b", re.IGNORECASE)
@@ -203,7 +204,7 @@ def _nearest(m, present, text, scores, since: int = 0, others=()):
     ``since`` is where the previous time mention of the segment ends: services named between it and this time
     compete for it. ``others`` are services named here but not recommended: a time written "N minutes of" one
     of them, or beside two names joined by "and", is not given to a recommended service."""
-    of_next = _OF_NEXT.match(text, m.end) is not None
+    of_next = OF_NEXT.match(text, m.end) is not None
     ranked = []
     for lab, spans in list(present) + list(others):
         named = [sp for sp in spans if sp[1] > sp[0]]  # real phrase spans, not a clause-start fallback
@@ -228,12 +229,12 @@ def _nearest(m, present, text, scores, since: int = 0, others=()):
         # "ther ex and manual 20 min": another named service joined to this one, no time between them
         spans_of = dict(list(present) + list(others))
         head = _head_span(text, spans_of[lab], m.start) or sp
-        for k2, lab2, sp2, rule2, named2 in _ranked_all(m, spans_of, text, scores):
-            if lab2 == lab:
+        for lab2, spans2 in spans_of.items():
+            before2 = [x for x in spans2 if x[1] > x[0] and x[0] <= m.start]
+            if lab2 == lab or not before2:
                 continue
-            sp2 = _head_span(text, spans_of[lab2], m.start) or sp2
-            if rule2 == "after_service" and named2 and sp2[1] <= head[0] \
-                    and _JOINED.match(_PARENS.sub("", text[sp2[1]:head[0]])):
+            sp2 = _head_span(text, spans2, m.start) or max(before2)
+            if sp2[1] <= head[0] and _JOINED.match(_PARENS.sub("", text[sp2[1]:head[0]])):
                 return None
         # "strengthening exercises and functional activities (sit-to-stand, stairs), 22 min": two services named
         # since the last time and the time not attached to either one
@@ -242,17 +243,6 @@ def _nearest(m, present, text, scores, since: int = 0, others=()):
                 for _, lab2, sp2, rule2, named2 in ranked[1:]):
             return None
     return lab, sp, key, rule
-
-
-def _ranked_all(m, spans_of: dict, text: str, scores: dict) -> list:
-    """Every named service's nearest phrase before the time (for the joined-names check)."""
-    out = []
-    for lab, spans in spans_of.items():
-        before = [sp for sp in spans if sp[1] > sp[0] and sp[0] <= m.start]
-        if before:
-            sp = max(before)
-            out.append(((1, 0, m.start - sp[0], -scores.get(lab, 0.0)), lab, sp, "after_service", True))
-    return sorted(out)
 
 
 def _head_span(text: str, spans, before: int):
@@ -379,6 +369,22 @@ def _indent(text: str, pos: int) -> int:
     start = text.rfind("\n", 0, pos) + 1
     line = text[start:pos]
     return len(line) - len(line.lstrip(" \t"))
+
+
+def indented_row(text: str, pos: int) -> bool:
+    """The line holding ``pos`` is indented under an earlier line of its block (a sub-item of that line)."""
+    start = text.rfind("\n", 0, pos) + 1
+    end = text.find("\n", start)
+    indent = _indent(text, len(text) if end < 0 else end)
+    end = start - 1
+    while indent and end >= 0:   # earlier lines of the block, nearest first
+        prev_start = text.rfind("\n", 0, end) + 1
+        if not text[prev_start:end].strip():
+            return False
+        if _indent(text, end) < indent:
+            return True
+        end = prev_start - 1
+    return False
 
 
 def _items(blk: dict) -> list:

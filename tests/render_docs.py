@@ -17,7 +17,7 @@ MONO = FONT_DIR / "DejaVuSansMono.ttf"
 SANS = FONT_DIR / "DejaVuSans.ttf"
 
 
-def to_pdf(text: str, *, lines_per_page: int = 60) -> bytes:
+def to_pdf(text: str) -> bytes:
     """A PDF with a text layer: one text line per line of the note (long lines wrap at the margin)."""
     from fpdf import FPDF
 

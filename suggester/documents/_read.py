@@ -41,9 +41,14 @@ def sniff(data: bytes, name: str = "") -> str:
     DocumentError
         Binary data of any other kind (an image, a spreadsheet, a corrupt file): never read as a note.
     """
+    return _sniff(data, name)[0]
+
+
+def _sniff(data: bytes, name: str) -> tuple[str, str | None]:
+    """(:func:`sniff`'s type, the decoded text for the text types html, fhir and text; None for the others)."""
     head = data[:4096]
     if head.startswith(b"%PDF-"):
-        return "pdf"
+        return "pdf", None
     if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as zf:
@@ -52,20 +57,20 @@ def sniff(data: bytes, name: str = "") -> str:
             raise DocumentError(f"{name or 'the file'}: a corrupt ZIP container (not a readable Word file or "
                                 "archive).") from None
         if "word/document.xml" in names:
-            return "docx"
+            return "docx", None
         if "[Content_Types].xml" in names:
             raise DocumentError(f"{name or 'the file'}: an Office file that is not a Word document; suggester "
                                 "reads .txt, .pdf, .docx, .html and FHIR DocumentReference JSON.")
-        return "zip"
+        return "zip", None
     text = _decode(data, name)
     stripped = text.lstrip("\ufeff \t\r\n")
     lowered = stripped[:512].lower()
     if stripped.startswith("{") and '"resourceType"' in stripped[:100_000]:
-        return "fhir"
+        return "fhir", text
     if lowered.startswith(("<!doctype html", "<html")) or (lowered.startswith("<") and re.search(
             r"<(?:body|p|div|table|br)\b", stripped[:20_000], re.IGNORECASE)):
-        return "html"
-    return "text"
+        return "html", text
+    return "text", text
 
 
 def _decode(data: bytes, name: str) -> str:
@@ -127,24 +132,27 @@ def read_document(source, *, name: str | None = None, ocr: bool | None = None) -
         data = path.read_bytes()
     if len(data) > limit:
         raise DocumentError(f"{name}: {len(data):,} bytes is over the {limit:,}-byte limit.")
-    kind = sniff(data, name)
+    kind, decoded = _sniff(data, name)
     stem = PurePosixPath(name).stem or name
     if kind == "fhir":
-        return _fhir(data, name, ocr)
+        return _fhir(decoded, name, ocr)
     if kind == "zip":
         raise DocumentError(f"{name}: a ZIP archive; pass it to `suggester audit`, which reads every file in it.")
-    text, pages, warnings = _extract(kind, data, name, ocr)
+    text, pages, warnings = _extract(kind, data, name, ocr, decoded)
     return _split_visits(text, pages, name, stem, kind, warnings)
 
 
-def _extract(kind: str, data: bytes, name: str, ocr: bool | None) -> tuple[str, list[PageSpan], list[str]]:
+def _extract(kind: str, data: bytes, name: str, ocr: bool | None,
+             decoded: str | None = None) -> tuple[str, list[PageSpan], list[str]]:
+    """(text, pages, warnings) of one document; ``decoded`` is its text when the caller already decoded it."""
     if kind == "pdf":
         return _pdf(data, name, ocr)
     if kind == "docx":
         return _docx(data, name), [], []
+    text = decoded if decoded is not None else _decode(data, name)
     if kind == "html":
-        return _html(_decode(data, name)), [], []
-    return _decode(data, name).replace("\r\n", "\n").replace("\r", "\n"), [], []
+        return _html(text), [], []
+    return text.replace("\r\n", "\n").replace("\r", "\n"), [], []
 
 
 # --------------------------------------------------------------------------------------------- PDF
@@ -205,8 +213,7 @@ def _pdf(data: bytes, name: str, ocr: bool | None) -> tuple[str, list[PageSpan],
                                 "evidence against the scan")
     parts, pages, pos = [], [], 0
     for i, t in enumerate(texts):
-        t = (t or "").replace("\r\n", "\n").replace("\r", "\n").strip("\n")
-        t = _unwrap(t, geometry[i] if i not in confidences else None)
+        t = _unwrap(t or "", geometry[i] if i not in confidences else None)   # text layers normalised above
         if parts:
             parts.append(_PAGE_BREAK)
             pos += len(_PAGE_BREAK)
@@ -412,9 +419,10 @@ def _html(text: str) -> str:
 
 
 # --------------------------------------------------------------------------------------------- FHIR
-def _fhir(data: bytes, name: str, ocr: bool | None) -> list[NoteDocument]:
-    """A Bundle, a single DocumentReference, or NDJSON of resources: one note per DocumentReference."""
-    text = _decode(data, name).lstrip("\ufeff")
+def _fhir(decoded: str, name: str, ocr: bool | None) -> list[NoteDocument]:
+    """A Bundle, a single DocumentReference, or NDJSON of resources (decoded text): one note per
+    DocumentReference."""
+    text = decoded.lstrip("\ufeff")
     try:
         resources = [json.loads(text)]
     except json.JSONDecodeError:
