@@ -8,6 +8,7 @@ Build the app with :func:`create_app` and serve it with ``suggester serve`` (loo
     GET  /v1/codes/{code}   one code in full (404 when unknown)
     GET  /v1/payers         the payers the engine knows (for the page's payer choice)
     GET  /healthz           status, model and catalogue versions
+    /v1/review/*, /v1/users  the review worklist, when a review store is given (see suggester.review.http)
     GET  /                  the web page (assets shipped in ``suggester/web``; no CDN, works offline)
 
 Guard rails: request bodies over ``max_body_bytes`` get 413; malformed JSON, wrong types and unknown
@@ -308,6 +309,7 @@ class Health(_Strict):
     auth_required: bool
     max_body_bytes: int
     max_batch_notes: int
+    review: bool = Field(description="Whether the review worklist (`/v1/review/*`) is on (`suggester serve --db`).")
 
 
 class AuditNote(_Strict):
@@ -560,7 +562,7 @@ _ERRORS = {401: {"model": ErrorBody, "description": "The API key is set on the s
 
 def create_app(engine=None, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES, api_key_env: str = "SUGGESTER_API_KEY",
                max_batch_notes: int = DEFAULT_MAX_BATCH_NOTES, cors_origins: Sequence[str] = (),
-               max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES) -> FastAPI:
+               max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES, store=None) -> FastAPI:
     """Build the HTTP app.
 
     Parameters
@@ -580,6 +582,9 @@ def create_app(engine=None, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES, api
         Largest document accepted by ``POST /v1/suggest/file`` (413 beyond).
     cors_origins : sequence of str
         Origins allowed to call the API from a browser. Empty (the default): CORS is off.
+    store : suggester.review.ReviewStore, optional
+        A review store: adds the worklist endpoints (``/v1/review/*``, ``/v1/users``), which need a user token
+        (``Authorization: Bearer``), whatever the API key setting.
 
     Returns
     -------
@@ -780,7 +785,18 @@ def create_app(engine=None, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES, api
                 "model": {"name": card.get("name"), "created": card.get("created"), "sha256": card.get("sha256")},
                 "catalogue": {"version": eng.catalogue.version, "sha256": eng.catalogue.sha256,
                               "codes": len(eng.catalogue)},
-                "auth_required": bool(api_key), "max_body_bytes": max_body_bytes, "max_batch_notes": max_batch_notes}
+                "auth_required": bool(api_key), "max_body_bytes": max_body_bytes, "max_batch_notes": max_batch_notes,
+                "review": store is not None}
+
+    if store is not None:
+        from .review.http import error_body, mount
+        from .review.store import ReviewError
+
+        async def on_review_error(request: Request, exc: ReviewError) -> JSONResponse:
+            return error_body(exc, request)
+        app.add_exception_handler(ReviewError, on_review_error)
+        mount(app, store, get_engine)
+    app.state.review = store is not None
 
     # ------------------------------------------------------------------ web page
     @app.get("/", include_in_schema=False)

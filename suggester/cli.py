@@ -15,11 +15,18 @@ import typer
 
 from .errors import SuggesterError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_show_locals=False,
                   help="Suggest US physical-therapy billing codes from treatment notes, and audit past claims. "
                        "Decision support, not a certified coder.")
 ncci_app = typer.Typer(no_args_is_help=True, help="Manage NCCI procedure-to-procedure pairs.")
 app.add_typer(ncci_app, name="ncci")
+
+
+def _add_review_commands() -> None:
+    from .review.cli import review_app, users_app
+
+    app.add_typer(users_app, name="users")
+    app.add_typer(review_app, name="review")
 
 
 def _fail(message: str, code: int = 2) -> None:
@@ -202,6 +209,9 @@ def serve(host: str = typer.Option("127.0.0.1", help="Interface to bind. Loopbac
           cors_origin: Optional[list[str]] = typer.Option(None, "--cors-origin", help="Allow browser calls from this "
                                                                                       "origin (repeatable). Off by default."),
           model_dir: Optional[Path] = typer.Option(None, help="A model directory from `suggester train`."),
+          db: Optional[str] = typer.Option(None, "--db", help="Review store URL (sqlite:///path.db or postgresql+psycopg://"
+                                                              "...): turns on the review worklist; '-' = the default "
+                                                              "store ($SUGGESTER_DB or the user data directory)."),
           log_level: str = typer.Option("info", help="debug, info, warning or error. Logs never contain note text.")) -> None:
     """Serve the HTTP API and the web page (http://127.0.0.1:8000/ by default). The model is loaded once."""
     import ipaddress
@@ -224,10 +234,15 @@ def serve(host: str = typer.Option("127.0.0.1", help="Interface to bind. Loopbac
         typer.echo(f"warning: binding to {host} exposes the service beyond this computer; set ${api_key_env} and put "
                    "it behind TLS.", err=True)
     try:
+        store = None
+        if db is not None:
+            from .review import open_store
+
+            store = open_store(None if db == "-" else db, pool_size=10)
         engine = Suggester(model_dir)
         web = create_app(engine, max_body_bytes=max_body_bytes, api_key_env=api_key_env,
                          max_batch_notes=max_batch_notes, cors_origins=tuple(cors_origin or ()),
-                         max_upload_bytes=max_upload_bytes)
+                         max_upload_bytes=max_upload_bytes, store=store)
     except SuggesterError as exc:
         _fail(str(exc))
     uvicorn.run(web, host=host, port=port, log_config=log_config(log_level), log_level=log_level.lower(),
@@ -271,6 +286,11 @@ def audit_cmd(
     progress: Optional[bool] = typer.Option(None, "--progress/--no-progress", help="Progress bar (default: on when "
                                                                                    "standard error is a terminal)."),
     model_dir: Optional[Path] = typer.Option(None, help="A model directory from `suggester train`."),
+    db: Optional[str] = typer.Option(None, "--db", help="Also store the run and its findings in this review store "
+                                                        "(sqlite:///path.db or postgresql+psycopg://...; '-' = the "
+                                                        "default store); needs --token or $SUGGESTER_TOKEN."),
+    token: Optional[str] = typer.Option(None, "--token", envvar="SUGGESTER_TOKEN", show_envvar=False,
+                                        help="Your user token for --db."),
 ) -> None:
     """Audit past notes against what was billed: missed charges, unsupported lines, units, modifiers, KX.
 
@@ -287,6 +307,15 @@ def audit_cmd(
     unknown = [s for s in fail_statuses if s not in STATUSES]
     if unknown:
         _fail(f"--fail-on: unknown status(es) {', '.join(unknown)}; allowed: {', '.join(STATUSES)}.")
+    store = None
+    if db is not None:   # check the store and the token before a long run, not after it
+        from .review import open_store
+
+        try:
+            store = open_store(None if db == "-" else db)
+            store.authenticate(token)
+        except SuggesterError as exc:
+            _fail(str(exc))
     cols = AuditColumns(id=id_col, text=text_col, payer=payer_col, billed=billed_col, patient=patient_col,
                         date=date_col, provider=provider_col, code=code_col, units=units_col, modifiers=modifiers_col)
     console = Console(stderr=True)
@@ -337,6 +366,17 @@ def audit_cmd(
             atomic_write_text(html, render_html(report, title=f"Billing audit: {notes.name}"))
     except OSError as exc:
         _fail(f"Cannot write the report: {exc.strerror}. Check the folder exists and is writable.")
+    if store is not None:
+        from .review.store import model_version_of, read_findings
+
+        try:
+            stored = store.record_audit(token, read_findings(out), report, source=notes.name, versions={
+                "suggester": report.get("suggester_version"), "model_version": model_version_of(model_dir),
+                "catalogue_version": report.get("catalogue_version", "")})
+        except SuggesterError as exc:
+            _fail(f"The audit finished ({out}) but storing it failed: {exc}", code=1)
+        typer.echo(f"Stored as audit run {stored['run_id']}: {stored['findings']:,} findings to review "
+                   f"(suggester review worklist --kind finding --run-id {stored['run_id']}).", err=True)
     for warning in run.warnings:
         typer.echo(f"warning: {warning}", err=True)
     if as_json:
@@ -353,6 +393,9 @@ def audit_cmd(
         problems.append("--fail-on matched " + ", ".join(f"{k} {v:,}" for k, v in hits.items()))
     if problems:
         _fail("; ".join(problems) + ".", code=1)
+
+
+_add_review_commands()
 
 
 def main() -> None:

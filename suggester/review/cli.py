@@ -1,0 +1,283 @@
+"""``suggester users ...`` and ``suggester review ...``: the review store from the command line.
+
+Every command takes ``--db URL`` (default ``$SUGGESTER_DB``, else SQLite in the user data directory) and, for
+anything but ``users add`` of the very first admin and ``review migrate``, a user token from ``--token`` or
+``$SUGGESTER_TOKEN``. Exit codes as elsewhere: 0 done, 1 a conflict (someone else changed the item), 2 a usage,
+input, token or database error.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from ..errors import SuggesterError
+
+DB_HELP = "Review store: sqlite:///path.db or postgresql+psycopg://user@host/db (default $SUGGESTER_DB, else SQLite in " \
+          "the user data directory)."
+TOKEN_HELP = "Your user token (default $SUGGESTER_TOKEN)."
+
+users_app = typer.Typer(no_args_is_help=True, help="Users of the review store and their tokens.")
+review_app = typer.Typer(no_args_is_help=True, help="The review worklist: decisions on suggested codes and audit "
+                                                    "findings, kept on a database.")
+
+
+def _fail(message: str, code: int = 2) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def _store(db: Optional[str], **kwargs):
+    from .store import open_store
+
+    try:
+        return open_store(db, **kwargs)
+    except SuggesterError as exc:
+        _fail(str(exc))
+
+
+def _run(fn):
+    """Call ``fn`` and turn review errors into exit codes with their message."""
+    from .store import ConflictError
+
+    try:
+        return fn()
+    except ConflictError as exc:
+        _fail(str(exc), code=1)
+    except SuggesterError as exc:
+        _fail(str(exc))
+
+
+def _echo(data, as_json: bool, plain) -> None:
+    if as_json:
+        typer.echo(json.dumps(data, indent=2, default=str))
+    else:
+        plain(data)
+
+
+def _table(rows: list[dict], cols: list[str]) -> None:
+    if not rows:
+        typer.echo("(nothing)")
+        return
+    def show(v) -> str:
+        return "" if v is None else ",".join(map(str, v)) if isinstance(v, list) else str(v)
+    shown = [[show(r.get(c)) for c in cols] for r in rows]
+    widths = [max(len(c), *(len(s[i]) for s in shown)) for i, c in enumerate(cols)]
+    typer.echo("  ".join(c.ljust(w) for c, w in zip(cols, widths)))
+    for s in shown:
+        typer.echo("  ".join(v.ljust(w) for v, w in zip(s, widths)))
+
+
+Db = typer.Option(None, "--db", help=DB_HELP)
+Token = typer.Option(None, "--token", envvar="SUGGESTER_TOKEN", help=TOKEN_HELP, show_envvar=False)
+
+
+# ---------------------------------------------------------------------------------------------- users
+@users_app.command("add")
+def users_add(name: str = typer.Argument(..., help="The user's name (shown with every decision they make)."),
+              role: str = typer.Option("reviewer", help="reviewer or admin. The first user of a store must be an admin."),
+              db: Optional[str] = Db, token: Optional[str] = Token) -> None:
+    """Add a user and print their token once (only its hash is stored). Needs an admin's token, except for the
+    first admin of an empty store."""
+    store = _store(db)
+    user, new = _run(lambda: store.add_user(name, role, token=token))
+    typer.echo(f"added {user.role} {user.name!r}. Their token (shown once, keep it secret):")
+    typer.echo(new)
+
+
+@users_app.command("list")
+def users_list(db: Optional[str] = Db, token: Optional[str] = Token,
+               as_json: bool = typer.Option(False, "--json")) -> None:
+    """The users, their roles and whether they are active (admin)."""
+    store = _store(db)
+    rows = _run(lambda: store.list_users(token))
+    _echo(rows, as_json, lambda r: _table(r, ["name", "role", "active", "created_at"]))
+
+
+@users_app.command("disable")
+def users_disable(name: str, db: Optional[str] = Db, token: Optional[str] = Token) -> None:
+    """Disable a user: their token stops working; their decisions stay (admin)."""
+    store = _store(db)
+    _run(lambda: store.set_user_active(name, False, token=token))
+    typer.echo(f"disabled {name!r}")
+
+
+@users_app.command("enable")
+def users_enable(name: str, db: Optional[str] = Db, token: Optional[str] = Token) -> None:
+    """Enable a disabled user again (admin)."""
+    store = _store(db)
+    _run(lambda: store.set_user_active(name, True, token=token))
+    typer.echo(f"enabled {name!r}")
+
+
+# ---------------------------------------------------------------------------------------------- review
+@review_app.command("migrate")
+def migrate(db: Optional[str] = Db) -> None:
+    """Create the review store, or upgrade it to this version's schema (back it up first)."""
+    from .store import ReviewStore
+
+    revision = _run(lambda: ReviewStore.migrate(db))
+    typer.echo(f"review store at schema {revision}")
+
+
+@review_app.command("settings")
+def settings(store_text: Optional[str] = typer.Option(None, help="on: keep note text (needed to learn from "
+                                                                 "corrections); off: keep only a hash (default)."),
+             db: Optional[str] = Db, token: Optional[str] = Token) -> None:
+    """Show or change the store's settings (changing needs an admin)."""
+    store = _store(db)
+    if store_text is None:
+        _run(lambda: store.authenticate(token))
+        values = store.settings()
+    else:
+        values = _run(lambda: store.set_setting("store_text", store_text, token=token))
+    for k, v in values.items():
+        typer.echo(f"{k} = {v}")
+
+
+@review_app.command("submit")
+def submit(source: str = typer.Argument(..., help="A note file (any type `suggest` reads) or '-' for stdin."),
+           note_id: Optional[str] = typer.Option(None, help="The clinic's id for the note (default: the file name, "
+                                                            "or NAME/DATE for a visit of a multi-visit document)."),
+           payer: str = typer.Option("medicare"), provider: Optional[str] = typer.Option(None),
+           date_of_service: Optional[str] = typer.Option(None, "--date", help="YYYY-MM-DD (default: the document's)."),
+           model_dir: Optional[Path] = typer.Option(None, help="A model directory from `suggester train`."),
+           db: Optional[str] = Db, token: Optional[str] = Token, as_json: bool = typer.Option(False, "--json")) -> None:
+    """Suggest codes for a note and put them on the worklist (pending)."""
+    from ..cli import _read_documents
+    from ..engine import Suggester
+
+    docs = _read_documents(source, None)
+    store = _store(db)
+    _run(lambda: store.authenticate(token))
+    engine = _run(lambda: Suggester(model_dir))
+    views = []
+    for doc in docs:
+        nid = note_id if note_id and len(docs) == 1 else (f"{note_id}/{doc.note_id}" if note_id else doc.note_id)
+        views.append(_run(lambda: store.submit_note(token, engine, note_id=nid, text=doc.text, payer=payer,
+                                                    date_of_service=date_of_service or doc.date_of_service,
+                                                    provider=provider)))
+    _echo(views, as_json, lambda vs: [_show_note(v) for v in vs])
+
+
+def _show_note(view: dict) -> None:
+    typer.echo(f"note {view['note_id']}  payer {view['payer']}  provider {view['provider'] or '-'}  "
+               f"date {view['date_of_service'] or '-'}  model {view['model_version']}")
+    _table(view["items"], ["code", "status", "units", "modifiers", "impact_usd", "version", "updated_by", "reason"])
+
+
+@review_app.command("note")
+def show_note(note_id: str, db: Optional[str] = Db, token: Optional[str] = Token,
+              as_json: bool = typer.Option(False, "--json")) -> None:
+    """A note's codes and their review state."""
+    store = _store(db)
+    _echo(_run(lambda: store.get_note(token, note_id)), as_json, _show_note)
+
+
+@review_app.command("decide")
+def decide(note_id: str = typer.Argument(..., help="The note's id in the store."),
+           code: str = typer.Argument(..., help="The code, e.g. 97110."),
+           action: str = typer.Argument(..., help="accept, reject, change or add."),
+           units: Optional[int] = typer.Option(None, help="New units (change) or the units of an added code."),
+           modifiers: Optional[str] = typer.Option(None, help="Modifiers, comma-separated (change or add), e.g. 59,GP."),
+           reason: Optional[str] = typer.Option(None, help="Why (required to reject)."),
+           version: Optional[int] = typer.Option(None, help="The version you reviewed (default: the current one, "
+                                                            "read just before)."),
+           db: Optional[str] = Db, token: Optional[str] = Token) -> None:
+    """Record a decision on one code of a note; exit 1 when someone else changed it since you looked."""
+    from ..catalogue import load_catalogue
+
+    store = _store(db)
+    if version is None and action != "add":
+        view = _run(lambda: store.get_note(token, note_id))
+        found = [i for i in view["items"] if i["code"] == code.strip().upper()]
+        version = found[0]["version"] if found else 0
+    item = _run(lambda: store.decide(token, note_id, code, action, version=version, units=units,
+                                     modifiers=modifiers, reason=reason, catalogue=load_catalogue()))
+    typer.echo(f"{item['code']} on {item['note_id']}: {item['status']}, units {item['units']}, version "
+               f"{item['version']} (by {item['updated_by']})")
+
+
+@review_app.command("worklist")
+def worklist(kind: str = typer.Option("suggestion", help="suggestion or finding."),
+             status: Optional[str] = typer.Option(None, help="suggestion: pending accepted rejected changed added; "
+                                                             "finding: open confirmed dismissed corrected."),
+             code: Optional[str] = None, provider: Optional[str] = None,
+             date_from: Optional[str] = typer.Option(None, help="YYYY-MM-DD"),
+             date_to: Optional[str] = typer.Option(None, help="YYYY-MM-DD"),
+             min_impact: Optional[float] = typer.Option(None, help="Smallest dollar impact (absolute)."),
+             run_id: Optional[int] = typer.Option(None, help="Findings of one audit run."),
+             sort: str = typer.Option("impact", help="impact, date, code, provider, note, status or id."),
+             ascending: bool = typer.Option(False, "--asc", help="Ascending (default descending)."),
+             limit: int = typer.Option(100), offset: int = typer.Option(0),
+             db: Optional[str] = Db, token: Optional[str] = Token, as_json: bool = typer.Option(False, "--json")) -> None:
+    """Suggestions or audit findings to review, filtered and sorted."""
+    store = _store(db)
+    data = _run(lambda: store.worklist(token, kind=kind, status=status, code=code, provider=provider,
+                                       date_from=date_from, date_to=date_to, min_impact=min_impact, run_id=run_id,
+                                       sort=sort, descending=not ascending, limit=limit, offset=offset))
+
+    def plain(d):
+        cols = (["id", "note_id", "code", "status", "units", "impact_usd", "provider", "date_of_service", "version"]
+                if kind == "suggestion" else
+                ["id", "run_id", "note_id", "code", "status", "resolution", "documented_units", "billed_units",
+                 "impact_usd", "provider", "date_of_service", "version"])
+        _table(d["items"], cols)
+        typer.echo(f"{len(d['items'])} of {d['total']} shown")
+    _echo(data, as_json, plain)
+
+
+@review_app.command("resolve")
+def resolve(finding_id: int = typer.Argument(..., help="The finding's id (from the worklist)."),
+            resolution: str = typer.Argument(..., help="confirmed, dismissed, corrected or open."),
+            note: Optional[str] = typer.Option(None, help="Why (required to dismiss)."),
+            version: Optional[int] = typer.Option(None, help="The version you reviewed (default: the current one)."),
+            db: Optional[str] = Db, token: Optional[str] = Token) -> None:
+    """Resolve an audit finding; exit 1 when someone else changed it since you looked."""
+    store = _store(db)
+    if version is None:
+        version = _run(lambda: store.get_finding(token, finding_id))["version"]
+    f = _run(lambda: store.resolve(token, finding_id, resolution, version=version, note=note))
+    typer.echo(f"finding {f['id']} ({f['status']} {f['code'] or ''} on {f['note_id']}): {f['resolution']} by "
+               f"{f['resolved_by'] or '-'}, version {f['version']}")
+
+
+@review_app.command("runs")
+def runs(db: Optional[str] = Db, token: Optional[str] = Token, as_json: bool = typer.Option(False, "--json")) -> None:
+    """Audit runs stored with `suggester audit --db`."""
+    store = _store(db)
+    _echo(_run(lambda: store.runs(token)), as_json,
+          lambda r: _table(r, ["run_id", "created_at", "created_by", "source", "notes", "findings", "model_version"]))
+
+
+@review_app.command("export")
+def export(out: Path = typer.Argument(..., help="decisions.csv or decisions.parquet (type from the suffix)."),
+           db: Optional[str] = Db, token: Optional[str] = Token) -> None:
+    """Write every decision (who, when, note, code, action, units, modifiers, reason, model version)."""
+    store = _store(db)
+    n = _run(lambda: store.export(token, out))
+    typer.echo(f"wrote {n} decisions to {out}")
+
+
+@review_app.command("report")
+def report(db: Optional[str] = Db, token: Optional[str] = Token, as_json: bool = typer.Option(False, "--json")) -> None:
+    """Acceptance per code, provider and model version; the most corrected codes; missed dollars over time."""
+    store = _store(db)
+    data = _run(lambda: store.report(token))
+
+    def plain(d):
+        rate = "n/a" if d["acceptance_rate"] is None else f"{d['acceptance_rate']:.0%}"
+        typer.echo(f"{d['decisions']} decisions; {d['suggested']} codes suggested; acceptance {rate}")
+        for dim in ("by_code", "by_provider", "by_model_version"):
+            typer.echo(f"\n{dim.replace('_', ' ')}:")
+            key = dim[3:]
+            _table(d[dim], [key, "suggested", "accepted", "changed", "rejected", "added", "pending", "acceptance_rate"])
+        typer.echo("\nmost corrected codes:")
+        _table(d["most_corrected"], ["code", "corrections", "rejected", "changed", "added"])
+        typer.echo("\nmissed charges (dollars):")
+        _table(d["missed_charges"], ["month", "findings", "missed_found_usd", "missed_recovered_usd",
+                                     "missed_open_usd", "missed_dismissed_usd"])
+    _echo(data, as_json, plain)
