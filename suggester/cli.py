@@ -249,7 +249,14 @@ def serve(host: str = typer.Option("127.0.0.1", help="Interface to bind. Loopbac
                 access_log=False, server_header=False, workers=1)
 
 
+def _audit_closing(fn):
+    from .review.cli import closing_stores
+
+    return closing_stores(fn)
+
+
 @app.command("audit")
+@_audit_closing
 def audit_cmd(
     notes: Path = typer.Argument(..., help="Notes table: .csv, .tsv, .jsonl or .parquet (columns note_id, text, "
                                            "optional payer, patient_id, date_of_service, provider, billed)."),
@@ -309,10 +316,10 @@ def audit_cmd(
         _fail(f"--fail-on: unknown status(es) {', '.join(unknown)}; allowed: {', '.join(STATUSES)}.")
     store = None
     if db is not None:   # check the store and the token before a long run, not after it
-        from .review import open_store
+        from .review.cli import _store
 
+        store = _store(None if db == "-" else db)
         try:
-            store = open_store(None if db == "-" else db)
             store.authenticate(token)
         except SuggesterError as exc:
             _fail(str(exc))

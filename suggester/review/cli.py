@@ -34,9 +34,28 @@ def _store(db: Optional[str], **kwargs):
     from .store import open_store
 
     try:
-        return open_store(db, **kwargs)
+        store = open_store(db, **kwargs)
     except SuggesterError as exc:
         _fail(str(exc))
+    _OPEN.append(store)
+    return store
+
+
+_OPEN: list = []
+
+
+def closing_stores(fn):
+    """Wrap a command so the stores it opened are closed when it ends, however it ends."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            while _OPEN:
+                _OPEN.pop().close()
+    return wrapper
 
 
 def _run(fn):
@@ -281,3 +300,7 @@ def report(db: Optional[str] = Db, token: Optional[str] = Token, as_json: bool =
         _table(d["missed_charges"], ["month", "findings", "missed_found_usd", "missed_recovered_usd",
                                      "missed_open_usd", "missed_dismissed_usd"])
     _echo(data, as_json, plain)
+
+
+for _info in (*users_app.registered_commands, *review_app.registered_commands):
+    _info.callback = closing_stores(_info.callback)
