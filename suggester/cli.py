@@ -23,10 +23,12 @@ app.add_typer(ncci_app, name="ncci")
 
 
 def _add_review_commands() -> None:
-    from .review.cli import review_app, users_app
+    from .review.cli import corrections_app, models_app, review_app, users_app
 
     app.add_typer(users_app, name="users")
     app.add_typer(review_app, name="review")
+    app.add_typer(corrections_app, name="corrections")
+    app.add_typer(models_app, name="models")
 
 
 def _fail(message: str, code: int = 2) -> None:
@@ -141,13 +143,27 @@ def codes(code: Optional[str] = typer.Argument(None, help="Show one code in full
 
 @app.command()
 def train(data: Path = typer.Option(Path("training_data"), help="Training data folder (sentences/*.jsonl)."),
-          out: Optional[Path] = typer.Option(None, help="Output model directory; the shipped models/ when omitted."),
+          out: Optional[Path] = typer.Option(None, help="Output model directory; the shipped models/ when omitted "
+                                                        "(required with --corrections)."),
           no_char: bool = typer.Option(False, "--no-char", help="Word n-grams only (no character n-grams)."),
           twins: bool = typer.Option(False, "--twins", help="Also train on the real-style twins "
                                      "(training_data/real_style/train_*.jsonl); not used for the shipped model."),
           prune_below: float = typer.Option(0.05, min=0.0, help="Drop weights smaller in magnitude than this and keep "
-                                            "the rest as float16 (the compact artifact); 0 keeps every weight.")) -> None:
-    """Rebuild the model from training_data/ (reproducible: fixed random_state)."""
+                                            "the rest as float16 (the compact artifact); 0 keeps every weight."),
+          corrections: Optional[str] = typer.Option(None, "--corrections", help="A review store URL: train a "
+                                                    "candidate on the project corpus plus the clinic's corrections, "
+                                                    "gate it and register it (see `suggester models`)."),
+          token: Optional[str] = typer.Option(None, "--token", envvar="SUGGESTER_TOKEN", show_envvar=False,
+                                              help="Your user token for --corrections.")) -> None:
+    """Rebuild the model from training_data/ (reproducible: fixed random_state), or, with --corrections, train a
+    clinic's candidate model and gate it. Exit 1 when the gate refuses the candidate."""
+    if corrections is not None:
+        from .review.cli import train_on_corrections
+
+        if out is None:
+            _fail("--corrections needs --out DIR: a candidate never replaces the shipped model.")
+        train_on_corrections(corrections, token, out, data)
+        return
     from .model import train as train_model
 
     try:
@@ -239,6 +255,13 @@ def serve(host: str = typer.Option("127.0.0.1", help="Interface to bind. Loopbac
             from .review import open_store
 
             store = open_store(None if db == "-" else db, pool_size=10)
+            if model_dir is None:   # the clinic's promoted model, when there is one
+                from .review.registry import active_model
+
+                active = active_model(store)
+                if active is not None:
+                    model_dir = Path(active["path"])
+                    typer.echo(f"using the clinic's active model {active['version']}", err=True)
         engine = Suggester(model_dir)
         web = create_app(engine, max_body_bytes=max_body_bytes, api_key_env=api_key_env,
                          max_batch_notes=max_batch_notes, cors_origins=tuple(cors_origin or ()),

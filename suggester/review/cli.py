@@ -299,8 +299,131 @@ def report(db: Optional[str] = Db, token: Optional[str] = Token, as_json: bool =
         typer.echo("\nmissed charges (dollars):")
         _table(d["missed_charges"], ["month", "findings", "missed_found_usd", "missed_recovered_usd",
                                      "missed_open_usd", "missed_dismissed_usd"])
+        if d.get("model_versions"):
+            typer.echo("\nmodel versions (gate: project hold-out and clinic held-back micro-F1, current -> candidate):")
+            _table([{"version": m["version"], "status": m["status"], "gate": "passed" if m["gate_passed"] else "refused",
+                     "holdout": f"{m['holdout_micro_f1']['current']} -> {m['holdout_micro_f1']['candidate']}",
+                     "clinic": f"{m['clinic_micro_f1']['current']} -> {m['clinic_micro_f1']['candidate']}"}
+                    for m in d["model_versions"]], ["version", "status", "gate", "holdout", "clinic"])
     _echo(data, as_json, plain)
 
 
 for _info in (*users_app.registered_commands, *review_app.registered_commands):
+    _info.callback = closing_stores(_info.callback)
+
+
+# ---------------------------------------------------------------------------------------------- learning
+corrections_app = typer.Typer(no_args_is_help=True, help="A clinic's corrections (final codings) for learning.")
+models_app = typer.Typer(no_args_is_help=True, help="The clinic's model versions: list, promote, roll back.")
+
+
+@corrections_app.command("import")
+def corrections_import(source: Path = typer.Argument(..., help="JSONL, one note per line: note_id, text, payer, "
+                                                               "codes [{code, units}], optional rejected [codes]."),
+                       db: Optional[str] = Db, token: Optional[str] = Token) -> None:
+    """Import final codings; every bad line is reported by number and not imported (exit 1 when any)."""
+    from ..catalogue import load_catalogue
+    from ..learning import read_corrections
+    from .registry import import_corrections
+
+    if not source.is_file():
+        _fail(f"No such file: {source}.")
+    from .._resources import packaged_json
+
+    try:
+        lines = source.read_text("utf-8").splitlines()
+    except UnicodeDecodeError:
+        _fail(f"{source.name} is not UTF-8 text; save it as UTF-8 JSON Lines.")
+    parsed, errors = read_corrections(lines, load_catalogue(), payers=packaged_json("payers.json")["payers"])
+    store = _store(db)
+    done = _run(lambda: import_corrections(store, token, parsed))
+    for e in errors:
+        typer.echo(f"line {e['line']}" + (f" ({e['note_id']})" if e["note_id"] else "") + f": {e['message']}; not "
+                   "imported", err=True)
+    typer.echo(f"imported {done['added']} new and {done['replaced']} replaced corrections; {len(errors)} line(s) "
+               "refused")
+    if errors:
+        raise typer.Exit(1)
+
+
+def train_on_corrections(db: str, token: Optional[str], out: Path, data: Path) -> None:
+    """`suggester train --corrections URL --out DIR`: train, gate against the current model, register."""
+    from ..learning import gate, split_held_back, train_candidate
+    from .registry import active_model, load_corrections, register_model
+    from .store import model_version_of
+
+    store = _store(db)
+    try:
+        corrections = _run(lambda: load_corrections(store, token))
+        train_set, held = split_held_back(corrections)
+        typer.echo(f"{len(corrections)} corrections: {len(train_set)} to train on, {len(held)} held back for the gate",
+                   err=True)
+        card = _run(lambda: train_candidate(train_set, out, data_dir=data, held_back=held))
+        current = active_model(store)
+        result = _run(lambda: gate(out, current["path"] if current else None, held,
+                                   holdout=data / "holdout" / "holdout_notes.jsonl"))
+        version = model_version_of(out)
+        _run(lambda: register_model(store, token, version=version, path=out, card=card, gate=result))
+    finally:
+        store.close()
+        _OPEN.clear()
+    f = result["figures"]
+    typer.echo(f"candidate {version} in {out}")
+    for name in ("current", "candidate"):
+        clinic = f[name]["clinic"]
+        typer.echo(f"  {name:9s} project hold-out micro-F1 {f[name]['holdout_micro_f1']:.3f}; clinic held-back "
+                   + (f"micro-F1 {clinic['micro_f1']:.3f} on {clinic['n_notes']} notes" if clinic else "n/a"))
+    if result["passed"]:
+        typer.echo(f"gate passed: an admin can promote it with `suggester models promote {version}`")
+    else:
+        typer.echo("gate REFUSED the candidate: " + "; ".join(result["reasons"]))
+        raise typer.Exit(1)
+
+
+@models_app.command("list")
+def models_list(db: Optional[str] = Db, token: Optional[str] = Token,
+                as_json: bool = typer.Option(False, "--json")) -> None:
+    """Model versions with their status, corrections and gate figures."""
+    from .registry import list_models
+
+    store = _store(db)
+    rows = _run(lambda: list_models(store, token))
+
+    def plain(rs):
+        shown = []
+        for r in rs:
+            f = r["gate"].get("figures", {}).get("candidate", {})
+            clinic = f.get("clinic") or {}
+            shown.append({"version": r["version"], "status": r["status"],
+                          "corrections": (r["corrections"] or {}).get("count"),
+                          "holdout_f1": f.get("holdout_micro_f1"), "clinic_f1": clinic.get("micro_f1"),
+                          "created_at": r["created_at"], "promoted_by": r["promoted_by"]})
+        _table(shown, ["version", "status", "corrections", "holdout_f1", "clinic_f1", "created_at", "promoted_by"])
+        if not rs:
+            typer.echo("(the shipped model is in use)")
+    _echo(rows, as_json, plain)
+
+
+@models_app.command("promote")
+def models_promote(version: str, db: Optional[str] = Db, token: Optional[str] = Token) -> None:
+    """Make a candidate that passed the gate the active model (admin)."""
+    from .registry import promote
+
+    store = _store(db)
+    m = _run(lambda: promote(store, token, version))
+    typer.echo(f"{m['version']} is now the active model (promoted by {m['promoted_by']}); restart `suggester serve` "
+               "to use it")
+
+
+@models_app.command("rollback")
+def models_rollback(db: Optional[str] = Db, token: Optional[str] = Token) -> None:
+    """Take the active model out of use and return to the one before it (admin)."""
+    from .registry import rollback
+
+    store = _store(db)
+    m = _run(lambda: rollback(store, token))
+    typer.echo(f"{m['version']} is the active model again" if m else "the shipped model is in use again")
+
+
+for _info in (*corrections_app.registered_commands, *models_app.registered_commands):
     _info.callback = closing_stores(_info.callback)

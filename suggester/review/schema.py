@@ -9,8 +9,8 @@ from __future__ import annotations
 from sqlalchemy import (Boolean, Column, Date, DateTime, Float, ForeignKey, Index, Integer, MetaData, String, Table,
                         Text, UniqueConstraint)
 
-__all__ = ["METADATA", "audit_runs", "decisions", "findings", "items", "notes", "resolutions", "results", "settings",
-           "users"]
+__all__ = ["METADATA", "audit_runs", "corrections", "decisions", "findings", "items", "model_versions", "notes",
+           "resolutions", "results", "settings", "users"]
 
 METADATA = MetaData(naming_convention={
     "ix": "ix_%(column_0_label)s", "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -143,4 +143,31 @@ resolutions = Table(
     Column("idempotency_key", String(100), nullable=True, unique=True),
     Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+corrections = Table(
+    "corrections", METADATA,
+    Column("id", Integer, primary_key=True),
+    Column("note_id", String(200), nullable=False, unique=True),
+    Column("text", Text, nullable=False),                          # learning needs the text; import needs store_text on
+    Column("payer", String(50), nullable=False),
+    Column("codes_json", Text, nullable=False),                    # {"97110": 2, ...}: the final, correct coding
+    Column("rejected_json", Text, nullable=False),                 # ["97140", ...]
+    Column("date_of_service", Date, nullable=True),
+    Column("imported_by", Integer, ForeignKey("users.id"), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+model_versions = Table(
+    "model_versions", METADATA,
+    Column("id", Integer, primary_key=True),
+    Column("version", String(80), nullable=False, unique=True),    # name@sha256[:12], as results record it
+    Column("path", String(500), nullable=False),
+    Column("card_json", Text, nullable=False),
+    Column("gate_json", Text, nullable=False),
+    Column("status", String(12), nullable=False),                  # candidate refused active retired rolled_back
+    Column("created_by", Integer, ForeignKey("users.id"), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("promoted_by", Integer, ForeignKey("users.id"), nullable=True),
+    Column("promoted_at", DateTime(timezone=True), nullable=True),
 )

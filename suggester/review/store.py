@@ -773,7 +773,11 @@ class ReviewStore:
                                       t.findings.c.date_of_service, t.findings.c.resolved_at, t.audit_runs.c.created_at)
                                .join(t.audit_runs, t.audit_runs.c.id == t.findings.c.run_id)).all()
             n_decisions = conn.execute(select(func.count()).select_from(t.decisions)).scalar_one()
-        return _report(its, fnd, n_decisions)
+            models = conn.execute(select(t.model_versions.c.version, t.model_versions.c.status,
+                                         t.model_versions.c.gate_json).order_by(t.model_versions.c.id)).all()
+        out = _report(its, fnd, n_decisions)
+        out["model_versions"] = [_model_gate(v, s, g) for v, s, g in models]
+        return out
 
 
 # ---------------------------------------------------------------------- helpers
@@ -895,6 +899,15 @@ def _report(its, fnd, n_decisions: int) -> dict:
             "most_corrected": [c for c in corrected if c["corrections"]][:10], "missed_charges": timeline,
             "missed_found_usd": round(sum(m["missed_found_usd"] for m in timeline), 2),
             "missed_recovered_usd": round(sum(m["missed_recovered_usd"] for m in timeline), 2)}
+
+
+def _model_gate(version: str, status: str, gate_json: str) -> dict:
+    gate = json.loads(gate_json)
+    fig = gate.get("figures", {})
+    return {"version": version, "status": status, "gate_passed": gate.get("passed"), "reasons": gate.get("reasons", []),
+            "holdout_micro_f1": {k: (fig.get(k) or {}).get("holdout_micro_f1") for k in ("current", "candidate")},
+            "clinic_micro_f1": {k: ((fig.get(k) or {}).get("clinic") or {}).get("micro_f1")
+                                for k in ("current", "candidate")}}
 
 
 def _strip_text(data: dict) -> None:

@@ -140,6 +140,7 @@
     state.result = entry.result;
     state.chars = Array.from(entry.text);
     state.pages = entry.document.pages;
+    forgetReviewNoteUnless(entry.text);
     const rec = entry.result.suggestions.filter((s) => s.recommended);
     state.selected = (rec[0] || entry.result.suggestions[0] || {}).code || null;
     render();
@@ -178,6 +179,7 @@
     try {
       const health = await api("healthz");
       if (health.auth_required) showKeyField();
+      if (health.review === true) initReview();
       const v = health.versions || {};
       $("versions").textContent = `suggester ${v.suggester || "?"} · catalogue ${health.catalogue.version} ` +
         `(${health.catalogue.codes} codes) · model ${(health.model.sha256 || "?").slice(0, 12)} · ` +
@@ -220,6 +222,7 @@
       state.checks = checks;
       state.chars = Array.from(text);   // offsets are Unicode code points
       state.pages = [];
+      forgetReviewNoteUnless(text);
       state.documents = [];
       $("visit").hidden = $("visit-label").hidden = true;
       const rec = result.suggestions.filter((s) => s.recommended);
@@ -245,6 +248,7 @@
     $("empty").hidden = false;
     $("evidence-section").hidden = true;
     setStatus("");
+    reviewSaveAvailability();
   }
 
   // ------------------------------------------------------------------ rendering
@@ -284,6 +288,7 @@
     $("not-counted").replaceChildren(...(r.not_counted.length ? r.not_counted.map(notCountedItem)
       : [el("li", { className: "muted" }, "None.")]));
     renderSelection();
+    reviewSaveAvailability();
   }
 
   // The documentation checklist (POST /v1/check): what a reviewer will ask for, before the note is signed.
@@ -480,6 +485,738 @@
     mark.classList.add("flash");
     mark.focus();
     setTimeout(() => mark.classList.remove("flash"), 1500);
+  }
+
+  // ------------------------------------------------------------------ review mode
+  // Shown only when GET /healthz says "review": true (`suggester serve --db`). Every call carries the
+  // reviewer's token (Authorization: Bearer), which is kept in sessionStorage (this tab) and nowhere else.
+  const TOKEN_KEY = "suggester.review.token";
+  const SVG_NS = "http://www.w3.org/2000/svg";
+  const STATUS_WORD = { accept: "accepted", reject: "rejected", change: "changed", add: "added" };
+  const RESOLUTION_WORD = { open: "reopened", confirmed: "confirmed", dismissed: "dismissed", corrected: "marked corrected" };
+  const usd = new Intl.NumberFormat("en-US", { style: "currency", currency: "USD" });
+  const review = {
+    user: null, settings: {}, note: null, text: null, chars: [], items: [], labels: {},
+    current: null, form: null, busy: false,
+    findings: { sort: "impact", order: "desc", offset: 0, limit: 50, total: 0, items: [], dismissing: null, busy: false },
+  };
+
+  function reviewToken() {
+    try { return sessionStorage.getItem(TOKEN_KEY) || ""; } catch (e) { return ""; }
+  }
+
+  function uuid() {
+    if (window.crypto && typeof window.crypto.randomUUID === "function") return window.crypto.randomUUID();
+    const b = window.crypto.getRandomValues(new Uint8Array(16));   // randomUUID needs a secure context
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    const h = Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  }
+
+  // One review call: JSON in and out; an error carries the API's message, status, field and body (409: current).
+  async function reviewApi(path, body) {
+    const headers = { Accept: "application/json" };
+    const tok = reviewToken();
+    if (tok) headers.Authorization = `Bearer ${tok}`;
+    const init = { method: body === undefined ? "GET" : "POST", headers, cache: "no-store" };
+    if (body !== undefined) {
+      headers["Content-Type"] = "application/json";
+      init.body = JSON.stringify(body);
+    }
+    let response;
+    try {
+      response = await fetch(path, init);
+    } catch (e) {
+      throw new Error("The server cannot be reached: check that `suggester serve` is still running, then retry.");
+    }
+    let data = null;
+    try { data = await response.json(); } catch (e) { data = null; }
+    if (!response.ok) {
+      const err = new Error((data && data.message) || `The server answered ${response.status}.`);
+      err.status = response.status;
+      err.field = data && data.field;
+      err.data = data;
+      if (response.status === 401) signedOut();
+      throw err;
+    }
+    return data;
+  }
+
+  // Messages go to the page's #status (role=status, read out) and, for sighted users, beside the review part.
+  function reviewMessage(message, isError, where) {
+    setStatus(message, isError);
+    for (const node of document.querySelectorAll(".review-msg")) {
+      node.textContent = node.dataset.part === where ? message : "";
+      node.classList.toggle("error", Boolean(isError));
+    }
+  }
+
+  function initReview() {
+    $("review").hidden = false;
+    for (const part of ["items", "worklist", "report"]) {   // a visual copy of #status next to each part
+      const target = { items: "review-items-section", worklist: "worklist-section", report: "report-section" }[part];
+      $(target).querySelector("h3").after(el("p", { className: "review-msg status", "aria-hidden": "true",
+        dataset: { part } }));
+    }
+    $("signin-form").addEventListener("submit", signIn);
+    $("signout").addEventListener("click", signOut);
+    $("save-form").addEventListener("submit", saveForReview);
+    $("review-items").addEventListener("keydown", reviewKeys);
+    $("review-items").addEventListener("focusin", (e) => {
+      const row = e.target.closest(".review-item");
+      if (row) focusRow(row, false);
+    });
+    $("review-items").addEventListener("click", (e) => {
+      const button = e.target.closest("button[data-action]");
+      if (button) { rowAction(button.dataset.code, button.dataset.action); return; }
+      const row = e.target.closest(".review-item");
+      if (row && !e.target.closest("form")) row.focus();
+    });
+    $("add-code").addEventListener("click", openAdd);
+    $("add-form").addEventListener("submit", (e) => { e.preventDefault(); submitAdd(); });
+    $("add-form").addEventListener("keydown", (e) => { if (e.key === "Escape") { e.preventDefault(); closeAdd(); } });
+    $("add-form").querySelector(".cancel").addEventListener("click", closeAdd);
+    $("load-findings").addEventListener("click", () => { review.findings.offset = 0; loadFindings(); });
+    $("finding-status").addEventListener("change", () => { review.findings.offset = 0; loadFindings(); });
+    $("findings-table").querySelector("thead").addEventListener("click", sortFindings);
+    $("findings-rows").addEventListener("click", findingClick);
+    $("findings-prev").addEventListener("click", () => pageFindings(-1));
+    $("findings-next").addEventListener("click", () => pageFindings(1));
+    $("load-report").addEventListener("click", loadReport);
+    reviewSaveAvailability();
+    if (reviewToken()) whoAmI();
+  }
+
+  async function signIn(e) {
+    e.preventDefault();
+    const value = $("review-token").value.trim();
+    if (!value) {
+      reviewMessage("Enter your reviewer token (an admin creates one with `suggester users add NAME`).", true);
+      $("review-token").focus();
+      return;
+    }
+    try { sessionStorage.setItem(TOKEN_KEY, value); } catch (err) { /* storage off: the sign-in below fails */ }
+    $("review-token").value = "";
+    await whoAmI();
+  }
+
+  async function whoAmI() {
+    try {
+      const me = await reviewApi("v1/review/me");
+      review.user = me.user;
+      review.settings = me.settings || {};
+      $("whoami").textContent = `Signed in as ${me.user.name} (${me.user.role}).` +
+        (review.settings.store_text === "on" ? " Note text is stored with saved notes."
+          : " Saved notes keep only a fingerprint of the text; the evidence is shown from this page's copy.");
+      $("signin-form").querySelector(".control").hidden = true;
+      $("signin").hidden = true;
+      $("signout").hidden = false;
+      $("review-body").hidden = false;
+      setStatus(`Signed in as ${me.user.name}.`);
+    } catch (err) {
+      reviewMessage(err.message, true);
+      $("review-token").focus();
+    }
+  }
+
+  function signedOut() {
+    try { sessionStorage.removeItem(TOKEN_KEY); } catch (e) { /* nothing kept */ }
+    review.user = null;
+    $("whoami").textContent = "";
+    $("signin-form").querySelector(".control").hidden = false;
+    $("signin").hidden = false;
+    $("signout").hidden = true;
+    $("review-body").hidden = true;
+  }
+
+  function signOut() {
+    signedOut();
+    review.note = null;
+    review.items = [];
+    $("review-items-section").hidden = true;
+    setStatus("Signed out; the token is forgotten.");
+    $("review-token").focus();
+  }
+
+  function reviewSaveAvailability() {
+    if ($("review").hidden) return;
+    const ready = Boolean(state.result);
+    $("save-form").hidden = !ready;
+    $("save-hint").hidden = ready;
+  }
+
+  // A new note in the textarea ends the review of the previous one on this page (it stays on the server).
+  function forgetReviewNoteUnless(text) {
+    if (!review.note || text === review.text) return;
+    review.note = null;
+    review.items = [];
+    review.form = null;
+    $("review-items-section").hidden = true;
+  }
+
+  // ------------------------------------------------------------------ save a note, show its codes
+  async function saveForReview(e) {
+    e.preventDefault();
+    const noteId = $("review-note-id").value.trim();
+    if (!noteId) {
+      reviewMessage("Give the note its id (the clinic's own id for this note) to save it for review.", true);
+      $("review-note-id").focus();
+      return;
+    }
+    const text = $("note").value;
+    if (!text.trim()) {
+      reviewMessage("Paste a note first.", true);
+      $("note").focus();
+      return;
+    }
+    const body = { note_id: noteId, text, payer: $("payer").value };
+    const provider = $("review-provider").value.trim();
+    const dos = $("review-dos").value;
+    if (provider) body.provider = provider;
+    if (dos) body.date_of_service = dos;
+    const button = $("save-review");
+    button.disabled = true;
+    reviewMessage("Saving the note for review…");
+    try {
+      const view = await reviewApi("v1/review/notes", body);
+      showReviewNote(view, text);
+      const n = view.items.length;
+      reviewMessage(`Note ${view.note_id} saved for review: ${n} code${n === 1 ? "" : "s"} on its worklist.`,
+        false, "items");
+      const first = $("review-items").querySelector(".review-item");
+      (first || $("add-code")).focus();
+    } catch (err) {
+      if (err.field === "payer") $("payer").focus();
+      else if (err.status !== 401) $("review-note-id").focus();
+      reviewMessage(err.message, true);
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  // The stored result quotes no text unless the store keeps it: fill the quotes from the page's own copy.
+  function withLocalText(result, chars) {
+    const data = JSON.parse(JSON.stringify(result));
+    const quote = (x) => { if (x.text === null || x.text === undefined) x.text = chars.slice(x.start, x.end).join(""); };
+    for (const s of data.suggestions || []) (s.evidence || []).forEach(quote);
+    (data.not_counted || []).forEach(quote);
+    return data;
+  }
+
+  function showReviewNote(view, text) {
+    review.note = view;
+    review.text = text;
+    review.chars = Array.from(text);
+    review.items = view.items.slice();
+    review.form = null;
+    review.labels = {};
+    if (view.result) {
+      for (const s of view.result.suggestions || []) review.labels[s.code] = s.label;
+      state.result = withLocalText(view.result, review.chars);   // what the worklist was made from
+      state.chars = review.chars;
+      state.pages = [];
+      render();
+    }
+    review.current = review.items.length ? review.items[0].code : null;
+    delete $("review-evidence").dataset.code;
+    $("review-evidence").replaceChildren();
+    $("review-note-label").textContent = view.note_id;
+    $("review-items-section").hidden = false;
+    renderReviewItems();
+    if (review.current) showEvidence(review.current);
+  }
+
+  function unitsText(u) {
+    return u === null || u === undefined ? "no units" : `${u} unit${u === 1 ? "" : "s"}`;
+  }
+
+  function renderReviewItems(focusCode) {
+    const list = $("review-items");
+    if (!review.items.length) {
+      list.replaceChildren(el("li", { className: "muted" }, "No code is on this note's worklist. Add one with the button."));
+      return;
+    }
+    if (!review.items.some((it) => it.code === review.current)) review.current = review.items[0].code;
+    list.replaceChildren(...review.items.map(reviewRow));
+    if (focusCode) {
+      const row = list.querySelector(`.review-item[data-code="${CSS.escape(focusCode)}"]`);
+      if (row) row.focus();
+    }
+    const field = list.querySelector(".inline-form input");
+    if (field) field.focus();
+  }
+
+  function reviewRow(it) {
+    const label = review.labels[it.code] || "";
+    const mods = it.modifiers.length ? it.modifiers.join(" ") : "none";
+    const summary = `${it.code}${label ? " " + label : ""}: ${it.status}, ${unitsText(it.units)}, modifiers ${mods}, ` +
+      `version ${it.version}${it.updated_by ? `, last by ${it.updated_by}` : ""}`;
+    const current = it.code === review.current;
+    const act = (action, text, name) => el("button", { type: "button", className: "small", "aria-label": `${name} ${it.code}`,
+      dataset: { action, code: it.code } }, text);
+    const form = review.form && review.form.code === it.code ? inlineForm(it, review.form.kind) : null;
+    return el("li", {
+      className: `review-item status-${it.status}${current ? " current" : ""}`, tabindex: current ? "0" : "-1",
+      dataset: { code: it.code, status: it.status, version: String(it.version) }, "aria-label": summary,
+    },
+    el("span", { className: "ri-code" }, it.code),
+    el("span", { className: "ri-label", title: label || null },
+      label || (it.source === "reviewer" ? "added by a reviewer" : "")),
+    el("span", { className: `ri-status badge ${it.status}` }, it.status),
+    el("span", { className: "ri-units" }, unitsText(it.units)),
+    el("span", { className: "ri-mods" }, it.modifiers.length ? `mod ${mods}` : "no modifiers"),
+    el("span", { className: "ri-version muted" }, `v${it.version}${it.updated_by ? ` · ${it.updated_by}` : ""}`),
+    el("span", { className: "ri-actions" },
+      act("accept", "Accept", "Accept"), act("reject", "Reject…", "Reject"), act("units", "Units…", "Change units of")),
+    it.reason ? el("span", { className: "ri-reason" }, `Reason: ${it.reason}`) : null,
+    form);
+  }
+
+  function inlineForm(it, kind) {
+    const reject = kind === "reject";
+    const input = reject
+      ? el("input", { id: "review-reason", type: "text", maxlength: "500", autocomplete: "off", required: true })
+      : el("input", { id: "review-units", type: "number", min: "0", max: "99", step: "1", required: true,
+        value: it.units === null || it.units === undefined ? "" : String(it.units) });
+    const form = el("form", { className: "inline-form", novalidate: true },
+      el("div", { className: "control" },
+        el("label", { for: input.id }, reject ? `Reason for rejecting ${it.code}` : `New units for ${it.code}`), input),
+      el("button", { type: "submit", className: "primary" }, reject ? `Reject ${it.code}` : "Save units"),
+      el("button", { type: "button", onclick: () => closeForm(it.code) }, "Cancel"));
+    form.addEventListener("submit", (e) => { e.preventDefault(); submitForm(it.code, kind, input); });
+    form.addEventListener("keydown", (e) => {
+      e.stopPropagation();   // letters typed here are text, not shortcuts
+      if (e.key === "Escape") { e.preventDefault(); closeForm(it.code); }
+    });
+    return form;
+  }
+
+  function focusRow(row, scroll) {
+    const code = row.dataset.code;
+    if (review.current !== code) {
+      review.current = code;
+      for (const r of $("review-items").querySelectorAll(".review-item")) {
+        const on = r === row;
+        r.tabIndex = on ? 0 : -1;
+        r.classList.toggle("current", on);
+      }
+    }
+    if (scroll) row.focus();
+    showEvidence(code);
+  }
+
+  // The selected code's evidence: highlighted in the note above (the page's own copy) and quoted here.
+  function showEvidence(code) {
+    const box = $("review-evidence");
+    if (box.dataset.code === code) return;
+    box.dataset.code = code;
+    const s = state.result && state.result.suggestions.find((x) => x.code === code);
+    if (state.result && state.selected !== code) select(code);
+    if (!s) {
+      box.replaceChildren(el("h4", {}, `Evidence for ${code}`),
+        el("p", { className: "muted" }, "The engine found no evidence for this code in the note; a reviewer added it."));
+      return;
+    }
+    const chars = review.chars.length ? review.chars : state.chars;
+    box.replaceChildren(
+      el("h4", {}, `Evidence for ${s.code} ${s.label}`),
+      el("p", { className: "muted" }, `${s.recommended ? "Recommended" : "Candidate"}, confidence ${pct(s.confidence)}` +
+        (s.minutes !== null && s.minutes !== undefined ? `, ${s.minutes} min` : "") + "."),
+      s.evidence.length
+        ? el("ol", { className: "evidence-list" }, s.evidence.map((e) => el("li", {},
+          el("mark", { className: "ev selected" }, e.text !== null && e.text !== undefined ? e.text
+            : chars.slice(e.start, e.end).join("")),
+          el("span", { className: "muted" }, ` ${e.section.replace(/_/g, " ")} section`))))
+        : el("p", { className: "muted" }, "No span above the evidence threshold."));
+  }
+
+  function rowAction(code, action) {
+    const row = $("review-items").querySelector(`.review-item[data-code="${CSS.escape(code)}"]`);
+    if (row) focusRow(row, false);
+    if (action === "accept") decide(code, "accept");
+    else openForm(code, action);
+  }
+
+  function reviewKeys(e) {
+    if (e.ctrlKey || e.metaKey || e.altKey) return;
+    const row = e.target.closest(".review-item");
+    if (!row || e.target !== row) return;   // keys on a button or in a form are theirs
+    const rows = Array.from($("review-items").querySelectorAll(".review-item"));
+    const i = rows.indexOf(row);
+    const key = e.key.length === 1 ? e.key.toLowerCase() : e.key;
+    const move = (j) => focusRow(rows[Math.max(0, Math.min(rows.length - 1, j))], true);
+    if (key === "ArrowDown" || key === "j") move(i + 1);
+    else if (key === "ArrowUp" || key === "k") move(i - 1);
+    else if (key === "Home") move(0);
+    else if (key === "End") move(rows.length - 1);
+    else if (key === "a") decide(row.dataset.code, "accept");
+    else if (key === "r") openForm(row.dataset.code, "reject");
+    else if (key === "u") openForm(row.dataset.code, "units");
+    else if (key === "n") openAdd();
+    else return;
+    e.preventDefault();
+  }
+
+  function openForm(code, kind) {
+    review.current = code;
+    review.form = { code, kind };
+    closeAdd(true);
+    renderReviewItems();
+  }
+
+  function closeForm(code) {
+    review.form = null;
+    renderReviewItems(code);
+  }
+
+  function submitForm(code, kind, input) {
+    if (kind === "reject") {
+      const reason = input.value.trim();
+      if (!reason) {
+        reviewMessage(`Say why ${code} is rejected (e.g. 'not performed', 'time not documented').`, true, "items");
+        input.focus();
+        return;
+      }
+      decide(code, "reject", { reason });
+    } else {
+      const units = Number(input.value);
+      if (input.value === "" || !Number.isInteger(units) || units < 0 || units > 99) {
+        reviewMessage(`Units for ${code} must be a whole number from 0 to 99.`, true, "items");
+        input.focus();
+        return;
+      }
+      decide(code, "change", { units });
+    }
+  }
+
+  function openAdd() {
+    review.form = null;
+    renderReviewItems();
+    $("add-form").hidden = false;
+    $("add-code").setAttribute("aria-expanded", "true");
+    $("add-code-input").value = "";
+    $("add-units-input").value = "1";
+    $("add-code-input").focus();
+  }
+
+  function closeAdd(quiet) {
+    $("add-form").hidden = true;
+    $("add-code").setAttribute("aria-expanded", "false");
+    if (quiet === true) return;
+    const row = $("review-items").querySelector(".review-item.current");
+    (row || $("add-code")).focus();
+  }
+
+  function submitAdd() {
+    const code = $("add-code-input").value.trim().toUpperCase();
+    const raw = $("add-units-input").value;
+    const units = Number(raw);
+    if (!code) {
+      reviewMessage("Enter the code to add (e.g. 97530).", true, "items");
+      $("add-code-input").focus();
+      return;
+    }
+    if (raw === "" || !Number.isInteger(units) || units < 0 || units > 99) {
+      reviewMessage("Units must be a whole number from 0 to 99 (1 for an untimed code).", true, "items");
+      $("add-units-input").focus();
+      return;
+    }
+    decide(code, "add", { units });
+  }
+
+  function upsertItem(item) {
+    const i = review.items.findIndex((x) => x.code === item.code);
+    const clean = Object.assign({}, item);
+    delete clean.replayed;
+    if (i < 0) review.items.push(clean); else review.items[i] = clean;
+  }
+
+  // One decision, with the version the reviewer saw; a 409 shows the API's message and the item as it is now.
+  async function decide(code, action, extra) {
+    if (review.busy || !review.note) return;
+    const body = Object.assign({ code, action, idempotency_key: uuid() }, extra || {});
+    if (action !== "add") {
+      const it = review.items.find((x) => x.code === code);
+      if (!it) return;
+      body.version = it.version;
+    }
+    review.busy = true;
+    try {
+      const item = await reviewApi(`v1/review/decisions/${encodeURIComponent(review.note.note_id)}`, body);
+      upsertItem(item);
+      review.form = null;
+      review.current = item.code;
+      if (action === "add") closeAdd(true);
+      renderReviewItems(item.code);
+      showEvidence(item.code);
+      const what = action === "reject" ? `rejected (${item.reason})`
+        : action === "change" || action === "add" ? `${STATUS_WORD[action]}: ${unitsText(item.units)}`
+          : STATUS_WORD[action];
+      reviewMessage(`${item.code} ${what}; now version ${item.version}.`, false, "items");
+    } catch (err) {
+      const current = err.status === 409 && err.data && err.data.current;
+      if (current) {
+        upsertItem(current);
+        review.form = null;
+        if (action === "add") closeAdd(true);
+        review.current = current.code;
+        renderReviewItems(current.code);
+      }
+      reviewMessage(current ? `${err.message} Shown as it is now (version ${current.version}${current.updated_by
+        ? `, by ${current.updated_by}` : ""}).` : err.message, true, "items");
+      if (!current && action === "add") $("add-code-input").focus();
+    } finally {
+      review.busy = false;
+    }
+  }
+
+  // ------------------------------------------------------------------ audit findings worklist
+  const SORT_NAMES = { note: "note", code: "code", status: "finding", impact: "impact", provider: "provider", date: "date" };
+
+  async function loadFindings(focusId) {
+    const f = review.findings;
+    const q = new URLSearchParams({ kind: "finding", sort: f.sort, order: f.order, limit: String(f.limit),
+      offset: String(f.offset) });
+    const status = $("finding-status").value;
+    if (status) q.set("status", status);
+    try {
+      const data = await reviewApi(`v1/review/worklist?${q}`);
+      f.items = data.items;
+      f.total = data.total;
+      f.dismissing = null;
+      $("findings-box").hidden = false;
+      $("load-findings").textContent = "Refresh findings";
+      renderFindings(focusId);
+    } catch (err) {
+      reviewMessage(err.message, true, "worklist");
+    }
+  }
+
+  function sortFindings(e) {
+    const button = e.target.closest("button.sort");
+    if (!button) return;
+    const key = button.closest("th").dataset.sort;
+    const f = review.findings;
+    if (f.sort === key) f.order = f.order === "asc" ? "desc" : "asc";
+    else { f.sort = key; f.order = key === "impact" ? "desc" : "asc"; }
+    f.offset = 0;
+    loadFindings();
+  }
+
+  function pageFindings(step) {
+    const f = review.findings;
+    f.offset = Math.max(0, f.offset + step * f.limit);
+    loadFindings();
+  }
+
+  function renderFindings(focusId) {
+    const f = review.findings;
+    for (const th of $("findings-table").querySelectorAll("th[data-sort]")) {
+      if (th.dataset.sort === f.sort) th.setAttribute("aria-sort", f.order === "asc" ? "ascending" : "descending");
+      else th.removeAttribute("aria-sort");
+    }
+    const from = f.items.length ? f.offset + 1 : 0;
+    $("findings-caption").textContent = `Findings ${from}–${f.offset + f.items.length} of ${f.total}, by ` +
+      `${SORT_NAMES[f.sort]} (${f.order === "asc" ? "ascending" : "descending"})` +
+      ($("finding-status").value ? `, ${$("finding-status").value} only` : "") + ".";
+    $("findings-prev").disabled = f.offset === 0;
+    $("findings-next").disabled = f.offset + f.items.length >= f.total;
+    const rows = [];
+    for (const x of f.items) {
+      rows.push(findingRow(x));
+      if (f.dismissing === x.id) rows.push(dismissRow(x));
+    }
+    $("findings-rows").replaceChildren(...(rows.length ? rows
+      : [el("tr", {}, el("td", { colspan: "9", className: "muted" }, "No finding matches."))]));
+    if (f.dismissing !== null) { const input = $("dismiss-note"); if (input) input.focus(); }
+    else if (focusId !== undefined) {
+      const b = $("findings-rows").querySelector(`tr[data-id="${focusId}"] button`);
+      if (b) b.focus();
+    }
+  }
+
+  function findingRow(x) {
+    const name = `finding ${x.id} (${x.code || "no code"} on ${x.note_id || "no note"})`;
+    const act = (resolution, text) => el("button", { type: "button", className: "small",
+      dataset: { id: String(x.id), resolution }, "aria-label": `${text.replace("…", "")} ${name}` }, text);
+    const actions = x.resolution === "open"
+      ? [act("confirmed", "Confirm"), act("dismissed", "Dismiss…"), act("corrected", "Corrected")]
+      : [act("open", "Reopen")];
+    const units = `${x.documented_units ?? "–"} / ${x.billed_units ?? "–"}`;
+    return el("tr", { dataset: { id: String(x.id), version: String(x.version), resolution: x.resolution } },
+      el("td", {}, x.note_id || "–"),
+      el("td", { className: "code-cell" }, x.code || "–"),
+      el("td", {}, (x.status || "").replace(/_/g, " ")),
+      el("td", { className: "num" }, x.impact_usd === null ? "–" : usd.format(x.impact_usd)),
+      el("td", {}, x.provider || "–"),
+      el("td", {}, x.date_of_service || "–"),
+      el("td", { className: "num" }, units),
+      el("td", {}, el("span", { className: `badge ${x.resolution}` }, x.resolution),
+        x.resolved_by ? ` by ${x.resolved_by}` : "", x.resolution_note ? el("div", { className: "hint" }, x.resolution_note) : null),
+      el("td", { className: "row-actions" }, actions));
+  }
+
+  function dismissRow(x) {
+    const input = el("input", { id: "dismiss-note", type: "text", maxlength: "500", autocomplete: "off", required: true });
+    const form = el("form", { className: "inline-form", novalidate: true },
+      el("div", { className: "control" }, el("label", { for: "dismiss-note" }, `Why dismiss finding ${x.id} (${x.code || ""})?`), input),
+      el("button", { type: "submit", className: "primary" }, "Dismiss finding"),
+      el("button", { type: "button", onclick: () => { review.findings.dismissing = null; renderFindings(x.id); } }, "Cancel"));
+    form.addEventListener("submit", (e) => {
+      e.preventDefault();
+      const note = input.value.trim();
+      if (!note) { reviewMessage("Say why the finding is dismissed.", true, "worklist"); input.focus(); return; }
+      resolveFinding(x.id, "dismissed", note);
+    });
+    form.addEventListener("keydown", (e) => {
+      if (e.key === "Escape") { e.preventDefault(); review.findings.dismissing = null; renderFindings(x.id); }
+    });
+    return el("tr", { className: "dismiss-row" }, el("td", { colspan: "9" }, form));
+  }
+
+  function findingClick(e) {
+    const button = e.target.closest("button[data-resolution]");
+    if (!button) return;
+    const id = Number(button.dataset.id);
+    if (button.dataset.resolution === "dismissed") {
+      review.findings.dismissing = id;
+      renderFindings();
+      return;
+    }
+    resolveFinding(id, button.dataset.resolution);
+  }
+
+  async function resolveFinding(id, resolution, note) {
+    const f = review.findings;
+    const x = f.items.find((y) => y.id === id);
+    if (!x || f.busy) return;
+    const body = { resolution, version: x.version, idempotency_key: uuid() };
+    if (note) body.note = note;
+    f.busy = true;
+    try {
+      const done = await reviewApi(`v1/review/findings/${id}/resolve`, body);
+      delete done.replayed;
+      f.items[f.items.indexOf(x)] = done;
+      f.dismissing = null;
+      renderFindings(id);
+      reviewMessage(`Finding ${id} (${done.code || "no code"} on ${done.note_id || "no note"}) ${RESOLUTION_WORD[resolution]}.`,
+        false, "worklist");
+    } catch (err) {
+      const current = err.status === 409 && err.data && err.data.current;
+      if (current) { f.items[f.items.indexOf(x)] = current; f.dismissing = null; renderFindings(id); }
+      reviewMessage(err.message, true, "worklist");
+    } finally {
+      f.busy = false;
+    }
+  }
+
+  // ------------------------------------------------------------------ report: SVG bar charts, no library
+  function svg(tag, attrs, text) {
+    const node = document.createElementNS(SVG_NS, tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (v !== null && v !== undefined) node.setAttribute(k, String(v));
+    }
+    if (text !== undefined) node.textContent = String(text);
+    return node;
+  }
+
+  // Horizontal bars: rows of {key, label, bars: [{value, cls, text}]}, each value drawn against max.
+  function barChart(id, title, rows, max, legend) {
+    const labelW = 110, barW = 300, textW = 220, barH = 14, gap = 3, rowGap = 10;
+    const per = Math.max(1, ...rows.map((r) => r.bars.length));
+    const rowH = per * barH + (per - 1) * gap + rowGap;
+    const top = legend ? 22 : 4;
+    const width = labelW + barW + textW;
+    const height = top + rows.length * rowH + 4;
+    const desc = rows.map((r) => `${r.label}: ${r.bars.map((b) => b.text).join(", ")}`).join("; ");
+    const root = svg("svg", { id, class: "chart", viewBox: `0 0 ${width} ${height}`, width, height, role: "img",
+      "aria-labelledby": `${id}-title ${id}-desc` });
+    root.append(svg("title", { id: `${id}-title` }, title), svg("desc", { id: `${id}-desc` }, desc));
+    if (legend) {
+      let x = labelW;
+      for (const [cls, text] of legend) {
+        root.append(svg("rect", { class: `legend-key ${cls}`, x, y: 4, width: 12, height: 12 }),
+          svg("text", { class: "legend-text", x: x + 16, y: 14 }, text));
+        x += 24 + text.length * 7;
+      }
+    }
+    rows.forEach((r, i) => {
+      const g = svg("g", { class: "bar-row", "data-key": r.key, transform: `translate(0 ${top + i * rowH})` });
+      g.append(svg("text", { class: "bar-label", x: 0, y: (per * barH + (per - 1) * gap) / 2 + 4 }, r.label));
+      r.bars.forEach((b, j) => {
+        const y = j * (barH + gap);
+        const w = max > 0 && b.value ? Math.max(1, Math.round((b.value / max) * barW)) : 0;
+        g.append(svg("rect", { class: "bar-track", x: labelW, y, width: barW, height: barH }));
+        const bar = svg("rect", { class: `bar ${b.cls}`, x: labelW, y, width: w, height: barH,
+          "data-key": r.key, "data-value": b.value === null || b.value === undefined ? "" : b.value });
+        bar.append(svg("title", {}, `${r.label}: ${b.text}`));
+        g.append(bar, svg("text", { class: "bar-value", x: labelW + barW + 6, y: y + barH - 3 }, b.text));
+      });
+      root.append(g);
+    });
+    return root;
+  }
+
+  function rateRows(groups, dim) {
+    return groups.map((g) => ({
+      key: g[dim], label: g[dim],
+      bars: [{ value: g.acceptance_rate, cls: "rate",
+        text: g.acceptance_rate === null
+          ? `not decided yet${g.added ? `; ${g.added} added` : ""}`
+          : `${pct(g.acceptance_rate)} accepted (${g.accepted + g.changed} of ${g.decided})${g.added ? `; ${g.added} added` : ""}` }],
+    }));
+  }
+
+  async function loadReport() {
+    const button = $("load-report");
+    button.disabled = true;
+    try {
+      const r = await reviewApi("v1/review/report");
+      renderReport(r);
+      button.textContent = "Refresh report";
+      reviewMessage(`Report: ${r.decisions} decision${r.decisions === 1 ? "" : "s"}, ${r.by_code.length} ` +
+        `code${r.by_code.length === 1 ? "" : "s"}, ${r.missed_charges.length} month${r.missed_charges.length === 1 ? "" : "s"} of missed charges.`,
+      false, "report");
+    } catch (err) {
+      reviewMessage(err.message, true, "report");
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  function renderReport(r) {
+    const box = $("report");
+    box.hidden = false;
+    const months = r.missed_charges;
+    const maxUsd = Math.max(0, ...months.map((m) => m.missed_found_usd));
+    const parts = [
+      el("p", { className: "report-summary" },
+        `${r.decisions} decision${r.decisions === 1 ? "" : "s"} on ${r.suggested} suggested code${r.suggested === 1 ? "" : "s"}; ` +
+        `acceptance ${r.acceptance_rate === null ? "not measured yet" : pct(r.acceptance_rate)}. Missed charges found ` +
+        `${usd.format(r.missed_found_usd)}, recovered ${usd.format(r.missed_recovered_usd)}.`),
+      el("h4", {}, "Acceptance rate per code"),
+      r.by_code.length ? barChart("chart-codes", "Acceptance rate per code", rateRows(r.by_code, "code"), 1)
+        : el("p", { className: "muted" }, "No code on the worklist yet."),
+      el("h4", {}, "Acceptance rate per provider"),
+      r.by_provider.length ? barChart("chart-providers", "Acceptance rate per provider", rateRows(r.by_provider, "provider"), 1)
+        : el("p", { className: "muted" }, "No provider yet."),
+      el("h4", {}, "Missed charges per month"),
+      months.length
+        ? barChart("chart-missed", "Missed charges found and recovered per month", months.map((m) => ({
+          key: m.month, label: m.month,
+          bars: [{ value: m.missed_found_usd, cls: "found", text: `${usd.format(m.missed_found_usd)} found (${m.findings})` },
+            { value: m.missed_recovered_usd, cls: "recovered", text: `${usd.format(m.missed_recovered_usd)} recovered` }],
+        })), maxUsd, [["found", "found"], ["recovered", "recovered"]])
+        : el("p", { className: "muted" }, "No missed-charge finding yet (`suggester audit --db`)."),
+      el("h4", {}, "Most corrected codes"),
+      r.most_corrected.length
+        ? el("ol", { className: "most-corrected" }, r.most_corrected.map((c) => el("li", {},
+          el("strong", {}, c.code), ` ${c.corrections} correction${c.corrections === 1 ? "" : "s"} ` +
+          `(${c.rejected} rejected, ${c.changed} changed, ${c.added} added)`)))
+        : el("p", { className: "muted" }, "No correction yet."),
+    ];
+    box.replaceChildren(...parts);
   }
 
   document.addEventListener("DOMContentLoaded", init);

@@ -1,0 +1,223 @@
+"""Learning from a clinic's corrections: labelled segments from corrected notes, candidate models, the gate.
+
+A *correction* is a note's text with its final, correct coding (``codes``) and, when known, the codes a
+reviewer rejected. Corrections come from a JSONL file (:func:`read_corrections`) or from the review store
+(notes whose text is stored and whose every code has been decided).
+
+Training needs segments, not notes: :func:`align` runs the engine on the note and labels each performed clause
+with the final codes whose evidence lies in it (the engine's evidence alignment). A final code the engine found
+no evidence for labels the performed clause the model scores highest for it; a rejected code's evidence clauses
+become negatives for it (they keep only the final codes they support). Clauses the engine reads as not
+performed (plans, history, declined) are left out: context rules, not the classifier, decide those.
+
+:func:`train_candidate` fits the same classifier on the project corpus plus these segments, repeated
+``weight`` times so a few dozen notes matter, holding back a fixed share of the corrections (chosen by a hash of
+the note id, so the split never changes as corrections grow). :func:`gate` compares a candidate with the current
+model on the project hold-out and on the held-back corrections; the limits live in ``resources/learning.json``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+from ._resources import packaged_json
+from .errors import InputError
+
+__all__ = ["Correction", "align", "evaluate_corrections", "gate", "read_corrections", "split_held_back",
+           "train_candidate"]
+
+
+@dataclass(frozen=True)
+class Correction:
+    """A note with its final coding: ``codes`` maps code -> units (None when not given)."""
+
+    note_id: str
+    text: str
+    payer: str = "medicare"
+    codes: dict = field(default_factory=dict)
+    rejected: tuple[str, ...] = ()
+    source: str = "import"
+    date: str | None = None
+
+    def to_gold(self) -> dict:
+        return {"id": self.note_id, "text": self.text, "payer": self.payer,
+                "gold": [{"code": c, "units": u, "minutes": None} for c, u in self.codes.items()]}
+
+
+def config() -> dict:
+    return packaged_json("learning.json")
+
+
+def read_corrections(lines: Iterable[str], catalogue, *, payers: Iterable[str] = ("medicare",)) -> tuple[list, list]:
+    """Parse JSONL correction records. Returns ``(corrections, errors)``; every bad line is an error
+    ``{"line", "note_id", "message"}`` and is not imported (a record is taken whole or not at all)."""
+    payers = {p.lower() for p in payers}
+    out, errors, seen = [], [], set()
+    for lineno, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        nid = None
+        try:
+            rec = json.loads(line)
+            if not isinstance(rec, dict):
+                raise ValueError("a record must be a JSON object")
+            nid = rec.get("note_id")
+            if not isinstance(nid, str) or not nid.strip():
+                raise ValueError("'note_id' is missing")
+            text = rec.get("text")
+            if not isinstance(text, str) or not text.strip():
+                raise ValueError("the note has no 'text' (learning needs it)")
+            payer = str(rec.get("payer") or "medicare").lower()
+            if payer not in payers:
+                raise ValueError(f"unknown payer {payer!r}")
+            codes = rec.get("codes")
+            if not isinstance(codes, list):
+                raise ValueError("'codes' must be a list of {\"code\", \"units\"}")
+            final: dict = {}
+            for c in codes:
+                code = str(c.get("code", "") if isinstance(c, dict) else c).strip().upper()
+                units = c.get("units") if isinstance(c, dict) else None
+                if code not in catalogue:
+                    raise ValueError(f"unknown code {code!r}")
+                if units is not None and (isinstance(units, bool) or not isinstance(units, int) or not 0 <= units <= 99):
+                    raise ValueError(f"units of {code} must be a whole number 0..99")
+                final[code] = units
+            rejected = tuple(str(c).strip().upper() for c in rec.get("rejected", []) or [])
+            bad = [c for c in rejected if c not in catalogue]
+            if bad:
+                raise ValueError(f"unknown rejected code {bad[0]!r}")
+            if nid in seen:
+                raise ValueError(f"note {nid!r} appears twice in the file")
+            seen.add(nid)
+            out.append(Correction(nid.strip(), text, payer, final, rejected, "import", rec.get("date_of_service")))
+        except (ValueError, TypeError, AttributeError) as exc:
+            errors.append({"line": lineno, "note_id": nid if isinstance(nid, str) else None,
+                           "message": str(exc) if not isinstance(exc, json.JSONDecodeError) else "not valid JSON"})
+    return out, errors
+
+
+def fingerprint(corrections: list[Correction]) -> str:
+    h = hashlib.sha256()
+    for c in sorted(corrections, key=lambda c: c.note_id):
+        h.update(json.dumps([c.note_id, hashlib.sha256(c.text.encode()).hexdigest(), c.payer, sorted(c.codes.items()),
+                             sorted(c.rejected)], default=str).encode())
+    return h.hexdigest()
+
+
+def split_held_back(corrections: list[Correction], share: float | None = None) -> tuple[list, list]:
+    """``(train, held_back)``: a note is held back when the hash of its id falls in the first ``share``."""
+    share = config()["held_back_share"] if share is None else share
+    train, held = [], []
+    for c in corrections:
+        bucket = int(hashlib.sha256(c.note_id.encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
+        (held if bucket < share else train).append(c)
+    return train, held
+
+
+def align(engine, correction: Correction) -> list[tuple[str, tuple[str, ...]]]:
+    """Labelled training segments for one corrected note (see the module docstring)."""
+    import numpy as np
+
+    from .nlp import CLAUSES
+
+    text = correction.text
+    label_of = engine._label_of
+    final = {label_of[c] for c in correction.codes if c in label_of}
+    rejected = {label_of[c] for c in correction.rejected if c in label_of} - final
+    doc = engine.nlp(text)
+    clauses = [c for c in (doc.spans[CLAUSES] if CLAUSES in doc.spans else ()) if c._.pt_assertion is None]
+    if not clauses:
+        return []
+    spans = [(c.start_char, c.end_char) for c in clauses]
+    labels: list[set] = [set() for _ in spans]
+    result = engine.suggest(text, correction.payer)
+    found = set()
+    for s in result.suggestions:
+        lab = label_of.get(s.code, s.code)
+        if lab not in final:
+            continue
+        for ev in s.evidence:
+            for i, (a, b) in enumerate(spans):
+                if a < ev.end and ev.start < b:
+                    labels[i].add(lab)
+                    found.add(lab)
+    missing = [lab for lab in final - found if lab in engine._col]
+    if missing:
+        proba = engine.model.predict_proba([text[a:b] for a, b in spans])
+        for lab in missing:
+            labels[int(np.argmax(proba[:, engine._col[lab]]))].add(lab)
+    del rejected  # their clauses simply keep only the final codes they support
+    return [(text[a:b].strip(), tuple(sorted(lab))) for (a, b), lab in zip(spans, labels) if text[a:b].strip()]
+
+
+def train_candidate(corrections: list[Correction], out_dir: str | Path, *, engine=None,
+                    data_dir: str | Path = "training_data", weight: int | None = None, held_back: list | None = None) -> dict:
+    """Train a candidate model on the project corpus plus the corrections' segments; returns its model card."""
+    from .engine import Suggester
+    from .model.train import train
+
+    if not corrections:
+        raise InputError("No corrections to learn from: import some (suggester corrections import) or review notes "
+                         "with text storage on.")
+    weight = config()["segment_weight"] if weight is None else weight
+    engine = engine or Suggester()
+    texts, ys = [], []
+    for c in corrections:
+        for seg, labs in align(engine, c):
+            texts.extend([seg] * weight)
+            ys.extend([labs] * weight)
+    dates = sorted(d for d in (c.date for c in corrections) if d)
+    extra_card = {"corrections": {"count": len(corrections), "segments": len(texts) // max(1, weight),
+                                  "weight": weight, "sha256": fingerprint(corrections),
+                                  "date_range": [dates[0], dates[-1]] if dates else None,
+                                  "held_back": len(held_back or []),
+                                  "held_back_sha256": fingerprint(held_back) if held_back else None,
+                                  "base_model": engine.model_card.get("sha256")}}
+    return train(data_dir, out_dir, extra=(texts, ys), card_extra=extra_card)
+
+
+def evaluate_corrections(engine, corrections: list[Correction]) -> dict:
+    """Micro precision, recall and F1 of the engine's recommended codes against the corrections' final codes."""
+    from .evaluate import evaluate
+
+    report = evaluate(engine, [c.to_gold() for c in corrections])
+    return {k: report[k] for k in ("n_notes", "micro_precision", "micro_recall", "micro_f1")}
+
+
+def gate(candidate_dir: str | Path, current_dir: str | Path | None, held_back: list[Correction], *,
+         holdout: str | Path = "training_data/holdout/holdout_notes.jsonl") -> dict:
+    """Compare a candidate model with the current one; ``passed`` is False, with the reasons, when the candidate is
+    worse on the project hold-out (beyond ``holdout_tolerance``) or on the held-back corrections."""
+    from .engine import Suggester
+    from .evaluate import evaluate, load_gold
+
+    cfg = config()
+    notes = load_gold(holdout)
+    figures: dict = {}
+    for name, directory in (("current", current_dir), ("candidate", candidate_dir)):
+        eng = Suggester(directory)
+        ho = evaluate(eng, notes)
+        figures[name] = {"holdout_micro_f1": ho["micro_f1"], "holdout_notes": ho["n_notes"],
+                         "clinic": evaluate_corrections(eng, held_back) if held_back else None}
+    reasons = []
+    drop = figures["current"]["holdout_micro_f1"] - figures["candidate"]["holdout_micro_f1"]
+    if drop > cfg["holdout_tolerance"]:
+        reasons.append(f"project hold-out micro-F1 falls from {figures['current']['holdout_micro_f1']:.3f} to "
+                       f"{figures['candidate']['holdout_micro_f1']:.3f} (more than the "
+                       f"{cfg['holdout_tolerance']:.3f} allowed)")
+    if not held_back:
+        reasons.append("no held-back corrections to measure the clinic's notes on (need at least "
+                       f"{cfg['min_held_back']}; correct more notes)")
+    elif len(held_back) < cfg["min_held_back"]:
+        reasons.append(f"only {len(held_back)} held-back corrections; at least {cfg['min_held_back']} are needed to "
+                       "judge the clinic's notes")
+    else:
+        cur, cand = figures["current"]["clinic"]["micro_f1"], figures["candidate"]["clinic"]["micro_f1"]
+        if cand < cur:
+            reasons.append(f"micro-F1 on the clinic's held-back notes falls from {cur:.3f} to {cand:.3f}")
+    return {"passed": not reasons, "reasons": reasons, "figures": figures,
+            "limits": {"holdout_tolerance": cfg["holdout_tolerance"], "min_held_back": cfg["min_held_back"]}}
