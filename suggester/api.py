@@ -337,6 +337,14 @@ class ApiError(Exception):
         self.status, self.error, self.message, self.field, self.headers = status, error, message, field, headers
 
 
+_ID_IN_PATH = re.compile(r"^(/v1/review/(?:notes|decisions)/).+$")
+
+
+def _log_path(path: str) -> str:
+    """The path for the log: a note id in a review path may identify a patient, so it is left out."""
+    return _ID_IN_PATH.sub(r"\1{note_id}", ascii(path)[1:-1][:200])
+
+
 def _request_id(request_or_scope) -> str | None:
     scope = request_or_scope.scope if isinstance(request_or_scope, Request) else request_or_scope
     return scope.get("state", {}).get("request_id")
@@ -505,7 +513,7 @@ class _GuardMiddleware:
                 await response(scope, receive, send_wrapped)
         finally:
             LOG.info("request_id=%s method=%s path=%s status=%s bytes_in=%d bytes_out=%d ms=%.1f", rid,
-                     scope.get("method"), ascii(scope.get("path", ""))[1:-1][:200], state["status"], bytes_in,
+                     scope.get("method"), _log_path(scope.get("path", "")), state["status"], bytes_in,
                      state["bytes_out"], (time.perf_counter() - t0) * 1000)
 
     async def _too_large(self, scope, receive, send, declared: int | None, limit: int) -> None:

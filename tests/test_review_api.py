@@ -162,3 +162,29 @@ def test_cli_end_to_end(review_url, tmp_path, monkeypatch):
     assert "97140" in run("review", "report", token=bo)
     assert "bo" in run("users", "list", token=admin)
     run("review", "worklist", token="sgr_bad", code=2)
+
+
+def test_review_paths_are_logged_without_the_note_id(service, caplog):
+    client, tok, _ = service
+    caplog.set_level(logging.INFO, logger="suggester.api")
+    client.post("/v1/review/notes", json={"note_id": "MRN-998877", "text": NOTE, "payer": "medicare"},
+                headers=_auth(tok["bo"]))
+    client.get("/v1/review/notes/MRN-998877", headers=_auth(tok["bo"]))
+    client.post("/v1/review/decisions/MRN-998877", json={"code": "97110", "action": "accept", "version": 1},
+                headers=_auth(tok["bo"]))
+    assert "path=/v1/review/notes/{note_id} status=200" in caplog.text
+    assert "path=/v1/review/decisions/{note_id} status=200" in caplog.text
+    assert "MRN-998877" not in caplog.text and SECRET not in caplog.text
+
+
+def test_resubmitting_a_note_with_other_values_is_a_conflict(service):
+    client, tok, _ = service
+    first = client.post("/v1/review/notes", json={"note_id": "N-9", "text": NOTE, "payer": "medicare"},
+                        headers=_auth(tok["bo"]))
+    assert first.status_code == 200
+    same = client.post("/v1/review/notes", json={"note_id": "N-9", "text": NOTE, "payer": "medicare"},
+                       headers=_auth(tok["bo"]))
+    assert same.json()["items"] == first.json()["items"]
+    other = client.post("/v1/review/notes", json={"note_id": "N-9", "text": NOTE, "payer": "commercial"},
+                        headers=_auth(tok["bo"]))
+    assert other.status_code == 409 and "payer" in other.json()["message"]

@@ -297,6 +297,15 @@ def test_review_mode_in_headless_chromium(chromium, review_server):
             expect(rows.nth(0)).to_have_attribute("data-version", "4")
             expect(rows.nth(0)).to_have_attribute("data-status", "accepted")
             assert _items(base, bo)[codes[0]]["updated_by"] == "bo"
+            # The same actions for a mouse: the row's buttons.
+            last = page.locator(f"#review-items .review-item[data-code='{codes[-1]}']")
+            last.get_by_role("button", name=f"Change units of {codes[-1]}").click()
+            expect(page.locator("#review-units")).to_be_focused()
+            page.locator("#review-units").fill("1")
+            last.get_by_role("button", name="Save units").click()
+            expect(last).to_have_attribute("data-status", "changed")
+            last.get_by_role("button", name=f"Accept {codes[-1]}").click()
+            expect(last).to_have_attribute("data-status", "accepted")
 
             # Findings worklist: by impact (largest first), sortable by clicking a header.
             page.click("#load-findings")

@@ -106,7 +106,7 @@ def mount(app: FastAPI, store: ReviewStore, get_engine) -> None:
                  code: Optional[str] = None, provider: Optional[str] = None, date_from: Optional[str] = None,
                  date_to: Optional[str] = None, min_impact: Optional[float] = Query(None, ge=0),
                  run_id: Optional[int] = None,
-                 sort: Literal["impact", "date", "code", "provider", "note", "status", "id"] = "impact",
+                 sort: Literal["impact", "date", "code", "provider", "note", "status", "finding", "id"] = "impact",
                  order: Literal["asc", "desc"] = "desc", limit: int = Query(100, ge=1, le=1000),
                  offset: int = Query(0, ge=0), tok=Depends(token)) -> JSONResponse:
         """Suggestions or audit findings to review, filtered and sorted (dollar impact by default)."""

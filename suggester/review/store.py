@@ -397,6 +397,13 @@ class ReviewStore:
                 if existing["text_sha256"] != digest:
                     raise ConflictError(f"Note {note_id!r} is stored already with another text; give the new "
                                         "version its own note id.")
+                differ = [name for name, old, new in (("payer", existing["payer"], payer.lower()),
+                                                      ("date_of_service", existing["date_of_service"], dos),
+                                                      ("provider", existing["provider"], _opt(provider, 200)))
+                          if new is not None and old != new]
+                if differ:
+                    raise ConflictError(f"Note {note_id!r} is stored already with another {', '.join(differ)}; its "
+                                        "review is about the stored values.")
                 return self._note_view(conn, existing, include_text=False)
         result = engine.suggest(text, payer, date_of_service=dos)   # outside the transaction: no lock held meanwhile
         versions = result.versions
@@ -642,12 +649,13 @@ class ReviewStore:
                     idempotency_key=key, user_id=user.id, created_at=now))
                 return self._finding(conn, finding_id)
         except IntegrityError:
-            with self._tx() as conn:
-                user = self._user(conn, token)
-                prior = conn.execute(select(t.resolutions.c.finding_id).where(
-                    and_(t.resolutions.c.idempotency_key == key, t.resolutions.c.user_id == user.id))).first()
-                if prior is not None:
-                    return dict(self._finding(conn, prior.finding_id), replayed=True)
+            if key:
+                with self._tx() as conn:
+                    user = self._user(conn, token)
+                    prior = conn.execute(select(t.resolutions.c.finding_id).where(
+                        and_(t.resolutions.c.idempotency_key == key, t.resolutions.c.user_id == user.id))).first()
+                    if prior is not None:
+                        return dict(self._finding(conn, prior.finding_id), replayed=True)
             raise ConflictError(f"Finding {finding_id} was changed by someone else at the same moment; reload.") from None
 
     def get_finding(self, token: str | None, finding_id: int) -> dict:
@@ -668,8 +676,9 @@ class ReviewStore:
                  descending: bool = True, limit: int = 100, offset: int = 0) -> dict:
         """Items to review, filtered and sorted: ``kind`` ``suggestion`` (codes on submitted notes; ``status``
         pending, accepted, rejected, changed, added) or ``finding`` (audit findings; ``status`` open, confirmed,
-        dismissed, corrected). Dollar impact is the code's value (suggestions) or the finding's impact; its
-        absolute value is compared with ``min_impact``."""
+        dismissed, corrected; ``sort="status"`` sorts by it too, ``sort="finding"`` by the audit status). Dollar
+        impact is the code's value (suggestions) or the finding's impact; its absolute value is compared with
+        ``min_impact``."""
         if kind not in ("suggestion", "finding"):
             raise InvalidDecision(f"Field 'kind': {kind!r}; allowed: suggestion, finding.")
         if not (isinstance(limit, int) and 1 <= limit <= 1000) or not (isinstance(offset, int) and offset >= 0):
@@ -691,7 +700,8 @@ class ReviewStore:
             q, cols = _finding_select(), {"impact": func.abs(t.findings.c.impact_usd),
                                           "date": t.findings.c.date_of_service, "code": t.findings.c.code,
                                           "provider": t.findings.c.provider, "note": t.findings.c.note_id,
-                                          "status": t.findings.c.status, "id": t.findings.c.id}
+                                          "status": t.findings.c.resolution, "finding": t.findings.c.status,
+                                          "id": t.findings.c.id}
             conds = [t.findings.c.resolution == status] if status else []
             if run_id is not None:
                 conds.append(t.findings.c.run_id == run_id)

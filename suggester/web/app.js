@@ -491,7 +491,6 @@
   // Shown only when GET /healthz says "review": true (`suggester serve --db`). Every call carries the
   // reviewer's token (Authorization: Bearer), which is kept in sessionStorage (this tab) and nowhere else.
   const TOKEN_KEY = "suggester.review.token";
-  const SVG_NS = "http://www.w3.org/2000/svg";
   const STATUS_WORD = { accept: "accepted", reject: "rejected", change: "changed", add: "added" };
   const RESOLUTION_WORD = { open: "reopened", confirmed: "confirmed", dismissed: "dismissed", corrected: "marked corrected" };
   const usd = new Intl.NumberFormat("en-US", { style: "currency", currency: "USD" });
@@ -1112,8 +1111,9 @@
   }
 
   // ------------------------------------------------------------------ report: SVG bar charts, no library
+  // The SVG namespace comes from an empty <svg> the HTML parser made (index.html), so the script names no URL.
   function svg(tag, attrs, text) {
-    const node = document.createElementNS(SVG_NS, tag);
+    const node = document.createElementNS($("svg-ns").namespaceURI, tag);
     for (const [k, v] of Object.entries(attrs || {})) {
       if (v !== null && v !== undefined) node.setAttribute(k, String(v));
     }
@@ -1123,7 +1123,8 @@
 
   // Horizontal bars: rows of {key, label, bars: [{value, cls, text}]}, each value drawn against max.
   function barChart(id, title, rows, max, legend) {
-    const labelW = 110, barW = 300, textW = 220, barH = 14, gap = 3, rowGap = 10;
+    const labelW = Math.max(110, 14 + 8.5 * Math.max(0, ...rows.map((r) => String(r.label).length)));
+    const barW = 300, textW = 220, barH = 14, gap = 3, rowGap = 10;
     const per = Math.max(1, ...rows.map((r) => r.bars.length));
     const rowH = per * barH + (per - 1) * gap + rowGap;
     const top = legend ? 22 : 4;
@@ -1201,6 +1202,10 @@
       el("h4", {}, "Acceptance rate per provider"),
       r.by_provider.length ? barChart("chart-providers", "Acceptance rate per provider", rateRows(r.by_provider, "provider"), 1)
         : el("p", { className: "muted" }, "No provider yet."),
+      el("h4", {}, "Acceptance rate per model version"),
+      (r.by_model_version || []).length
+        ? barChart("chart-models", "Acceptance rate per model version", rateRows(r.by_model_version, "model_version"), 1)
+        : el("p", { className: "muted" }, "No model version yet."),
       el("h4", {}, "Missed charges per month"),
       months.length
         ? barChart("chart-missed", "Missed charges found and recovered per month", months.map((m) => ({
