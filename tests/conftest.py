@@ -78,3 +78,12 @@ def review_url(request, tmp_path):
         return
     base = request.getfixturevalue("pg_server")
     yield from _pg_database(base)
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def review_url_module(request, tmp_path_factory):
+    """Like ``review_url``, shared by the tests of one module (a server started once per database)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('review') / 'review.db'}"
+        return
+    yield from _pg_database(request.getfixturevalue("pg_server"))

@@ -1,7 +1,7 @@
 """Review mode of the web page in a real headless Chromium (Debian's chromium, driven by Playwright for Python).
 
-`suggester serve --db sqlite:///...` runs in a subprocess on a free loopback port, with a review store made
-here (an admin "ana", a reviewer "bo", one audit run with a few findings). In the browser the reviewer signs
+`suggester serve --db URL` (SQLite, then PostgreSQL) runs in a subprocess on a free loopback port, with a
+review store made here (an admin "ana", a reviewer "bo", one audit run with a few findings). In the browser the reviewer signs
 in, suggests codes for a synthetic note, saves it for review and decides its codes with the keyboard only
 (accept, reject with a reason, change units, add a code); the decisions are then read back through the API.
 The test also resolves audit findings from the sortable worklist table, provokes a stale-version conflict,
@@ -89,12 +89,12 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def review_server(chromium, tmp_path_factory):
-    """A review store with two users and one audit run, served by `suggester serve --db`."""
+def review_server(chromium, tmp_path_factory, review_url_module):
+    """A review store (SQLite, then PostgreSQL) with two users and one audit run, served by `suggester serve --db`."""
     from suggester.review import open_store
 
     tmp = tmp_path_factory.mktemp("review")
-    url = f"sqlite:///{tmp / 'review.db'}"
+    url = review_url_module
     store = open_store(url)
     try:
         _, admin_tok = store.add_user("ana", "admin")
