@@ -95,7 +95,8 @@ class Suggester:
         self._non_service_time = re.compile(r"\b(?:%s)\b" % "|".join(mins["non_service_time_cues"]), re.IGNORECASE)
         self._eval_labels = {c for c, e in self.catalogue.items() if e.category == "evaluation" and e.status == "active"}
         self._col = {c: j for j, c in enumerate(self._classes)}
-        self.phrases = PhraseIndex.from_config(self.catalogue, self._label_of, set(self._col), self.config)
+        self.phrases = PhraseIndex.from_config(self.catalogue, self._label_of, set(self._col), self.config,
+                                               self.model_card.get("clinic_phrases"))
         calib = self.model_card.get("note_calibration") or {}
         self._calib_x = np.asarray(calib.get("x", []), dtype=float)
         self._calib_y = np.asarray(calib.get("y", []), dtype=float)
@@ -119,7 +120,7 @@ class Suggester:
         (built on first use: most notes have no table)."""
         opts = dict(self.config.get("intervention_phrases", {}), exclude_parts=[])
         return PhraseIndex.from_config(self.catalogue, self._label_of, set(self._col),
-                                       dict(self.config, intervention_phrases=opts))
+                                       dict(self.config, intervention_phrases=opts), self.model_card.get("clinic_phrases"))
 
     # ------------------------------------------------------------------ public API
     @property

@@ -9,6 +9,8 @@ with the final codes whose evidence lies in it (the engine's evidence alignment)
 no evidence for labels the performed clause the model scores highest for it; a rejected code's evidence clauses
 become negatives for it (they keep only the final codes they support). Clauses the engine reads as not
 performed (plans, history, declined) are left out: context rules, not the classifier, decide those.
+:func:`learn_phrases` then finds the clinic's own names for its services in those segments (its shorthand and
+program names); they join the catalogue phrases for that model (``clinic_phrases`` in its card).
 
 :func:`train_candidate` fits the same classifier on the project corpus plus these segments, repeated
 ``weight`` times so a few dozen notes matter, holding back a fixed share of the corrections (chosen by a hash of
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
@@ -147,11 +150,85 @@ def align(engine, correction: Correction) -> list[tuple[str, tuple[str, ...]]]:
                     found.add(lab)
     missing = [lab for lab in final - found if lab in engine._col]
     if missing:
+        # The clause the model reads most like the code, preferring clauses no final code explains yet.
         proba = engine.model.predict_proba([text[a:b] for a, b in spans])
-        for lab in missing:
-            labels[int(np.argmax(proba[:, engine._col[lab]]))].add(lab)
+        free = np.array([not lab for lab in labels])
+        for lab in sorted(missing):
+            scores = proba[:, engine._col[lab]] + free
+            labels[int(np.argmax(scores))].add(lab)
     del rejected  # their clauses simply keep only the final codes they support
     return [(text[a:b].strip(), tuple(sorted(lab))) for (a, b), lab in zip(spans, labels) if text[a:b].strip()]
+
+
+_WORD = re.compile(r"(?=.*[a-z])[a-z0-9][a-z0-9'-]*[a-z0-9]")   # a word of 2+ characters with a letter
+
+
+def _padded_words(text: str) -> str:
+    from .nlp.rules import tokenize_offsets
+
+    return " " + " ".join(w.lower() for w, _, _ in tokenize_offsets(text, split_slashes=True)) + " "
+
+
+def learn_phrases(segments: list[tuple[str, tuple[str, ...], str]], known, *, background=None,
+                  min_notes: int | None = None, min_precision: float | None = None,
+                  max_per_code: int | None = None) -> dict[str, str]:
+    """The clinic's own names for its services: word n-grams (1 to 3 words) found in the segments of a code in at
+    least ``min_notes`` corrected notes and almost never elsewhere (share of their segments that carry the code at
+    least ``min_precision``), that the phrase index ``known`` does not know yet. ``segments`` are ``(text,
+    labels, note_id)``. With ``background`` (the project corpus: texts and label sets), a phrase that the corpus
+    uses for other things too (its segments there carry the code less often than ``min_precision``) is not
+    learned: "AROM", "2x10" or "ball" are everyone's words; a clinic's "FxTr" or "Core-6 series" are its own.
+    Returns ``{phrase: label}``, at most ``max_per_code`` per label (the most notes first; an n-gram inside a
+    longer accepted one for the same label is dropped)."""
+    from .nlp.rules import tokenize_offsets
+
+    cfg = config()
+    min_notes = cfg["phrase_min_notes"] if min_notes is None else min_notes
+    min_precision = cfg["phrase_min_precision"] if min_precision is None else min_precision
+    max_per_code = cfg["phrase_max_per_code"] if max_per_code is None else max_per_code
+    stop = set(cfg["phrase_stopwords"])
+    seen: dict[str, dict] = {}
+    for text, labels, note_id in segments:
+        words = [w.lower() for w, _, _ in tokenize_offsets(text, split_slashes=True)]
+        grams = set()
+        for n in (1, 2, 3):
+            for i in range(len(words) - n + 1):
+                g = words[i:i + n]
+                if all(_WORD.fullmatch(w) for w in g) and g[0] not in stop and g[-1] not in stop:
+                    grams.add(" ".join(g))
+        for g in grams:
+            rec = seen.setdefault(g, {"segs": 0, "pos": {}})
+            rec["segs"] += 1
+            for lab in labels:
+                rec["pos"].setdefault(lab, set()).add(note_id)
+                rec.setdefault("pos_segs", {}).setdefault(lab, 0)
+                rec["pos_segs"][lab] += 1
+    chosen: dict[str, list] = {}
+    for g, rec in seen.items():
+        for lab, notes in rec["pos"].items():
+            if len(notes) >= min_notes and rec["pos_segs"][lab] / rec["segs"] >= min_precision and not known.find(g):
+                chosen.setdefault(lab, []).append((len(notes), len(g.split()), g))
+    if background is not None and chosen:
+        padded = [(_padded_words(text), set(labels)) for text, labels in zip(*background)]
+        for lab in list(chosen):
+            keep = []
+            for cand in chosen[lab]:
+                needle = f" {cand[2]} "
+                hits = [labels for text, labels in padded if needle in text]
+                if not hits or sum(lab in h for h in hits) / len(hits) >= min_precision:
+                    keep.append(cand)
+            chosen[lab] = keep
+    out: dict[str, str] = {}
+    for lab, cands in chosen.items():
+        kept: list[str] = []
+        for _, _, g in sorted(cands, key=lambda c: (-c[0], -c[1], c[2])):
+            if any(f" {g} " in f" {k} " or f" {k} " in f" {g} " for k in kept):
+                continue
+            kept.append(g)
+            if len(kept) >= max_per_code:
+                break
+        out.update({g: lab for g in kept})
+    return dict(sorted(out.items()))
 
 
 def train_candidate(corrections: list[Correction], out_dir: str | Path, *, engine=None,
@@ -165,18 +242,24 @@ def train_candidate(corrections: list[Correction], out_dir: str | Path, *, engin
                          "with text storage on.")
     weight = config()["segment_weight"] if weight is None else weight
     engine = engine or Suggester()
-    texts, ys = [], []
+    texts, ys, segments = [], [], []
     for c in corrections:
         for seg, labs in align(engine, c):
             texts.extend([seg] * weight)
             ys.extend([labs] * weight)
+            segments.append((seg, labs, c.note_id))
+    from .model.train import load_corpus
+
+    corpus_texts, corpus_ys, _ = load_corpus(data_dir, engine.catalogue)
+    phrases = learn_phrases(segments, engine.phrases, background=(corpus_texts, corpus_ys))
     dates = sorted(d for d in (c.date for c in corrections) if d)
     extra_card = {"corrections": {"count": len(corrections), "segments": len(texts) // max(1, weight),
                                   "weight": weight, "sha256": fingerprint(corrections),
                                   "date_range": [dates[0], dates[-1]] if dates else None,
                                   "held_back": len(held_back or []),
                                   "held_back_sha256": fingerprint(held_back) if held_back else None,
-                                  "base_model": engine.model_card.get("sha256")}}
+                                  "base_model": engine.model_card.get("sha256")},
+                  "clinic_phrases": phrases}
     return train(data_dir, out_dir, extra=(texts, ys), card_extra=extra_card)
 
 

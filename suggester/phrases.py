@@ -59,9 +59,11 @@ class PhraseIndex:
         return out
 
     @classmethod
-    def from_config(cls, catalogue: Catalogue, label_of: dict[str, str], labels: set[str], config: dict) -> "PhraseIndex":
-        """The index the engine uses: catalogue phrases, the engine's blockers and (unless
-        ``intervention_phrases`` is false in engine.json) the intervention lexicon's names."""
+    def from_config(cls, catalogue: Catalogue, label_of: dict[str, str], labels: set[str], config: dict,
+                    clinic_phrases: dict[str, str] | None = None) -> "PhraseIndex":
+        """The index the engine uses: catalogue phrases, the engine's blockers, (unless
+        ``intervention_phrases`` is false in engine.json) the intervention lexicon's names, and the phrases a
+        clinic's model learned from its corrections (``clinic_phrases``: phrase -> code)."""
         from .interventions import load_interventions
 
         opts = config.get("intervention_phrases", {"enabled": True})
@@ -74,5 +76,7 @@ class PhraseIndex:
             extra = {form: code for form, code in lexicon.phrases(parts).items()
                      if form not in drop and (" " in form or len(form) >= shortest)}
             abbreviations = {a: code for a, code in lexicon.abbreviations(parts).items() if a.lower() not in drop}
+        if clinic_phrases:
+            extra = {**(extra or {}), **{p.lower(): code for p, code in clinic_phrases.items()}}
         return cls(catalogue, label_of, labels, config.get("phrase_blockers", []), extra=extra,
                    extra_abbreviations=abbreviations if extra is not None else None)

@@ -130,3 +130,24 @@ def test_an_older_store_must_be_migrated(tmp_path):
         open_store(url)
     assert ReviewStore.migrate(url) == "0002"
     open_store(url).close()
+
+
+def test_learn_phrases_finds_the_clinics_own_names(engine):
+    from suggester.learning import learn_phrases
+
+    segs = []
+    for i in range(4):
+        segs.append((f"FxTr block [{10 + i}] sit<>stand from mat, car xfer sim", ("97530",), f"n{i}"))
+        segs.append((f"Core-6 series [{8 + i}] dead bugs, bird dogs", ("97110",), f"n{i}"))
+        segs.append(("Therapeutic exercise 10 min", ("97110",), f"n{i}"))      # a catalogue phrase: known already
+        segs.append(("TODAY'S TX reviewed with pt", (), f"n{i}"))
+    segs.append(("bird dogs in HEP only", (), "n9"))                             # 'bird dogs' also outside 97110
+    segs.append(("clamshells 2x10", ("97110",), "n1"))
+    segs.append(("clamshells 2x15", ("97110",), "n2"))                           # only two notes: not learned
+    learned = learn_phrases(segs, engine.phrases, min_notes=3, min_precision=0.9, max_per_code=10)
+    assert learned.get("fxtr block") == "97530" or learned.get("fxtr") == "97530"
+    assert any(k.startswith("core") and v == "97110" for k, v in learned.items())
+    assert "bird dogs" not in learned and "clamshells" not in learned
+    assert not any("therapeutic exercise" in k for k in learned)
+    assert not any(k.startswith("today") for k in learned)
+    assert not any(" " + k + " " in " " + j + " " for k in learned for j in learned if k != j and learned[k] == learned[j])
