@@ -164,7 +164,7 @@ def train(data: Path = typer.Option(Path("training_data"), help="Training data f
             _fail("--corrections needs --out DIR: a candidate never replaces the shipped model.")
         train_on_corrections(corrections, token, out, data)
         return
-    from .model import train as train_model
+    from .model.train import train as train_model
 
     try:
         card = train_model(data, out, twins=twins, prune_below=prune_below,

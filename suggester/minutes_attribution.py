@@ -39,6 +39,7 @@ a row indented under another row, or under a header line's time of the same code
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -248,9 +249,17 @@ def _nearest(m, present, text, scores, since: int = 0, others=()):
 def _head_span(text: str, spans, before: int):
     """The last phrase span before ``before`` that is not inside parentheses (the service's name, not its detail:
     "Manual therapy (STM, mobs)")."""
+    opens, closes = _parens(text)
     outside = [sp for sp in spans if sp[1] > sp[0] and sp[0] <= before
-               and text.count("(", 0, sp[0]) == text.count(")", 0, sp[0])]
+               and bisect.bisect_left(opens, sp[0]) == bisect.bisect_left(closes, sp[0])]
     return max(outside, default=None)
+
+
+@lru_cache(maxsize=16)
+def _parens(text: str) -> tuple[list[int], list[int]]:
+    """Where the segment's opening and closing parentheses are (counted by bisection, not by rescanning the
+    text for every span: a 70 kB one-line note has thousands of spans)."""
+    return ([i for i, ch in enumerate(text) if ch == "("], [i for i, ch in enumerate(text) if ch == ")"])
 
 
 def attribute_minutes(recommended, services, seg_mentions, time_only_segs, segments, table_cells, doc_text: str,

@@ -101,6 +101,12 @@ def review_server(chromium, tmp_path_factory, review_url_module):
         _, rev_tok = store.add_user("bo", "reviewer", token=admin_tok)
         run = store.record_audit(admin_tok, iter([dict(r) for r in FINDINGS]), {}, source="x.csv")
         assert run["findings"] == 4
+        from suggester.review.registry import register_model
+
+        gate = {"passed": False, "reasons": ["project hold-out micro-F1 falls"],
+                "figures": {"current": {"holdout_micro_f1": 0.933, "clinic": {"micro_f1": 0.61}},
+                            "candidate": {"holdout_micro_f1": 0.9, "clinic": {"micro_f1": 0.7}}}}
+        register_model(store, admin_tok, version="clinic-model@0123456789ab", path=tmp, card={}, gate=gate)
     finally:
         store.close()
     log_path = tmp / "server.log"
@@ -212,6 +218,7 @@ def test_review_mode_in_headless_chromium(chromium, review_server):
             rows = page.locator("#review-items .review-item")
             expect(rows).to_have_count(len(codes))
             expect(page.locator("#status")).to_contain_text(f"Note {NOTE_ID} saved for review: {len(codes)} codes")
+            expect(page.locator("#review-note-model")).to_contain_text("suggester-segment-codes@")   # the version that suggested them
             assert rows.locator(".ri-code").all_inner_texts() == codes
             for s in recommended:   # labels from the result, pending, version 1
                 row = page.locator(f"#review-items .review-item[data-code='{s['code']}']")
@@ -376,6 +383,13 @@ def test_review_mode_in_headless_chromium(chromium, review_server):
             assert float(recovered.last.get_attribute("width")) == 0
             expect(page.locator("#chart-missed")).to_contain_text("$57.58 recovered")
             expect(page.locator("#report")).to_contain_text("Most corrected codes")
+            # Each model version with its gate figures.
+            row = page.locator(".models-table tbody tr")
+            expect(row).to_have_count(1)
+            expect(row).to_contain_text("clinic-model@0123456789ab")
+            expect(row).to_contain_text("refused")
+            expect(row).to_contain_text("0.933 → 0.900")
+            expect(row).to_contain_text("0.610 → 0.700")
 
             ARTIFACTS.mkdir(exist_ok=True)
             shot = ARTIFACTS / "web_review.png"

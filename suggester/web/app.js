@@ -721,6 +721,7 @@
     delete $("review-evidence").dataset.code;
     $("review-evidence").replaceChildren();
     $("review-note-label").textContent = view.note_id;
+    $("review-note-model").textContent = view.model_version || "unknown";
     $("review-items-section").hidden = false;
     renderReviewItems();
     if (review.current) showEvidence(review.current);
@@ -1186,6 +1187,22 @@
     }
   }
 
+  function modelTable(models) {
+    if (!models.length) {
+      return el("p", { className: "muted" }, "The shipped model is in use; no clinic model trained yet (`suggester train --corrections`).");
+    }
+    const f1 = (v) => (v === null || v === undefined ? "n/a" : v.toFixed(3));
+    const head = el("tr", {}, ["Version", "Status", "Gate", "Project hold-out F1 (current → candidate)",
+      "Clinic held-back F1 (current → candidate)"].map((h) => el("th", { scope: "col" }, h)));
+    const rows = models.map((m) => el("tr", { className: `model-row ${m.status}` },
+      el("td", {}, el("code", {}, m.version)), el("td", {}, m.status),
+      el("td", { title: (m.reasons || []).join("; ") }, m.gate_passed ? "passed" : "refused"),
+      el("td", {}, `${f1(m.holdout_micro_f1.current)} → ${f1(m.holdout_micro_f1.candidate)}`),
+      el("td", {}, `${f1(m.clinic_micro_f1.current)} → ${f1(m.clinic_micro_f1.candidate)}`)));
+    return el("table", { className: "models-table" }, el("caption", {}, "Each clinic model version with the figures the gate compared"),
+      el("thead", {}, head), el("tbody", {}, ...rows));
+  }
+
   function renderReport(r) {
     const box = $("report");
     box.hidden = false;
@@ -1220,6 +1237,8 @@
           el("strong", {}, c.code), ` ${c.corrections} correction${c.corrections === 1 ? "" : "s"} ` +
           `(${c.rejected} rejected, ${c.changed} changed, ${c.added} added)`)))
         : el("p", { className: "muted" }, "No correction yet."),
+      el("h4", {}, "Model versions and their gate"),
+      modelTable(r.model_versions || []),
     ];
     box.replaceChildren(...parts);
   }
