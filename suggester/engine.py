@@ -78,7 +78,7 @@ class Suggester:
         self._label_of = model_labels(self.catalogue)
         self.model, self.model_card = load_model(model_dir, labels_allowed=set(self._label_of.values()))
         self.use_context = use_context
-        self.nlp = build_nlp(context=use_context)
+        self.nlp = build_nlp(context=use_context, extra_sections=self.model_card.get("clinic_sections"))
         self.config = packaged_json("engine.json")
         self.payers = packaged_json("payers.json")["payers"]
         self._unit_rules = packaged_json("units.json")["unit_rules"]

@@ -9,8 +9,9 @@ with the final codes whose evidence lies in it (the engine's evidence alignment)
 no evidence for labels the performed clause the model scores highest for it; a rejected code's evidence clauses
 become negatives for it (they keep only the final codes they support). Clauses the engine reads as not
 performed (plans, history, declined) are left out: context rules, not the classifier, decide those.
-:func:`learn_phrases` then finds the clinic's own names for its services in those segments (its shorthand and
-program names); they join the catalogue phrases for that model (``clinic_phrases`` in its card).
+:func:`learn_sections` finds the clinic's own header words for lines that name services it never bills (its
+template's plan line), and :func:`learn_phrases` its own names for its services (shorthand, program names); both
+join that model's section rules and phrases (``clinic_sections``, ``clinic_phrases`` in its card).
 
 :func:`train_candidate` fits the same classifier on the project corpus plus these segments, repeated
 ``weight`` times so a few dozen notes matter, holding back a fixed share of the corrections (chosen by a hash of
@@ -123,6 +124,12 @@ def split_held_back(corrections: list[Correction], share: float | None = None) -
 
 def align(engine, correction: Correction) -> list[tuple[str, tuple[str, ...]]]:
     """Labelled training segments for one corrected note (see the module docstring)."""
+    text = correction.text
+    return [(text[a:b].strip(), labels) for a, b, labels in _aligned(engine, correction)]
+
+
+def _aligned(engine, correction: Correction) -> list[tuple[int, int, tuple[str, ...]]]:
+    """:func:`align` as character spans of the note: ``(start, end, labels)``."""
     import numpy as np
 
     from .nlp import CLAUSES
@@ -130,19 +137,18 @@ def align(engine, correction: Correction) -> list[tuple[str, tuple[str, ...]]]:
     text = correction.text
     label_of = engine._label_of
     final = {label_of[c] for c in correction.codes if c in label_of}
-    rejected = {label_of[c] for c in correction.rejected if c in label_of} - final
     doc = engine.nlp(text)
     clauses = [c for c in (doc.spans[CLAUSES] if CLAUSES in doc.spans else ()) if c._.pt_assertion is None]
-    if not clauses:
+    spans = [(c.start_char, c.end_char) for c in clauses if text[c.start_char:c.end_char].strip()]
+    if not spans:
         return []
-    spans = [(c.start_char, c.end_char) for c in clauses]
     labels: list[set] = [set() for _ in spans]
     result = engine.suggest(text, correction.payer)
     found = set()
     for s in result.suggestions:
         lab = label_of.get(s.code, s.code)
         if lab not in final:
-            continue
+            continue   # a rejected or wrong code's clauses keep only the final codes they support
         for ev in s.evidence:
             for i, (a, b) in enumerate(spans):
                 if a < ev.end and ev.start < b:
@@ -154,13 +160,59 @@ def align(engine, correction: Correction) -> list[tuple[str, tuple[str, ...]]]:
         proba = engine.model.predict_proba([text[a:b] for a, b in spans])
         free = np.array([not lab for lab in labels])
         for lab in sorted(missing):
-            scores = proba[:, engine._col[lab]] + free
-            labels[int(np.argmax(scores))].add(lab)
-    del rejected  # their clauses simply keep only the final codes they support
-    return [(text[a:b].strip(), tuple(sorted(lab))) for (a, b), lab in zip(spans, labels) if text[a:b].strip()]
+            labels[int(np.argmax(proba[:, engine._col[lab]] + free))].add(lab)
+    return [(a, b, tuple(sorted(lab))) for (a, b), lab in zip(spans, labels)]
 
 
-_WORD = re.compile(r"(?=.*[a-z])[a-z0-9][a-z0-9'-]*[a-z0-9]")   # a word of 2+ characters with a letter
+_LINE_HEAD = re.compile(r"[ \t\-*\u2022#>\u25aa]*([A-Za-z][A-Za-z'/&. -]{0,28}?)[ \t]*:")
+
+
+def _line_heading(text: str, start: int, end: int) -> str | None:
+    """The header word(s) that open the line a span starts on ("NEXT: ..." -> "next"), if the span is on it."""
+    line_start = text.rfind("\n", 0, start) + 1
+    m = _LINE_HEAD.match(text, line_start)
+    return m.group(1).strip().lower() if m and m.end() <= end else None
+
+
+def learn_sections(corrections: list[Correction], spans: dict, known_headers, phrases_in, *,
+                   min_notes: int | None = None) -> dict[str, str]:
+    """A clinic's own header words for lines that name services it does not bill from ("NEXT: FxTr bus step" in
+    a template whose NEXT line is the plan). A line header the section rules do not know qualifies when lines
+    it opens name a service (a final code was aligned to them, or ``phrases_in(text)``) in at least ``min_notes``
+    corrected notes, and such a line is never the only support of a final code in its note. Headers whose lines,
+    taken away together, would leave a final code of some note without support are dropped. Returns
+    ``{header: "clinic_non_service"}``: a section category whose lines the engine reads as not performed (the
+    line only; section_attributes.json)."""
+    min_notes = config()["section_min_notes"] if min_notes is None else min_notes
+    stats: dict[str, dict] = {}
+    lined = {}
+    for c in corrections:
+        sp = spans.get(c.note_id, ())
+        heads = [_line_heading(c.text, a, b) for a, b, _ in sp]
+        lined[c.note_id] = list(zip(sp, heads))
+        for (a, b, labels), head in zip(sp, heads):
+            if head is None or head in known_headers:
+                continue
+            rec = stats.setdefault(head, {"sole": 0, "named": set()})
+            elsewhere = set().union(*(set(lb) for (_, _, lb), h in zip(sp, heads) if h != head))
+            rec["sole"] += bool(set(labels) - elsewhere)
+            if labels or phrases_in(c.text[a:b]):
+                rec["named"].add(c.note_id)
+    chosen = {h for h, rec in stats.items() if not rec["sole"] and len(rec["named"]) >= min_notes}
+    changed = True
+    while changed and chosen:   # never take away the last support of a final code
+        changed = False
+        for pairs in lined.values():
+            before = set().union(*(set(lb) for (_, _, lb), _ in pairs)) if pairs else set()
+            after = set().union(*(set(lb) for (_, _, lb), h in pairs if h not in chosen)) if pairs else set()
+            lost = before - after
+            if lost:
+                chosen -= {h for (_, _, lb), h in pairs if h in chosen and set(lb) & lost}
+                changed = True
+    return {h: "clinic_non_service" for h in sorted(chosen)}
+
+
+_WORD = re.compile(r"(?=(?:.*[a-z]){2})[a-z0-9][a-z0-9'-]*[a-z0-9]")   # 2+ characters, 2+ letters (not "2x10")
 
 
 def _padded_words(text: str) -> str:
@@ -171,7 +223,7 @@ def _padded_words(text: str) -> str:
 
 def learn_phrases(segments: list[tuple[str, tuple[str, ...], str]], known, *, background=None,
                   min_notes: int | None = None, min_precision: float | None = None,
-                  max_per_code: int | None = None) -> dict[str, str]:
+                  max_per_code: int | None = None, background_precision: float | None = None) -> dict[str, str]:
     """The clinic's own names for its services: word n-grams (1 to 3 words) found in the segments of a code in at
     least ``min_notes`` corrected notes and almost never elsewhere (share of their segments that carry the code at
     least ``min_precision``), that the phrase index ``known`` does not know yet. ``segments`` are ``(text,
@@ -186,6 +238,7 @@ def learn_phrases(segments: list[tuple[str, tuple[str, ...], str]], known, *, ba
     min_notes = cfg["phrase_min_notes"] if min_notes is None else min_notes
     min_precision = cfg["phrase_min_precision"] if min_precision is None else min_precision
     max_per_code = cfg["phrase_max_per_code"] if max_per_code is None else max_per_code
+    background_precision = cfg["phrase_min_precision"] if background_precision is None else background_precision
     stop = set(cfg["phrase_stopwords"])
     seen: dict[str, dict] = {}
     for text, labels, note_id in segments:
@@ -215,7 +268,7 @@ def learn_phrases(segments: list[tuple[str, tuple[str, ...], str]], known, *, ba
             for cand in chosen[lab]:
                 needle = f" {cand[2]} "
                 hits = [labels for text, labels in padded if needle in text]
-                if not hits or sum(lab in h for h in hits) / len(hits) >= min_precision:
+                if not hits or sum(lab in h for h in hits) / len(hits) >= background_precision:
                     keep.append(cand)
             chosen[lab] = keep
     out: dict[str, str] = {}
@@ -242,24 +295,32 @@ def train_candidate(corrections: list[Correction], out_dir: str | Path, *, engin
                          "with text storage on.")
     weight = config()["segment_weight"] if weight is None else weight
     engine = engine or Suggester()
-    texts, ys, segments = [], [], []
-    for c in corrections:
-        for seg, labs in align(engine, c):
-            texts.extend([seg] * weight)
-            ys.extend([labs] * weight)
-            segments.append((seg, labs, c.note_id))
     from .model.train import load_corpus
 
-    corpus_texts, corpus_ys, _ = load_corpus(data_dir, engine.catalogue)
-    phrases = learn_phrases(segments, engine.phrases, background=(corpus_texts, corpus_ys))
+    background = load_corpus(data_dir, engine.catalogue)[:2]
+    spans = {c.note_id: _aligned(engine, c) for c in corrections}
+
+    def segments_of(skip: dict) -> list:
+        return [(c.text[a:b].strip(), labs, c.note_id) for c in corrections for a, b, labs in spans[c.note_id]
+                if _line_heading(c.text, a, b) not in skip]
+    # The clinic's plan-like line headers first (judged with every service name its notes might use), then its
+    # phrases and the training segments without those lines.
+    tentative = learn_phrases(segments_of({}), engine.phrases, background=background, min_precision=0.0)
+    tentative_words = [f" {p} " for p in tentative]
+    sections = learn_sections(corrections, spans, set(engine.nlp.get_pipe("suggester_sections")._by_literal),
+                              lambda t: bool(engine.phrases.find(t)) or any(w in _padded_words(t) for w in tentative_words))
+    segments = segments_of(sections)
+    phrases = learn_phrases(segments, engine.phrases, background=background)
+    texts = [seg for seg, _, _ in segments for _ in range(weight)]
+    ys = [labs for _, labs, _ in segments for _ in range(weight)]
     dates = sorted(d for d in (c.date for c in corrections) if d)
-    extra_card = {"corrections": {"count": len(corrections), "segments": len(texts) // max(1, weight),
+    extra_card = {"corrections": {"count": len(corrections), "segments": len(segments),
                                   "weight": weight, "sha256": fingerprint(corrections),
                                   "date_range": [dates[0], dates[-1]] if dates else None,
                                   "held_back": len(held_back or []),
                                   "held_back_sha256": fingerprint(held_back) if held_back else None,
                                   "base_model": engine.model_card.get("sha256")},
-                  "clinic_phrases": phrases}
+                  "clinic_phrases": phrases, "clinic_sections": sections}
     return train(data_dir, out_dir, extra=(texts, ys), card_extra=extra_card)
 
 

@@ -20,7 +20,7 @@ from spacy.tokens import Doc, Span
 
 from ._extensions import register_extensions
 from .rules import (ContextRule, LiteralMatcher, compile_literals, load_context_rules, tokenize_offsets, load_lexicon, load_nonvisit_rules,
-                    load_section_attributes, load_section_rules)
+                    SectionRule, load_section_attributes, load_section_rules)
 
 SEGMENTS = "suggester_segments"
 SECTIONS = "suggester_sections"
@@ -32,7 +32,7 @@ _STRIP = " \t\r\n-*\u2022|:;,.>"
 # Assertion precedence when scopes overlap: the strongest "not performed" reason wins.
 _PRIORITY = {"declined": 9, "refused": 9, "held": 8, "deferred": 8, "contraindicated": 8, "not_tolerated": 8,
              "unable": 8, "negated": 7, "goal": 6, "planned": 6, "historical": 5, "home_program": 4,
-             "reported": 3, "billing_summary": 3, "exam_finding": 2}
+             "reported": 3, "billing_summary": 3, "clinic_non_service": 3, "exam_finding": 2}
 
 
 def doc_text(doc: Doc) -> str:
@@ -108,9 +108,12 @@ def make_segmenter(nlp: Language, name: str, lexicon: str) -> ClinicalSegmenter:
 class SectionDetector:
     """Find SOAP / EMR section headers and tag every segment with its section category."""
 
-    def __init__(self, nlp: Language, name: str, rules: str = "default", attributes: str = "default") -> None:
+    def __init__(self, nlp: Language, name: str, rules: str = "default", attributes: str = "default",
+                 extra: dict | None = None) -> None:
         self.name = name
-        self.rules = load_section_rules(rules)
+        # ``extra``: a clinic's own headers learned from its corrections (literal -> category), see suggester.learning
+        self.rules = load_section_rules(rules) + [SectionRule(str(lit).lower(), str(cat))
+                                                  for lit, cat in (extra or {}).items()]
         self.attributes = load_section_attributes(attributes)
         self._by_literal = {r.literal: r.category for r in self.rules}
         single = sorted({r.literal for r in self.rules if len(r.literal) == 1})
@@ -238,10 +241,10 @@ def _strip_span(doc: Doc, start: int, end: int) -> Span | None:
 
 @Language.factory("suggester_sections", requires=["token.is_sent_start"],
                   assigns=["doc.spans", "span._.pt_section"],
-                  default_config={"rules": "default", "attributes": "default"})
-def make_sections(nlp: Language, name: str, rules: str, attributes: str) -> SectionDetector:
+                  default_config={"rules": "default", "attributes": "default", "extra": {}})
+def make_sections(nlp: Language, name: str, rules: str, attributes: str, extra: dict) -> SectionDetector:
     register_extensions()
-    return SectionDetector(nlp, name, rules, attributes)
+    return SectionDetector(nlp, name, rules, attributes, extra)
 
 
 # ---------------------------------------------------------------------------------------------

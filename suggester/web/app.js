@@ -35,6 +35,7 @@
     home_program: "home program, not done in the clinic",
     reported: "reported by the patient, not performed",
     billing_summary: "billing summary line, not a service description",
+    clinic_non_service: "a line this clinic's notes never bill from (learned from its corrections)",
     non_visit: "not a treatment visit",
   };
   const METHODS = { cms: "Medicare total-time method", ama: "CPT per-code rule" };
