@@ -15,7 +15,9 @@ from pathlib import Path
 from sqlalchemy import and_, insert, select, update
 
 from . import schema as t
-from .store import ConflictError, InvalidDecision, NotFoundError, ReviewStore, _date, _iso, _now
+from ._values import iso, now, parse_date
+from .errors import ConflictError, InvalidDecision, NotFoundError
+from .store import ReviewStore
 
 __all__ = ["active_model", "import_corrections", "list_models", "load_corrections", "promote", "register_model",
            "rollback"]
@@ -32,7 +34,7 @@ def import_corrections(store: ReviewStore, token: str | None, corrections: list)
         for c in corrections:
             values = {"text": c.text, "payer": c.payer, "codes_json": json.dumps(c.codes),
                       "rejected_json": json.dumps(list(c.rejected)), "date_of_service": _safe_date(c.date),
-                      "imported_by": user.id, "created_at": _now()}
+                      "imported_by": user.id, "created_at": now()}
             res = conn.execute(update(t.corrections).where(t.corrections.c.note_id == c.note_id).values(**values))
             if res.rowcount:
                 replaced += 1
@@ -44,7 +46,7 @@ def import_corrections(store: ReviewStore, token: str | None, corrections: list)
 
 def _safe_date(value):
     try:
-        return _date(value, "date_of_service")
+        return parse_date(value, "date_of_service")
     except InvalidDecision:
         return None
 
@@ -68,10 +70,10 @@ def load_corrections(store: ReviewStore, token: str | None) -> list:
                 continue
             codes = {i.code: i.final_units for i in its if i.status in ("accepted", "changed", "added")}
             rejected = tuple(i.code for i in its if i.status == "rejected")
-            out[n.note_id] = Correction(n.note_id, n.text, n.payer, codes, rejected, "review", _iso(n.date_of_service))
+            out[n.note_id] = Correction(n.note_id, n.text, n.payer, codes, rejected, "review", iso(n.date_of_service))
         for r in conn.execute(select(t.corrections)).mappings():
             out[r["note_id"]] = Correction(r["note_id"], r["text"], r["payer"], json.loads(r["codes_json"]),
-                                           tuple(json.loads(r["rejected_json"])), "import", _iso(r["date_of_service"]))
+                                           tuple(json.loads(r["rejected_json"])), "import", iso(r["date_of_service"]))
     return [out[k] for k in sorted(out)]
 
 
@@ -84,7 +86,7 @@ def register_model(store: ReviewStore, token: str | None, *, version: str, path:
                                 "corrections give the same model).")
         conn.execute(insert(t.model_versions).values(
             version=version, path=str(Path(path).resolve()), card_json=json.dumps(card), gate_json=json.dumps(gate),
-            status="candidate" if gate.get("passed") else "refused", created_by=user.id, created_at=_now()))
+            status="candidate" if gate.get("passed") else "refused", created_by=user.id, created_at=now()))
     return next(m for m in list_models(store, token) if m["version"] == version)
 
 
@@ -97,8 +99,8 @@ def list_models(store: ReviewStore, token: str | None) -> list[dict]:
     for r in rows:
         card = json.loads(r["card_json"])
         out.append({"version": r["version"], "status": r["status"], "path": r["path"],
-                    "created_by": names.get(r["created_by"]), "created_at": _iso(r["created_at"]),
-                    "promoted_by": names.get(r["promoted_by"]), "promoted_at": _iso(r["promoted_at"]),
+                    "created_by": names.get(r["created_by"]), "created_at": iso(r["created_at"]),
+                    "promoted_by": names.get(r["promoted_by"]), "promoted_at": iso(r["promoted_at"]),
                     "corrections": card.get("corrections"), "gate": json.loads(r["gate_json"])})
     return out
 
@@ -119,7 +121,7 @@ def promote(store: ReviewStore, token: str | None, version: str) -> dict:
             raise InvalidDecision(f"Model {version}'s files are missing from {row['path']}; train it again.")
         conn.execute(update(t.model_versions).where(t.model_versions.c.status == "active").values(status="retired"))
         conn.execute(update(t.model_versions).where(t.model_versions.c.id == row["id"]).values(
-            status="active", promoted_by=admin.id, promoted_at=_now()))
+            status="active", promoted_by=admin.id, promoted_at=now()))
     return next(m for m in list_models(store, token) if m["version"] == version)
 
 

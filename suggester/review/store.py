@@ -17,24 +17,31 @@ logs note text.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import os
 import secrets
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable
 
 from sqlalchemy import and_, create_engine, event, func, insert, inspect, select, update
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, SQLAlchemyError
 
-from ..errors import InputError, SuggesterError
+from ..errors import InputError
 from . import schema as t
+from ._rows import finding_dict, finding_select, item_dict, item_select
+from ._values import (cell, clean_id, date_or_none, iso, iter_records, modifiers_of, opt, parse_date,
+                      read_findings, sha, to_float, to_int, units_of)
+from ._values import now as utc_now
+from .errors import (AuthError, ConflictError, InvalidDecision, NotFoundError, PermissionError_, ReviewError,
+                     StoreError, safe_url, translate)
+from .report import build_report, model_gate
 
-__all__ = ["ACTIONS", "AuthError", "ConflictError", "DEFAULT_DB_ENV", "NotFoundError", "PermissionError_",
-           "RESOLUTIONS", "ReviewError", "ReviewStore", "StoreError", "User", "default_db_url", "open_store"]
+__all__ = ["ACTIONS", "AuthError", "ConflictError", "DEFAULT_DB_ENV", "InvalidDecision", "NotFoundError",
+           "PermissionError_", "RESOLUTIONS", "ReviewError", "ReviewStore", "StoreError", "User", "default_db_url",
+           "iter_records", "model_version_of", "open_store", "read_findings"]
 
 DEFAULT_DB_ENV = "SUGGESTER_DB"
 ROLES = ("reviewer", "admin")
@@ -44,52 +51,6 @@ RESOLUTIONS = ("open", "confirmed", "dismissed", "corrected")
 FINDING_STATUSES = ("missed", "unsupported", "units_over", "units_under", "modifier", "invalid_code", "error", "episode")
 SETTINGS = {"store_text": ("off", ("on", "off"))}
 _STATUS_OF = {"accept": "accepted", "reject": "rejected", "change": "changed", "add": "added"}
-_MODIFIER = "[A-Z0-9]{2}"
-
-
-class ReviewError(SuggesterError):
-    """Root of the review store's errors; ``status`` is the HTTP status the service answers with."""
-
-    status = 400
-    kind = "review_error"
-
-
-class StoreError(ReviewError):
-    """The database cannot be used (unreachable, locked, full, newer schema); the message says how to fix it."""
-
-    status = 503
-    kind = "store_unavailable"
-
-
-class AuthError(ReviewError):
-    status = 401
-    kind = "unauthorized"
-
-
-class PermissionError_(ReviewError):
-    status = 403
-    kind = "forbidden"
-
-
-class NotFoundError(ReviewError):
-    status = 404
-    kind = "not_found"
-
-
-class ConflictError(ReviewError):
-    """Someone else changed the item first (or the same thing exists); ``current`` is its state now."""
-
-    status = 409
-    kind = "conflict"
-
-    def __init__(self, message: str, current: dict | None = None) -> None:
-        super().__init__(message)
-        self.current = current
-
-
-class InvalidDecision(ReviewError, InputError):
-    status = 422
-    kind = "invalid_request"
 
 
 @dataclass(frozen=True)
@@ -106,30 +67,12 @@ class User:
         return {"id": self.id, "name": self.name, "role": self.role}
 
 
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
-
-
-def _sha(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
 def default_db_url() -> str:
     """``$SUGGESTER_DB``, else SQLite in the user's data directory (``$XDG_DATA_HOME/suggester/review.db``)."""
     if os.environ.get(DEFAULT_DB_ENV):
         return os.environ[DEFAULT_DB_ENV]
     base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "suggester"
     return f"sqlite:///{base / 'review.db'}"
-
-
-def _safe_url(url: str) -> str:
-    """The URL without its password, for messages."""
-    try:
-        from sqlalchemy.engine import make_url
-
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # noqa: BLE001 - a message helper must not fail
-        return "(the database URL)"
 
 
 def alembic_config(connection: Connection):
@@ -139,35 +82,6 @@ def alembic_config(connection: Connection):
     cfg.set_main_option("script_location", str(resources.files("suggester.review") / "migrations"))
     cfg.attributes["connection"] = connection
     return cfg
-
-
-def _translate(exc: Exception, url: str) -> ReviewError:
-    """A database exception as an error that says what to do."""
-    text = str(getattr(exc, "orig", exc) or exc).lower()
-    where = _safe_url(url)
-    if "database is locked" in text or "database table is locked" in text:
-        return StoreError(f"The review database {where} is locked by another program (a long write or an open "
-                          "editor). Nothing was written; retry in a moment, and close other programs using the file "
-                          "if it persists.")
-    if "disk is full" in text or "no space left" in text or "could not extend file" in text:
-        return StoreError(f"The review database {where} is full (no space left). Nothing was written; free disk "
-                          "space or move the database, then retry.")
-    if "readonly" in text or "read-only" in text:
-        return StoreError(f"The review database {where} is read-only. Nothing was written; check the file's "
-                          "permissions.")
-    if "unable to open database file" in text:
-        return StoreError(f"Cannot open the SQLite file of {where}: check that its folder exists and is writable.")
-    if any(s in text for s in ("connection refused", "could not connect", "timeout expired", "connection timed out",
-                               "name or service not known", "could not translate host", "no route to host",
-                               "server closed the connection", "connection failed")):
-        return StoreError(f"Cannot reach the database server of {where}. Nothing was written; check that the server "
-                          "is running and the host, port, user and database in --db are right.")
-    if "password authentication failed" in text or "authentication failed" in text:
-        return StoreError(f"The database server of {where} refused the login: check the user and password in --db.")
-    if "does not exist" in text and "database" in text:
-        return StoreError(f"The database named in {where} does not exist: create it (createdb NAME) first.")
-    return StoreError(f"The review database {where} failed ({type(exc).__name__}). Nothing was written; retry, "
-                      "and check the server's log if it persists.")
 
 
 def open_store(url: str | None = None, **kwargs) -> "ReviewStore":
@@ -212,16 +126,16 @@ class ReviewStore:
                 self.engine = create_engine(self.url, pool_size=pool_size, max_overflow=pool_size * 2,
                                             pool_pre_ping=True, connect_args={"connect_timeout": int(max(1, timeout))})
             else:
-                raise InputError(f"Unsupported database URL {_safe_url(self.url)!r}: use sqlite:///path.db or "
+                raise InputError(f"Unsupported database URL {safe_url(self.url)!r}: use sqlite:///path.db or "
                                  "postgresql+psycopg://user:password@host:5432/dbname.")
         except NoSuchModuleError as exc:
-            raise InputError(f"No driver for {_safe_url(self.url)!r} ({exc}). For PostgreSQL install the driver: "
+            raise InputError(f"No driver for {safe_url(self.url)!r} ({exc}). For PostgreSQL install the driver: "
                              "pip install 'suggester[postgres]' and use postgresql+psycopg://...") from None
         except ModuleNotFoundError as exc:
             raise InputError(f"The database driver {exc.name!r} is not installed: pip install "
                              "'suggester[postgres]' for PostgreSQL.") from None
         except ArgumentError:
-            raise InputError(f"Malformed database URL {_safe_url(self.url)!r}: use sqlite:///path.db or "
+            raise InputError(f"Malformed database URL {safe_url(self.url)!r}: use sqlite:///path.db or "
                              "postgresql+psycopg://user:password@host:5432/dbname.") from None
         self._check_schema(create)
 
@@ -238,10 +152,10 @@ class ReviewStore:
                 current = MigrationContext.configure(conn).get_current_revision()
                 if current is None:
                     if inspect(conn).get_table_names():
-                        raise StoreError(f"{_safe_url(self.url)} holds tables that are not a suggester review store; "
+                        raise StoreError(f"{safe_url(self.url)} holds tables that are not a suggester review store; "
                                          "use an empty database or another --db.")
                     if not create:
-                        raise StoreError(f"{_safe_url(self.url)} has no review store yet: run `suggester review "
+                        raise StoreError(f"{safe_url(self.url)} has no review store yet: run `suggester review "
                                          "migrate --db URL`.")
                     from alembic import command
 
@@ -249,18 +163,18 @@ class ReviewStore:
                     return
                 known = {s.revision for s in scripts.walk_revisions()}
                 if current not in known:
-                    raise StoreError(f"The review store {_safe_url(self.url)} has schema version {current!r}, newer "
+                    raise StoreError(f"The review store {safe_url(self.url)} has schema version {current!r}, newer "
                                      f"than this suggester knows (latest {head!r}). Upgrade suggester; nothing was "
                                      "changed.")
                 if current != head:
-                    raise StoreError(f"The review store {_safe_url(self.url)} has an older schema ({current!r}; "
+                    raise StoreError(f"The review store {safe_url(self.url)} has an older schema ({current!r}; "
                                      f"latest {head!r}): back it up and run `suggester review migrate --db URL`.")
         except ReviewError:
             self.engine.dispose()
             raise
         except SQLAlchemyError as exc:
             self.engine.dispose()
-            raise _translate(exc, self.url) from None
+            raise translate(exc, self.url) from None
 
     @classmethod
     def migrate(cls, url: str | None = None) -> str:
@@ -276,7 +190,7 @@ class ReviewStore:
                 command.upgrade(alembic_config(conn), "head")
                 return MigrationContext.configure(conn).get_current_revision()
         except SQLAlchemyError as exc:
-            raise _translate(exc, store.url) from None
+            raise translate(exc, store.url) from None
         finally:
             store.engine.dispose()
 
@@ -312,8 +226,8 @@ class ReviewStore:
                 raise InvalidDecision("The first user must be an admin: suggester users add NAME --role admin.")
             if conn.execute(select(t.users.c.id).where(t.users.c.name == name)).first():
                 raise ConflictError(f"A user named {name!r} exists already.")
-            uid = conn.execute(insert(t.users).values(name=name, role=role, token_sha256=_sha(new_token), active=True,
-                                                      created_at=_now()).returning(t.users.c.id)).scalar_one()
+            uid = conn.execute(insert(t.users).values(name=name, role=role, token_sha256=sha(new_token), active=True,
+                                                      created_at=utc_now()).returning(t.users.c.id)).scalar_one()
         return User(uid, name, role), new_token
 
     def list_users(self, token: str | None) -> list[dict]:
@@ -321,7 +235,7 @@ class ReviewStore:
             self._admin(conn, token)
             rows = conn.execute(select(t.users.c.name, t.users.c.role, t.users.c.active, t.users.c.created_at)
                                 .order_by(t.users.c.name)).mappings().all()
-        return [dict(r, created_at=_iso(r["created_at"])) for r in rows]
+        return [dict(r, created_at=iso(r["created_at"])) for r in rows]
 
     def set_user_active(self, name: str, active: bool, *, token: str | None) -> None:
         with self._tx() as conn:
@@ -342,7 +256,7 @@ class ReviewStore:
             raise AuthError("A user token is required: send it as 'Authorization: Bearer TOKEN' (the service) or set "
                             "$SUGGESTER_TOKEN / --token (the command line). An admin creates one with `suggester "
                             "users add NAME`.")
-        row = conn.execute(select(t.users).where(t.users.c.token_sha256 == _sha(token))).mappings().first()
+        row = conn.execute(select(t.users).where(t.users.c.token_sha256 == sha(token))).mappings().first()
         if row is None or not row["active"]:
             raise AuthError("The token is not valid (unknown or disabled user). Ask an admin for a new one "
                             "(`suggester users add NAME`).")
@@ -368,9 +282,9 @@ class ReviewStore:
         with self._tx() as conn:
             admin = self._admin(conn, token)
             res = conn.execute(update(t.settings).where(t.settings.c.key == key)
-                               .values(value=value, updated_by=admin.id, updated_at=_now()))
+                               .values(value=value, updated_by=admin.id, updated_at=utc_now()))
             if res.rowcount == 0:
-                conn.execute(insert(t.settings).values(key=key, value=value, updated_by=admin.id, updated_at=_now()))
+                conn.execute(insert(t.settings).values(key=key, value=value, updated_by=admin.id, updated_at=utc_now()))
         return self.settings()
 
     def _store_text(self, conn: Connection) -> bool:
@@ -385,11 +299,11 @@ class ReviewStore:
         Submitting the same note id with the same text again returns what is stored; with other text it is a
         :class:`ConflictError` (a note's review is about one text).
         """
-        note_id = _clean_id(note_id)
-        dos = _date(date_of_service, "date_of_service")
+        note_id = clean_id(note_id)
+        dos = parse_date(date_of_service, "date_of_service")
         if not isinstance(text, str) or not text.strip():
             raise InvalidDecision("Field 'text': the note is empty.")
-        digest = _sha(text)
+        digest = sha(text)
         with self._tx() as conn:
             user = self._user(conn, token)
             existing = conn.execute(select(t.notes).where(t.notes.c.note_id == note_id)).mappings().first()
@@ -399,7 +313,7 @@ class ReviewStore:
                                         "version its own note id.")
                 differ = [name for name, old, new in (("payer", existing["payer"], payer.lower()),
                                                       ("date_of_service", existing["date_of_service"], dos),
-                                                      ("provider", existing["provider"], _opt(provider, 200)))
+                                                      ("provider", existing["provider"], opt(provider, 200)))
                           if new is not None and old != new]
                 if differ:
                     raise ConflictError(f"Note {note_id!r} is stored already with another {', '.join(differ)}; its "
@@ -414,9 +328,9 @@ class ReviewStore:
             keep_text = self._store_text(conn)
             try:
                 pk = conn.execute(insert(t.notes).values(
-                    note_id=note_id, payer=payer.lower(), date_of_service=dos, provider=_opt(provider, 200),
+                    note_id=note_id, payer=payer.lower(), date_of_service=dos, provider=opt(provider, 200),
                     text_sha256=digest, text=text if keep_text else None, created_by=user.id,
-                    created_at=_now()).returning(t.notes.c.id)).scalar_one()
+                    created_at=utc_now()).returning(t.notes.c.id)).scalar_one()
             except IntegrityError:
                 raise ConflictError(f"Note {note_id!r} was just stored by someone else; reload it.") from None
             data = result.to_dict()
@@ -425,8 +339,8 @@ class ReviewStore:
             conn.execute(insert(t.results).values(
                 note_pk=pk, engine_version=str(versions.get("suggester")), model_version=model_version,
                 catalogue_version=str(versions.get("catalogue_version")), result_json=json.dumps(data),
-                created_at=_now()))
-            now = _now()
+                created_at=utc_now()))
+            now = utc_now()
             rows = [{"note_pk": pk, "code": s.code, "source": "engine", "status": "pending",
                      "suggested_units": s.units, "suggested_minutes": s.minutes, "confidence": round(s.confidence, 4),
                      "final_units": s.units, "final_modifiers": ",".join(s.modifiers), "reason": None,
@@ -449,13 +363,13 @@ class ReviewStore:
     def _note_view(self, conn: Connection, note, *, include_text: bool) -> dict:
         res = conn.execute(select(t.results).where(t.results.c.note_pk == note["id"])
                            .order_by(t.results.c.id.desc())).mappings().first()
-        its = conn.execute(_item_select().where(t.items.c.note_pk == note["id"]).order_by(t.items.c.id)).mappings().all()
+        its = conn.execute(item_select().where(t.items.c.note_pk == note["id"]).order_by(t.items.c.id)).mappings().all()
         return {"note_id": note["note_id"], "payer": note["payer"], "provider": note["provider"],
-                "date_of_service": _iso(note["date_of_service"]), "text_sha256": note["text_sha256"],
+                "date_of_service": iso(note["date_of_service"]), "text_sha256": note["text_sha256"],
                 "text": note["text"] if include_text else None, "text_stored": note["text"] is not None,
                 "model_version": res["model_version"] if res else None,
                 "result": json.loads(res["result_json"]) if res else None,
-                "items": [_item_dict(r) for r in its]}
+                "items": [item_dict(r) for r in its]}
 
     def decide(self, token: str | None, note_id: str, code: str, action: str, *, version: int | None = None,
                units: int | None = None, modifiers: Iterable[str] | str | None = None, reason: str | None = None,
@@ -471,9 +385,9 @@ class ReviewStore:
         code = (code or "").strip().upper()
         if catalogue is not None and code not in catalogue:
             raise InvalidDecision(f"Field 'code': unknown code {code!r}; `suggester codes` lists the known codes.")
-        units = _units(units)
-        mods = _modifiers(modifiers)
-        reason = _opt(reason, 500)
+        units = units_of(units)
+        mods = modifiers_of(modifiers)
+        reason = opt(reason, 500)
         if action == "reject" and not reason:
             raise InvalidDecision("Field 'reason': say why the code is rejected (e.g. 'not performed', 'time not "
                                   "documented').")
@@ -483,7 +397,7 @@ class ReviewStore:
             raise InvalidDecision("Field 'units': an added code needs its units (1 for an untimed code).")
         if action != "add" and (isinstance(version, bool) or not isinstance(version, int)):
             raise InvalidDecision("Field 'version': send the item's version you reviewed (from the note or worklist).")
-        key = _opt(idempotency_key, 100)
+        key = opt(idempotency_key, 100)
         fees = fees or _fees()
         try:
             with self._tx() as conn:
@@ -495,16 +409,16 @@ class ReviewStore:
                 note = conn.execute(select(t.notes.c.id, t.notes.c.payer).where(t.notes.c.note_id == note_id)).first()
                 if note is None:
                     raise NotFoundError(f"No note {note_id!r} in the review store; submit it first.")
-                item = conn.execute(_item_select().where(and_(t.items.c.note_pk == note.id,
+                item = conn.execute(item_select().where(and_(t.items.c.note_pk == note.id,
                                                               t.items.c.code == code))).mappings().first()
-                now = _now()
+                now = utc_now()
                 missed_by = None
                 if action == "add":
                     missed_by = conn.execute(select(t.results.c.model_version).where(t.results.c.note_pk == note.id)
                                              .order_by(t.results.c.id.desc()).limit(1)).scalar()
                     if item is not None:
                         raise ConflictError(f"{code} is on note {note_id!r}'s worklist already; accept or change it "
-                                            "with its version instead.", _item_dict(item))
+                                            "with its version instead.", item_dict(item))
                     item_id = conn.execute(insert(t.items).values(
                         note_pk=note.id, code=code, source="reviewer", status="added", suggested_units=None,
                         suggested_minutes=None, confidence=None, final_units=units, final_modifiers=mods or "",
@@ -532,14 +446,14 @@ class ReviewStore:
                     if res.rowcount != 1:
                         raise ConflictError(f"{code} on note {note_id!r} was changed by someone else (you saw version "
                                             f"{version}, it is now {item['version']}); reload and decide again.",
-                                            _item_dict(item))
+                                            item_dict(item))
                     item_id, new_version = item["id"], item["version"] + 1
                 conn.execute(insert(t.decisions).values(
                     item_id=item_id, action=action, units=units, modifiers=mods or "", reason=reason,
                     item_version=new_version, model_version=item["model_version"] if item is not None else missed_by,
                     idempotency_key=key, user_id=user.id, created_at=now))
-                row = conn.execute(_item_select().where(t.items.c.id == item_id)).mappings().one()
-                return _item_dict(row)
+                row = conn.execute(item_select().where(t.items.c.id == item_id)).mappings().one()
+                return item_dict(row)
         except IntegrityError:
             # A concurrent twin: the same idempotency key, or the same code added at the same moment.
             with self._tx() as conn:
@@ -556,8 +470,8 @@ class ReviewStore:
             return None
         if prior.user_id != user.id:
             raise ConflictError("This idempotency key was used by another user; send a new key for a new decision.")
-        row = conn.execute(_item_select().where(t.items.c.id == prior.item_id)).mappings().one()
-        return dict(_item_dict(row), replayed=True)
+        row = conn.execute(item_select().where(t.items.c.id == prior.item_id)).mappings().one()
+        return dict(item_dict(row), replayed=True)
 
     # ------------------------------------------------------------------ audit runs and findings
     def record_audit(self, token: str | None, rows: Iterable[dict], summary: dict, *, source: str,
@@ -572,23 +486,23 @@ class ReviewStore:
                 source=str(source)[:300], notes=0, findings=0, engine_version=str(versions.get("suggester", "")),
                 model_version=str(versions.get("model_version", "")),
                 catalogue_version=str(versions.get("catalogue_version", "")),
-                summary_json=json.dumps(summary, default=str), created_by=user.id, created_at=_now()
+                summary_json=json.dumps(summary, default=str), created_by=user.id, created_at=utc_now()
             ).returning(t.audit_runs.c.id)).scalar_one()
             pending: list[dict] = []
             for row in rows:
-                nid = _cell(row.get("note_id"))
+                nid = cell(row.get("note_id"))
                 if nid is not None:
                     seen.add(nid)
                 if row.get("status") not in FINDING_STATUSES:
                     continue
                 pending.append({
-                    "run_id": run_id, "note_id": _opt(nid, 200), "row": _int(row.get("row")),
-                    "payer": _opt(_cell(row.get("payer")), 50), "provider": _opt(_cell(row.get("provider")), 200),
-                    "date_of_service": _date_or_none(row.get("date_of_service")),
-                    "code": _opt(_cell(row.get("code")), 10), "status": row["status"],
-                    "documented_units": _int(row.get("documented_units")), "billed_units": _int(row.get("billed_units")),
-                    "impact_usd": _float(row.get("impact_usd")), "finding_ids": _opt(_cell(row.get("finding_ids")), 200) or "",
-                    "reason": _cell(row.get("reason")), "resolution": "open", "resolution_note": None, "version": 1,
+                    "run_id": run_id, "note_id": opt(nid, 200), "row": to_int(row.get("row")),
+                    "payer": opt(cell(row.get("payer")), 50), "provider": opt(cell(row.get("provider")), 200),
+                    "date_of_service": date_or_none(row.get("date_of_service")),
+                    "code": opt(cell(row.get("code")), 10), "status": row["status"],
+                    "documented_units": to_int(row.get("documented_units")), "billed_units": to_int(row.get("billed_units")),
+                    "impact_usd": to_float(row.get("impact_usd")), "finding_ids": opt(cell(row.get("finding_ids")), 200) or "",
+                    "reason": cell(row.get("reason")), "resolution": "open", "resolution_note": None, "version": 1,
                     "resolved_by": None, "resolved_at": None})
                 if len(pending) >= batch:
                     conn.execute(insert(t.findings), pending)
@@ -610,7 +524,7 @@ class ReviewStore:
                                 .order_by(t.audit_runs.c.id.desc())).mappings().all()
         return [{"run_id": r["id"], "source": r["source"], "notes": r["notes"], "findings": r["findings"],
                  "model_version": r["model_version"], "created_by": r["created_by_name"],
-                 "created_at": _iso(r["created_at"])} for r in rows]
+                 "created_at": iso(r["created_at"])} for r in rows]
 
     def resolve(self, token: str | None, finding_id: int, resolution: str, *, version: int, note: str | None = None,
                 idempotency_key: str | None = None) -> dict:
@@ -620,10 +534,10 @@ class ReviewStore:
             raise InvalidDecision(f"Field 'resolution': unknown {resolution!r}; allowed: {', '.join(RESOLUTIONS)}.")
         if isinstance(version, bool) or not isinstance(version, int):
             raise InvalidDecision("Field 'version': send the finding's version you reviewed.")
-        note = _opt(note, 500)
+        note = opt(note, 500)
         if resolution == "dismissed" and not note:
             raise InvalidDecision("Field 'note': say why the finding is dismissed.")
-        key = _opt(idempotency_key, 100)
+        key = opt(idempotency_key, 100)
         try:
             with self._tx() as conn:
                 user = self._user(conn, token)
@@ -635,7 +549,7 @@ class ReviewStore:
                             raise ConflictError("This idempotency key was used by another user.")
                         return dict(self._finding(conn, prior.finding_id), replayed=True)
                 current = self._finding(conn, finding_id)
-                now = _now()
+                now = utc_now()
                 res = conn.execute(update(t.findings).where(and_(t.findings.c.id == finding_id,
                                                                  t.findings.c.version == version)).values(
                     resolution=resolution, resolution_note=note, version=current["version"] + 1,
@@ -664,10 +578,10 @@ class ReviewStore:
             return self._finding(conn, finding_id)
 
     def _finding(self, conn: Connection, finding_id: int) -> dict:
-        row = conn.execute(_finding_select().where(t.findings.c.id == finding_id)).mappings().first()
+        row = conn.execute(finding_select().where(t.findings.c.id == finding_id)).mappings().first()
         if row is None:
             raise NotFoundError(f"No audit finding {finding_id}; list them with the worklist (kind 'finding').")
-        return _finding_dict(row)
+        return finding_dict(row)
 
     # ------------------------------------------------------------------ worklist
     def worklist(self, token: str | None, *, kind: str = "suggestion", status: str | None = None,
@@ -683,21 +597,21 @@ class ReviewStore:
             raise InvalidDecision(f"Field 'kind': {kind!r}; allowed: suggestion, finding.")
         if not (isinstance(limit, int) and 1 <= limit <= 1000) or not (isinstance(offset, int) and offset >= 0):
             raise InvalidDecision("Field 'limit' must be 1..1000 and 'offset' 0 or more.")
-        d_from, d_to = _date(date_from, "date_from"), _date(date_to, "date_to")
+        d_from, d_to = parse_date(date_from, "date_from"), parse_date(date_to, "date_to")
         if kind == "suggestion":
             if status is not None and status not in ITEM_STATUSES:
                 raise InvalidDecision(f"Field 'status': {status!r}; allowed: {', '.join(ITEM_STATUSES)}.")
-            q, cols = _item_select(), {"impact": t.items.c.value_usd, "date": t.notes.c.date_of_service,
+            q, cols = item_select(), {"impact": t.items.c.value_usd, "date": t.notes.c.date_of_service,
                                        "code": t.items.c.code, "provider": t.notes.c.provider,
                                        "note": t.notes.c.note_id, "status": t.items.c.status, "id": t.items.c.id}
             conds = [t.items.c.status == status] if status else []
             date_col, prov_col, code_col, impact_col = (t.notes.c.date_of_service, t.notes.c.provider, t.items.c.code,
                                                         t.items.c.value_usd)
-            to_dict = _item_dict
+            to_dict = item_dict
         else:
             if status is not None and status not in RESOLUTIONS:
                 raise InvalidDecision(f"Field 'status': {status!r}; allowed: {', '.join(RESOLUTIONS)}.")
-            q, cols = _finding_select(), {"impact": func.abs(t.findings.c.impact_usd),
+            q, cols = finding_select(), {"impact": func.abs(t.findings.c.impact_usd),
                                           "date": t.findings.c.date_of_service, "code": t.findings.c.code,
                                           "provider": t.findings.c.provider, "note": t.findings.c.note_id,
                                           "status": t.findings.c.resolution, "finding": t.findings.c.status,
@@ -707,7 +621,7 @@ class ReviewStore:
                 conds.append(t.findings.c.run_id == run_id)
             date_col, prov_col, code_col, impact_col = (t.findings.c.date_of_service, t.findings.c.provider,
                                                         t.findings.c.code, t.findings.c.impact_usd)
-            to_dict = _finding_dict
+            to_dict = finding_dict
         if sort not in cols:
             raise InvalidDecision(f"Field 'sort': {sort!r}; allowed: {', '.join(cols)}.")
         if code:
@@ -745,8 +659,8 @@ class ReviewStore:
         with self._tx() as conn:
             self._user(conn, token)
             frame = pd.DataFrame(conn.execute(q).mappings().all(), columns=[c.name for c in q.selected_columns])
-        frame["created_at"] = frame["created_at"].map(_iso)
-        frame["date_of_service"] = frame["date_of_service"].map(_iso)
+        frame["created_at"] = frame["created_at"].map(iso)
+        frame["date_of_service"] = frame["date_of_service"].map(iso)
         for col in ("units", "suggested_units", "item_version", "decision_id"):
             frame[col] = frame[col].astype("Int64")
         return frame
@@ -785,8 +699,8 @@ class ReviewStore:
             n_decisions = conn.execute(select(func.count()).select_from(t.decisions)).scalar_one()
             models = conn.execute(select(t.model_versions.c.version, t.model_versions.c.status,
                                          t.model_versions.c.gate_json).order_by(t.model_versions.c.id)).all()
-        out = _report(its, fnd, n_decisions)
-        out["model_versions"] = [_model_gate(v, s, g) for v, s, g in models]
+        out = build_report(its, fnd, n_decisions)
+        out["model_versions"] = [model_gate(v, s, g) for v, s, g in models]
         return out
 
 
@@ -802,7 +716,7 @@ class _Tx:
             self.cm = self.store.engine.begin()
             return self.cm.__enter__()
         except SQLAlchemyError as exc:
-            raise _translate(exc, self.store.url) from None
+            raise translate(exc, self.store.url) from None
 
     def __exit__(self, et, ev, tb) -> bool:
         try:
@@ -810,9 +724,9 @@ class _Tx:
         except IntegrityError:
             raise
         except SQLAlchemyError as exc:
-            raise _translate(exc, self.store.url) from None
+            raise translate(exc, self.store.url) from None
         if isinstance(ev, SQLAlchemyError) and not isinstance(ev, IntegrityError):
-            raise _translate(ev, self.store.url) from None
+            raise translate(ev, self.store.url) from None
         return False
 
 
@@ -827,97 +741,6 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
 def _sqlite_begin(conn) -> None:
     # Take the write lock at the start: a reader-turned-writer in WAL mode would fail instead of waiting.
     conn.exec_driver_sql("BEGIN IMMEDIATE")
-
-
-def _item_select():
-    return (select(t.items.c.id, t.items.c.code, t.items.c.source, t.items.c.status, t.items.c.suggested_units,
-                   t.items.c.suggested_minutes, t.items.c.confidence, t.items.c.final_units, t.items.c.final_modifiers,
-                   t.items.c.reason, t.items.c.value_usd, t.items.c.model_version, t.items.c.version,
-                   t.items.c.updated_at, t.users.c.name.label("updated_by"), t.notes.c.note_id, t.notes.c.payer,
-                   t.notes.c.provider, t.notes.c.date_of_service)
-            .join(t.notes, t.notes.c.id == t.items.c.note_pk)
-            .outerjoin(t.users, t.users.c.id == t.items.c.updated_by))
-
-
-def _item_dict(r) -> dict:
-    return {"kind": "suggestion", "id": r["id"], "note_id": r["note_id"], "code": r["code"], "source": r["source"],
-            "status": r["status"], "suggested_units": r["suggested_units"], "minutes": r["suggested_minutes"],
-            "confidence": r["confidence"], "units": r["final_units"],
-            "modifiers": [m for m in (r["final_modifiers"] or "").split(",") if m], "reason": r["reason"],
-            "impact_usd": None if r["value_usd"] is None else round(r["value_usd"], 2),
-            "model_version": r["model_version"], "version": r["version"], "payer": r["payer"],
-            "provider": r["provider"], "date_of_service": _iso(r["date_of_service"]), "updated_by": r["updated_by"],
-            "updated_at": _iso(r["updated_at"])}
-
-
-def _finding_select():
-    return (select(t.findings, t.users.c.name.label("resolved_by_name"))
-            .outerjoin(t.users, t.users.c.id == t.findings.c.resolved_by))
-
-
-def _finding_dict(r) -> dict:
-    return {"kind": "finding", "id": r["id"], "run_id": r["run_id"], "note_id": r["note_id"], "row": r["row"],
-            "code": r["code"], "status": r["status"], "resolution": r["resolution"],
-            "resolution_note": r["resolution_note"], "documented_units": r["documented_units"],
-            "billed_units": r["billed_units"],
-            "impact_usd": None if r["impact_usd"] is None else round(r["impact_usd"], 2),
-            "finding_ids": [f for f in (r["finding_ids"] or "").split(";") if f], "reason": r["reason"],
-            "payer": r["payer"], "provider": r["provider"], "date_of_service": _iso(r["date_of_service"]),
-            "version": r["version"], "resolved_by": r["resolved_by_name"], "resolved_at": _iso(r["resolved_at"])}
-
-
-def _report(its, fnd, n_decisions: int) -> dict:
-    def rate(group: dict) -> dict:
-        decided = group["accepted"] + group["changed"] + group["rejected"]
-        return dict(group, decided=decided,
-                    acceptance_rate=None if not decided else round((group["accepted"] + group["changed"]) / decided, 3))
-
-    def blank() -> dict:
-        return {"suggested": 0, "pending": 0, "accepted": 0, "changed": 0, "rejected": 0, "added": 0}
-
-    by = {"code": {}, "provider": {}, "model_version": {}}
-    for code, source, status, model, provider in its:
-        for dim, key in (("code", code), ("provider", provider or "(none)"), ("model_version", model or "(reviewer)")):
-            g = by[dim].setdefault(key, blank())
-            if source == "engine":
-                g["suggested"] += 1
-                g[status] += 1
-            else:
-                g["added"] += 1
-    out = {dim: [dict(rate(g), **{dim: k}) for k, g in sorted(groups.items())] for dim, groups in by.items()}
-    corrected = sorted(({"code": r["code"], "corrections": r["rejected"] + r["changed"] + r["added"],
-                         "rejected": r["rejected"], "changed": r["changed"], "added": r["added"]}
-                        for r in out["code"]), key=lambda r: (-r["corrections"], r["code"]))
-    months: dict[str, dict] = {}
-    for status, resolution, impact, dos, resolved_at, run_at in fnd:
-        if status != "missed" or impact is None:
-            continue
-        month = (dos or run_at.date()).strftime("%Y-%m")
-        m = months.setdefault(month, {"month": month, "missed_found_usd": 0.0, "missed_recovered_usd": 0.0,
-                                      "missed_open_usd": 0.0, "missed_dismissed_usd": 0.0, "findings": 0})
-        m["findings"] += 1
-        m["missed_found_usd"] += impact
-        key = {"corrected": "missed_recovered_usd", "open": "missed_open_usd", "confirmed": "missed_open_usd",
-               "dismissed": "missed_dismissed_usd"}[resolution]
-        m[key] += impact
-    timeline = [{k: round(v, 2) if isinstance(v, float) else v for k, v in m.items()} for _, m in sorted(months.items())]
-    decided = sum(r["decided"] for r in out["code"])
-    accepted = sum(r["accepted"] + r["changed"] for r in out["code"])
-    return {"decisions": n_decisions, "suggested": sum(r["suggested"] for r in out["code"]),
-            "acceptance_rate": None if not decided else round(accepted / decided, 3),
-            "by_code": out["code"], "by_provider": out["provider"], "by_model_version": out["model_version"],
-            "most_corrected": [c for c in corrected if c["corrections"]][:10], "missed_charges": timeline,
-            "missed_found_usd": round(sum(m["missed_found_usd"] for m in timeline), 2),
-            "missed_recovered_usd": round(sum(m["missed_recovered_usd"] for m in timeline), 2)}
-
-
-def _model_gate(version: str, status: str, gate_json: str) -> dict:
-    gate = json.loads(gate_json)
-    fig = gate.get("figures", {})
-    return {"version": version, "status": status, "gate_passed": gate.get("passed"), "reasons": gate.get("reasons", []),
-            "holdout_micro_f1": {k: (fig.get(k) or {}).get("holdout_micro_f1") for k in ("current", "candidate")},
-            "clinic_micro_f1": {k: ((fig.get(k) or {}).get("clinic") or {}).get("micro_f1")
-                                for k in ("current", "candidate")}}
 
 
 def _strip_text(data: dict) -> None:
@@ -954,131 +777,6 @@ def _value(fees, code: str, payer: str, units: int | None) -> float | None:
     except Exception:  # noqa: BLE001 - an unknown payer or code has no fee; the value is unknown, not an error
         return None
     return None if fee is None else round(fee * units, 2)
-
-
-def _clean_id(note_id) -> str:
-    if not isinstance(note_id, str) or not note_id.strip() or len(note_id) > 200:
-        raise InvalidDecision("Field 'note_id': a note id of 1 to 200 characters is required.")
-    return note_id.strip()
-
-
-def _opt(value, limit: int) -> str | None:
-    if value is None:
-        return None
-    value = str(value).strip()
-    if not value:
-        return None
-    if len(value) > limit:
-        raise InvalidDecision(f"A value of {len(value)} characters is longer than the {limit} allowed.")
-    return value
-
-
-def _units(value) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 99:
-        raise InvalidDecision(f"Field 'units': a whole number 0..99, got {value!r}.")
-    return value
-
-
-def _modifiers(value) -> str | None:
-    import re
-
-    if value is None:
-        return None
-    parts = value.replace(";", ",").split(",") if isinstance(value, str) else list(value)
-    mods = [str(p).strip().upper() for p in parts if str(p).strip()]
-    bad = [m for m in mods if not re.fullmatch(_MODIFIER, m)]
-    if bad:
-        raise InvalidDecision(f"Field 'modifiers': {bad[0]!r} is not a two-character modifier (e.g. 59, GP, KX).")
-    return ",".join(mods)
-
-
-def _date(value, field: str) -> dt.date | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value)[:10])
-    except ValueError:
-        raise InvalidDecision(f"Field {field!r}: {value!r} is not a date (YYYY-MM-DD).") from None
-
-
-def _date_or_none(value) -> dt.date | None:
-    try:
-        return _date(_cell(value), "date_of_service")
-    except InvalidDecision:
-        return None
-
-
-def _cell(value):
-    if value is None:
-        return None
-    try:
-        import math
-
-        if isinstance(value, float) and math.isnan(value):
-            return None
-    except TypeError:
-        pass
-    if value.__class__.__name__ in ("NAType", "NaTType"):
-        return None
-    return value
-
-
-def _int(value) -> int | None:
-    value = _cell(value)
-    try:
-        return None if value is None else int(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _float(value) -> float | None:
-    value = _cell(value)
-    try:
-        return None if value is None else float(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _iso(value) -> str | None:
-    if isinstance(value, dt.datetime) and value.tzinfo is None:   # SQLite keeps no zone; every time stored is UTC
-        value = value.replace(tzinfo=dt.timezone.utc)
-    return None if value is None else value.isoformat()
-
-
-def iter_records(frame) -> Iterator[dict]:
-    """Rows of a pandas DataFrame as dicts (helper for :meth:`ReviewStore.record_audit`)."""
-    cols = list(frame.columns)
-    for values in frame.itertuples(index=False, name=None):
-        yield dict(zip(cols, values))
-
-
-def read_findings(path: str | Path, chunk: int = 5000) -> Iterator[dict]:
-    """Stream the rows of an audit findings file (.csv, .tsv, .jsonl or .parquet) as dicts."""
-    import pandas as pd
-
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix == ".parquet":
-        import pyarrow.parquet as pq
-
-        for batch in pq.ParquetFile(path).iter_batches(batch_size=chunk):
-            yield from batch.to_pylist()
-        return
-    if suffix in (".csv", ".tsv"):
-        frames = pd.read_csv(path, sep="\t" if suffix == ".tsv" else ",", chunksize=chunk, dtype=str,
-                             keep_default_na=False, na_values=[""])
-    elif suffix in (".jsonl", ".ndjson", ".json"):
-        frames = pd.read_json(path, lines=True, chunksize=chunk, dtype=False)
-    else:
-        raise InputError(f"Cannot read findings from {path.name}: use .csv, .tsv, .jsonl or .parquet.")
-    for frame in frames:
-        yield from iter_records(frame)
 
 
 def model_version_of(model_dir: str | Path | None = None) -> str:
