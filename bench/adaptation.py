@@ -60,7 +60,8 @@ def main(argv: list[str] | None = None) -> int:
     holdout = load_gold(ROOT / "training_data" / "holdout" / "holdout_notes.jsonl")
     shipped = Suggester()
     lines = ["# Adaptation to a clinic's corrections", "",
-             f"`.venv/bin/python bench/adaptation.py` (seed {args.seed}; {__doc__.split(chr(10))[0].lower()}). For each "
+             f"`.venv/bin/python bench/adaptation.py` (seed {args.seed}): how much correcting 10, 20 and 40 notes of "
+             "one style helps on the rest of that style. For each "
              "style, the corrections are the first k notes of one shuffled order and the evaluation set is every "
              f"other note (the same for every k). Segment weight {config()['segment_weight']}, phrases from at least "
              f"{config()['phrase_min_notes']} notes (resources/learning.json). Micro-F1 of recommended codes "
@@ -71,12 +72,12 @@ def main(argv: list[str] | None = None) -> int:
         pool, rest = notes[:max(sizes)], notes[max(sizes):]
         rows = []
 
-        def measure(name, eng, k, seconds=None, phrases=None):
+        def measure(name, eng, k, seconds=None, phrases=None, sections=None):
             st = evaluate(eng, rest)
             ho = evaluate(eng, holdout)
             rows.append({"model": name, "corrected": k, "style_f1": st["micro_f1"], "style_p": st["micro_precision"],
                          "style_r": st["micro_recall"], "holdout_f1": ho["micro_f1"], "train_s": seconds,
-                         "phrases": phrases})
+                         "phrases": phrases, "sections": sections})
             print(style, rows[-1], flush=True)
 
         measure("shipped", shipped, 0)
@@ -87,20 +88,24 @@ def main(argv: list[str] | None = None) -> int:
                 t0 = time.perf_counter()
                 card = train_candidate(corr, Path(tmp) / f"k{k}", engine=shipped, data_dir=ROOT / "training_data")
                 measure(f"adapted on {k}", Suggester(Path(tmp) / f"k{k}"), k, round(time.perf_counter() - t0),
-                        card.get("clinic_phrases"))
+                        card.get("clinic_phrases"), card.get("clinic_sections"))
         base = rows[0]
         lines += [f"## {style}: {len(notes)} notes, {len(rest)} evaluated", "",
                   "| model | corrected notes | style micro-F1 (P / R) | change | project hold-out micro-F1 | change | "
-                  "phrases learned | train s |", "|---|---|---|---|---|---|---|---|"]
+                  "phrases / headers learned | train s |", "|---|---|---|---|---|---|---|---|"]
         for r in rows:
+            learned = "" if r["phrases"] is None else f"{len(r['phrases'])} / {len(r['sections'] or {})}"
             lines.append(f"| {r['model']} | {r['corrected']} | {r['style_f1']:.3f} ({r['style_p']:.3f} / "
                          f"{r['style_r']:.3f}) | {100 * (r['style_f1'] - base['style_f1']):+.1f} pts | "
                          f"{r['holdout_f1']:.3f} | {100 * (r['holdout_f1'] - base['holdout_f1']):+.1f} pts | "
-                         f"{len(r['phrases']) if r['phrases'] is not None else ''} | {r['train_s'] or ''} |")
+                         f"{learned} | {r['train_s'] or ''} |")
         last = rows[-1]
         if last["phrases"]:
             lines += ["", f"Phrases learned from {last['corrected']} notes: " +
                       ", ".join(f"`{p}` -> {c}" for p, c in sorted(last["phrases"].items())) + "."]
+        if last["sections"]:
+            lines += ["", f"Line headers learned from {last['corrected']} notes (read as not performed): " +
+                      ", ".join(f"`{h}`" for h in sorted(last["sections"])) + "."]
         lines.append("")
     report = "\n".join(lines) + "\n"
     print(report)

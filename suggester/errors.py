@@ -10,7 +10,10 @@ row numbers, ids, files and fields instead.
     ├── ResourceError          a packaged or user data file is missing or malformed
     │   └── CatalogueError     the code catalogue failed validation
     ├── ModelLoadError         the model artifact is missing, tampered or mismatched
-    └── InputError (ValueError) bad arguments or input data from the caller
+    ├── InputError (ValueError) bad arguments or input data from the caller
+    └── review.ReviewError     the review store (suggester.review.errors): StoreError (database unavailable,
+                               locked, full, other schema), AuthError, PermissionError_, NotFoundError,
+                               ConflictError (stale version), InvalidDecision (also an InputError)
 
     InconsistentVersionWarning (UserWarning)
 """
