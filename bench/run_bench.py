@@ -192,6 +192,12 @@ def main() -> None:
                f"{m['units_exact_ama']:.3f} (AMA per code); code found {m['codes_found']:.3f}. "
                "Per family: `python bench/minutes_cases.py` -> bench/minutes_results.md.\n")
 
+    adaptation = ROOT / "bench" / "adaptation_results.md"
+    if adaptation.is_file():   # ~17 minutes of training: recorded by its own script, not re-run here
+        out.append("\n## Learning from a clinic's corrections (as recorded by `python bench/adaptation.py`)\n")
+        body = adaptation.read_text("utf-8").split("\n", 2)[2].strip()
+        out.append(body.replace("\n## ", "\n### ").replace("## ", "### ", 1 if body.startswith("## ") else 0))
+
     notes = generate_notes(args.notes)
     words = statistics.mean(len(t.split()) for t in notes)
     out.append(f"\n## Speed ({len(notes)} generated notes, mean {words:.0f} words)\n")
