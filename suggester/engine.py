@@ -37,6 +37,7 @@ __all__ = ["Suggester", "suggest"]
 _WORD = re.compile(r"[A-Za-z]{2,}")
 _NOT_BILLED = re.compile(r"\s*\(?\s*(?:not (?:included|billed|counted|billable|timed)|unbilled)\b", re.IGNORECASE)
 # A flowsheet row: cells between pipes, or columns aligned with runs of spaces or dot leaders.
+_DESCRIBING = re.compile(r"\b(?!(?:units?|min(?:ute)?s?|mins|x|total|code|cpt)\b)[A-Za-z][A-Za-z-]{2,}")  # words of a description
 _TABLE_ROW = re.compile(r"\||\S {3,}\S|\.{3,}")
 _TOTAL_ROW = re.compile(r"\s*(?:grand\s+|sub)?totals?\b", re.IGNORECASE)   # "Total  | 36": not a service row
 
@@ -270,6 +271,19 @@ class Suggester:
         ctexts = [full[c.start_char:c.end_char] for c in clauses]
         hits_of = [(self.table_phrases if _TABLE_ROW.search(t) else self.phrases).find(t) for t in ctexts]
         proba = self._score_clauses(ctexts, hits_of)
+        claims = find_code_claims(full, self.catalogue)
+        stated: dict[int, set] = {}   # clause -> labels whose code is written in it beside a description
+        for cl in claims:
+            # "97110 x2 units (bike, leg press, step-ups)": a code written beside a description of what was done
+            # names that service like a catalogue phrase would (for the decision only, not for minutes); a code
+            # alone ("97112 | 2") still proves nothing, and an evaluation's level is reasoned, not read off a code
+            lab = self._label_of.get(cl.code, cl.code)
+            if lab not in self._col or lab in self._eval_labels:
+                continue
+            for i, c in enumerate(clauses):
+                if c.start_char <= cl.start and cl.end <= c.end_char and len(_DESCRIBING.findall(
+                        ctexts[i][:cl.start - c.start_char] + " " + ctexts[i][cl.end - c.start_char:])) >= 2:
+                    stated.setdefault(i, set()).add(lab)
         totals: dict[str, tuple[int, int, int]] = find_totals(full)
         generic = totals.pop("generic", None)   # "20 min total": a session total alone, a service's time beside one
         tot_spans_abs = [(a, b) for _, a, b in totals.values()]
@@ -301,7 +315,7 @@ class Suggester:
                 for lab in labels:
                     by_label.setdefault(lab, []).append((a, b, lit))
             row = proba[i].copy()
-            for lab in by_label:
+            for lab in set(by_label) | stated.get(i, set()):
                 j = self._col[lab]
                 row[j] = 1.0 - (1.0 - row[j]) * (1.0 - w)
             head = _joined_head(ctext, phrase_hits)
@@ -351,8 +365,10 @@ class Suggester:
                     cand.score = max(cand.score, score)
                     phr = by_label.get(lab, [])
                     if score >= self._t_ev:
+                        names = tuple(dict.fromkeys(p[2] for p in phr)) or (
+                            ("stated code",) if lab in stated.get(i, ()) else ())
                         cand.evidence.append(Evidence(clause.start_char, clause.end_char, ctext, clause._.pt_section or "none",
-                                                      score, tuple(dict.fromkeys(p[2] for p in phr))))
+                                                      score, names))
                     if score >= self._t_ev or phr:
                         # a catalogue phrase names the code here ("Manual 15 min"), so its time can belong to it
                         spans = [(p[0] + offset, p[1] + offset) for p in phr] or [(offset, offset)]
@@ -412,7 +428,6 @@ class Suggester:
                 recommended = set()
         units, totals_out, unit_notes = self._units(recommended, minutes, documented_units, totals, cfg, att.links,
                                                     unbilled)
-        claims = find_code_claims(full, self.catalogue)
         for claim in claims:  # a code written in the note is shown beside a code the note supports, never as proof
             lab = self._label_of.get(claim.code, claim.code)
             if lab in recommended:

@@ -21,3 +21,12 @@ def test_deleted_code_written_gets_its_own_finding_only(engine):
     result = engine.suggest("Billed 97001 for the evaluation.")
     ids = [f.id for f in result.findings]
     assert "PT120" in ids and "PT180" not in ids
+
+
+def test_a_code_written_beside_a_description_names_that_service(engine):
+    described = engine.suggest("97110 x2 units (bike, leg press, step-ups)\n97140 x1 unit (STM quad)")
+    assert described.codes == ["97140", "97110"] or set(described.codes) == {"97110", "97140"}
+    ev = next(s for s in described.suggestions if s.code == "97110").evidence
+    assert any("stated code" in e.phrases for e in ev)
+    assert engine.suggest("Code | Units\n97112 | 2\n97530 | 1").codes == []      # a code alone proves nothing
+    assert engine.suggest("97110 x 2 units").codes == []
