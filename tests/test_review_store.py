@@ -288,3 +288,12 @@ def test_unreachable_server_and_bad_urls():
         open_store("mysql://x@y/z")
     with pytest.raises(InputError, match="Malformed|Unsupported"):
         open_store("sqlite:://::")
+
+
+def test_note_ids_are_trimmed_and_must_be_reachable(store, people, engine):
+    store.submit_note(people["bo"], engine, note_id="  N-7 ", text=NOTE)
+    assert store.get_note(people["bo"], " N-7")["note_id"] == "N-7"
+    assert store.decide(people["bo"], "N-7 ", "97110", "accept", version=1)["status"] == "accepted"
+    for bad in (".", "..", "a\x00b", "x" * 201, "   "):
+        with pytest.raises(InputError, match="note_id"):
+            store.submit_note(people["bo"], engine, note_id=bad, text=NOTE)

@@ -5,13 +5,16 @@ review store made here (an admin "ana", a reviewer "bo", one audit run with a fe
 in, suggests codes for a synthetic note, saves it for review and decides its codes with the keyboard only
 (accept, reject with a reason, change units, add a code); the decisions are then read back through the API.
 The test also resolves audit findings from the sortable worklist table, provokes a stale-version conflict,
-draws the report's SVG bar charts, and checks that the page fetched nothing but this server, logged no
-script error or CSP violation, and that the server log holds neither the note text nor a token. The
-screenshot is saved to tests/artifacts/web_review.png (gitignored).
+draws the report's SVG bar charts, opens saved notes by id (without their text, then with it once an admin turns
+text storage on), lists, sorts, filters and opens the suggestions worklist, downloads the decisions export, and
+checks that the page fetched nothing but this server, logged no script error or CSP violation, and that the server
+log holds neither the note text nor a token. The screenshot is saved to tests/artifacts/web_review.png (gitignored).
 
 Without a browser the test is skipped, unless SUGGESTER_REQUIRE_BROWSER=1 (set by CI), where it fails.
 """
 
+import csv
+import io
 import json
 import os
 import re
@@ -21,6 +24,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -47,6 +51,19 @@ NOTE = "\n".join([
     "Signed: physical therapist, PT",
 ])
 NOTE_ID = "PT-2026-0042"
+SECRET2 = "Quokkafern-4410"
+NOTE2 = "\n".join([  # a second visit, saved once the store keeps note text
+    "PT DAILY NOTE (synthetic) - R knee OA, visit 3.",
+    f"S: Pt ({SECRET2}) reports knee stiffness 3/10 in the morning.",
+    "O:",
+    "Therapeutic exercise 25 min: recumbent bike 8 min, quad sets 2x15, SLR 3x10, mini squats 2x12.",
+    "Gait training 13 min: 150 ft x3 without device, cues for heel strike and step length; stairs x2 flights.",
+    "Cold pack to R knee x10 min after exercise.",
+    "A: Gait more symmetric; knee flexion 118 deg.",
+    "Total timed minutes: 38. Total treatment time: 48 min.",
+    "Signed: physical therapist, PT",
+])
+NOTE2_ID = "PT/2026/0043#b"   # '/' and '#' in the id: the page encodes it in the path
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 FINDINGS = [  # a synthetic audit run: four findings and one supported row (not a finding)
@@ -154,6 +171,18 @@ def _call(base: str, path: str, body=None, token: str | None = None) -> tuple[in
         return err.code, json.loads(err.read() or b"null")
 
 
+def _bytes(base: str, path: str, token: str) -> bytes:
+    req = urllib.request.Request(f"{base}{path}", headers={"Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(req, timeout=30) as r:
+        return r.read()
+
+
+def _worklist(base: str, token: str, query: str) -> list[list[str]]:
+    status, data = _call(base, f"/v1/review/worklist?kind=suggestion&{query}", token=token)
+    assert status == 200, data
+    return [[i["note_id"], i["code"]] for i in data["items"]]
+
+
 def _items(base: str, token: str) -> dict:
     status, view = _call(base, f"/v1/review/notes/{NOTE_ID}", token=token)
     assert status == 200, view
@@ -161,7 +190,7 @@ def _items(base: str, token: str) -> dict:
 
 
 # Chromium reports every 4xx answer as a console error; these are the ones the test provokes on purpose.
-EXPECTED_HTTP_ERRORS = re.compile(r"^Failed to load resource: the server responded with a status of (401|409|422) ")
+EXPECTED_HTTP_ERRORS = re.compile(r"^Failed to load resource: the server responded with a status of (401|404|409|422) ")
 
 
 def test_review_mode_in_headless_chromium(chromium, review_server):
@@ -173,6 +202,11 @@ def test_review_mode_in_headless_chromium(chromium, review_server):
     recommended = [s for s in expected["suggestions"] if s["recommended"]]
     codes = [s["code"] for s in recommended]
     assert len(codes) >= 3 and "97530" not in codes
+    status, expected2 = _call(base, "/v1/suggest", {"text": NOTE2, "payer": "medicare"})
+    assert status == 200
+    recommended2 = [s for s in expected2["suggestions"] if s["recommended"]]
+    codes2 = [s["code"] for s in recommended2]
+    assert len(codes2) >= 2 and recommended2[0]["evidence"]
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
@@ -356,6 +390,13 @@ def test_review_mode_in_headless_chromium(chromium, review_server):
             page.select_option("#finding-status", "open")
             expect(frows).to_have_count(2)
             expect(page.locator("#findings-caption")).to_contain_text("of 2")
+            # The "Finding" header sorts by the audit status (missed before unsupported), not by the resolution.
+            page.locator("#findings-table th[data-sort='finding'] button").click()
+            expect(page.locator("#findings-caption")).to_contain_text("by finding (ascending), open only.")
+            status, by_finding = _call(base, "/v1/review/worklist?kind=finding&status=open&sort=finding&order=asc",
+                                       token=bo)
+            assert [i["status"] for i in by_finding["items"]] == ["missed", "unsupported"]
+            assert frows.locator("td.code-cell").all_inner_texts() == [i["code"] for i in by_finding["items"]]
 
             # The report: SVG bars per code, missed dollars found vs recovered per month.
             page.click("#load-report")
@@ -391,6 +432,130 @@ def test_review_mode_in_headless_chromium(chromium, review_server):
             expect(row).to_contain_text("0.933 → 0.900")
             expect(row).to_contain_text("0.610 → 0.700")
 
+            # Open a saved note by id (an unknown one first: the API's message). Its codes come as they are now on the
+            # server (ana accepts one meanwhile); the text is not stored (the default), so no quote, only offsets.
+            page.locator("#open-note-id").fill("no-such-note")
+            page.locator("#open-note-id").press("Enter")
+            expect(page.locator("#status")).to_contain_text("No note 'no-such-note' in the review store")
+            expect(page.locator("#status")).to_have_class(re.compile(r"\berror\b"))
+            expect(page.locator("#open-note-id")).to_be_focused()
+            before = _items(base, bo)
+            accept = {"code": codes[1], "action": "accept", "version": before[codes[1]]["version"]}
+            status, _ = _call(base, f"/v1/review/decisions/{NOTE_ID}", accept, token=admin)
+            assert status == 200
+            status, stored = _call(base, f"/v1/review/notes/{NOTE_ID}?include_text=true", token=bo)
+            assert status == 200 and stored["text"] is None and stored["text_stored"] is False
+            page.get_by_label("Saved note id").fill(NOTE_ID)
+            page.get_by_role("button", name="Open", exact=True).click()
+            expect(page.locator("#status")).to_contain_text(f"Note {NOTE_ID} opened: {len(stored['items'])} codes")
+            expect(page.locator("#review-text-hint")).to_be_visible()
+            expect(page.locator("#review-text-hint")).to_contain_text("not stored")
+            expect(rows).to_have_count(len(stored["items"]))
+            assert rows.locator(".ri-code").all_inner_texts() == [i["code"] for i in stored["items"]]
+            for it in stored["items"]:
+                row = page.locator(f"#review-items .review-item[data-code='{it['code']}']")
+                expect(row).to_have_attribute("data-status", it["status"])
+                expect(row).to_have_attribute("data-version", str(it["version"]))
+            expect(rows.nth(1)).to_contain_text("ana")
+            assert page.evaluate("() => document.activeElement.dataset.code") == codes[0]
+            ev0 = recommended[0]["evidence"][0]
+            offsets = page.locator("#review-evidence .offsets")
+            expect(offsets.first).to_have_text(f"characters {ev0['start']}–{ev0['end']}")
+            expect(page.locator("#review-evidence mark")).to_have_count(0)
+            assert page.locator("#note").input_value() == NOTE   # the page's note is left as it was
+
+            # An admin turns text storage on; a second note saved from the page then opens with its text.
+            status, settings = _call(base, "/v1/review/settings", {"store_text": "on"}, token=admin)
+            assert status == 200 and settings["store_text"] == "on"
+            page.click("#clear")
+            page.locator("#note").focus()
+            page.keyboard.insert_text(NOTE2)
+            page.keyboard.press("Control+Enter")
+            expect(page.locator("#recommended .code-btn")).to_have_count(len(codes2))
+            page.locator("#review-note-id").fill(NOTE2_ID)
+            page.locator("#review-provider").fill("PT Lee")
+            page.locator("#review-dos").fill("2026-11-05")
+            page.locator("#review-note-id").press("Enter")
+            expect(page.locator("#status")).to_contain_text(f"Note {NOTE2_ID} saved for review: {len(codes2)} codes")
+            page.click("#clear")
+            expect(page.locator("#result")).to_be_hidden()
+            page.locator("#open-note-id").fill(NOTE2_ID)
+            page.locator("#open-note-id").press("Enter")
+            expect(page.locator("#status")).to_contain_text(f"Note {NOTE2_ID} opened: {len(codes2)} codes, "
+                                                            f"{len(codes2)} pending.")
+            assert page.locator("#note").input_value() == NOTE2
+            expect(page.locator("#review-text-hint")).to_be_hidden()
+            # The saved result is shown as after suggesting, the evidence highlighted in the note.
+            expect(page.locator("#recommended .code-btn")).to_have_count(len(codes2))
+            expect(rows).to_have_count(len(codes2))
+            assert page.evaluate("() => document.activeElement.dataset.code") == codes2[0]
+            selected = "".join(page.locator("#note-view mark.ev.selected").all_inner_texts())
+            assert selected == "".join(ev["text"] for ev in recommended2[0]["evidence"])
+            expect(page.locator("#review-evidence mark.ev").first).to_have_text(recommended2[0]["evidence"][0]["text"])
+            page.keyboard.press("a")   # decided with the keyboard as a freshly saved note
+            expect(rows.nth(0)).to_have_attribute("data-status", "accepted")
+            status, view2 = _call(base, f"/v1/review/notes/{urllib.parse.quote(NOTE2_ID, safe='')}?include_text=true",
+                                  token=bo)
+            assert status == 200 and view2["text"] == NOTE2 and view2["items"][0]["status"] == "accepted"
+
+            # The suggestions worklist: pending codes by value (as the API lists them), sortable, filtered, openable.
+            page.click("#load-suggestions")
+            srows = page.locator("#suggestions-rows tr[data-id]")
+            caption = page.locator("#suggestions-caption")
+            pending = _worklist(base, bo, "status=pending")
+            assert pending and NOTE2_ID in {n for n, _ in pending}
+            expect(caption).to_contain_text(f"of {len(pending)}, by value (descending), pending only.")
+            listed = "rs => rs.map(r => [r.dataset.note, r.querySelector('td.code-cell').textContent])"
+            assert srows.evaluate_all(listed) == pending
+            value_th = page.locator("#suggestions-table th[data-sort='impact']")
+            expect(value_th).to_have_attribute("aria-sort", "descending")
+            code_th = page.locator("#suggestions-table th[data-sort='code']")
+            code_th.locator("button").click()
+            expect(code_th).to_have_attribute("aria-sort", "ascending")
+            expect(caption).to_contain_text("by code (ascending)")
+            assert value_th.get_attribute("aria-sort") is None
+            by_code = _worklist(base, bo, "status=pending&sort=code&order=asc")
+            assert srows.evaluate_all(listed) == by_code and by_code != pending
+            code_th.locator("button").click()
+            expect(caption).to_contain_text("by code (descending)")
+            assert srows.evaluate_all(listed) == _worklist(base, bo, "status=pending&sort=code&order=desc")
+            page.select_option("#suggestion-status", "")
+            everything = _worklist(base, bo, "sort=code&order=desc")
+            expect(srows).to_have_count(len(everything))
+            assert srows.evaluate_all(listed) == everything
+            page.locator("#suggestion-min").fill("-5")
+            page.locator("#suggestion-min").press("Enter")
+            expect(page.locator("#status")).to_contain_text("The minimum value is a dollar amount of 0 or more")
+            page.locator("#suggestion-code").fill(codes[0].lower())
+            page.locator("#suggestion-min").fill("1")
+            page.locator("#suggestion-min").press("Enter")
+            expect(caption).to_contain_text(f", code {codes[0]}, $1.00 or more.")
+            filtered = _worklist(base, bo, f"code={codes[0]}&min_impact=1&sort=code&order=desc")
+            assert srows.evaluate_all(listed) == filtered and [NOTE_ID, codes[0]] in filtered
+            srows.get_by_role("button", name=f"Open note {NOTE_ID} ({codes[0]})").click()
+            expect(page.locator("#review-note-label")).to_have_text(NOTE_ID)
+            expect(page.locator("#review-text-hint")).to_be_visible()
+            expect(rows).to_have_count(len(stored["items"]))
+            expect(page.locator("#open-note-id")).to_have_value(NOTE_ID)
+            assert page.locator("#note").input_value() == NOTE2
+
+            # Export: the file is fetched with the token and saved through a Blob URL.
+            decisions = list(csv.DictReader(io.StringIO(_bytes(base, "/v1/review/export?format=csv", bo).decode())))
+            with page.expect_download() as info:
+                page.click("#export-csv")
+            download = info.value
+            assert download.suggested_filename == "decisions.csv"
+            got = list(csv.DictReader(io.StringIO(Path(download.path()).read_text("utf-8"))))
+            assert len(got) == len(decisions) >= 8 and got == decisions
+            assert {"bo", "ana"} <= {r["user"] for r in got}
+            expect(page.locator("#status")).to_contain_text("decisions.csv downloaded")
+            with page.expect_download() as info:
+                page.click("#export-parquet")
+            download = info.value
+            assert download.suggested_filename == "decisions.parquet"
+            assert Path(download.path()).read_bytes()[:4] == b"PAR1"
+            page.locator("#load-report").focus()   # a tidy screenshot: no focus ring on the export button
+
             ARTIFACTS.mkdir(exist_ok=True)
             shot = ARTIFACTS / "web_review.png"
             page.screenshot(path=str(shot), full_page=True)
@@ -400,7 +565,8 @@ def test_review_mode_in_headless_chromium(chromium, review_server):
 
     unexpected = [m for m in problems if not EXPECTED_HTTP_ERRORS.match(m)]
     assert unexpected == []   # no script errors, no Content-Security-Policy violations
-    assert len(problems) - len(unexpected) == 3   # the wrong token (401), unknown code (422), conflict (409)
+    # The wrong token (401), the unknown code (422), the conflict (409), the unknown note (404).
+    assert len(problems) - len(unexpected) == 4
     assert requests and all(u.startswith(f"{base}/") or u.startswith("data:") for u in requests), requests
 
     # Without a token nothing is written.
@@ -416,6 +582,7 @@ def test_review_mode_in_headless_chromium(chromium, review_server):
     log = review_server["log"].read_text()
     assert "path=/v1/review/decisions" in log and "status=409" in log
     assert SECRET not in log and "scapular" not in log and "Therapeutic exercise 24" not in log
+    assert SECRET2 not in log and "mini squats" not in log
     assert bo not in log and admin not in log
 
 

@@ -24,9 +24,18 @@ def sha(text: str) -> str:
 
 
 def clean_id(note_id) -> str:
+    """A note id as stored and looked up: trimmed, 1 to 200 characters, no control characters, and not made of
+    dots only ("." and ".." cannot be reached in a URL path)."""
     if not isinstance(note_id, str) or not note_id.strip() or len(note_id) > 200:
         raise InvalidDecision("Field 'note_id': a note id of 1 to 200 characters is required.")
-    return note_id.strip()
+    note_id = note_id.strip()
+    if _CONTROL.search(note_id) or not note_id.strip("."):
+        raise InvalidDecision("Field 'note_id': use letters, digits and punctuation, without control characters "
+                              "and not only dots.")
+    return note_id
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def opt(value, limit: int) -> str | None:

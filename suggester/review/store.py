@@ -353,6 +353,7 @@ class ReviewStore:
             return self._note_view(conn, note, include_text=False)
 
     def get_note(self, token: str | None, note_id: str, *, include_text: bool = False) -> dict:
+        note_id = note_id.strip() if isinstance(note_id, str) else note_id
         with self._tx() as conn:
             self._user(conn, token)
             note = conn.execute(select(t.notes).where(t.notes.c.note_id == note_id)).mappings().first()
@@ -399,6 +400,7 @@ class ReviewStore:
             raise InvalidDecision("Field 'version': send the item's version you reviewed (from the note or worklist).")
         key = opt(idempotency_key, 100)
         fees = fees or _fees()
+        note_id = note_id.strip() if isinstance(note_id, str) else note_id
         try:
             with self._tx() as conn:
                 user = self._user(conn, token)

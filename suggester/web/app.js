@@ -496,9 +496,11 @@
   const RESOLUTION_WORD = { open: "reopened", confirmed: "confirmed", dismissed: "dismissed", corrected: "marked corrected" };
   const usd = new Intl.NumberFormat("en-US", { style: "currency", currency: "USD" });
   const review = {
-    user: null, settings: {}, note: null, text: null, chars: [], items: [], labels: {},
-    current: null, form: null, busy: false,
-    findings: { sort: "impact", order: "desc", offset: 0, limit: 50, total: 0, items: [], dismissing: null, busy: false },
+    user: null, settings: {}, note: null, text: null, chars: [], result: null, items: [], labels: {},
+    current: null, form: null, busy: false, opening: false,
+    suggestions: { sort: "impact", order: "desc", offset: 0, limit: 50, total: 0, items: [], filtered: "" },
+    findings: { sort: "impact", order: "desc", offset: 0, limit: 50, total: 0, items: [], dismissing: null, busy: false,
+      filtered: "" },
   };
 
   function reviewToken() {
@@ -514,25 +516,20 @@
     return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
   }
 
-  // One review call: JSON in and out; an error carries the API's message, status, field and body (409: current).
-  async function reviewApi(path, body) {
-    const headers = { Accept: "application/json" };
+  // One request with the reviewer's token; a failed one throws the API's message, status, field and body (409: current).
+  async function reviewFetch(path, init) {
+    const headers = Object.assign({ Accept: "application/json" }, init.headers);
     const tok = reviewToken();
     if (tok) headers.Authorization = `Bearer ${tok}`;
-    const init = { method: body === undefined ? "GET" : "POST", headers, cache: "no-store" };
-    if (body !== undefined) {
-      headers["Content-Type"] = "application/json";
-      init.body = JSON.stringify(body);
-    }
     let response;
     try {
-      response = await fetch(path, init);
+      response = await fetch(path, Object.assign({}, init, { headers, cache: "no-store" }));
     } catch (e) {
       throw new Error("The server cannot be reached: check that `suggester serve` is still running, then retry.");
     }
-    let data = null;
-    try { data = await response.json(); } catch (e) { data = null; }
     if (!response.ok) {
+      let data = null;
+      try { data = await response.json(); } catch (e) { data = null; }
       const err = new Error((data && data.message) || `The server answered ${response.status}.`);
       err.status = response.status;
       err.field = data && data.field;
@@ -540,7 +537,18 @@
       if (response.status === 401) signedOut();
       throw err;
     }
-    return data;
+    return response;
+  }
+
+  // One review call: JSON in and out.
+  async function reviewApi(path, body) {
+    const init = { method: body === undefined ? "GET" : "POST", headers: {} };
+    if (body !== undefined) {
+      init.headers["Content-Type"] = "application/json";
+      init.body = JSON.stringify(body);
+    }
+    const response = await reviewFetch(path, init);
+    try { return await response.json(); } catch (e) { return null; }
   }
 
   // Messages go to the page's #status (role=status, read out) and, for sighted users, beside the review part.
@@ -554,8 +562,9 @@
 
   function initReview() {
     $("review").hidden = false;
-    for (const part of ["items", "worklist", "report"]) {   // a visual copy of #status next to each part
-      const target = { items: "review-items-section", worklist: "worklist-section", report: "report-section" }[part];
+    const parts = { save: "save-section", open: "open-section", items: "review-items-section",
+      suggestions: "suggestions-section", worklist: "worklist-section", report: "report-section", export: "export-section" };
+    for (const [part, target] of Object.entries(parts)) {   // a visual copy of #status next to each part
       $(target).querySelector("h3").after(el("p", { className: "review-msg status", "aria-hidden": "true",
         dataset: { part } }));
     }
@@ -577,13 +586,26 @@
     $("add-form").addEventListener("submit", (e) => { e.preventDefault(); submitAdd(); });
     $("add-form").addEventListener("keydown", (e) => { if (e.key === "Escape") { e.preventDefault(); closeAdd(); } });
     $("add-form").querySelector(".cancel").addEventListener("click", closeAdd);
-    $("load-findings").addEventListener("click", () => { review.findings.offset = 0; loadFindings(); });
-    $("finding-status").addEventListener("change", () => { review.findings.offset = 0; loadFindings(); });
-    $("findings-table").querySelector("thead").addEventListener("click", sortFindings);
+    $("open-form").addEventListener("submit", (e) => { e.preventDefault(); openNote($("open-note-id").value); });
+    const suggestions = TABLES.suggestion;
+    $("suggestions-form").addEventListener("submit", (e) => { e.preventDefault(); firstPage(suggestions); });
+    $("suggestion-status").addEventListener("change", () => firstPage(suggestions));
+    $("suggestions-rows").addEventListener("click", (e) => {
+      const button = e.target.closest("button[data-note]");
+      if (button) openNote(button.dataset.note);
+    });
+    const findings = TABLES.finding;
+    $("load-findings").addEventListener("click", () => firstPage(findings));
+    $("finding-status").addEventListener("change", () => firstPage(findings));
     $("findings-rows").addEventListener("click", findingClick);
-    $("findings-prev").addEventListener("click", () => pageFindings(-1));
-    $("findings-next").addEventListener("click", () => pageFindings(1));
+    for (const t of [suggestions, findings]) {
+      $(`${t.id}-table`).querySelector("thead").addEventListener("click", (e) => sortTable(t, e));
+      $(`${t.id}-prev`).addEventListener("click", () => pageTable(t, -1));
+      $(`${t.id}-next`).addEventListener("click", () => pageTable(t, 1));
+    }
     $("load-report").addEventListener("click", loadReport);
+    $("export-csv").addEventListener("click", () => exportDecisions("csv"));
+    $("export-parquet").addEventListener("click", () => exportDecisions("parquet"));
     reviewSaveAvailability();
     if (reviewToken()) whoAmI();
   }
@@ -633,6 +655,7 @@
   function signOut() {
     signedOut();
     review.note = null;
+    review.result = null;
     review.items = [];
     $("review-items-section").hidden = true;
     setStatus("Signed out; the token is forgotten.");
@@ -646,10 +669,12 @@
     $("save-hint").hidden = ready;
   }
 
-  // A new note in the textarea ends the review of the previous one on this page (it stays on the server).
+  // A new note in the textarea ends the review of the previous one on this page (it stays on the server). A note
+  // opened without its text was never the one in the textarea: its review stays.
   function forgetReviewNoteUnless(text) {
-    if (!review.note || text === review.text) return;
+    if (!review.note || review.text === null || text === review.text) return;
     review.note = null;
+    review.result = null;
     review.items = [];
     review.form = null;
     $("review-items-section").hidden = true;
@@ -660,13 +685,13 @@
     e.preventDefault();
     const noteId = $("review-note-id").value.trim();
     if (!noteId) {
-      reviewMessage("Give the note its id (the clinic's own id for this note) to save it for review.", true);
+      reviewMessage("Give the note its id (the clinic's own id for this note) to save it for review.", true, "save");
       $("review-note-id").focus();
       return;
     }
     const text = $("note").value;
     if (!text.trim()) {
-      reviewMessage("Paste a note first.", true);
+      reviewMessage("Paste a note first.", true, "save");
       $("note").focus();
       return;
     }
@@ -689,8 +714,56 @@
     } catch (err) {
       if (err.field === "payer") $("payer").focus();
       else if (err.status !== 401) $("review-note-id").focus();
-      reviewMessage(err.message, true);
+      reviewMessage(err.message, true, "save");
     } finally {
+      button.disabled = false;
+    }
+  }
+
+  // ------------------------------------------------------------------ open a saved note
+  // GET the note with its text when the store keeps it: then it fills the textarea and its stored result is shown as
+  // after suggesting; without the text only its codes are shown (the evidence as character offsets).
+  async function openNote(noteId) {
+    const id = String(noteId || "").trim();
+    if (!id) {
+      reviewMessage("Enter the id of a saved note to open it.", true, "open");
+      $("open-note-id").focus();
+      return;
+    }
+    if (review.opening) return;
+    review.opening = true;
+    const button = $("open-note");
+    button.disabled = true;
+    reviewMessage(`Opening note ${id}…`);
+    try {
+      const view = await reviewApi(`v1/review/notes/${encodeURIComponent(id)}?include_text=true`);
+      const text = typeof view.text === "string" ? view.text : null;
+      $("open-note-id").value = view.note_id;
+      if (text !== null) {   // the page now holds this note: its save form names it too
+        $("note").value = text;
+        $("review-note-id").value = view.note_id;
+        $("review-provider").value = view.provider || "";
+        $("review-dos").value = view.date_of_service || "";
+        state.documents = [];
+        $("visit").hidden = $("visit-label").hidden = true;
+        if (Array.from($("payer").options).some((o) => o.value === view.payer)) $("payer").value = view.payer;
+        state.checks = await api("v1/check", { text, payer: view.payer }).catch(() => null);
+        const rec = ((view.result && view.result.suggestions) || []).filter((s) => s.recommended);
+        state.selected = (rec[0] || {}).code || null;
+      }
+      closeAdd(true);
+      showReviewNote(view, text);
+      const n = view.items.length;
+      const pending = view.items.filter((it) => it.status === "pending").length;
+      reviewMessage(`Note ${view.note_id} opened: ${n} code${n === 1 ? "" : "s"}, ${pending} pending.` +
+        (text === null ? " Its text is not stored, so the evidence is shown as character offsets." : ""), false, "items");
+      const first = $("review-items").querySelector(".review-item");
+      (first || $("add-code")).focus();
+    } catch (err) {
+      if (err.status !== 401) $("open-note-id").focus();
+      reviewMessage(err.message, true, "open");
+    } finally {
+      review.opening = false;
       button.disabled = false;
     }
   }
@@ -704,25 +777,31 @@
     return data;
   }
 
+  // text: the note's text (this page's copy, or the store's), or null when neither has it: then the evidence is
+  // shown as character offsets and the note above (another note, or none) is left as it is.
   function showReviewNote(view, text) {
     review.note = view;
     review.text = text;
-    review.chars = Array.from(text);
+    review.chars = text === null ? [] : Array.from(text);
     review.items = view.items.slice();
     review.form = null;
     review.labels = {};
-    if (view.result) {
-      for (const s of view.result.suggestions || []) review.labels[s.code] = s.label;
-      state.result = withLocalText(view.result, review.chars);   // what the worklist was made from
-      state.chars = review.chars;
-      state.pages = [];
-      render();
+    review.result = view.result && (text === null ? view.result : withLocalText(view.result, review.chars));
+    if (review.result) {
+      for (const s of review.result.suggestions || []) review.labels[s.code] = s.label;
+      if (text !== null) {
+        state.result = review.result;   // what the worklist was made from
+        state.chars = review.chars;
+        state.pages = [];
+        render();
+      }
     }
     review.current = review.items.length ? review.items[0].code : null;
     delete $("review-evidence").dataset.code;
     $("review-evidence").replaceChildren();
     $("review-note-label").textContent = view.note_id;
     $("review-note-model").textContent = view.model_version || "unknown";
+    $("review-text-hint").hidden = text !== null;
     $("review-items-section").hidden = false;
     renderReviewItems();
     if (review.current) showEvidence(review.current);
@@ -812,22 +891,23 @@
     const box = $("review-evidence");
     if (box.dataset.code === code) return;
     box.dataset.code = code;
-    const s = state.result && state.result.suggestions.find((x) => x.code === code);
-    if (state.result && state.selected !== code) select(code);
+    const s = review.result && (review.result.suggestions || []).find((x) => x.code === code);
+    if (review.text !== null && state.result && state.selected !== code) select(code);   // the note above is this one
     if (!s) {
       box.replaceChildren(el("h4", {}, `Evidence for ${code}`),
         el("p", { className: "muted" }, "The engine found no evidence for this code in the note; a reviewer added it."));
       return;
     }
-    const chars = review.chars.length ? review.chars : state.chars;
+    const quote = (e) => (e.text !== null && e.text !== undefined ? e.text
+      : review.text !== null ? review.chars.slice(e.start, e.end).join("") : null);
     box.replaceChildren(
       el("h4", {}, `Evidence for ${s.code} ${s.label}`),
       el("p", { className: "muted" }, `${s.recommended ? "Recommended" : "Candidate"}, confidence ${pct(s.confidence)}` +
         (s.minutes !== null && s.minutes !== undefined ? `, ${s.minutes} min` : "") + "."),
       s.evidence.length
         ? el("ol", { className: "evidence-list" }, s.evidence.map((e) => el("li", {},
-          el("mark", { className: "ev selected" }, e.text !== null && e.text !== undefined ? e.text
-            : chars.slice(e.start, e.end).join("")),
+          quote(e) !== null ? el("mark", { className: "ev selected" }, quote(e))
+            : el("span", { className: "offsets" }, `characters ${e.start}–${e.end}`),
           el("span", { className: "muted" }, ` ${e.section.replace(/_/g, " ")} section`))))
         : el("p", { className: "muted" }, "No span above the evidence threshold."));
   }
@@ -942,9 +1022,14 @@
       if (!it) return;
       body.version = it.version;
     }
+    const note = review.note;
     review.busy = true;
     try {
-      const item = await reviewApi(`v1/review/decisions/${encodeURIComponent(review.note.note_id)}`, body);
+      const item = await reviewApi(`v1/review/decisions/${encodeURIComponent(note.note_id)}`, body);
+      if (review.note !== note) {   // another note was opened meanwhile: its list stays as it is
+        reviewMessage(`${item.code} on note ${note.note_id} ${STATUS_WORD[action]}; now version ${item.version}.`);
+        return;
+      }
       upsertItem(item);
       review.form = null;
       review.current = item.code;
@@ -955,8 +1040,9 @@
         : action === "change" || action === "add" ? `${STATUS_WORD[action]}: ${unitsText(item.units)}`
           : STATUS_WORD[action];
       reviewMessage(`${item.code} ${what}; now version ${item.version}.`, false, "items");
+      if (!$("suggestions-box").hidden) loadTable(TABLES.suggestion, undefined, true);   // the worklist as it is now
     } catch (err) {
-      const current = err.status === 409 && err.data && err.data.current;
+      const current = review.note === note && err.status === 409 && err.data && err.data.current;
       if (current) {
         upsertItem(current);
         review.form = null;
@@ -972,69 +1058,148 @@
     }
   }
 
-  // ------------------------------------------------------------------ audit findings worklist
-  const SORT_NAMES = { note: "note", code: "code", status: "finding", impact: "impact", provider: "provider", date: "date" };
+  // ------------------------------------------------------------------ worklist tables: suggestions, audit findings
+  // Each is a sortable, paged table of GET /v1/review/worklist; its elements are named `${id}-table`, `${id}-rows`,
+  // `${id}-caption`, `${id}-box`, `${id}-prev`, `${id}-next`. A header's button names its sort key in the caption.
+  const TABLES = {
+    suggestion: {
+      kind: "suggestion", id: "suggestions", part: "suggestions", state: review.suggestions, noun: "Suggestions",
+      columns: 9, empty: "No suggestion matches.", row: suggestionRow, load: "load-suggestions",
+      filters: suggestionFilters,
+    },
+    finding: {
+      kind: "finding", id: "findings", part: "worklist", state: review.findings, noun: "Findings",
+      columns: 9, empty: "No finding matches.", row: findingRow, load: "load-findings",
+      filters: () => {
+        const status = $("finding-status").value;
+        return { query: status ? { status } : {}, text: status ? `, ${status} only` : "" };
+      },
+      reset: () => { review.findings.dismissing = null; },
+      extra: (x) => (review.findings.dismissing === x.id ? dismissRow(x) : null),
+      focus: () => {
+        if (review.findings.dismissing === null) return false;
+        const input = $("dismiss-note");
+        if (input) input.focus();
+        return true;
+      },
+    },
+  };
 
-  async function loadFindings(focusId) {
-    const f = review.findings;
-    const q = new URLSearchParams({ kind: "finding", sort: f.sort, order: f.order, limit: String(f.limit),
-      offset: String(f.offset) });
-    const status = $("finding-status").value;
-    if (status) q.set("status", status);
+  // The suggestions filters as query parameters and words for the caption, or the error and the field to fix.
+  function suggestionFilters() {
+    const status = $("suggestion-status").value;
+    const code = $("suggestion-code").value.trim().toUpperCase();
+    const min = $("suggestion-min");
+    const query = {};
+    const words = [];
+    if (status) { query.status = status; words.push(`${status} only`); }
+    if (code) { query.code = code; words.push(`code ${code}`); }
+    if (min.validity.badInput || (min.value !== "" && !(Number(min.value) >= 0))) {
+      return { error: "The minimum value is a dollar amount of 0 or more (e.g. 25 or 25.50).", field: min };
+    }
+    if (min.value !== "") {
+      query.min_impact = String(Number(min.value));
+      words.push(`${usd.format(Number(min.value))} or more`);
+    }
+    return { query, text: words.length ? `, ${words.join(", ")}` : "" };
+  }
+
+  function firstPage(t) {
+    t.state.offset = 0;
+    loadTable(t);
+  }
+
+  // quiet: a refresh nobody asked for (after a decision), which shows no error.
+  async function loadTable(t, focusId, quiet) {
+    const f = t.state;
+    const filters = t.filters();
+    if (filters.error) {
+      if (!quiet) { reviewMessage(filters.error, true, t.part); filters.field.focus(); }
+      return;
+    }
+    const q = new URLSearchParams(Object.assign({ kind: t.kind, sort: f.sort, order: f.order, limit: String(f.limit),
+      offset: String(f.offset) }, filters.query));
     try {
       const data = await reviewApi(`v1/review/worklist?${q}`);
+      if (!data.items.length && f.offset > 0 && data.total > 0) {   // the last page emptied meanwhile: show the new last one
+        f.offset = Math.floor((data.total - 1) / f.limit) * f.limit;
+        await loadTable(t, focusId, quiet);
+        return;
+      }
       f.items = data.items;
       f.total = data.total;
-      f.dismissing = null;
-      $("findings-box").hidden = false;
-      $("load-findings").textContent = "Refresh findings";
-      renderFindings(focusId);
+      f.filtered = filters.text;
+      if (t.reset) t.reset();
+      $(`${t.id}-box`).hidden = false;
+      $(t.load).textContent = `Refresh ${t.id}`;
+      renderTable(t, focusId);
     } catch (err) {
-      reviewMessage(err.message, true, "worklist");
+      if (!quiet) reviewMessage(err.message, true, t.part);
     }
   }
 
-  function sortFindings(e) {
+  function sortTable(t, e) {
     const button = e.target.closest("button.sort");
     if (!button) return;
     const key = button.closest("th").dataset.sort;
-    const f = review.findings;
+    const f = t.state;
     if (f.sort === key) f.order = f.order === "asc" ? "desc" : "asc";
     else { f.sort = key; f.order = key === "impact" ? "desc" : "asc"; }
-    f.offset = 0;
-    loadFindings();
+    firstPage(t);
   }
 
-  function pageFindings(step) {
-    const f = review.findings;
+  function pageTable(t, step) {
+    const f = t.state;
     f.offset = Math.max(0, f.offset + step * f.limit);
-    loadFindings();
+    loadTable(t);
   }
 
-  function renderFindings(focusId) {
-    const f = review.findings;
-    for (const th of $("findings-table").querySelectorAll("th[data-sort]")) {
-      if (th.dataset.sort === f.sort) th.setAttribute("aria-sort", f.order === "asc" ? "ascending" : "descending");
-      else th.removeAttribute("aria-sort");
+  function renderTable(t, focusId) {
+    const f = t.state;
+    let sortName = f.sort;
+    for (const th of $(`${t.id}-table`).querySelectorAll("th[data-sort]")) {
+      if (th.dataset.sort === f.sort) {
+        th.setAttribute("aria-sort", f.order === "asc" ? "ascending" : "descending");
+        sortName = th.textContent.trim().toLowerCase();
+      } else th.removeAttribute("aria-sort");
     }
     const from = f.items.length ? f.offset + 1 : 0;
-    $("findings-caption").textContent = `Findings ${from}–${f.offset + f.items.length} of ${f.total}, by ` +
-      `${SORT_NAMES[f.sort]} (${f.order === "asc" ? "ascending" : "descending"})` +
-      ($("finding-status").value ? `, ${$("finding-status").value} only` : "") + ".";
-    $("findings-prev").disabled = f.offset === 0;
-    $("findings-next").disabled = f.offset + f.items.length >= f.total;
+    $(`${t.id}-caption`).textContent = `${t.noun} ${from}–${f.offset + f.items.length} of ${f.total}, by ` +
+      `${sortName} (${f.order === "asc" ? "ascending" : "descending"})${f.filtered}.`;
+    $(`${t.id}-prev`).disabled = f.offset === 0;
+    $(`${t.id}-next`).disabled = f.offset + f.items.length >= f.total;
     const rows = [];
     for (const x of f.items) {
-      rows.push(findingRow(x));
-      if (f.dismissing === x.id) rows.push(dismissRow(x));
+      rows.push(t.row(x));
+      const extra = t.extra && t.extra(x);
+      if (extra) rows.push(extra);
     }
-    $("findings-rows").replaceChildren(...(rows.length ? rows
-      : [el("tr", {}, el("td", { colspan: "9", className: "muted" }, "No finding matches."))]));
-    if (f.dismissing !== null) { const input = $("dismiss-note"); if (input) input.focus(); }
-    else if (focusId !== undefined) {
-      const b = $("findings-rows").querySelector(`tr[data-id="${focusId}"] button`);
+    $(`${t.id}-rows`).replaceChildren(...(rows.length ? rows
+      : [el("tr", {}, el("td", { colspan: String(t.columns), className: "muted" }, t.empty))]));
+    if (t.focus && t.focus()) return;
+    if (focusId !== undefined) {
+      const b = $(`${t.id}-rows`).querySelector(`tr[data-id="${focusId}"] button`);
       if (b) b.focus();
     }
+  }
+
+  const renderFindings = (focusId) => renderTable(TABLES.finding, focusId);
+
+  function suggestionRow(x) {
+    const units = x.suggested_units === x.units ? `${x.units ?? "–"}`
+      : `${x.suggested_units ?? "–"} → ${x.units ?? "–"}`;
+    return el("tr", { dataset: { id: String(x.id), note: x.note_id, status: x.status } },
+      el("td", {}, x.note_id),
+      el("td", { className: "code-cell" }, x.code),
+      el("td", {}, el("span", { className: `badge ${x.status}` }, x.status),
+        x.reason ? el("div", { className: "hint" }, x.reason) : null),
+      el("td", { className: "num" }, x.impact_usd === null ? "–" : usd.format(x.impact_usd)),
+      el("td", { className: "num" }, units),
+      el("td", {}, x.provider || "–"),
+      el("td", {}, x.date_of_service || "–"),
+      el("td", {}, x.updated_by || "–"),
+      el("td", { className: "row-actions" }, el("button", { type: "button", className: "small",
+        dataset: { note: x.note_id }, "aria-label": `Open note ${x.note_id} (${x.code})` }, "Open")));
   }
 
   function findingRow(x) {
@@ -1242,6 +1407,33 @@
       modelTable(r.model_versions || []),
     ];
     box.replaceChildren(...parts);
+  }
+
+  // ------------------------------------------------------------------ export: every decision as a file
+  // The file is fetched with the token (a plain link could not send it), then saved through a Blob object URL.
+  async function exportDecisions(fmt) {
+    const name = `decisions.${fmt}`;
+    const button = $(`export-${fmt}`);
+    button.disabled = true;
+    reviewMessage(`Exporting the decisions as ${fmt === "csv" ? "CSV" : "Parquet"}…`);
+    try {
+      const type = fmt === "csv" ? "text/csv" : "application/vnd.apache.parquet";
+      const response = await reviewFetch(`v1/review/export?format=${fmt}`, { method: "GET",
+        headers: { Accept: `${type}, application/json` } });
+      const blob = await response.blob();
+      const url = URL.createObjectURL(blob);
+      const link = el("a", { href: url, download: name, hidden: true });
+      document.body.append(link);
+      link.click();
+      link.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 1000);   // once the download has started
+      const kb = blob.size / 1024;
+      reviewMessage(`${name} downloaded (${kb < 1 ? `${blob.size} bytes` : `${kb.toFixed(1)} KB`}).`, false, "export");
+    } catch (err) {
+      reviewMessage(err.message, true, "export");
+    } finally {
+      button.disabled = false;
+    }
   }
 
   document.addEventListener("DOMContentLoaded", init);
