@@ -297,3 +297,13 @@ def test_note_ids_are_trimmed_and_must_be_reachable(store, people, engine):
     for bad in (".", "..", "a\x00b", "x" * 201, "   "):
         with pytest.raises(InputError, match="note_id"):
             store.submit_note(people["bo"], engine, note_id=bad, text=NOTE)
+
+
+def test_migrate_creates_a_store_in_a_new_folder_and_refuses_bad_urls(tmp_path):
+    from suggester.review import ReviewStore
+
+    url = f"sqlite:///{tmp_path / 'new' / 'folder' / 'review.db'}"
+    assert ReviewStore.migrate(url) == "0002"
+    open_store(url).close()
+    with pytest.raises(InputError, match="Unsupported database URL"):
+        ReviewStore.migrate("mysql://x@y/z")

@@ -114,29 +114,7 @@ class ReviewStore:
     def __init__(self, url: str | None = None, *, create: bool = True, timeout: float = 10.0,
                  pool_size: int = 5) -> None:
         self.url = url or default_db_url()
-        try:
-            if self.url.startswith("sqlite"):
-                path = self.url.split("///", 1)[1] if "///" in self.url else ""
-                if path and path != ":memory:" and not path.startswith("file:"):
-                    Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
-                self.engine: Engine = create_engine(self.url, connect_args={"timeout": timeout})
-                event.listen(self.engine, "connect", _sqlite_pragmas)
-                event.listen(self.engine, "begin", _sqlite_begin)
-            elif self.url.startswith("postgresql"):
-                self.engine = create_engine(self.url, pool_size=pool_size, max_overflow=pool_size * 2,
-                                            pool_pre_ping=True, connect_args={"connect_timeout": int(max(1, timeout))})
-            else:
-                raise InputError(f"Unsupported database URL {safe_url(self.url)!r}: use sqlite:///path.db or "
-                                 "postgresql+psycopg://user:password@host:5432/dbname.")
-        except NoSuchModuleError as exc:
-            raise InputError(f"No driver for {safe_url(self.url)!r} ({exc}). For PostgreSQL install the driver: "
-                             "pip install 'suggester[postgres]' and use postgresql+psycopg://...") from None
-        except ModuleNotFoundError as exc:
-            raise InputError(f"The database driver {exc.name!r} is not installed: pip install "
-                             "'suggester[postgres]' for PostgreSQL.") from None
-        except ArgumentError:
-            raise InputError(f"Malformed database URL {safe_url(self.url)!r}: use sqlite:///path.db or "
-                             "postgresql+psycopg://user:password@host:5432/dbname.") from None
+        self.engine: Engine = _make_engine(self.url, timeout, pool_size)
         self._check_schema(create)
 
     # ------------------------------------------------------------------ schema
@@ -184,7 +162,7 @@ class ReviewStore:
 
         store = cls.__new__(cls)
         store.url = url or default_db_url()
-        store.engine = create_engine(store.url)
+        store.engine = _make_engine(store.url, 30.0, 1)
         try:
             with store.engine.begin() as conn:
                 command.upgrade(alembic_config(conn), "head")
@@ -707,6 +685,34 @@ class ReviewStore:
 
 
 # ---------------------------------------------------------------------- helpers
+def _make_engine(url: str, timeout: float, pool_size: int) -> Engine:
+    """A SQLAlchemy engine for a SQLite file (its folder created; foreign keys on, WAL, write lock taken at BEGIN)
+    or a PostgreSQL server (pooled, checked before use); InputError for anything else or a malformed URL."""
+    try:
+        if url.startswith("sqlite"):
+            path = url.split("///", 1)[1] if "///" in url else ""
+            if path and path != ":memory:" and not path.startswith("file:"):
+                Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            engine = create_engine(url, connect_args={"timeout": timeout})
+            event.listen(engine, "connect", _sqlite_pragmas)
+            event.listen(engine, "begin", _sqlite_begin)
+            return engine
+        if url.startswith("postgresql"):
+            return create_engine(url, pool_size=pool_size, max_overflow=pool_size * 2, pool_pre_ping=True,
+                                 connect_args={"connect_timeout": int(max(1, timeout))})
+    except NoSuchModuleError as exc:
+        raise InputError(f"No driver for {safe_url(url)!r} ({exc}). For PostgreSQL install the driver: "
+                         "pip install 'suggester[postgres]' and use postgresql+psycopg://...") from None
+    except ModuleNotFoundError as exc:
+        raise InputError(f"The database driver {exc.name!r} is not installed: pip install "
+                         "'suggester[postgres]' for PostgreSQL.") from None
+    except ArgumentError:
+        raise InputError(f"Malformed database URL {safe_url(url)!r}: use sqlite:///path.db or "
+                         "postgresql+psycopg://user:password@host:5432/dbname.") from None
+    raise InputError(f"Unsupported database URL {safe_url(url)!r}: use sqlite:///path.db or "
+                     "postgresql+psycopg://user:password@host:5432/dbname.")
+
+
 class _Tx:
     """One transaction; database errors become :class:`StoreError` with a fix, after a rollback."""
 
