@@ -178,6 +178,9 @@ def tokenize_offsets(text: str, *, split_slashes: bool = False) -> list[tuple[st
     return [(m.group(0), m.start(), m.end()) for m in regex.finditer(text)]
 
 
+_PLAIN = re.compile(r"[^\W_]+(?: [^\W_]+)*")   # letters and digits in words separated by single spaces
+
+
 def _fold(token: str) -> str:
     """Hyphens inside a word do not matter: "multi-layer" matches "multilayer", "e-stim" matches "estim"."""
     return token.replace("-", "") if len(token) > 1 else token
@@ -195,8 +198,11 @@ class LiteralMatcher:
         self.split_slashes = split_slashes
         self._index: dict[str, list[tuple[tuple[str, ...], str]]] = {}
         for lit in set(literals):
-            toks = tuple(_fold(t) for t, _, _ in tokenize_offsets(lit if case_sensitive else lit.lower(),
-                                                                   split_slashes=split_slashes))
+            key = lit if case_sensitive else lit.lower()
+            if _PLAIN.fullmatch(key):   # plain words: the token rule gives exactly the words (fast path, 15k literals)
+                toks = tuple(key.split())
+            else:
+                toks = tuple(_fold(t) for t, _, _ in tokenize_offsets(key, split_slashes=split_slashes))
             if toks:
                 self._index.setdefault(toks[0], []).append((toks, lit))
         for cands in self._index.values():
