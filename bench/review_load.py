@@ -26,33 +26,25 @@ import os
 import platform
 import random
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from load_check import _free_port, _percentile, _wait_healthy  # noqa: E402  (the service load check's helpers)
+
 NOTES = ROOT / "training_data" / "dev" / "dev_notes.jsonl"
 OUT = ROOT / "bench" / "review_load_results.md"
 TIMEOUT = 30.0
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _pct(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    values = sorted(values)
-    return values[max(0, min(len(values) - 1, round(q / 100 * len(values) + 0.5) - 1))]
+    return _percentile(sorted(values), q)
 
 
 class Reviewer(threading.Thread):
@@ -165,15 +157,7 @@ def main(argv: list[str] | None = None) -> int:
         log = open(Path(tempfile.gettempdir()) / f"review-load-{port}.log", "wb")
         server = subprocess.Popen([sys.executable, "-m", "suggester", "serve", "--port", str(port), "--db", url,
                                    "--log-level", "warning"], stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):
-                    break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise SystemExit("error: the server did not start")
-                time.sleep(0.25)
+        _wait_healthy(f"http://127.0.0.1:{port}", server)
         t0 = time.perf_counter()
         end = time.monotonic() + args.seconds
         reviewers = [Reviewer(i, port, tok, note_ids, end) for i, tok in enumerate(tokens)]

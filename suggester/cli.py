@@ -141,7 +141,15 @@ def codes(code: Optional[str] = typer.Argument(None, help="Show one code in full
         print_codes(cat)
 
 
+def _closing_stores(fn):
+    """Close the review stores a command opened (``--db``, ``--corrections``) when it ends, however it ends."""
+    from .review.cli import closing_stores
+
+    return closing_stores(fn)
+
+
 @app.command()
+@_closing_stores
 def train(data: Path = typer.Option(Path("training_data"), help="Training data folder (sentences/*.jsonl)."),
           out: Optional[Path] = typer.Option(None, help="Output model directory; the shipped models/ when omitted "
                                                         "(required with --corrections)."),
@@ -272,14 +280,8 @@ def serve(host: str = typer.Option("127.0.0.1", help="Interface to bind. Loopbac
                 access_log=False, server_header=False, workers=1)
 
 
-def _audit_closing(fn):
-    from .review.cli import closing_stores
-
-    return closing_stores(fn)
-
-
 @app.command("audit")
-@_audit_closing
+@_closing_stores
 def audit_cmd(
     notes: Path = typer.Argument(..., help="Notes table: .csv, .tsv, .jsonl or .parquet (columns note_id, text, "
                                            "optional payer, patient_id, date_of_service, provider, billed)."),

@@ -297,7 +297,8 @@ def train_candidate(corrections: list[Correction], out_dir: str | Path, *, engin
     engine = engine or Suggester()
     from .model.train import load_corpus
 
-    background = load_corpus(data_dir, engine.catalogue)[:2]
+    corpus = load_corpus(data_dir, engine.catalogue)   # read once: the phrases' background and the training set
+    background = corpus[:2]
     spans = {c.note_id: _aligned(engine, c) for c in corrections}
 
     def segments_of(skip: dict) -> list:
@@ -321,7 +322,7 @@ def train_candidate(corrections: list[Correction], out_dir: str | Path, *, engin
                                   "held_back_sha256": fingerprint(held_back) if held_back else None,
                                   "base_model": engine.model_card.get("sha256")},
                   "clinic_phrases": phrases, "clinic_sections": sections}
-    return train(data_dir, out_dir, extra=(texts, ys), card_extra=extra_card)
+    return train(data_dir, out_dir, extra=(texts, ys), card_extra=extra_card, corpus=corpus)
 
 
 def evaluate_corrections(engine, corrections: list[Correction]) -> dict:

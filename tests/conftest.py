@@ -26,6 +26,26 @@ def engine():
 
 
 @pytest.fixture(scope="session")
+def chromium() -> str:
+    """Debian's Chromium and the playwright package, for the browser tests (tests/browser.py). Skipped without
+    them, unless SUGGESTER_REQUIRE_BROWSER=1 (set by CI), where the test fails."""
+    required = os.environ.get("SUGGESTER_REQUIRE_BROWSER") == "1"
+    path = os.environ.get("SUGGESTER_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+    problem = None
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        problem = "the Python package 'playwright' is not installed (pip install -e '.[dev]')"
+    if problem is None and not Path(path).is_file():
+        problem = f"no Chromium at {path} (apt-get install chromium, or set SUGGESTER_CHROMIUM)"
+    if problem:
+        if required:
+            pytest.fail(f"SUGGESTER_REQUIRE_BROWSER=1 but {problem}.")
+        pytest.skip(f"browser test skipped: {problem}.")
+    return path
+
+
+@pytest.fixture(scope="session")
 def pg_server():
     """The base URL of a PostgreSQL server for the test run (started here when none is given)."""
     url = os.environ.get("SUGGESTER_TEST_PG_URL")

@@ -10,9 +10,6 @@ Without a browser the test is skipped, unless SUGGESTER_REQUIRE_BROWSER=1 (set b
 
 import json
 import math
-import os
-import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -20,6 +17,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from browser import CHROMIUM_FLAGS, serve
 
 pytestmark = pytest.mark.slow
 
@@ -27,63 +25,13 @@ ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 NOTE = (ROOT / "examples" / "daily_note.txt").read_text()
 SECRET = "Zebracorn-7731"  # stands in for patient data: must never reach the server log
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-
-@pytest.fixture(scope="module")
-def chromium() -> str:
-    """Debian's Chromium and the playwright package, checked before the server is started."""
-    required = os.environ.get("SUGGESTER_REQUIRE_BROWSER") == "1"
-    path = os.environ.get("SUGGESTER_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-    problem = None
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        problem = "the Python package 'playwright' is not installed (pip install -e '.[dev]')"
-    if problem is None and not Path(path).is_file():
-        problem = f"no Chromium at {path} (apt-get install chromium, or set SUGGESTER_CHROMIUM)"
-    if problem:
-        if required:
-            pytest.fail(f"SUGGESTER_REQUIRE_BROWSER=1 but {problem}.")
-        pytest.skip(f"browser test skipped: {problem}.")
-    return path
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def server(chromium, tmp_path_factory):
     log_path = tmp_path_factory.mktemp("server") / "server.log"
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "suggester", "serve", "--host", "127.0.0.1", "--port", str(port)],
-                                stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
-        try:
-            deadline = time.monotonic() + 90
-            while True:
-                try:
-                    with urllib.request.urlopen(f"{base}/healthz", timeout=2) as r:
-                        if r.status == 200:
-                            break
-                except OSError:
-                    pass
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"`suggester serve` did not start: {log_path.read_text()[-2000:]}")
-                time.sleep(0.25)
-            yield base, log_path
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:  # pragma: no cover
-                proc.kill()
-                proc.wait()
+    with serve(log_path) as (base, _):
+        yield base, log_path
 
 
 def _api_suggest(base: str, text: str, payer: str) -> dict:

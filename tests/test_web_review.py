@@ -16,12 +16,7 @@ Without a browser the test is skipped, unless SUGGESTER_REQUIRE_BROWSER=1 (set b
 import csv
 import io
 import json
-import os
 import re
-import shutil
-import socket
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.parse
@@ -29,6 +24,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from browser import CHROMIUM_FLAGS, serve
 
 pytestmark = pytest.mark.slow
 
@@ -64,8 +60,6 @@ NOTE2 = "\n".join([  # a second visit, saved once the store keeps note text
     "Signed: physical therapist, PT",
 ])
 NOTE2_ID = "PT/2026/0043#b"   # '/' and '#' in the id: the page encodes it in the path
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 FINDINGS = [  # a synthetic audit run: four findings and one supported row (not a finding)
     {"note_id": "N-100", "payer": "medicare", "provider": "PT Kim", "date_of_service": "2026-10-03", "code": "97116",
      "status": "missed", "documented_units": 2, "billed_units": 0, "impact_usd": 57.58, "row": 1},
@@ -78,31 +72,6 @@ FINDINGS = [  # a synthetic audit run: four findings and one supported row (not 
     {"note_id": "N-104", "payer": "medicare", "provider": "PT Lee", "date_of_service": "2026-11-09", "code": "97112",
      "status": "supported", "documented_units": 1, "billed_units": 1, "impact_usd": 0.0, "row": 5},
 ]
-
-
-@pytest.fixture(scope="module")
-def chromium() -> str:
-    """Debian's Chromium and the playwright package, checked before the server is started."""
-    required = os.environ.get("SUGGESTER_REQUIRE_BROWSER") == "1"
-    path = os.environ.get("SUGGESTER_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-    problem = None
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        problem = "the Python package 'playwright' is not installed (pip install -e '.[dev]')"
-    if problem is None and not Path(path).is_file():
-        problem = f"no Chromium at {path} (apt-get install chromium, or set SUGGESTER_CHROMIUM)"
-    if problem:
-        if required:
-            pytest.fail(f"SUGGESTER_REQUIRE_BROWSER=1 but {problem}.")
-        pytest.skip(f"browser test skipped: {problem}.")
-    return path
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -127,32 +96,9 @@ def review_server(chromium, tmp_path_factory, review_url_module):
     finally:
         store.close()
     log_path = tmp / "server.log"
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "suggester", "serve", "--host", "127.0.0.1", "--port", str(port),
-                                 "--db", url], stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
-        try:
-            deadline = time.monotonic() + 90
-            while True:
-                try:
-                    with urllib.request.urlopen(f"{base}/healthz", timeout=2) as r:
-                        if r.status == 200:
-                            assert json.loads(r.read())["review"] is True
-                            break
-                except OSError:
-                    pass
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"`suggester serve --db` did not start: {log_path.read_text()[-2000:]}")
-                time.sleep(0.25)
-            yield {"base": base, "log": log_path, "admin": admin_tok, "bo": rev_tok}
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:  # pragma: no cover
-                proc.kill()
-                proc.wait()
+    with serve(log_path, "--db", url) as (base, health):
+        assert health["review"] is True
+        yield {"base": base, "log": log_path, "admin": admin_tok, "bo": rev_tok}
 
 
 def _call(base: str, path: str, body=None, token: str | None = None) -> tuple[int, dict]:

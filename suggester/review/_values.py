@@ -98,20 +98,20 @@ def cell(value):
     return value
 
 
-def to_int(value) -> int | None:
+def _number(value, kind):
     value = cell(value)
     try:
-        return None if value is None else int(value)
+        return None if value is None else kind(value)
     except (TypeError, ValueError):
         return None
+
+
+def to_int(value) -> int | None:
+    return _number(value, int)
 
 
 def to_float(value) -> float | None:
-    value = cell(value)
-    try:
-        return None if value is None else float(value)
-    except (TypeError, ValueError):
-        return None
+    return _number(value, float)
 
 
 def iso(value) -> str | None:

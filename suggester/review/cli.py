@@ -352,21 +352,17 @@ def train_on_corrections(db: str, token: Optional[str], out: Path, data: Path) -
     from .registry import active_model, load_corrections, register_model
     from .store import model_version_of
 
-    store = _store(db)
-    try:
-        corrections = _run(lambda: load_corrections(store, token))
-        train_set, held = split_held_back(corrections)
-        typer.echo(f"{len(corrections)} corrections: {len(train_set)} to train on, {len(held)} held back for the gate",
-                   err=True)
-        card = _run(lambda: train_candidate(train_set, out, data_dir=data, held_back=held))
-        current = active_model(store)
-        result = _run(lambda: gate(out, current["path"] if current else None, held,
-                                   holdout=data / "holdout" / "holdout_notes.jsonl"))
-        version = model_version_of(out)
-        _run(lambda: register_model(store, token, version=version, path=out, card=card, gate=result))
-    finally:
-        store.close()
-        _OPEN.clear()
+    store = _store(db)   # closed with the command (the train command is wrapped by closing_stores)
+    corrections = _run(lambda: load_corrections(store, token))
+    train_set, held = split_held_back(corrections)
+    typer.echo(f"{len(corrections)} corrections: {len(train_set)} to train on, {len(held)} held back for the gate",
+               err=True)
+    card = _run(lambda: train_candidate(train_set, out, data_dir=data, held_back=held))
+    current = active_model(store)
+    result = _run(lambda: gate(out, current["path"] if current else None, held,
+                               holdout=data / "holdout" / "holdout_notes.jsonl"))
+    version = model_version_of(out)
+    _run(lambda: register_model(store, token, version=version, path=out, card=card, gate=result))
     f = result["figures"]
     typer.echo(f"candidate {version} in {out}")
     for name in ("current", "candidate"):

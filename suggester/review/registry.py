@@ -15,7 +15,7 @@ from pathlib import Path
 from sqlalchemy import and_, insert, select, update
 
 from . import schema as t
-from ._values import iso, now, parse_date
+from ._values import date_or_none, iso, now
 from .errors import ConflictError, InvalidDecision, NotFoundError
 from .store import ReviewStore
 
@@ -33,7 +33,7 @@ def import_corrections(store: ReviewStore, token: str | None, corrections: list)
         added = replaced = 0
         for c in corrections:
             values = {"text": c.text, "payer": c.payer, "codes_json": json.dumps(c.codes),
-                      "rejected_json": json.dumps(list(c.rejected)), "date_of_service": _safe_date(c.date),
+                      "rejected_json": json.dumps(list(c.rejected)), "date_of_service": date_or_none(c.date),
                       "imported_by": user.id, "created_at": now()}
             res = conn.execute(update(t.corrections).where(t.corrections.c.note_id == c.note_id).values(**values))
             if res.rowcount:
@@ -42,13 +42,6 @@ def import_corrections(store: ReviewStore, token: str | None, corrections: list)
                 conn.execute(insert(t.corrections).values(note_id=c.note_id, **values))
                 added += 1
     return {"added": added, "replaced": replaced}
-
-
-def _safe_date(value):
-    try:
-        return parse_date(value, "date_of_service")
-    except InvalidDecision:
-        return None
 
 
 def load_corrections(store: ReviewStore, token: str | None) -> list:

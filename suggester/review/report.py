@@ -53,15 +53,6 @@ def build_report(its, fnd, n_decisions: int) -> dict:
             "missed_recovered_usd": round(sum(m["missed_recovered_usd"] for m in timeline), 2)}
 
 
-def _model_gate(version: str, status: str, gate_json: str) -> dict:
-    gate = json.loads(gate_json)
-    fig = gate.get("figures", {})
-    return {"version": version, "status": status, "gate_passed": gate.get("passed"), "reasons": gate.get("reasons", []),
-            "holdout_micro_f1": {k: (fig.get(k) or {}).get("holdout_micro_f1") for k in ("current", "candidate")},
-            "clinic_micro_f1": {k: ((fig.get(k) or {}).get("clinic") or {}).get("micro_f1")
-                                for k in ("current", "candidate")}}
-
-
 def model_gate(version: str, status: str, gate_json: str) -> dict:
     gate = json.loads(gate_json)
     fig = gate.get("figures", {})

@@ -277,13 +277,17 @@ class ReviewStore:
         Submitting the same note id with the same text again returns what is stored; with other text it is a
         :class:`ConflictError` (a note's review is about one text).
         """
-        note_id = clean_id(note_id)
-        dos = parse_date(date_of_service, "date_of_service")
-        if not isinstance(text, str) or not text.strip():
-            raise InvalidDecision("Field 'text': the note is empty.")
-        digest = sha(text)
         with self._tx() as conn:
-            user = self._user(conn, token)
+            self._user(conn, token)   # without a valid token a request learns nothing, not even what else is wrong
+            note_id = clean_id(note_id)
+            dos = parse_date(date_of_service, "date_of_service")
+            if not isinstance(text, str) or not text.strip():
+                raise InvalidDecision("Field 'text': the note is empty.")
+            try:
+                engine.payer_config(payer)
+            except InputError as exc:
+                raise InvalidDecision(f"Field 'payer': {exc}") from None
+            digest = sha(text)
             existing = conn.execute(select(t.notes).where(t.notes.c.note_id == note_id)).mappings().first()
             if existing is not None:
                 if existing["text_sha256"] != digest:
