@@ -188,3 +188,17 @@ def test_resubmitting_a_note_with_other_values_is_a_conflict(service):
     other = client.post("/v1/review/notes", json={"note_id": "N-9", "text": NOTE, "payer": "commercial"},
                         headers=_auth(tok["bo"]))
     assert other.status_code == 409 and "payer" in other.json()["message"]
+
+
+def test_ids_and_versions_beyond_what_the_database_holds_are_refused(service):
+    client, tok, store = service
+    big = 2**63
+    r = client.post(f"/v1/review/findings/{big}/resolve", json={"resolution": "confirmed", "version": 1},
+                    headers=_auth(tok["bo"]))
+    assert r.status_code == 422 and "finding_id" in r.json()["message"]
+    r = client.post("/v1/review/findings/1/resolve", json={"resolution": "confirmed", "version": big},
+                    headers=_auth(tok["bo"]))
+    assert r.status_code == 422 and "version" in r.json()["message"]
+    for params in ({"offset": big}, {"kind": "finding", "run_id": big}):
+        r = client.get("/v1/review/worklist", params=params, headers=_auth(tok["bo"]))
+        assert r.status_code == 422, (params, r.text)

@@ -38,6 +38,16 @@ def clean_id(note_id) -> str:
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
+DB_INT_MAX = 2**31 - 1   # the largest id, version or offset both databases store in an INTEGER column
+
+
+def db_int(value, field: str, hint: str = "") -> int:
+    """An id, version or offset as the database can hold it (0..2**31-1); InvalidDecision otherwise."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= DB_INT_MAX:
+        raise InvalidDecision(f"Field {field!r}: {hint or f'a whole number 0..{DB_INT_MAX}'}, got {value!r}.")
+    return value
+
+
 def opt(value, limit: int) -> str | None:
     if value is None:
         return None

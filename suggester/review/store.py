@@ -32,7 +32,7 @@ from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, SQL
 from ..errors import InputError
 from . import schema as t
 from ._rows import finding_dict, finding_select, item_dict, item_select
-from ._values import (cell, clean_id, date_or_none, iso, iter_records, modifiers_of, opt, parse_date,
+from ._values import (cell, clean_id, date_or_none, db_int, iso, iter_records, modifiers_of, opt, parse_date,
                       read_findings, sha, to_float, to_int, units_of)
 from ._values import now as utc_now
 from .errors import (AuthError, ConflictError, InvalidDecision, NotFoundError, PermissionError_, ReviewError,
@@ -378,8 +378,8 @@ class ReviewStore:
             raise InvalidDecision("A change needs new 'units' and/or 'modifiers'.")
         if action == "add" and units is None:
             raise InvalidDecision("Field 'units': an added code needs its units (1 for an untimed code).")
-        if action != "add" and (isinstance(version, bool) or not isinstance(version, int)):
-            raise InvalidDecision("Field 'version': send the item's version you reviewed (from the note or worklist).")
+        if action != "add":
+            version = db_int(version, "version", "send the item's version you reviewed (from the note or worklist)")
         key = opt(idempotency_key, 100)
         fees = fees or _fees()
         note_id = note_id.strip() if isinstance(note_id, str) else note_id
@@ -516,8 +516,8 @@ class ReviewStore:
         ``open``); a stale ``version`` raises :class:`ConflictError` and writes nothing."""
         if resolution not in RESOLUTIONS:
             raise InvalidDecision(f"Field 'resolution': unknown {resolution!r}; allowed: {', '.join(RESOLUTIONS)}.")
-        if isinstance(version, bool) or not isinstance(version, int):
-            raise InvalidDecision("Field 'version': send the finding's version you reviewed.")
+        version = db_int(version, "version", "send the finding's version you reviewed")
+        finding_id = db_int(finding_id, "finding_id")
         note = opt(note, 500)
         if resolution == "dismissed" and not note:
             raise InvalidDecision("Field 'note': say why the finding is dismissed.")
@@ -557,6 +557,7 @@ class ReviewStore:
             raise ConflictError(f"Finding {finding_id} was changed by someone else at the same moment; reload.") from None
 
     def get_finding(self, token: str | None, finding_id: int) -> dict:
+        finding_id = db_int(finding_id, "finding_id")
         with self._tx() as conn:
             self._user(conn, token)
             return self._finding(conn, finding_id)
@@ -579,8 +580,10 @@ class ReviewStore:
         ``min_impact``."""
         if kind not in ("suggestion", "finding"):
             raise InvalidDecision(f"Field 'kind': {kind!r}; allowed: suggestion, finding.")
-        if not (isinstance(limit, int) and 1 <= limit <= 1000) or not (isinstance(offset, int) and offset >= 0):
-            raise InvalidDecision("Field 'limit' must be 1..1000 and 'offset' 0 or more.")
+        if not (isinstance(limit, int) and 1 <= limit <= 1000):
+            raise InvalidDecision("Field 'limit' must be 1..1000.")
+        offset = db_int(offset, "offset")
+        run_id = None if run_id is None else db_int(run_id, "run_id")
         d_from, d_to = parse_date(date_from, "date_from"), parse_date(date_to, "date_to")
         if kind == "suggestion":
             if status is not None and status not in ITEM_STATUSES:
