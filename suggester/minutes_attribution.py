@@ -139,7 +139,9 @@ def table_minutes(segments, seg_mentions, services, doc_text: str) -> set:
                 pos = text.index("|", pos) + 1
             pos = text.index(cells[col], pos)
             table = MinuteMention(pos, pos + len(cells[col]), int(m.group(1)))
-            seg_mentions[i] = [mm for mm in seg_mentions.get(i, []) if not (mm.start <= pos < mm.end)] + [table]
+            # the row's time column is its time; another time in the row is a dose ("| BAPS | 2 min each way | 4 |")
+            seg_mentions[i] = [mm for mm in seg_mentions.get(i, []) if not (mm.start <= pos < mm.end)
+                               and "\n" in text[min(mm.start, pos):max(mm.start, pos)]] + [table]
             cells_used.add((i, pos))
     _aligned_table_minutes(segments, seg_mentions, services, doc_text, cells_used)
     return cells_used
@@ -194,7 +196,9 @@ def _link_row(line_start, n_start, n_text, starts, seg_mentions, services, cells
         return
     a = end - starts[k]
     b = a + len(n_text)
-    seg_mentions[k] = [mm for mm in seg_mentions.get(k, []) if not (mm.start <= a < mm.end)] + \
+    row = line_start - starts[k]
+    # the row's time column is its time: another time earlier in the row is a dose ("BAPS 2 min each way   4")
+    seg_mentions[k] = [mm for mm in seg_mentions.get(k, []) if not (mm.start <= a < mm.end or row <= mm.start < a)] + \
         [MinuteMention(a, b, int(n_text))]
     cells_used.add((k, a))
 

@@ -57,6 +57,10 @@ FIGURES = [
      "calf, ten minutes.\nFinished with six more minutes of exercise, calf stretching.", "97110", 14),
     ("schedule-is-not-session-time", "Orthotic training 25 min: donning/doffing the AFO with pt and spouse; wear "
      "schedule 1 hr x 2/day, increasing by 1 hr per day.", "97760", 25),
+    ("part-of-the-planned-time", "Came in late, so she finished only twelve out of the planned 25 minutes of "
+     "therapeutic exercise (bike, wall squats, step-downs).", "97110", 12),
+    ("dose-column-is-not-the-time-column", "Knee flowsheet        Dose              Min\nWall squats           3x10              "
+     "9\nRocker board (balance)  3 min each way    7\nTandem walking        4 laps            6", "97112", 13),
 ]
 
 

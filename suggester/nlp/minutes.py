@@ -63,6 +63,7 @@ def _patterns() -> dict:
             data["clock_range_pattern"]), re.IGNORECASE | re.MULTILINE),
         "frequency": re.compile(data["frequency_after_pattern"], re.IGNORECASE),
         "schedule": re.compile(data["schedule_before_pattern"], re.IGNORECASE),
+        "portion": re.compile(data["portion_before_pattern"], re.IGNORECASE),
     }
 
 
@@ -82,6 +83,10 @@ def find_minutes(text: str) -> list[MinuteMention]:
             if m.group("unit").lower() == "u" and not m.group(0).strip().endswith(("u", "U")):
                 continue
             out.append(MinuteMention(m.start(), m.end(), None, units=int(a)))
+            continue
+        part = _portion(text, m, a, p) if m.group("min") and b is None else None
+        if part is not None:  # "only 18 of the scheduled 30 minutes": 18 were spent, 30 was the plan
+            out.append(part)
             continue
         if p["frequency"].match(text, m.end()) or p["schedule"].search(text[max(0, m.start() - 60):m.start()]):
             continue  # "1 hr x 2/day", "20 min daily": a schedule, not time spent this session
@@ -114,6 +119,20 @@ def find_minutes(text: str) -> list[MinuteMention]:
         if 0 < diff <= 240:
             extra.append(MinuteMention(m.start(), m.end(), diff))
     return sorted(out + extra, key=lambda mm: mm.start) if extra else out
+
+
+def _portion(text: str, m: re.Match, whole: float, p: dict) -> MinuteMention | None:
+    """The time spent when a number before "of (the scheduled) N minutes" names a part of it."""
+    pre = p["portion"].search(text, max(0, m.start() - 40), m.start())
+    if pre is None:
+        return None
+    word = pre.group("n").lower()
+    if not (word.isdigit() or word in p["words"]):
+        return None
+    part = _number(word, p["words"])
+    if not 0 < part < whole:
+        return None
+    return MinuteMention(pre.start("n"), m.end(), int(round(part)))
 
 
 def find_totals(text: str) -> dict[str, tuple[int, int, int]]:
