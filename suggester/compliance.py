@@ -141,7 +141,7 @@ class ComplianceChecker:
                 add("PT150", f"{c}: {s['units']} units, limit {self.mue[c]}.", [c])
             if s["timed"] and s["units"] == 0:
                 add("PT161", f"{c}: {s['minutes']} min -> 0 units.", [c])
-        for c, (lo, hi) in ctx.get("ranges", {}).items():
+        for c, (lo, hi) in sorted(ctx.get("ranges", {}).items()):
             add("PT162", f"{c}: {lo}-{hi} min documented, {lo} used.", [c])
         notes = ctx.get("unit_notes", [])
         for kind, lab in notes:

@@ -182,3 +182,24 @@ def test_reliability_parquet_with_wrong_types(engine, tmp_path):
     assert set(out["note_id"].astype(str)) == {"1", "2", "3", "4"}
     assert (out[out["note_id"].astype(str) == "2"]["status"] == "error").all()
     assert CANARY not in out.to_csv()
+
+
+def test_reliability_same_result_in_every_process(tmp_path):
+    """Python salts string hashes per process: the result must not depend on set or dict order (which of two
+    equal phrases is shown, the order of findings)."""
+    import os
+    import subprocess
+    import sys
+
+    note = tmp_path / "note.txt"
+    note.write_text("Neuromuscular Re-education: tandem stance on foam, weight shifting, 16-18 min.\n"
+                    "Neuromuscular reeducation continued with SLS.\n"
+                    "Sit to stand from low mat x10 with cues, 7-9 min.\nRe-eval next week.\n")
+    outs = set()
+    for seed in ("1", "2", "3"):
+        env = dict(os.environ, PYTHONHASHSEED=seed)
+        run = subprocess.run([sys.executable, "-m", "suggester", "suggest", str(note), "--json"], env=env,
+                             capture_output=True, text=True, check=True)
+        outs.add(run.stdout)
+    assert len(outs) == 1
+    assert "97112" in next(iter(outs))

@@ -22,6 +22,7 @@ __all__ = ["CompiledClassifier"]
 
 _WHITE = re.compile(r"\s\s+")
 _SEP = "\x00"
+_WORD_CACHE_MAX = 200_000  # words whose character n-gram ids are remembered (cleared when full)
 
 
 class CompiledClassifier:
@@ -47,7 +48,7 @@ class CompiledClassifier:
                 "kind": v["kind"], "ngram_range": tuple(v["ngram_range"]), "offset": offset,
                 "vocab": dict(zip(terms, range(len(terms)))), "idf": np.asarray(v["idf"], dtype=float),
                 "token": re.compile(v["token_pattern"]) if v.get("token_pattern") else None,
-                "sublinear": bool(v["sublinear_tf"]), "terms": terms,
+                "sublinear": bool(v["sublinear_tf"]), "terms": terms, "cache": {},
             })
             offset += len(terms)
         self.n_features_in_ = offset
@@ -80,18 +81,34 @@ class CompiledClassifier:
                     break
         return out
 
+    def _char_ids(self, v: dict, text: str, lo: int, hi: int) -> list[int]:
+        """Vocabulary ids of the character n-grams of every word of ``text``, in n-gram order. A word's ids
+        are worked out once and remembered: notes reuse a small vocabulary, so most words are cache hits."""
+        vocab, cache = v["vocab"], v["cache"]
+        ids: list[int] = []
+        for w in text.split():
+            got = cache.get(w)
+            if got is None:
+                got = [j for g in self._char_wb_ngrams(w, lo, hi) if (j := vocab.get(g)) is not None]
+                if len(cache) >= _WORD_CACHE_MAX:
+                    cache.clear()
+                cache[w] = got
+            ids.extend(got)
+        return ids
+
     def _features(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         idx_all, val_all = [], []
         for v in self._vecs:
             lo, hi = v["ngram_range"]
-            grams = (self._word_ngrams(v["token"].findall(text), lo, hi) if v["kind"] == "word"
-                     else self._char_wb_ngrams(text, lo, hi))
             vocab = v["vocab"]
-            counts: dict[int, int] = {}
-            for g, c in Counter(grams).items():  # count in C, then look each distinct n-gram up once
-                j = vocab.get(g)
-                if j is not None:
-                    counts[j] = c
+            if v["kind"] == "word":
+                counts: dict[int, int] = {}
+                for g, c in Counter(self._word_ngrams(v["token"].findall(text), lo, hi)).items():
+                    j = vocab.get(g)  # count in C, then look each distinct n-gram up once
+                    if j is not None:
+                        counts[j] = c
+            else:
+                counts = Counter(self._char_ids(v, text, lo, hi))
             if not counts:
                 continue
             idx = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from ..nlp.rules import LiteralMatcher, load_lexicon
+from ..nlp.rules import LiteralMatcher, load_lexicon, tokenize_offsets
 
 _DIGITS = re.compile(r"\d")
 _SPACES = re.compile(r"\s+")
@@ -22,8 +22,12 @@ def _abbreviation_tables() -> tuple[LiteralMatcher, LiteralMatcher, dict[str, st
 def expand_abbreviations(text: str) -> str:
     """Append the expansion after each clinician abbreviation: ``"TherEx"`` -> ``"TherEx therapeutic exercise"``."""
     cs_m, ci_m, cs, ci = _abbreviation_tables()
-    inserts = [(b, cs[lit]) for a, b, lit in cs_m.finditer(text)]
-    inserts += [(b, ci[lit]) for a, b, lit in ci_m.finditer(text)]
+    tokens = tokenize_offsets(text)
+    lower = text.lower()
+    # one tokenisation serves both tables (\w is case-blind) unless lowercasing changes the length ("İ")
+    low_tokens = [(t.lower(), a, b) for t, a, b in tokens] if len(lower) == len(text) else tokenize_offsets(lower)
+    inserts = [(b, cs[lit]) for a, b, lit in cs_m.finditer(text, tokens)]
+    inserts += [(b, ci[lit]) for a, b, lit in ci_m.finditer(lower, low_tokens)]
     if not inserts:
         return text
     out, last = [], 0

@@ -197,7 +197,7 @@ class LiteralMatcher:
         self.case_sensitive = case_sensitive
         self.split_slashes = split_slashes
         self._index: dict[str, list[tuple[tuple[str, ...], str]]] = {}
-        for lit in set(literals):
+        for lit in sorted(set(literals)):  # sorted: the same literal wins a tie in every process
             key = lit if case_sensitive else lit.lower()
             if _PLAIN.fullmatch(key):   # plain words: the token rule gives exactly the words (fast path, 15k literals)
                 toks = tuple(key.split())
@@ -215,20 +215,15 @@ class LiteralMatcher:
         """Yield ``(start, end, literal)`` for non-overlapping matches, leftmost-longest first."""
         if tokens is None:
             tokens = tokenize_offsets(text if self.case_sensitive else text.lower(), split_slashes=self.split_slashes)
-        words = [_fold(t) for t, _, _ in tokens]
-        n = len(words)
-        i = 0
+        words = [t if len(t) < 2 or "-" not in t else t.replace("-", "") for t, _, _ in tokens]  # _fold, inlined
         index = self._index
-        while i < n:
-            cands = index.get(words[i])
-            if cands:
-                for toks, lit in cands:
-                    k = len(toks)
-                    if tuple(words[i:i + k]) == toks:
-                        yield tokens[i][1], tokens[i + k - 1][2], lit
-                        i += k
-                        break
-                else:
-                    i += 1
-            else:
-                i += 1
+        after = 0  # matches do not overlap: the next one starts at or after the previous one's end
+        for i in [i for i, w in enumerate(words) if w in index]:  # only where a literal can begin
+            if i < after:
+                continue
+            for toks, lit in index[words[i]]:
+                k = len(toks)
+                if k == 1 or tuple(words[i:i + k]) == toks:
+                    yield tokens[i][1], tokens[i + k - 1][2], lit
+                    after = i + k
+                    break
