@@ -15,6 +15,8 @@ import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
+import numpy as np
+from spacy.attrs import SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
@@ -43,6 +45,8 @@ def doc_text(doc: Doc) -> str:
     return text
 
 
+_NOT_START = np.uint64(2**64 - 1)  # SENT_START -1 as Doc.from_array reads it: not a sentence start
+
 # ---------------------------------------------------------------------------------------------
 # Segmenter
 # ---------------------------------------------------------------------------------------------
@@ -68,9 +72,10 @@ class ClinicalSegmenter:
         abbreviations = self.abbreviations
         prev = None
         before = ""
+        flags = np.full((n, 1), _NOT_START, dtype=np.uint64)  # set in one call below (a setter per token is slow)
         for i, tok in enumerate(tokens):
             if prev is None:
-                tok.is_sent_start = True
+                flags[i, 0] = 1
                 prev = tok
                 continue
             ptext = prev.text
@@ -90,9 +95,12 @@ class ClinicalSegmenter:
                 start = True
             elif (tok.is_title or tok.is_upper) and prev.whitespace_ and ptext not in {"(", "/"}:
                 start = bool(self._inline_header.match(text, tok.idx))
-            tok.is_sent_start = start
+            if start:
+                flags[i, 0] = 1
             before = ptext
             prev = tok
+        if n:
+            doc.from_array([SENT_START], flags)
         return doc
 
 
