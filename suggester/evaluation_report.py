@@ -91,8 +91,7 @@ class _Rules:
     def load(cls, source=None) -> "_Rules":
         raw = packaged_json("evaluation_rules.json") if source in (None, "default") else read_json(source, packaged=False)
         try:
-            flags = re.IGNORECASE | re.MULTILINE
-            comp = lambda pats: [re.compile(p, flags) for p in pats]  # noqa: E731
+            comp = lambda pats: [_compile_caseless(p) for p in pats]  # noqa: E731
             rules = cls(raw)
             rules.titles = {k: comp(v) for k, v in raw["titles"].items()}
             rules.structure = {k: dict(v, patterns=comp(v.get("patterns", []))) for k, v in raw["structure"].items()}
@@ -114,6 +113,19 @@ class _Rules:
         if unknown:
             raise ResourceError(f"evaluation rules: unknown title kind(s) {sorted(unknown)}; allowed {list(KINDS)}.")
         return rules
+
+
+def _compile_caseless(pattern: str) -> re.Pattern:
+    """A rule pattern for lowercased text (see :func:`_lower`): without IGNORECASE when it holds no capital
+    letter outside its escapes, which makes the scan about twice as fast; with it otherwise."""
+    upper = re.search(r"[A-Z]", re.sub(r"\\.", "", pattern)) is not None
+    return re.compile(pattern, re.MULTILINE | (re.IGNORECASE if upper else 0))
+
+
+def _lower(text: str) -> str:
+    """``text`` lowercased with every offset kept (a character whose lowercase is longer stays as it is)."""
+    low = text.lower()
+    return low if len(low) == len(text) else "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
 
 
 class ReportReader:
@@ -187,6 +199,7 @@ class ReportReader:
         ``segments`` and ``clauses`` are sequences of ``(start, end, section, assertion)`` in text order
         (the spaCy pipeline's segments and clauses).
         """
+        text = _lower(text)  # the rules read lowercased text (same offsets)
         segs = [_Region(*s) for s in segments]
         cls_ = [_Region(*c) for c in clauses]
         sections = {r.section for r in segs}
@@ -310,7 +323,8 @@ class ReportReader:
 
     def treatment_given(self, clause_text: str) -> bool:
         """True when an exam-section line of an evaluation reads as treatment given (minutes, 'instructed', sets)."""
-        return any(rx.search(clause_text) for rx in self.rules.treatment_cues)
+        low = _lower(clause_text)
+        return any(rx.search(low) for rx in self.rules.treatment_cues)
 
     def exam_finding_sections(self, kind: str | None = None) -> frozenset:
         """Sections whose lines are exam findings in a report of ``kind``."""
