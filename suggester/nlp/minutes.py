@@ -34,7 +34,12 @@ def _patterns() -> dict:
         words[tens] = tv
         for uw, uv in units_words.items():
             words[f"{tens}-{uw}"] = words[f"{tens} {uw}"] = tv + uv
-    num = r"(?:\d{1,3}(?:\.\d)?|%s)" % "|".join(sorted((re.escape(w) for w in words), key=len, reverse=True))
+    tens = data.get("number_tens", {})
+    alt = lambda ws: "|".join(sorted((re.escape(w) for w in ws), key=len, reverse=True))  # noqa: E731
+    # "twenty", "forty-five", "thirty one": the tens with an optional unit, written once (not every pair spelled out)
+    composed = r"(?:%s)(?:[- ](?:%s))?" % (alt(tens), alt(units_words)) if tens and units_words else None
+    plain = alt(w for w in data["number_words"] if not composed or w not in tens)
+    num = r"(?:\d{1,3}(?:\.\d)?|%s)" % "|".join(x for x in (composed, plain) if x)
     minute = "|".join(re.escape(w) for w in sorted(data["minute_words"], key=len, reverse=True))
     hour = "|".join(re.escape(w) for w in sorted(data["hour_words"], key=len, reverse=True))
     unit = "|".join(re.escape(w) for w in sorted(data["unit_words"], key=len, reverse=True))
