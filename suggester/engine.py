@@ -22,7 +22,7 @@ from .catalogue import Catalogue, load_catalogue
 from .claims import find_code_claims
 from .errors import InputError
 from .evaluation_report import ReportReader
-from .minutes_attribution import OF_NEXT, TimeLink, attribute_minutes, indented_row, table_minutes
+from .minutes_attribution import OF_NEXT, TimeLink, attribute_minutes, has_time_column, indented_row, table_minutes
 from . import spacy_component  # noqa: F401  (registers "suggester_codes"; it imports the engine lazily, no cycle)
 from .nlp import CLAUSES, SEGMENTS, build_nlp
 from .nlp.components import doc_text
@@ -39,6 +39,23 @@ _NOT_BILLED = re.compile(r"\s*\(?\s*(?:not (?:included|billed|counted|billable|t
 # A flowsheet row: cells between pipes, or columns aligned with runs of spaces or dot leaders.
 _DESCRIBING = re.compile(r"\b(?!(?:units?|min(?:ute)?s?|mins|x|total|code|cpt)\b)[A-Za-z][A-Za-z-]{2,}")  # words of a description
 _TABLE_ROW = re.compile(r"\||\S {3,}\S|\.{3,}")
+_CELL_SEP = re.compile(r"\s*\|\s*|\s{3,}|\t+|\s*\.{3,}\s*")
+
+
+def _row_name(row: str) -> tuple[int, int] | None:
+    """Span of a table row's name: its first cell holding a letter (a leading code or number cell is skipped)."""
+    pos = 0
+    for sep in list(_CELL_SEP.finditer(row)) + [None]:
+        end = sep.start() if sep else len(row)
+        if any(ch.isalpha() for ch in row[pos:end]):
+            return pos, end
+        if sep is None:
+            return None
+        pos = sep.end()
+    return None
+
+
+_ROW_NUMBER = re.compile(r"(?:\||\s{2,}|\t|\.{3,})\s*\d{1,3}\s*(?:\||\s{2,}|\t|$)")  # a bare number in a cell
 _TOTAL_ROW = re.compile(r"\s*(?:grand\s+|sub)?totals?\b", re.IGNORECASE)   # "Total  | 36": not a service row
 
 
@@ -105,6 +122,7 @@ class Suggester:
         self._t_rec, self._t_ev, self._t_cand, self._t_nc = t["recommend"], t["evidence"], t["candidate"], t["not_counted"]
         self._t_rec_nophrase = t.get("recommend_without_phrase", t["recommend"])
         self._phrase_w = float(self.config["phrase_weight"])
+        self._timed_row_floor = float(self.config.get("timed_row_floor", 0.0))
         self._groups = [tuple(g) for g in self.config["exclusive_groups"]]
         self._count_rules = [(re.compile(r["pattern"], re.IGNORECASE), r["codes"]) for r in self.config.get("count_rules", [])]
         counts = self.model_card.get("label_counts", {})
@@ -303,6 +321,7 @@ class Suggester:
                 if statuses[i] is None and (c._.pt_section or "none") in secs \
                         and not self.reports.treatment_given(full[c.start_char:c.end_char]):
                     statuses[i] = "exam_finding"
+        time_table = has_time_column(full)
         for i, clause in enumerate(clauses):
             status = statuses[i]
             ctext = full[clause.start_char:clause.end_char]
@@ -318,6 +337,14 @@ class Suggester:
             for lab in set(by_label) | stated.get(i, set()):
                 j = self._col[lab]
                 row[j] = 1.0 - (1.0 - row[j]) * (1.0 - w)
+            name = _row_name(ctext) if len(by_label) == 1 and _TABLE_ROW.search(ctext) else None
+            if name and all(name[0] <= a < name[1] for x in by_label.values() for a, _, _ in x) \
+                    and (find_minutes(ctext) or (time_table and _ROW_NUMBER.search(ctext))):
+                # a flowsheet row with its own time: the row's name (its first cell with words) is the service
+                # ("McKenzie ext   7   10 reps x 2", "97110  41  LE strengthening circuit"; not "Climb Stairs |
+                # 3 min step test ... balance", where the phrase describes the test)
+                j = self._col[next(iter(by_label))]
+                row[j] = max(row[j], self._timed_row_floor)
             head = _joined_head(ctext, phrase_hits)
             if head:  # "TE/NMR 30'", "Ther ex/balance 20 min": a heading naming services done together
                 cols = [self._col[lab] for lab in head]

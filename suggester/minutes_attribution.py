@@ -48,7 +48,7 @@ from ._resources import packaged_json
 from .nlp.minutes import MinuteMention
 from .nlp.rules import compile_literals
 
-__all__ = ["Attribution", "OF_NEXT", "TimeLink", "attribute_minutes", "indented_row", "table_minutes"]
+__all__ = ["Attribution", "OF_NEXT", "TimeLink", "attribute_minutes", "has_time_column", "indented_row", "table_minutes"]
 
 _TIME_HEADER = re.compile(r"\b(?:min(?:ute)?s?|time|duration)\b", re.IGNORECASE)
 _BARE_NUMBER = re.compile(r"^(\d{1,3})(?:\s*(?:min\w*|'))?$", re.IGNORECASE)
@@ -112,6 +112,17 @@ class Attribution:
     documented_units: dict[str, int] = field(default_factory=dict)
     links: dict[str, list[TimeLink]] = field(default_factory=dict)
     ambiguous: list[tuple[int, int, tuple[str, ...]]] = field(default_factory=list)   # (start, end, labels)
+
+
+def has_time_column(text: str) -> bool:
+    """True when a line of ``text`` is a table header with a Minutes/Time column ("Intervention | Min | Notes",
+    "Exercise      Sets   Time"): a header line of at most 8 words, no digits, two or more columns."""
+    for line in text.split("\n"):
+        stripped = line.strip().strip("|")
+        if stripped and _TIME_HEADER.search(stripped) and not re.search(r"\d", stripped) and len(stripped.split()) <= 8 \
+                and ("|" in stripped or len(_COLUMNS.split(stripped)) >= 2):
+            return True
+    return False
 
 
 def table_minutes(segments, seg_mentions, services, doc_text: str) -> set:

@@ -139,3 +139,20 @@ def test_cli_prints_where_minutes_came_from(tmp_path):
     note.write_text("TherEx 23 min: bike 6 min, SLR 2x10.\nManual 10 min: STM to quads.\n")
     out = CliRunner().invoke(app, ["suggest", str(note)]).output
     assert "minutes from chars 7-13: 23 min" in out and "block_header" in out
+
+
+@pytest.mark.parametrize("name", ["Pallof press", "Dead bugs", "Copenhagen plank", "Wall angels"])
+def test_flowsheet_row_named_by_an_exercise_is_that_service(engine, name):
+    # the row's name is the service, even where the classifier alone reads a terse row weakly
+    note = f"Intervention      Min    Notes\n{name}      8      2 x 10\nSTM upper traps   10     \n"
+    got = {s.code: s.minutes for s in engine.suggest(note).recommended}
+    assert got == {"97140": 10, "97110": 8}
+
+
+def test_a_phrase_describing_a_test_row_is_not_the_rows_service(engine):
+    # "balance" describes how the test went; the row's name is the test
+    note = ("Functional capacity evaluation\nTask | Result\nFloor-to-waist lift | 25 lb occasional, good mechanics\n"
+            "Step test | 3 min completed with adequate strength and balance\nFCE total 2 hours.")
+    codes = {s.code for s in engine.suggest(note).recommended}
+    assert "97112" not in codes
+
