@@ -123,6 +123,9 @@ class Suggester:
         self._t_rec_nophrase = t.get("recommend_without_phrase", t["recommend"])
         self._phrase_w = float(self.config["phrase_weight"])
         self._timed_row_floor = float(self.config.get("timed_row_floor", 0.0))
+        mrow = self.config.get("measurement_row")
+        self._measure_cell = re.compile(mrow["cell_pattern"], re.IGNORECASE) if mrow else None
+        self._measure_min_cells = int(mrow.get("min_cells", 1)) if mrow else 0
         self._groups = [tuple(g) for g in self.config["exclusive_groups"]]
         self._count_rules = [(re.compile(r["pattern"], re.IGNORECASE), r["codes"]) for r in self.config.get("count_rules", [])]
         counts = self.model_card.get("label_counts", {})
@@ -237,6 +240,18 @@ class Suggester:
         before = " ".join(text[max(0, m.start - 40):m.start].split()[-3:])
         return self._unbilled_time.search(before) is not None or _NOT_BILLED.match(text, m.end) is not None
 
+    def _measurement_row(self, clause_text: str) -> bool:
+        """A table row whose cells after its name all read as measurements ('Hip abd MMT | 4-/5 | 4/5'), with no
+        minutes in it (engine.json ``measurement_row``)."""
+        if self._measure_cell is None or not _TABLE_ROW.search(clause_text):
+            return False
+        name = _row_name(clause_text)
+        if name is None:
+            return False
+        cells = [c.strip() for c in _CELL_SEP.split(clause_text[name[1]:]) if c.strip()]
+        return len(cells) >= self._measure_min_cells and not find_minutes(clause_text) \
+            and all(self._measure_cell.match(c) for c in cells)
+
     def _too_short(self, clause_text: str) -> bool:
         """Fewer words than a service statement needs (and no number): a heading or a label."""
         return not any(ch.isdigit() for ch in clause_text) and \
@@ -325,6 +340,8 @@ class Suggester:
         for i, clause in enumerate(clauses):
             status = statuses[i]
             ctext = full[clause.start_char:clause.end_char]
+            if status is None and not time_table and self._measurement_row(ctext):
+                status = "exam_finding"  # "Knee flexion AROM   128   96": a measurement, not a service
             seg_i = clause._.pt_segment
             seg_start = segments[seg_i].start_char if seg_i is not None and seg_i < len(segments) else clause.start_char
             offset = clause.start_char - seg_start

@@ -105,3 +105,19 @@ def test_context_evidence_carries_section(engine):
 
 def test_context_case_count():
     assert len(CASES) >= 60
+
+
+@pytest.mark.parametrize("table", [
+    "O:\nMotion       Right   Left\nKnee flexion AROM   128   96\nKnee extension AROM   0   -6\n",
+    "Strength (MMT)\n| Muscle | R | L |\n| Hip abduction | 4-/5 | 4+/5 |\n| Hip extension | 4/5 | 5/5 |\n",
+    "Girth (cm) | wk 1 | today\nAnkle | 26.5 | 25.0\nMid-calf | 38.0 | 36.4\n",
+])
+def test_a_table_of_measurements_is_not_a_service(engine, table):
+    result = engine.suggest(table + "A: limited motion, weakness, swelling improving.")
+    assert not result.recommended
+    assert {n.reason for n in result.not_counted} <= {"exam_finding"}
+
+
+def test_a_row_of_sets_or_minutes_is_still_a_service(engine):
+    note = "Ther ex:\nBridges      3x10     green band\nClamshells    2 x 15   red band\nSide plank    4    30 s holds\n"
+    assert [s.code for s in engine.suggest(note).recommended] == ["97110"]
