@@ -121,3 +121,13 @@ def test_a_table_of_measurements_is_not_a_service(engine, table):
 def test_a_row_of_sets_or_minutes_is_still_a_service(engine):
     note = "Ther ex:\nBridges      3x10     green band\nClamshells    2 x 15   red band\nSide plank    4    30 s holds\n"
     assert [s.code for s in engine.suggest(note).recommended] == ["97110"]
+
+
+def test_a_baseline_list_is_where_the_patient_stands_not_a_service(engine):
+    note = ("Current level of function\nPt requires mod A with lower body dressing at edge of bed.\n"
+            "Pt requires min A with toilet transfers.\nToday\nPt did hip strengthening: bridges 3x10, clamshells 3x15, "
+            "15 min.\n")
+    result = engine.suggest(note)
+    assert [s.code for s in result.recommended] == ["97110"]
+    assert [s.code for s in result.suggestions] == ["97110"]  # the baseline is not even a candidate
+    assert ("97535", "exam_finding") in {(n.code, n.reason) for n in result.not_counted}
