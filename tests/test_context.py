@@ -28,6 +28,12 @@ CASES = [
     ("plan-consider", "Manual 10 min: lumbar PA mobs gr III.\nConsider mechanical traction if radicular sx persist.", {"97140"}, {"97012"}),
     ("plan-progress-to", "TherEx 20 min: SLR, bridges, clamshells. Progress to stair training as able.", {"97110"}, {"97116"}),
     ("plan-recommend", "TherEx 15 min: scapular stabilization. Recommend FCE prior to RTW.", {"97110"}, {"97750"}),
+    ("plan-warranted", "TherEx 20 min: step-ups, lateral band walks. Ongoing skilled gait training warranted for "
+     "community ambulation.", {"97110"}, {"97116"}),
+    ("plan-are-needed", "Manual 12 min: thoracic PA mobs. More targeted hip strengthening and hamstring stretching "
+     "are needed to reach goals.", {"97140"}, {"97110"}),
+    ("finding-goniometry", "Goniometry (R elbow): active ROM extension -10 degrees, flexion 128 degrees; passive ROM "
+     "flexion 135 degrees.\nManual 10 min: radial head glides gr III.", {"97140"}, {"97110"}),
     ("plan-section", "TherEx 25 min: squats, lunges, step ups.\nP: add ultrasound and iontophoresis next session; continue POC.", {"97110"}, {"97035", "97033"}),
     ("plan-poc-list", "O: TherEx 20 min: SLR, quad sets.\nPOC: TherEx, NMR, manual therapy, e-stim PRN, 2x/wk x 6 wks.", {"97110"}, {"97112", "97140", "97014", "G0283"}),
     ("plan-once-cleared", "NMR 12 min: weight shifting at counter. Gait training once cleared by surgeon.", {"97112"}, {"97116"}),
