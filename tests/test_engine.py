@@ -92,3 +92,15 @@ def test_engine_count_rules_pick_the_code_by_documented_count(engine):
     assert "20561" in r.codes and "20560" not in r.codes
     r = engine.suggest("Dry needling to R upper trapezius x2 sites, 1 muscle, LTR elicited.", payer="commercial")
     assert "20560" in r.codes and "20561" not in r.codes
+
+
+def test_engine_each_dosed_item_of_a_one_line_list_is_scored_on_its_own(engine):
+    # one line, four services, each with its own dose: the cold pack is not drowned out by the exercises around it
+    note = ("Wall sits: 3x30 sec, tandem stance on foam with head turns: 3x20 seconds, hamstring curls with green "
+            "band 3x12, ice pack x10 to L knee in sitting")
+    assert {s.code for s in engine.suggest(note).recommended} == {"97010", "97110", "97112"}
+
+
+def test_engine_a_frequency_is_not_a_dose(engine):
+    note = "TherEx 20 min: SLR, bridges, clamshells 3x10.\nPOC 2x/wk x 6 wks: TherEx, GT, NMR, e-stim PRN."
+    assert [s.code for s in engine.suggest(note).recommended] == ["97110"]
