@@ -30,6 +30,11 @@ CASES = [
     ("plan-recommend", "TherEx 15 min: scapular stabilization. Recommend FCE prior to RTW.", {"97110"}, {"97750"}),
     ("plan-warranted", "TherEx 20 min: step-ups, lateral band walks. Ongoing skilled gait training warranted for "
      "community ambulation.", {"97110"}, {"97116"}),
+    ("finding-is-able-to", "Assessment: Patient is able to ambulate 300 feet with a single point cane and stand by "
+     "assist, turning slowly.\nTherEx 15 min: step-ups, sit to stand practice x10, hip abduction with band.",
+     {"97110"}, {"97116"}),
+    ("performed-was-able-to", "Gait training 15 min: pt was able to ambulate 300 ft with SPC, cues for heel strike.",
+     {"97116"}, set()),
     ("plan-are-needed", "Manual 12 min: thoracic PA mobs. More targeted hip strengthening and hamstring stretching "
      "are needed to reach goals.", {"97140"}, {"97110"}),
     ("finding-goniometry", "Goniometry (R elbow): active ROM extension -10 degrees, flexion 128 degrees; passive ROM "
@@ -137,3 +142,13 @@ def test_a_baseline_list_is_where_the_patient_stands_not_a_service(engine):
     assert [s.code for s in result.recommended] == ["97110"]
     assert [s.code for s in result.suggestions] == ["97110"]  # the baseline is not even a candidate
     assert ("97535", "exam_finding") in {(n.code, n.reason) for n in result.not_counted}
+
+
+def test_a_sentence_wrapped_across_lines_is_read_as_one(engine):
+    # a PDF or e-mail wraps a long sentence; the status "is able to" covers the words on the next line
+    note = ("Assessment: Pt has improved standing tolerance this week and today the patient is able to\n"
+            "walk 250 feet with a rolling walker and contact guard, with shortened step length on the right.\n"
+            "TherEx 20 min: LAQ 2x15, hip abduction in standing with band 2x12, mini squats 2x10.")
+    result = engine.suggest(note)
+    assert [s.code for s in result.recommended] == ["97110"]
+    assert ("97116", "exam_finding") in {(n.code, n.reason) for n in result.not_counted}

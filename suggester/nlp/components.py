@@ -47,6 +47,20 @@ def doc_text(doc: Doc) -> str:
 
 _NOT_START = np.uint64(2**64 - 1)  # SENT_START -1 as Doc.from_array reads it: not a sentence start
 
+def _wrapped_line(text: str, pos: int, min_chars: int) -> bool:
+    """True when the line starting at ``pos`` continues the sentence of the line before it, hard-wrapped by a PDF,
+    an e-mail or a dictation system: the line before is long (at least ``min_chars``) and ends in a word or a
+    comma (not a full stop, colon, time or number), and this line starts with a lowercase letter ("Patient is able to" / "ambulate 200 feet ...")."""
+    if not min_chars or not text[pos:pos + 1].islower():
+        return False
+    nl = text.rfind("\n", 0, pos)
+    if nl < 0 or text[nl + 1:pos].strip():
+        return False
+    before = text.rfind("\n", 0, nl)
+    line = text[before + 1:nl].rstrip()
+    return len(line) >= min_chars and (line[-1:].isalpha() or line[-1:] == ",")
+
+
 # ---------------------------------------------------------------------------------------------
 # Segmenter
 # ---------------------------------------------------------------------------------------------
@@ -63,6 +77,7 @@ class ClinicalSegmenter:
         data = load_lexicon(lexicon)
         self.abbreviations = frozenset(a.lower().rstrip(".") for a in data.get("sentence_abbreviations", []))
         literals = [r.literal for r in load_section_rules()]
+        self.wrap_min_chars = int(data.get("wrapped_line_min_chars", 0))
         self._inline_header = re.compile(r"(?:%s)\s*:" % compile_literals(literals).pattern, re.IGNORECASE)
 
     def __call__(self, doc: Doc) -> Doc:
@@ -81,7 +96,7 @@ class ClinicalSegmenter:
             ptext = prev.text
             start = False
             if prev.is_space and "\n" in ptext or "\n" in prev.whitespace_:
-                start = not tok.is_space
+                start = not tok.is_space and not _wrapped_line(text, tok.idx, self.wrap_min_chars)
             elif ptext == ";":
                 start = True
             elif ptext in {".", "!", "?"} and (tok.text[:1].isupper() or tok.like_num or _BULLET_RE.match(tok.text)):
