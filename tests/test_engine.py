@@ -104,3 +104,10 @@ def test_engine_each_dosed_item_of_a_one_line_list_is_scored_on_its_own(engine):
 def test_engine_a_frequency_is_not_a_dose(engine):
     note = "TherEx 20 min: SLR, bridges, clamshells 3x10.\nPOC 2x/wk x 6 wks: TherEx, GT, NMR, e-stim PRN."
     assert [s.code for s in engine.suggest(note).recommended] == ["97110"]
+
+
+def test_engine_heat_applied_is_a_hot_pack(engine):
+    note = "Superficial heat to the L wrist for 8 minutes in sitting before the session.\nTherEx 15 min: putty grip, wrist curls 2x15."
+    assert {s.code for s in engine.suggest(note).recommended} == {"97010", "97110"}
+    home = "Pt states heat to the neck at home helps at night.\nTherEx 15 min: chin tucks, rows 2x15, wall angels."
+    assert {s.code for s in engine.suggest(home).recommended} == {"97110"}
