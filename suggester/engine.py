@@ -126,6 +126,7 @@ class Suggester:
         self._t_rec_nophrase = t.get("recommend_without_phrase", t["recommend"])
         self._phrase_w = float(self.config["phrase_weight"])
         self._timed_row_floor = float(self.config.get("timed_row_floor", 0.0))
+        self._score_heads = bool(self.config.get("score_clause_heads", False))
         mrow = self.config.get("measurement_row")
         self._measure_cell = re.compile(mrow["cell_pattern"], re.IGNORECASE) if mrow else None
         self._measure_min_cells = int(mrow.get("min_cells", 1)) if mrow else 0
@@ -220,6 +221,13 @@ class Suggester:
         for i, (text, hits) in enumerate(zip(texts, hits_of)):
             named = sorted((a, b, labels) for a, b, _, labels in hits)
             if len({frozenset(lb) for _, _, lb in named}) < 2:
+                if named and self._score_heads:
+                    # "Pt ambulated 150 ft with rolling walker, room air, RPE 11/20": the service statement before
+                    # the first comma after its phrase, without the monitoring details that follow it
+                    cut = text.find(",", named[0][1])
+                    if cut > 0 and text[cut + 1:].strip():
+                        pieces.append(text[:cut])
+                        owners.append((i, set(named[0][2])))
                 continue
             # one piece per service: from its phrase (or, when times lead, from its time) to where the next begins
             leading = bool(find_minutes(text[:named[0][0]]))  # "fifteen minutes of gait ..., twelve of balance"

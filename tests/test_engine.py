@@ -111,3 +111,19 @@ def test_engine_heat_applied_is_a_hot_pack(engine):
     assert {s.code for s in engine.suggest(note).recommended} == {"97010", "97110"}
     home = "Pt states heat to the neck at home helps at night.\nTherEx 15 min: chin tucks, rows 2x15, wall angels."
     assert {s.code for s in engine.suggest(home).recommended} == {"97110"}
+
+
+def test_engine_monitoring_details_after_a_service_do_not_hide_it(engine):
+    note = "Pt ambulated 220 ft with a rollator, SpO2 94% on 2 L, HR 102, RPE 13/20, two standing rests."
+    assert [s.code for s in engine.suggest(note).recommended] == ["97116"]
+
+
+def test_engine_home_schedule_time_is_not_treatment_time(engine):
+    # "every 2 hrs" is how often to ice at home: no treatment time, so the phone contact stays a non-visit
+    note = ("Phone call with pt re: ankle swelling after a long shift. Advised: elevate, ice 15 min every 2 hrs, "
+            "compression sleeve during the day. No treatment given.")
+    result = engine.suggest(note)
+    assert not result.recommended and result.non_visit == "phone"
+    from suggester.nlp.minutes import find_minutes
+
+    assert find_minutes("ice 15-20 min every 2 hrs, heat 10 min q4h") == []
