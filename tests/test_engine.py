@@ -1,5 +1,7 @@
 """Behaviour a biller would notice: payer code sets, units, modifiers, findings."""
 
+import pytest
+
 
 def _by_code(result):
     return {s.code: s for s in result.recommended}
@@ -127,3 +129,14 @@ def test_engine_home_schedule_time_is_not_treatment_time(engine):
     from suggester.nlp.minutes import find_minutes
 
     assert find_minutes("ice 15-20 min every 2 hrs, heat 10 min q4h") == []
+
+
+@pytest.mark.parametrize("note,code", [
+    ("Pt worked on hip abductor and core exercises to strengthen the L side, 15 minutes.", "97110"),
+    ("Calf and hamstring stretches in long sitting, 3 x 30 s each side.", "97110"),
+    ("Ambulating in the hallway with FWW, cues to stay inside the walker, 180 ft x 2.", "97116"),
+    ("Transfers: bed to chair and toilet transfers with grab bar, min A, practiced x5.", "97530"),
+])
+def test_engine_common_verb_forms_name_their_service(engine, note, code):
+    s = next(s for s in engine.suggest(note).recommended if s.code == code)
+    assert any(e.phrases for e in s.evidence)
