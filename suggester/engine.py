@@ -58,6 +58,8 @@ def _row_name(row: str) -> tuple[int, int] | None:
 # a dose written with a service ("3x10", "x15", "2 sets", "10 reps"), not a frequency ("2x/wk", "x 6 wks")
 _DOSE = re.compile(r"(?:\d+\s*[x\u00d7]\s*\d+|\b[x\u00d7]\s*\d+|\b\d+\s*(?:reps?|sets?|repetitions)\b)"
                    r"(?!\s*(?:/|per\b|a\s+(?:day|week)|(?:wks?|weeks?|days?|d|mos?|months?)\b))", re.IGNORECASE)
+# a bulleted or check-box line holding only a name ("● Therex", "- Gait", "[ ] Manual therapy"): a template's menu
+_BARE_ITEM = re.compile(r"\s*(?:[\u2022\u25cf\u25cb\u25aa\u25a1\u2610\u2611\u2612*\-]|\[\s?x?\s?\])\s*[A-Za-z][A-Za-z/&' -]{0,30}\s*$")
 _ROW_NUMBER = re.compile(r"(?:\||\s{2,}|\t|\.{3,})\s*\d{1,3}\s*(?:\||\s{2,}|\t|$)")  # a bare number in a cell
 _TOTAL_ROW = re.compile(r"\s*(?:grand\s+|sub)?totals?\b", re.IGNORECASE)   # "Total  | 36": not a service row
 
@@ -379,8 +381,9 @@ class Suggester:
                 cols = [self._col[lab] for lab in head]
                 row[cols] = row[cols].max()
             hits = np.nonzero(row >= self._t_cand)[0]
-            if len(hits) and not by_label and self._too_short(ctext):
-                hits = hits[:0]  # "III", "Range of Motion (ROM)": a heading, not a documented service
+            if len(hits) and (not by_label and self._too_short(ctext) or by_label and _BARE_ITEM.match(
+                    full, full.rfind("\n", 0, clause.start_char) + 1, clause.end_char)):
+                hits = hits[:0]  # "III", "Range of Motion (ROM)", "● Therex": a heading or template item, not a service
             if status is not None:
                 keep = [j for j in hits if status in self._counted_status[self._classes[j]]]
                 if keep:

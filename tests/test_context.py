@@ -35,6 +35,8 @@ CASES = [
      {"97110"}, {"97116"}),
     ("performed-was-able-to", "Gait training 15 min: pt was able to ambulate 300 ft with SPC, cues for heel strike.",
      {"97116"}, set()),
+    ("plan-advance-to", "NMR 15 min: SLS on foam, tandem walking with head turns.\nAdvance to stair training with one "
+     "rail at the next PT session.", {"97112"}, {"97116"}),
     ("plan-are-needed", "Manual 12 min: thoracic PA mobs. More targeted hip strengthening and hamstring stretching "
      "are needed to reach goals.", {"97140"}, {"97110"}),
     ("finding-goniometry", "Goniometry (R elbow): active ROM extension -10 degrees, flexion 128 degrees; passive ROM "
@@ -152,3 +154,9 @@ def test_a_sentence_wrapped_across_lines_is_read_as_one(engine):
     result = engine.suggest(note)
     assert [s.code for s in result.recommended] == ["97110"]
     assert ("97116", "exam_finding") in {(n.code, n.reason) for n in result.not_counted}
+
+
+def test_a_template_menu_of_service_names_is_not_documentation(engine):
+    note = ("Interventions available:\n\u2022 Ther ex\n\u2022 Manual therapy\n\u2022 Gait\n\u2022 Neuro re-ed\n"
+            "Today: NMR 20 min - tandem stance on foam, SLS with perturbations, stepping over cones.")
+    assert [s.code for s in engine.suggest(note).recommended] == ["97112"]
