@@ -37,6 +37,9 @@ CASES = [
      {"97116"}, set()),
     ("plan-advance-to", "NMR 15 min: SLS on foam, tandem walking with head turns.\nAdvance to stair training with one "
      "rail at the next PT session.", {"97112"}, {"97116"}),
+    ("finding-present-tense-status", "Patient ambulates 120 feet with a hemi-walker and CGA, "
+     "step-to pattern. Patient transfers sit to stand with min A.\nTherEx 15 min: glute sets, heel slides, SAQ 2x10.",
+     {"97110"}, {"97116", "97530"}),
     ("plan-are-needed", "Manual 12 min: thoracic PA mobs. More targeted hip strengthening and hamstring stretching "
      "are needed to reach goals.", {"97140"}, {"97110"}),
     ("finding-goniometry", "Goniometry (R elbow): active ROM extension -10 degrees, flexion 128 degrees; passive ROM "
