@@ -73,6 +73,37 @@ class _Candidate:
     named_only: set = field(default_factory=set)     # segments where only a phrase names the code (weak score)
 
 
+@dataclass
+class _Read:
+    """What the read stage gives the others: the note's text, segments and clauses (with their assertion status),
+    the report assessment, code claims, the clauses that state a code beside a description, and the totals."""
+    full: str
+    segments: list
+    clauses: list
+    ctexts: list
+    statuses: list
+    report: object
+    claims: list
+    stated: dict
+    totals: dict
+    generic: tuple | None
+    time_table: bool
+
+
+@dataclass
+class _Gathered:
+    """What the gather stage gives the others: candidates per label, not-counted mentions, time mentions per
+    segment, segments whose time stands alone, unbilled minutes, flowsheet rows naming no service, and the
+    "N min total" not yet claimed by a service."""
+    cands: dict = field(default_factory=dict)
+    not_counted: list = field(default_factory=list)
+    seg_mentions: dict = field(default_factory=dict)
+    time_only_segs: set = field(default_factory=set)
+    unbilled: int = 0
+    unnamed_rows: list = field(default_factory=list)
+    generic: tuple | None = None
+
+
 class Suggester:
     """Suggest billing codes for PT notes. Build once, reuse for many notes (thread-safe for reads).
 
@@ -305,6 +336,29 @@ class Suggester:
         return label
 
     def _from_doc(self, doc, payer: str, cfg: dict, dos: dt.date | None) -> Result:
+        """The note's path, one named stage after another: read -> score -> gather -> decide -> minutes ->
+        non-visit -> units -> result (each stage below documents what it takes and gives)."""
+        note = self._read(doc)
+        if note is None:
+            return self._empty_result(payer, cfg)
+        hits_of = [(self.table_phrases if _TABLE_ROW.search(t) else self.phrases).find(t) for t in note.ctexts]
+        proba = self._score_clauses(note.ctexts, hits_of)
+        got = self._gather(note, hits_of, proba, cfg)
+        if got.generic and "treatment" not in note.totals:
+            note.totals["treatment"] = got.generic
+        recommended, report_notes = self._decide(note, got.cands)
+        att = self._attribute(note, got, recommended)
+        recommended, nv_overridden = self._non_visit(doc._.pt_non_visit, recommended, att.minutes, got, cfg)
+        units, totals_out, unit_notes = self._units(recommended, att.minutes, att.documented_units, note.totals, cfg,
+                                                    att.links, got.unbilled)
+        return self._result(note, got, recommended, report_notes, att, units, totals_out, unit_notes,
+                            doc._.pt_non_visit, nv_overridden, payer, cfg, dos)
+
+    # ------------------------------------------------------------------ stages of _from_doc
+    def _read(self, doc) -> "_Read | None":
+        """Stage read: the parsed note - its segments, clauses and their assertion status (an evaluation report's
+        exam lines are findings unless they read as treatment given), the report kind, code claims and totals.
+        None when the note has no clause."""
         segments = list(doc.spans[SEGMENTS]) if SEGMENTS in doc.spans else []
         if self.use_context:
             clauses = list(doc.spans[CLAUSES]) if CLAUSES in doc.spans else []
@@ -313,34 +367,9 @@ class Suggester:
             for i, seg in enumerate(segments):
                 seg._.pt_segment, seg._.pt_assertion = i, None
         if not clauses:
-            return self._empty_result(payer, cfg)
+            return None
         full = doc_text(doc)
         ctexts = [full[c.start_char:c.end_char] for c in clauses]
-        hits_of = [(self.table_phrases if _TABLE_ROW.search(t) else self.phrases).find(t) for t in ctexts]
-        proba = self._score_clauses(ctexts, hits_of)
-        claims = find_code_claims(full, self.catalogue)
-        stated: dict[int, set] = {}   # clause -> labels whose code is written in it beside a description
-        for cl in claims:
-            # "97110 x2 units (bike, leg press, step-ups)": a code written beside a description of what was done
-            # names that service like a catalogue phrase would (for the decision only, not for minutes); a code
-            # alone ("97112 | 2") still proves nothing, and an evaluation's level is reasoned, not read off a code
-            lab = self._label_of.get(cl.code, cl.code)
-            if lab not in self._col or lab in self._eval_labels:
-                continue
-            for i, c in enumerate(clauses):
-                if c.start_char <= cl.start and cl.end <= c.end_char and len(_DESCRIBING.findall(
-                        ctexts[i][:cl.start - c.start_char] + " " + ctexts[i][cl.end - c.start_char:])) >= 2:
-                    stated.setdefault(i, set()).add(lab)
-        totals: dict[str, tuple[int, int, int]] = find_totals(full)
-        generic = totals.pop("generic", None)   # "20 min total": a session total alone, a service's time beside one
-        tot_spans_abs = [(a, b) for _, a, b in totals.values()]
-        w = self._phrase_w
-        cands: dict[str, _Candidate] = {}
-        not_counted: list[NotCounted] = []
-        seg_mentions: dict[int, list[MinuteMention]] = {}
-        time_only_segs: set = set()   # segments with a short performed sentence that gives a time and names no service
-        unbilled = 0                  # minutes documented as rest, vitals, paperwork ...
-        unnamed_rows: list = []       # flowsheet rows naming no service: (segment, offset, scores)
         report = self.reports.read(full, [(g.start_char, g.end_char, g._.pt_section or "none", g._.pt_assertion) for g in segments],
                                    [(c.start_char, c.end_char, c._.pt_section or "none", c._.pt_assertion) for c in clauses])
         statuses = [c._.pt_assertion for c in clauses]
@@ -348,12 +377,43 @@ class Suggester:
             secs = self.reports.exam_finding_sections(report.kind)
             for i, c in enumerate(clauses):
                 if statuses[i] is None and (c._.pt_section or "none") in secs \
-                        and not self.reports.treatment_given(full[c.start_char:c.end_char]):
+                        and not self.reports.treatment_given(ctexts[i]):
                     statuses[i] = "exam_finding"
-        time_table = has_time_column(full)
-        for i, clause in enumerate(clauses):
-            status = statuses[i]
-            ctext = full[clause.start_char:clause.end_char]
+        totals: dict[str, tuple[int, int, int]] = find_totals(full)
+        generic = totals.pop("generic", None)   # "20 min total": a session total alone, a service's time beside one
+        claims = find_code_claims(full, self.catalogue)
+        return _Read(full, segments, clauses, ctexts, statuses, report, claims, self._stated(claims, clauses, ctexts),
+                     totals, generic, has_time_column(full))
+
+    def _stated(self, claims, clauses, ctexts) -> dict[int, set]:
+        """Clause -> labels whose code is written in it beside a description of what was done ("97110 x2 units
+        (bike, leg press, step-ups)"): that names the service like a catalogue phrase would (for the decision only,
+        not for minutes); a code alone ("97112 | 2") still proves nothing, and an evaluation's level is reasoned,
+        not read off a code."""
+        stated: dict[int, set] = {}
+        for cl in claims:
+            lab = self._label_of.get(cl.code, cl.code)
+            if lab not in self._col or lab in self._eval_labels:
+                continue
+            for i, c in enumerate(clauses):
+                if c.start_char <= cl.start and cl.end <= c.end_char and len(_DESCRIBING.findall(
+                        ctexts[i][:cl.start - c.start_char] + " " + ctexts[i][cl.end - c.start_char:])) >= 2:
+                    stated.setdefault(i, set()).add(lab)
+        return stated
+
+    def _gather(self, note: "_Read", hits_of: list, proba: np.ndarray, cfg: dict) -> "_Gathered":
+        """Stage gather: each clause's scores (phrases, stated codes, flowsheet row names, joined headings) become
+        code candidates with evidence when performed, or not-counted mentions with their reason; the time
+        mentions of performed clauses are kept per segment for the minutes stage."""
+        full, segments, stated, time_table = note.full, note.segments, note.stated, note.time_table
+        generic = note.generic
+        tot_spans_abs = [(a, b) for _, a, b in note.totals.values()]
+        w = self._phrase_w
+        got = _Gathered()
+        cands, not_counted, seg_mentions = got.cands, got.not_counted, got.seg_mentions
+        for i, clause in enumerate(note.clauses):
+            status = note.statuses[i]
+            ctext = note.ctexts[i]
             if status is None and not time_table and self._measurement_row(ctext):
                 status = "exam_finding"  # "Knee flexion AROM   128   96": a measurement, not a service
             seg_i = clause._.pt_segment
@@ -392,7 +452,7 @@ class Suggester:
                 time_only = self._time_only(ctext)
                 if not len(hits) and self._unbilled_time.search(ctext):
                     # "6-min seated rest break with vitals (not billed)": left out of a session total
-                    unbilled += sum(m.minutes or 0 for m in find_minutes(ctext))
+                    got.unbilled += sum(m.minutes or 0 for m in find_minutes(ctext))
                 if generic and clause.start_char <= generic[1] < clause.end_char:
                     # "Gait training ..., 20 minutes total": that service's time; "...; total 16'." or "20 min
                     # total." alone: the time of the service just before it, else (engine._units) a session total
@@ -403,12 +463,12 @@ class Suggester:
                     mentions = [m for m in find_minutes(ctext) if not any(s <= m.start < e for s, e in tot_spans)]
                     if len(hits):  # "with rest breaks totaling 8 minutes (not included)": not the service's time
                         kept = [m for m in mentions if not self._unbilled_beside(ctext, m)]
-                        unbilled += sum(m.minutes or 0 for m in mentions if m not in kept)
+                        got.unbilled += sum(m.minutes or 0 for m in mentions if m not in kept)
                         mentions = kept
                     seg_mentions.setdefault(seg_i, []).extend(
                         MinuteMention(m.start + offset, m.end + offset, m.minutes, m.units, m.range_upper) for m in mentions)
                     if time_only and mentions:
-                        time_only_segs.add(seg_i)
+                        got.time_only_segs.add(seg_i)
                 if _TABLE_ROW.search(ctext) and not by_label and not self._unbilled_time.search(ctext) \
                         and not any(clause.start_char <= a < clause.end_char for a, _ in tot_spans_abs) \
                         and not (generic and clause.start_char <= generic[1] < clause.end_char) \
@@ -416,7 +476,7 @@ class Suggester:
                     # a flowsheet row naming no service: its time belongs to the recommended code it reads most
                     # like ("Stationary bike | - | 7" in an exercise table) when that code is a candidate for the
                     # row or its best code; a row indented under another is that row's breakdown
-                    unnamed_rows.append((seg_i, offset, row))
+                    got.unnamed_rows.append((seg_i, offset, row))
                 for j in hits:
                     lab = self._classes[j]
                     score = float(row[j])
@@ -441,9 +501,12 @@ class Suggester:
                     if row[j] >= self._t_nc or j in named:
                         not_counted.append(NotCounted(self._code_for(self._classes[j], cfg), status, clause.start_char,
                                                       clause.end_char, ctext, clause._.pt_section or "none", float(row[j])))
-        if generic and "treatment" not in totals:
-            totals["treatment"] = generic
-        # Flowsheet tables: a "Minutes"/"Time" column gives bare numbers in the rows below it.
+        got.generic = generic
+        return got
+
+    def _decide(self, note: "_Read", cands: dict) -> tuple[set, dict]:
+        """Stage decide: which candidates are recommended (confidence with or without a phrase, exclusive groups,
+        count rules, group sessions, the report kind). Returns the set and, per label, the report's explanation."""
         recommended = set()
         for lab, c in cands.items():
             has_phrase = any(e.phrases for e in c.evidence)
@@ -456,38 +519,48 @@ class Suggester:
                 best = max(present, key=lambda lab: (sum(e.score for e in cands[lab].evidence), cands[lab].score))
                 recommended -= set(present) - {best}
         recommended = self._apply_count_rules(recommended, cands)
-        recommended = self._apply_group(recommended, full)
-        recommended, report_notes = self._apply_report(report, recommended, cands, full)
-        services = {lab: dict(c.segments) for lab, c in cands.items()}
+        recommended = self._apply_group(recommended, note.full)
+        return self._apply_report(note.report, recommended, cands, note.full)
+
+    def _attribute(self, note: "_Read", got: "_Gathered", recommended: set):
+        """Stage minutes: flowsheet rows naming no service go to the recommended code they read most like, table
+        columns give their cells, then every time is linked to its code (:func:`attribute_minutes`)."""
+        full, segments = note.full, note.segments
+        services = {lab: dict(c.segments) for lab, c in got.cands.items()}
         if recommended:
             rec = sorted(recommended)
-            for seg_i, offset, row in unnamed_rows:
+            for seg_i, offset, row in got.unnamed_rows:
                 best = max(rec, key=lambda lab: row[self._col[lab]])
                 top = self._classes[int(np.argmax(row))]
                 if (row[self._col[best]] >= self._t_cand or top == best) \
                         and not _TOTAL_ROW.match(full, segments[seg_i].start_char):
                     services[best].setdefault(seg_i, [(offset, offset)])
-        table_cells = table_minutes(segments, seg_mentions, services, full)
-        att = attribute_minutes(recommended, services, seg_mentions, time_only_segs, segments, table_cells, full,
-                                {lab: c.score for lab, c in cands.items()},
-                                {lab: c.named_only for lab, c in cands.items()})
+        # Flowsheet tables: a "Minutes"/"Time" column gives bare numbers in the rows below it.
+        table_cells = table_minutes(segments, got.seg_mentions, services, full)
+        return attribute_minutes(recommended, services, got.seg_mentions, got.time_only_segs, segments, table_cells, full,
+                                 {lab: c.score for lab, c in got.cands.items()},
+                                 {lab: c.named_only for lab, c in got.cands.items()})
+
+    def _non_visit(self, non_visit, recommended: set, minutes: dict, got: "_Gathered", cfg: dict) -> tuple[set, bool]:
+        """Stage non-visit: a cancelled, no-show or phone note bills nothing unless documented treatment time shows
+        the patient was seen. Returns the recommended set and whether the non-visit cue was overridden."""
+        if not non_visit:
+            return recommended, False
+        if any(minutes.get(lab) for lab in recommended):
+            return recommended, True
+        for lab in sorted(recommended):
+            ev = got.cands[lab].evidence[0]
+            got.not_counted.append(NotCounted(self._code_for(lab, cfg), "non_visit", ev.start, ev.end, ev.text,
+                                              ev.section, self._calibrated(got.cands[lab].score)))
+        return set(), False
+
+    def _result(self, note: "_Read", got: "_Gathered", recommended: set, report_notes: dict, att, units: dict,
+                totals_out: dict, unit_notes: list, non_visit, nv_overridden: bool, payer: str, cfg: dict,
+                dos: dt.date | None) -> Result:
+        """Stage result: suggestions with evidence, units and explanations, the compliance findings, the Result."""
+        full, cands = note.full, got.cands
         minutes, ranges, documented_units = att.minutes, att.ranges, att.documented_units
-        non_visit = doc._.pt_non_visit
-        nv_overridden = False
-        if non_visit:
-            # documented treatment time shows the patient was seen
-            seen = any(minutes.get(lab) for lab in recommended)
-            if seen:
-                nv_overridden = True
-            else:
-                for lab in sorted(recommended):
-                    ev = cands[lab].evidence[0]
-                    not_counted.append(NotCounted(self._code_for(lab, cfg), "non_visit", ev.start, ev.end, ev.text,
-                                                  ev.section, self._calibrated(cands[lab].score)))
-                recommended = set()
-        units, totals_out, unit_notes = self._units(recommended, minutes, documented_units, totals, cfg, att.links,
-                                                    unbilled)
-        for claim in claims:  # a code written in the note is shown beside a code the note supports, never as proof
+        for claim in note.claims:  # a code written in the note is shown beside a code the note supports, never as proof
             lab = self._label_of.get(claim.code, claim.code)
             if lab in recommended:
                 cands[lab].evidence.append(Evidence(claim.start, claim.end, full[claim.start:claim.end], "billing",
@@ -509,16 +582,16 @@ class Suggester:
         suggestions.sort(key=lambda s: (not s["recommended"], -s.pop("_raw"), s["code"]))
         context = dict(payer=payer, cfg=cfg, date_of_service=dos, totals=totals_out, non_visit=non_visit,
                        non_visit_overridden=nv_overridden, ranges={self._code_for(k, cfg): v for k, v in ranges.items()},
-                       unit_notes=unit_notes, text=full, segments=segments, claims=claims,
+                       unit_notes=unit_notes, text=full, segments=note.segments, claims=note.claims,
                        ambiguous_times=[(a, b, tuple(self._code_for(x, cfg) for x in labs)) for a, b, labs in att.ambiguous
                                         if any(x in recommended and x not in minutes for x in labs)],
                        label_of=self._label_of,
                        documented_units={self._code_for(k, cfg): v for k, v in documented_units.items()})
         final, findings = self.compliance.check(suggestions, context)
         return Result(suggestions=tuple(Suggestion(**s) for s in final), findings=tuple(findings),
-                      not_counted=tuple(sorted(not_counted, key=lambda n: n.start)), totals=totals_out,
+                      not_counted=tuple(sorted(got.not_counted, key=lambda n: n.start)), totals=totals_out,
                       payer=payer, non_visit=None if nv_overridden else non_visit, versions=self.versions,
-                      report=report.to_dict(full))
+                      report=note.report.to_dict(full))
 
     def _apply_report(self, report, recommended: set, cands: dict, full: str) -> tuple[set, dict]:
         """Evaluation reports decide the evaluation code; discharge summaries and progress reports bill none.
