@@ -331,9 +331,9 @@ def audit_cmd(
     """
     from rich.console import Console
 
-    from ._audit_io import atomic_write_text
+    from .audit.outputs import atomic_write_text
     from .audit import STATUSES, AuditColumns, run_audit
-    from .audit_report import render_html, render_text
+    from .audit.report import render_html, render_text
 
     fail_statuses = [s.strip() for s in (fail_on or "").split(",") if s.strip()]
     unknown = [s for s in fail_statuses if s not in STATUSES]

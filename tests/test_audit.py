@@ -288,7 +288,7 @@ def test_audit_unreadable_inputs_are_input_errors(engine, tmp_path):
 
 # ------------------------------------------------------------------------------------------ output, resume
 def _interrupt_after(monkeypatch, n):
-    from suggester import _audit_io
+    from suggester.audit import outputs as _audit_io
 
     calls = {"n": 0}
     real = _audit_io.DirParts.put
@@ -326,8 +326,10 @@ def test_audit_interrupted_run_leaves_no_output_and_resumes(engine, tmp_path, mo
         audit_mod.run_audit(notes, out=out, engine=engine, chunk_size=3, resume=True)
 
     seen = []
-    real = audit_mod.process_chunk
-    monkeypatch.setattr(audit_mod, "process_chunk", lambda p, engine=None: seen.append(p["index"]) or real(p, engine))
+    from suggester.audit import run as audit_run  # where run_audit looks process_chunk up
+
+    real = audit_run.process_chunk
+    monkeypatch.setattr(audit_run, "process_chunk", lambda p, engine=None: seen.append(p["index"]) or real(p, engine))
     run = audit_mod.run_audit(notes, out=out, engine=engine, chunk_size=2, resume=True)
     assert sorted(seen) == [2, 3] and run.summary["resumed_chunks"] == 2 and run.summary["complete"]
     got = pd.read_csv(out, dtype={"code": str})

@@ -668,7 +668,7 @@ class ReviewStore:
             data = buf.getvalue()
         if path is None:
             return data
-        from .._audit_io import atomic_write_bytes
+        from ..audit.outputs import atomic_write_bytes
 
         atomic_write_bytes(Path(path), data)
         return len(frame)

@@ -1,4 +1,4 @@
-"""Audit reports: a self-contained HTML page (inline CSS and SVG charts, no scripts, no network) and a
+"""Audit reports and summaries: a self-contained HTML page (inline CSS and SVG charts, no scripts, no network) and a
 plain-text summary. Both are built from :func:`suggester.audit.summarize` output only, so they name
 note ids, codes, providers and dollars, never note text.
 """
@@ -6,18 +6,179 @@ note ids, codes, providers and dollars, never note text.
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 from html import escape
 
-__all__ = ["render_html", "render_text"]
+from ..episodes import NoteFact
+from .matching import STATUSES
 
+
+def summarize(findings) -> dict:
+    """Summarise a findings table for the report.
+
+    Parameters
+    ----------
+    findings : pandas.DataFrame
+        The output of :func:`audit` (or a findings file read back).
+
+    Returns
+    -------
+    dict
+        ``by_status`` counts, ``dollars`` (``recoverable``: missed and under-billed; ``at_risk``: billed
+        without support, over-billed, modifier and invalid-code lines), ``missed_by_code``,
+        ``by_provider``, ``by_month``, ``top_notes`` (the notes to review first), ``failed_rows``.
+    """
+    acc = _Summary()
+    acc.add(findings)
+    return acc.result()
+class _DocStats:
+    """Documentation checks per provider and per check (from the per-note rows), with the billed dollars on
+    notes where a check failed (what a reviewer could deny)."""
+
+    def __init__(self) -> None:
+        self.by_provider: dict[str, dict] = {}
+        self.by_check: dict[str, int] = {}
+
+    def add(self, rows: list[dict], metas: list[tuple[dict, dict]]) -> None:
+        """``rows``: a chunk's rows; ``metas``: its per-note rows with their decoded facts."""
+        billed_usd: dict[int, float] = {}
+        for r in rows:
+            if r["source"] == "notes" and r["billed_units"] and r["fee_usd"] is not None:
+                billed_usd[r["row"]] = billed_usd.get(r["row"], 0.0) + float(r["fee_usd"]) * int(r["billed_units"])
+        for r, meta in metas:
+            failed = meta.get("doc_failed", [])
+            e = self.by_provider.setdefault(r["provider"] or "unknown", {
+                "notes": 0, "applicable": 0, "failed": 0, "notes_failing": 0, "exposed_usd": 0.0, "checks": {}})
+            e["notes"] += 1
+            e["applicable"] += int(meta.get("doc_applicable", 0))
+            e["failed"] += len(failed)
+            if failed:
+                e["notes_failing"] += 1
+                e["exposed_usd"] += billed_usd.get(r["row"], 0.0)
+            for cid in failed:
+                e["checks"][cid] = e["checks"].get(cid, 0) + 1
+                self.by_check[cid] = self.by_check.get(cid, 0) + 1
+
+    def result(self) -> dict:
+        providers = []
+        for name, e in sorted(self.by_provider.items()):
+            score = None if not e["applicable"] else round(1 - e["failed"] / e["applicable"], 3)
+            providers.append({"provider": name, "notes": e["notes"], "score": score,
+                              "notes_failing": e["notes_failing"], "exposed_usd": round(e["exposed_usd"], 2),
+                              "missing": dict(sorted(e["checks"].items(), key=lambda kv: -kv[1]))})
+        providers.sort(key=lambda p: (p["score"] if p["score"] is not None else 2, p["provider"]))
+        return {"by_provider": providers, "by_check": dict(sorted(self.by_check.items()))}
+def _fact(r: dict, meta: dict) -> NoteFact:
+    return NoteFact(r["row"], r["note_id"], r["patient_id"], r["date_of_service"], meta["kind"], meta["treated"],
+                    meta.get("cert"), r["payer"], r["provider"])
+# ----------------------------------------------------------------------------------------------- summary
+class _Summary:
+    """Streaming summary over findings chunks (bounded memory: per code/provider/month and a top-N heap)."""
+
+    TOP = 25
+
+    def __init__(self) -> None:
+        self.by_status = {s: 0 for s in STATUSES}
+        self.rows = 0
+        self.notes = 0
+        self.failed_notes = 0
+        self.failed_charges = 0
+        self.dollars = {k: 0.0 for k in ("missed", "under_billed", "over_billed", "unsupported", "modifier",
+                                         "invalid_code")}
+        self.unknown_impact = 0
+        self.by_code: dict[str, list] = {}
+        self.by_provider: dict[str, dict] = {}
+        self.by_month: dict[str, dict] = {}
+        self.heap: list = []
+        self._seq = 0
+
+    def add(self, frame) -> None:
+        if frame is None or len(frame) == 0:
+            return
+        import pandas as pd
+
+        self.rows += len(frame)
+        for s, n in frame["status"].value_counts().items():
+            self.by_status[s] = self.by_status.get(s, 0) + int(n)
+        impact = pd.to_numeric(frame["impact_usd"], errors="coerce")
+        status = frame["status"]
+        self.unknown_impact += int((impact.isna() & status.isin(["missed", "unsupported", "units_over",
+                                                                 "units_under", "modifier"])).sum())
+        for key, st in (("missed", "missed"), ("under_billed", "units_under"), ("over_billed", "units_over"),
+                        ("unsupported", "unsupported"), ("modifier", "modifier"), ("invalid_code", "invalid_code")):
+            self.dollars[key] += float(impact[status == st].abs().sum())
+        gain = impact.where(impact > 0, 0.0).fillna(0.0)
+        loss = (-impact).where(impact < 0, 0.0).fillna(0.0)
+        mask = status.isin(["missed", "units_under"])
+        for code, grp in frame[mask].assign(_g=gain[mask]).groupby("code", dropna=True):
+            entry = self.by_code.setdefault(str(code), [0, 0.0])
+            entry[0] += len(grp)
+            entry[1] += float(grp["_g"].sum())
+        notes_mask = frame["source"] == "notes"
+        self.failed_charges += int(frame.loc[(~notes_mask) & (status == "error"), "row"].nunique())
+        nf = frame[notes_mask].assign(_g=gain[notes_mask], _l=loss[notes_mask],
+                                      _issue=~status[notes_mask].isin(["supported"]))
+        if len(nf) == 0:
+            return
+        month = nf["date_of_service"].map(lambda d: d[:7] if isinstance(d, str) and len(d) >= 7 else "unknown")
+        provider = nf["provider"].map(lambda p: p if isinstance(p, str) and p else "unknown")
+        nf = nf.assign(_month=month, _provider=provider)
+        for note_row, grp in nf.groupby("row", sort=False):
+            self.notes += 1
+            statuses = grp["status"].tolist()
+            if "error" in statuses:
+                self.failed_notes += 1
+            g, lo = float(grp["_g"].sum()), float(grp["_l"].sum())
+            first = grp.iloc[0]
+            for table, key in ((self.by_provider, first["_provider"]), (self.by_month, first["_month"])):
+                e = table.setdefault(key, {"notes": 0, "notes_with_findings": 0, "missed_usd": 0.0, "at_risk_usd": 0.0,
+                                           "missed": 0, "unsupported": 0, "errors": 0})
+                e["notes"] += 1
+                e["notes_with_findings"] += int(bool(grp["_issue"].any()))
+                e["missed_usd"] += g
+                e["at_risk_usd"] += lo
+                e["missed"] += statuses.count("missed")
+                e["unsupported"] += statuses.count("unsupported")
+                e["errors"] += statuses.count("error")
+            issues = int(grp["_issue"].sum())
+            if issues:
+                self._seq += 1
+                item = (round(g + lo, 2), issues, -self._seq, {
+                    "note_id": first["note_id"], "row": int(note_row), "provider": first["provider"],
+                    "date_of_service": first["date_of_service"], "payer": first["payer"],
+                    "missed_usd": round(g, 2), "at_risk_usd": round(lo, 2), "issues": issues,
+                    "statuses": sorted({s for s in statuses if s != "supported"}),
+                    "codes": sorted({str(c) for c, s in zip(grp["code"], statuses) if s != "supported" and c})})
+                if len(self.heap) < self.TOP:
+                    heapq.heappush(self.heap, item)
+                else:
+                    heapq.heappushpop(self.heap, item)
+
+    def result(self) -> dict:
+        d = {k: round(v, 2) for k, v in self.dollars.items()}
+        d["recoverable"] = round(d["missed"] + d["under_billed"], 2)
+        d["at_risk"] = round(d["over_billed"] + d["unsupported"] + d["modifier"] + d["invalid_code"], 2)
+        d["rows_with_unknown_impact"] = self.unknown_impact
+
+        def table(src: dict, name: str) -> list[dict]:
+            return [{name: k, **{kk: (round(vv, 2) if isinstance(vv, float) else vv) for kk, vv in v.items()}}
+                    for k, v in src.items()]
+
+        return {
+            "notes": self.notes, "findings": self.rows,
+            "failed_rows": self.failed_notes + self.failed_charges,
+            "failed_notes_rows": self.failed_notes, "failed_charges_rows": self.failed_charges,
+            "by_status": self.by_status, "dollars": d,
+            "missed_by_code": sorted(({"code": c, "findings": n, "missed_usd": round(u, 2)}
+                                      for c, (n, u) in self.by_code.items()), key=lambda e: (-e["missed_usd"], e["code"])),
+            "by_provider": sorted(table(self.by_provider, "provider"), key=lambda e: (-e["missed_usd"], e["provider"])),
+            "by_month": sorted(table(self.by_month, "month"), key=lambda e: e["month"]),
+            "top_notes": [item[3] for item in sorted(self.heap, reverse=True)],
+        }
 _STATUS_COLOURS = {"supported": "#4c9a6a", "missed": "#d08c1f", "unsupported": "#c0392b", "units_over": "#e35d4f",
                    "units_under": "#e0b33a", "modifier": "#8e6cc0", "invalid_code": "#7f8c8d", "error": "#34495e"}
-
-
 def _usd(x) -> str:
     return f"${x:,.2f}" if x is not None else "-"
-
-
 def _bars(items: list[tuple[str, float]], *, money: bool, colour: str = "#2f6db5", colours: dict | None = None,
           width: int = 640) -> str:
     """Horizontal bar chart as inline SVG."""
@@ -40,8 +201,6 @@ def _bars(items: list[tuple[str, float]], *, money: bool, colour: str = "#2f6db5
                      f'<text x="{label_w + w + 6:.1f}" y="{y + 16}" class="val">{escape(text)}</text>')
     parts.append("</svg>")
     return "".join(parts)
-
-
 def _columns(items: list[tuple[str, float, float]], width: int = 640) -> str:
     """Monthly column chart (recoverable and at-risk dollars side by side) as inline SVG."""
     if not items:
@@ -64,15 +223,11 @@ def _columns(items: list[tuple[str, float, float]], width: int = 640) -> str:
             parts.append(f'<text x="{x:.1f}" y="{base + 16}" text-anchor="middle" class="lbl">{escape(month)}</text>')
     parts.append("</svg>")
     return "".join(parts)
-
-
 def _table(headers: list[str], rows: list[list]) -> str:
     head = "".join(f"<th>{escape(h)}</th>" for h in headers)
     body = "".join("<tr>" + "".join(f"<td>{escape('' if c is None else str(c))}</td>" for c in r) + "</tr>"
                    for r in rows)
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
 def render_html(summary: dict, *, title: str = "Billing audit") -> str:
     """A self-contained HTML report (open offline; no JavaScript, fonts or images from elsewhere)."""
     d = summary.get("dollars", {})
@@ -155,8 +310,6 @@ Statuses: supported, missed (documented, not billed), unsupported (billed, not d
 modifier (missing or unjustified 59/X, CQ or KX), invalid_code, error (row not readable; see the findings file).</p>
 </body></html>
 """
-
-
 def render_text(summary: dict) -> str:
     """The plain summary printed at the end of ``suggester audit``."""
     d = summary.get("dollars", {})

@@ -1,12 +1,9 @@
-"""Input and output for the batch audit (internal).
+"""Reading the audit's inputs (internal): streaming table readers (CSV/TSV, JSON Lines, Parquet, documents,
+DataFrame) that never drop a row - a row that cannot be read comes back as a :class:`RawRow` with an ``error``
+that names the problem, not the text -, billed-entry parsing (``97110x2;97530-59;97140``), the charges index
+(SQLite, joined on note id), the duplicate-id ledger, column checks, dates and the per-row task preparation.
 
-* Streaming table readers (CSV/TSV, JSON Lines, Parquet, DataFrame) that never drop a row: a row that
-  cannot be read comes back as a :class:`RawRow` with an ``error`` that names the problem, not the text.
-* Billed-entry parsing (``97110x2;97530-59;97140``) and the charges index (SQLite, joined on note id).
-* Per-chunk part files with a manifest (resume) and atomic output writers (temp file + ``os.replace``).
-
-Nothing here logs or stores note text: part files and the charges index hold codes, units, offsets,
-dollars and ids only.
+Nothing here logs or stores note text: the charges index holds codes, units, modifiers and ids only.
 """
 
 from __future__ import annotations
@@ -19,7 +16,6 @@ import json
 import math
 import os
 import re
-import shutil
 import sqlite3
 import threading
 from dataclasses import dataclass, field
@@ -28,7 +24,9 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from .errors import InputError
+from ..episodes import episode_rules
+from ..errors import InputError
+
 
 CODE_RE = re.compile(r"^(?:\d{5}|[A-Z]\d{4})$")
 _ENTRY_RE = re.compile(r"^(?P<code>[0-9A-Z]{5})(?P<rest>(?:\s*(?:-\s*[0-9A-Z]{2}|[X*]\s*\d{1,3}))*)$")
@@ -37,9 +35,6 @@ _MODIFIER_RE = re.compile(r"^[0-9A-Z]{2}$")
 _SAFE_ECHO = re.compile(r"^[A-Za-z0-9*. \-]{1,16}$")
 _FORMATS = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".txt": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl",
             ".json": "jsonl", ".parquet": "parquet", ".pq": "parquet"}
-MANIFEST = "manifest.json"
-
-
 # ---------------------------------------------------------------------------------------------- reading
 @dataclass
 class RawRow:
@@ -50,8 +45,6 @@ class RawRow:
     values: dict | None
     error: str | None = None
     decoded: str | None = None  # the encoding used when the record was not valid UTF-8
-
-
 def decode_bytes(raw: bytes) -> tuple[str, str | None]:
     """Decode UTF-8, else Windows-1252, else Latin-1 (always succeeds); return (text, fallback used)."""
     try:
@@ -62,8 +55,6 @@ def decode_bytes(raw: bytes) -> tuple[str, str | None]:
         return raw.decode("cp1252"), "Windows-1252"
     except UnicodeDecodeError:
         return raw.decode("latin-1"), "Latin-1"
-
-
 def table_format(path: Path) -> str:
     suffixes = [s.lower() for s in path.suffixes]
     if suffixes and suffixes[-1] == ".gz":
@@ -73,8 +64,6 @@ def table_format(path: Path) -> str:
         raise InputError(f"{path.name}: unknown table format; use .csv, .tsv, .jsonl (JSON Lines) or .parquet "
                          "(.gz compression is fine for the text formats).")
     return fmt
-
-
 class TableReader:
     """Base class: iterate :class:`RawRow` records; ``position()`` and ``total`` drive the progress bar."""
 
@@ -97,8 +86,6 @@ class TableReader:
 
     def __exit__(self, *exc) -> None:
         self.close()
-
-
 def open_table(source: Any, *, label: str, id_hint: str | None = None) -> TableReader:
     """Open a DataFrame or a file path as a streaming :class:`TableReader`.
 
@@ -126,20 +113,14 @@ def open_table(source: Any, *, label: str, id_hint: str | None = None) -> TableR
     if fmt == "jsonl":
         return _JsonlReader(path, id_hint)
     return _ParquetReader(path)
-
-
 def _open_binary(path: Path):
     raw = open(path, "rb")
     if path.suffix.lower() == ".gz":
         return raw, gzip.GzipFile(fileobj=raw)
     return raw, raw
-
-
 def _check_utf16(first: bytes, name: str) -> None:
     if first.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise InputError(f"{name} is UTF-16 encoded; save it as UTF-8 (CSV UTF-8 in Excel) and run again.")
-
-
 class _CsvReader(TableReader):
     unit = "bytes"
 
@@ -226,13 +207,9 @@ class _CsvReader(TableReader):
         for f in (getattr(self, "_stream", None), getattr(self, "_raw", None)):
             if f is not None:
                 f.close()  # closing twice (the same object when not gzip) is harmless
-
-
 def _partial(columns: list[str], fields: list[str]) -> dict:
     """The fields of a broken row that can still name it (the id), never trusted for auditing."""
     return dict(zip(columns, fields))
-
-
 class _JsonlReader(TableReader):
     unit = "bytes"
 
@@ -308,8 +285,6 @@ class _JsonlReader(TableReader):
         for f in (self._stream, self._raw):
             if f is not None:
                 f.close()
-
-
 class _ParquetReader(TableReader):
     unit = "rows"
 
@@ -344,8 +319,6 @@ class _ParquetReader(TableReader):
 
     def close(self) -> None:
         self._file = None
-
-
 def _is_document_source(path: Path) -> bool:
     """A folder of note documents, a .zip of them, or a FHIR file (a Bundle, or NDJSON of DocumentReferences)."""
     if path.is_dir():
@@ -361,8 +334,6 @@ def _is_document_source(path: Path) -> bool:
         return first.startswith(b"{") and b'"resourceType"' in head and (
             b'"Bundle"' in head or b'"DocumentReference"' in head)
     return False
-
-
 class _DocumentsReader(TableReader):
     """Notes read from documents (``suggester.documents.iter_documents``): one row per note with the default
     column names ``note_id`` (file name without extension, FHIR id, or NAME/DATE for one visit of a multi-visit
@@ -381,7 +352,7 @@ class _DocumentsReader(TableReader):
         return self._done
 
     def __iter__(self) -> Iterator[RawRow]:
-        from .documents import DocumentError, iter_documents
+        from ..documents import DocumentError, iter_documents
 
         try:
             items = iter_documents(self._path)
@@ -396,8 +367,6 @@ class _DocumentsReader(TableReader):
                         "date_of_service": doc.date_of_service.isoformat() if doc.date_of_service else None})
         except DocumentError as exc:
             raise InputError(str(exc)) from None
-
-
 class _FrameReader(TableReader):
     unit = "rows"
 
@@ -421,8 +390,6 @@ class _FrameReader(TableReader):
                 row += 1
                 self._done = row
                 yield RawRow(row, None, {name: col[i] for name, col in zip(names, columns)})
-
-
 def cell(value: Any) -> str | None:
     """A non-text cell as a stripped string, None when missing (NaN, None, empty)."""
     if value is None:
@@ -446,8 +413,6 @@ def cell(value: Any) -> str | None:
         value = str(value)
     value = value.strip()
     return value or None
-
-
 # ------------------------------------------------------------------------------------------ billed entries
 @dataclass(frozen=True)
 class BilledLine:
@@ -457,13 +422,9 @@ class BilledLine:
     units: int = 1
     modifiers: tuple[str, ...] = ()
     charge_row: int | None = None
-
-
 def _echo(raw: str) -> str:
     raw = raw.strip()
     return f" ({raw!r})" if _SAFE_ECHO.match(raw) else ""
-
-
 def parse_entry(raw: str) -> BilledLine | None:
     """Parse ``CODE``, ``CODExUNITS``, ``CODE-MODIFIER`` (combinable: ``97530-59x2``); None if malformed."""
     text = raw.strip().upper()
@@ -479,8 +440,6 @@ def parse_entry(raw: str) -> BilledLine | None:
         else:
             units = int(n)
     return BilledLine(m.group("code"), units or 1, tuple(dict.fromkeys(mods)))
-
-
 def parse_billed(value: Any) -> tuple[list[BilledLine], list[str]]:
     """Split a ``billed`` cell on ``;`` or ``,`` into lines; return (lines, problems).
 
@@ -505,8 +464,6 @@ def parse_billed(value: Any) -> tuple[list[BilledLine], list[str]]:
         else:
             lines.append(line)
     return lines, problems
-
-
 def parse_modifiers(value: Any) -> tuple[tuple[str, ...], bool]:
     text = cell(value)
     if text is None:
@@ -514,8 +471,6 @@ def parse_modifiers(value: Any) -> tuple[tuple[str, ...], bool]:
     toks = [t for t in re.split(r"[\s,;/|\-]+", text.upper()) if t]
     ok = all(_MODIFIER_RE.match(t) for t in toks)
     return tuple(dict.fromkeys(t for t in toks if _MODIFIER_RE.match(t))), ok
-
-
 # ---------------------------------------------------------------------------------------- charges index
 class ChargeIndex:
     """Claim lines from a charges table, indexed by note id in SQLite (on disk for files: constant memory).
@@ -606,8 +561,6 @@ class ChargeIndex:
 
     def close(self) -> None:
         self._db.close()
-
-
 # ------------------------------------------------------------------------------------ duplicate note ids
 class SeenIds:
     """Which note ids were seen, and at which row, in ~16 bytes per note (sorted numpy runs of 64-bit hashes).
@@ -643,204 +596,187 @@ class SeenIds:
             keys, rows = np.concatenate([k1, k2]), np.concatenate([r1, r2])
             order = np.argsort(keys, kind="stable")
             self._runs.append((keys[order], rows[order]))
+_US_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[T ].*)?$")
+_COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+@dataclass(frozen=True)
+class AuditColumns:
+    """Column names in the notes table and the charges table (all configurable from the CLI)."""
 
-
-# ---------------------------------------------------------------------------------------- part storage
-def _json_default(value):
-    if isinstance(value, (np.integer,)):
-        return int(value)
-    if isinstance(value, (np.floating,)):
-        return None if math.isnan(value) else float(value)
-    raise TypeError(type(value).__name__)
-
-
-def _clean(row: dict) -> dict:
-    return {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()}
-
-
-class MemoryParts:
-    """Per-chunk findings kept in memory (the DataFrame API)."""
-
-    resumed = 0
-
-    def __init__(self) -> None:
-        self._parts: dict[int, list[dict]] = {}
-
-    def done(self, idx: int) -> bool:
-        return idx in self._parts
-
-    def put(self, idx: int, rows: list[dict]) -> None:
-        self._parts[idx] = rows
-
-    def get(self, idx: int) -> list[dict]:
-        return self._parts[idx]
-
-    def indices(self) -> list[int]:
-        return sorted(self._parts)
-
-    def db_path(self, name: str) -> Path | None:
-        return None
-
-    def finish(self) -> None:
-        self._parts.clear()
-
-
-class DirParts:
-    """Per-chunk part files plus a manifest in ``workdir``; a part file exists only once its chunk is done.
-
-    Part files hold findings only (codes, units, offsets, dollars, ids), never note text.
-    """
-
-    def __init__(self, workdir: Path, fingerprint: dict, *, resume: bool) -> None:
-        self.workdir = workdir
-        self.resumed = 0
-        manifest = workdir / MANIFEST
-        if workdir.exists():
-            old = None
-            try:
-                old = json.loads(manifest.read_text("utf-8"))
-            except (OSError, ValueError):
-                pass
-            if not isinstance(old, dict) or old.get("suggester_audit") != 1:
-                raise InputError(f"{workdir} exists but is not a suggester audit work folder; move it away or "
-                                 "choose another --out.")
-            if resume:
-                if old.get("fingerprint") != fingerprint:
-                    changed = sorted(k for k in set(fingerprint) | set(old.get("fingerprint") or {})
-                                     if fingerprint.get(k) != (old.get("fingerprint") or {}).get(k))
-                    raise InputError(f"Cannot resume: {', '.join(changed)} changed since the interrupted run. "
-                                     "Run again without --resume to start over.")
-                self.resumed = len(self.indices())
-            else:
-                shutil.rmtree(workdir)
-        workdir.mkdir(parents=True, exist_ok=True)
-        if not manifest.exists():
-            atomic_write_text(manifest, json.dumps({"suggester_audit": 1, "complete": False,
-                                                    "note": "Work folder of an unfinished `suggester audit` run. "
-                                                            "Rerun with --resume to continue; the findings file is "
-                                                            "written only when every chunk is done.",
-                                                    "fingerprint": fingerprint}, indent=1))
-
-    def _path(self, idx: int) -> Path:
-        return self.workdir / f"part-{idx:08d}.jsonl"
-
-    def done(self, idx: int) -> bool:
-        return self._path(idx).exists()
-
-    def put(self, idx: int, rows: list[dict]) -> None:
-        text = "".join(json.dumps(_clean(r), default=_json_default, separators=(",", ":")) + "\n" for r in rows)
-        atomic_write_text(self._path(idx), text)
-
-    def get(self, idx: int) -> list[dict]:
-        with open(self._path(idx), encoding="utf-8") as fh:
-            return [json.loads(line) for line in fh if line.strip()]
-
-    def indices(self) -> list[int]:
-        return sorted(int(p.stem.split("-")[1]) for p in self.workdir.glob("part-*.jsonl"))
-
-    def db_path(self, name: str) -> Path:
-        return self.workdir / name
-
-    def finish(self) -> None:
-        shutil.rmtree(self.workdir, ignore_errors=True)
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to a temp file beside ``path``, fsync, then ``os.replace`` (never a half-written file)."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.partial")
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """:func:`atomic_write_bytes` of UTF-8 text."""
-    atomic_write_bytes(path, text.encode("utf-8"))
-
-
-# ------------------------------------------------------------------------------------------------ output
+    id: str = "note_id"
+    text: str = "text"
+    payer: str = "payer"
+    billed: str = "billed"
+    patient: str = "patient_id"
+    date: str = "date_of_service"
+    provider: str = "provider"
+    code: str = "code"
+    units: str = "units"
+    modifiers: str = "modifiers"
 @dataclass
-class OutputWriter:
-    """Write findings chunk by chunk to a temp file, then ``commit()`` renames it onto ``path`` atomically."""
-
-    path: Path
-    columns: list[str]
-    dtypes: dict
-    fmt: str = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.fmt = table_format(self.path)
-        if self.fmt == "parquet":
-            try:
-                import pyarrow  # noqa: F401
-            except ImportError:
-                raise InputError("Writing Parquet needs pyarrow: `pip install pyarrow`, or use --out FILE.csv.") from None
-        if not self.path.parent.is_dir():
-            raise InputError(f"Output folder {self.path.parent} does not exist; create it first.")
-        self.tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.partial")
-        self._fh = None
-        self._pq = None
-        self._first = True
-
-    def write(self, frame) -> None:
-        if self.fmt == "parquet":
-            import pyarrow as pa
-            import pyarrow.parquet as pq
-
-            table = pa.Table.from_pandas(frame, schema=self._schema(), preserve_index=False)
-            if self._pq is None:
-                self._pq = pq.ParquetWriter(self.tmp, table.schema)
-            self._pq.write_table(table)
-            return
-        if self._fh is None:
-            opener = gzip.open if self.path.suffix.lower() == ".gz" else open
-            self._fh = opener(self.tmp, "wt", encoding="utf-8", newline="")
-        if self.fmt in ("csv", "tsv"):
-            frame.to_csv(self._fh, sep="," if self.fmt == "csv" else "\t", header=self._first, index=False)
-        else:
-            for rec in frame.to_dict("records"):
-                self._fh.write(json.dumps(_clean_na(rec), default=_json_default) + "\n")
-        self._first = False
-
-    def _schema(self):
-        import pyarrow as pa
-
-        kinds = {"Int64": pa.int64(), "float64": pa.float64()}
-        return pa.schema([(c, kinds.get(self.dtypes.get(c), pa.string())) for c in self.columns])
-
-    def commit(self, empty_frame) -> None:
-        if self._first and self._pq is None:
-            self.write(empty_frame)  # header only
-        if self._pq is not None:
-            self._pq.close()
-        if self._fh is not None:
-            self._fh.flush()
-            try:
-                os.fsync(self._fh.fileno())
-            except (AttributeError, OSError, ValueError):  # gzip file objects
-                pass
-            self._fh.close()
-        os.replace(self.tmp, self.path)
-
-    def abort(self) -> None:
+class _Task:
+    row: int
+    line: int | None
+    note_id: str | None
+    text: str | None = None
+    payer: str | None = None
+    patient_id: str | None = None
+    dos: str | None = None
+    provider: str | None = None
+    billed: list = field(default_factory=list)
+    problems: list = field(default_factory=list)  # (source, row, reason): error rows that do not stop the audit
+    fatal: str | None = None
+    info: list = field(default_factory=list)
+    cert: str | None = None        # plan-of-care certification date (episode checks)
+# ---------------------------------------------------------------------------------------------- checks
+def _payer_key(value: str | None) -> str:
+    return re.sub(r"[\s\-]+", "_", (value or "").strip().lower())
+def _check_columns(reader, charges_reader, cols: AuditColumns) -> list[str]:
+    problems = []
+    missing = [c for c in (cols.id, cols.text) if c not in reader.columns]
+    if missing:
+        problems.append(f"the notes ({reader.name}) lack {', '.join(map(repr, missing))} "
+                        f"(found: {', '.join(map(repr, reader.columns)) or 'no columns'})")
+    if charges_reader is not None:
+        cmiss = [c for c in (cols.id, cols.code) if c not in charges_reader.columns]
+        if cmiss:
+            problems.append(f"the charges ({charges_reader.name}) lack {', '.join(map(repr, cmiss))} "
+                            f"(found: {', '.join(map(repr, charges_reader.columns)) or 'no columns'})")
+    if problems:
+        raise InputError("Missing required column(s): " + "; ".join(problems) + ". Rename the columns or name them "
+                         "with --id-col/--text-col/--code-col (id_col=/text_col= in Python).")
+    return []
+def _name(src) -> str:
+    return Path(src).name if isinstance(src, (str, os.PathLike)) else "DataFrame"
+def _parse_date(value) -> tuple[str | None, str | None]:
+    """(ISO date, problem) from a cell: ISO, MM/DD/YYYY, YYYYMMDD, date or datetime."""
+    if value is None or value != value:  # None, NaN, NaT
+        return None, None
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat(), None
+    if isinstance(value, dt.date):
+        return value.isoformat(), None
+    if hasattr(value, "to_pydatetime"):  # pandas Timestamp
         try:
-            if self._pq is not None:
-                self._pq.close()
-            if self._fh is not None:
-                self._fh.close()
-        finally:
-            if self.tmp.exists():
-                self.tmp.unlink()
+            return value.to_pydatetime().date().isoformat(), None
+        except (ValueError, AttributeError):
+            return None, "date_of_service is not a date"
+    text = cell(value)
+    if text is None:
+        return None, None
+    for rx, order in ((_ISO_DATE, (0, 1, 2)), (_US_DATE, (2, 0, 1)), (_COMPACT_DATE, (0, 1, 2))):
+        m = rx.match(text)
+        if m:
+            g = m.groups()
+            try:
+                return dt.date(int(g[order[0]]), int(g[order[1]]), int(g[order[2]])).isoformat(), None
+            except ValueError:
+                break
+    return None, "date_of_service is not a date (use YYYY-MM-DD or MM/DD/YYYY): code validity uses today and KX is not checked"
+class _Preparer:
+    """Turns raw rows into tasks in input order (main process): ids, duplicates, payer, dates, billed lines."""
 
+    def __init__(self, cols: AuditColumns, default_payer: str, payers: dict, charges: ChargeIndex | None,
+                 has_billed: bool) -> None:
+        self.cols, self.default_payer, self.payers = cols, default_payer, payers
+        self.charges, self.has_billed = charges, has_billed
+        self.seen = SeenIds()
+        self.rows = 0
+        self.cert_columns = tuple(episode_rules()["certification_columns"])
 
-def _clean_na(rec: dict) -> dict:
-    import pandas as pd
+    def prepare(self, raws: list[RawRow]) -> list[_Task]:
+        c = self.cols
+        tasks: list[_Task] = []
+        new: list[tuple[int, int]] = []
+        local: dict[int, int] = {}
+        for raw in raws:
+            self.rows += 1
+            v = raw.values or {}
+            t = _Task(row=raw.row, line=raw.line, note_id=cell(v.get(c.id)))
+            where = f"row {raw.row}" + (f" (line {raw.line})" if raw.line else "")
+            if raw.decoded:
+                t.info.append(f"the row was not valid UTF-8 and was read as {raw.decoded}")
+            t.payer = _payer_key(cell(v.get(c.payer))) or self.default_payer
+            t.patient_id, t.provider = cell(v.get(c.patient)), cell(v.get(c.provider))
+            t.dos, problem = _parse_date(v.get(c.date))
+            if problem:
+                t.info.append(problem)
+            cert_col = next((k for k in self.cert_columns if k in v), None)
+            if cert_col is not None:
+                t.cert, problem = _parse_date(v.get(cert_col))
+                if problem:
+                    t.info.append(problem)
+            if raw.error:
+                t.fatal = f"{where}: {raw.error}"
+            elif t.note_id is None:
+                t.fatal = f"{where}: {c.id!r} is empty"
+            else:
+                key = SeenIds.key(t.note_id)
+                first = local.get(key) or self.seen.first_row(key)
+                if first is not None:
+                    t.fatal = f"{where}: duplicate {c.id} (first seen at row {first}); only the first is audited"
+                else:
+                    local[key] = raw.row
+                    new.append((key, raw.row))
+            if t.fatal is None:
+                text = v.get(c.text)
+                if isinstance(text, bytes):
+                    text = decode_bytes(text)[0]
+                if text is None or (isinstance(text, float) and math.isnan(text)):
+                    t.fatal = f"{where}: {c.text!r} is empty"
+                elif not isinstance(text, str):
+                    t.fatal = f"{where}: {c.text!r} is a {type(text).__name__}, not text"
+                elif not text.strip():
+                    t.fatal = f"{where}: {c.text!r} is empty"
+                elif t.payer not in self.payers:
+                    shown = t.payer if len(t.payer) <= 40 else t.payer[:40] + "..."
+                    t.fatal = (f"{where}: unknown payer {shown!r}; allowed: {', '.join(sorted(self.payers))} "
+                               "(add it to payers.json or fix the payer column)")
+                else:
+                    t.text = text
+            if self.has_billed and self.charges is None:
+                lines, problems = parse_billed(v.get(c.billed)) if raw.error is None else ([], [])
+                t.billed = lines
+                t.problems.extend(("notes", raw.row, f"{where}: {p}") for p in problems)
+            tasks.append(t)
+        self.seen.add_many(new)
+        if self.charges is not None:
+            wanted = [t.note_id for t in tasks if t.note_id and not (t.fatal or "").endswith("only the first is audited")]
+            found = self.charges.take(wanted)
+            for t in tasks:
+                if not t.note_id or (t.fatal or "").endswith("only the first is audited"):
+                    continue
+                for item in found.get(t.note_id, []):
+                    if isinstance(item, BilledLine):
+                        t.billed.append(item)
+                    else:
+                        t.problems.append(("charges", item[0], item[1]))
+        return tasks
+class _TextSource:
+    """Re-reads the notes in order to quote evidence spans (text is never stored in part files)."""
 
-    return {k: (None if v is None or (not isinstance(v, (list, dict, str)) and pd.isna(v)) else v)
-            for k, v in rec.items()}
+    def __init__(self, notes, cols: AuditColumns, chunk_size: int) -> None:
+        self.reader = open_table(notes, label="notes", id_hint=cols.id)
+        self.it = iter(self.reader)
+        self.cols, self.chunk_size, self.next = cols, chunk_size, 0
+
+    def __call__(self, idx: int) -> dict[int, str]:
+        out: dict[int, str] = {}
+        while self.next <= idx:
+            chunk = {}
+            for _ in range(self.chunk_size):
+                raw = next(self.it, None)
+                if raw is None:
+                    break
+                value = (raw.values or {}).get(self.cols.text) if raw.error is None else None
+                if isinstance(value, bytes):
+                    value = decode_bytes(value)[0]
+                if isinstance(value, str):
+                    chunk[raw.row] = value
+            if self.next == idx:
+                out = chunk
+            self.next += 1
+        return out
+
+    def close(self) -> None:
+        self.reader.close()
