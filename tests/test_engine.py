@@ -140,3 +140,13 @@ def test_engine_home_schedule_time_is_not_treatment_time(engine):
 def test_engine_common_verb_forms_name_their_service(engine, note, code):
     s = next(s for s in engine.suggest(note).recommended if s.code == code)
     assert any(e.phrases for e in s.evidence)
+
+
+@pytest.mark.parametrize("note", [
+    "Prone on the wedge reaching for pegs to facilitate trunk extension and head righting, 3 x 8 reaches.",
+    "Worked on trunk control in short sitting on the ball with lateral perturbations, 10 reps each side.",
+    "Proprioceptive work for the L ankle: eyes-closed stance on the rocker, 4 x 30 s.",
+])
+def test_engine_the_words_that_define_neuromuscular_re_education_name_it(engine, note):
+    s = next(s for s in engine.suggest(note).recommended if s.code == "97112")
+    assert any(e.phrases for e in s.evidence)
