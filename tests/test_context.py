@@ -40,6 +40,8 @@ CASES = [
     ("finding-present-tense-status", "Patient ambulates 120 feet with a hemi-walker and CGA, "
      "step-to pattern. Patient transfers sit to stand with min A.\nTherEx 15 min: glute sets, heel slides, SAQ 2x10.",
      {"97110"}, {"97116", "97530"}),
+    ("finding-understanding", "TherEx 20 min: sit to stand x10, marching, heel raises. Pt verbalized good understanding "
+     "of energy conservation and pacing for household chores.", {"97110"}, {"97535"}),
     ("plan-are-needed", "Manual 12 min: thoracic PA mobs. More targeted hip strengthening and hamstring stretching "
      "are needed to reach goals.", {"97140"}, {"97110"}),
     ("finding-goniometry", "Goniometry (R elbow): active ROM extension -10 degrees, flexion 128 degrees; passive ROM "
