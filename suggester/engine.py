@@ -75,12 +75,14 @@ class _Candidate:
 
 @dataclass
 class _Read:
-    """What the read stage gives the others: the note's text, segments and clauses (with their assertion status),
-    the report assessment, code claims, the clauses that state a code beside a description, and the totals."""
+    """What the read stage gives the others: the note's text, segments and clauses (with their assertion status and
+    which of them are flowsheet rows), the report assessment, code claims, the clauses that state a code beside a
+    description, and the totals."""
     full: str
     segments: list
     clauses: list
     ctexts: list
+    rows: list          # per clause: a flowsheet row (cells between pipes, aligned columns, dot leaders)
     statuses: list
     report: object
     claims: list
@@ -286,9 +288,9 @@ class Suggester:
         return self._unbilled_time.search(before) is not None or _NOT_BILLED.match(text, m.end) is not None
 
     def _measurement_row(self, clause_text: str) -> bool:
-        """A table row whose cells after its name all read as measurements ('Hip abd MMT | 4-/5 | 4/5'), with no
-        minutes in it (engine.json ``measurement_row``)."""
-        if self._measure_cell is None or not _TABLE_ROW.search(clause_text):
+        """A table row (the caller has checked it is one) whose cells after its name all read as measurements
+        ('Hip abd MMT | 4-/5 | 4/5'), with no minutes in it (engine.json ``measurement_row``)."""
+        if self._measure_cell is None:
             return False
         name = _row_name(clause_text)
         if name is None:
@@ -341,7 +343,7 @@ class Suggester:
         note = self._read(doc)
         if note is None:
             return self._empty_result(payer, cfg)
-        hits_of = [(self.table_phrases if _TABLE_ROW.search(t) else self.phrases).find(t) for t in note.ctexts]
+        hits_of = [(self.table_phrases if row else self.phrases).find(t) for t, row in zip(note.ctexts, note.rows)]
         proba = self._score_clauses(note.ctexts, hits_of)
         got = self._gather(note, hits_of, proba, cfg)
         if got.generic and "treatment" not in note.totals:
@@ -382,8 +384,8 @@ class Suggester:
         totals: dict[str, tuple[int, int, int]] = find_totals(full)
         generic = totals.pop("generic", None)   # "20 min total": a session total alone, a service's time beside one
         claims = find_code_claims(full, self.catalogue)
-        return _Read(full, segments, clauses, ctexts, statuses, report, claims, self._stated(claims, clauses, ctexts),
-                     totals, generic, has_time_column(full))
+        return _Read(full, segments, clauses, ctexts, [_TABLE_ROW.search(t) is not None for t in ctexts], statuses,
+                     report, claims, self._stated(claims, clauses, ctexts), totals, generic, has_time_column(full))
 
     def _stated(self, claims, clauses, ctexts) -> dict[int, set]:
         """Clause -> labels whose code is written in it beside a description of what was done ("97110 x2 units
@@ -414,7 +416,8 @@ class Suggester:
         for i, clause in enumerate(note.clauses):
             status = note.statuses[i]
             ctext = note.ctexts[i]
-            if status is None and not time_table and self._measurement_row(ctext):
+            is_row = note.rows[i]
+            if status is None and not time_table and is_row and self._measurement_row(ctext):
                 status = "exam_finding"  # "Knee flexion AROM   128   96": a measurement, not a service
             seg_i = clause._.pt_segment
             seg_start = segments[seg_i].start_char if seg_i is not None and seg_i < len(segments) else clause.start_char
@@ -428,7 +431,7 @@ class Suggester:
             for lab in set(by_label) | stated.get(i, set()):
                 j = self._col[lab]
                 row[j] = 1.0 - (1.0 - row[j]) * (1.0 - w)
-            name = _row_name(ctext) if len(by_label) == 1 and _TABLE_ROW.search(ctext) else None
+            name = _row_name(ctext) if len(by_label) == 1 and is_row else None
             if name and all(name[0] <= a < name[1] for x in by_label.values() for a, _, _ in x) \
                     and (find_minutes(ctext) or (time_table and _ROW_NUMBER.search(ctext))):
                 # a flowsheet row with its own time: the row's name (its first cell with words) is the service
@@ -469,7 +472,7 @@ class Suggester:
                         MinuteMention(m.start + offset, m.end + offset, m.minutes, m.units, m.range_upper) for m in mentions)
                     if time_only and mentions:
                         got.time_only_segs.add(seg_i)
-                if _TABLE_ROW.search(ctext) and not by_label and not self._unbilled_time.search(ctext) \
+                if is_row and not by_label and not self._unbilled_time.search(ctext) \
                         and not any(clause.start_char <= a < clause.end_char for a, _ in tot_spans_abs) \
                         and not (generic and clause.start_char <= generic[1] < clause.end_char) \
                         and not (len(hits) and row[hits].max() >= self._t_ev) and not indented_row(full, clause.start_char):

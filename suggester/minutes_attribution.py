@@ -114,13 +114,17 @@ class Attribution:
     ambiguous: list[tuple[int, int, tuple[str, ...]]] = field(default_factory=list)   # (start, end, labels)
 
 
+def _time_header(line: str) -> bool:
+    """A header line naming a time column: a Minutes/Time word, no digits, at most 8 words."""
+    return _TIME_HEADER.search(line) is not None and not re.search(r"\d", line) and len(line.split()) <= 8
+
+
 def has_time_column(text: str) -> bool:
     """True when a line of ``text`` is a table header with a Minutes/Time column ("Intervention | Min | Notes",
-    "Exercise      Sets   Time"): a header line of at most 8 words, no digits, two or more columns."""
+    "Exercise      Sets   Time"): a time header line (:func:`_time_header`) with two or more columns."""
     for line in text.split("\n"):
         stripped = line.strip().strip("|")
-        if stripped and _TIME_HEADER.search(stripped) and not re.search(r"\d", stripped) and len(stripped.split()) <= 8 \
-                and ("|" in stripped or len(_COLUMNS.split(stripped)) >= 2):
+        if stripped and _time_header(stripped) and ("|" in stripped or len(_COLUMNS.split(stripped)) >= 2):
             return True
     return False
 
@@ -170,7 +174,7 @@ def _aligned_table_minutes(segments, seg_mentions, services, doc_text: str, cell
         if "|" in line or not stripped:
             active = False
             continue
-        if _TIME_HEADER.search(stripped) and not re.search(r"\d", stripped) and len(stripped.split()) <= 8:
+        if _time_header(stripped):
             active = True
             heads = _COLUMNS.split(stripped)
             col = next((i for i, h in enumerate(heads) if _TIME_HEADER.search(h)), None) if len(heads) > 2 else None

@@ -47,10 +47,12 @@ def doc_text(doc: Doc) -> str:
 
 _NOT_START = np.uint64(2**64 - 1)  # SENT_START -1 as Doc.from_array reads it: not a sentence start
 
+
 def _wrapped_line(text: str, pos: int, min_chars: int) -> bool:
     """True when the line starting at ``pos`` continues the sentence of the line before it, hard-wrapped by a PDF,
     an e-mail or a dictation system: the line before is long (at least ``min_chars``) and ends in a word or a
-    comma (not a full stop, colon, time or number), and this line starts with a lowercase letter ("Patient is able to" / "ambulate 200 feet ...")."""
+    comma (not a full stop, colon, time or number), and this line starts with a lowercase letter ("Patient is
+    able to" / "ambulate 200 feet ...")."""
     if not min_chars or not text[pos:pos + 1].islower():
         return False
     nl = text.rfind("\n", 0, pos)
