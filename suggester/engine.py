@@ -282,6 +282,26 @@ class Suggester:
                     proba[i, j] = max(proba[i, j], row[j])
         return proba
 
+    def _split_supporting(self, hits_of: list, rows: list) -> tuple[list, list]:
+        """Each clause's phrase hits without, and with only, the supporting names (:class:`PhraseIndex`); in a
+        flowsheet row every name is a full phrase (the row's name is the service)."""
+        weak = self.phrases.supporting
+        if not weak:
+            return hits_of, [[] for _ in hits_of]
+        return ([hits if row else [h for h in hits if h[2] not in weak] for hits, row in zip(hits_of, rows)],
+                [[] if row else [h for h in hits if h[2] in weak] for hits, row in zip(hits_of, rows)])
+
+    def _add_supporting(self, hits_of: list, supporting: list, proba: np.ndarray) -> None:
+        """A supporting name ("heel raises", "tandem stance") names its code in a clause that already reads most
+        like that code: "she performed resisted eversion, inversion and heel raises" is exercise; the same names
+        in an aquatic or group clause ("pool: step-ups, SL stance at wall") describe that service instead, and in a
+        clause where a full phrase names another service they describe how it was done."""
+        for i, weak in enumerate(supporting):
+            if weak:
+                best = self._classes[int(np.argmax(proba[i]))]
+                if all(h[3] == {best} for h in hits_of[i]):  # "Gait w/ head turns, pivot turns": the gait is named
+                    hits_of[i] = hits_of[i] + [h for h in weak if h[3] == {best}]
+
     def _unbilled_beside(self, text: str, m) -> bool:
         """A time named as rest, vitals or paperwork in the three words before it, or marked "(not included)"."""
         before = " ".join(text[max(0, m.start - 40):m.start].split()[-3:])
@@ -344,7 +364,9 @@ class Suggester:
         if note is None:
             return self._empty_result(payer, cfg)
         hits_of = [(self.table_phrases if row else self.phrases).find(t) for t, row in zip(note.ctexts, note.rows)]
+        hits_of, supporting = self._split_supporting(hits_of, note.rows)
         proba = self._score_clauses(note.ctexts, hits_of)
+        self._add_supporting(hits_of, supporting, proba)
         got = self._gather(note, hits_of, proba, cfg)
         if got.generic and "treatment" not in note.totals:
             note.totals["treatment"] = got.generic
@@ -522,7 +544,7 @@ class Suggester:
                 best = max(present, key=lambda lab: (sum(e.score for e in cands[lab].evidence), cands[lab].score))
                 recommended -= set(present) - {best}
         recommended = self._apply_count_rules(recommended, cands)
-        recommended = self._apply_group(recommended, note.full)
+        recommended = self._apply_group(recommended, note.full, cands)
         return self._apply_report(note.report, recommended, cands, note.full)
 
     def _attribute(self, note: "_Read", got: "_Gathered", recommended: set):
@@ -631,12 +653,22 @@ class Suggester:
                                   for e in cands[lab].evidence)}
         return recommended, notes
 
-    def _apply_group(self, recommended: set, full: str) -> set:
-        """A group session covers the exercises and activities the group did, unless the patient was also seen
-        one-on-one (an individual cue in the note)."""
-        if self._group is None or self._group[0] not in recommended or self._group[2].search(full):
+    def _apply_group(self, recommended: set, full: str, cands: dict) -> set:
+        """A group session covers the exercises and activities the group did. When the patient was also seen
+        one-on-one (an individual cue in the note), it covers those documented within the group's part only:
+        from the group code's first evidence to the next individual cue ("Group: 4 athletes, concurrent stations
+        ... stations: pogo hops, SL calf raises ... 1:1 after group: IASTM ..." keeps the manual therapy alone)."""
+        if self._group is None or self._group[0] not in recommended:
             return recommended
-        return recommended - self._group[1]
+        code, demote, cues = self._group
+        group_at = min(e.start for e in cands[code].evidence)
+        cue = cues.search(full, group_at)
+        if cue is None and not cues.search(full):
+            return recommended - demote
+        end = cue.start() if cue is not None else len(full)
+        inside = {lab for lab in recommended & demote
+                  if all(group_at <= e.start and e.end <= end for e in cands[lab].evidence)}
+        return recommended - inside
 
     def _apply_count_rules(self, recommended: set, cands: dict) -> set:
         """Pick the code whose count range holds the documented count ("3 muscles" -> 20561)."""

@@ -98,6 +98,11 @@ class InterventionLexicon:
     def __len__(self) -> int:
         return len(self.entries)
 
+    @property
+    def parts(self) -> tuple[str, ...]:
+        """The data files the entries come from (``interventions_<part>.json``)."""
+        return tuple(dict.fromkeys(e.part for e in self.entries))
+
     @cached_property
     def _matcher(self) -> LiteralMatcher:  # built on first find(): the engine needs only phrases()
         return LiteralMatcher(self._by_form)

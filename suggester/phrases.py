@@ -11,13 +11,18 @@ __all__ = ["PhraseIndex"]
 class PhraseIndex:
     """Find catalogue phrases in text: case-insensitive synonyms, case-sensitive abbreviations.
 
+    ``supporting`` phrases (and abbreviations) are names that back a code only where the clause already reads
+    most like it ("resisted eversion, inversion and heel raises" for therapeutic exercise); the engine decides
+    that, and ``find`` returns them like any other phrase (their literal is in :attr:`supporting`).
+
     ``label_of`` maps each suggestible code to the label the model predicts (Medicare substitutes
     such as G0283 map to their CPT twin). ``blockers`` are phrases that contain a catalogue phrase but
     point to no code ("manual muscle test", "gait belt"); they are matched first and ignored.
     """
 
     def __init__(self, catalogue: Catalogue, label_of: dict[str, str], labels: set[str], blockers=(),
-                 extra: dict[str, str] | None = None, extra_abbreviations: dict[str, str] | None = None) -> None:
+                 extra: dict[str, str] | None = None, extra_abbreviations: dict[str, str] | None = None,
+                 supporting: dict[str, str] | None = None, supporting_abbreviations: dict[str, str] | None = None) -> None:
         syn: dict[str, set] = {}
         abbr: dict[str, set] = {}
         for code, label in label_of.items():
@@ -40,6 +45,15 @@ class PhraseIndex:
         self._syn, self._abbr = syn, abbr
         self._syn_matcher = LiteralMatcher(syn, split_slashes=True)
         self._abbr_matcher = LiteralMatcher(abbr, case_sensitive=True, split_slashes=True)
+        # names that support the code a clause reads like: matched on their own, so that a longer supporting
+        # name never hides a full phrase inside it ("tandem stance on foam" vs "tandem stance")
+        weak_syn = {p.lower(): {label_of.get(c, c)} for p, c in (supporting or {}).items()
+                    if label_of.get(c, c) in labels and p.lower() not in syn}
+        weak_abbr = {a: {label_of.get(c, c)} for a, c in (supporting_abbreviations or {}).items()
+                     if label_of.get(c, c) in labels and a not in abbr}
+        self.supporting = frozenset(weak_syn) | frozenset(weak_abbr)
+        self._weak = (weak_syn, LiteralMatcher(weak_syn, split_slashes=True), weak_abbr,
+                      LiteralMatcher(weak_abbr, case_sensitive=True, split_slashes=True)) if self.supporting else None
 
     def find(self, text: str) -> list[tuple[int, int, str, set]]:
         """``(start, end, phrase, labels)`` for every catalogue phrase in ``text``."""
@@ -50,6 +64,12 @@ class PhraseIndex:
             (hits.append((a, b, lit, self._syn[lit])) if self._syn[lit] else blocked.append((a, b)))
         hits += [(a, b, lit, self._abbr[lit]) for a, b, lit in self._abbr_matcher.finditer(text, tokens)
                  if not any(x < b and a < y for x, y in blocked)]
+        if self._weak is not None:
+            weak_syn, syn_m, weak_abbr, abbr_m = self._weak
+            taken = blocked + [(a, b) for a, b, _, _ in hits]
+            weak = [(a, b, lit, weak_syn[lit]) for a, b, lit in syn_m.finditer(text, lower)]
+            weak += [(a, b, lit, weak_abbr[lit]) for a, b, lit in abbr_m.finditer(text, tokens)]
+            hits += [h for h in weak if not any(x < h[1] and h[0] < y for x, y in taken)]
         return hits
 
     def labels_in(self, text: str) -> set[str]:
@@ -67,7 +87,7 @@ class PhraseIndex:
         from .interventions import load_interventions
 
         opts = config.get("intervention_phrases", {"enabled": True})
-        extra = abbreviations = None
+        extra = abbreviations = weak = weak_abbr = None
         if opts.get("enabled", True):
             drop = {x.lower() for x in opts.get("exclude", [])}
             shortest = int(opts.get("min_single_token_chars", 0))
@@ -76,7 +96,14 @@ class PhraseIndex:
             extra = {form: code for form, code in lexicon.phrases(parts).items()
                      if form not in drop and (" " in form or len(form) >= shortest)}
             abbreviations = {a: code for a, code in lexicon.abbreviations(parts).items() if a.lower() not in drop}
+            support = [p for p in opts.get("supporting_parts", ()) if p in parts]
+            if support:
+                others = tuple(p for p in lexicon.parts if p not in support)
+                weak = {form: code for form, code in lexicon.phrases(others).items()
+                        if form not in drop and (" " in form or len(form) >= shortest)}
+                weak_abbr = {a: code for a, code in lexicon.abbreviations(others).items() if a.lower() not in drop}
         if clinic_phrases:
             extra = {**(extra or {}), **{p.lower(): code for p, code in clinic_phrases.items()}}
         return cls(catalogue, label_of, labels, config.get("phrase_blockers", []), extra=extra,
-                   extra_abbreviations=abbreviations if extra is not None else None)
+                   extra_abbreviations=abbreviations if extra is not None else None,
+                   supporting=weak, supporting_abbreviations=weak_abbr)

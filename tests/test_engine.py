@@ -131,6 +131,16 @@ def test_engine_home_schedule_time_is_not_treatment_time(engine):
     assert find_minutes("ice 15-20 min every 2 hrs, heat 10 min q4h") == []
 
 
+def test_engine_a_distance_walked_in_sets_is_not_minutes(engine):
+    # "4 x 20'" after a walking drill is four passes of 20 feet; "2 x 10'" on the bike is two bouts of minutes
+    from suggester.nlp.minutes import find_minutes
+
+    assert find_minutes("Retro walking in the bars 4 x 20' with UE support") == []
+    assert [m.minutes for m in find_minutes("Farmer carry 3x40', then bike 2 x 10'")] == [10]
+    note = "NMR 12 min\n  Tandem walk 4 x 20'\n  SLS on foam 3 x 30 sec"
+    assert {s.code: s.minutes for s in engine.suggest(note).recommended} == {"97112": 12}
+
+
 @pytest.mark.parametrize("note,code", [
     ("Pt worked on hip abductor and core exercises to strengthen the L side, 15 minutes.", "97110"),
     ("Calf and hamstring stretches in long sitting, 3 x 30 s each side.", "97110"),

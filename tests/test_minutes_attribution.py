@@ -92,6 +92,31 @@ def test_group_session_covers_what_the_group_did(engine):
     assert {"97150", "97116"} <= set(engine.suggest(both).codes)
 
 
+def test_group_covers_its_own_part_when_the_patient_was_also_seen_alone(engine):
+    # what the group did stays under the group code; what was done one-on-one afterwards is its own service
+    text = ("Balance class: 5 patients, 1 PT, 40 min.\n"
+            "Circuit: heel raises 2x15, mini squats 2x12, step-ups 2x10 at each station.\n"
+            "Individually after class: STM and joint mobs to the L ankle, 10 min.")
+    codes = set(engine.suggest(text).codes)
+    assert {"97150", "97140"} <= codes and "97110" not in codes
+    # a one-on-one cue written before the group does not free the group's exercises either
+    before = ("Seen one-on-one first for manual therapy to the neck, 12 min.\n"
+              "Then joined the spine group (6 patients) for 30 min: bird dogs, bridges, wall slides.")
+    codes = set(engine.suggest(before).codes)
+    assert {"97150", "97140"} <= codes and "97110" not in codes
+
+
+def test_exercise_names_back_the_code_a_sentence_reads_like(engine):
+    # a list of named exercises with no generic word is therapeutic exercise, and its time is found
+    text = ("Joint mobs to the talocrural joint, 9 minutes.\n"
+            "Then she did banded eversion, seated calf raises and toe yoga. Twelve minutes were spent on those.")
+    found = {s.code: s.minutes for s in engine.suggest(text).recommended}
+    assert found == {"97140": 9, "97110": 12}
+    # the same names inside a pool session describe the aquatic exercise, not a second service
+    pool = "Aquatic therapy 1:1 in chest-deep water 30 min: calf raises, mini squats, forward and lateral walking."
+    assert set(engine.suggest(pool).codes) == {"97113"}
+
+
 def test_one_time_for_two_joined_services_is_not_guessed(engine):
     text = "Tx:\n  Ther ex (bridges, clams) + manual therapy (PA glides, STM): 28 min"
     result = engine.suggest(text)
