@@ -223,7 +223,7 @@ class Suggester:
         key = payer.strip().lower()
         if not text.strip():
             return self._empty_result(key, cfg)
-        return self._from_doc(self.nlp(text), key, cfg, dos)
+        return self._from_doc(self.nlp(self._make_doc(text)), key, cfg, dos)
 
     def check(self, text: str, payer: str = "medicare", *, date_of_service: dt.date | str | None = None):
         """The documentation checklist for one note (:mod:`suggester.documentation`): total timed minutes, total
@@ -242,9 +242,15 @@ class Suggester:
         for t in texts:
             self._check_text(t)
         return [self._from_doc(doc, key, cfg, None) if t.strip() else self._empty_result(key, cfg)
-                for t, doc in zip(texts, self.nlp.pipe(texts, batch_size=batch_size))]
+                for t, doc in zip(texts, self.nlp.pipe((self._make_doc(t) for t in texts), batch_size=batch_size))]
 
     # ------------------------------------------------------------------ internals
+    def _make_doc(self, text: str):
+        """The tokenised Doc, knowing its own text (spaCy rebuilds ``doc.text`` from every token on each access)."""
+        doc = self.nlp.make_doc(text)
+        doc.user_data["suggester_text"] = text
+        return doc
+
     def _score_clauses(self, texts: list[str], hits_of: list) -> np.ndarray:
         """Classifier probabilities per clause. A clause naming several services ("fifteen minutes of gait
         training ..., and twelve minutes of balance training") is also scored piece by piece, each piece running

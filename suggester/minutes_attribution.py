@@ -19,8 +19,10 @@ Algorithm (each step names the rule it records)
    ``extra_episode`` ("another 8 min", "5 min later": added to the block),
    ``after_service`` (nearest service phrase before the time), ``before_service`` (nearest after it),
    ``service_total`` (a time with "total", "whole", "in all" in its sentence: replaces its sub-item times).
-   Two services joined by "and"/"&"/"," before one time ("ther ex and manual 20 min"), or named since the
-   previous time with the time attached to neither, are **ambiguous**: no guess, a finding instead. A service
+   Two services joined by "and"/"&"/"," before one time ("ther ex and manual 20 min", "transfers and gait
+   practice for 28 minutes"), named since the previous time with the time attached to neither, or sharing a
+   time said to be shared ("24 minutes combined", minutes.json ``shared_time_after_pattern``), are
+   **ambiguous**: no guess, a finding instead. A service
    named but not recommended still counts here, and a time written "N minutes of" it is its own, not another's.
 3. ``following_sentence`` - a sentence or ";"-item holding only a time ("About 20 minutes were spent on
    these tasks.", "...; 15'.") belongs to the service(s) documented just before it in the same block
@@ -71,6 +73,11 @@ _JOINED = re.compile(r"^\s*(?:,|&|\+|/|and|plus|with|as well as)\s*$", re.IGNORE
 _PARENS = re.compile(r"\([^()]*\)")   # "manual therapy (STM, mobs) + ther ex": the joiner outside the parentheses
 # A time that opens a block: "Pool session 40 min: marching 8 min, ..."
 _HEADER_COLON = re.compile(r"\s*\)?\s*[:\u2013\u2014=]")
+
+
+@lru_cache(maxsize=1)
+def _shared_time() -> re.Pattern:
+    return re.compile(packaged_json("minutes.json")["shared_time_after_pattern"], re.IGNORECASE)
 
 
 @lru_cache(maxsize=1)
@@ -242,11 +249,15 @@ def _nearest(m, present, text, scores, since: int = 0, others=()):
             key, rule = (2, 0 if named else 1, sp[0] - m.start, -scores[lab]), "before_service"
         ranked.append((key, lab, sp, rule, bool(named)))
     recommended = {lab for lab, _ in present}
+    if _shared_time().match(text, m.end) and sum(
+            1 for _, _, sp, rule, named in ranked if rule == "after_service" and named and sp[0] >= since) > 1:
+        return None  # "Manual therapy and lumbar exercises ..., 24 minutes combined": one time for both
     ranked = [r for r in ranked if r[1] in recommended or r[3] == "of_service"]
     ranked.sort()
     key, lab, sp, rule, named = ranked[0]
     if rule == "after_service" and named:
-        # "ther ex and manual 20 min": another named service joined to this one, no time between them
+        # "ther ex and manual 20 min": another named service joined to this one, no time between them (the
+        # other one before it, or after it and nearer the time: "transfers and gait practice for 28 minutes")
         spans_of = dict(list(present) + list(others))
         head = _head_span(text, spans_of[lab], m.start) or sp
         for lab2, spans2 in spans_of.items():
@@ -255,6 +266,8 @@ def _nearest(m, present, text, scores, since: int = 0, others=()):
                 continue
             sp2 = _head_span(text, spans2, m.start) or max(before2)
             if sp2[1] <= head[0] and _JOINED.match(_PARENS.sub("", text[sp2[1]:head[0]])):
+                return None
+            if head[1] <= sp2[0] and sp2[1] <= m.start and _JOINED.match(_PARENS.sub("", text[head[1]:sp2[0]])):
                 return None
         # "strengthening exercises and functional activities (sit-to-stand, stairs), 22 min": two services named
         # since the last time and the time not attached to either one

@@ -117,6 +117,35 @@ def test_exercise_names_back_the_code_a_sentence_reads_like(engine):
     assert set(engine.suggest(pool).codes) == {"97113"}
 
 
+def test_a_time_said_to_be_combined_is_not_given_to_one_service(engine):
+    text = "Hot pack to the low back 10 min.\nSoft tissue mobilization and stabilization exercises, 20 minutes together."
+    result = engine.suggest(text)
+    found = {s.code: s.minutes for s in result.recommended}
+    assert found.get("97010") == 10 and "97140" in found and found["97140"] is None, found
+    assert "PT168" in {f.id for f in result.findings}
+
+
+def _attribute(text, services, recommended):
+    from types import SimpleNamespace
+
+    from suggester.minutes_attribution import attribute_minutes
+
+    spans = {lab: {0: [(text.index(name), text.index(name) + len(name))]} for lab, name in services.items()}
+    return attribute_minutes(set(recommended), spans, {0: find_minutes(text)}, set(),
+                             [SimpleNamespace(start_char=0, end_char=len(text))], set(), text,
+                             {lab: 0.5 for lab in services})
+
+
+def test_attribution_a_service_joined_nearer_the_time_shares_it():
+    # the stage on its own: gait is named (not recommended) between the transfers and the time
+    text = "We worked on transfers and gait practice for 28 minutes."
+    out = _attribute(text, {"97530": "transfers", "97116": "gait"}, {"97530"})
+    assert "97530" not in out.minutes and out.ambiguous
+    alone = _attribute("We worked on transfers for 28 minutes, then gait.", {"97530": "transfers", "97116": "gait"},
+                       {"97530"})
+    assert alone.minutes == {"97530": 28} and not alone.ambiguous
+
+
 def test_one_time_for_two_joined_services_is_not_guessed(engine):
     text = "Tx:\n  Ther ex (bridges, clams) + manual therapy (PA glides, STM): 28 min"
     result = engine.suggest(text)
