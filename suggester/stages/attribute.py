@@ -1,0 +1,51 @@
+"""Stage minutes: which documented time belongs to which recommended code (the rules are in
+:mod:`suggester.minutes_attribution`), then the non-visit check that needs those minutes."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from ..minutes_attribution import Attribution, attribute_minutes, table_minutes
+from ..results import NotCounted
+from .settings import Settings
+from .values import Gathered, NoteRead
+
+__all__ = ["attribute", "non_visit_check"]
+
+_TOTAL_ROW = re.compile(r"\s*(?:grand\s+|sub)?totals?\b", re.IGNORECASE)   # "Total  | 36": not a service row
+
+
+def attribute(s: Settings, note: NoteRead, got: Gathered, recommended: set) -> Attribution:
+    """Stage minutes: flowsheet rows naming no service go to the recommended code they read most like, table
+    columns give their cells, then every time is linked to its code (:func:`attribute_minutes`)."""
+    full, segments = note.full, note.segments
+    services = {lab: dict(c.segments) for lab, c in got.cands.items()}
+    if recommended:
+        rec = sorted(recommended)
+        for seg_i, offset, row in got.unnamed_rows:
+            best = max(rec, key=lambda lab: row[s.col[lab]])
+            top = s.classes[int(np.argmax(row))]
+            if (row[s.col[best]] >= s.t_cand or top == best) \
+                    and not _TOTAL_ROW.match(full, segments[seg_i].start_char):
+                services[best].setdefault(seg_i, [(offset, offset)])
+    # Flowsheet tables: a "Minutes"/"Time" column gives bare numbers in the rows below it.
+    table_cells = table_minutes(segments, got.seg_mentions, services, full)
+    return attribute_minutes(recommended, services, got.seg_mentions, got.time_only_segs, segments, table_cells, full,
+                             {lab: c.score for lab, c in got.cands.items()},
+                             {lab: c.named_only for lab, c in got.cands.items()})
+
+
+def non_visit_check(s: Settings, non_visit, recommended: set, minutes: dict, got: Gathered, cfg: dict) -> tuple[set, bool]:
+    """Stage non-visit: a cancelled, no-show or phone note bills nothing unless documented treatment time shows
+    the patient was seen. Returns the recommended set and whether the non-visit cue was overridden."""
+    if not non_visit:
+        return recommended, False
+    if any(minutes.get(lab) for lab in recommended):
+        return recommended, True
+    for lab in sorted(recommended):
+        ev = got.cands[lab].evidence[0]
+        got.not_counted.append(NotCounted(s.code_for(lab, cfg), "non_visit", ev.start, ev.end, ev.text,
+                                          ev.section, s.calibrated(got.cands[lab].score)))
+    return set(), False

@@ -1,0 +1,110 @@
+"""Stage decide: candidates -> the recommended codes (thresholds, exclusive groups, count rules, group
+sessions and the report kind), with the evaluation report's explanation per code."""
+
+from __future__ import annotations
+
+from ..nlp.minutes import find_minutes
+from ..results import Evidence
+from .settings import Settings
+from .values import Candidate, NoteRead
+
+__all__ = ["apply_count_rules", "apply_group", "apply_report", "decide"]
+
+
+def decide(s: Settings, note: NoteRead, cands: dict) -> tuple[set, dict]:
+    """Stage decide: which candidates are recommended (confidence with or without a phrase, exclusive groups,
+    count rules, group sessions, the report kind). Returns the set and, per label, the report's explanation."""
+    recommended = set()
+    for lab, c in cands.items():
+        has_phrase = any(e.phrases for e in c.evidence)
+        if c.evidence and (has_phrase and c.score >= s.t_rec
+                           or not has_phrase and lab not in s.needs_phrase and c.score >= s.t_rec_nophrase):
+            recommended.add(lab)
+    for group in s.groups:
+        present = [lab for lab in group if lab in recommended]
+        if len(present) > 1:
+            best = max(present, key=lambda lab: (sum(e.score for e in cands[lab].evidence), cands[lab].score))
+            recommended -= set(present) - {best}
+    recommended = apply_count_rules(s, recommended, cands)
+    recommended = apply_group(s, recommended, note.full, cands)
+    return apply_report(s, note.report, recommended, cands, note.full)
+
+
+def apply_report(s: Settings, report, recommended: set, cands: dict, full: str) -> tuple[set, dict]:
+    """Evaluation reports decide the evaluation code; discharge summaries and progress reports bill none.
+
+    Returns the new recommended set and, per label, a sentence explaining the level component by component.
+    """
+    evals = s.eval_labels
+    notes: dict[str, str] = {}
+    if report.code and report.code in s.col:
+        recommended = (recommended - evals) | {report.code}
+        cand = cands.setdefault(report.code, Candidate(report.code))
+        cand.score = max(cand.score, report.confidence)
+        if not cand.evidence:
+            for _name, a, b in report.signals[:3]:
+                cand.evidence.append(Evidence(a, b, full[a:b], "none", report.confidence, ()))
+        kind = report.kind.replace("_", " ")
+        note = f" Recognised as {'an' if kind[0] in 'aeiou' else 'a'} {kind} from its " + \
+               ", ".join(sorted({s[0].replace("_", " ") for s in report.signals})) + "."
+        if report.components:
+            parts = "; ".join(f"{c.name.replace('_', ' ')} {c.level} ({c.reason})" for c in report.components)
+            note += f" Level: {parts}."
+            note += (f" The note states the level ({s.catalogue[report.stated_level].label})." if report.stated_level
+                     else " The level is the lowest that all four components reach.")
+            higher = [c.to_reach_higher for c in report.limiting if c.to_reach_higher]
+            if higher and not report.stated_level:
+                note += " To support a higher level: " + " ".join(higher)
+        notes[report.code] = note
+    elif report.kind in ("discharge", "progress"):
+        recommended = recommended - evals
+    else:  # a treatment note: an evaluation needs a sentence that names it ("re-eval performed"), not a heading
+        floor = int(s.config.get("evaluation_evidence_min_words", 0))
+        recommended = {lab for lab in recommended if lab not in evals
+                       or any((len(e.text.split()) >= floor or find_minutes(e.text)) and e.phrases
+                              for e in cands[lab].evidence)}
+    return recommended, notes
+
+
+def apply_group(s: Settings, recommended: set, full: str, cands: dict) -> set:
+    """A group session covers the exercises and activities the group did. When the patient was also seen
+    one-on-one (an individual cue in the note), it covers those documented within the group's part only:
+    from the group code's first evidence to the next individual cue ("Group: 4 athletes, concurrent stations
+    ... stations: pogo hops, SL calf raises ... 1:1 after group: IASTM ..." keeps the manual therapy alone)."""
+    if s.group is None or s.group[0] not in recommended:
+        return recommended
+    code, demote, cues = s.group
+    group_at = min(e.start for e in cands[code].evidence)
+    cue = cues.search(full, group_at)
+    if cue is None and not cues.search(full):
+        return recommended - demote
+    end = cue.start() if cue is not None else len(full)
+    inside = {lab for lab in recommended & demote
+              if all(group_at <= e.start and e.end <= end for e in cands[lab].evidence)}
+    return recommended - inside
+
+
+def apply_count_rules(s: Settings, recommended: set, cands: dict) -> set:
+    """Pick the code whose count range holds the documented count ("3 muscles" -> 20561)."""
+    for regex, ranges in s.count_rules:
+        present = [lab for lab in ranges if lab in recommended]
+        if not present:
+            continue
+        counts = [float(m.group(1)) for lab in present for e in cands[lab].evidence for m in regex.finditer(e.text)]
+        if not counts:
+            continue
+        n = max(counts)
+        target = next((lab for lab, (lo, hi) in ranges.items()
+                       if lab in s.col and n >= lo and (hi is None or n <= hi)), None)
+        if target is None or target in present and len(present) == 1:
+            continue
+        source = max(present, key=lambda lab: cands[lab].score)
+        if target not in cands:
+            cands[target] = Candidate(target)
+        tc = cands[target]
+        tc.score = max(tc.score, cands[source].score)
+        tc.evidence = tc.evidence or list(cands[source].evidence)
+        for seg_i, spans in cands[source].segments.items():
+            tc.segments.setdefault(seg_i, []).extend(spans)
+        recommended = (recommended - set(present)) | {target}
+    return recommended

@@ -1,0 +1,178 @@
+"""Stage gather: scored clauses -> code candidates with evidence, not-counted mentions and time mentions.
+
+A performed clause's codes above the candidate threshold become :class:`Candidate` entries (with the catalogue
+phrases that name them and the segments where their time may sit); a clause with an assertion (negated,
+planned, history, ...) gives :class:`~suggester.results.NotCounted` entries instead.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from ..minutes_attribution import indented_row
+from ..nlp.minutes import MinuteMention, find_minutes
+from ..results import Evidence, NotCounted
+from .score import joined_head
+from .settings import Settings
+from .values import Candidate, Gathered, NoteRead
+
+__all__ = ["gather", "measurement_row", "row_name", "time_only", "too_short", "unbilled_beside"]
+
+_WORD = re.compile(r"[A-Za-z]{2,}")
+_NOT_BILLED = re.compile(r"\s*\(?\s*(?:not (?:included|billed|counted|billable|timed)|unbilled)\b", re.IGNORECASE)
+_CELL_SEP = re.compile(r"\s*\|\s*|\s{3,}|\t+|\s*\.{3,}\s*")
+# a bulleted or check-box line holding only a name ("\u25cf Therex", "- Gait", "[ ] Manual therapy"): a template's menu
+_BARE_ITEM = re.compile(r"\s*(?:[\u2022\u25cf\u25cb\u25aa\u25a1\u2610\u2611\u2612*\-]|\[\s?x?\s?\])\s*[A-Za-z][A-Za-z/&' -]{0,30}\s*$")
+_ROW_NUMBER = re.compile(r"(?:\||\s{2,}|\t|\.{3,})\s*\d{1,3}\s*(?:\||\s{2,}|\t|$)")  # a bare number in a cell
+
+
+def row_name(row: str) -> tuple[int, int] | None:
+    """Span of a table row's name: its first cell holding a letter (a leading code or number cell is skipped)."""
+    pos = 0
+    for sep in list(_CELL_SEP.finditer(row)) + [None]:
+        end = sep.start() if sep else len(row)
+        if any(ch.isalpha() for ch in row[pos:end]):
+            return pos, end
+        if sep is None:
+            return None
+        pos = sep.end()
+    return None
+
+
+def unbilled_beside(s: Settings, text: str, m) -> bool:
+    """A time named as rest, vitals or paperwork in the three words before it, or marked "(not included)"."""
+    before = " ".join(text[max(0, m.start - 40):m.start].split()[-3:])
+    return s.unbilled_time.search(before) is not None or _NOT_BILLED.match(text, m.end) is not None
+
+
+def measurement_row(s: Settings, clause_text: str) -> bool:
+    """A table row (the caller has checked it is one) whose cells after its name all read as measurements
+    ('Hip abd MMT | 4-/5 | 4/5'), with no minutes in it (engine.json ``measurement_row``)."""
+    if s.measure_cell is None:
+        return False
+    name = row_name(clause_text)
+    if name is None:
+        return False
+    cells = [c.strip() for c in _CELL_SEP.split(clause_text[name[1]:]) if c.strip()]
+    return len(cells) >= s.measure_min_cells and not find_minutes(clause_text) \
+        and all(s.measure_cell.match(c) for c in cells)
+
+
+def too_short(s: Settings, clause_text: str) -> bool:
+    """Fewer words than a service statement needs (and no number): a heading or a label."""
+    return not any(ch.isdigit() for ch in clause_text) and \
+        len(_WORD.findall(clause_text)) < s.min_evidence_words
+
+
+def time_only(s: Settings, clause_text: str) -> bool:
+    """A short performed sentence that gives a time but names no service ("About 20 min were spent on these")."""
+    words = clause_text.split()
+    return 0 < len(words) <= s.orphan_max_words and not s.non_service_time.search(clause_text)
+
+
+def gather(s: Settings, note: NoteRead, hits_of: list, proba: np.ndarray, cfg: dict) -> Gathered:
+    """Stage gather: each clause's scores (phrases, stated codes, flowsheet row names, joined headings) become
+    code candidates with evidence when performed, or not-counted mentions with their reason; the time
+    mentions of performed clauses are kept per segment for the minutes stage."""
+    full, segments, stated, time_table = note.full, note.segments, note.stated, note.time_table
+    generic = note.generic
+    tot_spans_abs = [(a, b) for _, a, b in note.totals.values()]
+    w = s.phrase_w
+    got = Gathered()
+    cands, not_counted, seg_mentions = got.cands, got.not_counted, got.seg_mentions
+    for i, clause in enumerate(note.clauses):
+        status = note.statuses[i]
+        ctext = note.ctexts[i]
+        is_row = note.rows[i]
+        if status is None and not time_table and is_row and measurement_row(s, ctext):
+            status = "exam_finding"  # "Knee flexion AROM   128   96": a measurement, not a service
+        seg_i = clause._.pt_segment
+        seg_start = segments[seg_i].start_char if seg_i is not None and seg_i < len(segments) else clause.start_char
+        offset = clause.start_char - seg_start
+        phrase_hits = hits_of[i]
+        by_label: dict[str, list] = {}
+        for a, b, lit, labels in phrase_hits:
+            for lab in labels:
+                by_label.setdefault(lab, []).append((a, b, lit))
+        row = proba[i].copy()
+        for lab in set(by_label) | stated.get(i, set()):
+            j = s.col[lab]
+            row[j] = 1.0 - (1.0 - row[j]) * (1.0 - w)
+        name = row_name(ctext) if len(by_label) == 1 and is_row else None
+        if name and all(name[0] <= a < name[1] for x in by_label.values() for a, _, _ in x) \
+                and (find_minutes(ctext) or (time_table and _ROW_NUMBER.search(ctext))):
+            # a flowsheet row with its own time: the row's name (its first cell with words) is the service
+            # ("McKenzie ext   7   10 reps x 2", "97110  41  LE strengthening circuit"; not "Climb Stairs |
+            # 3 min step test ... balance", where the phrase describes the test)
+            j = s.col[next(iter(by_label))]
+            row[j] = max(row[j], s.timed_row_floor)
+        head = joined_head(ctext, phrase_hits)
+        if head:  # "TE/NMR 30'", "Ther ex/balance 20 min": a heading naming services done together
+            cols = [s.col[lab] for lab in head]
+            row[cols] = row[cols].max()
+        hits = np.nonzero(row >= s.t_cand)[0]
+        if len(hits) and (not by_label and too_short(s, ctext) or by_label and _BARE_ITEM.match(
+                full, full.rfind("\n", 0, clause.start_char) + 1, clause.end_char)):
+            hits = hits[:0]  # "III", "Range of Motion (ROM)", "● Therex": a heading or template item, not a service
+        if status is not None:
+            keep = [j for j in hits if status in s.counted_status[s.classes[j]]]
+            if keep:
+                hits, status = np.asarray(keep), None
+        if status is None:
+            alone = time_only(s, ctext)
+            if not len(hits) and s.unbilled_time.search(ctext):
+                # "6-min seated rest break with vitals (not billed)": left out of a session total
+                got.unbilled += sum(m.minutes or 0 for m in find_minutes(ctext))
+            if generic and clause.start_char <= generic[1] < clause.end_char:
+                # "Gait training ..., 20 minutes total": that service's time; "...; total 16'." or "20 min
+                # total." alone: the time of the service just before it, else (the units stage) a session total
+                alone = not len(hits)
+                generic = None if len(hits) else generic
+            if len(hits) or alone:
+                tot_spans = [(a - clause.start_char, b - clause.start_char) for a, b in tot_spans_abs]
+                mentions = [m for m in find_minutes(ctext) if not any(a0 <= m.start < b0 for a0, b0 in tot_spans)]
+                if len(hits):  # "with rest breaks totaling 8 minutes (not included)": not the service's time
+                    kept = [m for m in mentions if not unbilled_beside(s, ctext, m)]
+                    got.unbilled += sum(m.minutes or 0 for m in mentions if m not in kept)
+                    mentions = kept
+                seg_mentions.setdefault(seg_i, []).extend(
+                    MinuteMention(m.start + offset, m.end + offset, m.minutes, m.units, m.range_upper) for m in mentions)
+                if alone and mentions:
+                    got.time_only_segs.add(seg_i)
+            if is_row and not by_label and not s.unbilled_time.search(ctext) \
+                    and not any(clause.start_char <= a < clause.end_char for a, _ in tot_spans_abs) \
+                    and not (generic and clause.start_char <= generic[1] < clause.end_char) \
+                    and not (len(hits) and row[hits].max() >= s.t_ev) and not indented_row(full, clause.start_char):
+                # a flowsheet row naming no service: its time belongs to the recommended code it reads most
+                # like ("Stationary bike | - | 7" in an exercise table) when that code is a candidate for the
+                # row or its best code; a row indented under another is that row's breakdown
+                got.unnamed_rows.append((seg_i, offset, row))
+            for j in hits:
+                lab = s.classes[j]
+                score = float(row[j])
+                cand = cands.setdefault(lab, Candidate(lab))
+                cand.score = max(cand.score, score)
+                phr = by_label.get(lab, [])
+                if score >= s.t_ev:
+                    names = tuple(dict.fromkeys(p[2] for p in phr)) or (
+                        ("stated code",) if lab in stated.get(i, ()) else ())
+                    cand.evidence.append(Evidence(clause.start_char, clause.end_char, ctext, clause._.pt_section or "none",
+                                                  score, names))
+                if score >= s.t_ev or phr:
+                    # a catalogue phrase names the code here ("Manual 15 min"), so its time can belong to it
+                    spans = [(p[0] + offset, p[1] + offset) for p in phr] or [(offset, offset)]
+                    cand.segments.setdefault(seg_i, []).extend(spans)
+                    if score < s.t_ev:
+                        cand.named_only.add(seg_i)
+        else:
+            # A mention that is not counted: the model recognises it, or a catalogue phrase names it.
+            named = {s.col[lab] for lab in by_label}
+            for j in sorted(set(int(k) for k in hits) | named):
+                if row[j] >= s.t_nc or j in named:
+                    not_counted.append(NotCounted(s.code_for(s.classes[j], cfg), status, clause.start_char,
+                                                  clause.end_char, ctext, clause._.pt_section or "none", float(row[j])))
+    got.generic = generic
+    return got
+

@@ -1,0 +1,100 @@
+"""The engine's settings, read once from the packaged data and the model card and shared by every stage."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from .._resources import packaged_json
+from ..catalogue import Catalogue
+from ..nlp.rules import compile_literals
+
+__all__ = ["Settings"]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Thresholds, weights, patterns and label maps (``engine.json``, ``minutes.json``, ``units.json``, the
+    catalogue and the model card). Built by :meth:`load`; immutable, so one instance serves every thread."""
+
+    catalogue: Catalogue
+    config: dict
+    classes: list
+    col: dict
+    label_of: dict
+    eval_labels: frozenset
+    t_rec: float
+    t_ev: float
+    t_cand: float
+    t_nc: float
+    t_rec_nophrase: float
+    phrase_w: float
+    timed_row_floor: float
+    score_heads: bool
+    measure_cell: re.Pattern | None
+    measure_min_cells: int
+    groups: list
+    count_rules: list
+    needs_phrase: frozenset
+    counted_status: dict
+    group: tuple | None
+    min_evidence_words: int
+    orphan_max_words: int
+    unbilled_time: re.Pattern
+    non_service_time: re.Pattern
+    unit_rules: dict
+    calib_x: np.ndarray
+    calib_y: np.ndarray
+
+    @classmethod
+    def load(cls, catalogue: Catalogue, classes, label_of: dict, model_card: dict) -> "Settings":
+        config = packaged_json("engine.json")
+        mins = packaged_json("minutes.json")
+        classes = [str(c) for c in classes]
+        grp = config.get("group_session")
+        t = config["thresholds"]
+        mrow = config.get("measurement_row")
+        calib = model_card.get("note_calibration") or {}
+        counts = model_card.get("label_counts", {})
+        floor = int(config.get("min_support_without_phrase", 0))
+        phrase_categories = set(config.get("categories_needing_phrase", []))
+        counted = config.get("statuses_counted_for_categories", {})
+        return cls(
+            catalogue=catalogue, config=config, classes=classes, col={c: j for j, c in enumerate(classes)},
+            label_of=label_of,
+            eval_labels=frozenset(c for c, e in catalogue.items() if e.category == "evaluation" and e.status == "active"),
+            t_rec=t["recommend"], t_ev=t["evidence"], t_cand=t["candidate"], t_nc=t["not_counted"],
+            t_rec_nophrase=t.get("recommend_without_phrase", t["recommend"]),
+            phrase_w=float(config["phrase_weight"]), timed_row_floor=float(config.get("timed_row_floor", 0.0)),
+            score_heads=bool(config.get("score_clause_heads", False)),
+            measure_cell=re.compile(mrow["cell_pattern"], re.IGNORECASE) if mrow else None,
+            measure_min_cells=int(mrow.get("min_cells", 1)) if mrow else 0,
+            groups=[tuple(g) for g in config["exclusive_groups"]],
+            count_rules=[(re.compile(r["pattern"], re.IGNORECASE), r["codes"]) for r in config.get("count_rules", [])],
+            needs_phrase=frozenset(lab for lab in classes if counts.get(lab, 0) < floor
+                                   or catalogue[lab].category in phrase_categories),
+            counted_status={lab: set(counted.get(catalogue[lab].category, [])) for lab in classes},
+            group=None if not grp else (grp["code"], set(grp["demote_codes"]), compile_literals(grp["individual_cues"])),
+            min_evidence_words=int(config.get("min_evidence_words", 0)),
+            orphan_max_words=int(mins["time_sentence_max_words"]),
+            unbilled_time=compile_literals(mins["unbilled_time_cues"]),
+            non_service_time=re.compile(r"\b(?:%s)\b" % "|".join(mins["non_service_time_cues"]), re.IGNORECASE),
+            unit_rules=packaged_json("units.json")["unit_rules"],
+            calib_x=np.asarray(calib.get("x", []), dtype=float), calib_y=np.asarray(calib.get("y", []), dtype=float),
+        )
+
+    def calibrated(self, score: float) -> float:
+        """Note-level confidence: the raw score mapped through the model card's isotonic calibration."""
+        if not len(self.calib_x):
+            return score
+        return float(np.interp(score, self.calib_x, self.calib_y))
+
+    def code_for(self, label: str, cfg: dict) -> str:
+        """The code billed for a model label under a payer's code set (G0283 for 97014 under Medicare)."""
+        if cfg.get("code_set") == "medicare":
+            alt = self.catalogue[label].medicare_use_instead
+            if alt and alt in self.catalogue and self.catalogue[alt].status == "active":
+                return alt
+        return label

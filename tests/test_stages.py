@@ -1,0 +1,154 @@
+"""Each stage of a note's path on its own (suggester.stages), with the packaged settings and model."""
+
+import numpy as np
+import pytest
+
+from suggester.evaluation_report import ReportAssessment
+from suggester.minutes_attribution import Attribution, TimeLink
+from suggester.results import Evidence
+from suggester.stages import (Billing, Candidate, Gathered, add_supporting, attribute, build_result, count_units,
+                              decide, gather, non_visit_check, read_note, score_clauses, split_supporting)
+
+
+def _read(engine, text):
+    return read_note(engine.nlp(text), engine.settings, engine.reports)
+
+
+def _hits(engine, note):
+    return [(engine.table_phrases if row else engine.phrases).find(t) for t, row in zip(note.ctexts, note.rows)]
+
+
+def _decided(engine, text, payer="medicare"):
+    """read -> score -> gather -> decide for ``text``: the settings, payer settings, note, gathered and decision."""
+    s, cfg = engine.settings, engine.payer_config(payer)
+    note = _read(engine, text)
+    hits = _hits(engine, note)
+    got = gather(s, note, hits, score_clauses(engine.model, s, note.ctexts, hits), cfg)
+    recommended, notes = decide(s, note, got.cands)
+    return s, cfg, note, got, recommended, notes
+
+
+def _ev(start, end, text="x", score=0.9, phrases=("p",)):
+    return Evidence(start, end, text, "none", score, phrases)
+
+
+def test_settings_map_labels_to_the_payers_code_and_calibrate(engine):
+    s = engine.settings
+    assert s.code_for("97014", {"code_set": "medicare"}) == "G0283"
+    assert s.code_for("97014", {"code_set": "cpt"}) == "97014"
+    scores = [s.calibrated(x) for x in (0.1, 0.5, 0.9)]
+    assert scores == sorted(scores) and all(0.0 <= x <= 1.0 for x in scores)
+    with pytest.raises(Exception):
+        s.t_rec = 0.1   # frozen: one instance serves every thread
+
+
+def test_read_gives_clauses_statuses_rows_and_totals(engine):
+    note = _read(engine, "TherEx 20 min: bridges, clams.\nPlan: gait training next visit.\n"
+                         "Bike   |  8\nTotal timed 28 min")
+    assert note.full.startswith("TherEx") and len(note.clauses) == len(note.ctexts) == len(note.statuses)
+    planned = [st for t, st in zip(note.ctexts, note.statuses) if "gait" in t]
+    assert planned == ["planned"]
+    assert [t for t, row in zip(note.ctexts, note.rows) if row] == ["Bike   |  8"]
+    assert note.totals["timed"][0] == 28 and note.report.kind == "treatment"
+    assert _read(engine, "   ") is None
+
+
+def test_score_reads_each_service_of_a_two_service_clause(engine):
+    text = "Pt completed 15 minutes of gait training with the cane and 12 minutes of balance training on foam"
+    note = _read(engine, text)
+    hits = _hits(engine, note)
+    proba = score_clauses(engine.model, engine.settings, note.ctexts, hits)
+    col = engine.settings.col
+    assert proba.shape == (len(note.ctexts), len(col))
+    row = proba[note.ctexts.index(text)]
+    assert row[col["97116"]] > 0.5 and row[col["97112"]] > 0.5
+
+
+def test_supporting_names_join_only_a_clause_that_reads_like_their_code(engine):
+    s = engine.settings
+    texts = ["She performed resisted eversion, inversion and heel raises", "Aquatic therapy: heel raises at the rail"]
+    rows = [False, False]
+    hits = [engine.phrases.find(t) for t in texts]
+    strong, weak = split_supporting(engine.phrases.supporting, hits, rows)
+    assert any(h[2] == "heel raises" for h in weak[0]) and not any(h[2] == "heel raises" for h in strong[0])
+    proba = score_clauses(engine.model, s, texts, strong)
+    add_supporting(s, strong, weak, proba)
+    assert any(h[2] == "heel raises" and h[3] == {"97110"} for h in strong[0])     # reads as exercise
+    assert not any(h[2] == "heel raises" for h in strong[1])                        # reads as aquatic therapy
+    # in a flowsheet row every name counts in full
+    assert split_supporting(engine.phrases.supporting, hits[:1], [True]) == (hits[:1], [[]])
+
+
+def test_gather_turns_scores_into_candidates_and_not_counted(engine):
+    s = engine.settings
+    note = _read(engine, "Manual therapy 12 min: STM to the upper trap.\nPt declined e-stim today.")
+    hits = _hits(engine, note)
+    proba = score_clauses(engine.model, s, note.ctexts, hits)
+    got = gather(s, note, hits, proba, engine.payer_config("commercial"))
+    assert isinstance(got, Gathered) and set(got.cands) >= {"97140"}
+    cand = got.cands["97140"]
+    assert cand.score >= s.t_rec and cand.evidence[0].phrases and cand.segments
+    assert [m.minutes for ms in got.seg_mentions.values() for m in ms] == [12]
+    assert [(n.code, n.reason) for n in got.not_counted] == [("97014", "declined")]
+
+
+def test_decide_keeps_one_code_of_an_exclusive_group_and_applies_count_rules(engine):
+    s = engine.settings
+    note = _read(engine, "Daily note.")
+    group = next(g for g in s.groups if "97161" not in g)
+    a, b = group[0], group[1]
+    cands = {a: Candidate(a, 0.9, [_ev(0, 5, score=0.9)]), b: Candidate(b, 0.95, [_ev(10, 15, score=0.6)])}
+    recommended, _ = decide(s, note, cands)
+    assert recommended == {a}     # the most total evidence wins the group
+    cands = {"20560": Candidate("20560", 0.9, [_ev(0, 20, "dry needling to 4 muscles")])}
+    recommended, _ = decide(s, note, cands)
+    assert recommended == {"20561"} and cands["20561"].evidence
+
+
+def test_decide_lets_the_report_choose_the_evaluation_code(engine):
+    s = engine.settings
+    note = _read(engine, "Daily note.")
+    note.report = ReportAssessment("initial_evaluation", "97162", 0.8, (("history", 0, 5),))
+    cands = {"97161": Candidate("97161", 0.9, [_ev(0, 5)]), "97110": Candidate("97110", 0.9, [_ev(6, 10)])}
+    recommended, notes = decide(s, note, cands)
+    assert recommended == {"97162", "97110"} and "initial evaluation" in notes["97162"]
+    note.report = ReportAssessment("discharge")
+    recommended, _ = decide(s, note, {"97161": Candidate("97161", 0.9, [_ev(0, 5)])})
+    assert recommended == set()
+
+
+def test_minutes_then_non_visit(engine):
+    s, cfg, note, got, recommended, _ = _decided(engine, "Gait training 14 min with the walker, 150 ft x2.")
+    att = attribute(s, note, got, recommended)
+    assert att.minutes == {"97116": 14} and att.links["97116"][0].rule in ("block_header", "after_service")
+    # a no-show note with documented treatment time was a visit after all; without time it bills nothing
+    assert non_visit_check(s, "no_show", recommended, att.minutes, got, cfg) == (recommended, True)
+    assert non_visit_check(s, "no_show", recommended, {}, got, cfg) == (set(), False)
+    assert got.not_counted[-1].reason == "non_visit"
+
+
+def test_units_by_payer_method_and_from_a_timed_total(engine):
+    s = engine.settings
+    att = Attribution(minutes={"97110": 10, "97140": 10}, links={})
+    cms = count_units(s, {"97110", "97140"}, att, {}, engine.payer_config("medicare"))
+    ama = count_units(s, {"97110", "97140"}, Attribution(minutes={"97110": 10, "97140": 10}), {},
+                      engine.payer_config("commercial"))
+    assert sum(cms.units.values()) == 1 and cms.totals["timed_minutes"] == 20   # 20 pooled minutes: one unit
+    assert ama.units == {"97110": 1, "97140": 1}                               # 10 min each: one unit each
+    # the only timed service with a sub-item time takes the documented timed total
+    att = Attribution(minutes={"97110": 8}, links={"97110": [TimeLink(0, 5, 8, "after_service", 0.9)]})
+    out = count_units(s, {"97110"}, att, {"timed": (22, 40, 60)}, engine.payer_config("medicare"))
+    assert att.minutes["97110"] == 22 and out.units == {"97110": 1} and ("from_total", "97110") in out.notes
+
+
+def test_result_assembles_suggestions_and_findings(engine):
+    s, cfg, note, got, recommended, notes = _decided(engine, "TherEx 23 min: SLR, bridges, clamshells.")
+    att = attribute(s, note, got, recommended)
+    counted = count_units(s, recommended, att, note.totals, cfg)
+    result = build_result(s, engine.compliance, engine.versions, note, got, recommended, notes, att, counted,
+                          (None, False), Billing("medicare", cfg))
+    top = result.recommended[0]
+    assert (top.code, top.minutes, top.units) == ("97110", 23, 2)
+    assert top.explanation.startswith("Recommended.") and top.minutes_evidence
+    assert "PT100" in {f.id for f in result.findings}   # GP modifier reminder
+    assert np.isclose(top.confidence, s.calibrated(got.cands["97110"].score))
