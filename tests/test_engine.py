@@ -160,3 +160,19 @@ def test_engine_common_verb_forms_name_their_service(engine, note, code):
 def test_engine_the_words_that_define_neuromuscular_re_education_name_it(engine, note):
     s = next(s for s in engine.suggest(note).recommended if s.code == "97112")
     assert any(e.phrases for e in s.evidence)
+
+
+def test_engine_a_functional_capacity_evaluation_lists_its_tasks_as_test_items(engine):
+    # the tasks an FCE tested are the test, not therapeutic activities; "US Department of Labor" is not ultrasound
+    fce = ("Functional Capacity Evaluation - return to work, warehouse associate\n"
+           "Testing time 3 hours. Demand levels per the US Department of Labor definitions.\n"
+           "Floor to waist lift: 45 lb occasional, good body mechanics\n"
+           "Overhead reach, both arms: frequent, no pain behaviours\n"
+           "Two-hand carry 50 ft: 40 lb occasional\n"
+           "Result: meets the medium physical demand level of the job.")
+    codes = set(engine.suggest(fce).codes)
+    assert codes == {"97750"}
+    # lifting practice documented before the FCE is planned stays its own service
+    daily = ("FxTr 25 min: crate lifts floor to shoulder 30 lb 4x6, overhead shelf stocking 3x8, 2-hand carry 60 ft.\n"
+             "Assessment: ready for a functional capacity evaluation next month.")
+    assert "97530" in engine.suggest(daily).codes

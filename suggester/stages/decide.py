@@ -8,7 +8,7 @@ from ..results import Evidence
 from .settings import Settings
 from .values import Candidate, NoteRead
 
-__all__ = ["apply_count_rules", "apply_group", "apply_report", "decide"]
+__all__ = ["apply_count_rules", "apply_group", "apply_report", "apply_test_report", "decide"]
 
 
 def decide(s: Settings, note: NoteRead, cands: dict) -> tuple[set, dict]:
@@ -27,6 +27,7 @@ def decide(s: Settings, note: NoteRead, cands: dict) -> tuple[set, dict]:
             recommended -= set(present) - {best}
     recommended = apply_count_rules(s, recommended, cands)
     recommended = apply_group(s, recommended, note.full, cands)
+    recommended = apply_test_report(s, recommended, note.full, cands)
     return apply_report(s, note.report, recommended, cands, note.full)
 
 
@@ -108,3 +109,18 @@ def apply_count_rules(s: Settings, recommended: set, cands: dict) -> set:
             tc.segments.setdefault(seg_i, []).extend(spans)
         recommended = (recommended - set(present)) | {target}
     return recommended
+
+
+def apply_test_report(s: Settings, recommended: set, full: str, cands: dict) -> set:
+    """A functional capacity evaluation lists the functional tasks it tested ("Reaching overhead, other side",
+    "Floor to waist lift 25 lb"): with the performance-test code recommended, the codes of engine.json
+    ``test_report.covers`` whose evidence all comes after the note first names an FCE are the test's items,
+    candidates to review rather than recommended (a task documented before it is its own service)."""
+    if s.test_report is None:
+        return recommended
+    code, cues, covers = s.test_report
+    first = cues.search(full) if code in recommended else None
+    if first is None:
+        return recommended
+    return recommended - {lab for lab in recommended & covers
+                          if all(e.start >= first.start() for e in cands[lab].evidence)}

@@ -47,6 +47,7 @@ class Settings:
     unit_rules: dict
     calib_x: np.ndarray
     calib_y: np.ndarray
+    test_report: tuple | None = None
 
     @classmethod
     def load(cls, catalogue: Catalogue, classes, label_of: dict, model_card: dict) -> "Settings":
@@ -83,6 +84,9 @@ class Settings:
             non_service_time=re.compile(r"\b(?:%s)\b" % "|".join(mins["non_service_time_cues"]), re.IGNORECASE),
             unit_rules=packaged_json("units.json")["unit_rules"],
             calib_x=np.asarray(calib.get("x", []), dtype=float), calib_y=np.asarray(calib.get("y", []), dtype=float),
+            test_report=None if not config.get("test_report") else (
+                config["test_report"]["code"], compile_literals(config["test_report"]["cues"]),
+                frozenset(config["test_report"]["covers"])),
         )
 
     def calibrated(self, score: float) -> float:
