@@ -176,3 +176,16 @@ def test_engine_a_functional_capacity_evaluation_lists_its_tasks_as_test_items(e
     daily = ("FxTr 25 min: crate lifts floor to shoulder 30 lb 4x6, overhead shelf stocking 3x8, 2-hand carry 60 ft.\n"
              "Assessment: ready for a functional capacity evaluation next month.")
     assert "97530" in engine.suggest(daily).codes
+
+
+@pytest.mark.parametrize("note,codes,history", [
+    # "was treated with" narrates today's session in many daily notes ...
+    ("Pt was treated with IFC and moist heat x 15 min to the low back, unattended.", {"G0283", "97010"}, set()),
+    # ... while a past year or another clinic makes it history
+    ("Per the referral, she was treated with ultrasound in 2019.", set(), {"97035"}),
+    ("In 2021 he had manual therapy and traction for the neck at another clinic.", set(), {"97140"}),
+])
+def test_engine_treated_with_is_today_unless_the_note_dates_it(engine, note, codes, history):
+    result = engine.suggest(note)
+    assert set(result.codes) == codes
+    assert history <= {n.code for n in result.not_counted if n.reason == "historical"}
