@@ -189,3 +189,14 @@ def test_engine_treated_with_is_today_unless_the_note_dates_it(engine, note, cod
     result = engine.suggest(note)
     assert set(result.codes) == codes
     assert history <= {n.code for n in result.not_counted if n.reason == "historical"}
+
+
+@pytest.mark.parametrize("note", [
+    "Discharge summary. Interventions used over the stay included gait training, strengthening and transfer practice.",
+    "Progress report: therapy to date has included manual therapy, ultrasound and lumbar stabilization exercises.",
+    "Over the course of 14 visits she received ther ex, balance training and e-stim; goals met, discharged to HEP.",
+])
+def test_engine_a_summary_of_the_episode_is_not_todays_treatment(engine, note):
+    result = engine.suggest(note)
+    assert not result.recommended
+    assert {n.reason for n in result.not_counted} == {"historical"}
