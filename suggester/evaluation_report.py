@@ -238,6 +238,10 @@ class ReportReader:
             kind = "re_evaluation"
         elif "progress" in titles:
             kind = "progress"
+        elif "treatment" in titles and titles["treatment"][0] < titles.get("initial_evaluation", (len(text),))[0]:
+            # "Physical Therapy Daily Note" above its template's headings ("PT assessment during manual therapy"):
+            # the title that comes first says what the note is
+            kind = "treatment"
         elif "initial_evaluation" in titles:
             kind = "initial_evaluation"
         elif structured:

@@ -59,6 +59,19 @@ def test_untitled_initial_evaluation_gets_an_evaluation_code(engine):
     assert not {"97110", "97140", "97116", "97530"} & set(result.codes)
 
 
+def test_a_daily_note_template_is_not_an_evaluation(engine):
+    # a daily-note title above history and exam headings and a "PT assessment" bullet: a treatment note
+    daily = ("Outpatient PT Daily Note\nMedical Dx: L knee OA\nChief Complaint: knee pain on stairs\n"
+             "TREATMENT: Ther ex 15 min: step-ups 3x10, TKE 3x15.\n- PT assessment during manual therapy\n"
+             + EVAL_NO_TITLE.split("\n", 1)[1])
+    result = engine.suggest(daily)
+    assert result.report["kind"] == "treatment"
+    assert not {c for c in result.codes if c.startswith("9716")} and "97110" in result.codes
+    # an evaluation title before it still makes an evaluation
+    titled = "PT Initial Evaluation\n" + daily
+    assert engine.suggest(titled).report["kind"] == "initial_evaluation"
+
+
 def test_level_is_explained_component_by_component(engine):
     result = engine.suggest(EVAL_NO_TITLE)
     comps = {c["name"]: c for c in result.report["components"]}
