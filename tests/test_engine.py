@@ -200,3 +200,8 @@ def test_engine_a_summary_of_the_episode_is_not_todays_treatment(engine, note):
     result = engine.suggest(note)
     assert not result.recommended
     assert {n.reason for n in result.not_counted} == {"historical"}
+
+
+def test_engine_a_balance_test_is_an_exam_not_balance_training(engine):
+    assert "97112" not in engine.suggest("Balance Test\nSingle-leg stance 8 s R, 12 s L; tandem 20 s.").codes
+    assert "97112" in engine.suggest("Balance training: single-leg stance on foam 3 x 30 s, tandem walking 4 laps.").codes
