@@ -205,3 +205,9 @@ def test_engine_a_summary_of_the_episode_is_not_todays_treatment(engine, note):
 def test_engine_a_balance_test_is_an_exam_not_balance_training(engine):
     assert "97112" not in engine.suggest("Balance Test\nSingle-leg stance 8 s R, 12 s L; tandem 20 s.").codes
     assert "97112" in engine.suggest("Balance training: single-leg stance on foam 3 x 30 s, tandem walking 4 laps.").codes
+
+
+def test_engine_a_daily_notes_heading_ends_the_goals_above_it(engine):
+    note = ("Goals\nPt will don socks with a sock aid independently.\nPt will tolerate 20 min of standing tasks.\n"
+            "Daily Notes\nPt instructed in B UE progressive resistive exercises with a weighted bar and yellow band, 3x10.")
+    assert "97110" in engine.suggest(note).codes
