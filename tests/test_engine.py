@@ -211,3 +211,12 @@ def test_engine_a_daily_notes_heading_ends_the_goals_above_it(engine):
     note = ("Goals\nPt will don socks with a sock aid independently.\nPt will tolerate 20 min of standing tasks.\n"
             "Daily Notes\nPt instructed in B UE progressive resistive exercises with a weighted bar and yellow band, 3x10.")
     assert "97110" in engine.suggest(note).codes
+
+
+def test_engine_a_list_of_soap_letters_is_not_a_plan_heading(engine):
+    # "S, O, A, or P:" lists the letters; the lines below are not a plan
+    note = ("Sort each line into S, O, A, or P:\n__ Ambulated 120 ft x2 with a quad cane, CGA, cues for step length.\n"
+            "__ Wants to walk to the mailbox by herself.")
+    assert "97116" in engine.suggest(note).codes
+    # a run-in plan heading still opens the plan
+    assert "97116" not in engine.suggest("S: tired today. O: TherEx 15 min, bridges 3x10. P: gait training next visit.").codes

@@ -110,7 +110,8 @@ class ClinicalSegmenter:
             elif tok.like_num and i + 1 < n and tokens[i + 1].text == ")" and ptext not in {"(", "x", "X"} \
                     and prev.whitespace_:
                 start = True
-            elif (tok.is_title or tok.is_upper) and prev.whitespace_ and ptext not in {"(", "/"}:
+            elif (tok.is_title or tok.is_upper) and prev.whitespace_ and ptext not in {"(", "/"} \
+                    and ptext.lower() not in {"or", "and", "nor"}:   # "label each line S, O, A, or P:" is a list
                 start = bool(self._inline_header.match(text, tok.idx))
             if start:
                 flags[i, 0] = 1
