@@ -220,3 +220,9 @@ def test_engine_a_list_of_soap_letters_is_not_a_plan_heading(engine):
     assert "97116" in engine.suggest(note).codes
     # a run-in plan heading still opens the plan
     assert "97116" not in engine.suggest("S: tired today. O: TherEx 15 min, bridges 3x10. P: gait training next visit.").codes
+
+
+def test_engine_a_line_of_a_service_name_and_its_clock_times_is_that_service(engine):
+    note = "Gait trng 9:05-9:17\nBalance 9:17-9:31\nBreak 9:31-9:34\nNuStep 9:34-9:42"
+    found = {s.code: s.minutes for s in engine.suggest(note).recommended}
+    assert found.get("97112") == 14 and found.get("97116") == 12

@@ -28,6 +28,15 @@ _BARE_ITEM = re.compile(r"\s*(?:[\u2022\u25cf\u25cb\u25aa\u25a1\u2610\u2611\u261
 _ROW_NUMBER = re.compile(r"(?:\||\s{2,}|\t|\.{3,})\s*\d{1,3}\s*(?:\||\s{2,}|\t|$)")  # a bare number in a cell
 
 
+def _without(text: str, mentions) -> str:
+    """``text`` without the spans of its time mentions."""
+    out, pos = [], 0
+    for m in mentions:
+        out.append(text[pos:m.start])
+        pos = m.end
+    return "".join(out) + text[pos:]
+
+
 def row_name(row: str) -> tuple[int, int] | None:
     """Span of a table row's name: its first cell holding a letter (a leading code or number cell is skipped)."""
     pos = 0
@@ -108,6 +117,14 @@ def gather(s: Settings, note: NoteRead, hits_of: list, proba: np.ndarray, cfg: d
             # 3 min step test ... balance", where the phrase describes the test)
             j = s.col[next(iter(by_label))]
             row[j] = max(row[j], s.timed_row_floor)
+        elif len(by_label) == 1 and not is_row and status is None and s.timed_line_max_words:
+            # a line that is only a service's name and its time ("Balance 2:14-2:30", "Gait 14 min") reads like a
+            # flowsheet row, when the model reads the line as that service too
+            mins = find_minutes(ctext)
+            lab = next(iter(by_label))
+            if mins and len(_WORD.findall(_without(ctext, mins))) <= s.timed_line_max_words \
+                    and s.classes[int(np.argmax(proba[i]))] == lab:
+                row[s.col[lab]] = max(row[s.col[lab]], s.timed_row_floor)
         head = joined_head(ctext, phrase_hits)
         if head:  # "TE/NMR 30'", "Ther ex/balance 20 min": a heading naming services done together
             cols = [s.col[lab] for lab in head]

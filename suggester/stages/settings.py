@@ -48,6 +48,7 @@ class Settings:
     calib_x: np.ndarray
     calib_y: np.ndarray
     test_report: tuple | None = None
+    timed_line_max_words: int = 0
 
     @classmethod
     def load(cls, catalogue: Catalogue, classes, label_of: dict, model_card: dict) -> "Settings":
@@ -84,6 +85,7 @@ class Settings:
             non_service_time=re.compile(r"\b(?:%s)\b" % "|".join(mins["non_service_time_cues"]), re.IGNORECASE),
             unit_rules=packaged_json("units.json")["unit_rules"],
             calib_x=np.asarray(calib.get("x", []), dtype=float), calib_y=np.asarray(calib.get("y", []), dtype=float),
+            timed_line_max_words=int(config.get("timed_line_max_words", 0)),
             test_report=None if not config.get("test_report") else (
                 config["test_report"]["code"], compile_literals(config["test_report"]["cues"]),
                 frozenset(config["test_report"]["covers"])),
