@@ -226,3 +226,9 @@ def test_engine_a_line_of_a_service_name_and_its_clock_times_is_that_service(eng
     note = "Gait trng 9:05-9:17\nBalance 9:17-9:31\nBreak 9:31-9:34\nNuStep 9:34-9:42"
     found = {s.code: s.minutes for s in engine.suggest(note).recommended}
     assert found.get("97112") == 14 and found.get("97116") == 12
+
+
+def test_engine_a_range_in_a_minutes_column_is_that_rows_time(engine):
+    note = "Activity        Min\nLeg press       7-9\nStep-ups        5-6\nTandem on foam  8-10"
+    found = {s.code: (s.minutes, s.units) for s in engine.suggest(note, "commercial").recommended}
+    assert found.get("97110") == (12, 1) and found.get("97112") == (8, 1)

@@ -25,7 +25,8 @@ _NOT_BILLED = re.compile(r"\s*\(?\s*(?:not (?:included|billed|counted|billable|t
 _CELL_SEP = re.compile(r"\s*\|\s*|\s{3,}|\t+|\s*\.{3,}\s*")
 # a bulleted or check-box line holding only a name ("\u25cf Therex", "- Gait", "[ ] Manual therapy"): a template's menu
 _BARE_ITEM = re.compile(r"\s*(?:[\u2022\u25cf\u25cb\u25aa\u25a1\u2610\u2611\u2612*\-]|\[\s?x?\s?\])\s*[A-Za-z][A-Za-z/&' -]{0,30}\s*$")
-_ROW_NUMBER = re.compile(r"(?:\||\s{2,}|\t|\.{3,})\s*\d{1,3}\s*(?:\||\s{2,}|\t|$)")  # a bare number in a cell
+# a bare number (or range: "6-8") in a cell
+_ROW_NUMBER = re.compile(r"(?:\||\s{2,}|\t|\.{3,})\s*\d{1,3}(?:\s*[-\u2013]\s*\d{1,3})?\s*(?:\||\s{2,}|\t|$)")
 
 
 def _without(text: str, mentions) -> str:
