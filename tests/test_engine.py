@@ -232,3 +232,14 @@ def test_engine_a_range_in_a_minutes_column_is_that_rows_time(engine):
     note = "Activity        Min\nLeg press       7-9\nStep-ups        5-6\nTandem on foam  8-10"
     found = {s.code: (s.minutes, s.units) for s in engine.suggest(note, "commercial").recommended}
     assert found.get("97110") == (12, 1) and found.get("97112") == (8, 1)
+
+
+def test_engine_a_spelled_number_left_without_its_minute_word_is_minutes(engine):
+    from suggester.nlp.minutes import find_minutes
+
+    note = "Too sore for exercise today, so moist heat to the neck for twelve minutes and then unattended IFC for twenty."
+    found = {s.code: s.minutes for s in engine.suggest(note).recommended}
+    assert found == {"97010": 12, "G0283": 20}
+    # the word before the number says what it counts: a visit number, sets, no minute word anywhere
+    assert [m.minutes for m in find_minutes("Visit eleven, gait for nineteen minutes.")] == [19]
+    assert find_minutes("Bridges, three sets of fifteen.") == []

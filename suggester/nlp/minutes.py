@@ -70,6 +70,11 @@ def _patterns() -> dict:
         "schedule": re.compile(data["schedule_before_pattern"], re.IGNORECASE),
         "portion": re.compile(data["portion_before_pattern"], re.IGNORECASE),
         "distance_sets": re.compile(data["distance_sets_pattern"], re.IGNORECASE),
+        # a spelled-out number whose minute word is left off: "... for ten minutes, then unattended IFC for fifteen."
+        "elliptic": re.compile(r"\b(?P<pre>[A-Za-z]+)[ \t]+(?P<a>%s)(?=[ \t]*(?:[,;.]|$|[ \t]+(?:and|then)\b))" % "|".join(
+            x for x in (composed, plain) if x), re.IGNORECASE | re.MULTILINE),
+        "elliptic_range": (data["elliptic_minutes"]["min_value"], data["elliptic_minutes"]["max_value"]),
+        "elliptic_not_after": frozenset(w.lower() for w in data["elliptic_minutes"]["not_after"]),
     }
 
 
@@ -111,6 +116,15 @@ def find_minutes(text: str) -> list[MinuteMention]:
         out.append(MinuteMention(m.start(), m.end(), lower, range_upper=upper))
     taken = [(mm.start, mm.end) for mm in out]
     extra = []
+    if any(mm.minutes is not None and mm.range_upper is None and text[mm.start:mm.end].rstrip(".s").lower().endswith(
+            ("minute", "min", "mins", "minutes")) for mm in out):
+        lo, hi = p["elliptic_range"]
+        for m in p["elliptic"].finditer(text):  # "... for ten minutes, then unattended IFC for fifteen."
+            value = p["words"].get(re.sub(r"\s+", " ", m.group("a").lower()))
+            if value is None or not lo <= value <= hi or m.group("pre").lower() in p["elliptic_not_after"] \
+                    or any(a < m.end() and m.start("a") < b for a, b in taken):
+                continue
+            extra.append(MinuteMention(m.start("a"), m.end(), int(value)))
     if p["duration"] is not None:  # "half an hour", "an hour"
         for m in p["duration"].finditer(text):
             if not any(a < m.end() and m.start() < b for a, b in taken):
