@@ -243,3 +243,12 @@ def test_engine_a_spelled_number_left_without_its_minute_word_is_minutes(engine)
     # the word before the number says what it counts: a visit number, sets, no minute word anywhere
     assert [m.minutes for m in find_minutes("Visit eleven, gait for nineteen minutes.")] == [19]
     assert find_minutes("Bridges, three sets of fifteen.") == []
+
+
+def test_engine_a_duration_in_minutes_is_the_sessions_time_not_a_plan(engine):
+    group = "Class: hip OA group, 5 patients, 1 PT\nIncluded: sit-to-stand, step-ups, marching\nDuration: 50 min"
+    found = {s.code: s.minutes for s in engine.suggest(group).recommended}
+    assert found.get("97150") == 50
+    # the plan's duration in weeks stays a plan
+    plan = "TherEx 20 min: bridges, clams.\nFrequency: 2x/wk\nDuration: 6 weeks of gait training"
+    assert "97116" not in engine.suggest(plan).codes

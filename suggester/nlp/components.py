@@ -151,6 +151,7 @@ class SectionDetector:
             re.IGNORECASE,
         )
         self._plan_words = compile_literals(_section_plan_words())
+        self._time_labels = frozenset(x.lower() for x in _section_time_labels())
         self._wordy = re.compile(r"^[\s\-*\u2022#>]*(?P<lit>%s)\b[^:\n.;]{1,30}:\s*$" % compile_literals(multi).pattern,
                                  re.IGNORECASE)
         self._wordy_caps = re.compile(r"^[\s\-*\u2022#>]*(?P<lit>%s)\b[^:\n.;]{1,30}$" % compile_literals(multi).pattern,
@@ -192,6 +193,8 @@ class SectionDetector:
         lit = (m.group("multi") or m.group("single") or "").lower()
         lit = re.sub(r"\s+", " ", lit)
         category = self._by_literal.get(lit)
+        if lit in self._time_labels and _SESSION_MINUTES.match(text, m.end()):
+            return None   # "Duration: 60 min": how long this session took, not a plan's duration ("Duration: 6 wks")
         if category is None:
             return None
         end = m.end()
@@ -247,6 +250,16 @@ def _section_plan_words() -> list[str]:
     from .._resources import packaged_json
 
     return packaged_json("sections.json").get("plan_words", [])
+
+
+def _section_time_labels() -> list[str]:
+    from .._resources import packaged_json
+
+    return packaged_json("sections.json").get("session_time_labels", [])
+
+
+# the rest of a header line that is only a session's minutes: " 60 min", ": 45 minutes."
+_SESSION_MINUTES = re.compile(r"[\s:\-]*\d{1,3}\s*(?:min(?:ute)?s?|mins)\.?[ \t]*(?:\n|$)", re.IGNORECASE)
 
 
 def _char_before(text: str, pos: int) -> str:
