@@ -178,7 +178,7 @@ class Suggester:
         if got.generic and "treatment" not in note.totals:
             note.totals["treatment"] = got.generic
         recommended, report_notes = decide(s, note, got.cands)
-        att = attribute(s, note, got, recommended)
+        att = attribute(s, note, got, recommended, self.phrases.labels_in)
         recommended, nv_overridden = non_visit_check(s, doc._.pt_non_visit, recommended, att.minutes, got, cfg)
         counted = count_units(s, recommended, att, note.totals, cfg, got.unbilled)
         return build_result(s, self.compliance, self.versions, note, got, recommended, report_notes, att, counted,

@@ -252,3 +252,10 @@ def test_engine_a_duration_in_minutes_is_the_sessions_time_not_a_plan(engine):
     # the plan's duration in weeks stays a plan
     plan = "TherEx 20 min: bridges, clams.\nFrequency: 2x/wk\nDuration: 6 weeks of gait training"
     assert "97116" not in engine.suggest(plan).codes
+
+
+def test_engine_a_table_headed_by_a_service_gives_it_the_rows_that_name_none(engine):
+    note = ("Exercise      | Sets | Weight | Min\nAirdyne       | -    | L3     | 8\nStep-ups      | 3x10 | 10#    | 6\n"
+            "Rest break    | -    | -      | 4\nSplit squat   | 2x8  | BW     | 6")
+    found = {s.code: s.minutes for s in engine.suggest(note, "commercial").recommended}
+    assert found == {"97110": 20}   # the bike row counts; the rest break does not

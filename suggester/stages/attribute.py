@@ -7,7 +7,7 @@ import re
 
 import numpy as np
 
-from ..minutes_attribution import Attribution, attribute_minutes, table_minutes
+from ..minutes_attribution import Attribution, attribute_minutes, has_time_column, table_minutes
 from ..results import NotCounted
 from .settings import Settings
 from .values import Gathered, NoteRead
@@ -17,24 +17,48 @@ __all__ = ["attribute", "non_visit_check"]
 _TOTAL_ROW = re.compile(r"\s*(?:grand\s+|sub)?totals?\b", re.IGNORECASE)   # "Total  | 36": not a service row
 
 
-def attribute(s: Settings, note: NoteRead, got: Gathered, recommended: set) -> Attribution:
-    """Stage minutes: flowsheet rows naming no service go to the recommended code they read most like, table
-    columns give their cells, then every time is linked to its code (:func:`attribute_minutes`)."""
+def attribute(s: Settings, note: NoteRead, got: Gathered, recommended: set, labels_in=None) -> Attribution:
+    """Stage minutes: flowsheet rows naming no service go to the recommended code they read most like (or, in a
+    table whose header names one recommended service - "Exercise | Sets/Reps | Load | Min" - to that service),
+    table columns give their cells, then every time is linked to its code (:func:`attribute_minutes`).
+    ``labels_in(text)``: the labels a catalogue phrase names in ``text``."""
     full, segments = note.full, note.segments
     services = {lab: dict(c.segments) for lab, c in got.cands.items()}
     if recommended:
         rec = sorted(recommended)
         for seg_i, offset, row in got.unnamed_rows:
+            if _TOTAL_ROW.match(full, segments[seg_i].start_char):
+                continue
             best = max(rec, key=lambda lab: row[s.col[lab]])
             top = s.classes[int(np.argmax(row))]
-            if (row[s.col[best]] >= s.t_cand or top == best) \
-                    and not _TOTAL_ROW.match(full, segments[seg_i].start_char):
-                services[best].setdefault(seg_i, [(offset, offset)])
+            if row[s.col[best]] < s.t_cand and top != best:
+                named = _table_header_labels(full, segments[seg_i].start_char, labels_in) & recommended
+                if len(named) != 1:
+                    continue
+                best = next(iter(named))
+            services[best].setdefault(seg_i, [(offset, offset)])
     # Flowsheet tables: a "Minutes"/"Time" column gives bare numbers in the rows below it.
     table_cells = table_minutes(segments, got.seg_mentions, services, full)
     return attribute_minutes(recommended, services, got.seg_mentions, got.time_only_segs, segments, table_cells, full,
                              {lab: c.score for lab, c in got.cands.items()},
                              {lab: c.named_only for lab, c in got.cands.items()})
+
+
+def _table_header_labels(full: str, pos: int, labels_in) -> set:
+    """The labels named by the header row of the table holding ``pos``: the nearest line above it, in the same
+    block (no blank line between), that heads a Minutes/Time column."""
+    if labels_in is None:
+        return set()
+    end = full.rfind("\n", 0, pos)
+    while end > 0:
+        start = full.rfind("\n", 0, end) + 1
+        line = full[start:end].strip()
+        if not line:
+            return set()
+        if has_time_column(line):
+            return set(labels_in(line))
+        end = start - 1
+    return set()
 
 
 def non_visit_check(s: Settings, non_visit, recommended: set, minutes: dict, got: Gathered, cfg: dict) -> tuple[set, bool]:
