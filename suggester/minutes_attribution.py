@@ -171,10 +171,13 @@ def table_minutes(segments, seg_mentions, services, doc_text: str) -> set:
 
 def _aligned_table_minutes(segments, seg_mentions, services, doc_text: str, cells_used: set) -> None:
     """Tables laid out with spaces or dot leaders under a header naming a time column:
-    ``Intervention    Min`` / ``Ther ex ....... 30``. The number ending each row is that row's minutes."""
+    ``Intervention    Min`` / ``Ther ex ....... 30``. The number ending each row is that row's minutes.
+    Without a header, a run of rows whose last numbers stand in one column is such a table (see
+    :func:`_headerless_column`)."""
     starts = [seg.start_char for seg in segments]
     active, heads, col = False, [], None
     pos = 0
+    column_rows = _headerless_column(doc_text)
     for line in doc_text.split("\n"):
         line_start, pos = pos, pos + len(line) + 1
         stripped = line.strip()
@@ -190,7 +193,7 @@ def _aligned_table_minutes(segments, seg_mentions, services, doc_text: str, cell
             continue   # "--------" under the header row
         if not active:
             # without a header, a dot-leader row ("Ther ex ........ 17") still reads as a row with its minutes
-            m = _DOT_ROW.search(line)
+            m = _DOT_ROW.search(line) or (_ROW_END.search(line) if line_start in column_rows else None)
             if not m or not re.search(r"[A-Za-z]", line[:m.start()]):
                 continue
             _link_row(line_start, m.start("n"), m.group("n"), starts, seg_mentions, services, cells_used)
@@ -208,6 +211,25 @@ def _aligned_table_minutes(segments, seg_mentions, services, doc_text: str, cell
                 continue
             n_start, n_text = m.start("n"), m.group("n")
         _link_row(line_start, n_start, n_text, starts, seg_mentions, services, cells_used)
+
+
+def _headerless_column(doc_text: str) -> set:
+    """Starts of the lines in runs of at least three consecutive rows that each end with a bare number after a
+    run of spaces, the numbers standing in one column, none above 90 and at least one above 5 ("NMR: tandem
+    4" ... "Gait: TM walk          10"): the column is the rows' minutes. Strength grades (0-5) and
+    measurements (degrees above 90) do not make such a column."""
+    rows, run, pos = set(), [], 0
+    for line in doc_text.split("\n") + [""]:
+        m = _ROW_END.search(line) if "|" not in line and "min" not in line.lower() else None
+        if m and m.group(0).startswith(("  ", "\t")) and re.search(r"[A-Za-z]", line[:m.start()]) \
+                and (not run or abs(run[-1][1] - m.start("n")) <= 1):
+            run.append((pos, m.start("n"), int(m.group("n"))))
+        else:
+            if len(run) >= 3 and max(n for _, _, n in run) > 5 and all(n <= 90 for _, _, n in run):
+                rows.update(p for p, _, _ in run)
+            run = [(pos, m.start("n"), int(m.group("n")))] if m and m.group(0).startswith(("  ", "\t")) else []
+        pos += len(line) + 1
+    return rows
 
 
 def _link_row(line_start, n_start, n_text, starts, seg_mentions, services, cells_used) -> None:

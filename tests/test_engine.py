@@ -259,3 +259,13 @@ def test_engine_a_table_headed_by_a_service_gives_it_the_rows_that_name_none(eng
             "Rest break    | -    | -      | 4\nSplit squat   | 2x8  | BW     | 6")
     found = {s.code: s.minutes for s in engine.suggest(note, "commercial").recommended}
     assert found == {"97110": 20}   # the bike row counts; the rest break does not
+
+
+def test_engine_a_column_of_numbers_ending_aligned_rows_is_their_minutes(engine):
+    note = ("Balance: SLS eyes closed     5\nBalance: foam tandem         6\nBalance: rocker board        5\n"
+            "Gait: hallway with SPC       12")
+    found = {s.code: s.minutes for s in engine.suggest(note, "commercial").recommended}
+    assert found == {"97112": 16, "97116": 12}
+    # a column of strength grades is not minutes
+    grades = "Hip abduction exercises     4\nHip extension exercises     3\nKnee extension exercises    5"
+    assert all(s.minutes is None for s in engine.suggest(grades).recommended)
