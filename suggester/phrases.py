@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .catalogue import Catalogue
-from .nlp.rules import LiteralMatcher, tokenize_offsets
+from .nlp.rules import LiteralMatcher, fold_words, tokenize_offsets
 
 __all__ = ["PhraseIndex"]
 
@@ -57,18 +57,19 @@ class PhraseIndex:
 
     def find(self, text: str) -> list[tuple[int, int, str, set]]:
         """``(start, end, phrase, labels)`` for every catalogue phrase in ``text``."""
-        tokens = tokenize_offsets(text, split_slashes=True)  # one tokenisation serves both matchers (\w is case-blind)
+        tokens = tokenize_offsets(text, split_slashes=True)  # one tokenisation serves every matcher (\w is case-blind)
         lower = [(t.lower(), a, b) for t, a, b in tokens]
+        lower_words, words = fold_words(lower), fold_words(tokens)
         hits, blocked = [], []
-        for a, b, lit in self._syn_matcher.finditer(text, lower):
+        for a, b, lit in self._syn_matcher.finditer(text, lower, lower_words):
             (hits.append((a, b, lit, self._syn[lit])) if self._syn[lit] else blocked.append((a, b)))
-        hits += [(a, b, lit, self._abbr[lit]) for a, b, lit in self._abbr_matcher.finditer(text, tokens)
+        hits += [(a, b, lit, self._abbr[lit]) for a, b, lit in self._abbr_matcher.finditer(text, tokens, words)
                  if not any(x < b and a < y for x, y in blocked)]
         if self._weak is not None:
             weak_syn, syn_m, weak_abbr, abbr_m = self._weak
             taken = blocked + [(a, b) for a, b, _, _ in hits]
-            weak = [(a, b, lit, weak_syn[lit]) for a, b, lit in syn_m.finditer(text, lower)]
-            weak += [(a, b, lit, weak_abbr[lit]) for a, b, lit in abbr_m.finditer(text, tokens)]
+            weak = [(a, b, lit, weak_syn[lit]) for a, b, lit in syn_m.finditer(text, lower, lower_words)]
+            weak += [(a, b, lit, weak_abbr[lit]) for a, b, lit in abbr_m.finditer(text, tokens, words)]
             hits += [h for h in weak if not any(x < h[1] and h[0] < y for x, y in taken)]
         return hits
 

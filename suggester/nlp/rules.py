@@ -186,6 +186,11 @@ def _fold(token: str) -> str:
     return token.replace("-", "") if len(token) > 1 else token
 
 
+def fold_words(tokens: list[tuple[str, int, int]]) -> list[str]:
+    """Each token's matching form: hyphens inside a word dropped (:func:`_fold`)."""
+    return [t if len(t) < 2 or "-" not in t else t.replace("-", "") for t, _, _ in tokens]
+
+
 class LiteralMatcher:
     """Leftmost-longest whole-token matching of many literals in O(tokens), indexed by first token.
 
@@ -211,11 +216,13 @@ class LiteralMatcher:
     def __len__(self) -> int:
         return sum(len(v) for v in self._index.values())
 
-    def finditer(self, text: str, tokens: list[tuple[str, int, int]] | None = None):
-        """Yield ``(start, end, literal)`` for non-overlapping matches, leftmost-longest first."""
+    def finditer(self, text: str, tokens: list[tuple[str, int, int]] | None = None, words: list[str] | None = None):
+        """Yield ``(start, end, literal)`` for non-overlapping matches, leftmost-longest first. ``words``: the
+        tokens' folded forms (:func:`fold_words`), when the caller has them already."""
         if tokens is None:
             tokens = tokenize_offsets(text if self.case_sensitive else text.lower(), split_slashes=self.split_slashes)
-        words = [t if len(t) < 2 or "-" not in t else t.replace("-", "") for t, _, _ in tokens]  # _fold, inlined
+        if words is None:
+            words = fold_words(tokens)
         index = self._index
         after = 0  # matches do not overlap: the next one starts at or after the previous one's end
         for i in [i for i, w in enumerate(words) if w in index]:  # only where a literal can begin
