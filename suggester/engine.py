@@ -133,14 +133,29 @@ class Suggester:
         return check_note(text, result), result
 
     def suggest_many(self, texts: Iterable[str], payer: str = "medicare", *, batch_size: int = 64) -> list[Result]:
-        """Suggest codes for many notes with spaCy's ``nlp.pipe`` (same results as :meth:`suggest`)."""
+        """Suggest codes for many notes with spaCy's ``nlp.pipe`` (same results as :meth:`suggest`); the clauses of
+        each batch of ``batch_size`` notes are scored in one classifier call."""
         cfg = self.payer_config(payer)
         key = payer.strip().lower()
         texts = list(texts)
         for t in texts:
             self._check_text(t)
-        return [self._from_doc(doc, key, cfg, None) if t.strip() else self._empty_result(key, cfg)
-                for t, doc in zip(texts, self.nlp.pipe((self._make_doc(t) for t in texts), batch_size=batch_size))]
+        out: list[Result] = []
+        docs = self.nlp.pipe((self._make_doc(t) for t in texts if t.strip()), batch_size=batch_size)
+        batch: list = []
+        for t in texts + [None]:
+            if t is None or not t.strip() or len(batch) == batch_size:
+                out_batch = self._from_docs(batch, key, cfg) if batch else []
+                # results in input order: the batch's notes, then this empty note's result
+                out.extend(out_batch)
+                batch = []
+            if t is None:
+                break
+            if t.strip():
+                batch.append(next(docs))
+            else:
+                out.append(self._empty_result(key, cfg))
+        return out
 
     # ------------------------------------------------------------------ internals
     def _make_doc(self, text: str):
@@ -166,14 +181,38 @@ class Suggester:
 
     def _from_doc(self, doc, payer: str, cfg: dict, dos: dt.date | None) -> Result:
         """The note's path, one named stage after another (see :mod:`suggester.stages`)."""
+        return self._from_docs([doc], payer, cfg, dos)[0]
+
+    def _from_docs(self, docs, payer: str, cfg: dict, dos: dt.date | None = None) -> list[Result]:
+        """Several notes' paths: each note is read on its own, the clauses of all of them are scored in one
+        classifier call (batch scoring), then each note goes on through gather, decide, minutes, units and result."""
         s = self.settings
-        note = read_note(doc, s, self.reports, self.use_context)
-        if note is None:
-            return self._empty_result(payer, cfg)
-        hits_of = [(self.table_phrases if row else self.phrases).find(t) for t, row in zip(note.ctexts, note.rows)]
-        hits_of, supporting = split_supporting(self.phrases.supporting, hits_of, note.rows)
-        proba = score_clauses(self.model, s, note.ctexts, hits_of)
-        add_supporting(s, hits_of, supporting, proba)
+        notes, batch_texts, batch_hits = [], [], []
+        for doc in docs:
+            note = read_note(doc, s, self.reports, self.use_context)
+            if note is None:
+                notes.append(None)
+                continue
+            hits_of = [(self.table_phrases if row else self.phrases).find(t) for t, row in zip(note.ctexts, note.rows)]
+            hits_of, supporting = split_supporting(self.phrases.supporting, hits_of, note.rows)
+            notes.append((note, hits_of, supporting, len(batch_texts)))
+            batch_texts += note.ctexts
+            batch_hits += hits_of
+        proba_all = score_clauses(self.model, s, batch_texts, batch_hits) if batch_texts else None
+        out = []
+        for doc, item in zip(docs, notes):
+            if item is None:
+                out.append(self._empty_result(payer, cfg))
+                continue
+            note, hits_of, supporting, first = item
+            proba = proba_all[first:first + len(note.ctexts)]
+            add_supporting(s, hits_of, supporting, proba)
+            out.append(self._finish(doc, note, hits_of, proba, payer, cfg, dos))
+        return out
+
+    def _finish(self, doc, note, hits_of: list, proba, payer: str, cfg: dict, dos: dt.date | None) -> Result:
+        """gather -> decide -> minutes -> non-visit -> units -> result for one scored note."""
+        s = self.settings
         got = gather(s, note, hits_of, proba, cfg)
         if got.generic and "treatment" not in note.totals:
             note.totals["treatment"] = got.generic

@@ -79,9 +79,14 @@ def test_engine_non_visit(engine):
     assert any(f.id == "PT171" for f in r.findings)
 
 
-def test_engine_suggest_many_matches_suggest(engine):
-    notes = ["Gait training 15 min with SPC.", "", "TherEx 20 min: SLR, bridges."]
-    assert [r.to_dict() for r in engine.suggest_many(notes)] == [engine.suggest(n).to_dict() for n in notes]
+@pytest.mark.parametrize("batch_size", [1, 2, 64])
+def test_engine_suggest_many_matches_suggest(engine, batch_size):
+    # the clauses of a batch are scored together; each note's result is still its own, in input order
+    notes = ["Gait training 15 min with SPC.", "", "TherEx 20 min: SLR, bridges.", "   ",
+             "Pt declined e-stim. Manual therapy 8 min: STM to the upper trap.", "Cancelled: pt ill.",
+             "Exercise      | Sets | Min\nLeg press     | 3x10 | 8\nStep-ups      | 3x10 | 6"]
+    expected = [engine.suggest(n).to_dict() for n in notes]
+    assert [r.to_dict() for r in engine.suggest_many(notes, batch_size=batch_size)] == expected
 
 
 def test_engine_explanation_cites_phrase_and_summary(engine):
