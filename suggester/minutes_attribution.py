@@ -213,21 +213,27 @@ def _aligned_table_minutes(segments, seg_mentions, services, doc_text: str, cell
         _link_row(line_start, n_start, n_text, starts, seg_mentions, services, cells_used)
 
 
+# a row labelled with its service before a colon: "NMR: tandem", "Gait: TM walk" (not "Bridges", whose number is reps)
+_LABELLED_ROW = re.compile(r"\s*[A-Za-z][\w /&.-]{0,24}:\s*\S")
+
+
 def _headerless_column(doc_text: str) -> set:
-    """Starts of the lines in runs of at least three consecutive rows that each end with a bare number after a
-    run of spaces, the numbers standing in one column, none above 90 and at least one above 5 ("NMR: tandem
-    4" ... "Gait: TM walk          10"): the column is the rows' minutes. Strength grades (0-5) and
-    measurements (degrees above 90) do not make such a column."""
+    """Starts of the lines in runs of at least three consecutive rows, each labelled with its service before a
+    colon and ending with a bare number after a run of spaces, the numbers standing in one column, none above 90
+    and at least one above 5 ("NMR: tandem          4" ... "Gait: TM walk          10"): the column is the rows'
+    minutes. Strength grades (0-5), measurements (degrees above 90) and exercise lists with their repetitions
+    ("Bridges      15") do not make such a column."""
     rows, run, pos = set(), [], 0
     for line in doc_text.split("\n") + [""]:
         m = _ROW_END.search(line) if "|" not in line and "min" not in line.lower() else None
-        if m and m.group(0).startswith(("  ", "\t")) and re.search(r"[A-Za-z]", line[:m.start()]) \
+        if m and m.group(0).startswith(("  ", "\t")) and _LABELLED_ROW.match(line[:m.start()]) \
                 and (not run or abs(run[-1][1] - m.start("n")) <= 1):
             run.append((pos, m.start("n"), int(m.group("n"))))
         else:
             if len(run) >= 3 and max(n for _, _, n in run) > 5 and all(n <= 90 for _, _, n in run):
                 rows.update(p for p, _, _ in run)
-            run = [(pos, m.start("n"), int(m.group("n")))] if m and m.group(0).startswith(("  ", "\t")) else []
+            run = [(pos, m.start("n"), int(m.group("n")))] if m and m.group(0).startswith(("  ", "\t")) \
+                and _LABELLED_ROW.match(line[:m.start()]) else []
         pos += len(line) + 1
     return rows
 

@@ -274,3 +274,8 @@ def test_engine_a_column_of_numbers_ending_aligned_rows_is_their_minutes(engine)
     # a column of strength grades is not minutes
     grades = "Hip abduction exercises     4\nHip extension exercises     3\nKnee extension exercises    5"
     assert all(s.minutes is None for s in engine.suggest(grades).recommended)
+
+
+def test_engine_an_aligned_list_of_exercises_and_repetitions_gives_no_minutes(engine):
+    note = "TherEx\nBridges         15\nClamshells      20\nHeel raises     12"
+    assert all(s.minutes is None for s in engine.suggest(note).recommended)
