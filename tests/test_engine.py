@@ -279,3 +279,21 @@ def test_engine_a_column_of_numbers_ending_aligned_rows_is_their_minutes(engine)
 def test_engine_an_aligned_list_of_exercises_and_repetitions_gives_no_minutes(engine):
     note = "TherEx\nBridges         15\nClamshells      20\nHeel raises     12"
     assert all(s.minutes is None for s in engine.suggest(note).recommended)
+
+
+def test_engine_a_hold_left_without_its_unit_is_not_minutes(engine):
+    note = "Ther ex 15 minutes: hamstring stretch held for thirty, calf stretch held for twenty."
+    assert {s.code: s.minutes for s in engine.suggest(note).recommended} == {"97110": 15}
+
+
+@pytest.mark.parametrize("note,codes", [
+    # a stretch held for a time is exercise given ...
+    ("Ther ex 14 min: hamstring stretch held 30 sec x3.", {"97110"}),
+    ("TherEx 10 min: calf stretch held for thirty seconds x3.", {"97110"}),
+    # ... a service held (not given) is not
+    ("Gait training held today, BP 186/104 at rest; MD notified.", set()),
+])
+def test_engine_a_stretch_held_for_a_time_is_not_a_service_held(engine, note, codes):
+    result = engine.suggest(note)
+    assert set(result.codes) == codes
+    assert ("held" in {n.reason for n in result.not_counted}) == (not codes)

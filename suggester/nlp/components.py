@@ -339,9 +339,15 @@ class ContextAsserter:
 
     def _cues(self, text: str, tokens=None) -> list[_Cue]:
         cues = [_Cue(a, b, tuple(self._by_literal[lit])) for a, b, lit in self._cue_matcher.finditer(text, tokens)]
+        if not self._cue_patterns:
+            return cues
+        pseudo = []
         for regex, lit in self._cue_patterns:
-            cues.extend(_Cue(m.start(), m.end(), tuple(self._by_literal[lit])) for m in regex.finditer(text))
-        return sorted(cues, key=lambda c: c.start) if self._cue_patterns else cues
+            found = [_Cue(m.start(), m.end(), tuple(self._by_literal[lit])) for m in regex.finditer(text)]
+            (pseudo if self._by_literal[lit][0].category == "PSEUDO" else cues).extend(found)
+        if pseudo:  # a PSEUDO pattern blocks the cues inside it, as a longer PSEUDO literal does ("held 30 s")
+            cues = [c for c in cues if not any(p.start <= c.start and c.end <= p.end for p in pseudo)] + pseudo
+        return sorted(cues, key=lambda c: c.start)
 
     def assert_text(self, text: str) -> list[tuple[int, int, str | None, str | None]]:
         """Split ``text`` into ``(start, end, status, cue)`` pieces; status None = performed."""

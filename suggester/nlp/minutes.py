@@ -75,6 +75,7 @@ def _patterns() -> dict:
             x for x in (composed, plain) if x), re.IGNORECASE | re.MULTILINE),
         "elliptic_range": (data["elliptic_minutes"]["min_value"], data["elliptic_minutes"]["max_value"]),
         "elliptic_not_after": frozenset(w.lower() for w in data["elliptic_minutes"]["not_after"]),
+        "elliptic_not_near": frozenset(w.lower() for w in data["elliptic_minutes"].get("not_near", [])),
     }
 
 
@@ -121,8 +122,9 @@ def find_minutes(text: str) -> list[MinuteMention]:
         lo, hi = p["elliptic_range"]
         for m in p["elliptic"].finditer(text):  # "... for ten minutes, then unattended IFC for fifteen."
             value = p["words"].get(re.sub(r"\s+", " ", m.group("a").lower()))
+            near = {w.lower() for w in re.findall(r"[A-Za-z]+", text[max(0, m.start() - 30):m.start("a")])[-3:]}
             if value is None or not lo <= value <= hi or m.group("pre").lower() in p["elliptic_not_after"] \
-                    or any(a < m.end() and m.start("a") < b for a, b in taken):
+                    or near & p["elliptic_not_near"] or any(a < m.end() and m.start("a") < b for a, b in taken):
                 continue
             extra.append(MinuteMention(m.start("a"), m.end(), int(value)))
     if p["duration"] is not None:  # "half an hour", "an hour"
