@@ -290,6 +290,7 @@ def test_engine_a_hold_left_without_its_unit_is_not_minutes(engine):
     # a stretch held for a time is exercise given ...
     ("Ther ex 14 min: hamstring stretch held 30 sec x3.", {"97110"}),
     ("TherEx 10 min: calf stretch held for thirty seconds x3.", {"97110"}),
+    ("Pt held onto the rail during stair training 10 min, reciprocal pattern.", {"97116"}),
     # ... a service held (not given) is not
     ("Gait training held today, BP 186/104 at rest; MD notified.", set()),
 ])
