@@ -298,3 +298,18 @@ def test_engine_a_stretch_held_for_a_time_is_not_a_service_held(engine, note, co
     result = engine.suggest(note)
     assert set(result.codes) == codes
     assert ("held" in {n.reason for n in result.not_counted}) == (not codes)
+
+
+@pytest.mark.parametrize("note,reason", [
+    ("Pt requires skilled PT for ther ex, NMR and gait training to meet goals.", "planned"),
+    ("Skilled care needed for progression of strengthening and gait.", "planned"),
+    ("Pt scheduled for 2x/wk ther ex and gait training.", "planned"),
+    ("Manual therapy contraindicated due to osteoporosis.", "contraindicated"),
+])
+def test_engine_justifications_schedules_and_contraindications_are_not_services(engine, note, reason):
+    result = engine.suggest(note)
+    assert not result.recommended and {n.reason for n in result.not_counted} == {reason}
+
+
+def test_engine_a_purpose_after_a_service_does_not_make_it_a_plan(engine):
+    assert engine.suggest("Ther ex 15 min to meet goals of independent stairs.").codes == ["97110"]
