@@ -313,3 +313,16 @@ def test_engine_justifications_schedules_and_contraindications_are_not_services(
 
 def test_engine_a_purpose_after_a_service_does_not_make_it_a_plan(engine):
     assert engine.suggest("Ther ex 15 min to meet goals of independent stairs.").codes == ["97110"]
+
+
+@pytest.mark.parametrize("note,codes,history", [
+    # "prior to" another service orders the session ...
+    ("Hot pack 10 min prior to ther ex 15 min.", {"97010", "97110"}, set()),
+    ("Moist heat x10 min prior to manual therapy 8 min (STM to paraspinals).", {"97010", "97140"}, set()),
+    # ... "prior to surgery" dates an earlier episode
+    ("Prior to surgery she had PT with e-stim and ther ex.", set(), {"97110"}),
+])
+def test_engine_prior_to_another_service_is_the_same_session(engine, note, codes, history):
+    result = engine.suggest(note)
+    assert set(result.codes) == codes
+    assert history <= {n.code for n in result.not_counted if n.reason == "historical"}
