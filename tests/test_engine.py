@@ -326,3 +326,16 @@ def test_engine_prior_to_another_service_is_the_same_session(engine, note, codes
     result = engine.suggest(note)
     assert set(result.codes) == codes
     assert history <= {n.code for n in result.not_counted if n.reason == "historical"}
+
+
+@pytest.mark.parametrize("note,codes,history", [
+    # a comparison with an earlier visit describes today's service ...
+    ("Ther ex 15 min (same as last visit): bridges, clams, step-ups.", {"97110"}, set()),
+    ("Continued ther ex from last week, 15 min.", {"97110"}, set()),
+    # ... the earlier visit's service itself is history
+    ("Pt had manual therapy last visit with good relief.", set(), {"97140"}),
+])
+def test_engine_a_comparison_with_the_last_visit_is_not_history(engine, note, codes, history):
+    result = engine.suggest(note)
+    assert set(result.codes) == codes
+    assert history <= {n.code for n in result.not_counted if n.reason == "historical"}
