@@ -140,22 +140,14 @@ class Suggester:
         texts = list(texts)
         for t in texts:
             self._check_text(t)
-        out: list[Result] = []
-        docs = self.nlp.pipe((self._make_doc(t) for t in texts if t.strip()), batch_size=batch_size)
-        batch: list = []
-        for t in texts + [None]:
-            if t is None or not t.strip() or len(batch) == batch_size:
-                out_batch = self._from_docs(batch, key, cfg) if batch else []
-                # results in input order: the batch's notes, then this empty note's result
-                out.extend(out_batch)
-                batch = []
-            if t is None:
-                break
-            if t.strip():
-                batch.append(next(docs))
-            else:
-                out.append(self._empty_result(key, cfg))
-        return out
+        results: list[Result | None] = [None] * len(texts)
+        filled = [i for i, t in enumerate(texts) if t.strip()]
+        docs = self.nlp.pipe((self._make_doc(texts[i]) for i in filled), batch_size=batch_size)
+        for first in range(0, len(filled), batch_size):
+            batch = filled[first:first + batch_size]
+            for i, result in zip(batch, self._from_docs([next(docs) for _ in batch], key, cfg)):
+                results[i] = result
+        return [r if r is not None else self._empty_result(key, cfg) for r in results]
 
     # ------------------------------------------------------------------ internals
     def _make_doc(self, text: str):

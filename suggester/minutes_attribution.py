@@ -226,14 +226,14 @@ def _headerless_column(doc_text: str) -> set:
     rows, run, pos = set(), [], 0
     for line in doc_text.split("\n") + [""]:
         m = _ROW_END.search(line) if "|" not in line and "min" not in line.lower() else None
-        if m and m.group(0).startswith(("  ", "\t")) and _LABELLED_ROW.match(line[:m.start()]) \
-                and (not run or abs(run[-1][1] - m.start("n")) <= 1):
-            run.append((pos, m.start("n"), int(m.group("n"))))
-        else:
+        row = (pos, m.start("n"), int(m.group("n"))) if m and m.group(0).startswith(("  ", "\t")) \
+            and _LABELLED_ROW.match(line[:m.start()]) else None
+        if row and run and abs(run[-1][1] - row[1]) <= 1:
+            run.append(row)
+        else:   # the run ends here (this row, if any, may start the next one)
             if len(run) >= 3 and max(n for _, _, n in run) > 5 and all(n <= 90 for _, _, n in run):
                 rows.update(p for p, _, _ in run)
-            run = [(pos, m.start("n"), int(m.group("n")))] if m and m.group(0).startswith(("  ", "\t")) \
-                and _LABELLED_ROW.match(line[:m.start()]) else []
+            run = [row] if row else []
         pos += len(line) + 1
     return rows
 

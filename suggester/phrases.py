@@ -93,16 +93,17 @@ class PhraseIndex:
             drop = {x.lower() for x in opts.get("exclude", [])}
             shortest = int(opts.get("min_single_token_chars", 0))
             lexicon = load_interventions()
+
+            def names(exclude_parts):   # the lexicon's names and abbreviations, without everyday words
+                return ({form: code for form, code in lexicon.phrases(exclude_parts).items()
+                         if form not in drop and (" " in form or len(form) >= shortest)},
+                        {a: code for a, code in lexicon.abbreviations(exclude_parts).items() if a.lower() not in drop})
+
             parts = tuple(opts.get("exclude_parts", ()))
-            extra = {form: code for form, code in lexicon.phrases(parts).items()
-                     if form not in drop and (" " in form or len(form) >= shortest)}
-            abbreviations = {a: code for a, code in lexicon.abbreviations(parts).items() if a.lower() not in drop}
+            extra, abbreviations = names(parts)
             support = [p for p in opts.get("supporting_parts", ()) if p in parts]
-            if support:
-                others = tuple(p for p in lexicon.parts if p not in support)
-                weak = {form: code for form, code in lexicon.phrases(others).items()
-                        if form not in drop and (" " in form or len(form) >= shortest)}
-                weak_abbr = {a: code for a, code in lexicon.abbreviations(others).items() if a.lower() not in drop}
+            if support:   # the excluded parts named as supporting: every part but them left out
+                weak, weak_abbr = names(tuple(p for p in lexicon.parts if p not in support))
         if clinic_phrases:
             extra = {**(extra or {}), **{p.lower(): code for p, code in clinic_phrases.items()}}
         return cls(catalogue, label_of, labels, config.get("phrase_blockers", []), extra=extra,

@@ -189,8 +189,18 @@ def test_engine_a_functional_capacity_evaluation_lists_its_tasks_as_test_items(e
     # ... while a past year or another clinic makes it history
     ("Per the referral, she was treated with ultrasound in 2019.", set(), {"97035"}),
     ("In 2021 he had manual therapy and traction for the neck at another clinic.", set(), {"97140"}),
+    # "prior to" another service orders the session ...
+    ("Hot pack 10 min prior to ther ex 15 min.", {"97010", "97110"}, set()),
+    ("Moist heat x10 min prior to manual therapy 8 min (STM to paraspinals).", {"97010", "97140"}, set()),
+    # ... "prior to surgery" dates an earlier episode
+    ("Prior to surgery she had PT with e-stim and ther ex.", set(), {"97110"}),
+    # a comparison with an earlier visit describes today's service ...
+    ("Ther ex 15 min (same as last visit): bridges, clams, step-ups.", {"97110"}, set()),
+    ("Continued ther ex from last week, 15 min.", {"97110"}, set()),
+    # ... the earlier visit's service itself is history
+    ("Pt had manual therapy last visit with good relief.", set(), {"97140"}),
 ])
-def test_engine_treated_with_is_today_unless_the_note_dates_it(engine, note, codes, history):
+def test_engine_a_service_is_history_only_when_the_note_dates_it_earlier(engine, note, codes, history):
     result = engine.suggest(note)
     assert set(result.codes) == codes
     assert history <= {n.code for n in result.not_counted if n.reason == "historical"}
@@ -313,29 +323,3 @@ def test_engine_justifications_schedules_and_contraindications_are_not_services(
 
 def test_engine_a_purpose_after_a_service_does_not_make_it_a_plan(engine):
     assert engine.suggest("Ther ex 15 min to meet goals of independent stairs.").codes == ["97110"]
-
-
-@pytest.mark.parametrize("note,codes,history", [
-    # "prior to" another service orders the session ...
-    ("Hot pack 10 min prior to ther ex 15 min.", {"97010", "97110"}, set()),
-    ("Moist heat x10 min prior to manual therapy 8 min (STM to paraspinals).", {"97010", "97140"}, set()),
-    # ... "prior to surgery" dates an earlier episode
-    ("Prior to surgery she had PT with e-stim and ther ex.", set(), {"97110"}),
-])
-def test_engine_prior_to_another_service_is_the_same_session(engine, note, codes, history):
-    result = engine.suggest(note)
-    assert set(result.codes) == codes
-    assert history <= {n.code for n in result.not_counted if n.reason == "historical"}
-
-
-@pytest.mark.parametrize("note,codes,history", [
-    # a comparison with an earlier visit describes today's service ...
-    ("Ther ex 15 min (same as last visit): bridges, clams, step-ups.", {"97110"}, set()),
-    ("Continued ther ex from last week, 15 min.", {"97110"}, set()),
-    # ... the earlier visit's service itself is history
-    ("Pt had manual therapy last visit with good relief.", set(), {"97140"}),
-])
-def test_engine_a_comparison_with_the_last_visit_is_not_history(engine, note, codes, history):
-    result = engine.suggest(note)
-    assert set(result.codes) == codes
-    assert history <= {n.code for n in result.not_counted if n.reason == "historical"}

@@ -150,8 +150,8 @@ class SectionDetector:
             % (compile_literals(multi).pattern, "|".join(map(re.escape, single)) or "(?!x)x"),
             re.IGNORECASE,
         )
-        self._plan_words = compile_literals(_section_plan_words())
-        self._time_labels = frozenset(x.lower() for x in _section_time_labels())
+        self._plan_words = compile_literals(_sections_list("plan_words"))
+        self._time_labels = frozenset(x.lower() for x in _sections_list("session_time_labels"))
         self._wordy = re.compile(r"^[\s\-*\u2022#>]*(?P<lit>%s)\b[^:\n.;]{1,30}:\s*$" % compile_literals(multi).pattern,
                                  re.IGNORECASE)
         self._wordy_caps = re.compile(r"^[\s\-*\u2022#>]*(?P<lit>%s)\b[^:\n.;]{1,30}$" % compile_literals(multi).pattern,
@@ -246,16 +246,11 @@ class SectionDetector:
         return doc
 
 
-def _section_plan_words() -> list[str]:
+def _sections_list(key: str) -> list[str]:
+    """A word list of ``sections.json`` ("plan_words", "session_time_labels")."""
     from .._resources import packaged_json
 
-    return packaged_json("sections.json").get("plan_words", [])
-
-
-def _section_time_labels() -> list[str]:
-    from .._resources import packaged_json
-
-    return packaged_json("sections.json").get("session_time_labels", [])
+    return packaged_json("sections.json").get(key, [])
 
 
 # the rest of a header line that is only a session's minutes: " 60 min", ": 45 minutes."

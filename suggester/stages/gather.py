@@ -96,6 +96,7 @@ def gather(s: Settings, note: NoteRead, hits_of: list, proba: np.ndarray, cfg: d
         status = note.statuses[i]
         ctext = note.ctexts[i]
         is_row = note.rows[i]
+        clause_mins = find_minutes(ctext)
         if status is None and not time_table and is_row and measurement_row(s, ctext):
             status = "exam_finding"  # "Knee flexion AROM   128   96": a measurement, not a service
         seg_i = clause._.pt_segment
@@ -112,7 +113,7 @@ def gather(s: Settings, note: NoteRead, hits_of: list, proba: np.ndarray, cfg: d
             row[j] = 1.0 - (1.0 - row[j]) * (1.0 - w)
         name = row_name(ctext) if len(by_label) == 1 and is_row else None
         if name and all(name[0] <= a < name[1] for x in by_label.values() for a, _, _ in x) \
-                and (find_minutes(ctext) or (time_table and _ROW_NUMBER.search(ctext))):
+                and (clause_mins or (time_table and _ROW_NUMBER.search(ctext))):
             # a flowsheet row with its own time: the row's name (its first cell with words) is the service
             # ("McKenzie ext   7   10 reps x 2", "97110  41  LE strengthening circuit"; not "Climb Stairs |
             # 3 min step test ... balance", where the phrase describes the test)
@@ -121,9 +122,8 @@ def gather(s: Settings, note: NoteRead, hits_of: list, proba: np.ndarray, cfg: d
         elif len(by_label) == 1 and not is_row and status is None and s.timed_line_max_words:
             # a line that is only a service's name and its time ("Balance 2:14-2:30", "Gait 14 min") reads like a
             # flowsheet row, when the model reads the line as that service too
-            mins = find_minutes(ctext)
             lab = next(iter(by_label))
-            if mins and len(_WORD.findall(_without(ctext, mins))) <= s.timed_line_max_words \
+            if clause_mins and len(_WORD.findall(_without(ctext, clause_mins))) <= s.timed_line_max_words \
                     and s.classes[int(np.argmax(proba[i]))] == lab:
                 row[s.col[lab]] = max(row[s.col[lab]], s.timed_row_floor)
         head = joined_head(ctext, phrase_hits)
@@ -142,7 +142,7 @@ def gather(s: Settings, note: NoteRead, hits_of: list, proba: np.ndarray, cfg: d
             alone = time_only(s, ctext)
             if not len(hits) and s.unbilled_time.search(ctext):
                 # "6-min seated rest break with vitals (not billed)": left out of a session total
-                got.unbilled += sum(m.minutes or 0 for m in find_minutes(ctext))
+                got.unbilled += sum(m.minutes or 0 for m in clause_mins)
             if generic and clause.start_char <= generic[1] < clause.end_char:
                 # "Gait training ..., 20 minutes total": that service's time; "...; total 16'." or "20 min
                 # total." alone: the time of the service just before it, else (the units stage) a session total
@@ -150,7 +150,7 @@ def gather(s: Settings, note: NoteRead, hits_of: list, proba: np.ndarray, cfg: d
                 generic = None if len(hits) else generic
             if len(hits) or alone:
                 tot_spans = [(a - clause.start_char, b - clause.start_char) for a, b in tot_spans_abs]
-                mentions = [m for m in find_minutes(ctext) if not any(a0 <= m.start < b0 for a0, b0 in tot_spans)]
+                mentions = [m for m in clause_mins if not any(a0 <= m.start < b0 for a0, b0 in tot_spans)]
                 if len(hits):  # "with rest breaks totaling 8 minutes (not included)": not the service's time
                     kept = [m for m in mentions if not unbilled_beside(s, ctext, m)]
                     got.unbilled += sum(m.minutes or 0 for m in mentions if m not in kept)
