@@ -66,6 +66,12 @@ CASES = [
     ("hist-last-visit", "E-stim last visit helped pain.\nTherEx 15 min: rows, ER with band.", {"97110"}, {"97014", "G0283"}),
     ("hist-ago", "Had Epley maneuver 2 weeks ago at ENT.\nNMR 20 min: gaze stabilization VOR x1, habituation.", {"97112"}, {"95992"}),
     ("hist-plof", "PLOF: independent community ambulator, drove.\nGait training 15 min with SPC 200 ft, curb x3.", {"97116"}, set()),
+    ("hist-lead-in-list", "A: Care to date has consisted of:\n1. Aquatic therapy for walking endurance\n2. Dry needling to the "
+     "upper traps\nToday: TherEx 20 min: rows, chin tucks.", {"97110"}, {"97113", "20560", "20561"}),
+    ("plan-lead-in-list", "Manual 12 min: lumbar PA mobs gr III.\nA: Care will include:\n- iontophoresis\n- gait training",
+     {"97140"}, {"97033", "97116"}),
+    ("perf-lead-in-list-no-cue", "Pt completed the following:\n1. Gait training 15 min with SPC 200 ft\n2. TherEx 15 min: "
+     "bridges, SLR", {"97116", "97110"}, set()),
     # home program done alone
     ("hep-list", "TherEx 20 min: SLR, bridges.\nHEP: clamshells, heel slides 2x10 daily.", {"97110"}, set()),
     ("hep-only-note-section", "HEP:\n- bridges 2x15\n- clamshells 2x15\n- SLR 3x10", set(), {"97110"}),

@@ -35,6 +35,11 @@ _STRIP = " \t\r\n-*\u2022|:;,.>"
 _PRIORITY = {"declined": 9, "refused": 9, "held": 8, "deferred": 8, "contraindicated": 8, "not_tolerated": 8,
              "unable": 8, "negated": 7, "goal": 6, "planned": 6, "historical": 5, "home_program": 4,
              "reported": 3, "billing_summary": 3, "clinic_non_service": 3, "exam_finding": 2}
+# A reason stated by a lead-in line that ends in a colon carries to the numbered or bulleted items under it
+# ("Physical therapy has consisted of:" / "1. Pool therapy ..."); only the not-performed reasons do
+# (home program and stronger), not a finding or a report.
+_CARRY_FROM = _PRIORITY["home_program"]
+_LIST_ITEM = re.compile(r"\s*(?:\(?\d{1,2}[.)]|\(?[a-hA-H][.)]|[-*\u2022\u25aa\u25cf])\s")
 
 
 def doc_text(doc: Doc) -> str:
@@ -103,7 +108,8 @@ class ClinicalSegmenter:
                 start = True
             elif ptext in {".", "!", "?"} and (tok.text[:1].isupper() or tok.like_num or _BULLET_RE.match(tok.text)):
                 b = before.lower()
-                start = b not in abbreviations and not (len(b) == 1 and b.isalpha())
+                start = b not in abbreviations and not (len(b) == 1 and b.isalpha()) \
+                    and not (b.isdigit() and len(b) <= 2 and flags[i - 2, 0] == 1)  # "1. Aquatic therapy" is one item
             elif len(ptext) > 1 and ptext.endswith(".") and ptext[:-1].isalpha() and tok.is_title \
                     and ptext[:-1].lower() not in abbreviations:
                 start = True
@@ -410,11 +416,24 @@ class ContextAsserter:
         clauses, modifiers = [], []
         non_visit = None
         text_of = doc_text(doc)
+        carry = None  # (status, cue, section) of a lead-in line ending in a colon: "Treatment has consisted of:"
         for seg_index, seg in enumerate(doc.spans[SEGMENTS] if SEGMENTS in doc.spans else []):
             base = seg.start_char
             text = text_of[seg.start_char:seg.end_char]
             section_status = seg._.pt_assertion
-            for a, b, st, cue in self.assert_text(text):
+            pieces = self.assert_text(text)
+            if carry and (carry[2] != seg._.pt_section or not _LIST_ITEM.match(text)
+                          or "\n" not in text_of[max(0, base - 3):base + 1]):
+                carry = None
+            if carry:  # a numbered or bulleted item under the lead-in takes its reason
+                pieces = [(a, b, st if st is not None and _PRIORITY.get(st, 0) >= _PRIORITY[carry[0]] else carry[0],
+                           cue if st is not None and _PRIORITY.get(st, 0) >= _PRIORITY[carry[0]] else carry[1])
+                          for a, b, st, cue in pieces]
+            else:
+                last = pieces[-1]
+                lead_in = text.rstrip().endswith(":") and last[2] is not None and last[3]
+                carry = (last[2], last[3], seg._.pt_section) if lead_in and _PRIORITY.get(last[2], 0) >= _CARRY_FROM else None
+            for a, b, st, cue in pieces:
                 piece = text[a:b]
                 lead = len(piece) - len(piece.lstrip(_STRIP))
                 trail = len(piece.rstrip(_STRIP))
