@@ -93,7 +93,10 @@ class _Rules:
         try:
             comp = lambda pats: [_compile_caseless(p) for p in pats]  # noqa: E731
             rules = cls(raw)
-            rules.titles = {k: comp(v) for k, v in raw["titles"].items()}
+            terms = {name: "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+                     for name, words in raw.get("title_terms", {}).items()}
+            fill = lambda p: re.sub(r"\{(\w+)\}", lambda m: terms.get(m.group(1), m.group(0)), p)  # noqa: E731
+            rules.titles = {k: comp([fill(p) for p in v]) for k, v in raw["titles"].items()}
             rules.structure = {k: dict(v, patterns=comp(v.get("patterns", []))) for k, v in raw["structure"].items()}
             # one alternation per exam element: elements are counted, not their patterns (one scan each)
             rules.exam = {k: comp(["|".join(f"(?:{p})" for p in v)]) for k, v in raw["exam_elements"].items()}

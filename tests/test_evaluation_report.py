@@ -143,3 +143,16 @@ def test_twenty_page_report_gives_one_valid_result(engine):
     for c in d["report"]["components"]:
         for ev in c["evidence"]:
             assert text[ev["start"]:ev["end"]] == ev["text"]
+
+
+@pytest.mark.parametrize("title", ["EVAL KNEE ORTHO", "R shoulder eval", "Evaluation - lumbar spine",
+                                   "Initial ortho eval", "Eval (L TKA)"])
+def test_a_title_naming_the_region_evaluated_makes_an_evaluation(engine, title):
+    body = ("PLOF: independent in the community.\nPain 5/10 lateral knee with stairs.\n"
+            "MMT hip abd 4-/5, quads 4/5. AROM knee 0-120 deg.\nGoals: stairs reciprocally in 4 wks.")
+    result = engine.suggest(f"{title}\n{body}")
+    assert result.report["kind"] == "initial_evaluation", title
+    assert "97161" in result.codes
+    # a subheading of treatment that names what was evaluated is not a report title
+    daily = f"Gait evaluation:\nGait training 15 min with SPC 200 ft, cues for step length.\n{body}"
+    assert engine.suggest(daily).report["kind"] == "treatment"
