@@ -106,6 +106,7 @@ class _Rules:
             rules.presentation = {k: comp(v) for k, v in raw["presentation"].items()}
             rules.stated = {k: comp(v) for k, v in raw["stated_level"].items()}
             rules.reeval_cues = comp(raw["re_evaluation_cues"])
+            rules.progress_cues = comp(raw.get("progress_cues", []))
             rules.treatment_cues = comp(raw["treatment_cues"])
         except (KeyError, TypeError, AttributeError) as exc:
             raise ResourceError(f"evaluation rules: missing or malformed field {exc}; see the description in "
@@ -240,7 +241,7 @@ class ReportReader:
         elif "re_evaluation" in titles:
             kind = "re_evaluation"
         elif "progress" in titles:
-            kind = "progress"
+            kind = "initial_evaluation" if self._first_exam(text, present, reeval_cues) else "progress"
         elif "treatment" in titles and titles["treatment"][0] < titles.get("initial_evaluation", (len(text),))[0]:
             # "Physical Therapy Daily Note" above its template's headings ("PT assessment during manual therapy"):
             # the title that comes first says what the note is
@@ -277,6 +278,16 @@ class ReportReader:
         code = stated or reasoned
         confidence = 0.9 if "initial_evaluation" in titles and structured else 0.8 if structured else 0.7
         return ReportAssessment(kind, code, confidence, tuple(signals), tuple(components), stated, exam_findings)
+
+    def _first_exam(self, text: str, present: set, reeval_cues: list) -> bool:
+        """A report titled as a progress note whose content is a first examination: an exam, a plan, a history
+        or reason for referral, and (almost) nothing compared with a baseline (``progress_title_first_exam``)."""
+        rule = self._cfg.get("progress_title_first_exam")
+        if not rule or not all(r in present for r in rule["requires"]) \
+                or not all(any(x in present for x in group) for group in rule["requires_any"]):
+            return False
+        change = len(reeval_cues) + len(self._finds(self.rules.progress_cues, text, [_Region(0, len(text), "", None)]))
+        return change <= int(rule["max_change_cues"])
 
     def _exam_hits(self, text: str, regions):
         out = []

@@ -156,3 +156,22 @@ def test_a_title_naming_the_region_evaluated_makes_an_evaluation(engine, title):
     # a subheading of treatment that names what was evaluated is not a report title
     daily = f"Gait evaluation:\nGait training 15 min with SPC 200 ft, cues for step length.\n{body}"
     assert engine.suggest(daily).report["kind"] == "treatment"
+
+
+FIRST_EXAM_TITLED_PROGRESS = """PT Progress Note
+HISTORY: This patient is a 47-year-old man with right shoulder pain after lifting boxes at work 3 weeks ago.
+OBJECTIVE: Flexion 120 degrees, abduction 95 degrees with pain. Strength 4-/5 ER. Positive Hawkins. Sensation intact.
+PLAN: We would like to see the patient 2x/week for 4 weeks for manual therapy and therapeutic exercise.
+"""
+
+
+def test_a_first_exam_titled_progress_note_is_an_initial_evaluation(engine):
+    # a careless template's title: the content is a first examination with nothing to compare against
+    result = engine.suggest(FIRST_EXAM_TITLED_PROGRESS)
+    assert result.report["kind"] == "initial_evaluation"
+    assert "97161" in result.codes and not {"97140", "97110"} & set(result.codes)  # the plan is not treatment
+    # the same report measuring change against the start of care is a progress report
+    progress = FIRST_EXAM_TITLED_PROGRESS.replace(
+        "Flexion 120 degrees", "12 visits to date. Flexion improved from 120 to 160 degrees; goal 1 met.")
+    result = engine.suggest(progress)
+    assert result.report["kind"] == "progress" and not [c for c in result.codes if c.startswith("9716")]
