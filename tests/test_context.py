@@ -72,6 +72,8 @@ CASES = [
      {"97140"}, {"97033", "97116"}),
     ("perf-lead-in-list-no-cue", "Pt completed the following:\n1. Gait training 15 min with SPC 200 ft\n2. TherEx 15 min: "
      "bridges, SLR", {"97116", "97110"}, set()),
+    ("hist-social-work", "She works as a grocery store cashier and is currently on leave.\nTherEx 15 min: bridges, clamshells.",
+     {"97110"}, {"97537"}),
     # home program done alone
     ("hep-list", "TherEx 20 min: SLR, bridges.\nHEP: clamshells, heel slides 2x10 daily.", {"97110"}, set()),
     ("hep-only-note-section", "HEP:\n- bridges 2x15\n- clamshells 2x15\n- SLR 3x10", set(), {"97110"}),

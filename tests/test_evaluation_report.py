@@ -175,3 +175,22 @@ def test_a_first_exam_titled_progress_note_is_an_initial_evaluation(engine):
         "Flexion 120 degrees", "12 visits to date. Flexion improved from 120 to 160 degrees; goal 1 met.")
     result = engine.suggest(progress)
     assert result.report["kind"] == "progress" and not [c for c in result.codes if c.startswith("9716")]
+
+
+REFERRAL_LETTER = """Dear Dr. Nakamura,
+
+Thank you for referring Mr. Ortiz to physical therapy for his left knee after a meniscus repair.
+He is aching at 4/10 after standing. He works as a line cook and is currently on leave.
+Exam: knee flexion 95 degrees, extension lag 5 degrees. Quad strength 3+/5. Incisions healed. Hamstrings tight.
+Plan: 2x/week for 8 weeks. Goals: flexion 125 degrees in 4 weeks, return to full shifts in 8 weeks.
+
+Kind regards,
+R. Patel, PT
+"""
+
+
+def test_a_letter_to_the_referring_physician_is_an_evaluation_and_social_history_is_not_a_service(engine):
+    result = engine.suggest(REFERRAL_LETTER)
+    assert result.report["kind"] == "initial_evaluation"
+    assert "97537" not in result.codes  # his job and his leave are history, not work reintegration
+    assert {c for c in result.codes if c.startswith("9716")}
