@@ -74,6 +74,10 @@ CASES = [
      "bridges, SLR", {"97116", "97110"}, set()),
     ("hist-social-work", "She works as a grocery store cashier and is currently on leave.\nTherEx 15 min: bridges, clamshells.",
      {"97110"}, {"97537"}),
+    ("hist-compared-with-initial-eval", "Gait training 15 min with SPC 250 ft. TUG 11 s, was 16 s at initial eval.",
+     {"97116"}, {"97161", "97162", "97163"}),
+    ("hist-value-at-ie", "TherEx 20 min: bridges, SLR. Knee flexion 110 deg (85 at initial evaluation).",
+     {"97110"}, {"97161", "97162", "97163"}),
     # home program done alone
     ("hep-list", "TherEx 20 min: SLR, bridges.\nHEP: clamshells, heel slides 2x10 daily.", {"97110"}, set()),
     ("hep-only-note-section", "HEP:\n- bridges 2x15\n- clamshells 2x15\n- SLR 3x10", set(), {"97110"}),
