@@ -107,6 +107,7 @@ class _Rules:
             rules.stated = {k: comp(v) for k, v in raw["stated_level"].items()}
             rules.reeval_cues = comp(raw["re_evaluation_cues"])
             rules.progress_cues = comp(raw.get("progress_cues", []))
+            rules.reeval_statements = comp(raw.get("re_evaluation_statements", []))
             rules.treatment_cues = comp(raw["treatment_cues"])
         except (KeyError, TypeError, AttributeError) as exc:
             raise ResourceError(f"evaluation rules: missing or malformed field {exc}; see the description in "
@@ -234,6 +235,10 @@ class ReportReader:
                       and all(any(x in present for x in group) for group in self._cfg["initial_requires_any"]))
         reeval_cues = self._finds(self.rules.reeval_cues, text, [_Region(0, len(text), "", None)])
 
+        if "re_evaluation" not in titles and exam_hits:
+            stated = [(a, b) for _, a, b in self._finds(self.rules.reeval_statements, text, content)]
+            if stated:  # "Mr. E. was formally re-evaluated today": a letter's title is in its sentences
+                titles["re_evaluation"] = stated[0]
         if points < int(self._cfg["title_min_points"]):
             titles = {}  # a title with nothing under it is not a report
         if "discharge" in titles:

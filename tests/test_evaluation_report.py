@@ -194,3 +194,15 @@ def test_a_letter_to_the_referring_physician_is_an_evaluation_and_social_history
     assert result.report["kind"] == "initial_evaluation"
     assert "97537" not in result.codes  # his job and his leave are history, not work reintegration
     assert {c for c in result.codes if c.startswith("9716")}
+
+
+def test_a_letter_saying_the_patient_was_re_evaluated_today_is_a_re_evaluation(engine):
+    letter = ("Dear Dr. Lindqvist,\n\nMs. Amari was formally re-evaluated today after 12 visits. Her right knee flexion "
+              "is 118 degrees (96 at initial evaluation) and her LEFS is 52 (31 at initial evaluation). I have revised "
+              "her plan to once weekly for 4 weeks with updated goals.\n\nBest regards,\nJ. Ruiz, PT")
+    result = engine.suggest(letter)
+    assert result.report["kind"] == "re_evaluation"
+    assert "97164" in result.codes and not {"97161", "97162", "97163"} & set(result.codes)
+    # a plan to re-evaluate is not one
+    planned = letter.replace("was formally re-evaluated today after 12 visits", "will be re-evaluated next visit")
+    assert "97164" not in engine.suggest(planned).codes
