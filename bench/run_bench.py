@@ -183,6 +183,15 @@ def main() -> None:
                "results as recorded in `training_data/real/SOURCES.tsv` by `python bench/real_notes.py --texts DIR`."))
     out.extend(line for line in real_notes.summarise(real_rows) if not line.startswith("| E") and not line.startswith("| D")
                and not line.startswith("| N") and not line.startswith("| id") and line != "|---|---|---|---|---|")
+    import report_kinds  # bench/report_kinds.py, beside this script
+    out.append("\n## Report kinds (`python bench/report_kinds.py` -> bench/report_kinds_results.md)\n")
+    for name, file in report_kinds.SETS:
+        path = ROOT / "training_data" / "report_kinds" / file
+        if path.is_file():
+            kinds = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+            k = report_kinds.measure(engine, kinds)
+            out.append(f"- {name}, {k['notes']} notes: kind accuracy {k['kind_accuracy']:.3f}; evaluation code exact "
+                       f"{k['code_exact']}/{k['evals']}; other notes billed an evaluation code {k['eval_code_on_other']}/{k['others']}")
     from suggester.evaluate import evaluate_minutes
     cases = [json.loads(line) for line in (ROOT / "tests" / "data" / "minutes_cases.jsonl").read_text().splitlines()
              if line.strip()]
