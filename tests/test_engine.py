@@ -323,3 +323,9 @@ def test_engine_justifications_schedules_and_contraindications_are_not_services(
 
 def test_engine_a_purpose_after_a_service_does_not_make_it_a_plan(engine):
     assert engine.suggest("Ther ex 15 min to meet goals of independent stairs.").codes == ["97110"]
+
+
+def test_a_spelled_time_left_without_its_unit_in_a_list_of_services_counts(engine):
+    # "manual fourteen" shares the minute word of its neighbours: the manual piece has its own time
+    result = engine.suggest("Ther ex twenty minutes, manual thirteen, and then gait training nine minutes with the walker.")
+    assert {"97110": 20, "97140": 13, "97116": 9} == {s.code: s.minutes for s in result.recommended}

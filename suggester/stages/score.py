@@ -43,13 +43,14 @@ def score_clauses(model, s: Settings, texts: list[str], hits_of: list) -> np.nda
                     owners.append((i, set(named[0][2])))
             continue
         # one piece per service: from its phrase (or, when times lead, from its time) to where the next begins
-        leading = bool(find_minutes(text[:named[0][0]]))  # "fifteen minutes of gait ..., twelve of balance"
+        mentions = find_minutes(text)  # read in the whole clause: "Ther ex 17 minutes, manual fourteen, ..."
+        leading = any(m.end <= named[0][0] for m in mentions)  # "fifteen minutes of gait ..., twelve of balance"
         firsts = [k for k in range(len(named)) if k == 0 or named[k][2] != named[k - 1][2]]
         cuts = [0] + [piece_cut(text, named[k - 1][1], named[k][0], leading) for k in firsts[1:]]
         starts = [0] + [c if leading else named[k][0] for c, k in zip(cuts[1:], firsts[1:])]
         for a, b in zip(starts, cuts[1:] + [len(text)]):
             labels = {lab for x, _, lb in named if a <= x < b for lab in lb}
-            if find_minutes(text[a:b]) or DOSE.search(text, a, b):  # only pieces with their own time or dose
+            if any(a <= m.start < b for m in mentions) or DOSE.search(text, a, b):  # only pieces with their own time or dose
                 pieces.append(text[a:b])
                 owners.append((i, labels))
     if pieces:
