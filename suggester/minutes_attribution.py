@@ -73,6 +73,12 @@ _JOINED = re.compile(r"^\s*(?:,|&|\+|/|and|plus|with|as well as)\s*$", re.IGNORE
 _PARENS = re.compile(r"\([^()]*\)")   # "manual therapy (STM, mobs) + ther ex": the joiner outside the parentheses
 # A time that opens a block: "Pool session 40 min: marching 8 min, ..."
 _HEADER_COLON = re.compile(r"\s*\)?\s*[:\u2013\u2014=]")
+# A time right before an activity's name is that item's time, not its block's: "Lumbar stabilization: 6 min bike,
+# dead bug, bird dog" (the bike took 6 minutes); a connector word after it keeps it the block's ("12 min with RW").
+_ITEM_AFTER = re.compile(r"[ \t]+(?!(?:with|w|including|incl|of|on|to|for|in|at|using|focusing|focused|and|total|"
+                         r"each|per|pt|patient|today|performed|completed|consisting|that|which|as|this|then|while|"
+                         r"during|plus|bilateral|bilat|bil|left|right|seated|standing|supine|prone|sets?|reps?)\b)"
+                         r"[A-Za-z]{3,}\b(?!\s*[:(])")
 
 
 @lru_cache(maxsize=1)
@@ -362,7 +368,8 @@ def attribute_minutes(recommended, services, seg_mentions, time_only_segs, segme
             in_table = (seg_i, m.start) in table_cells
             first_named = min((x for x in dict(present)[lab] if x[1] > x[0]), default=None)
             is_header = in_table or (sp[1] <= m.start and _CONNECTOR.match(text[sp[1]:m.start]) is not None
-                                     and (first_named is None or sp == first_named)) or (
+                                     and (first_named is None or sp == first_named)
+                                     and (_ITEM_AFTER.match(text, m.end) is None or text[m.end - 1] == ".")) or (
                 m.start == first and _HEADER_COLON.match(doc_text, base + m.end) is not None and len(text[:m.start].split()) <= 6)
             extra = _EXTRA_BEFORE.search(text[max(0, m.start - 20):m.start]) is not None \
                 or _EXTRA_AFTER.match(text, m.end) is not None

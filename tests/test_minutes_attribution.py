@@ -210,3 +210,14 @@ def test_a_phrase_describing_a_test_row_is_not_the_rows_service(engine):
     codes = {s.code for s in engine.suggest(note).recommended}
     assert "97112" not in codes
 
+
+
+def test_a_time_before_an_activity_name_is_that_item_s_time_and_the_timed_total_fills_the_block(engine):
+    # "6 min bike" is the bike's time, not the whole block's; the stated timed total is the only timed service's
+    note = ("Moist heat to low back 10 min.\nCore stabilization: 8 min bike, dead bug, bird dog, side plank progression.\n"
+            "Timed minutes 25; total treatment time 35.")
+    result = engine.suggest(note)
+    assert {s.code: s.minutes for s in result.recommended} == {"97010": 10, "97110": 25}
+    # a block time followed by a connector stays the block's
+    kept = engine.suggest("Gait training 12 min with RW 150 ft x2.\nTotal timed minutes 20.")
+    assert {s.code: s.minutes for s in kept.recommended}.get("97116") == 12
