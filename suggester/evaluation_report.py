@@ -255,6 +255,8 @@ class ReportReader:
             kind = "initial_evaluation"
         elif structured:
             kind = "re_evaluation" if len(reeval_cues) >= int(self._cfg["re_evaluation_min_cues"]) else "initial_evaluation"
+        elif self._change_cues(text, reeval_cues) >= int(self._cfg.get("untitled_progress_min_change_cues", 10 ** 6)):
+            kind = "progress"   # "12 visits to date. Flexion 145 (SOC 100) ... STG all met": measured change
         else:
             kind = "treatment"
         for k, (a, b) in titles.items():
@@ -291,8 +293,11 @@ class ReportReader:
         if not rule or not all(r in present for r in rule["requires"]) \
                 or not all(any(x in present for x in group) for group in rule["requires_any"]):
             return False
-        change = len(reeval_cues) + len(self._finds(self.rules.progress_cues, text, [_Region(0, len(text), "", None)]))
-        return change <= int(rule["max_change_cues"])
+        return self._change_cues(text, reeval_cues) <= int(rule["max_change_cues"])
+
+    def _change_cues(self, text: str, reeval_cues: list) -> int:
+        """Mentions of change against a baseline: re-evaluation cues and progress cues."""
+        return len(reeval_cues) + len(self._finds(self.rules.progress_cues, text, [_Region(0, len(text), "", None)]))
 
     def _exam_hits(self, text: str, regions):
         out = []

@@ -224,3 +224,12 @@ def test_report_kinds_of_an_outside_author_are_told_apart(engine):
         if n["kind"] == "treatment":
             assert not billed, n["id"]
     assert right / len(notes) >= 0.8 and exact / len(notes) >= 0.9
+
+
+@pytest.mark.parametrize("text", [
+    "Hip - progress\nPain 2/10, was 6/10. Stairs reciprocal now.\nPlan: continue 1x/wk x 3 wks.",
+    "14 visits to date. L knee flex 128 (SOC 95). LEFS 41 -> 63. STG all met, LTG 1 of 3 met.\nContinue 1x/wk.",
+])
+def test_a_note_measuring_change_against_the_start_of_care_is_a_progress_report(engine, text):
+    result = engine.suggest(text)
+    assert result.report["kind"] == "progress" and result.codes == []
