@@ -210,7 +210,7 @@ def test_a_letter_saying_the_patient_was_re_evaluated_today_is_a_re_evaluation(e
 
 def test_report_kinds_of_an_outside_author_are_told_apart(engine):
     # 60 documents by an author who never saw the rules (training_data/report_kinds/dev_notes.jsonl);
-    # measured 2026-12-06: kind accuracy 0.833, evaluation code exact 19/22, daily notes never billed one
+    # measured 2026-12-06: kind accuracy 0.933, evaluation code exact 19/22, daily notes never billed one
     import json
     from pathlib import Path
     path = Path(__file__).resolve().parents[1] / "training_data" / "report_kinds" / "dev_notes.jsonl"
@@ -223,7 +223,7 @@ def test_report_kinds_of_an_outside_author_are_told_apart(engine):
         exact += billed == ([n["eval_code"]] if n["eval_code"] else [])
         if n["kind"] == "treatment":
             assert not billed, n["id"]
-    assert right / len(notes) >= 0.8 and exact / len(notes) >= 0.9
+    assert right / len(notes) >= 0.9 and exact / len(notes) >= 0.9
 
 
 @pytest.mark.parametrize("text", [
