@@ -125,17 +125,22 @@ def main() -> None:
     ap.add_argument("--texts", default=os.environ.get("SUGGESTER_REAL_TEXTS"),
                     help="folder with <id>.txt for each row (kept outside the repository)")
     ap.add_argument("--out", default=str(ROOT / "bench" / "real_results.md"))
+    ap.add_argument("--table", default=str(TABLE),
+                    help="the table to score: SOURCES.tsv (the dev table) or FRESH.tsv (the fresh real hold-out)")
     args = ap.parse_args()
-    fields, rows = read_table()
-    lines = ["# Real-world dev table (published notes; texts not in the repository)\n"]
+    table = Path(args.table)
+    fields, rows = read_table(table)
+    fresh = table.name != TABLE.name
+    name = (table.relative_to(ROOT) if table.is_absolute() and ROOT in table.parents else table).as_posix()
+    lines = ["# " + ("Fresh real hold-out: published notes collected after the rules were written, never tuned on"
+                     if fresh else "Real-world dev table") + " (texts not in the repository)\n"]
     if args.texts and Path(args.texts).is_dir():
         n = run_engine(rows, Path(args.texts))
-        write_table(fields, rows)
+        write_table(fields, rows, table)
         lines.append(f"Run on {dt.date.today().isoformat()} over {n} local texts; engine results recorded in "
-                     f"`training_data/real/SOURCES.tsv`. Command: `python bench/real_notes.py --texts DIR`.\n")
+                     f"`{name}`. Command: `python bench/real_notes.py --table {name} --texts DIR`.\n")
     else:
-        lines.append("Reported from the engine results recorded in `training_data/real/SOURCES.tsv` "
-                     "(no local texts given).\n")
+        lines.append(f"Reported from the engine results recorded in `{name}` (no local texts given).\n")
     lines += summarise(rows)
     Path(args.out).write_text("\n".join(lines) + "\n")
     print("\n".join(lines))

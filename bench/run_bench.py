@@ -183,6 +183,11 @@ def main() -> None:
                "results as recorded in `training_data/real/SOURCES.tsv` by `python bench/real_notes.py --texts DIR`."))
     out.extend(line for line in real_notes.summarise(real_rows) if not line.startswith("| E") and not line.startswith("| D")
                and not line.startswith("| N") and not line.startswith("| id") and line != "|---|---|---|---|---|")
+    _, fresh_rows = real_notes.read_table(ROOT / "training_data" / "real" / "FRESH.tsv")
+    out.append("\n## Fresh real hold-out (published notes never tuned on; `training_data/real/FRESH.tsv`)\n")
+    fresh = real_notes.summarise(fresh_rows)
+    head = next((i for i, line in enumerate(fresh) if line.startswith("| scoring")), len(fresh))
+    out.extend(fresh[:head + 4])   # notes scored and the lenient/strict table (recorded results)
     import report_kinds  # bench/report_kinds.py, beside this script
     out.append("\n## Report kinds (`python bench/report_kinds.py` -> bench/report_kinds_results.md)\n")
     for name, file in report_kinds.SETS:
