@@ -78,6 +78,8 @@ CASES = [
      {"97116"}, {"97161", "97162", "97163"}),
     ("hist-value-at-ie", "TherEx 20 min: bridges, SLR. Knee flexion 110 deg (85 at initial evaluation).",
      {"97110"}, {"97161", "97162", "97163"}),
+    ("perf-timed-block-after-subjective", "S:\n- knee feels stable, wants to return to soccer\nTE - 12 min after testing:\n"
+     "- step-downs 3x10, SL RDL 3x8", {"97110"}, set()),
     # home program done alone
     ("hep-list", "TherEx 20 min: SLR, bridges.\nHEP: clamshells, heel slides 2x10 daily.", {"97110"}, set()),
     ("hep-only-note-section", "HEP:\n- bridges 2x15\n- clamshells 2x15\n- SLR 3x10", set(), {"97110"}),

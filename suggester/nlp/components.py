@@ -223,6 +223,10 @@ class SectionDetector:
             if inline and (span.start_char >= inline[1] or _char_before(text_of, span.start_char) == ";"):
                 inline = None  # the line ended, or a new ";"-separated item starts
             current = inline[0] if inline else section
+            if not hit and self.attributes.get(current, {}).get("assertion") == "reported" \
+                    and _timed_block_head(text_of, span.start_char):
+                # "Testing - 35 min face-to-face:" under "S:": a timed block's own heading ends what the patient said
+                section = current = "treatment"
             if hit:
                 current, end = hit
                 headers.append(Span(doc, span.start, span.end, label=current))
@@ -260,7 +264,19 @@ def _sections_list(key: str) -> list[str]:
 
 
 # the rest of a header line that is only a session's minutes: " 60 min", ": 45 minutes."
+# A line that names a block, gives its minutes and ends in a colon ("Testing - 35 min face-to-face (report sent):")
+_TIMED_BLOCK_HEAD = re.compile(r"[^\n]{1,40}?\b\d{1,3}\s*(?:min(?:ute)?s?|mins|')(?![^\n]*\b(?:ago|daily|a day|per day|/day|at home)\b)"
+                               r"[^\n:]{0,60}:\s*$", re.IGNORECASE)
 _SESSION_MINUTES = re.compile(r"[\s:\-]*\d{1,3}\s*(?:min(?:ute)?s?|mins)\.?[ \t]*(?:\n|$)", re.IGNORECASE)
+
+
+def _timed_block_head(text: str, pos: int) -> bool:
+    """The line starting at ``pos`` (nothing but spaces before it) names a block, its minutes and ends in a colon."""
+    start = text.rfind("\n", 0, pos) + 1
+    if text[start:pos].strip():
+        return False
+    end = text.find("\n", pos)
+    return _TIMED_BLOCK_HEAD.fullmatch(text, pos, len(text) if end < 0 else end) is not None
 
 
 def _char_before(text: str, pos: int) -> str:
