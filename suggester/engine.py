@@ -145,9 +145,45 @@ class Suggester:
         docs = self.nlp.pipe((self._make_doc(texts[i]) for i in filled), batch_size=batch_size)
         for first in range(0, len(filled), batch_size):
             batch = filled[first:first + batch_size]
-            for i, result in zip(batch, self._from_docs([next(docs) for _ in batch], key, cfg)):
+            for i, result in zip(batch, self._from_docs([next(docs) for _ in batch], [(key, cfg, None)] * len(batch))):
                 results[i] = result
         return [r if r is not None else self._empty_result(key, cfg) for r in results]
+
+    def _suggest_jobs(self, jobs: list[tuple[str, str, dt.date | str | None]], batch_size: int = 64) -> list:
+        """:meth:`suggest` for many ``(text, payer, date_of_service)`` jobs with batch scoring (the audit's path).
+
+        Returns one entry per job, in order: its :class:`Result`, or the exception :meth:`suggest` would have
+        raised for it (a bad job never stops the others; a batch that fails is redone note by note)."""
+        out: list = [None] * len(jobs)
+        ready = []
+        for i, (text, payer, dos) in enumerate(jobs):
+            try:
+                self._check_text(text)
+                cfg = self.payer_config(payer)
+                day = _as_date(dos)
+            except Exception as exc:  # noqa: BLE001 - returned to the caller, which reports it per job
+                out[i] = exc
+                continue
+            key = payer.strip().lower()
+            if not text.strip():
+                out[i] = self._empty_result(key, cfg)
+            else:
+                ready.append((i, key, cfg, day))
+        for first in range(0, len(ready), batch_size):
+            batch = ready[first:first + batch_size]
+            try:
+                docs = list(self.nlp.pipe(self._make_doc(jobs[i][0]) for i, *_ in batch))
+                results = self._from_docs(docs, [(key, cfg, day) for _, key, cfg, day in batch])
+            except Exception:  # noqa: BLE001 - find the failing note: each note of the batch on its own
+                results = []
+                for i, *_ in batch:
+                    try:
+                        results.append(self.suggest(jobs[i][0], jobs[i][1], date_of_service=jobs[i][2]))
+                    except Exception as exc:  # noqa: BLE001
+                        results.append(exc)
+            for (i, *_), result in zip(batch, results):
+                out[i] = result
+        return out
 
     # ------------------------------------------------------------------ internals
     def _make_doc(self, text: str):
@@ -173,11 +209,12 @@ class Suggester:
 
     def _from_doc(self, doc, payer: str, cfg: dict, dos: dt.date | None) -> Result:
         """The note's path, one named stage after another (see :mod:`suggester.stages`)."""
-        return self._from_docs([doc], payer, cfg, dos)[0]
+        return self._from_docs([doc], [(payer, cfg, dos)])[0]
 
-    def _from_docs(self, docs, payer: str, cfg: dict, dos: dt.date | None = None) -> list[Result]:
-        """Several notes' paths: each note is read on its own, the clauses of all of them are scored in one
-        classifier call (batch scoring), then each note goes on through gather, decide, minutes, units and result."""
+    def _from_docs(self, docs, jobs: list[tuple[str, dict, dt.date | None]]) -> list[Result]:
+        """Several notes' paths (``jobs``: each doc's payer key, payer config and date of service): each note is read
+        on its own, the clauses of all of them are scored in one classifier call (batch scoring), then each note
+        goes on through gather, decide, minutes, units and result."""
         s = self.settings
         notes, batch_texts, batch_hits = [], [], []
         for doc in docs:
@@ -192,7 +229,7 @@ class Suggester:
             batch_hits += hits_of
         proba_all = score_clauses(self.model, s, batch_texts, batch_hits) if batch_texts else None
         out = []
-        for doc, item in zip(docs, notes):
+        for doc, item, (payer, cfg, dos) in zip(docs, notes, jobs):
             if item is None:
                 out.append(self._empty_result(payer, cfg))
                 continue

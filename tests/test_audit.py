@@ -443,3 +443,26 @@ def test_audit_dask_local_cluster_matches_local(engine, tmp_path):
     assert out.read_text() == expected.read_text()
     res = runner.invoke(app, ["audit", str(NOTES), "--out", str(out), "--engine", "dask"])
     assert res.exit_code == 2 and "--scheduler" in res.output
+
+
+def test_audit_scores_a_chunk_together_and_one_failing_note_stays_one_error_row(engine, monkeypatch):
+    # the chunk's notes go through the engine as one batch; a note that breaks the engine is redone alone and
+    # becomes an error row, its neighbours keep their findings
+    df = pd.read_csv(NOTES, dtype=str, keep_default_na=False)
+    expected = suggester.audit(df, engine=engine)
+    poison = "TherEx 12 min: bridges. \u2603 this note breaks the engine"
+    df.loc[len(df)] = {**{c: "" for c in df.columns}, "note_id": "boom", "text": poison, "billed": "97110x1"}
+    real = type(engine)._from_docs
+
+    def fragile(self, docs, jobs):
+        if any("\u2603" in d.text for d in docs):
+            raise RuntimeError("engine bug")
+        return real(self, docs, jobs)
+
+    monkeypatch.setattr(type(engine), "_from_docs", fragile)
+    got = suggester.audit(df, engine=engine)
+    boom = got[got.note_id == "boom"]
+    assert list(boom.status) == ["error"] and "RuntimeError" in boom.iloc[0].reason
+    assert poison not in boom.iloc[0].reason       # never echo note text
+    rest = got[got.note_id != "boom"].reset_index(drop=True)
+    pd.testing.assert_frame_equal(rest, expected.reset_index(drop=True))

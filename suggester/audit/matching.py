@@ -34,21 +34,43 @@ def _row(t: _Task, **kw) -> dict:
 def _offsets(items) -> str | None:
     spans = [f"{e.start}-{e.end}" for e in items]
     return ";".join(spans) if spans else None
-def _audit_note(eng, fees: FeeSchedule, t: _Task) -> list[dict]:
+def _suggest_all(eng, tasks: list[_Task]) -> list:
+    """Each task's engine result (or the exception the engine raised for it), the clauses of many notes scored
+    together (:meth:`Suggester._suggest_jobs`); tasks with a fatal input problem get None."""
+    todo = [k for k, t in enumerate(tasks) if t.fatal is None]
+    jobs = [(tasks[k].text, tasks[k].payer, tasks[k].dos) for k in todo]
+    if hasattr(eng, "_suggest_jobs"):
+        got = eng._suggest_jobs(jobs)
+    else:  # any object with the Suggester.suggest signature
+        got = []
+        for text, payer, dos in jobs:
+            try:
+                got.append(eng.suggest(text, payer, date_of_service=dos))
+            except Exception as exc:  # noqa: BLE001 - reported per note by _audit_note
+                got.append(exc)
+    out: list = [None] * len(tasks)
+    for k, result in zip(todo, got):
+        out[k] = result
+    return out
+
+
+def _audit_note(eng, fees: FeeSchedule, t: _Task, result=None) -> list[dict]:
+    """Finding rows for one note; ``result`` is its engine result or the exception the engine raised for it
+    (:func:`_suggest_all`), computed here when not given."""
     out = [dict(_row(t, code=None, status="error", reason=reason), source=src, row=row)
            for src, row, reason in t.problems]
     if t.fatal is not None:
         n = len(t.billed)
         out.append(_row(t, status="error", reason=t.fatal + (f"; its {n} billed line(s) were not audited" if n else "")))
         return out
-    try:
-        result = eng.suggest(t.text, t.payer, date_of_service=t.dos)
-    except InputError as exc:
-        out.append(_row(t, status="error", reason=f"row {t.row}: {exc}"))
+    if result is None:
+        result = _suggest_all(eng, [t])[0]
+    if isinstance(result, InputError):
+        out.append(_row(t, status="error", reason=f"row {t.row}: {result}"))
         return out
-    except Exception as exc:  # noqa: BLE001 - one bad note must not stop the run; never echo the message
+    if isinstance(result, Exception):  # one bad note must not stop the run; never echo the message
         out.append(_row(t, status="error", reason=f"row {t.row}: the engine failed on this note "
-                                                  f"({type(exc).__name__}); report it with the row number"))
+                                                  f"({type(result).__name__}); report it with the row number"))
         return out
     meta = _row(t, source=_META, status=_META)
     doc = check_note(t.text, result)

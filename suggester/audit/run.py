@@ -20,7 +20,7 @@ from ..errors import InputError
 from ..fees import FeeSchedule, load_fees
 from .inputs import (_check_columns, _name, _payer_key, _Preparer, _TextSource, AuditColumns, ChargeIndex,
                      open_table, RawRow)
-from .matching import _audit_note, _META
+from .matching import _audit_note, _META, _suggest_all
 from .money import _kx_row, _KxLedger, _PRIMARY
 from .outputs import _frame, COLUMNS, DirParts, DTYPES, MemoryParts, OutputWriter, TEXT_COLUMN
 from .report import _DocStats, _fact, _Summary
@@ -266,8 +266,9 @@ def process_chunk(payload: dict, engine=None) -> tuple[int, int, list[dict]]:
     eng = engine if engine is not None else _worker_engine(payload.get("model_dir"))
     fees: FeeSchedule = payload["fees"]
     rows: list[dict] = []
-    for task in payload["tasks"]:
-        rows.extend(_audit_note(eng, fees, task))
+    tasks = payload["tasks"]
+    for task, result in zip(tasks, _suggest_all(eng, tasks)):   # the chunk's clauses scored together
+        rows.extend(_audit_note(eng, fees, task, result))
     return payload["index"], len(payload["tasks"]), rows
 # ------------------------------------------------------------------------------------------- orchestration
 class _Counter:
