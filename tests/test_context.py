@@ -80,6 +80,8 @@ CASES = [
      {"97110"}, {"97161", "97162", "97163"}),
     ("perf-timed-block-after-subjective", "S:\n- knee feels stable, wants to return to soccer\nTE - 12 min after testing:\n"
      "- step-downs 3x10, SL RDL 3x8", {"97110"}, set()),
+    ("perf-date-with-may", "Seen 14 May 2024 for TherEx 20 min: bridges, clamshells, SLR.", {"97110"}, set()),
+    ("perf-date-may-first", "DOS May 3: NMR 15 min tandem stance on foam.", {"97112"}, set()),
     # home program done alone
     ("hep-list", "TherEx 20 min: SLR, bridges.\nHEP: clamshells, heel slides 2x10 daily.", {"97110"}, set()),
     ("hep-only-note-section", "HEP:\n- bridges 2x15\n- clamshells 2x15\n- SLR 3x10", set(), {"97110"}),
