@@ -82,6 +82,8 @@ CASES = [
      "- step-downs 3x10, SL RDL 3x8", {"97110"}, set()),
     ("perf-date-with-may", "Seen 14 May 2024 for TherEx 20 min: bridges, clamshells, SLR.", {"97110"}, set()),
     ("perf-date-may-first", "DOS May 3: NMR 15 min tandem stance on foam.", {"97112"}, set()),
+    ("perf-after-so", "Pt unable to tolerate prone, so manual performed in sidelying 10 min: STM lumbar paraspinals.",
+     {"97140"}, set()),
     # home program done alone
     ("hep-list", "TherEx 20 min: SLR, bridges.\nHEP: clamshells, heel slides 2x10 daily.", {"97110"}, set()),
     ("hep-only-note-section", "HEP:\n- bridges 2x15\n- clamshells 2x15\n- SLR 3x10", set(), {"97110"}),
