@@ -84,6 +84,8 @@ CASES = [
     ("perf-date-may-first", "DOS May 3: NMR 15 min tandem stance on foam.", {"97112"}, set()),
     ("perf-after-so", "Pt unable to tolerate prone, so manual performed in sidelying 10 min: STM lumbar paraspinals.",
      {"97140"}, set()),
+    ("perf-after-skilled-PT", "Assessment: pt would benefit from continued skilled PT. Manual 12 min: STM and IASTM to ITB.",
+     {"97140"}, set()),
     # home program done alone
     ("hep-list", "TherEx 20 min: SLR, bridges.\nHEP: clamshells, heel slides 2x10 daily.", {"97110"}, set()),
     ("hep-only-note-section", "HEP:\n- bridges 2x15\n- clamshells 2x15\n- SLR 3x10", set(), {"97110"}),

@@ -108,7 +108,9 @@ class ClinicalSegmenter:
                 start = True
             elif ptext in {".", "!", "?"} and (tok.text[:1].isupper() or tok.like_num or _BULLET_RE.match(tok.text)):
                 b = before.lower()
-                start = b not in abbreviations and not (len(b) == 1 and b.isalpha()) \
+                # "... continued skilled PT. Manual 12 min": capital "PT." is physical therapy ending a sentence;
+                # "Pt." (patient) and "pt." stay abbreviations
+                start = (b not in abbreviations or before == "PT" and not tok.is_upper) and not (len(b) == 1 and b.isalpha()) \
                     and not (b.isdigit() and len(b) <= 2 and flags[i - 2, 0] == 1)  # "1. Aquatic therapy" is one item
             elif len(ptext) > 1 and ptext.endswith(".") and ptext[:-1].isalpha() and tok.is_title \
                     and ptext[:-1].lower() not in abbreviations:
