@@ -86,6 +86,11 @@ CASES = [
      {"97140"}, set()),
     ("perf-after-skilled-PT", "Assessment: pt would benefit from continued skilled PT. Manual 12 min: STM and IASTM to ITB.",
      {"97140"}, set()),
+    ("perf-after-dx-field", "Diagnosis: cervicalgia. Manual 10 min: cervical lateral glides C5-6 gr III.", {"97140"}, set()),
+    ("perf-after-history-field", "History: L TKA 3 weeks ago. TherEx today 20 min: AAROM on step, quad sets, SAQ.",
+     {"97110"}, set()),
+    ("hist-field-keeps-its-sentence", "History: had manual traction 10 min at another clinic last year.\nTherEx 15 min: rows.",
+     {"97110"}, {"97140", "97012"}),
     # home program done alone
     ("hep-list", "TherEx 20 min: SLR, bridges.\nHEP: clamshells, heel slides 2x10 daily.", {"97110"}, set()),
     ("hep-only-note-section", "HEP:\n- bridges 2x15\n- clamshells 2x15\n- SLR 3x10", set(), {"97110"}),

@@ -222,8 +222,10 @@ class SectionDetector:
             if span is None:
                 continue
             hit = self.match_header(text_of[span.start_char:span.end_char])
-            if inline and (span.start_char >= inline[1] or _char_before(text_of, span.start_char) == ";"):
-                inline = None  # the line ended, or a new ";"-separated item starts
+            if inline and (span.start_char >= inline[1] or _char_before(text_of, span.start_char) == ";"
+                           or self.attributes.get(inline[0], {}).get("ends_at_timed_sentence")
+                           and _TIMED_SENTENCE.match(text_of, span.start_char, span.end_char)):
+                inline = None  # the line ended, a new ";"-separated item starts, or "Dx: ... . Manual 10 min: ..."
             current = inline[0] if inline else section
             if not hit and self.attributes.get(current, {}).get("assertion") == "reported" \
                     and _timed_block_head(text_of, span.start_char):
@@ -266,6 +268,9 @@ def _sections_list(key: str) -> list[str]:
 
 
 # the rest of a header line that is only a session's minutes: " 60 min", ": 45 minutes."
+# A sentence that opens as a timed block ("Manual 10 min: ...", "TherEx today 20 min - ...")
+_TIMED_SENTENCE = re.compile(r"[A-Za-z][A-Za-z/&.\- ]{1,30}?\s(?:x\s*)?\d{1,3}\s*(?:min(?:ute)?s?|mins|')\s*[:(\-\u2013]",
+                             re.IGNORECASE)
 # A line that names a block, gives its minutes and ends in a colon ("Testing - 35 min face-to-face (report sent):")
 _TIMED_BLOCK_HEAD = re.compile(r"[^\n]{1,40}?\b\d{1,3}\s*(?:min(?:ute)?s?|mins|')(?![^\n]*\b(?:ago|daily|a day|per day|/day|at home)\b)"
                                r"[^\n:]{0,60}:\s*$", re.IGNORECASE)

@@ -109,11 +109,12 @@ def load_section_rules(source: str | Path | None = "default") -> list[SectionRul
 
 
 def load_section_attributes(source: str | Path | None = "default") -> dict[str, dict]:
-    """Section category -> ``{"assertion": str | None, "inline_scope": "line" | None}``."""
+    """Section category -> ``{"assertion": str | None, "inline_scope": "line" | None, ...}``."""
     data = _load(source, "section_attributes.json")
     try:
         return {cat: {"assertion": attrs["assertion"], "inline_scope": attrs.get("inline_scope"),
-                      "assertion_with_treatment_section": attrs.get("assertion_with_treatment_section")}
+                      "assertion_with_treatment_section": attrs.get("assertion_with_treatment_section"),
+                      "ends_at_timed_sentence": bool(attrs.get("ends_at_timed_sentence", False))}
                 for cat, attrs in data["section_attributes"].items()}
     except (TypeError, KeyError) as exc:
         raise ResourceError(f"section attributes file: expected {{'section_attributes': {{category: {{'assertion': ...}}}}}} ({exc}).") from None
