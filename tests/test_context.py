@@ -91,6 +91,9 @@ CASES = [
      {"97110"}, set()),
     ("hist-field-keeps-its-sentence", "History: had manual traction 10 min at another clinic last year.\nTherEx 15 min: rows.",
      {"97110"}, {"97140", "97012"}),
+    ("perf-named-modality-with-time", "Fluidotherapy R hand 12 min, then AROM wrist and fingers.", {"97022"}, set()),
+    ("hist-modality-at-last-intervention", "Patient says pain relief lasted for 4 hours after application of electrical "
+     "stimulation at last intervention.\nTherEx 15 min: quad sets, SLR.", {"97110"}, {"97014", "G0283", "97032"}),
     # home program done alone
     ("hep-list", "TherEx 20 min: SLR, bridges.\nHEP: clamshells, heel slides 2x10 daily.", {"97110"}, set()),
     ("hep-only-note-section", "HEP:\n- bridges 2x15\n- clamshells 2x15\n- SLR 3x10", set(), {"97110"}),

@@ -126,6 +126,10 @@ def gather(s: Settings, note: NoteRead, hits_of: list, proba: np.ndarray, cfg: d
             if clause_mins and len(_WORD.findall(_without(ctext, clause_mins))) <= s.timed_line_max_words \
                     and s.classes[int(np.argmax(proba[i]))] == lab:
                 row[s.col[lab]] = max(row[s.col[lab]], s.timed_row_floor)
+        if len(by_label) == 1 and status is None and clause_mins and next(iter(by_label)) in s.timed_modalities:
+            # "Fluidotherapy R hand 12 min", "Paraffin bath x 10 min": a named modality with its own time
+            lab = next(iter(by_label))
+            row[s.col[lab]] = max(row[s.col[lab]], s.timed_row_floor)
         head = joined_head(ctext, phrase_hits)
         if head:  # "TE/NMR 30'", "Ther ex/balance 20 min": a heading naming services done together
             cols = [s.col[lab] for lab in head]
