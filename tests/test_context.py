@@ -94,6 +94,8 @@ CASES = [
     ("perf-named-modality-with-time", "Fluidotherapy R hand 12 min, then AROM wrist and fingers.", {"97022"}, set()),
     ("hist-modality-at-last-intervention", "Patient says pain relief lasted for 4 hours after application of electrical "
      "stimulation at last intervention.\nTherEx 15 min: quad sets, SLR.", {"97110"}, {"97014", "G0283", "97032"}),
+    ("perf-named-technique-with-time", "Graston to R Achilles 6 min followed by eccentric heel drops 3x15.",
+     {"97140", "97110"}, set()),
     # home program done alone
     ("hep-list", "TherEx 20 min: SLR, bridges.\nHEP: clamshells, heel slides 2x10 daily.", {"97110"}, set()),
     ("hep-only-note-section", "HEP:\n- bridges 2x15\n- clamshells 2x15\n- SLR 3x10", set(), {"97110"}),

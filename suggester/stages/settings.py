@@ -88,7 +88,8 @@ class Settings:
             calib_x=np.asarray(calib.get("x", []), dtype=float), calib_y=np.asarray(calib.get("y", []), dtype=float),
             timed_line_max_words=int(config.get("timed_line_max_words", 0)),
             timed_modalities=frozenset(lab for lab in classes
-                                       if catalogue[lab].category in set(config.get("timed_modality_categories", []))),
+                                       if catalogue[lab].category in set(config.get("timed_modality_categories", []))
+                                       or lab in set(config.get("timed_named_codes", []))),
             test_report=None if not config.get("test_report") else (
                 config["test_report"]["code"], compile_literals(config["test_report"]["cues"]),
                 frozenset(config["test_report"]["covers"])),
