@@ -152,3 +152,20 @@ def test_result_assembles_suggestions_and_findings(engine):
     assert top.explanation.startswith("Recommended.") and top.minutes_evidence
     assert "PT100" in {f.id for f in result.findings}   # GP modifier reminder
     assert np.isclose(top.confidence, s.calibrated(got.cands["97110"].score))
+
+
+@pytest.mark.parametrize("text,code", [("Gait with head turns and pivots: 12 min, 50 ft x4.", "97116"),
+                                       ("Fluidotherapy R hand 12 min.", "97022"),
+                                       ("Graston to R Achilles 6 min.", "97140")])
+def test_gather_a_named_technique_with_its_own_time_is_documented_whatever_the_model_says(engine, text, code):
+    # the timed floor (engine.json timed_modality_categories / timed_named_codes): with every model score at zero
+    s = engine.settings
+    note = _read(engine, text)
+    hits = _hits(engine, note)
+    got = gather(s, note, hits, np.zeros((len(note.ctexts), len(s.col))), engine.payer_config("commercial"))
+    assert got.cands[code].score >= s.t_rec
+    # without its time it is not
+    untimed = _read(engine, text.split(" 12 min")[0].split(" 6 min")[0] + ".")
+    got = gather(s, untimed, _hits(engine, untimed), np.zeros((len(untimed.ctexts), len(s.col))),
+                 engine.payer_config("commercial"))
+    assert code not in got.cands or got.cands[code].score < s.t_rec
