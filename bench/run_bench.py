@@ -181,8 +181,8 @@ def main() -> None:
     out.append("\n## Real-world dev table (published notes, per note type)\n")
     out.append("Texts not in the repository; " + ("re-run now on local texts." if texts else
                "results as recorded in `training_data/real/SOURCES.tsv` by `python bench/real_notes.py --texts DIR`."))
-    out.extend(line for line in real_notes.summarise(real_rows) if not line.startswith("| E") and not line.startswith("| D")
-               and not line.startswith("| N") and not line.startswith("| id") and line != "|---|---|---|---|---|")
+    summary = real_notes.summarise(real_rows)
+    out.extend(summary[:next((i for i, line in enumerate(summary) if line.lstrip().startswith("| id")), len(summary))])
     _, fresh_rows = real_notes.read_table(ROOT / "training_data" / "real" / "FRESH.tsv")
     out.append("\n## Fresh real hold-out (published notes never tuned on; `training_data/real/FRESH.tsv`)\n")
     fresh = real_notes.summarise(fresh_rows)
