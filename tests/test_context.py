@@ -96,6 +96,9 @@ CASES = [
      "stimulation at last intervention.\nTherEx 15 min: quad sets, SLR.", {"97110"}, {"97014", "G0283", "97032"}),
     ("perf-named-technique-with-time", "Graston to R Achilles 6 min followed by eccentric heel drops 3x15.",
      {"97140", "97110"}, set()),
+    ("neg-not-started-after-colon", "Selective debridement 15 min, 2 cm2.\nUnattended e-stim for wound healing: not started "
+     "yet.", {"97597"}, {"G0283", "97014"}),
+    ("neg-not-used", "Whirlpool: not used today.\nManual 10 min: STM to the calf.", {"97140"}, {"97022"}),
     # home program done alone
     ("hep-list", "TherEx 20 min: SLR, bridges.\nHEP: clamshells, heel slides 2x10 daily.", {"97110"}, set()),
     ("hep-only-note-section", "HEP:\n- bridges 2x15\n- clamshells 2x15\n- SLR 3x10", set(), {"97110"}),
