@@ -99,6 +99,11 @@ CASES = [
     ("neg-not-started-after-colon", "Selective debridement 15 min, 2 cm2.\nUnattended e-stim for wound healing: not started "
      "yet.", {"97597"}, {"G0283", "97014"}),
     ("neg-not-used", "Whirlpool: not used today.\nManual 10 min: STM to the calf.", {"97140"}, {"97022"}),
+    ("plan-of-care-interventions-field", "TherEx 15 min: bridges, clamshells.\nPLAN OF CARE\nFrequency: 2x/week x 6 weeks\n"
+     "Interventions: manual therapy, gait training, therapeutic activities (car transfers), modalities prn",
+     {"97110"}, {"97140", "97116", "97530"}),
+    ("perf-treatment-field-after-plan", "Plan: continue POC 2x/wk.\nTreatment: TherEx 20 min: step-ups, lunges.",
+     {"97110"}, set()),
     # home program done alone
     ("hep-list", "TherEx 20 min: SLR, bridges.\nHEP: clamshells, heel slides 2x10 daily.", {"97110"}, set()),
     ("hep-only-note-section", "HEP:\n- bridges 2x15\n- clamshells 2x15\n- SLR 3x10", set(), {"97110"}),

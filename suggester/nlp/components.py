@@ -160,6 +160,7 @@ class SectionDetector:
         )
         self._plan_words = compile_literals(_sections_list("plan_words"))
         self._time_labels = frozenset(x.lower() for x in _sections_list("session_time_labels"))
+        self._plan_subfields = frozenset(x.lower() for x in _sections_list("plan_subfields"))
         self._wordy = re.compile(r"^[\s\-*\u2022#>]*(?P<lit>%s)\b[^:\n.;]{1,30}:\s*$" % compile_literals(multi).pattern,
                                  re.IGNORECASE)
         self._wordy_caps = re.compile(r"^[\s\-*\u2022#>]*(?P<lit>%s)\b[^:\n.;]{1,30}$" % compile_literals(multi).pattern,
@@ -212,6 +213,13 @@ class SectionDetector:
             return inner[0], end + inner[1]
         return category, end
 
+    def _plan_field(self, text: str, start: int, end: int) -> bool:
+        """The header at ``start`` is a plan-of-care field ("Interventions:") and its line gives no time or dose."""
+        label = re.sub(r"[\s:\-\u2013\u2014=*#>\u2022]+$", "", text[start:start + end].strip()).lower()
+        line_end = text.find("\n", start)
+        line = text[start:len(text) if line_end < 0 else line_end]
+        return re.sub(r"\s+", " ", label) in self._plan_subfields and not _DOSE_OR_TIME.search(line)
+
     def __call__(self, doc: Doc) -> Doc:
         section = "none"
         segments, headers = [], []
@@ -231,6 +239,8 @@ class SectionDetector:
                     and _timed_block_head(text_of, span.start_char):
                 # "Testing - 35 min face-to-face:" under "S:": a timed block's own heading ends what the patient said
                 section = current = "treatment"
+            if hit and section == "plan" and hit[0] == "treatment" and self._plan_field(text_of, span.start_char, hit[1]):
+                hit = ("plan", hit[1])   # "Interventions: ther ex, manual, gait" under a plan of care lists the plan
             if hit:
                 current, end = hit
                 headers.append(Span(doc, span.start, span.end, label=current))
@@ -268,6 +278,8 @@ def _sections_list(key: str) -> list[str]:
 
 
 # the rest of a header line that is only a session's minutes: " 60 min", ": 45 minutes."
+# A time or a dose on a line ("20 min", "15'", "3x10", "2 sets")
+_DOSE_OR_TIME = re.compile(r"\b\d{1,3}\s*(?:min(?:ute)?s?\b|mins\b|'|x\s*\d)|\b\d+\s*(?:sets?|reps?)\b", re.IGNORECASE)
 # A sentence that opens as a timed block ("Manual 10 min: ...", "TherEx today 20 min - ...")
 _TIMED_SENTENCE = re.compile(r"[A-Za-z][A-Za-z/&.\- ]{1,30}?\s(?:x\s*)?\d{1,3}\s*(?:min(?:ute)?s?|mins|')\s*[:(\-\u2013]",
                              re.IGNORECASE)
