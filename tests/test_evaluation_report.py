@@ -233,3 +233,13 @@ def test_report_kinds_of_an_outside_author_are_told_apart(engine):
 def test_a_note_measuring_change_against_the_start_of_care_is_a_progress_report(engine, text):
     result = engine.suggest(text)
     assert result.report["kind"] == "progress" and result.codes == []
+
+
+def test_an_untitled_neurological_evaluation_reads_its_exam_and_keeps_stairs_a_finding(engine):
+    note = ("Subj: 71F, Parkinson's dx 2019, referred by neurology after 2 falls this month. Lives alone, 12 steps to "
+            "enter. PMH: osteoporosis, HTN.\nObj: BP supine 130/78 -> standing 108/66. Rigidity and bradykinesia B/L. "
+            "Mini-BESTest 14/28. TUG 17 s. Stairs 12 with rail + CGA, slow.\nPOC: 2x/wk x 10 wks: gait training, "
+            "balance, stair training.\nGoals: TUG < 13 s in 6 wks; no falls.")
+    result = engine.suggest(note)
+    assert result.report["kind"] == "initial_evaluation"
+    assert "97116" not in result.codes   # the stairs line is a measurement; stair training is the plan
