@@ -106,6 +106,13 @@ def test_group_covers_its_own_part_when_the_patient_was_also_seen_alone(engine):
     assert {"97150", "97140"} <= codes and "97110" not in codes
 
 
+def test_a_one_on_one_cue_said_not_to_have_happened_frees_nothing_from_the_group(engine):
+    text = ("Fall prevention class (group), 1 PT for 5 pts, 45 min; no 1:1 time today.\n"
+            "- sit<>stand from chair 3x10\n- tandem stance at counter 3x30 s\n- step-ups 2x10")
+    codes = set(engine.suggest(text).codes)
+    assert "97150" in codes and not {"97530", "97112", "97110"} & codes
+
+
 def test_exercise_names_back_the_code_a_sentence_reads_like(engine):
     # a list of named exercises with no generic word is therapeutic exercise, and its time is found
     text = ("Joint mobs to the talocrural joint, 9 minutes.\n"

@@ -26,7 +26,7 @@ def decide(s: Settings, note: NoteRead, cands: dict) -> tuple[set, dict]:
             best = max(present, key=lambda lab: (sum(e.score for e in cands[lab].evidence), cands[lab].score))
             recommended -= set(present) - {best}
     recommended = apply_count_rules(s, recommended, cands)
-    recommended = apply_group(s, recommended, note.full, cands)
+    recommended = apply_group(s, recommended, note.full, cands, _negated_spans(note))
     recommended = apply_test_report(s, recommended, note.full, cands)
     return apply_report(s, note.report, recommended, cands, note.full)
 
@@ -67,7 +67,12 @@ def apply_report(s: Settings, report, recommended: set, cands: dict, full: str) 
     return recommended, notes
 
 
-def apply_group(s: Settings, recommended: set, full: str, cands: dict) -> set:
+def _negated_spans(note: NoteRead) -> list[tuple[int, int]]:
+    """Where the note says something was not done ("no 1:1 time today"): its negated clauses."""
+    return [(c.start_char, c.end_char) for c, st in zip(note.clauses, note.statuses) if st == "negated"]
+
+
+def apply_group(s: Settings, recommended: set, full: str, cands: dict, negated=()) -> set:
     """A group session covers the exercises and activities the group did. When the patient was also seen
     one-on-one (an individual cue in the note), it covers those documented within the group's part only:
     from the group code's first evidence to the next individual cue ("Group: 4 athletes, concurrent stations
@@ -76,8 +81,10 @@ def apply_group(s: Settings, recommended: set, full: str, cands: dict) -> set:
         return recommended
     code, demote, cues = s.group
     group_at = min(e.start for e in cands[code].evidence)
-    cue = cues.search(full, group_at)
-    if cue is None and not cues.search(full):
+    # an individual cue said not to have happened ("no 1:1 time today") is none
+    said = [m for m in cues.finditer(full) if not any(a <= m.start() < b for a, b in negated)]
+    cue = next((m for m in said if m.start() >= group_at), None)
+    if not said:
         return recommended - demote
     end = cue.start() if cue is not None else len(full)
     inside = {lab for lab in recommended & demote
