@@ -228,3 +228,8 @@ def test_a_time_before_an_activity_name_is_that_item_s_time_and_the_timed_total_
     # a block time followed by a connector stays the block's
     kept = engine.suggest("Gait training 12 min with RW 150 ft x2.\nTotal timed minutes 20.")
     assert {s.code: s.minutes for s in kept.recommended}.get("97116") == 12
+
+
+def test_a_symptom_settling_within_minutes_is_not_session_time(engine):
+    result = engine.suggest("Gaze stabilization exercises VOR x1 2 x 60 sec; dizziness 4/10, settled within 2 min.")
+    assert {s.code: s.minutes for s in result.recommended}.get("97112", "missing") is None
