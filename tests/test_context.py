@@ -107,6 +107,8 @@ CASES = [
     ("goal-reported-met", "The patient met range of motion and strength.", set(), {"97110"}),
     ("perf-sentence-after-unit", "Pt ambulated with SPC 150 ft. Manual therapy and lumbar exercises were then done, "
      "20 min. Moist heat 10 min.", {"97140", "97010"}, set()),
+    ("finding-reduced-independence-with", "Pt presents with decreased hip strength and reduced independence with LB "
+     "dressing per precautions.\nTherEx 15 min: glut sets, heel slides, SAQ.", {"97110"}, {"97535"}),
     # home program done alone
     ("hep-list", "TherEx 20 min: SLR, bridges.\nHEP: clamshells, heel slides 2x10 daily.", {"97110"}, set()),
     ("hep-only-note-section", "HEP:\n- bridges 2x15\n- clamshells 2x15\n- SLR 3x10", set(), {"97110"}),
