@@ -123,3 +123,15 @@ def test_model_shipped_card(engine):
     card = engine.model_card
     for key in ("labels", "training_data_sha256", "cv_metrics", "created", "versions", "catalogue_sha256"):
         assert key in card
+
+
+def test_remembered_segment_scores_are_the_scores(engine):
+    # template lines repeat across a clinic's notes: their scores are remembered, and are exactly the computed ones
+    model = engine.model
+    texts = ["Pt tolerated treatment well.", "TherEx 15 min: bridges, SLR.", "Pt tolerated treatment well."]
+    model.clear_cache()
+    first = model.predict_proba(texts)
+    again = model.predict_proba(texts)
+    model.clear_cache()
+    fresh = model.predict_proba(texts[:2])
+    assert (first == again).all() and (first[0] == first[2]).all() and (fresh == first[:2]).all()

@@ -23,6 +23,7 @@ __all__ = ["CompiledClassifier"]
 _WHITE = re.compile(r"\s\s+")
 _SEP = "\x00"
 _WORD_CACHE_MAX = 200_000  # words whose character n-gram ids are remembered (cleared when full)
+_ROW_CACHE_MAX = 20_000    # segment texts whose scores are remembered: template lines repeat across a clinic's notes
 
 
 class CompiledClassifier:
@@ -52,6 +53,7 @@ class CompiledClassifier:
             })
             offset += len(terms)
         self.n_features_in_ = offset
+        self._rows: dict[str, np.ndarray] = {}
 
     # --- analyzers: the same n-grams TfidfVectorizer builds -------------------------------------
     @staticmethod
@@ -125,15 +127,26 @@ class CompiledClassifier:
             return np.zeros(0, dtype=np.int64), np.zeros(0)
         return np.concatenate(idx_all), np.concatenate(val_all)
 
+    def clear_cache(self) -> None:
+        """Forget the remembered segment scores (benchmarks time texts the model has not seen)."""
+        self._rows.clear()
+
     # --- the estimator-like surface the engine uses -------------------------------------------------
     def decision_function(self, X) -> np.ndarray:
         if isinstance(X, str):
             raise ValueError("Expected an iterable of strings (one per segment), got a single string; wrap it in a list.")
         texts = list(X)
         out = np.empty((len(texts), len(self.classes_)))
+        rows = self._rows
         for i, t in enumerate(texts):
-            idx, vals = self._features(normalise(t))
-            out[i] = self._coef_t[idx].T.astype(float) @ vals if len(idx) else 0.0
+            row = rows.get(t)
+            if row is None:
+                idx, vals = self._features(normalise(t))
+                row = self._coef_t[idx].T.astype(float) @ vals if len(idx) else np.zeros(len(self.classes_))
+                if len(rows) >= _ROW_CACHE_MAX:
+                    rows.clear()
+                rows[t] = row
+            out[i] = row
         return out + self.intercept_
 
     def predict_proba(self, X) -> np.ndarray:
