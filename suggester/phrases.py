@@ -7,6 +7,8 @@ from .nlp.rules import LiteralMatcher, fold_words, tokenize_offsets
 
 __all__ = ["PhraseIndex"]
 
+_FOUND_MAX = 20_000   # clause texts whose phrase hits are remembered (cleared when full)
+
 
 class PhraseIndex:
     """Find catalogue phrases in text: case-insensitive synonyms, case-sensitive abbreviations.
@@ -23,6 +25,7 @@ class PhraseIndex:
     def __init__(self, catalogue: Catalogue, label_of: dict[str, str], labels: set[str], blockers=(),
                  extra: dict[str, str] | None = None, extra_abbreviations: dict[str, str] | None = None,
                  supporting: dict[str, str] | None = None, supporting_abbreviations: dict[str, str] | None = None) -> None:
+        self._found: dict[str, list] = {}   # clause text -> its hits (see find)
         syn: dict[str, set] = {}
         abbr: dict[str, set] = {}
         for code, label in label_of.items():
@@ -56,7 +59,18 @@ class PhraseIndex:
                       LiteralMatcher(weak_abbr, case_sensitive=True, split_slashes=True)) if self.supporting else None
 
     def find(self, text: str) -> list[tuple[int, int, str, set]]:
-        """``(start, end, phrase, labels)`` for every catalogue phrase in ``text``."""
+        """``(start, end, phrase, labels)`` for every catalogue phrase in ``text`` (remembered per text: template
+        lines repeat across notes)."""
+        cache = self._found
+        got = cache.get(text)
+        if got is None:
+            got = self._find(text)
+            if len(cache) >= _FOUND_MAX:
+                cache.clear()
+            cache[text] = got
+        return list(got)
+
+    def _find(self, text: str) -> list[tuple[int, int, str, set]]:
         tokens = tokenize_offsets(text, split_slashes=True)  # one tokenisation serves every matcher (\w is case-blind)
         lower = [(t.lower(), a, b) for t, a, b in tokens]
         lower_words, words = fold_words(lower), fold_words(tokens)

@@ -20,3 +20,19 @@ def test_spacy_pipeline_components_declare_order():
     analysis = nlp.analyze_pipes()
     assert not analysis["problems"]["suggester_context"]
     assert len(nlp.get_pipe("suggester_context")) > 100
+
+
+def test_context_rules_added_to_the_component_apply_to_text_it_has_seen():
+    # the component remembers each segment's reading; adding rules starts afresh
+    from suggester.nlp import CLAUSES, build_nlp
+    from suggester.nlp.rules import ContextRule
+
+    nlp = build_nlp()
+    text = "Kinesio taping to the knee by clinic policy."
+    doc = nlp(text)
+    before = [c._.pt_assertion for c in doc.spans[CLAUSES]]
+    nlp.get_pipe("suggester_context").add([ContextRule(literal="by clinic policy", category="NEGATED_EXISTENCE",
+                                                       direction="BACKWARD", max_scope=10, status="negated")])
+    doc = nlp(text)
+    after = [c._.pt_assertion for c in doc.spans[CLAUSES]]
+    assert "negated" not in before and "negated" in after

@@ -39,6 +39,7 @@ _PRIORITY = {"declined": 9, "refused": 9, "held": 8, "deferred": 8, "contraindic
 # ("Physical therapy has consisted of:" / "1. Pool therapy ..."); only the not-performed reasons do
 # (home program and stronger), not a finding or a report.
 _CARRY_FROM = _PRIORITY["home_program"]
+_ASSERTED_MAX = 20_000
 _LIST_ITEM = re.compile(r"\s*(?:\(?\d{1,2}[.)]|\(?[a-hA-H][.)]|[-*\u2022\u25aa\u25cf])\s")
 
 
@@ -356,6 +357,7 @@ class ContextAsserter:
         self._cue_patterns = [(re.compile(rs[0].pattern, re.IGNORECASE), lit) for lit, rs in self._by_literal.items()
                               if rs[0].pattern]
         self._nonvisit_matcher = LiteralMatcher(self._nonvisit)
+        self._asserted: dict[str, list] = {}   # segment text -> its pieces (template lines repeat across notes)
 
     # container manners
     def __len__(self) -> int:
@@ -387,6 +389,15 @@ class ContextAsserter:
 
     def assert_text(self, text: str) -> list[tuple[int, int, str | None, str | None]]:
         """Split ``text`` into ``(start, end, status, cue)`` pieces; status None = performed."""
+        got = self._asserted.get(text)
+        if got is None:
+            got = self._assert_text(text)
+            if len(self._asserted) >= _ASSERTED_MAX:
+                self._asserted.clear()
+            self._asserted[text] = got
+        return list(got)
+
+    def _assert_text(self, text: str) -> list[tuple[int, int, str | None, str | None]]:
         tokens = tokenize_offsets(text.lower())
         cues = self._cues(text, tokens)
         if not cues:
