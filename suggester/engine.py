@@ -186,6 +186,16 @@ class Suggester:
         return out
 
     # ------------------------------------------------------------------ internals
+    def _clear_caches(self) -> None:
+        """Forget remembered per-text readings (segment scores, phrase hits, context pieces): benchmarks time
+        texts the engine has not seen."""
+        getattr(self.model, "clear_cache", lambda: None)()
+        self.phrases._found.clear()
+        if "table_phrases" in self.__dict__:
+            self.table_phrases._found.clear()
+        if "suggester_context" in self.nlp.pipe_names:
+            self.nlp.get_pipe("suggester_context")._asserted.clear()
+
     def _make_doc(self, text: str):
         """The tokenised Doc, knowing its own text (spaCy rebuilds ``doc.text`` from every token on each access)."""
         doc = self.nlp.make_doc(text)
