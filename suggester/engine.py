@@ -64,6 +64,7 @@ class Suggester:
         self.reports = ReportReader()
         self.phrases = PhraseIndex.from_config(self.catalogue, label_of, set(self.settings.col), self.config,
                                                self.model_card.get("clinic_phrases"))
+        self._remember(int(self.config.get("remembered_texts", 20000)))
 
     @property
     def _label_of(self) -> dict:   # model label of each suggestible code (used by suggester.learning)
@@ -78,8 +79,10 @@ class Suggester:
         """Phrases for flowsheet rows, where the row's name is the service: every lexicon part counts there
         (built on first use: most notes have no table)."""
         opts = dict(self.config.get("intervention_phrases", {}), exclude_parts=[])
-        return PhraseIndex.from_config(self.catalogue, self.settings.label_of, set(self.settings.col),
-                                       dict(self.config, intervention_phrases=opts), self.model_card.get("clinic_phrases"))
+        index = PhraseIndex.from_config(self.catalogue, self.settings.label_of, set(self.settings.col),
+                                        dict(self.config, intervention_phrases=opts), self.model_card.get("clinic_phrases"))
+        index.remember = self.phrases.remember
+        return index
 
     # ------------------------------------------------------------------ public API
     @property
@@ -186,6 +189,14 @@ class Suggester:
         return out
 
     # ------------------------------------------------------------------ internals
+    def _remember(self, n: int) -> None:
+        """How many distinct segment texts each stage keeps its reading of (engine.json ``remembered_texts``)."""
+        if hasattr(self.model, "remember"):
+            self.model.remember = n
+        self.phrases.remember = n
+        if "suggester_context" in self.nlp.pipe_names:
+            self.nlp.get_pipe("suggester_context").remember = n
+
     def _clear_caches(self) -> None:
         """Forget remembered per-text readings (segment scores, phrase hits, context pieces): benchmarks time
         texts the engine has not seen."""

@@ -26,6 +26,7 @@ class PhraseIndex:
                  extra: dict[str, str] | None = None, extra_abbreviations: dict[str, str] | None = None,
                  supporting: dict[str, str] | None = None, supporting_abbreviations: dict[str, str] | None = None) -> None:
         self._found: dict[str, list] = {}   # clause text -> its hits (see find)
+        self.remember = _FOUND_MAX          # how many clause texts' hits to keep (0: none)
         syn: dict[str, set] = {}
         abbr: dict[str, set] = {}
         for code, label in label_of.items():
@@ -65,9 +66,10 @@ class PhraseIndex:
         got = cache.get(text)
         if got is None:
             got = self._find(text)
-            if len(cache) >= _FOUND_MAX:
+            if len(cache) >= self.remember:
                 cache.clear()
-            cache[text] = got
+            if self.remember:
+                cache[text] = got
         return list(got)
 
     def _find(self, text: str) -> list[tuple[int, int, str, set]]:

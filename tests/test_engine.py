@@ -329,3 +329,15 @@ def test_a_spelled_time_left_without_its_unit_in_a_list_of_services_counts(engin
     # "manual fourteen" shares the minute word of its neighbours: the manual piece has its own time
     result = engine.suggest("Ther ex twenty minutes, manual thirteen, and then gait training nine minutes with the walker.")
     assert {"97110": 20, "97140": 13, "97116": 9} == {s.code: s.minutes for s in result.recommended}
+
+
+def test_remembered_readings_can_be_switched_off_and_change_nothing():
+    # engine.json remembered_texts: 0 keeps no note text in memory beyond the request, with the same results
+    from suggester import Suggester
+    note = "TherEx 15 min: bridges, clamshells.\nPt tolerated treatment well.\nManual 10 min: STM to the calf."
+    keeping, forgetting = Suggester(), Suggester()
+    forgetting._remember(0)
+    assert keeping.suggest(note).to_dict() == forgetting.suggest(note).to_dict()
+    assert keeping.phrases._found and keeping.model._rows
+    assert not forgetting.phrases._found and not forgetting.model._rows
+    assert not forgetting.nlp.get_pipe("suggester_context")._asserted

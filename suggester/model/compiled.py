@@ -54,6 +54,7 @@ class CompiledClassifier:
             offset += len(terms)
         self.n_features_in_ = offset
         self._rows: dict[str, np.ndarray] = {}
+        self.remember = _ROW_CACHE_MAX   # how many segment texts' scores to keep (0: none)
 
     # --- analyzers: the same n-grams TfidfVectorizer builds -------------------------------------
     @staticmethod
@@ -143,9 +144,10 @@ class CompiledClassifier:
             if row is None:
                 idx, vals = self._features(normalise(t))
                 row = self._coef_t[idx].T.astype(float) @ vals if len(idx) else np.zeros(len(self.classes_))
-                if len(rows) >= _ROW_CACHE_MAX:
+                if len(rows) >= self.remember:
                     rows.clear()
-                rows[t] = row
+                if self.remember:
+                    rows[t] = row
             out[i] = row
         return out + self.intercept_
 

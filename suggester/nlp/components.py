@@ -358,6 +358,7 @@ class ContextAsserter:
                               if rs[0].pattern]
         self._nonvisit_matcher = LiteralMatcher(self._nonvisit)
         self._asserted: dict[str, list] = {}   # segment text -> its pieces (template lines repeat across notes)
+        self.remember = getattr(self, "remember", _ASSERTED_MAX)   # how many segment texts to keep (0: none)
 
     # container manners
     def __len__(self) -> int:
@@ -392,9 +393,10 @@ class ContextAsserter:
         got = self._asserted.get(text)
         if got is None:
             got = self._assert_text(text)
-            if len(self._asserted) >= _ASSERTED_MAX:
+            if len(self._asserted) >= self.remember:
                 self._asserted.clear()
-            self._asserted[text] = got
+            if self.remember:
+                self._asserted[text] = got
         return list(got)
 
     def _assert_text(self, text: str) -> list[tuple[int, int, str | None, str | None]]:
