@@ -13,6 +13,7 @@ import functools
 from pathlib import Path
 from typing import Iterable
 
+from ._memo import TextMemo
 from ._resources import packaged_json
 from ._version import __version__
 from .catalogue import Catalogue, load_catalogue
@@ -81,7 +82,7 @@ class Suggester:
         opts = dict(self.config.get("intervention_phrases", {}), exclude_parts=[])
         index = PhraseIndex.from_config(self.catalogue, self.settings.label_of, set(self.settings.col),
                                         dict(self.config, intervention_phrases=opts), self.model_card.get("clinic_phrases"))
-        index.remember = self.phrases.remember
+        index._found.limit = self.phrases._found.limit
         return index
 
     # ------------------------------------------------------------------ public API
@@ -118,10 +119,7 @@ class Suggester:
         InputError
             ``text`` is not a string or is longer than the configured limit, or the payer is unknown.
         """
-        self._check_text(text)
-        cfg = self.payer_config(payer)
-        dos = _as_date(date_of_service)
-        key = payer.strip().lower()
+        key, cfg, dos = self._job(text, payer, date_of_service)
         if not text.strip():
             return self._empty_result(key, cfg)
         return self._from_doc(self.nlp(self._make_doc(text)), key, cfg, dos)
@@ -161,13 +159,10 @@ class Suggester:
         ready = []
         for i, (text, payer, dos) in enumerate(jobs):
             try:
-                self._check_text(text)
-                cfg = self.payer_config(payer)
-                day = _as_date(dos)
+                key, cfg, day = self._job(text, payer, dos)
             except Exception as exc:  # noqa: BLE001 - returned to the caller, which reports it per job
                 out[i] = exc
                 continue
-            key = payer.strip().lower()
             if not text.strip():
                 out[i] = self._empty_result(key, cfg)
             else:
@@ -189,23 +184,33 @@ class Suggester:
         return out
 
     # ------------------------------------------------------------------ internals
+    def _job(self, text, payer: str, date_of_service) -> tuple[str, dict, dt.date | None]:
+        """Check one note's inputs: its payer key, payer settings and date of service (InputError when invalid)."""
+        self._check_text(text)
+        cfg = self.payer_config(payer)
+        return payer.strip().lower(), cfg, _as_date(date_of_service)
+
     def _remember(self, n: int) -> None:
         """How many distinct segment texts each stage keeps its reading of (engine.json ``remembered_texts``)."""
-        if hasattr(self.model, "remember"):
-            self.model.remember = n
-        self.phrases.remember = n
-        if "suggester_context" in self.nlp.pipe_names:
-            self.nlp.get_pipe("suggester_context").remember = n
+        for memo in self._memos():
+            memo.limit = n
 
     def _clear_caches(self) -> None:
         """Forget remembered per-text readings (segment scores, phrase hits, context pieces): benchmarks time
         texts the engine has not seen."""
-        getattr(self.model, "clear_cache", lambda: None)()
-        self.phrases._found.clear()
+        for memo in self._memos():
+            memo.clear()
+
+    def _memos(self) -> list:
+        """The per-text memos of the model, the phrase indexes and the context component (suggester._memo)."""
+        memos = [self.phrases._found]
         if "table_phrases" in self.__dict__:
-            self.table_phrases._found.clear()
+            memos.append(self.table_phrases._found)
+        if isinstance(getattr(self.model, "_rows", None), TextMemo):
+            memos.append(self.model._rows)
         if "suggester_context" in self.nlp.pipe_names:
-            self.nlp.get_pipe("suggester_context")._asserted.clear()
+            memos.append(self.nlp.get_pipe("suggester_context")._asserted)
+        return memos
 
     def _make_doc(self, text: str):
         """The tokenised Doc, knowing its own text (spaCy rebuilds ``doc.text`` from every token on each access)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ._memo import TextMemo
 from .catalogue import Catalogue
 from .nlp.rules import LiteralMatcher, fold_words, tokenize_offsets
 
@@ -25,8 +26,7 @@ class PhraseIndex:
     def __init__(self, catalogue: Catalogue, label_of: dict[str, str], labels: set[str], blockers=(),
                  extra: dict[str, str] | None = None, extra_abbreviations: dict[str, str] | None = None,
                  supporting: dict[str, str] | None = None, supporting_abbreviations: dict[str, str] | None = None) -> None:
-        self._found: dict[str, list] = {}   # clause text -> its hits (see find)
-        self.remember = _FOUND_MAX          # how many clause texts' hits to keep (0: none)
+        self._found = TextMemo(_FOUND_MAX)   # clause text -> its hits (see find)
         syn: dict[str, set] = {}
         abbr: dict[str, set] = {}
         for code, label in label_of.items():
@@ -62,15 +62,7 @@ class PhraseIndex:
     def find(self, text: str) -> list[tuple[int, int, str, set]]:
         """``(start, end, phrase, labels)`` for every catalogue phrase in ``text`` (remembered per text: template
         lines repeat across notes)."""
-        cache = self._found
-        got = cache.get(text)
-        if got is None:
-            got = self._find(text)
-            if len(cache) >= self.remember:
-                cache.clear()
-            if self.remember:
-                cache[text] = got
-        return list(got)
+        return list(self._found.get(text, self._find))
 
     def _find(self, text: str) -> list[tuple[int, int, str, set]]:
         tokens = tokenize_offsets(text, split_slashes=True)  # one tokenisation serves every matcher (\w is case-blind)

@@ -16,6 +16,7 @@ from collections import Counter
 
 import numpy as np
 
+from .._memo import TextMemo
 from .text import normalise
 
 __all__ = ["CompiledClassifier"]
@@ -53,8 +54,7 @@ class CompiledClassifier:
             })
             offset += len(terms)
         self.n_features_in_ = offset
-        self._rows: dict[str, np.ndarray] = {}
-        self.remember = _ROW_CACHE_MAX   # how many segment texts' scores to keep (0: none)
+        self._rows = TextMemo(_ROW_CACHE_MAX)   # segment text -> its scores before the intercept
 
     # --- analyzers: the same n-grams TfidfVectorizer builds -------------------------------------
     @staticmethod
@@ -138,18 +138,14 @@ class CompiledClassifier:
             raise ValueError("Expected an iterable of strings (one per segment), got a single string; wrap it in a list.")
         texts = list(X)
         out = np.empty((len(texts), len(self.classes_)))
-        rows = self._rows
         for i, t in enumerate(texts):
-            row = rows.get(t)
-            if row is None:
-                idx, vals = self._features(normalise(t))
-                row = self._coef_t[idx].T.astype(float) @ vals if len(idx) else np.zeros(len(self.classes_))
-                if len(rows) >= self.remember:
-                    rows.clear()
-                if self.remember:
-                    rows[t] = row
-            out[i] = row
+            out[i] = self._rows.get(t, self._scores)
         return out + self.intercept_
+
+    def _scores(self, text: str) -> np.ndarray:
+        """One segment's scores before the intercept."""
+        idx, vals = self._features(normalise(text))
+        return self._coef_t[idx].T.astype(float) @ vals if len(idx) else np.zeros(len(self.classes_))
 
     def predict_proba(self, X) -> np.ndarray:
         scores = self.decision_function(X)

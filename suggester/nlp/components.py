@@ -20,6 +20,7 @@ from spacy.attrs import SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
+from .._memo import TextMemo
 from ._extensions import register_extensions
 from .rules import (ContextRule, LiteralMatcher, compile_literals, load_context_rules, tokenize_offsets, load_lexicon, load_nonvisit_rules,
                     SectionRule, load_section_attributes, load_section_rules)
@@ -357,8 +358,8 @@ class ContextAsserter:
         self._cue_patterns = [(re.compile(rs[0].pattern, re.IGNORECASE), lit) for lit, rs in self._by_literal.items()
                               if rs[0].pattern]
         self._nonvisit_matcher = LiteralMatcher(self._nonvisit)
-        self._asserted: dict[str, list] = {}   # segment text -> its pieces (template lines repeat across notes)
-        self.remember = getattr(self, "remember", _ASSERTED_MAX)   # how many segment texts to keep (0: none)
+        # segment text -> its pieces (template lines repeat across notes); new rules read every text afresh
+        self._asserted = TextMemo(self._asserted.limit if hasattr(self, "_asserted") else _ASSERTED_MAX)
 
     # container manners
     def __len__(self) -> int:
@@ -390,14 +391,7 @@ class ContextAsserter:
 
     def assert_text(self, text: str) -> list[tuple[int, int, str | None, str | None]]:
         """Split ``text`` into ``(start, end, status, cue)`` pieces; status None = performed."""
-        got = self._asserted.get(text)
-        if got is None:
-            got = self._assert_text(text)
-            if len(self._asserted) >= self.remember:
-                self._asserted.clear()
-            if self.remember:
-                self._asserted[text] = got
-        return list(got)
+        return list(self._asserted.get(text, self._assert_text))
 
     def _assert_text(self, text: str) -> list[tuple[int, int, str | None, str | None]]:
         tokens = tokenize_offsets(text.lower())
@@ -473,9 +467,9 @@ class ContextAsserter:
             if carry and (carry[2] != seg._.pt_section or not _LIST_ITEM.match(text)
                           or "\n" not in text_of[max(0, base - 3):base + 1]):
                 carry = None
-            if carry:  # a numbered or bulleted item under the lead-in takes its reason
-                pieces = [(a, b, st if st is not None and _PRIORITY.get(st, 0) >= _PRIORITY[carry[0]] else carry[0],
-                           cue if st is not None and _PRIORITY.get(st, 0) >= _PRIORITY[carry[0]] else carry[1])
+            if carry:  # a numbered or bulleted item under the lead-in takes its reason, unless its own is stronger
+                floor = _PRIORITY[carry[0]]
+                pieces = [(a, b, st, cue) if st is not None and _PRIORITY.get(st, 0) >= floor else (a, b, *carry[:2])
                           for a, b, st, cue in pieces]
             else:
                 last = pieces[-1]

@@ -82,6 +82,29 @@ def time_only(s: Settings, clause_text: str) -> bool:
     return 0 < len(words) <= s.orphan_max_words and not s.non_service_time.search(clause_text)
 
 
+def _named_with_its_time(s: Settings, ctext: str, lab: str, spans: list, is_row: bool, status, mins, time_table: bool,
+                         scores: np.ndarray) -> bool:
+    """The clause documents ``lab``, the one code a phrase names in it, with its own time (it gets the timed floor):
+
+    * a flowsheet row with its own time whose name (its first cell with words) is the service ("McKenzie ext   7
+      10 reps x 2", "97110  41  LE strengthening circuit"; not "Climb Stairs | 3 min step test ... balance", where
+      the phrase describes the test);
+    * a line that is only the service's name and its time ("Balance 2:14-2:30", "Gait 14 min"), when the model
+      reads the line as that service too;
+    * a performed clause naming a modality or technique with its own time ("Fluidotherapy R hand 12 min", "Graston
+      to R Achilles 6 min"; engine.json ``timed_modality_categories`` and ``timed_named_codes``)."""
+    if is_row:
+        name = row_name(ctext)
+        if name and all(name[0] <= a < name[1] for a, _, _ in spans) \
+                and (mins or (time_table and _ROW_NUMBER.search(ctext))):
+            return True
+    elif status is None and s.timed_line_max_words and mins \
+            and len(_WORD.findall(_without(ctext, mins))) <= s.timed_line_max_words \
+            and s.classes[int(np.argmax(scores))] == lab:
+        return True
+    return status is None and bool(mins) and lab in s.timed_named
+
+
 def gather(s: Settings, note: NoteRead, hits_of: list, proba: np.ndarray, cfg: dict) -> Gathered:
     """Stage gather: each clause's scores (phrases, stated codes, flowsheet row names, joined headings) become
     code candidates with evidence when performed, or not-counted mentions with their reason; the time
@@ -111,25 +134,10 @@ def gather(s: Settings, note: NoteRead, hits_of: list, proba: np.ndarray, cfg: d
         for lab in set(by_label) | stated.get(i, set()):
             j = s.col[lab]
             row[j] = 1.0 - (1.0 - row[j]) * (1.0 - w)
-        name = row_name(ctext) if len(by_label) == 1 and is_row else None
-        if name and all(name[0] <= a < name[1] for x in by_label.values() for a, _, _ in x) \
-                and (clause_mins or (time_table and _ROW_NUMBER.search(ctext))):
-            # a flowsheet row with its own time: the row's name (its first cell with words) is the service
-            # ("McKenzie ext   7   10 reps x 2", "97110  41  LE strengthening circuit"; not "Climb Stairs |
-            # 3 min step test ... balance", where the phrase describes the test)
-            j = s.col[next(iter(by_label))]
-            row[j] = max(row[j], s.timed_row_floor)
-        elif len(by_label) == 1 and not is_row and status is None and s.timed_line_max_words:
-            # a line that is only a service's name and its time ("Balance 2:14-2:30", "Gait 14 min") reads like a
-            # flowsheet row, when the model reads the line as that service too
-            lab = next(iter(by_label))
-            if clause_mins and len(_WORD.findall(_without(ctext, clause_mins))) <= s.timed_line_max_words \
-                    and s.classes[int(np.argmax(proba[i]))] == lab:
-                row[s.col[lab]] = max(row[s.col[lab]], s.timed_row_floor)
-        if len(by_label) == 1 and status is None and clause_mins and next(iter(by_label)) in s.timed_modalities:
-            # "Fluidotherapy R hand 12 min", "Paraffin bath x 10 min": a named modality with its own time
-            lab = next(iter(by_label))
-            row[s.col[lab]] = max(row[s.col[lab]], s.timed_row_floor)
+        only = next(iter(by_label)) if len(by_label) == 1 else None
+        if only is not None and _named_with_its_time(s, ctext, only, by_label[only], is_row, status, clause_mins,
+                                                     time_table, proba[i]):
+            row[s.col[only]] = max(row[s.col[only]], s.timed_row_floor)
         head = joined_head(ctext, phrase_hits)
         if head:  # "TE/NMR 30'", "Ther ex/balance 20 min": a heading naming services done together
             cols = [s.col[lab] for lab in head]

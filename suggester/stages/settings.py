@@ -49,7 +49,7 @@ class Settings:
     calib_y: np.ndarray
     test_report: tuple | None = None
     timed_line_max_words: int = 0
-    timed_modalities: frozenset = frozenset()
+    timed_named: frozenset = frozenset()   # codes whose named technique with its own time is documentation
 
     @classmethod
     def load(cls, catalogue: Catalogue, classes, label_of: dict, model_card: dict) -> "Settings":
@@ -87,9 +87,9 @@ class Settings:
             unit_rules=packaged_json("units.json")["unit_rules"],
             calib_x=np.asarray(calib.get("x", []), dtype=float), calib_y=np.asarray(calib.get("y", []), dtype=float),
             timed_line_max_words=int(config.get("timed_line_max_words", 0)),
-            timed_modalities=frozenset(lab for lab in classes
-                                       if catalogue[lab].category in set(config.get("timed_modality_categories", []))
-                                       or lab in set(config.get("timed_named_codes", []))),
+            timed_named=frozenset(lab for lab in classes
+                                  if catalogue[lab].category in set(config.get("timed_modality_categories", []))
+                                  or lab in set(config.get("timed_named_codes", []))),
             test_report=None if not config.get("test_report") else (
                 config["test_report"]["code"], compile_literals(config["test_report"]["cues"]),
                 frozenset(config["test_report"]["covers"])),
