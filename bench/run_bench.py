@@ -10,6 +10,7 @@ import json
 import os
 import random
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -264,11 +265,19 @@ def main() -> None:
     (tmp / "note.txt").write_text(notes[0])
     cli = ROOT / ".venv" / "bin" / "suggester"
     cli_cmd = [str(cli)] if cli.exists() else [sys.executable, "-m", "suggester"]
-    subprocess.run(cli_cmd + ["suggest", str(tmp / "note.txt"), "--json"], capture_output=True)
-    cold = []
+    # a new process each time; the first after installing (or after a data change) builds the phrase index and
+    # writes it to an empty cache directory, later ones read it (suggester/_index_cache.py)
+    env = dict(os.environ)
+    first, cold = [], []
+    for _ in range(3):
+        env["SUGGESTER_CACHE_DIR"] = str(tmp / f"cache-{_}")
+        shutil.rmtree(env["SUGGESTER_CACHE_DIR"], ignore_errors=True)
+        s = time.perf_counter()
+        subprocess.run(cli_cmd + ["suggest", str(tmp / "note.txt"), "--json"], capture_output=True, check=True, env=env)
+        first.append(time.perf_counter() - s)
     for _ in range(3):
         s = time.perf_counter()
-        subprocess.run(cli_cmd + ["suggest", str(tmp / "note.txt"), "--json"], capture_output=True, check=True)
+        subprocess.run(cli_cmd + ["suggest", str(tmp / "note.txt"), "--json"], capture_output=True, check=True, env=env)
         cold.append(time.perf_counter() - s)
     size = sum(p.stat().st_size for p in (ROOT / "models").glob("model.*"))
     t0 = time.perf_counter()
@@ -288,7 +297,8 @@ def main() -> None:
     out.append(f"| engine, 1 worker (joblib) | {w1:.0f} notes/s | - | - |")
     out.append(f"| engine, 2 workers (joblib) | {w2:.0f} notes/s ({w2 / w1:.2f}x 1 worker) | >= 1.6x | {'yes' if w2 >= 1.6 * w1 else 'no'} |")
     out.append(f"| single-note latency p50 / p95 | {p50:.1f} / {p95:.1f} ms | p95 < 20 ms | {'yes' if p95 < 20 else 'no'} |")
-    out.append(f"| CLI cold start (`suggester suggest`, best of 3) | {min(cold):.2f} s | < 1.5 s | {'yes' if min(cold) < 1.5 else 'no'} |")
+    out.append(f"| CLI cold start (`suggester suggest`, new process, phrase index cached; best of 3) | {min(cold):.2f} s | < 1 s | {'yes' if min(cold) < 1 else 'no'} |")
+    out.append(f"| CLI first start (empty cache directory: builds and writes the phrase index; best of 3) | {min(first):.2f} s | - | - |")
     out.append(f"| regex keyword baseline | {regex_rate:.0f} notes/s (engine is {eng_rate / regex_rate:.3f}x) | - | - |")
     out.append(f"| training time (`suggester train` into a temp dir, this run) | {train_s:.1f} s | - | - |")
     out.append(f"| model size on disk | {size / 1e6:.1f} MB | - | - |")

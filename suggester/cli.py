@@ -430,5 +430,36 @@ def audit_cmd(
 _add_review_commands()
 
 
+# Commands that read one note (or one file of visits) and print: no worker processes, nothing left to close.
+_ONE_SHOT = frozenset({"suggest", "check"})
+
+
 def main() -> None:
-    app()
+    """The ``suggester`` command. A one-shot command (``suggest``, ``check``) runs without the cycle collector
+    (it lives for one note; a quarter of the start-up time went to collecting while the engine's tables were
+    built) and leaves without tearing down those tables one object at a time: the output is flushed and the
+    process ends (another 0.15 s of a cold start, measured in ``make bench``)."""
+    one_shot = len(sys.argv) > 1 and sys.argv[1] in _ONE_SHOT
+    if not one_shot:
+        app()
+        return
+    import gc
+    import logging
+    import os
+
+    gc.disable()
+    code = 0
+    try:
+        app()
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        if exc.code is not None and not isinstance(exc.code, int):
+            print(exc.code, file=sys.stderr)
+    finally:
+        logging.shutdown()
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):   # a closed pipe ("| head"): nothing more can be written there
+                pass
+    os._exit(code)

@@ -21,7 +21,7 @@ from ._resources import read_json
 from .errors import ResourceError
 from .nlp.rules import LiteralMatcher
 
-__all__ = ["Intervention", "InterventionLexicon", "load_interventions"]
+__all__ = ["Intervention", "InterventionLexicon", "lexicon_bytes", "load_interventions"]
 
 KINDS = frozenset({"exercise", "activity", "technique", "test", "device", "modality", "education"})
 _PACKAGE = "suggester.resources"
@@ -132,6 +132,13 @@ class InterventionLexicon:
 def _part_names() -> list[str]:
     return sorted(p.name for p in resources.files(_PACKAGE).iterdir()
                   if p.name.startswith("interventions_") and p.name.endswith(".json"))
+
+
+def lexicon_bytes() -> bytes:
+    """The raw bytes of every packaged ``interventions_*.json`` file, in name order (what the lexicon is built from)."""
+    from ._resources import resource_bytes
+
+    return b"\x00".join(name.encode() + b"\x00" + resource_bytes(name) for name in _part_names())
 
 
 @lru_cache(maxsize=1)

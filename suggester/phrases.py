@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 from ._memo import TextMemo
 from .catalogue import Catalogue
 from .nlp.rules import LiteralMatcher, fold_words, tokenize_offsets
@@ -59,6 +61,21 @@ class PhraseIndex:
         self._weak = (weak_syn, LiteralMatcher(weak_syn, split_slashes=True), weak_abbr,
                       LiteralMatcher(weak_abbr, case_sensitive=True, split_slashes=True)) if self.supporting else None
 
+    def _state(self) -> tuple:
+        """The built index as plain containers (:mod:`suggester._index_cache` keeps it between processes)."""
+        weak = None if self._weak is None else (self._weak[0], self._weak[1].state(), self._weak[2], self._weak[3].state())
+        return (self._syn, self._abbr, self._syn_matcher.state(), self._abbr_matcher.state(), self.supporting, weak)
+
+    @classmethod
+    def _from_state(cls, state: tuple) -> "PhraseIndex":
+        self = cls.__new__(cls)
+        self._found = TextMemo(_FOUND_MAX)
+        self._syn, self._abbr, syn_m, abbr_m, self.supporting, weak = state
+        self._syn_matcher, self._abbr_matcher = LiteralMatcher.from_state(syn_m), LiteralMatcher.from_state(abbr_m)
+        self._weak = None if weak is None else (weak[0], LiteralMatcher.from_state(weak[1]), weak[2],
+                                                 LiteralMatcher.from_state(weak[3]))
+        return self
+
     def find(self, text: str) -> list[tuple[int, int, str, set]]:
         """``(start, end, phrase, labels)`` for every catalogue phrase in ``text`` (remembered per text: template
         lines repeat across notes)."""
@@ -92,7 +109,29 @@ class PhraseIndex:
                     clinic_phrases: dict[str, str] | None = None) -> "PhraseIndex":
         """The index the engine uses: catalogue phrases, the engine's blockers, (unless
         ``intervention_phrases`` is false in engine.json) the intervention lexicon's names, and the phrases a
-        clinic's model learned from its corrections (``clinic_phrases``: phrase -> code)."""
+        clinic's model learned from its corrections (``clinic_phrases``: phrase -> code).
+
+        The built index is kept on disk between processes (:mod:`suggester._index_cache`), keyed by everything it
+        is built from; the same index either way."""
+        from . import _index_cache, interventions
+        from .nlp import rules
+
+        named = {code: [label, list(catalogue[code].synonyms), list(catalogue[code].abbreviations)]
+                 for code, label in label_of.items() if label in labels}
+        inputs = [named, sorted(labels), {k: config.get(k) for k in ("intervention_phrases", "phrase_blockers")},
+                  clinic_phrases or {}]
+        key = _index_cache.cache_key("phrases", inputs, (sys.modules[__name__], interventions, rules),
+                                     interventions.lexicon_bytes())
+        state = _index_cache.load(key)
+        if state is not None:
+            return cls._from_state(state)
+        index = cls._build_from_config(catalogue, label_of, labels, config, clinic_phrases)
+        _index_cache.store(key, index._state())
+        return index
+
+    @classmethod
+    def _build_from_config(cls, catalogue: Catalogue, label_of: dict[str, str], labels: set[str], config: dict,
+                           clinic_phrases: dict[str, str] | None = None) -> "PhraseIndex":
         from .interventions import load_interventions
 
         opts = config.get("intervention_phrases", {"enabled": True})

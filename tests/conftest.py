@@ -17,6 +17,15 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# The engine's on-disk index cache (suggester/_index_cache.py) goes to a directory of this run, never the
+# user's ~/.cache; subprocesses started by tests inherit it.
+_CACHE = tempfile.mkdtemp(prefix="suggester-test-cache-")
+os.environ["SUGGESTER_CACHE_DIR"] = _CACHE
+
+
+def pytest_unconfigure(config):
+    shutil.rmtree(_CACHE, ignore_errors=True)
+
 
 @pytest.fixture(scope="session")
 def engine():

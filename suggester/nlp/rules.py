@@ -217,6 +217,17 @@ class LiteralMatcher:
     def __len__(self) -> int:
         return sum(len(v) for v in self._index.values())
 
+    def state(self) -> tuple:
+        """The built matcher as plain containers (see :mod:`suggester._index_cache`)."""
+        return self._index, self.case_sensitive, self.split_slashes
+
+    @classmethod
+    def from_state(cls, state: tuple) -> "LiteralMatcher":
+        """The matcher :meth:`state` describes, without rebuilding its index."""
+        self = cls.__new__(cls)
+        self._index, self.case_sensitive, self.split_slashes = state
+        return self
+
     def finditer(self, text: str, tokens: list[tuple[str, int, int]] | None = None, words: list[str] | None = None):
         """Yield ``(start, end, literal)`` for non-overlapping matches, leftmost-longest first. ``words``: the
         tokens' folded forms (:func:`fold_words`), when the caller has them already."""
