@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from ._resources import packaged_json, read_json
 from .errors import ResourceError
+from .nlp.rules import WordStartPattern, word_start_alternatives
 
 __all__ = ["Component", "ReportAssessment", "ReportReader", "LEVEL_CODES"]
 
@@ -99,7 +100,8 @@ class _Rules:
             rules.titles = {k: comp([fill(p) for p in v]) for k, v in raw["titles"].items()}
             rules.structure = {k: dict(v, patterns=comp(v.get("patterns", []))) for k, v in raw["structure"].items()}
             # one alternation per exam element: elements are counted, not their patterns (one scan each)
-            rules.exam = {k: comp(["|".join(f"(?:{p})" for p in v)]) for k, v in raw["exam_elements"].items()}
+            rules.exam = {k: comp([word_start_alternatives(v) or "|".join(f"(?:{p})" for p in v)])
+                          for k, v in raw["exam_elements"].items()}
             rules.measures = comp(raw["standardized_measures"])
             rules.comorbidities = comp(raw["comorbidities"])
             rules.personal = comp(raw["personal_factors"])
@@ -120,11 +122,12 @@ class _Rules:
         return rules
 
 
-def _compile_caseless(pattern: str) -> re.Pattern:
+def _compile_caseless(pattern: str) -> re.Pattern | WordStartPattern:
     """A rule pattern for lowercased text (see :func:`_lower`): without IGNORECASE when it holds no capital
-    letter outside its escapes, which makes the scan about twice as fast; with it otherwise."""
+    letter outside its escapes, which makes the scan about twice as fast; with it otherwise. Most rules begin
+    with a word boundary ("\\bberg\\b"): those scan from their first characters (:class:`WordStartPattern`)."""
     upper = re.search(r"[A-Z]", re.sub(r"\\.", "", pattern)) is not None
-    return re.compile(pattern, re.MULTILINE | (re.IGNORECASE if upper else 0))
+    return WordStartPattern.compile(pattern, re.MULTILINE | (re.IGNORECASE if upper else 0))
 
 
 def _lower(text: str) -> str:

@@ -4,6 +4,9 @@ findings / problem lists never billed as treatment. Notes are synthetic, written
 from __future__ import annotations
 
 import pytest
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
 
 EVAL_NO_TITLE = """HISTORY OF PRESENT ILLNESS: 58 y/o warehouse supervisor with L knee pain since a twisting injury 3 weeks ago.
 PAST MEDICAL HISTORY: Hypertension. Type 2 diabetes.
@@ -243,3 +246,58 @@ def test_an_untitled_neurological_evaluation_reads_its_exam_and_keeps_stairs_a_f
     result = engine.suggest(note)
     assert result.report["kind"] == "initial_evaluation"
     assert "97116" not in result.codes   # the stairs line is a measurement; stair training is the plan
+
+
+
+def _rule_patterns():
+    """Every packaged evaluation-rule pattern as written, and as the reader compiles it: ``(plain, source)``."""
+    import re
+
+    from suggester._resources import packaged_json
+    from suggester.nlp.rules import word_start_alternatives
+
+    raw = packaged_json("evaluation_rules.json")
+    terms = {name: "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+             for name, words in raw.get("title_terms", {}).items()}
+    single = [re.sub(r"\{(\w+)\}", lambda m: terms.get(m.group(1), m.group(0)), p) for v in raw["titles"].values() for p in v]
+    single += [p for v in raw["structure"].values() for p in v.get("patterns", [])]
+    for key in ("standardized_measures", "comorbidities", "personal_factors", "re_evaluation_cues", "progress_cues",
+                "re_evaluation_statements", "treatment_cues"):
+        single += raw.get(key, [])
+    single += [p for v in raw["presentation"].values() for p in v] + [p for v in raw["stated_level"].values() for p in v]
+    pairs = [(p, p) for p in single]
+    for v in raw["exam_elements"].values():   # one alternation per element, its boundary written once
+        plain = "|".join(f"(?:{p})" for p in v)
+        pairs.append((plain, word_start_alternatives(v) or plain))
+    return pairs
+
+
+def test_word_start_scanning_finds_exactly_what_the_rules_say():
+    """The fast scan of rules that begin with a word boundary (nlp.rules.WordStartPattern, and the exam
+    elements' boundary written once) gives every rule's matches exactly: same spans, groups and order, on
+    notes, on text packed with word pieces, and from start positions inside a word."""
+    import json
+    import re
+
+    from suggester.evaluation_report import _compile_caseless, _lower
+    from suggester.nlp.rules import WordStartPattern
+
+    lines = (ROOT / "training_data" / "dev2" / "dev2_notes.jsonl").read_text("utf-8").splitlines()
+    texts = [_lower(json.loads(line)["text"]) for line in lines if line.strip()]
+    texts += ["xberg berg_ bergx 2berg (berg) lefs-odi _odi odi", "rom arom 12 deg 120deg flexion 90 re-evaluated today",
+              "", "\n\nberg\n", "subacromial\tsub acromial  3x/wk 3 x wk"]
+    pairs = _rule_patterns()
+    assert len(pairs) > 200
+    fast_ones = 0
+    for plain_source, source in pairs:
+        upper = re.search(r"[A-Z]", re.sub(r"\\.", "", plain_source)) is not None
+        plain = re.compile(plain_source, re.MULTILINE | (re.IGNORECASE if upper else 0))
+        fast = _compile_caseless(source)
+        fast_ones += isinstance(fast, WordStartPattern)
+        for t in texts:
+            for lo in (0, 1, 3):
+                got = [(m.span(), m.groups()) for m in fast.finditer(t, lo, len(t))]
+                assert got == [(m.span(), m.groups()) for m in plain.finditer(t, lo, len(t))], plain_source
+                first = plain.search(t, lo)
+                assert (fast.search(t, lo) and fast.search(t, lo).span()) == (first and first.span())
+    assert fast_ones > len(pairs) // 2

@@ -8,6 +8,7 @@ unchanged; suggester does not depend on medspaCy.
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -162,6 +163,87 @@ def compile_literals(literals, flags: int = re.IGNORECASE) -> re.Pattern:
         parts.append(r"(?<![\w/])(?:%s)" % "|".join(_literal_regex(lit)[len(r"(?<![\w/])"):] for lit in wordy))
     parts += [f"(?:{_literal_regex(lit)})" for lit in other]
     return re.compile("|".join(parts), flags)
+
+
+def _top_level_alternation(pattern: str) -> bool:
+    """Whether ``pattern`` has a ``|`` outside every group and character class."""
+    depth, i, in_class = 0, 0, False
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+            i += pattern[i + 1:i + 2] == "^"
+            i += pattern[i + 1:i + 2] == "]"   # a "]" first in a class is a member, not its end
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            return True
+        i += 1
+    return False
+
+
+def word_start_alternatives(patterns: list[str]) -> str | None:
+    """One pattern for ``(?:p1)|(?:p2)|...`` when each ``p`` is ``\\b`` followed by a sequence: the boundary written
+    once in front, ``\\b(?:rest1|rest2|...)`` (the same matches, in the same order); None otherwise."""
+    if not patterns or not all(p.startswith("\\b") and not _top_level_alternation(p) for p in patterns):
+        return None
+    return "\\b(?:" + "|".join(p[2:] for p in patterns) + ")"
+
+
+def _is_word(text: str, i: int) -> bool:
+    return 0 <= i < len(text) and (text[i].isalnum() or text[i] == "_")
+
+
+class WordStartPattern:
+    """A compiled pattern that starts with a word boundary (``\\bberg\\b``), scanned fast.
+
+    Python's regex engine jumps straight to a pattern's possible first characters only when the pattern begins
+    with them; a leading ``\\b`` makes it try every position instead (measured: 20 times slower on a note for
+    ``\\bberg\\b``). This scans with the pattern after the boundary and keeps a match only where a word boundary
+    stands at its start, which gives exactly the original's matches (same spans, same order, same groups); a
+    pattern that could match empty text hands over to the original at that point. ``search``, ``finditer`` and
+    ``pattern`` work as on :class:`re.Pattern`.
+    """
+
+    __slots__ = ("pattern", "flags", "_full", "_rest")
+
+    def __init__(self, full: re.Pattern, rest: re.Pattern) -> None:
+        self._full, self._rest = full, rest
+        self.pattern, self.flags = full.pattern, full.flags
+
+    @classmethod
+    def compile(cls, pattern: str, flags: int = 0):
+        """A :class:`WordStartPattern` when ``pattern`` is ``\\b`` followed by a sequence, else ``re.compile``."""
+        full = re.compile(pattern, flags)
+        if not pattern.startswith("\\b") or _top_level_alternation(pattern):
+            return full
+        return cls(full, re.compile(pattern[2:], flags))
+
+    def finditer(self, text: str, pos: int = 0, endpos: int = sys.maxsize):
+        search = self._rest.search
+        while True:
+            m = search(text, pos, endpos)
+            if m is None:
+                return
+            a, b = m.span()
+            if a == b:   # an empty match: from here on the original decides
+                yield from self._full.finditer(text, a, endpos)
+                return
+            if _is_word(text, a - 1) != _is_word(text, a):
+                yield m
+                pos = b
+            else:
+                pos = a + 1
+
+    def search(self, text: str, pos: int = 0, endpos: int = sys.maxsize):
+        return next(self.finditer(text, pos, endpos), None)
 
 
 _TOKEN_RE = re.compile(r"\w+(?:['\u2019/.\-]\w+)*|[^\w\s]")
