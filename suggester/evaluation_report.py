@@ -111,6 +111,7 @@ class _Rules:
             rules.progress_cues = comp(raw.get("progress_cues", []))
             rules.reeval_statements = comp(raw.get("re_evaluation_statements", []))
             rules.treatment_cues = comp(raw["treatment_cues"])
+            rules.other_titles = comp(raw.get("other_discipline", {}).get("titles", []))
         except (KeyError, TypeError, AttributeError) as exc:
             raise ResourceError(f"evaluation rules: missing or malformed field {exc}; see the description in "
                                 "suggester/resources/evaluation_rules.json.") from None
@@ -269,6 +270,9 @@ class ReportReader:
             signals.extend(("re_evaluation_cue", a, b) for _, a, b in reeval_cues[:2])
         exam_findings = kind in self._cfg["kinds_with_exam_findings"] and (kind in titles or structured)
 
+        other = self._other_discipline(text, titles) if kind in ("initial_evaluation", "re_evaluation") else None
+        if other is not None:   # "Occupational Therapy Evaluation": that discipline's code, outside the catalogue
+            return ReportAssessment(kind, None, 0.0, (("other_discipline", *other), *signals), exam_findings=exam_findings)
         if kind == "re_evaluation":
             return ReportAssessment(kind, "97164", 0.9 if kind in titles else 0.75, tuple(signals),
                                     exam_findings=exam_findings)
@@ -288,6 +292,25 @@ class ReportReader:
         code = stated or reasoned
         confidence = 0.9 if "initial_evaluation" in titles and structured else 0.8 if structured else 0.7
         return ReportAssessment(kind, code, confidence, tuple(signals), tuple(components), stated, exam_findings)
+
+    def _other_discipline(self, text: str, titles: dict) -> tuple[int, int] | None:
+        """The span of a title naming another discipline's evaluation ("Occupational Therapy Evaluation", "SLP
+        eval: dysphagia"), when it is the report's first title, on one of its first lines (``other_discipline``)."""
+        if not self.rules.other_titles:
+            return None
+        first_title = min((a for a, _ in titles.values()), default=len(text))
+        pos, seen = 0, 0
+        for line in text.split("\n"):
+            if line.strip():
+                if pos > first_title or seen >= int(self._cfg["other_discipline"]["title_lines"]):
+                    return None
+                seen += 1
+                for rx in self.rules.other_titles:
+                    m = rx.search(line)
+                    if m:
+                        return pos + m.start(), pos + m.end()
+            pos += len(line) + 1
+        return None
 
     def _first_exam(self, text: str, present: set, reeval_cues: list) -> bool:
         """A report titled as a progress note whose content is a first examination: an exam, a plan, a history

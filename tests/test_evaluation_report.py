@@ -301,3 +301,31 @@ def test_word_start_scanning_finds_exactly_what_the_rules_say():
                 first = plain.search(t, lo)
                 assert (fast.search(t, lo) and fast.search(t, lo).span()) == (first and first.span())
     assert fast_ones > len(pairs) // 2
+
+
+_HAND_EVAL = """{title}
+Dx: L metacarpal fx, cast removed 5 days ago.
+History: 58 yo bookkeeper, lives with spouse, L hand dominant. PMH: type 2 diabetes, hypothyroidism.
+Subjective: Trouble typing, fastening a bra and carrying groceries. Pain 4/10 with grip.
+Objective: AROM L MCP flexion 60, PIP 85. Grip L 12 lb, R 51 lb. QuickDASH 48. Mild dorsal edema.
+Assessment: Stiffness and weakness after fracture limit work and self-care; good potential.
+Plan: 2x/wk x 5 wks: exercise, ADL training, edema care, HEP.
+Goals: type 30 min without pain in 3 wks; grip 25 lb in 5 wks.
+"""
+
+
+@pytest.mark.parametrize("title", ["Occupational Therapy Initial Evaluation", "OT Evaluation - L hand",
+                                   "Valley Hand Center\nOT Eval: L hand"])
+def test_an_occupational_therapy_evaluation_gets_no_pt_evaluation_code(engine, title):
+    """OT evaluations bill 97165-97168, outside the catalogue: the report is read as an evaluation, and gets no
+    97161-97164."""
+    r = engine.suggest(_HAND_EVAL.format(title=title)).to_dict()
+    assert r["report"]["kind"] == "initial_evaluation" and "other_discipline" in r["report"]["elements"]
+    assert not {s["code"] for s in r["suggestions"] if s["recommended"]} & {"97161", "97162", "97163", "97164"}
+
+
+def test_a_pt_evaluation_that_mentions_an_ot_evaluation_keeps_its_code(engine):
+    for title in ("Physical Therapy Initial Evaluation\nOT eval pending",
+                  "Physical Therapy Initial Evaluation\nReferral: OT evaluation also requested"):
+        r = engine.suggest(_HAND_EVAL.format(title=title)).to_dict()
+        assert r["report"]["code"] in {"97161", "97162", "97163"}, title

@@ -57,8 +57,8 @@ def apply_report(s: Settings, report, recommended: set, cands: dict, full: str) 
             if higher and not report.stated_level:
                 note += " To support a higher level: " + " ".join(higher)
         notes[report.code] = note
-    elif report.kind in ("discharge", "progress"):
-        recommended = recommended - evals
+    elif report.kind in ("discharge", "progress") or any(sig[0] == "other_discipline" for sig in report.signals):
+        recommended = recommended - evals   # an OT or SLP evaluation bills that discipline's code, not a PT one
     else:  # a treatment note: an evaluation needs a sentence that names it ("re-eval performed"), not a heading
         floor = int(s.config.get("evaluation_evidence_min_words", 0))
         recommended = {lab for lab in recommended if lab not in evals
