@@ -35,6 +35,18 @@ class TextMemo:
                 self._kept[text] = got
         return got
 
+    def get_many(self, texts: list[str], read_many: Callable[[list[str]], list]) -> list:
+        """``[read(t) for t in texts]``, remembered, with every text not yet remembered read in one
+        ``read_many`` call (each distinct text once)."""
+        kept = self._kept
+        new = list(dict.fromkeys(t for t in texts if t not in kept))
+        fresh = dict(zip(new, read_many(new))) if new else {}
+        if fresh and self.limit:
+            if len(kept) + len(fresh) > self.limit:
+                kept.clear()
+            kept.update(list(fresh.items())[:self.limit])
+        return [fresh[t] if t in fresh else kept[t] for t in texts]
+
     def clear(self) -> None:
         self._kept.clear()
 

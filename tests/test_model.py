@@ -135,3 +135,18 @@ def test_remembered_segment_scores_are_the_scores(engine):
     model.clear_cache()
     fresh = model.predict_proba(texts[:2])
     assert (first == again).all() and (first[0] == first[2]).all() and (fresh == first[:2]).all()
+
+
+def test_batch_scoring_gives_each_segments_own_scores(engine):
+    """All segments of a batch are scored with one set of array operations (CompiledClassifier._scores_many):
+    the same numbers as scoring them one at a time, for empty, repeated and unknown-word segments too."""
+    import numpy as np
+
+    texts = ["TherEx 23 min: SLR 3x10, bridges", "", "Manual 10 min: STM R quad", "zzqx vvbn", "TherEx 23 min: SLR 3x10, bridges",
+             "Gait training 150 ft x2 with SPC; tandem stance on foam 3x30 s", "   "]
+    model = engine.model
+    one_by_one = np.vstack([model._scores(t) for t in texts])
+    together = np.vstack(model._scores_many(texts))
+    assert together.shape == (len(texts), len(model.classes_))
+    np.testing.assert_allclose(together, one_by_one, rtol=0, atol=1e-12)
+    assert not together[1].any() and not together[6].any()
