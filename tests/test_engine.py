@@ -341,3 +341,20 @@ def test_remembered_readings_can_be_switched_off_and_change_nothing():
     assert keeping.phrases._found and keeping.model._rows
     assert not forgetting.phrases._found and not forgetting.model._rows
     assert not forgetting.nlp.get_pipe("suggester_context")._asserted
+
+
+@pytest.mark.parametrize("text, codes", [
+    ("S: sore after last visit\nO: Hot packs, TENS, US, Massage, Stretching\nA: Tolerated well.\nP: Continue",
+     {"97010", "G0283", "97035", "97124", "97110"}),
+    ("Tx: ther ex, gait training, HP\nPt tolerated tx well.", {"97110", "97116", "97010"}),
+    ("S= less stiff today\nO= TherEx / NMR / manual & ice\nA= good response", {"97110", "97112", "97140", "97010"}),
+])
+def test_a_treatment_line_listing_services_documents_each(engine, text, codes):
+    assert set(engine.suggest(text).codes) == codes
+
+
+@pytest.mark.parametrize("text", ["Plan: TherEx, NMR, manual, ice 2x/wk x 4 wks",
+                                  "Pt declined: TherEx, NMR, manual, ice",
+                                  "Goals: independent with TherEx, NMR and gait training"])
+def test_a_listed_plan_or_declined_list_documents_nothing(engine, text):
+    assert engine.suggest(text).codes == []

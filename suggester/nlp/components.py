@@ -156,7 +156,7 @@ class SectionDetector:
         multi = [r.literal for r in self.rules if len(r.literal) > 1]
         lead = r"^[\s\-*\u2022#>\d.)]*?(?:\*\*|__)?"
         self._header = re.compile(
-            lead + r"(?:(?P<multi>%s)(?:\*\*|__)?\s*(?:[:\-\u2013\u2014=]|$|\s*\n)|(?P<single>%s)\s*[:)])"
+            lead + r"(?:(?P<multi>%s)(?:\*\*|__)?\s*(?:[:\-\u2013\u2014=]|$|\s*\n)|(?P<single>%s)\s*[:)=])"
             % (compile_literals(multi).pattern, "|".join(map(re.escape, single)) or "(?!x)x"),
             re.IGNORECASE,
         )

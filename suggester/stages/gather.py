@@ -82,6 +82,21 @@ def time_only(s: Settings, clause_text: str) -> bool:
     return 0 < len(words) <= s.orphan_max_words and not s.non_service_time.search(clause_text)
 
 
+_LIST_GLUE = re.compile(r"^(?:[\s,;/&+.]|\band\b)*$", re.IGNORECASE)
+
+
+def service_list(text: str, hits) -> bool:
+    """``text`` is nothing but the phrases of ``hits`` joined by commas, slashes, "&", "+" or "and"."""
+    pos, spans = 0, sorted((a, b) for a, b, _, _ in hits)
+    for a, b in spans:
+        if a < pos:
+            continue
+        if not _LIST_GLUE.match(text[pos:a]):
+            return False
+        pos = b
+    return bool(_LIST_GLUE.match(text[pos:]))
+
+
 def _named_with_its_time(s: Settings, ctext: str, lab: str, spans: list, is_row: bool, status, mins, time_table: bool,
                          scores: np.ndarray) -> bool:
     """The clause documents ``lab``, the one code a phrase names in it, with its own time (it gets the timed floor):
@@ -138,6 +153,12 @@ def gather(s: Settings, note: NoteRead, hits_of: list, proba: np.ndarray, cfg: d
         if only is not None and _named_with_its_time(s, ctext, only, by_label[only], is_row, status, clause_mins,
                                                      time_table, proba[i]):
             row[s.col[only]] = max(row[s.col[only]], s.timed_row_floor)
+        if status is None and s.service_list_floor and len(by_label) >= 2 and clause._.pt_section not in (None, "none") \
+                and service_list(ctext, phrase_hits):
+            # "O: Hot packs, TENS, US, Massage, Stretching", "Tx: ther ex, gait training, HP": a treatment section's
+            # line that only lists services names each as given
+            for lab in by_label:
+                row[s.col[lab]] = max(row[s.col[lab]], s.service_list_floor)
         head = joined_head(ctext, phrase_hits)
         if head:  # "TE/NMR 30'", "Ther ex/balance 20 min": a heading naming services done together
             cols = [s.col[lab] for lab in head]

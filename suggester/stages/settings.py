@@ -49,6 +49,7 @@ class Settings:
     calib_y: np.ndarray
     test_report: tuple | None = None
     timed_line_max_words: int = 0
+    service_list_floor: float = 0.0
     timed_named: frozenset = frozenset()   # codes whose named technique with its own time is documentation
 
     @classmethod
@@ -87,6 +88,7 @@ class Settings:
             unit_rules=packaged_json("units.json")["unit_rules"],
             calib_x=np.asarray(calib.get("x", []), dtype=float), calib_y=np.asarray(calib.get("y", []), dtype=float),
             timed_line_max_words=int(config.get("timed_line_max_words", 0)),
+            service_list_floor=float(config.get("service_list_floor", 0.0)),
             timed_named=frozenset(lab for lab in classes
                                   if catalogue[lab].category in set(config.get("timed_modality_categories", []))
                                   or lab in set(config.get("timed_named_codes", []))),
