@@ -329,3 +329,37 @@ def test_a_pt_evaluation_that_mentions_an_ot_evaluation_keeps_its_code(engine):
                   "Physical Therapy Initial Evaluation\nReferral: OT evaluation also requested"):
         r = engine.suggest(_HAND_EVAL.format(title=title)).to_dict()
         assert r["report"]["code"] in {"97161", "97162", "97163"}, title
+
+
+_JSON_EVAL = """{
+  "patient": {
+    "Age": 52,
+    "Occupation": "Mail carrier",
+    "Subjective": {
+      "ChiefComplaint": "Left knee pain for 6 weeks after stepping off a curb.",
+      "PastMedicalHistory": "Hypertension, controlled. No surgeries.",
+      "FunctionalStatus": "Difficulty with stairs and walking more than 20 minutes on the route."
+    },
+    "Objective": {
+      "RangeOfMotion": "L knee flexion 115, extension -3.",
+      "Strength": "L quadriceps 4-/5, hip abductors 4/5.",
+      "SpecialTests": "McMurray negative, patellar grind positive.",
+      "Gait": "Antalgic with shortened stance on the left."
+    },
+    "Assessment": "Patellofemoral pain limiting work walking; good prognosis.",
+    "Plan": {
+      "TreatmentPlan": "PT 2x/week for 6 weeks: therapeutic exercise for quadriceps and hip strengthening, manual therapy (patellar mobilization), gait training, ice as needed.",
+      "ShortTermGoals": ["Climb one flight of stairs reciprocally without pain in 3 weeks."],
+      "LongTermGoals": ["Walk the full mail route without pain in 6 weeks."]
+    }
+  }
+}"""
+
+
+def test_an_emr_export_with_quoted_field_names_is_read_by_its_fields(engine):
+    """A note exported as JSON ('"TreatmentPlan": "..."'): its field names are its section headers, so the plan's
+    interventions stay planned and the report is an evaluation."""
+    r = engine.suggest(_JSON_EVAL).to_dict()
+    assert r["report"]["kind"] == "initial_evaluation"
+    codes = {s["code"] for s in r["suggestions"] if s["recommended"]}
+    assert codes & {"97161", "97162", "97163"} and not codes & {"97110", "97140", "97116", "97010"}

@@ -183,6 +183,12 @@ class SectionDetector:
         Composite headers such as ``Obj/Tx:`` take the category of a part that implies
         performed services when there is one, else the last known part.
         """
+        key = _JSON_KEY.match(text)
+        if key:   # an EMR export's field: '"TreatmentPlan": "...', '"short_term_goals": [' read as its header
+            lit = " ".join(_CAMEL.sub(" ", key.group(1)).replace("_", " ").lower().split())
+            category = self._by_literal.get(lit)
+            if category is not None:
+                return category, key.end()
         m = self._header.match(text)
         if not m:
             # A header line with a few extra words before its colon: "Tx after re-eval:", "Treatment today (45 min):"
@@ -289,6 +295,10 @@ _TIMED_SENTENCE = re.compile(r"[A-Za-z][A-Za-z/&.\- ]{1,30}?\s(?:x\s*)?\d{1,3}\s
 _TIMED_BLOCK_HEAD = re.compile(r"[^\n]{1,40}?\b\d{1,3}\s*(?:min(?:ute)?s?|mins|')(?![^\n]*\b(?:ago|daily|a day|per day|/day|at home)\b)"
                                r"[^\n:]{0,60}:\s*$", re.IGNORECASE)
 _SESSION_MINUTES = re.compile(r"[\s:\-]*\d{1,3}\s*(?:min(?:ute)?s?|mins)\.?[ \t]*(?:\n|$)", re.IGNORECASE)
+
+
+_JSON_KEY = re.compile(r'^\s*"([A-Za-z][A-Za-z_ ]{1,40})"\s*:\s*')
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 
 
 def _timed_block_head(text: str, pos: int) -> bool:
