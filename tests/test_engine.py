@@ -358,3 +358,8 @@ def test_a_treatment_line_listing_services_documents_each(engine, text, codes):
                                   "Goals: independent with TherEx, NMR and gait training"])
 def test_a_listed_plan_or_declined_list_documents_nothing(engine, text):
     assert engine.suggest(text).codes == []
+
+
+def test_a_hot_compress_with_its_time_is_a_hot_pack(engine):
+    r = engine.suggest("Treatment today:\n- Hot compress to R shoulder 15 mins\n- Ultrasound 8 mins")
+    assert {"97010", "97035"} <= set(r.codes)
