@@ -109,6 +109,12 @@ CASES = [
      "20 min. Moist heat 10 min.", {"97140", "97010"}, set()),
     ("finding-reduced-independence-with", "Pt presents with decreased hip strength and reduced independence with LB "
      "dressing per precautions.\nTherEx 15 min: glut sets, heel slides, SAQ.", {"97110"}, {"97535"}),
+    ("finding-gait-described", "O: Gait WNL, normal speed and pattern. TherEx 20 min: bridges, clamshells.",
+     {"97110"}, {"97116"}),
+    ("finding-gait-pattern-improved", "Gait pattern improved, reciprocal on stairs.\nManual 10 min: STM R calf.",
+     {"97140"}, {"97116"}),
+    ("perf-gait-with-distance", "Gait: 200 ft x2 with RW, cues for step length, 12 min; gait steady by the end.",
+     {"97116"}, set()),
     # home program done alone
     ("hep-list", "TherEx 20 min: SLR, bridges.\nHEP: clamshells, heel slides 2x10 daily.", {"97110"}, set()),
     ("hep-only-note-section", "HEP:\n- bridges 2x15\n- clamshells 2x15\n- SLR 3x10", set(), {"97110"}),
