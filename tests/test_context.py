@@ -115,6 +115,10 @@ CASES = [
      {"97140"}, {"97116"}),
     ("perf-gait-with-distance", "Gait: 200 ft x2 with RW, cues for step length, 12 min; gait steady by the end.",
      {"97116"}, set()),
+    ("finding-balance-graded", "O: Standing balance: F+ with RW; sitting balance good.\nTherEx 20 min: bridges, SLR.",
+     {"97110"}, {"97112"}),
+    ("perf-balance-program", "Balance program 20 min: SLS 3x30 s, tandem walk on foam. Balance good by the end.",
+     {"97112"}, set()),
     # home program done alone
     ("hep-list", "TherEx 20 min: SLR, bridges.\nHEP: clamshells, heel slides 2x10 daily.", {"97110"}, set()),
     ("hep-only-note-section", "HEP:\n- bridges 2x15\n- clamshells 2x15\n- SLR 3x10", set(), {"97110"}),
