@@ -18,7 +18,9 @@ Algorithm (each step names the rule it records)
    of the same code before another code's header are its breakdown and are dropped when they fit inside it),
    ``extra_episode`` ("another 8 min", "5 min later": added to the block),
    ``after_service`` (nearest service phrase before the time), ``before_service`` (nearest after it),
-   ``service_total`` (a time with "total", "whole", "in all" in its sentence: replaces its sub-item times).
+   ``service_total`` (a time with "total", "whole", "in all" in its sentence: replaces its sub-item times),
+   ``total_breakdown`` (an item of a total's breakdown, "Total timed 38 (TherEx 23, NMR 15)": read only when
+   no service has its own time elsewhere in the note, which the breakdown would repeat).
    Two services joined by "and"/"&"/"," before one time ("ther ex and manual 20 min", "transfers and gait
    practice for 28 minutes"), named since the previous time with the time attached to neither, or sharing a
    time said to be shared ("24 minutes combined", minutes.json ``shared_time_after_pattern``), are
@@ -377,6 +379,8 @@ def attribute_minutes(recommended, services, seg_mentions, time_only_segs, segme
                     ":" in text[m.end:min((mm.start for mm in mentions if mm.start > m.end), default=len(text))]:
                 is_header = True  # "a 30-minute aquatic session in 4 ft water: 10 minutes of walking, ..."
             rule = "table_column" if in_table else "block_header" if is_header else "extra_episode" if extra else rule
+            if m.breakdown:
+                rule = "total_breakdown"   # "Total timed 38 (TherEx 23, NMR 15)": the service's share of the total
             if not in_table and _is_service_total(text, m.start, m.end):
                 rule = "service_total"   # "24 min total for the re-ed": replaces its sub-item times
             attributed.append((base + m.start, lab, m, is_header, extra, rule))

@@ -233,3 +233,21 @@ def test_a_time_before_an_activity_name_is_that_item_s_time_and_the_timed_total_
 def test_a_symptom_settling_within_minutes_is_not_session_time(engine):
     result = engine.suggest("Gaze stabilization exercises VOR x1 2 x 60 sec; dizziness 4/10, settled within 2 min.")
     assert {s.code: s.minutes for s in result.recommended}.get("97112", "missing") is None
+
+
+def test_a_totals_breakdown_gives_each_service_its_minutes(engine):
+    """ "Total timed 40 min (TE 20, manual 8, gait 12)": the only times in the note are the total's breakdown."""
+    r = engine.suggest("Tx: TherEx (SLR, bridges, clams), manual patellar mobs, gait with SPC.\n"
+                       "Total timed 40 min (TE 20, manual 8, gait 12).")
+    got = {s.code: (s.minutes, [m["rule"] for m in s.to_dict()["minutes_evidence"]]) for s in r.recommended}
+    assert got == {"97110": (20, ["total_breakdown"]), "97140": (8, ["total_breakdown"]),
+                   "97116": (12, ["total_breakdown"])}
+    assert r.totals["timed_units"] == 3
+
+
+def test_a_totals_breakdown_does_not_repeat_times_given_elsewhere(engine):
+    r = engine.suggest("Bed mobility and transfer training 12 min: rolling, supine to sit. Stair training 14 min, "
+                       "4 steps with rail. Car transfer practice another 10 min.\n"
+                       "Timed minutes: 36 (transfers/bed mobility 22, stairs 14).")
+    got = {s.code: s.minutes for s in r.recommended}
+    assert got["97530"] == 22 and got["97116"] == 14

@@ -55,6 +55,12 @@ def doc_text(doc: Doc) -> str:
 _NOT_START = np.uint64(2**64 - 1)  # SENT_START -1 as Doc.from_array reads it: not a sentence start
 
 
+def _inside_parentheses(text: str, pos: int) -> bool:
+    """A parenthesis opened earlier on the line is still open at ``pos``."""
+    line = text[text.rfind("\n", 0, pos) + 1:pos]
+    return line.count("(") > line.count(")")
+
+
 def _wrapped_line(text: str, pos: int, min_chars: int) -> bool:
     """True when the line starting at ``pos`` continues the sentence of the line before it, hard-wrapped by a PDF,
     an e-mail or a dictation system: the line before is long (at least ``min_chars``) and ends in a word or a
@@ -118,8 +124,8 @@ class ClinicalSegmenter:
                     and ptext[:-1].lower() not in abbreviations:
                 start = True
             elif tok.like_num and i + 1 < n and tokens[i + 1].text == ")" and ptext not in {"(", "x", "X"} \
-                    and prev.whitespace_:
-                start = True
+                    and prev.whitespace_ and not _inside_parentheses(text, tok.idx):
+                start = True   # "... tolerated well 2) Gait ...", not "(TE 20, manual 8, gait 12)"
             elif (tok.is_title or tok.is_upper) and prev.whitespace_ and ptext not in {"(", "/"} \
                     and ptext.lower() not in {"or", "and", "nor"}:   # "label each line S, O, A, or P:" is a list
                 start = bool(self._inline_header.match(text, tok.idx))

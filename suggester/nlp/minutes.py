@@ -9,7 +9,7 @@ from functools import lru_cache
 from .._resources import packaged_json
 from .rules import compile_literals
 
-__all__ = ["MinuteMention", "find_minutes", "find_totals"]
+__all__ = ["MinuteMention", "find_minutes", "find_totals", "services_timed"]
 
 _LAPS = re.compile(r"\s*[x\u00d7]\s*\d")
 
@@ -23,6 +23,7 @@ class MinuteMention:
     minutes: int | None
     units: int | None = None
     range_upper: int | None = None   # set when a range such as "10-12 min" was documented (minutes = lower bound)
+    breakdown: bool = False          # an item of a total's breakdown: "Total timed 38 (TherEx 23, NMR 15)"
 
 
 @lru_cache(maxsize=1)
@@ -141,7 +142,39 @@ def find_minutes(text: str) -> list[MinuteMention]:
         diff = b - a if b > a else b - a + 12 * 60
         if 0 < diff <= 240:
             extra.append(MinuteMention(m.start(), m.end(), diff))
+    for m in _breakdown(text, p):   # "Total timed 38 (TherEx 23, NMR 15)": each service's share of a total
+        if not any(x < m.end and m.start < y for x, y in taken + [(e.start, e.end) for e in extra]):
+            extra.append(m)
     return sorted(out + extra, key=lambda mm: mm.start) if extra else out
+
+
+# a total's breakdown in parentheses, two or more "name number" items: "(TherEx 23, NMR 15)", "(TE 20 / manual 8')"
+_BREAKDOWN = re.compile(r"[^()\n]{0,30}?\(((?:\s*[A-Za-z][A-Za-z/&.' -]{0,30}?\s*[:=\-]?\s*\d{1,3}\s*(?:min\w*|')?"
+                        r"\s*(?:[,;/+]|\band\b)?){2,})\)", re.IGNORECASE)
+_BREAKDOWN_ITEM = re.compile(r"[A-Za-z][A-Za-z/&.' -]{0,30}?\s*[:=\-]?\s*(\d{1,3})(\s*(?:min\w*|'))?", re.IGNORECASE)
+
+
+def _breakdown(text: str, p: dict) -> list[MinuteMention]:
+    """The minutes of each item of a total's breakdown: "Total timed minutes: 38 (TherEx 23, NMR 15)"."""
+    out = []
+    for kind in ("timed", "treatment", "generic_total"):
+        for cue in p[kind].finditer(text):
+            m = _BREAKDOWN.match(text, cue.end())
+            if m is None:
+                continue
+            base = m.start(1)
+            for item in _BREAKDOWN_ITEM.finditer(m.group(1)):
+                value = int(item.group(1))
+                if 0 < value <= 240:
+                    out.append(MinuteMention(base + item.start(1), base + item.end(), value, breakdown=True))
+    return out
+
+
+def services_timed(text: str, totals: dict) -> bool:
+    """Whether ``text`` gives some service its own minutes outside its totals and their breakdowns."""
+    spans = [(a, b) for _, a, b in totals.values()]
+    return any(m.minutes is not None and not m.breakdown and not any(a <= m.start < b for a, b in spans)
+               for m in find_minutes(text))
 
 
 def _portion(text: str, m: re.Match, whole: float, p: dict) -> MinuteMention | None:

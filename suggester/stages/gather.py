@@ -135,6 +135,8 @@ def gather(s: Settings, note: NoteRead, hits_of: list, proba: np.ndarray, cfg: d
         ctext = note.ctexts[i]
         is_row = note.rows[i]
         clause_mins = find_minutes(ctext)
+        if note.services_timed:   # a total's breakdown repeats times the note gives its services elsewhere
+            clause_mins = [m for m in clause_mins if not m.breakdown]
         if status is None and not time_table and is_row and measurement_row(s, ctext):
             status = "exam_finding"  # "Knee flexion AROM   128   96": a measurement, not a service
         seg_i = clause._.pt_segment
@@ -189,7 +191,8 @@ def gather(s: Settings, note: NoteRead, hits_of: list, proba: np.ndarray, cfg: d
                     got.unbilled += sum(m.minutes or 0 for m in mentions if m not in kept)
                     mentions = kept
                 seg_mentions.setdefault(seg_i, []).extend(
-                    MinuteMention(m.start + offset, m.end + offset, m.minutes, m.units, m.range_upper) for m in mentions)
+                    MinuteMention(m.start + offset, m.end + offset, m.minutes, m.units, m.range_upper, m.breakdown)
+                for m in mentions)
                 if alone and mentions:
                     got.time_only_segs.add(seg_i)
             if is_row and not by_label and not s.unbilled_time.search(ctext) \

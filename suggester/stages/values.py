@@ -35,6 +35,7 @@ class NoteRead:
     totals: dict
     generic: tuple | None
     time_table: bool
+    services_timed: bool = True   # some service has its own minutes (else a total's breakdown gives them)
 
 
 @dataclass
