@@ -119,6 +119,8 @@ CASES = [
      {"97110"}, {"97112"}),
     ("perf-balance-program", "Balance program 20 min: SLS 3x30 s, tandem walk on foam. Balance good by the end.",
      {"97112"}, set()),
+    ("sections-treatments-plural", "Treatments provided:\n1) Hot pack to lumbar area x 15 min\n2) Ultrasound 1 MHz x 8 min",
+     {"97010", "97035"}, set()),
     # home program done alone
     ("hep-list", "TherEx 20 min: SLR, bridges.\nHEP: clamshells, heel slides 2x10 daily.", {"97110"}, set()),
     ("hep-only-note-section", "HEP:\n- bridges 2x15\n- clamshells 2x15\n- SLR 3x10", set(), {"97110"}),
