@@ -74,6 +74,19 @@ _EXTRA_AFTER = re.compile(r"\s*(?:later|again|more)\b", re.IGNORECASE)
 _JOINED = re.compile(r"^\s*(?:,|&|\+|/|and|plus|with|as well as)\s*$", re.IGNORECASE)
 _PARENS = re.compile(r"\([^()]*\)")   # "manual therapy (STM, mobs) + ther ex": the joiner outside the parentheses
 # A time that opens a block: "Pool session 40 min: marching 8 min, ..."
+# a time followed by a comma and the next item: "Transfers 7', bed mobility 6'" (siblings, each its own time)
+_SIBLING_AFTER = re.compile(r"\s*,\s*[A-Za-z]")
+
+
+def _sibling_after(text: str, m: MinuteMention, mentions, spans) -> bool:
+    """The time is followed by a comma and another name of the same code with its own time ("Transfers 7', bed
+    mobility 6'"): the two are siblings, each its own time, not a block header and its sub-item."""
+    if _SIBLING_AFTER.match(text, m.end) is None:
+        return False
+    nxt = min((mm.start for mm in mentions if mm.start >= m.end), default=None)
+    return nxt is not None and any(m.end <= a < nxt for a, b in spans if b > a)
+
+
 _HEADER_COLON = re.compile(r"\s*\)?\s*[:\u2013\u2014=]")
 # A time right before an activity's name is that item's time, not its block's: "Lumbar stabilization: 6 min bike,
 # dead bug, bird dog" (the bike took 6 minutes); a connector word after it keeps it the block's ("12 min with RW").
@@ -371,7 +384,8 @@ def attribute_minutes(recommended, services, seg_mentions, time_only_segs, segme
             first_named = min((x for x in dict(present)[lab] if x[1] > x[0]), default=None)
             is_header = in_table or (sp[1] <= m.start and _CONNECTOR.match(text[sp[1]:m.start]) is not None
                                      and (first_named is None or sp == first_named)
-                                     and (_ITEM_AFTER.match(text, m.end) is None or text[m.end - 1] == ".")) or (
+                                     and (_ITEM_AFTER.match(text, m.end) is None or text[m.end - 1] == ".")
+                                     and not _sibling_after(text, m, mentions, dict(present)[lab])) or (
                 m.start == first and _HEADER_COLON.match(doc_text, base + m.end) is not None and len(text[:m.start].split()) <= 6)
             extra = _EXTRA_BEFORE.search(text[max(0, m.start - 20):m.start]) is not None \
                 or _EXTRA_AFTER.match(text, m.end) is not None

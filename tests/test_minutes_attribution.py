@@ -251,3 +251,12 @@ def test_a_totals_breakdown_does_not_repeat_times_given_elsewhere(engine):
                        "Timed minutes: 36 (transfers/bed mobility 22, stairs 14).")
     got = {s.code: s.minutes for s in r.recommended}
     assert got["97530"] == 22 and got["97116"] == 14
+
+
+def test_sibling_items_of_one_code_each_keep_their_time(engine):
+    """ "Sit to stand 8', car transfer 5'": two items of one code, each with its time, add up; a header's time
+    and its sub-item ("TherEx 20 min: bike 6 min, bridges") do not."""
+    r = engine.suggest("Sit to stand training 8', car transfer 5' (functional training).\nGait 12'.")
+    assert {s.code: s.minutes for s in r.recommended}["97530"] == 13
+    r = engine.suggest("TherEx 20 min: bike 6 min, bridges, clamshells, SLR.")
+    assert {s.code: s.minutes for s in r.recommended}["97110"] == 20
