@@ -373,6 +373,10 @@ class ContextAsserter:
         self._cue_matcher = LiteralMatcher([lit for lit, rs in self._by_literal.items() if not rs[0].pattern])
         self._cue_patterns = [(re.compile(rs[0].pattern, re.IGNORECASE), lit) for lit, rs in self._by_literal.items()
                               if rs[0].pattern]
+        # any of them anywhere: most segments hold none, and one scan says so (a match of the alternation at a
+        # position is a match of one of its patterns there, so "none" is exact)
+        self._any_pattern = re.compile("|".join(f"(?:{r.pattern})" for r, _ in self._cue_patterns), re.IGNORECASE) \
+            if self._cue_patterns else None
         self._nonvisit_matcher = LiteralMatcher(self._nonvisit)
         # segment text -> its pieces (template lines repeat across notes); new rules read every text afresh
         self._asserted = TextMemo(self._asserted.limit if hasattr(self, "_asserted") else _ASSERTED_MAX)
@@ -395,7 +399,7 @@ class ContextAsserter:
 
     def _cues(self, text: str, tokens=None) -> list[_Cue]:
         cues = [_Cue(a, b, tuple(self._by_literal[lit])) for a, b, lit in self._cue_matcher.finditer(text, tokens)]
-        if not self._cue_patterns:
+        if self._any_pattern is None or self._any_pattern.search(text) is None:
             return cues
         pseudo = []
         for regex, lit in self._cue_patterns:
