@@ -142,7 +142,7 @@ def find_minutes(text: str) -> list[MinuteMention]:
         diff = b - a if b > a else b - a + 12 * 60
         if 0 < diff <= 240:
             extra.append(MinuteMention(m.start(), m.end(), diff))
-    for m in _breakdown(text, p):   # "Total timed 38 (TherEx 23, NMR 15)": each service's share of a total
+    for m in _breakdown(text, p) if "(" in text else ():   # "Total timed 38 (TherEx 23, NMR 15)": shares of a total
         if not any(x < m.end and m.start < y for x, y in taken + [(e.start, e.end) for e in extra]):
             extra.append(m)
     return sorted(out + extra, key=lambda mm: mm.start) if extra else out

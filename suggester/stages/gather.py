@@ -12,7 +12,7 @@ import re
 import numpy as np
 
 from ..minutes_attribution import indented_row
-from ..nlp.minutes import MinuteMention, find_minutes
+from ..nlp.minutes import MinuteMention, find_minutes, services_timed
 from ..results import Evidence, NotCounted
 from .score import joined_head
 from .settings import Settings
@@ -135,8 +135,12 @@ def gather(s: Settings, note: NoteRead, hits_of: list, proba: np.ndarray, cfg: d
         ctext = note.ctexts[i]
         is_row = note.rows[i]
         clause_mins = find_minutes(ctext)
-        if note.services_timed:   # a total's breakdown repeats times the note gives its services elsewhere
-            clause_mins = [m for m in clause_mins if not m.breakdown]
+        if any(m.breakdown for m in clause_mins):
+            if note.services_timed is None:
+                totals = dict(note.totals, **({"generic": note.generic} if note.generic else {}))
+                note.services_timed = services_timed(full, totals)
+            if note.services_timed:   # a total's breakdown repeats times the note gives its services elsewhere
+                clause_mins = [m for m in clause_mins if not m.breakdown]
         if status is None and not time_table and is_row and measurement_row(s, ctext):
             status = "exam_finding"  # "Knee flexion AROM   128   96": a measurement, not a service
         seg_i = clause._.pt_segment

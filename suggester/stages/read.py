@@ -9,7 +9,7 @@ from ..evaluation_report import ReportReader
 from ..minutes_attribution import has_time_column
 from ..nlp import CLAUSES, SEGMENTS
 from ..nlp.components import doc_text
-from ..nlp.minutes import find_totals, services_timed
+from ..nlp.minutes import find_totals
 from .settings import Settings
 from .values import NoteRead
 
@@ -49,8 +49,7 @@ def read_note(doc, s: Settings, reports: ReportReader, use_context: bool = True)
     generic = totals.pop("generic", None)   # "20 min total": a session total alone, a service's time beside one
     claims = find_code_claims(full, s.catalogue)
     return NoteRead(full, segments, clauses, ctexts, [TABLE_ROW.search(t) is not None for t in ctexts], statuses,
-                    report, claims, stated_codes(s, claims, clauses, ctexts), totals, generic, has_time_column(full),
-                    services_timed(full, {**totals, **({"generic": generic} if generic else {})}))
+                    report, claims, stated_codes(s, claims, clauses, ctexts), totals, generic, has_time_column(full))
 
 
 def stated_codes(s: Settings, claims, clauses, ctexts) -> dict[int, set]:

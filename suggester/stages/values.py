@@ -35,7 +35,8 @@ class NoteRead:
     totals: dict
     generic: tuple | None
     time_table: bool
-    services_timed: bool = True   # some service has its own minutes (else a total's breakdown gives them)
+    services_timed: bool | None = None   # some service has its own minutes (else a total's breakdown gives them);
+    #                                      worked out by gather when a breakdown is found
 
 
 @dataclass
