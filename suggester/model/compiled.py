@@ -33,12 +33,16 @@ class CompiledClassifier:
     def __init__(self, state: dict) -> None:
         self.classes_ = np.asarray(state["classes"], dtype=object)
         if state.get("format") == "suggester-compiled-2":  # compact: pruned weights, sparse float16
-            dense = np.zeros(int(np.prod(state["coef_shape"])), dtype=np.float32)
-            dense[np.asarray(state["coef_index"])] = np.asarray(state["coef_value"], dtype=np.float32)
-            self.coef_ = np.asfortranarray(dense.reshape(state["coef_shape"]))
+            n_classes, n_features = (int(x) for x in state["coef_shape"])
+            flat = np.asarray(state["coef_index"], dtype=np.int64)   # row-major (class, feature) positions
+            coef_t = np.zeros(n_classes * n_features, dtype=np.float32)
+            # written straight into the (feature, class) layout scoring reads, without a second copy
+            coef_t[(flat % n_features) * n_classes + flat // n_features] = np.asarray(state["coef_value"], dtype=np.float32)
+            self._coef_t = coef_t.reshape(n_features, n_classes)   # C-contiguous (n_features, n_classes)
+            self.coef_ = self._coef_t.T
         else:
             self.coef_ = np.asfortranarray(state["coef"], dtype=np.float32)
-        self._coef_t = self.coef_.T  # C-contiguous (n_features, n_classes)
+            self._coef_t = self.coef_.T  # C-contiguous (n_features, n_classes)
         self.intercept_ = np.asarray(state["intercept"], dtype=float)
         self.platt_ = np.asarray(state["platt"], dtype=float)
         self.params = dict(state.get("params", {}))
