@@ -212,19 +212,22 @@ class WordStartPattern:
     ``pattern`` work as on :class:`re.Pattern`.
     """
 
-    __slots__ = ("pattern", "flags", "_full", "_rest")
+    __slots__ = ("pattern", "flags", "_rest")
 
-    def __init__(self, full: re.Pattern, rest: re.Pattern) -> None:
-        self._full, self._rest = full, rest
-        self.pattern, self.flags = full.pattern, full.flags
+    def __init__(self, pattern: str, flags: int, rest: re.Pattern) -> None:
+        self.pattern, self.flags, self._rest = pattern, flags, rest
 
     @classmethod
     def compile(cls, pattern: str, flags: int = 0):
         """A :class:`WordStartPattern` when ``pattern`` is ``\\b`` followed by a sequence, else ``re.compile``."""
-        full = re.compile(pattern, flags)
         if not pattern.startswith("\\b") or _top_level_alternation(pattern):
-            return full
-        return cls(full, re.compile(pattern[2:], flags))
+            return re.compile(pattern, flags)
+        rest = re.compile(pattern[2:], flags)
+        return cls(pattern, rest.flags, rest)
+
+    @property
+    def _full(self) -> re.Pattern:   # the pattern as written: needed only where the rest matches empty text
+        return re.compile(self.pattern, self.flags)
 
     def finditer(self, text: str, pos: int = 0, endpos: int = sys.maxsize):
         search = self._rest.search
