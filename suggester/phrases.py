@@ -13,6 +13,26 @@ __all__ = ["PhraseIndex"]
 _FOUND_MAX = 20_000   # clause texts whose phrase hits are remembered (cleared when full)
 
 
+def _joined_variants(phrase: str) -> list[str]:
+    """The ways a phrase of two to four words reads when some of its words are hyphenated together ("soft-tissue
+    mobilization", "sit-to-stand"): the matcher reads a hyphenated word as one ("softtissue"), so each way of
+    joining neighbouring words is a form of the phrase; a hyphenated phrase also reads with spaces ("re education")."""
+    spaced = " ".join(phrase.replace("-", " ").split())   # "neuromuscular re education" for "... re-education"
+    out = [spaced] if spaced != phrase else []
+    words = spaced.split()
+    if not 2 <= len(words) <= 4 or not all(w.isalpha() for w in words):
+        return out
+    for mask in range(1, 2 ** (len(words) - 1)):
+        parts = [words[0]]
+        for k, w in enumerate(words[1:]):
+            if mask >> k & 1:
+                parts[-1] += w
+            else:
+                parts.append(w)
+        out.append(" ".join(parts))
+    return out
+
+
 class PhraseIndex:
     """Find catalogue phrases in text: case-insensitive synonyms, case-sensitive abbreviations.
 
@@ -31,11 +51,14 @@ class PhraseIndex:
         self._found = TextMemo(_FOUND_MAX)   # clause text -> its hits (see find)
         syn: dict[str, set] = {}
         abbr: dict[str, set] = {}
+        canon: dict[str, str] = {}   # a written-together variant -> the catalogue phrase it spells
         for code, label in label_of.items():
             if label not in labels:
                 continue
             for s in catalogue[code].synonyms:
                 syn.setdefault(s.lower(), set()).add(label)
+                for variant in _joined_variants(s.lower()):   # "soft-tissue mobilization", "sit-to-stand"
+                    canon.setdefault(variant, s.lower())
             for a in catalogue[code].abbreviations:
                 abbr.setdefault(a, set()).add(label)
         for phrase, code in (extra or {}).items():  # named interventions from the lexicon
@@ -46,8 +69,16 @@ class PhraseIndex:
             label = label_of.get(code, code)
             if label in labels and a not in abbr:
                 abbr[a] = {label}
+        for variant, phrase in canon.items():
+            if variant not in syn:
+                syn[variant] = syn[phrase]
+            else:
+                canon[variant] = variant
+        self._canon = {v: p for v, p in canon.items() if v != p}
         for blocker in blockers:
             syn.setdefault(blocker.lower(), set())
+            for variant in _joined_variants(blocker.lower()):   # "gait-belt" is a gait belt too
+                syn.setdefault(variant, set())
         self._syn, self._abbr = syn, abbr
         self._syn_matcher = LiteralMatcher(syn, split_slashes=True)
         self._abbr_matcher = LiteralMatcher(abbr, case_sensitive=True, split_slashes=True)
@@ -64,13 +95,14 @@ class PhraseIndex:
     def _state(self) -> tuple:
         """The built index as plain containers (:mod:`suggester._index_cache` keeps it between processes)."""
         weak = None if self._weak is None else (self._weak[0], self._weak[1].state(), self._weak[2], self._weak[3].state())
-        return (self._syn, self._abbr, self._syn_matcher.state(), self._abbr_matcher.state(), self.supporting, weak)
+        return (self._syn, self._abbr, self._syn_matcher.state(), self._abbr_matcher.state(), self.supporting, weak,
+                self._canon)
 
     @classmethod
     def _from_state(cls, state: tuple) -> "PhraseIndex":
         self = cls.__new__(cls)
         self._found = TextMemo(_FOUND_MAX)
-        self._syn, self._abbr, syn_m, abbr_m, self.supporting, weak = state
+        self._syn, self._abbr, syn_m, abbr_m, self.supporting, weak, self._canon = state
         self._syn_matcher, self._abbr_matcher = LiteralMatcher.from_state(syn_m), LiteralMatcher.from_state(abbr_m)
         self._weak = None if weak is None else (weak[0], LiteralMatcher.from_state(weak[1]), weak[2],
                                                  LiteralMatcher.from_state(weak[3]))
@@ -86,8 +118,9 @@ class PhraseIndex:
         lower = [(t.lower(), a, b) for t, a, b in tokens]
         lower_words, words = fold_words(lower), fold_words(tokens)
         hits, blocked = [], []
+        canon = self._canon
         for a, b, lit in self._syn_matcher.finditer(text, lower, lower_words):
-            (hits.append((a, b, lit, self._syn[lit])) if self._syn[lit] else blocked.append((a, b)))
+            (hits.append((a, b, canon.get(lit, lit), self._syn[lit])) if self._syn[lit] else blocked.append((a, b)))
         hits += [(a, b, lit, self._abbr[lit]) for a, b, lit in self._abbr_matcher.finditer(text, tokens, words)
                  if not any(x < b and a < y for x, y in blocked)]
         if self._weak is not None:

@@ -363,3 +363,15 @@ def test_a_listed_plan_or_declined_list_documents_nothing(engine, text):
 def test_a_hot_compress_with_its_time_is_a_hot_pack(engine):
     r = engine.suggest("Treatment today:\n- Hot compress to R shoulder 15 mins\n- Ultrasound 8 mins")
     assert {"97010", "97035"} <= set(r.codes)
+
+
+@pytest.mark.parametrize("text, phrase, code", [
+    ("Soft-tissue mobilization to the calf 10 min.", "soft tissue mobilization", "97140"),
+    ("Sit-to-stand training from a low chair x10, 8 min.", "sit-to-stand", "97530"),
+    ("Soft tissue-mobilization of the calf 10 min.", "soft tissue mobilization", "97140"),
+    ("Neuromuscular re education 10 min: SLS 3x30 s.", "neuromuscular re-education", "97112"),
+])
+def test_catalogue_phrases_are_found_hyphenated_or_not(engine, text, phrase, code):
+    found = {(lit, frozenset(labels)) for _, _, lit, labels in engine.phrases.find(text)}
+    assert (phrase, frozenset({code})) in found
+    assert code in engine.suggest(text).codes
