@@ -121,6 +121,11 @@ CASES = [
      {"97112"}, set()),
     ("sections-treatments-plural", "Treatments provided:\n1) Hot pack to lumbar area x 15 min\n2) Ultrasound 1 MHz x 8 min",
      {"97010", "97035"}, set()),
+    ("hist-episode-summary", "Throughout the plan of care, treatment focused on therapeutic exercise, gait training "
+     "and balance activities.\nManual 10 min: STM R calf.", {"97140"}, {"97110", "97116", "97112"}),
+    ("hist-sessions-received", "The patient received 18 sessions of PT including gait training and therapeutic "
+     "exercise. By discharge, pt ambulated 300 ft with SPC.", set(), {"97110", "97116"}),
+    ("perf-throughout-session", "TherEx 20 min: bridges, clamshells. Throughout session pt required cues.", {"97110"}, set()),
     # home program done alone
     ("hep-list", "TherEx 20 min: SLR, bridges.\nHEP: clamshells, heel slides 2x10 daily.", {"97110"}, set()),
     ("hep-only-note-section", "HEP:\n- bridges 2x15\n- clamshells 2x15\n- SLR 3x10", set(), {"97110"}),
