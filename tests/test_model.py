@@ -139,13 +139,14 @@ def test_remembered_segment_scores_are_the_scores(engine):
 
 def test_batch_scoring_gives_each_segments_own_scores(engine):
     """All segments of a batch are scored with one set of array operations (CompiledClassifier._scores_many):
-    the same numbers as scoring them one at a time, for empty, repeated and unknown-word segments too."""
+    the same numbers as scoring them one at a time, for empty, repeated and unknown-word segments too (the
+    scikit-learn equivalence is test_model_persistence_round_trip)."""
     import numpy as np
 
     texts = ["TherEx 23 min: SLR 3x10, bridges", "", "Manual 10 min: STM R quad", "zzqx vvbn", "TherEx 23 min: SLR 3x10, bridges",
              "Gait training 150 ft x2 with SPC; tandem stance on foam 3x30 s", "   "]
     model = engine.model
-    one_by_one = np.vstack([model._scores(t) for t in texts])
+    one_by_one = np.vstack([model._scores_many([t])[0] for t in texts])
     together = np.vstack(model._scores_many(texts))
     assert together.shape == (len(texts), len(model.classes_))
     np.testing.assert_allclose(together, one_by_one, rtol=0, atol=1e-12)

@@ -10,7 +10,6 @@ that both give the same probabilities.
 
 from __future__ import annotations
 
-import math
 import re
 from collections import Counter
 
@@ -116,30 +115,11 @@ class CompiledClassifier:
                 counts[j] = c
         return counts
 
-    def _features(self, text: str) -> tuple[np.ndarray, np.ndarray]:
-        idx_all, val_all = [], []
-        for v in self._vecs:
-            counts = self._counts(v, text)
-            if not counts:
-                continue
-            idx = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
-            tf = np.fromiter(counts.values(), dtype=float, count=len(counts))
-            if v["sublinear"]:
-                tf = np.log(tf) + 1.0
-            vals = tf * v["idf"][idx]
-            norm = math.sqrt(float(vals @ vals))
-            if norm > 0:
-                vals /= norm
-            idx_all.append(idx + v["offset"])
-            val_all.append(vals)
-        if not idx_all:
-            return np.zeros(0, dtype=np.int64), np.zeros(0)
-        return np.concatenate(idx_all), np.concatenate(val_all)
-
     def _scores_many(self, texts: list[str]) -> list[np.ndarray]:
         """The scores before the intercept of many segments, with one set of array operations for all of them:
         each vectorizer's counts of every segment in one array, their tf-idf rows normalised together, the weight
-        rows gathered once and summed per segment (the same numbers as :meth:`_scores`, segment by segment)."""
+        rows gathered once and summed per segment (``TfidfVectorizer`` + the linear model's arithmetic; each segment's
+        scores are its own, whatever else is in the batch)."""
         n = len(texts)
         normalised = [normalise(t) for t in texts]
         out = np.zeros((n, len(self.classes_)))
@@ -179,11 +159,6 @@ class CompiledClassifier:
         if not texts:
             return np.empty((0, len(self.classes_)))
         return np.vstack(self._rows.get_many(texts, self._scores_many)) + self.intercept_
-
-    def _scores(self, text: str) -> np.ndarray:
-        """One segment's scores before the intercept."""
-        idx, vals = self._features(normalise(text))
-        return self._coef_t[idx].T.astype(float) @ vals if len(idx) else np.zeros(len(self.classes_))
 
     def predict_proba(self, X) -> np.ndarray:
         scores = self.decision_function(X)
