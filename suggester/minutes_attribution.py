@@ -67,6 +67,8 @@ _RULE_LINE = re.compile(r"^[-=_+|:\s\u2500\u2014]{3,}$")   # a ruled line betwee
 _CELL = re.compile(r"\S+(?: \S+)*")
 # A time naming the service after it: "15 minutes of gait training" (also cuts the engine's pieces).
 OF_NEXT = re.compile(r"\s+(?:of|for)\s", re.IGNORECASE)
+_SEQUENCE_BEFORE = re.compile(r"\b(?:followed by|then|next|after that|afterwards)\s+(?:(?:with|by|an?|another)\s+)?"
+                             r"(?:~|about|approx\.?)?\s*$", re.IGNORECASE)
 # A further episode of the same service: "another 8 min", "additional 10 min" before it; "5 min later" after it.
 _EXTRA_BEFORE = re.compile(r"(?:\b(?:another|additional|further|extra|second|plus)|\+)\s*(?:~|about|approx\.?)?\s*$", re.IGNORECASE)
 _EXTRA_AFTER = re.compile(r"\s*(?:later|again|more)\b", re.IGNORECASE)
@@ -281,13 +283,16 @@ def _nearest(m, present, text, scores, since: int = 0, others=()):
     compete for it. ``others`` are services named here but not recommended: a time written "N minutes of" one
     of them, or beside two names joined by "and", is not given to a recommended service."""
     of_next = OF_NEXT.match(text, m.end) is not None
+    # "... 8 min to R elbow followed by 10 min STM": after a sequencing word, a time written right before a service's
+    # name is that service's
+    leads = _SEQUENCE_BEFORE.search(text, max(0, m.start - 24), m.start) is not None
     ranked = []
     for lab, spans in list(present) + list(others):
         named = [sp for sp in spans if sp[1] > sp[0]]  # real phrase spans, not a clause-start fallback
         pool = named or spans
         before = [sp for sp in pool if sp[0] <= m.start]
         after = [sp for sp in pool if sp[0] >= m.end]
-        if of_next and after and named:
+        if (of_next or leads and after and not text[m.end:min(after)[0]].strip()) and after and named:
             sp = min(after)
             key, rule = (0, 0, sp[0] - m.end, -scores[lab]), "of_service"
         elif before:

@@ -260,3 +260,10 @@ def test_sibling_items_of_one_code_each_keep_their_time(engine):
     assert {s.code: s.minutes for s in r.recommended}["97530"] == 13
     r = engine.suggest("TherEx 20 min: bike 6 min, bridges, clamshells, SLR.")
     assert {s.code: s.minutes for s in r.recommended}["97110"] == 20
+
+
+def test_after_a_sequencing_word_a_time_before_a_name_is_that_services(engine):
+    r = engine.suggest("US 1 MHz 1.2 W/cm2 8 min to R lateral elbow followed by 10 min STM to wrist extensors.")
+    assert {s.code: s.minutes for s in r.recommended} == {"97035": 8, "97140": 10}
+    r = engine.suggest("Gait 12 min then TherEx 15 min.")   # the time after its name stays that service's
+    assert {s.code: s.minutes for s in r.recommended} == {"97116": 12, "97110": 15}
