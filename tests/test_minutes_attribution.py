@@ -267,3 +267,10 @@ def test_after_a_sequencing_word_a_time_before_a_name_is_that_services(engine):
     assert {s.code: s.minutes for s in r.recommended} == {"97035": 8, "97140": 10}
     r = engine.suggest("Gait 12 min then TherEx 15 min.")   # the time after its name stays that service's
     assert {s.code: s.minutes for s in r.recommended} == {"97116": 12, "97110": 15}
+
+
+def test_a_totals_breakdown_written_as_a_list_after_it(engine):
+    r = engine.suggest("Tx: TherEx (bridges, SLR), manual patellar mobs.\nTotal timed 38: TherEx 25, manual 13")
+    assert {s.code: s.minutes for s in r.recommended} == {"97110": 25, "97140": 13}
+    r = engine.suggest("TherEx 20 min: bridges. Total time 40 min: 3 sets of 10, 2 sets of 15.")
+    assert {s.code: s.minutes for s in r.recommended} == {"97110": 20}

@@ -142,7 +142,7 @@ def find_minutes(text: str) -> list[MinuteMention]:
         diff = b - a if b > a else b - a + 12 * 60
         if 0 < diff <= 240:
             extra.append(MinuteMention(m.start(), m.end(), diff))
-    for m in _breakdown(text, p) if "(" in text else ():   # "Total timed 38 (TherEx 23, NMR 15)": shares of a total
+    for m in _breakdown(text, p) if "(" in text or "," in text else ():   # "Total timed 38 (TherEx 23, NMR 15)"
         if not any(x < m.end and m.start < y for x, y in taken + [(e.start, e.end) for e in extra]):
             extra.append(m)
     return sorted(out + extra, key=lambda mm: mm.start) if extra else out
@@ -151,6 +151,10 @@ def find_minutes(text: str) -> list[MinuteMention]:
 # a total's breakdown in parentheses, two or more "name number" items: "(TherEx 23, NMR 15)", "(TE 20 / manual 8')"
 _BREAKDOWN = re.compile(r"[^()\n]{0,30}?\(((?:\s*[A-Za-z][A-Za-z/&.' -]{0,30}?\s*[:=\-]?\s*\d{1,3}\s*(?:min\w*|')?"
                         r"\s*(?:[,;/+]|\band\b)?){2,})\)", re.IGNORECASE)
+# or a list after the total, to the end of its sentence: "Session 38 min total; TherEx 25, manual 13."
+_ITEM = r"[A-Za-z][A-Za-z/&.' -]{0,30}?\s*[:=\-]?\s*\d{1,3}\s*(?:min\w*|')?"
+_BREAKDOWN_LIST = re.compile(r"[^()\n;:.]{0,30}?[;:=\u2013-]\s*(%s(?:\s*(?:[,;/+]|\band\b)\s*%s)+)\s*(?:[.\n]|$)" % (_ITEM, _ITEM),
+                             re.IGNORECASE)
 _BREAKDOWN_ITEM = re.compile(r"[A-Za-z][A-Za-z/&.' -]{0,30}?\s*[:=\-]?\s*(\d{1,3})(\s*(?:min\w*|'))?", re.IGNORECASE)
 
 
@@ -159,7 +163,7 @@ def _breakdown(text: str, p: dict) -> list[MinuteMention]:
     out = []
     for kind in ("timed", "treatment", "generic_total"):
         for cue in p[kind].finditer(text):
-            m = _BREAKDOWN.match(text, cue.end())
+            m = _BREAKDOWN.match(text, cue.end()) or _BREAKDOWN_LIST.match(text, cue.end())
             if m is None:
                 continue
             base = m.start(1)
