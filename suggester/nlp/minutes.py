@@ -148,14 +148,13 @@ def find_minutes(text: str) -> list[MinuteMention]:
     return sorted(out + extra, key=lambda mm: mm.start) if extra else out
 
 
-# a total's breakdown in parentheses, two or more "name number" items: "(TherEx 23, NMR 15)", "(TE 20 / manual 8')"
-_BREAKDOWN = re.compile(r"[^()\n]{0,30}?\(((?:\s*[A-Za-z][A-Za-z/&.' -]{0,30}?\s*[:=\-]?\s*\d{1,3}\s*(?:min\w*|')?"
-                        r"\s*(?:[,;/+]|\band\b)?){2,})\)", re.IGNORECASE)
-# or a list after the total, to the end of its sentence: "Session 38 min total; TherEx 25, manual 13."
+# a total's breakdown: two or more "name number" items in parentheses ("(TherEx 23, NMR 15)", "(TE 20 / manual 8')"),
+# or listed after the total to the end of its sentence ("Total timed 38: TherEx 25, manual 13")
 _ITEM = r"[A-Za-z][A-Za-z/&.' -]{0,30}?\s*[:=\-]?\s*\d{1,3}\s*(?:min\w*|')?"
+_BREAKDOWN = re.compile(r"[^()\n]{0,30}?\(((?:\s*%s\s*(?:[,;/+]|\band\b)?){2,})\)" % _ITEM, re.IGNORECASE)
 _BREAKDOWN_LIST = re.compile(r"[^()\n;:.]{0,30}?[;:=\u2013-]\s*(%s(?:\s*(?:[,;/+]|\band\b)\s*%s)+)\s*(?:[.\n]|$)" % (_ITEM, _ITEM),
                              re.IGNORECASE)
-_BREAKDOWN_ITEM = re.compile(r"[A-Za-z][A-Za-z/&.' -]{0,30}?\s*[:=\-]?\s*(\d{1,3})(\s*(?:min\w*|'))?", re.IGNORECASE)
+_BREAKDOWN_ITEM = re.compile(r"[A-Za-z][A-Za-z/&.' -]{0,30}?\s*[:=\-]?\s*(\d{1,3})(?:\s*(?:min\w*|'))?", re.IGNORECASE)
 
 
 def _breakdown(text: str, p: dict) -> list[MinuteMention]:

@@ -8,11 +8,12 @@ planned, history, ...) gives :class:`~suggester.results.NotCounted` entries inst
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import numpy as np
 
 from ..minutes_attribution import indented_row
-from ..nlp.minutes import MinuteMention, find_minutes, services_timed
+from ..nlp.minutes import find_minutes, services_timed
 from ..results import Evidence, NotCounted
 from .score import joined_head
 from .settings import Settings
@@ -195,8 +196,7 @@ def gather(s: Settings, note: NoteRead, hits_of: list, proba: np.ndarray, cfg: d
                     got.unbilled += sum(m.minutes or 0 for m in mentions if m not in kept)
                     mentions = kept
                 seg_mentions.setdefault(seg_i, []).extend(
-                    MinuteMention(m.start + offset, m.end + offset, m.minutes, m.units, m.range_upper, m.breakdown)
-                for m in mentions)
+                    replace(m, start=m.start + offset, end=m.end + offset) for m in mentions)
                 if alone and mentions:
                     got.time_only_segs.add(seg_i)
             if is_row and not by_label and not s.unbilled_time.search(ctext) \
