@@ -51,7 +51,7 @@ class PhraseIndex:
         self._found = TextMemo(_FOUND_MAX)   # clause text -> its hits (see find)
         syn: dict[str, set] = {}
         abbr: dict[str, set] = {}
-        canon: dict[str, str] = {}   # a written-together variant -> the catalogue phrase it spells
+        canon: dict[str, str] = {}   # a written-together variant -> the catalogue phrase it spells (first wins)
         for code, label in label_of.items():
             if label not in labels:
                 continue
@@ -69,12 +69,11 @@ class PhraseIndex:
             label = label_of.get(code, code)
             if label in labels and a not in abbr:
                 abbr[a] = {label}
+        self._canon: dict[str, str] = {}   # a variant that names nothing else -> the catalogue phrase, for the hits
         for variant, phrase in canon.items():
             if variant not in syn:
                 syn[variant] = syn[phrase]
-            else:
-                canon[variant] = variant
-        self._canon = {v: p for v, p in canon.items() if v != p}
+                self._canon[variant] = phrase
         for blocker in blockers:
             syn.setdefault(blocker.lower(), set())
             for variant in _joined_variants(blocker.lower()):   # "gait-belt" is a gait belt too
