@@ -375,3 +375,10 @@ def test_catalogue_phrases_are_found_hyphenated_or_not(engine, text, phrase, cod
     found = {(lit, frozenset(labels)) for _, _, lit, labels in engine.phrases.find(text)}
     assert (phrase, frozenset({code})) in found
     assert code in engine.suggest(text).codes
+
+
+def test_each_service_of_a_two_service_sentence_is_read_by_its_own_statement(engine):
+    # the gait piece's details after its first comma ("emphasis on ...") do not drown the service it names
+    note = ("Patient completed 13 minutes of gait training without the splint, emphasis on terminal knee extension, "
+            "and 10 minutes of stretching.")
+    assert {s.code: s.minutes for s in engine.suggest(note).recommended} == {"97116": 13, "97110": 10}

@@ -53,6 +53,12 @@ def score_clauses(model, s: Settings, texts: list[str], hits_of: list) -> np.nda
             if any(a <= m.start < b for m in mentions) or DOSE.search(text, a, b):  # only pieces with their own time or dose
                 pieces.append(text[a:b])
                 owners.append((i, labels))
+                first = next((y for x, y, _ in named if a <= x < b), None)
+                cut = text.find(",", first, b) if s.score_heads and first is not None else -1
+                if cut > 0 and text[cut + 1:b].strip(" ,;.and"):
+                    # the piece's own service statement, as a one-service clause is read (its head)
+                    pieces.append(text[a:cut])
+                    owners.append((i, labels))
     if pieces:
         piece_proba = model.predict_proba(pieces)
         for (i, labels), row in zip(owners, piece_proba):
