@@ -111,6 +111,11 @@ CASES = [
      "dressing per precautions.\nTherEx 15 min: glut sets, heel slides, SAQ.", {"97110"}, {"97535"}),
     ("finding-gait-described", "O: Gait WNL, normal speed and pattern. TherEx 20 min: bridges, clamshells.",
      {"97110"}, {"97116"}),
+    ("finding-gait-described-first", "A: Antalgic gait pattern on arrival, near-normal gait by the end.\nManual 10 min: STM "
+     "R calf.", {"97140"}, {"97116"}),
+    ("finding-gait-nearly-normal", "Gait nearly normal with the quad cane today.\nTherEx 15 min: bridges, SLR.",
+     {"97110"}, {"97116"}),
+    ("perf-normal-gait-pattern-training", "Normal gait pattern training with cues for heel strike, 10 min.", {"97116"}, set()),
     ("finding-gait-pattern-improved", "Gait pattern improved, reciprocal on stairs.\nManual 10 min: STM R calf.",
      {"97140"}, {"97116"}),
     ("perf-gait-with-distance", "Gait: 200 ft x2 with RW, cues for step length, 12 min; gait steady by the end.",
