@@ -111,6 +111,8 @@ CASES = [
      "dressing per precautions.\nTherEx 15 min: glut sets, heel slides, SAQ.", {"97110"}, {"97535"}),
     ("finding-gait-described", "O: Gait WNL, normal speed and pattern. TherEx 20 min: bridges, clamshells.",
      {"97110"}, {"97116"}),
+    ("plan-on-track-for", "A: Progressing well, on track for FCE testing at week 6.\nTherEx 15 min: bridges, clamshells.",
+     {"97110"}, {"97750"}),
     ("finding-gait-described-first", "A: Antalgic gait pattern on arrival, near-normal gait by the end.\nManual 10 min: STM "
      "R calf.", {"97140"}, {"97116"}),
     ("finding-gait-nearly-normal", "Gait nearly normal with the quad cane today.\nTherEx 15 min: bridges, SLR.",
