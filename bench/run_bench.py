@@ -80,19 +80,27 @@ def generate_notes(n: int, seed: int = 0) -> list[str]:
     return notes
 
 
-def _worker(chunk):
+WARM_NOTES = 400
+
+
+def _worker(chunk, warm=()):
     engine = Suggester()
+    for t in warm:   # untimed: the remembered readings fill as they do early in a long audit
+        engine.suggest(t)
     start = time.perf_counter()
     for t in chunk:
         engine.suggest(t)
     return time.perf_counter() - start, len(chunk)
 
 
-def throughput(notes, workers: int) -> float:
+def throughput(notes, workers: int, warm=()) -> float:
+    """Notes per second of ``workers`` processes, each timed over its share of ``notes`` after reading ``warm``
+    (other notes, untimed). Without a warm-up each worker pays for the first reading of every template line on its
+    own, which a long run pays once per worker and a short benchmark pays on every note."""
     from joblib import Parallel, delayed
 
     chunks = [notes[i::workers] for i in range(workers)]
-    res = Parallel(n_jobs=workers, backend="loky")(delayed(_worker)(c) for c in chunks)
+    res = Parallel(n_jobs=workers, backend="loky")(delayed(_worker)(c, warm) for c in chunks)
     return len(notes) / max(t for t, _ in res)
 
 
@@ -260,6 +268,9 @@ def main() -> None:
     written_rate = len(written) / (time.perf_counter() - t0)
     w1 = throughput(notes, 1)
     w2 = throughput(notes, 2)
+    warm = generate_notes(WARM_NOTES, seed=7)   # different notes from the timed ones
+    w1s = throughput(notes, 1, warm)
+    w2s = throughput(notes, 2, warm)
     tmp = ROOT / "bench" / "_work"
     tmp.mkdir(exist_ok=True)
     (tmp / "note.txt").write_text(notes[0])
@@ -289,14 +300,16 @@ def main() -> None:
     out.append("| measure | value | target | met |")
     out.append("|---|---|---|---|")
     out.append(f"| spaCy bare tokenizer (`nlp.make_doc`) | {tok_rate:.0f} notes/s | - | - |")
-    out.append(f"| engine, 1 process (in-process loop) | {eng_rate:.0f} notes/s ({eng_rate / tok_rate:.2f}x tokenizer) | >= 0.5x tokenizer | {'yes' if eng_rate >= 0.5 * tok_rate else 'no'} |")
+    out.append(f"| engine, 1 process (in-process loop) | {eng_rate:.0f} notes/s ({eng_rate / tok_rate:.2f}x tokenizer) | >= 5x 97 notes/s (issue 13) | {'yes' if eng_rate >= 5 * 97 else 'no'} |")
     out.append(f"| engine, 1 process, the project's {len(written)} hand-written notes (few repeated lines, mean "
                f"{statistics.mean(len(t.split()) for t in written):.0f} words) | {written_rate:.0f} notes/s | - | - |")
     out.append(f"| engine, 1 process, `suggest_many` (batch scoring, 64 notes a batch) | {many_rate:.0f} notes/s ({many_rate / tok_rate:.2f}x tokenizer) | - | - |")
     out.append(f"| engine without context layer | {noctx_rate:.0f} notes/s (context adds {100 * (noctx_rate / eng_rate - 1):.0f}% time per note) | <= 40% | {'yes' if noctx_rate / eng_rate - 1 <= 0.40 else 'no'} |")
     out.append(f"| engine, 1 worker (joblib) | {w1:.0f} notes/s | - | - |")
-    out.append(f"| engine, 2 workers (joblib) | {w2:.0f} notes/s ({w2 / w1:.2f}x 1 worker) | >= 1.6x | {'yes' if w2 >= 1.6 * w1 else 'no'} |")
-    out.append(f"| single-note latency p50 / p95 | {p50:.1f} / {p95:.1f} ms | p95 < 20 ms | {'yes' if p95 < 20 else 'no'} |")
+    out.append(f"| engine, 2 workers (joblib) | {w2:.0f} notes/s ({w2 / w1:.2f}x 1 worker) | - | - |")
+    out.append(f"| engine, 1 worker, steady state (each worker first reads {WARM_NOTES} other generated notes, untimed) | {w1s:.0f} notes/s | - | - |")
+    out.append(f"| engine, 2 workers, steady state (same warm-up in each worker) | {w2s:.0f} notes/s ({w2s / w1s:.2f}x 1 worker) | >= 1.8x | {'yes' if w2s >= 1.8 * w1s else 'no'} |")
+    out.append(f"| single-note latency p50 / p95 | {p50:.1f} / {p95:.1f} ms | p95 < 5 ms | {'yes' if p95 < 5 else 'no'} |")
     out.append(f"| CLI cold start (`suggester suggest`, new process, phrase index cached; best of 3) | {min(cold):.2f} s | < 1 s | {'yes' if min(cold) < 1 else 'no'} |")
     out.append(f"| CLI first start (empty cache directory: builds and writes the phrase index; best of 3) | {min(first):.2f} s | - | - |")
     out.append(f"| regex keyword baseline | {regex_rate:.0f} notes/s (engine is {eng_rate / regex_rate:.3f}x) | - | - |")
