@@ -232,3 +232,19 @@ def test_a_template_menu_of_service_names_is_not_documentation(engine):
     note = ("Interventions available:\n\u2022 Ther ex\n\u2022 Manual therapy\n\u2022 Gait\n\u2022 Neuro re-ed\n"
             "Today: NMR 20 min - tandem stance on foam, SLS with perturbations, stepping over cones.")
     assert [s.code for s in engine.suggest(note).recommended] == ["97112"]
+
+
+@pytest.mark.parametrize("title", ["Daily Note", "TREATMENT NOTE", "Visit note:"])
+def test_a_note_titled_daily_note_keeps_its_objective_services(engine, title):
+    # the title above S:/O: is not a treatment section of its own, so Objective is not turned into exam findings
+    note = (f"{title}\nDate of service: 03/14\nSubjective: Pt says the shoulder was sore after gardening. Pain 4/10.\n\n"
+            "Objective:\nTherapeutic exercise - 18 minutes\nPulleys x 3'\nWall walks 2x10\nBand ER/IR 2x15 yellow\n\n"
+            "Manual therapy - 9 minutes\nGH posterior glides gr III\n\nAssessment: Tolerated well.\nPlan: Continue POC.")
+    assert {s.code: s.minutes for s in engine.suggest(note).recommended} == {"97110": 18, "97140": 9}
+
+
+def test_a_separate_treatment_section_still_makes_objective_the_exam(engine):
+    note = ("Daily Note\nS: Pt reports less pain.\nO: Gait training was difficult last week per pt; shoulder flexion "
+            "AROM 140 deg.\nTreatment:\nManual therapy 10 min: GH posterior glides gr III.")
+    result = engine.suggest(note)
+    assert [s.code for s in result.recommended] == ["97140"]

@@ -169,6 +169,7 @@ class SectionDetector:
         self._plan_words = compile_literals(_sections_list("plan_words"))
         self._time_labels = frozenset(x.lower() for x in _sections_list("session_time_labels"))
         self._plan_subfields = frozenset(x.lower() for x in _sections_list("plan_subfields"))
+        self._titles = frozenset(x.lower() for x in _sections_list("note_title_literals"))
         self._wordy = re.compile(r"^[\s\-*\u2022#>]*(?P<lit>%s)\b[^:\n.;]{1,30}:\s*$" % compile_literals(multi).pattern,
                                  re.IGNORECASE)
         self._wordy_caps = re.compile(r"^[\s\-*\u2022#>]*(?P<lit>%s)\b[^:\n.;]{1,30}$" % compile_literals(multi).pattern,
@@ -229,16 +230,16 @@ class SectionDetector:
 
     def _plan_field(self, text: str, start: int, end: int) -> bool:
         """The header at ``start`` is a plan-of-care field ("Interventions:") and its line gives no time or dose."""
-        label = re.sub(r"[\s:\-\u2013\u2014=*#>\u2022]+$", "", text[start:start + end].strip()).lower()
         line_end = text.find("\n", start)
         line = text[start:len(text) if line_end < 0 else line_end]
-        return re.sub(r"\s+", " ", label) in self._plan_subfields and not _DOSE_OR_TIME.search(line)
+        return _label(text[start:start + end]) in self._plan_subfields and not _DOSE_OR_TIME.search(line)
 
     def __call__(self, doc: Doc) -> Doc:
         section = "none"
         segments, headers = [], []
         text_of = doc_text(doc)
         inline = None  # (category, end of its line): a line-scoped header ("Dx: ...") covers the rest of its line
+        title_section = own_treatment = False
         for sent in doc.sents:
             span = _strip_span(doc, sent.start, sent.end)
             if span is None:
@@ -257,6 +258,8 @@ class SectionDetector:
                 hit = ("plan", hit[1])   # "Interventions: ther ex, manual, gait" under a plan of care lists the plan
             if hit:
                 current, end = hit
+                # "Daily Note" above S:/O: is the note's title, not a treatment section of its own
+                titled = not headers and current == "treatment" and _label(text_of[span.start_char:span.start_char + end]) in self._titles
                 headers.append(Span(doc, span.start, span.end, label=current))
                 body = doc.char_span(span.start_char + end, span.end_char, alignment_mode="contract")
                 span = _strip_span(doc, body.start, body.end) if body is not None and len(body) else None
@@ -264,17 +267,20 @@ class SectionDetector:
                 if span is None or not inline_only or "\n" in text_of[span.start_char:span.end_char]:
                     section = current
                     inline = None
+                    title_section = titled
                 else:
                     line_end = text_of.find("\n", span.end_char)
                     inline = (current, len(text_of) if line_end < 0 else line_end)
                 if span is None:
                     continue
             seg = Span(doc, span.start, span.end, label=current)
+            if not (title_section and current == section and not inline):
+                own_treatment = own_treatment or current in ("treatment", "flowsheet")
             seg._.pt_section = current
             seg._.pt_assertion = self.attributes.get(current, {}).get("assertion")
             segments.append(seg)
         # When the note has its own treatment section, sections such as Objective hold exam findings.
-        if any(seg._.pt_section in ("treatment", "flowsheet") for seg in segments):
+        if own_treatment:
             for seg in segments:
                 alt = self.attributes.get(seg._.pt_section, {}).get("assertion_with_treatment_section")
                 if alt and seg._.pt_assertion is None:
@@ -282,6 +288,11 @@ class SectionDetector:
         doc.spans[SEGMENTS] = segments
         doc.spans[SECTIONS] = headers
         return doc
+
+
+def _label(header: str) -> str:
+    """A header's words, lower-case, without the colon or dash after them ("Daily Note:" -> "daily note")."""
+    return re.sub(r"\s+", " ", re.sub(r"[\s:\-\u2013\u2014=*#>\u2022]+$", "", header.strip())).lower()
 
 
 def _sections_list(key: str) -> list[str]:
