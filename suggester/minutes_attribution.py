@@ -20,7 +20,9 @@ Algorithm (each step names the rule it records)
    ``after_service`` (nearest service phrase before the time), ``before_service`` (nearest after it),
    ``service_total`` (a time with "total", "whole", "in all" in its sentence: replaces its sub-item times),
    ``total_breakdown`` (an item of a total's breakdown, "Total timed 38 (TherEx 23, NMR 15)": read only when
-   no service has its own time elsewhere in the note, which the breakdown would repeat).
+   no service has its own time elsewhere in the note, which the breakdown would repeat),
+   ``time_log`` (a time in a time log, "Time: TherEx 25 min, Manual 10 min" after the plan: the whole time of
+   its service, replacing its sub-item times like a service total).
    Two services joined by "and"/"&"/"," before one time ("ther ex and manual 20 min", "transfers and gait
    practice for 28 minutes"), named since the previous time with the time attached to neither, or sharing a
    time said to be shared ("24 minutes combined", minutes.json ``shared_time_after_pattern``), are
@@ -349,14 +351,16 @@ def _parens(text: str) -> tuple[list[int], list[int]]:
 
 
 def attribute_minutes(recommended, services, seg_mentions, time_only_segs, segments, table_cells, doc_text: str,
-                      scores: dict, named_only: dict | None = None) -> Attribution:
+                      scores: dict, named_only: dict | None = None, time_log=frozenset()) -> Attribution:
     """Link every documented time to the code it belongs to (see the module docstring for the rules).
 
     ``services[label][segment]`` holds the label's phrase spans in that segment; ``seg_mentions`` the
     time mentions of performed segments; ``time_only_segs`` the segments whose time stands in a sentence of
     its own, naming no service (rule 3); ``scores`` each label's confidence (tie-breaks); ``named_only[label]``
     the segments where a phrase names the code but the sentence does not read as that service (NMES "during
-    SLR/quad sets"): rule 3 does not give them a following sentence's time when another service is there.
+    SLR/quad sets"): rule 3 does not give them a following sentence's time when another service is there;
+    ``time_log`` the segments of a time log ("Time: TherEx 25 min, Manual 10 min"), whose times are their services'
+    whole times (rule ``time_log``, replacing the sub-item times found elsewhere).
     """
     out = Attribution()
     attributed = []  # (absolute position, lab, mention, is_header, is_extra, rule)
@@ -402,6 +406,8 @@ def attribute_minutes(recommended, services, seg_mentions, time_only_segs, segme
                 rule = "total_breakdown"   # "Total timed 38 (TherEx 23, NMR 15)": the service's share of the total
             if not in_table and _is_service_total(text, m.start, m.end):
                 rule = "service_total"   # "24 min total for the re-ed": replaces its sub-item times
+            elif seg_i in time_log:
+                rule = "time_log"   # "Time: TherEx 25 min, Manual 10 min" at the end: the service's whole time
             attributed.append((base + m.start, lab, m, is_header, extra, rule))
             linked_segments.add(seg_i)
     _following_sentences(out, attributed, recommended, services, orphans, segments, doc_text, linked_segments,
@@ -446,7 +452,7 @@ def attribute_minutes(recommended, services, seg_mentions, time_only_segs, segme
             else:
                 use += [head] + parts + extras
         totals_of = [it for blk in blocks.get(lab, []) for it in _items(blk)
-                     if it[2] == "service_total" and it[1].minutes is not None]
+                     if it[2] in ("service_total", "time_log") and it[1].minutes is not None]
         if totals_of:
             use = totals_of
         if use:

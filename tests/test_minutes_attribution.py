@@ -27,6 +27,10 @@ CASES = [
      "paraspinals, rest of the visit spent on gait training with the quad cane in the hallway.", "97116", 25,
      "session_remainder"),
     ("clock-range", "Ther ex 0915-0937: step-ups, leg press, hamstring curls.", "97110", 22, "block_header"),
+    ("time-log-after-the-plan", "Interventions:\nUBE 5 min\nRows 3x15 green band\nWall slides 2x10\n"
+     "Plan: progress overhead strengthening next visit.\nTime: ther ex 22 min, manual 9 min.", "97110", 22, "time_log"),
+    ("time-field-under-a-block", "Gait training\n  Device: SPC\n  Distance: 150 ft x3\n  Time: 14'\n"
+     "Manual therapy\n  Time: 9'", "97116", 14, "following_sentence"),
 ]
 
 # (id, text, code, minutes): no single rule name to check, the figure is what matters

@@ -91,7 +91,8 @@ class ClinicalSegmenter:
         self.name = name
         data = load_lexicon(lexicon)
         self.abbreviations = frozenset(a.lower().rstrip(".") for a in data.get("sentence_abbreviations", []))
-        literals = [r.literal for r in load_section_rules()]
+        line_only = set(_sections_list("line_start_only_categories"))
+        literals = [r.literal for r in load_section_rules() if r.category not in line_only]
         self.wrap_min_chars = int(data.get("wrapped_line_min_chars", 0))
         self._inline_header = re.compile(r"(?:%s)\s*:" % compile_literals(literals).pattern, re.IGNORECASE)
 
@@ -170,6 +171,7 @@ class SectionDetector:
         self._time_labels = frozenset(x.lower() for x in _sections_list("session_time_labels"))
         self._plan_subfields = frozenset(x.lower() for x in _sections_list("plan_subfields"))
         self._titles = frozenset(x.lower() for x in _sections_list("note_title_literals"))
+        self._line_only = frozenset(_sections_list("line_start_only_categories"))
         self._wordy = re.compile(r"^[\s\-*\u2022#>]*(?P<lit>%s)\b[^:\n.;]{1,30}:\s*$" % compile_literals(multi).pattern,
                                  re.IGNORECASE)
         self._wordy_caps = re.compile(r"^[\s\-*\u2022#>]*(?P<lit>%s)\b[^:\n.;]{1,30}$" % compile_literals(multi).pattern,
@@ -219,8 +221,8 @@ class SectionDetector:
         category = self._by_literal.get(lit)
         if lit in self._time_labels and _SESSION_MINUTES.match(text, m.end()):
             return None   # "Duration: 60 min": how long this session took, not a plan's duration ("Duration: 6 wks")
-        if category is None:
-            return None
+        if category is None or category in self._line_only and _ONLY_TIME.match(text, m.end()):
+            return None   # "  Time: 17'" under a service's block: that block's time, not a time log
         end = m.end()
         # A header chain such as "O: Tx: TherEx ..." takes the innermost header.
         inner = self.match_header(text[end:]) if end < len(text) else None
@@ -311,6 +313,8 @@ _TIMED_SENTENCE = re.compile(r"[A-Za-z][A-Za-z/&.\- ]{1,30}?\s(?:x\s*)?\d{1,3}\s
 # A line that names a block, gives its minutes and ends in a colon ("Testing - 35 min face-to-face (report sent):")
 _TIMED_BLOCK_HEAD = re.compile(r"[^\n]{1,40}?\b\d{1,3}\s*(?:min(?:ute)?s?|mins|')(?![^\n]*\b(?:ago|daily|a day|per day|/day|at home)\b)"
                                r"[^\n:]{0,60}:\s*$", re.IGNORECASE)
+_ONLY_TIME = re.compile(r"[\s:\-=]*(?:~|about|approx\.?)?\s*\d{1,3}\s*(?:min(?:ute)?s?\b|mins\b|'|\u2032|\u2019)?\.?[ \t]*(?:\n|$)",
+                        re.IGNORECASE)
 _SESSION_MINUTES = re.compile(r"[\s:\-]*\d{1,3}\s*(?:min(?:ute)?s?|mins)\.?[ \t]*(?:\n|$)", re.IGNORECASE)
 
 

@@ -41,7 +41,8 @@ def attribute(s: Settings, note: NoteRead, got: Gathered, recommended: set, labe
     table_cells = table_minutes(segments, got.seg_mentions, services, full)
     return attribute_minutes(recommended, services, got.seg_mentions, got.time_only_segs, segments, table_cells, full,
                              {lab: c.score for lab, c in got.cands.items()},
-                             {lab: c.named_only for lab, c in got.cands.items()})
+                             {lab: c.named_only for lab, c in got.cands.items()},
+                             time_log={i for i, seg in enumerate(segments) if seg._.pt_section == "time_log"})
 
 
 def _table_header_labels(full: str, pos: int, labels_in) -> set:
