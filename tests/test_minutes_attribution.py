@@ -278,3 +278,10 @@ def test_a_totals_breakdown_written_as_a_list_after_it(engine):
     assert {s.code: s.minutes for s in r.recommended} == {"97110": 25, "97140": 13}
     r = engine.suggest("TherEx 20 min: bridges. Total time 40 min: 3 sets of 10, 2 sets of 15.")
     assert {s.code: s.minutes for s in r.recommended} == {"97110": 20}
+
+
+def test_a_clock_range_restated_in_minutes_is_one_time(engine):
+    # "09:10-09:32 Therapeutic exercise (22 min)": the same 22 minutes written twice, not 44
+    note = ("Time In: 09:05   Time Out: 09:50\n09:10-09:32  Therapeutic exercise (22 min): bike 5', bridges 3x12, "
+            "step-ups 2x10\n09:32-09:45  Manual therapy (13 min): patellar glides, STM distal ITB")
+    assert {s.code: s.minutes for s in engine.suggest(note, payer="commercial").recommended} == {"97110": 22, "97140": 13}

@@ -140,7 +140,9 @@ def find_minutes(text: str) -> list[MinuteMention]:
         if a is None or b is None or any(x < m.end() and m.start() < y for x, y in taken):
             continue
         diff = b - a if b > a else b - a + 12 * 60
-        if 0 < diff <= 240:
+        if 0 < diff <= 240 and not any(mm.minutes == diff and mm.range_upper is None and "\n" not in text[
+                min(mm.start, m.start()):max(mm.end, m.end())] for mm in out):
+            # "08:05-08:28 Therapeutic exercise (23 min)": the clock range and the minutes are one time, said twice
             extra.append(MinuteMention(m.start(), m.end(), diff))
     for m in _breakdown(text, p) if "(" in text or "," in text else ():   # "Total timed 38 (TherEx 23, NMR 15)"
         if not any(x < m.end and m.start < y for x, y in taken + [(e.start, e.end) for e in extra]):
