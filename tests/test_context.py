@@ -234,7 +234,7 @@ def test_a_template_menu_of_service_names_is_not_documentation(engine):
     assert [s.code for s in engine.suggest(note).recommended] == ["97112"]
 
 
-@pytest.mark.parametrize("title", ["Daily Note", "TREATMENT NOTE", "Visit note:"])
+@pytest.mark.parametrize("title", ["Daily Note", "TREATMENT NOTE", "Visit note:", "Progress/Daily Note"])
 def test_a_note_titled_daily_note_keeps_its_objective_services(engine, title):
     # the title above S:/O: is not a treatment section of its own, so Objective is not turned into exam findings
     note = (f"{title}\nDate of service: 03/14\nSubjective: Pt says the shoulder was sore after gardening. Pain 4/10.\n\n"

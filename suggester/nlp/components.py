@@ -261,7 +261,8 @@ class SectionDetector:
             if hit:
                 current, end = hit
                 # "Daily Note" above S:/O: is the note's title, not a treatment section of its own
-                titled = not headers and current == "treatment" and _label(text_of[span.start_char:span.start_char + end]) in self._titles
+                label = _label(text_of[span.start_char:span.start_char + end])
+                titled = not headers and current == "treatment" and (label in self._titles or _NOTE_TITLE.search(label))
                 headers.append(Span(doc, span.start, span.end, label=current))
                 body = doc.char_span(span.start_char + end, span.end_char, alignment_mode="contract")
                 span = _strip_span(doc, body.start, body.end) if body is not None and len(body) else None
@@ -313,6 +314,7 @@ _TIMED_SENTENCE = re.compile(r"[A-Za-z][A-Za-z/&.\- ]{1,30}?\s(?:x\s*)?\d{1,3}\s
 # A line that names a block, gives its minutes and ends in a colon ("Testing - 35 min face-to-face (report sent):")
 _TIMED_BLOCK_HEAD = re.compile(r"[^\n]{1,40}?\b\d{1,3}\s*(?:min(?:ute)?s?|mins|')(?![^\n]*\b(?:ago|daily|a day|per day|/day|at home)\b)"
                                r"[^\n:]{0,60}:\s*$", re.IGNORECASE)
+_NOTE_TITLE = re.compile(r"\bnotes?$")   # "Progress/Daily Note": a document's name
 _ONLY_TIME = re.compile(r"[\s:\-=]*(?:~|about|approx\.?)?\s*\d{1,3}\s*(?:min(?:ute)?s?\b|mins\b|'|\u2032|\u2019)?\.?[ \t]*(?:\n|$)",
                         re.IGNORECASE)
 _SESSION_MINUTES = re.compile(r"[\s:\-]*\d{1,3}\s*(?:min(?:ute)?s?|mins)\.?[ \t]*(?:\n|$)", re.IGNORECASE)
