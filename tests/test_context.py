@@ -248,3 +248,15 @@ def test_a_separate_treatment_section_still_makes_objective_the_exam(engine):
             "AROM 140 deg.\nTreatment:\nManual therapy 10 min: GH posterior glides gr III.")
     result = engine.suggest(note)
     assert [s.code for s in result.recommended] == ["97140"]
+
+
+@pytest.mark.parametrize("note, codes", [
+    ("Therapeutic Exercise (97110): 20 min\n- bike 6', bridges 3x12, step-ups 2x10\nUltrasound (97035):\n"
+     "- Deferred today, new rash over the area.", {"97110"}),
+    ("Therapeutic Exercise (97110): 20 min\n- bike 6', bridges 3x12\nParaffin (97018): 0 min\n"
+     "- Not performed; unit out of service.", {"97110"}),
+    # a heading with its own minutes documents time spent, whatever its first line leaves out
+    ("Gait training (12 min):\n- stairs deferred due to knee pain; level surfaces 150 ft x2 with SPC", {"97116"}),
+])
+def test_a_block_heading_whose_first_line_says_not_given_is_not_given(engine, note, codes):
+    assert set(engine.suggest(note, payer="commercial").codes) == codes

@@ -9,7 +9,7 @@ from ..evaluation_report import ReportReader
 from ..minutes_attribution import has_time_column
 from ..nlp import CLAUSES, SEGMENTS
 from ..nlp.components import doc_text
-from ..nlp.minutes import find_totals
+from ..nlp.minutes import find_minutes, find_totals
 from .settings import Settings
 from .values import NoteRead
 
@@ -45,11 +45,32 @@ def read_note(doc, s: Settings, reports: ReportReader, use_context: bool = True)
             if statuses[i] is None and (c._.pt_section or "none") in secs \
                     and not reports.treatment_given(ctexts[i]):
                 statuses[i] = "exam_finding"
+    _heading_takes_its_body(full, clauses, ctexts, statuses)
     totals: dict[str, tuple[int, int, int]] = find_totals(full)
     generic = totals.pop("generic", None)   # "20 min total": a session total alone, a service's time beside one
     claims = find_code_claims(full, s.catalogue)
     return NoteRead(full, segments, clauses, ctexts, [TABLE_ROW.search(t) is not None for t in ctexts], statuses,
                     report, claims, stated_codes(s, claims, clauses, ctexts), totals, generic, has_time_column(full))
+
+
+# what a heading's first line can say that the heading's service was not given this session
+_NOT_GIVEN = frozenset({"negated", "declined", "planned", "deferred", "held", "unable", "contraindicated", "not_tolerated"})
+_HEADING_END = re.compile(r":\s*(?:0\s*min(?:ute)?s?\.?)?\s*$", re.IGNORECASE)
+
+
+def _heading_takes_its_body(full: str, clauses, ctexts, statuses) -> None:
+    """A heading line with no time of its own ("Hot Pack (97010):", "E-stim (G0283): 0 min") whose first line
+    below says the service was not given ("- Offered pre-tx; pt declined", "- Not performed today") is not given
+    either: it takes that line's status. A heading with minutes documents time spent and keeps its own."""
+    for i in range(len(clauses) - 1):
+        c, nxt = clauses[i], clauses[i + 1]
+        if statuses[i] is not None or statuses[i + 1] not in _NOT_GIVEN or not _HEADING_END.search(ctexts[i]):
+            continue
+        between = full[c.end_char:nxt.start_char]
+        line_start = full.rfind("\n", 0, c.start_char) + 1
+        if between.count("\n") == 1 and not between.strip(" \t\n:-*\u2022") and not full[line_start:c.start_char].strip(" \t-*\u2022") \
+                and not any(m.minutes for m in find_minutes(ctexts[i])):
+            statuses[i] = statuses[i + 1]
 
 
 def stated_codes(s: Settings, claims, clauses, ctexts) -> dict[int, set]:
