@@ -146,6 +146,16 @@ def test_engine_a_distance_walked_in_sets_is_not_minutes(engine):
     assert {s.code: s.minutes for s in engine.suggest(note).recommended} == {"97112": 12}
 
 
+def test_engine_a_distance_range_and_a_vital_sign_recovery_are_not_minutes(engine):
+    from suggester.nlp.minutes import find_minutes
+
+    assert find_minutes("Walking distance improved from 50' to 120' between sitting rests") == []
+    assert find_minutes("SpO2 dropped to 90% after the stairs, back to 94% in 2'") == []
+    note = ("O: SpO2 95% RA at rest, 91% after ambulation, recovered to 94% in 1'.\nGait training (13 min): RW 120' x2, SBA.\n"
+            "A: Gait endurance improved from 70' to 120' between rests.")
+    assert {s.code: s.minutes for s in engine.suggest(note).recommended} == {"97116": 13}
+
+
 @pytest.mark.parametrize("note,code", [
     ("Pt worked on hip abductor and core exercises to strengthen the L side, 15 minutes.", "97110"),
     ("Calf and hamstring stretches in long sitting, 3 x 30 s each side.", "97110"),
