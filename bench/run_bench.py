@@ -149,6 +149,7 @@ def main() -> None:
     dev2 = load_gold(ROOT / "training_data" / "dev2" / "dev2_notes.jsonl")
     hold = load_gold(ROOT / "training_data" / "holdout" / "holdout_notes.jsonl")
     twins = load_gold(ROOT / "training_data" / "real_style" / "dev_notes.jsonl")
+    templates = load_gold(ROOT / "training_data" / "templates" / "dev_notes.jsonl")
 
     engine = Suggester()
     no_ctx = Suggester(use_context=False)
@@ -158,7 +159,7 @@ def main() -> None:
     out.append("## Accuracy (recommended codes vs gold)\n")
     out.append("| system | set | micro P | micro R | micro F1 | macro F1 | exact set | top-3 recall | no-code notes clean | units exact |")
     out.append("|---|---|---|---|---|---|---|---|---|---|")
-    for name, data in (("dev", dev), ("dev2", dev2), ("real-style dev", twins), ("hold-out", hold)):
+    for name, data in (("dev", dev), ("dev2", dev2), ("real-style dev", twins), ("template-style dev", templates), ("hold-out", hold)):
         for label, eng in (("engine", engine), ("TF-IDF without context layer", no_ctx)):
             r = evaluate(eng, data)
             out.append(f"| {label} | {name} | {r['micro_precision']:.3f} | {r['micro_recall']:.3f} | {r['micro_f1']:.3f} | "
