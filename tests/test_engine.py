@@ -99,6 +99,11 @@ def test_engine_count_rules_pick_the_code_by_documented_count(engine):
     assert "20561" in r.codes and "20560" not in r.codes
     r = engine.suggest("Dry needling to R upper trapezius x2 sites, 1 muscle, LTR elicited.", payer="commercial")
     assert "20560" in r.codes and "20561" not in r.codes
+    r = engine.suggest("Dry needling (20560), consent on file.\n- Muscles needled: L gluteus medius, L piriformis, L TFL\n"
+                       "- LTRs in all", payer="commercial")
+    assert "20561" in r.codes and "20560" not in r.codes
+    r = engine.suggest("Trigger point dry needling to three muscles of the R shoulder girdle, LTRs elicited.", payer="commercial")
+    assert "20561" in r.codes and "20560" not in r.codes
 
 
 def test_engine_each_dosed_item_of_a_one_line_list_is_scored_on_its_own(engine):

@@ -3,6 +3,8 @@ sessions and the report kind), with the evaluation report's explanation per code
 
 from __future__ import annotations
 
+import re
+
 from ..nlp.minutes import find_minutes
 from ..results import Evidence
 from .settings import Settings
@@ -25,7 +27,7 @@ def decide(s: Settings, note: NoteRead, cands: dict) -> tuple[set, dict]:
         if len(present) > 1:
             best = max(present, key=lambda lab: (sum(e.score for e in cands[lab].evidence), cands[lab].score))
             recommended -= set(present) - {best}
-    recommended = apply_count_rules(s, recommended, cands)
+    recommended = apply_count_rules(s, recommended, cands, note.full)
     recommended = apply_group(s, recommended, note.full, cands, _negated_spans(note))
     recommended = apply_test_report(s, recommended, note.full, cands)
     return apply_report(s, note.report, recommended, cands, note.full)
@@ -92,13 +94,24 @@ def apply_group(s: Settings, recommended: set, full: str, cands: dict, negated=(
     return recommended - inside
 
 
-def apply_count_rules(s: Settings, recommended: set, cands: dict) -> set:
-    """Pick the code whose count range holds the documented count ("3 muscles" -> 20561)."""
-    for regex, ranges in s.count_rules:
+_NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8}
+_LIST_SPLIT = re.compile(r"\s*(?:,|;|/|\band\b|&|\+)\s*(?:and\s+)?", re.IGNORECASE)
+
+
+def _count(word: str) -> float:
+    return float(_NUMBER_WORDS.get(word.lower(), 0) or word)
+
+
+def apply_count_rules(s: Settings, recommended: set, cands: dict, full: str = "") -> set:
+    """Pick the code whose count range holds the documented count ("3 muscles", "three muscles", a list after
+    "Muscles needled:" -> 20561)."""
+    for regex, ranges, listed in s.count_rules:
         present = [lab for lab in ranges if lab in recommended]
         if not present:
             continue
-        counts = [float(m.group(1)) for lab in present for e in cands[lab].evidence for m in regex.finditer(e.text)]
+        counts = [_count(m.group(1)) for lab in present for e in cands[lab].evidence for m in regex.finditer(e.text)]
+        if listed is not None:   # "Muscles needled: R upper trapezius, R levator scapulae, R infraspinatus" is 3
+            counts += [float(len(_LIST_SPLIT.split(m.group("list").strip(" ,")))) for m in listed.finditer(full)]
         if not counts:
             continue
         n = max(counts)

@@ -76,7 +76,9 @@ class Settings:
             measure_cell=re.compile(mrow["cell_pattern"], re.IGNORECASE) if mrow else None,
             measure_min_cells=int(mrow.get("min_cells", 1)) if mrow else 0,
             groups=[tuple(g) for g in config["exclusive_groups"]],
-            count_rules=[(re.compile(r["pattern"], re.IGNORECASE), r["codes"]) for r in config.get("count_rules", [])],
+            count_rules=[(re.compile(r["pattern"], re.IGNORECASE), r["codes"],
+                          re.compile(r["list_pattern"], re.IGNORECASE) if r.get("list_pattern") else None)
+                         for r in config.get("count_rules", [])],
             needs_phrase=frozenset(lab for lab in classes if counts.get(lab, 0) < floor
                                    or catalogue[lab].category in phrase_categories),
             counted_status={lab: set(counted.get(catalogue[lab].category, [])) for lab in classes},
