@@ -110,7 +110,7 @@ class MinutesEvidenceOut(_Strict):
     end: int
     minutes: Optional[int]
     rule: str = Field(description="table_column, block_header, of_service, after_service, before_service, extra_episode, "
-                                  "following_sentence, service_total, total_breakdown, time_log, single_timed_total, "
+                                  "following_sentence, service_total, total_breakdown, time_log, stated_code, single_timed_total, "
                                   "session_total or session_remainder")
     confidence: float
 

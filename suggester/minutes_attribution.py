@@ -39,6 +39,9 @@ Algorithm (each step names the rule it records)
    ``session_remainder`` - with several services, the one service left without a time gets the session less
    every other service's time ("Treatment 8:00 to 8:30. First 12 minutes manual ..., remainder gait training"),
    when every other service has its time and no evaluation shares the session.
+Stated codes (in the engine's minutes stage): a time written right after a code the documentation supports
+(``stated_code``: "Totals: 97110 - 25 min; 97530 - 13 min") fills that code when it has no time of its own, and
+replaces its times when the line is a totals line.
 Flowsheets: a row that names no service gives its time to the code it reads most like (the engine picks it);
 a row indented under another row, or under a header line's time of the same code, is that row's breakdown.
 """
@@ -54,7 +57,8 @@ from ._resources import packaged_json
 from .nlp.minutes import MinuteMention
 from .nlp.rules import compile_literals
 
-__all__ = ["Attribution", "OF_NEXT", "TimeLink", "attribute_minutes", "has_time_column", "indented_row", "table_minutes"]
+__all__ = ["Attribution", "OF_NEXT", "TimeLink", "attribute_minutes", "has_time_column", "indented_row", "is_service_total",
+           "table_minutes"]
 
 _TIME_HEADER = re.compile(r"\b(?:min(?:ute)?s?|time|duration)\b", re.IGNORECASE)
 _BARE_NUMBER = re.compile(r"^(\d{1,3})(?:\s*(?:min\w*|'))?$", re.IGNORECASE)
@@ -110,7 +114,7 @@ def _service_total_cues() -> re.Pattern:
     return compile_literals(packaged_json("minutes.json")["service_total_cues"])
 
 
-def _is_service_total(text: str, start: int, end: int) -> bool:
+def is_service_total(text: str, start: int, end: int) -> bool:
     """A time with "total", "whole", "in all" beside it, in the same sentence: the whole time of its service."""
     # the cue must sit beside this time, not beside another one of the same line ("Gait (22 min total): treadmill
     # 10 min"): the windows stop at sentence ends, colons, commas and parentheses
@@ -404,7 +408,7 @@ def attribute_minutes(recommended, services, seg_mentions, time_only_segs, segme
             rule = "table_column" if in_table else "block_header" if is_header else "extra_episode" if extra else rule
             if m.breakdown:
                 rule = "total_breakdown"   # "Total timed 38 (TherEx 23, NMR 15)": the service's share of the total
-            if not in_table and _is_service_total(text, m.start, m.end):
+            if not in_table and is_service_total(text, m.start, m.end):
                 rule = "service_total"   # "24 min total for the re-ed": replaces its sub-item times
             elif seg_i in time_log:
                 rule = "time_log"   # "Time: TherEx 25 min, Manual 10 min" at the end: the service's whole time
@@ -528,7 +532,7 @@ def _following_sentences(out, attributed, recommended, services, orphans, segmen
                 attributed.append((base + m.start, free[0], m, False, False, "following_sentence"))
             elif len(free) > 1:
                 out.ambiguous.append((base + m.start, base + m.end, tuple(free)))
-            elif len(labs) == 1 and _is_service_total(seg_text, m.start, m.end):
+            elif len(labs) == 1 and is_service_total(seg_text, m.start, m.end):
                 # "That whole piece was twenty-six minutes.": the whole time of the one service before it
                 attributed.append((base + m.start, next(iter(labs)), m, False, False, "service_total"))
         timed_before.add(seg_i)

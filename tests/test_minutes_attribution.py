@@ -285,3 +285,15 @@ def test_a_clock_range_restated_in_minutes_is_one_time(engine):
     note = ("Time In: 09:05   Time Out: 09:50\n09:10-09:32  Therapeutic exercise (22 min): bike 5', bridges 3x12, "
             "step-ups 2x10\n09:32-09:45  Manual therapy (13 min): patellar glides, STM distal ITB")
     assert {s.code: s.minutes for s in engine.suggest(note, payer="commercial").recommended} == {"97110": 22, "97140": 13}
+
+
+def test_a_time_written_after_a_supported_code_is_that_codes_time(engine):
+    # the flowsheet documents both services; the totals line gives their minutes by code
+    note = ("Exercise | Sets/Reps | Time | Code\nRecumbent bike | - | 5' | 97110\nBridges | 2x12 | - | 97110\n"
+            "Box lift floor to waist | 2x8 | - | 97530\nSuitcase carry | 3x50' | - | 97530\n"
+            "Totals: 97110 - 22 min; 97530 - 12 min")
+    result = engine.suggest(note, payer="commercial")
+    assert {s.code: s.minutes for s in result.recommended} == {"97110": 22, "97530": 12}
+    assert {e.rule for s in result.recommended for e in s.minutes_evidence} == {"stated_code"}
+    # a code with its time but nothing in the note showing the service is still not a suggestion
+    assert "97140" not in engine.suggest(note + "\n97140 - 8 min", payer="commercial").codes

@@ -7,7 +7,8 @@ import re
 
 import numpy as np
 
-from ..minutes_attribution import Attribution, attribute_minutes, has_time_column, table_minutes
+from ..minutes_attribution import (Attribution, TimeLink, attribute_minutes, has_time_column, is_service_total,
+                                   table_minutes)
 from ..results import NotCounted
 from .settings import Settings
 from .values import Gathered, NoteRead
@@ -39,10 +40,44 @@ def attribute(s: Settings, note: NoteRead, got: Gathered, recommended: set, labe
             services[best].setdefault(seg_i, [(offset, offset)])
     # Flowsheet tables: a "Minutes"/"Time" column gives bare numbers in the rows below it.
     table_cells = table_minutes(segments, got.seg_mentions, services, full)
-    return attribute_minutes(recommended, services, got.seg_mentions, got.time_only_segs, segments, table_cells, full,
-                             {lab: c.score for lab, c in got.cands.items()},
-                             {lab: c.named_only for lab, c in got.cands.items()},
-                             time_log={i for i, seg in enumerate(segments) if seg._.pt_section == "time_log"})
+    att = attribute_minutes(recommended, services, got.seg_mentions, got.time_only_segs, segments, table_cells, full,
+                            {lab: c.score for lab, c in got.cands.items()},
+                            {lab: c.named_only for lab, c in got.cands.items()},
+                            time_log={i for i, seg in enumerate(segments) if seg._.pt_section == "time_log"})
+    _stated_code_times(s, note, got, recommended, att)
+    return att
+
+
+_TOTALS_LINE = re.compile(r"[ \t]*(?:(?:time|minute|service|code)s?\s+)?totals?\b", re.IGNORECASE)   # "Totals: 97110 - 25 min; ..."
+# a time written right after a code: "97530 - 13 min", "97110: 25'", "97112 (10 min)"
+_CODE_TIME = re.compile(r"\s*(?:[:\-\u2013=(]\s*)?$")
+
+
+def _stated_code_times(s: Settings, note: NoteRead, got: Gathered, recommended: set, att: Attribution) -> None:
+    """A time written right after a code in a performed line ("Totals: 97110 - 25 min; 97530 - 13 min") is that
+    code's time when the documentation supports the code: it fills a code with no time of its own, and replaces
+    the code's times when the line calls it a total. A code written alone still proves nothing (the code must be
+    recommended from what the note documents)."""
+    full, segments = note.full, note.segments
+    for claim in note.claims:
+        lab = s.label_of.get(claim.code, claim.code)
+        if lab not in recommended or claim.units is not None:
+            continue
+        seg_i = next((i for i, g in enumerate(segments) if g.start_char <= claim.start < g.end_char), None)
+        if seg_i is None:
+            continue
+        base = segments[seg_i].start_char
+        m = next((mm for mm in got.seg_mentions.get(seg_i, ()) if mm.minutes and base + mm.start >= claim.end
+                  and _CODE_TIME.match(full[claim.end:base + mm.start])), None)
+        if m is None:
+            continue
+        line_start = full.rfind("\n", 0, claim.start) + 1
+        total = is_service_total(full, base + m.start, base + m.end) or _TOTALS_LINE.match(full, line_start) is not None
+        if lab in att.minutes and not total:
+            continue
+        att.minutes[lab] = m.minutes
+        att.ranges.pop(lab, None)
+        att.links[lab] = [TimeLink(base + m.start, base + m.end, m.minutes, "stated_code", 0.9)]
 
 
 def _table_header_labels(full: str, pos: int, labels_in) -> set:
