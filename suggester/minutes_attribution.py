@@ -120,7 +120,12 @@ def is_service_total(text: str, start: int, end: int) -> bool:
     # 10 min"): the windows stop at sentence ends, colons, commas and parentheses
     before = re.split(r"[.;:!?,]\s|[()]", text[max(0, start - 25):start])[-1]
     after = re.split(r"[.;:!?,](?:\s|$)|[()]", text[end:end + 25])[0]
-    return _service_total_cues().search(before + " " + after) is not None
+    return _service_total_cues().search(before + " " + after) is not None or _COVERS_ABOVE.match(text, end) is not None
+
+
+# "24 min (exercises above)", "20 min - see above": the time of the items listed above, not more of them
+_COVERS_ABOVE = re.compile(r"[ \t]*(?:\((?:[^()\n]{0,30}\s)?above\)|[-\u2013:,]?[ \t]*(?:see|as|listed|all)[ \t]+above\b)",
+                           re.IGNORECASE)
 
 
 @dataclass(frozen=True)

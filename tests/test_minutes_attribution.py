@@ -55,6 +55,8 @@ FIGURES = [
      "    step-ups ......... 6 min\n    bridges .......... 6 min\nManual therapy ......... 10 min", "97110", 20),
     ("dot-rows-under-a-header-line", "Strengthening block - 30 min\n  UBE ........ 8 min\n  rows ........ 6 min\n"
      "  wall slides ........ 6 min", "97110", 30),
+    ("time-of-the-items-above", "Exercise | Sets | Notes\nUBE | 5 min | warm-up\nRows | 3x12 | GTB\nWall slides | 2x10 |\n"
+     "Therapeutic exercise: 21 min (exercises above)", "97110", 21),
     ("total-beside-the-header-only", "Gait training (25 min total): treadmill 12 min at 2.0 mph, then hallway with SPC "
      "8 min and stairs.", "97116", 25),
     ("more-minutes-later", "Started with eight minutes of exercise on the bike and step-ups.\nThen STM to the "
