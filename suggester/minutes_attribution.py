@@ -307,8 +307,10 @@ def _nearest(m, present, text, scores, since: int = 0, others=()):
             sp = min(after)
             key, rule = (0, 0, sp[0] - m.end, -scores[lab]), "of_service"
         elif before:
-            sp = max(before)
-            key, rule = (1, 0 if named else 1, m.start - sp[0], -scores[lab]), "after_service"
+            # a name in parentheses is a detail of the service before it ("Floor recovery (half-kneel to stand) | 10")
+            outside = [x for x in before if not _inside_parens(text, x[0])]
+            sp = max(outside or before)
+            key, rule = (1, 0 if outside else 1, 0 if named else 1, m.start - sp[0], -scores[lab]), "after_service"
         else:
             sp = min(pool)
             key, rule = (2, 0 if named else 1, sp[0] - m.start, -scores[lab]), "before_service"
@@ -337,8 +339,8 @@ def _nearest(m, present, text, scores, since: int = 0, others=()):
         # "strengthening exercises and functional activities (sit-to-stand, stairs), 22 min": two services named
         # since the last time and the time not attached to either one
         if _CONNECTOR.match(text[sp[1]:m.start]) is None and any(
-                rule2 == "after_service" and named2 and lab2 != lab and sp2[0] >= since
-                for _, lab2, sp2, rule2, named2 in ranked[1:]):
+                rule2 == "after_service" and named2 and lab2 != lab and sp2[0] >= since and key2[1] <= key[1]
+                for key2, lab2, sp2, rule2, named2 in ranked[1:]):
             return None
     return lab, sp, key, rule
 
@@ -346,10 +348,13 @@ def _nearest(m, present, text, scores, since: int = 0, others=()):
 def _head_span(text: str, spans, before: int):
     """The last phrase span before ``before`` that is not inside parentheses (the service's name, not its detail:
     "Manual therapy (STM, mobs)")."""
-    opens, closes = _parens(text)
-    outside = [sp for sp in spans if sp[1] > sp[0] and sp[0] <= before
-               and bisect.bisect_left(opens, sp[0]) == bisect.bisect_left(closes, sp[0])]
+    outside = [sp for sp in spans if sp[1] > sp[0] and sp[0] <= before and not _inside_parens(text, sp[0])]
     return max(outside, default=None)
+
+
+def _inside_parens(text: str, pos: int) -> bool:
+    opens, closes = _parens(text)
+    return bisect.bisect_left(opens, pos) > bisect.bisect_left(closes, pos)
 
 
 @lru_cache(maxsize=16)

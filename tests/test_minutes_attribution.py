@@ -57,6 +57,8 @@ FIGURES = [
      "  wall slides ........ 6 min", "97110", 30),
     ("time-of-the-items-above", "Exercise | Sets | Notes\nUBE | 5 min | warm-up\nRows | 3x12 | GTB\nWall slides | 2x10 |\n"
      "Therapeutic exercise: 21 min (exercises above)", "97110", 21),
+    ("row-name-with-its-detail-in-parentheses", "Activity | Assist | Min\nTandem stance on foam | CGA | 10\n"
+     "Sit to stand, no UE | SBA | 6\nFloor recovery (half-kneel to chair to stand) | CGA | 9", "97530", 15),
     ("total-beside-the-header-only", "Gait training (25 min total): treadmill 12 min at 2.0 mph, then hallway with SPC "
      "8 min and stairs.", "97116", 25),
     ("more-minutes-later", "Started with eight minutes of exercise on the bike and step-ups.\nThen STM to the "
