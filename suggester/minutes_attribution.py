@@ -83,7 +83,8 @@ _JOINED = re.compile(r"^\s*(?:,|&|\+|/|and|plus|with|as well as)\s*$", re.IGNORE
 _PARENS = re.compile(r"\([^()]*\)")   # "manual therapy (STM, mobs) + ther ex": the joiner outside the parentheses
 # A time that opens a block: "Pool session 40 min: marching 8 min, ..."
 # a time followed by a comma and the next item: "Transfers 7', bed mobility 6'" (siblings, each its own time)
-_SIBLING_AFTER = re.compile(r"\s*,\s*[A-Za-z]")
+_SIBLING_AFTER = re.compile(r"\s*,\s*(?!(?:consisting|including|incl|comprising|which|that|made up|to include)\b)[A-Za-z]",
+                            re.IGNORECASE)   # ", consisting of ..." lists the block's items, not a sibling
 
 
 def _sibling_after(text: str, m: MinuteMention, mentions, spans) -> bool:
@@ -96,6 +97,9 @@ def _sibling_after(text: str, m: MinuteMention, mentions, spans) -> bool:
 
 
 _HEADER_COLON = re.compile(r"\s*\)?\s*[:\u2013\u2014=]")
+# a narrative block header: "Therapeutic exercise was performed for 20 minutes, consisting of ..."
+_NARRATIVE_HEAD = re.compile(r"^\s*(?:was|were)\s+(?:then\s+)?(?:performed|provided|completed|done|carried out)\s+"
+                             r"(?:for\s+)?(?:about|approx\.?|approximately|~)?\s*$", re.IGNORECASE)
 # A time right before an activity's name is that item's time, not its block's: "Lumbar stabilization: 6 min bike,
 # dead bug, bird dog" (the bike took 6 minutes); a connector word after it keeps it the block's ("12 min with RW").
 _ITEM_AFTER = re.compile(r"[ \t]+(?!(?:with|w|including|incl|of|on|to|for|in|at|using|focusing|focused|and|total|"
@@ -405,7 +409,8 @@ def attribute_minutes(recommended, services, seg_mentions, time_only_segs, segme
                 continue  # "twelve minutes of balance training": the time of a service not recommended
             in_table = (seg_i, m.start) in table_cells
             first_named = min((x for x in dict(present)[lab] if x[1] > x[0]), default=None)
-            is_header = in_table or (sp[1] <= m.start and _CONNECTOR.match(text[sp[1]:m.start]) is not None
+            is_header = in_table or (sp[1] <= m.start and (_CONNECTOR.match(text[sp[1]:m.start]) is not None
+                                                           or _NARRATIVE_HEAD.match(text[sp[1]:m.start]) is not None)
                                      and (first_named is None or sp == first_named)
                                      and (_ITEM_AFTER.match(text, m.end) is None or text[m.end - 1] == ".")
                                      and not _sibling_after(text, m, mentions, dict(present)[lab])) or (

@@ -59,6 +59,8 @@ FIGURES = [
      "Therapeutic exercise: 21 min (exercises above)", "97110", 21),
     ("row-name-with-its-detail-in-parentheses", "Activity | Assist | Min\nTandem stance on foam | CGA | 10\n"
      "Sit to stand, no UE | SBA | 6\nFloor recovery (half-kneel to chair to stand) | CGA | 9", "97530", 15),
+    ("narrative-block-header", "Therapeutic exercise was performed for 18 minutes, consisting of bridges 2x12, "
+     "clamshells 2x15 and the recumbent bike for 5 minutes at level 3.", "97110", 18),
     ("total-beside-the-header-only", "Gait training (25 min total): treadmill 12 min at 2.0 mph, then hallway with SPC "
      "8 min and stairs.", "97116", 25),
     ("more-minutes-later", "Started with eight minutes of exercise on the bike and step-ups.\nThen STM to the "
