@@ -397,3 +397,18 @@ def test_each_service_of_a_two_service_sentence_is_read_by_its_own_statement(eng
     note = ("Patient completed 13 minutes of gait training without the splint, emphasis on terminal knee extension, "
             "and 10 minutes of stretching.")
     assert {s.code: s.minutes for s in engine.suggest(note).recommended} == {"97116": 13, "97110": 10}
+
+
+@pytest.mark.parametrize("note, codes", [
+    # the items on a timed heading's line are done as that service ...
+    ("TE 14 min: quad sets 2x10, SAQ 2x10, heel slides 2x10, sit<>stand from mat x5.\nMHP 10 min to the knee.",
+     {"97110", "97010"}),
+    ("Therapeutic exercise (15 min): seated marching 2x15; sit<>stand from chair w/ arms 2x5; heel raises at "
+     "counter 2x10.", {"97110"}),
+    # ... unless one of them gives its own time, or is on a line of its own
+    ("TE 14 min: quad sets 2x10, SAQ 2x10; sit<>stand and car transfer practice 9 min.", {"97110", "97530"}),
+    ("TE 14 min: quad sets 2x10, SAQ 2x10.\nTransfer training: sit<>stand and car transfers x5 with CGA, 9 min.",
+     {"97110", "97530"}),
+])
+def test_items_on_a_timed_heading_line_belong_to_its_service(engine, note, codes):
+    assert set(engine.suggest(note, payer="commercial").codes) == codes

@@ -22,6 +22,9 @@ from .values import Candidate, Gathered, NoteRead
 __all__ = ["gather", "measurement_row", "row_name", "time_only", "too_short", "unbilled_beside"]
 
 _WORD = re.compile(r"[A-Za-z]{2,}")
+# after a service's name at the start of a line: its own time, then a colon or dash ("TE 12 min:", "(97110): 24 min -")
+_BLOCK_TIME = re.compile(r"\s*(?:\(\s*[A-Z]?\d{4,5}\s*\)\s*)?[:\-\u2013]?\s*\(?\s*(?:x\s*)?\d{1,3}\s*(?:min(?:ute)?s?|mins|')\.?\s*\)?"
+                         r"\s*(?:[:\-\u2013\u2014]|$)", re.IGNORECASE)
 _NOT_BILLED = re.compile(r"\s*\(?\s*(?:not (?:included|billed|counted|billable|timed)|unbilled)\b", re.IGNORECASE)
 _CELL_SEP = re.compile(r"\s*\|\s*|\s{3,}|\t+|\s*\.{3,}\s*")
 # a bulleted or check-box line holding only a name ("\u25cf Therex", "- Gait", "[ ] Manual therapy"): a template's menu
@@ -69,6 +72,21 @@ def measurement_row(s: Settings, clause_text: str) -> bool:
     cells = [c.strip() for c in _CELL_SEP.split(clause_text[name[1]:]) if c.strip()]
     return len(cells) >= s.measure_min_cells and not find_minutes(clause_text) \
         and all(s.measure_cell.match(c) for c in cells)
+
+
+def _block_owner(s: Settings, full: str, line_start: int, clause_start: int, ctext: str, hits) -> tuple | None:
+    """(label, end of its heading) when the line opens with one service's name and its own time before a colon or
+    dash ("TE 12 min:", "Therapeutic exercise (16 min):"), a service of ``block_owners``; else None."""
+    if not s.block_owners or full[line_start:clause_start].strip(" \t-*\u2022"):
+        return None
+    named = sorted((a, b, labels) for a, b, _, labels in hits)
+    if not named or len(named[0][2]) != 1 or ctext[:named[0][0]].strip(" \t-*\u2022"):
+        return None
+    lab = next(iter(named[0][2]))
+    m = _BLOCK_TIME.match(ctext, named[0][1])
+    if lab not in s.block_owners or m is None:
+        return None
+    return lab, clause_start + m.end()
 
 
 def too_short(s: Settings, clause_text: str) -> bool:
@@ -131,9 +149,13 @@ def gather(s: Settings, note: NoteRead, hits_of: list, proba: np.ndarray, cfg: d
     w = s.phrase_w
     got = Gathered()
     cands, not_counted, seg_mentions = got.cands, got.not_counted, got.seg_mentions
+    line, owner = -1, None   # the current line and the service whose timed heading opens it
     for i, clause in enumerate(note.clauses):
         status = note.statuses[i]
         ctext = note.ctexts[i]
+        line_start = full.rfind("\n", 0, clause.start_char) + 1
+        if line_start != line:
+            line, owner = line_start, _block_owner(s, full, line_start, clause.start_char, ctext, hits_of[i])
         is_row = note.rows[i]
         clause_mins = find_minutes(ctext)
         if any(m.breakdown for m in clause_mins):
@@ -170,6 +192,11 @@ def gather(s: Settings, note: NoteRead, hits_of: list, proba: np.ndarray, cfg: d
         if head:  # "TE/NMR 30'", "Ther ex/balance 20 min": a heading naming services done together
             cols = [s.col[lab] for lab in head]
             row[cols] = row[cols].max()
+        if owner is not None:
+            # "TE 12 min: quad sets, SAQ, sit<>stand x5": the items on the heading's line are done as its service
+            others = [s.col[lab] for lab in s.block_owners if lab != owner[0]]
+            if not any(m.minutes for m in clause_mins if clause.start_char + m.start >= owner[1]):
+                row[others] = np.minimum(row[others], np.nextafter(s.t_ev, 0))
         hits = np.nonzero(row >= s.t_cand)[0]
         if len(hits) and (not by_label and too_short(s, ctext) or by_label and _BARE_ITEM.match(
                 full, full.rfind("\n", 0, clause.start_char) + 1, clause.end_char)):
