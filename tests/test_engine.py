@@ -405,6 +405,7 @@ def test_each_service_of_a_two_service_sentence_is_read_by_its_own_statement(eng
      {"97110", "97010"}),
     ("Therapeutic exercise (15 min): seated marching 2x15; sit<>stand from chair w/ arms 2x5; heel raises at "
      "counter 2x10.", {"97110"}),
+    ("Treatment today: TE 9 min - prone press-ups x10, TA bracing 2x10, hip hinge w/ dowel 2x8.", {"97110"}),
     # ... unless one of them gives its own time, or is on a line of its own
     ("TE 14 min: quad sets 2x10, SAQ 2x10; sit<>stand and car transfer practice 9 min.", {"97110", "97530"}),
     ("TE 14 min: quad sets 2x10, SAQ 2x10.\nTransfer training: sit<>stand and car transfers x5 with CGA, 9 min.",

@@ -22,6 +22,8 @@ from .values import Candidate, Gathered, NoteRead
 __all__ = ["gather", "measurement_row", "row_name", "time_only", "too_short", "unbilled_beside"]
 
 _WORD = re.compile(r"[A-Za-z]{2,}")
+# what may stand before a heading on its line: bullets, or a section header ("Treatment today: TE 8 min - ...")
+_LINE_LEAD = re.compile(r"[ \t\-*\u2022]*(?:[A-Za-z][A-Za-z' /]{0,30}:[ \t]*)?")
 # after a service's name at the start of a line: its own time, then a colon or dash ("TE 12 min:", "(97110): 24 min -")
 _BLOCK_TIME = re.compile(r"\s*(?:\(\s*[A-Z]?\d{4,5}\s*\)\s*)?[:\-\u2013]?\s*\(?\s*(?:x\s*)?\d{1,3}\s*(?:min(?:ute)?s?|mins|')\.?\s*\)?"
                          r"\s*(?:[:\-\u2013\u2014]|$)", re.IGNORECASE)
@@ -77,7 +79,7 @@ def measurement_row(s: Settings, clause_text: str) -> bool:
 def _block_owner(s: Settings, full: str, line_start: int, clause_start: int, ctext: str, hits) -> tuple | None:
     """(label, end of its heading) when the line opens with one service's name and its own time before a colon or
     dash ("TE 12 min:", "Therapeutic exercise (16 min):"), a service of ``block_owners``; else None."""
-    if not s.block_owners or full[line_start:clause_start].strip(" \t-*\u2022"):
+    if not s.block_owners or not _LINE_LEAD.fullmatch(full, line_start, clause_start):
         return None
     named = sorted((a, b, labels) for a, b, _, labels in hits)
     if not named or len(named[0][2]) != 1 or ctext[:named[0][0]].strip(" \t-*\u2022"):
