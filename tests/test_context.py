@@ -113,6 +113,11 @@ CASES = [
      {"97110"}, {"97116"}),
     ("plan-on-track-for", "A: Progressing well, on track for FCE testing at week 6.\nTherEx 15 min: bridges, clamshells.",
      {"97110"}, {"97750"}),
+    ("finding-needs-assist-for-balance", "A: Pt still requires CGA for balance with quick turns.", set(), {"97112"}),
+    ("reported-per-cna", "Per CNA report, resident walked ~80' to the dining room with RW and staff at lunch.\n"
+     "TherEx 15 min: seated marching, LAQ 2x10.", {"97110"}, {"97116"}),
+    ("reported-family", "Wife reports he walked to the mailbox with the cane twice this week.\nManual 10 min: STM "
+     "R calf.", {"97140"}, set()),
     ("finding-gait-described-first", "A: Antalgic gait pattern on arrival, near-normal gait by the end.\nManual 10 min: STM "
      "R calf.", {"97140"}, {"97116"}),
     ("finding-gait-nearly-normal", "Gait nearly normal with the quad cane today.\nTherEx 15 min: bridges, SLR.",

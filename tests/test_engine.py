@@ -156,6 +156,8 @@ def test_engine_a_distance_range_and_a_vital_sign_recovery_are_not_minutes(engin
 
     assert find_minutes("Walking distance improved from 50' to 120' between sitting rests") == []
     assert find_minutes("SpO2 dropped to 90% after the stairs, back to 94% in 2'") == []
+    assert find_minutes("Pt ambulated ~60' with the walker, then walked 45' back") == []
+    assert [m.minutes for m in find_minutes("Gait 12' with SPC")] == [12]
     note = ("O: SpO2 95% RA at rest, 91% after ambulation, recovered to 94% in 1'.\nGait training (13 min): RW 120' x2, SBA.\n"
             "A: Gait endurance improved from 70' to 120' between rests.")
     assert {s.code: s.minutes for s in engine.suggest(note).recommended} == {"97116": 13}

@@ -69,6 +69,7 @@ def _patterns() -> dict:
             data["clock_range_pattern"]), re.IGNORECASE | re.MULTILINE),
         "frequency": re.compile(data["frequency_after_pattern"], re.IGNORECASE),
         "feet_pair": re.compile(data["feet_pair_pattern"], re.IGNORECASE),
+        "walked": re.compile(data["distance_walked_pattern"], re.IGNORECASE),
         "schedule": re.compile(data["schedule_before_pattern"], re.IGNORECASE),
         "portion": re.compile(data["portion_before_pattern"], re.IGNORECASE),
         "distance_sets": re.compile(data["distance_sets_pattern"], re.IGNORECASE),
@@ -109,6 +110,7 @@ def find_minutes(text: str) -> list[MinuteMention]:
             continue  # "100 m" is metres walked, "84M" an age and sex, not minutes
         pair = p["feet_pair"].match(text, m.end()) if m.group("min") in ("'", "\u2032", "\u2019") else None
         if m.group("min") in ("'", "\u2032", "\u2019") and (a > 90 or _LAPS.match(text, m.end()) or pair and int(pair.group("n")) > 90
+                                                           or p["walked"].search(text[max(0, m.start("a") - 30):m.start("a")])
                                                            or p["distance_sets"].search(text[max(0, m.start("a") - 60):m.start("a")])):
             continue  # 150' is feet; so are 50' x3 and "tandem walk 4 x 20'" (a distance walked or carried N times)
         lower = int(round(a * scale))
