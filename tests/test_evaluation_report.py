@@ -75,6 +75,17 @@ def test_a_daily_note_template_is_not_an_evaluation(engine):
     assert engine.suggest(titled).report["kind"] == "initial_evaluation"
 
 
+@pytest.mark.parametrize("title", ["Outpatient PT Visit", "PT Daily Visit - Visit 6", "Physical Therapy Follow-up Visit"])
+def test_a_visit_title_makes_a_treatment_note_even_with_goals_and_a_diagnosis(engine, title):
+    note = (f"{title}\nDx: s/p R TKA (Z96.651), 4 wks post-op\nS: Pain 3/10 with stairs, anxious about getting into "
+            "the car.\nO: Pt ambulated into clinic w/ SPC, mod I.\nTE 16': heel slides 2x10, SAQ 2x10, step-ups 4\" "
+            "2x10.\nTher act 10': car transfer training x4 w/ CGA.\nA: Strength improving, knee flexion 5-102 deg.\n"
+            "P: Cont 2x/wk. Goal: pt will negotiate 12 steps w/ rail, mod I.")
+    result = engine.suggest(note)
+    assert result.report["kind"] == "treatment"
+    assert set(result.codes) == {"97110", "97530"}   # "ambulated into clinic" is how she arrived, not gait training
+
+
 def test_level_is_explained_component_by_component(engine):
     result = engine.suggest(EVAL_NO_TITLE)
     comps = {c["name"]: c for c in result.report["components"]}
