@@ -415,3 +415,11 @@ def test_each_service_of_a_two_service_sentence_is_read_by_its_own_statement(eng
 ])
 def test_items_on_a_timed_heading_line_belong_to_its_service(engine, note, codes):
     assert set(engine.suggest(note, payer="commercial").codes) == codes
+
+
+def test_supervised_modalities_given_together_are_each_documented(engine):
+    note = ("IFC to the cervical paraspinals, 4 electrodes, 80-150 Hz, w/ MHP, supine w/ towel roll x 15', unattended.\n"
+            "TherEx 15 min: chin tucks, rows.")
+    assert set(engine.suggest(note, payer="commercial").codes) == {"97014", "97010", "97110"}
+    home = "Pt uses TENS and heat at home, 20 min at a time.\nTherEx 15 min: bridges, bird dog."
+    assert set(engine.suggest(home, payer="commercial").codes) == {"97110"}

@@ -184,6 +184,11 @@ def gather(s: Settings, note: NoteRead, hits_of: list, proba: np.ndarray, cfg: d
         if only is not None and _named_with_its_time(s, ctext, only, by_label[only], is_row, status, clause_mins,
                                                      time_table, proba[i]):
             row[s.col[only]] = max(row[s.col[only]], s.timed_row_floor)
+        if status is None and len(by_label) >= 2 and clause_mins and set(by_label) <= s.supervised:
+            # "IFC to lumbar paraspinals w/ MHP x15'", "e-stim + ice 15 min": supervised modalities given together
+            # share their time, and each is documented by its name (none is timed)
+            for lab in by_label:
+                row[s.col[lab]] = max(row[s.col[lab]], s.timed_row_floor)
         if status is None and s.service_list_floor and len(by_label) >= 2 and clause._.pt_section not in (None, "none") \
                 and service_list(ctext, phrase_hits):
             # "O: Hot packs, TENS, US, Massage, Stretching", "Tx: ther ex, gait training, HP": a treatment section's

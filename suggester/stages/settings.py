@@ -52,6 +52,7 @@ class Settings:
     service_list_floor: float = 0.0
     timed_named: frozenset = frozenset()   # codes whose named technique with its own time is documentation
     block_owners: frozenset = frozenset()   # codes whose timed block heading owns the items on its line
+    supervised: frozenset = frozenset()   # untimed supervised modalities: named together with one time, each is given
 
     @classmethod
     def load(cls, catalogue: Catalogue, classes, label_of: dict, model_card: dict) -> "Settings":
@@ -96,6 +97,8 @@ class Settings:
                                   if catalogue[lab].category in set(config.get("timed_modality_categories", []))
                                   or lab in set(config.get("timed_named_codes", []))),
             block_owners=frozenset(lab for lab in config.get("block_owner_codes", []) if lab in classes),
+            supervised=frozenset(lab for lab in classes if catalogue[lab].category == "supervised_modality"
+                                 and not catalogue[lab].timed),
             test_report=None if not config.get("test_report") else (
                 config["test_report"]["code"], compile_literals(config["test_report"]["cues"]),
                 frozenset(config["test_report"]["covers"])),
