@@ -192,6 +192,12 @@ def table_minutes(segments, seg_mentions, services, doc_text: str) -> set:
             continue
         if col is None or col >= len(cells) or not any(i in s for s in services.values()):
             continue
+        if not _BARE_NUMBER.match(cells[col]):
+            # the table's time column holds this row's time: a time-like cell of another column is not it
+            # ("Walking fwd/bwd | 4' | 4 laps | -": a pool depth in feet)
+            bounds = _cell_bounds(text, col)
+            seg_mentions[i] = [mm for mm in seg_mentions.get(i, []) if bounds[0] <= mm.start < bounds[1]
+                               or "\n" in text[min(mm.start, bounds[0]):max(mm.start, bounds[0])]]
         m = _BARE_NUMBER.match(cells[col])
         if m:
             pos = 0  # the cell's offset: skip the preceding cells and their separators
@@ -205,6 +211,21 @@ def table_minutes(segments, seg_mentions, services, doc_text: str) -> set:
             cells_used.add((i, pos))
     _aligned_table_minutes(segments, seg_mentions, services, doc_text, cells_used)
     return cells_used
+
+
+def _cell_bounds(text: str, col: int) -> tuple[int, int]:
+    """Start and end offsets of the ``col``-th cell of a pipe-separated row (leading pipe optional)."""
+    body = text.lstrip()
+    start = len(text) - len(body)
+    if body.startswith("|"):
+        start += 1
+    for _ in range(col):
+        nxt = text.find("|", start)
+        if nxt < 0:
+            return len(text), len(text)
+        start = nxt + 1
+    end = text.find("|", start)
+    return start, len(text) if end < 0 else end
 
 
 def _aligned_table_minutes(segments, seg_mentions, services, doc_text: str, cells_used: set) -> None:

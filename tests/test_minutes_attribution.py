@@ -303,3 +303,13 @@ def test_a_time_written_after_a_supported_code_is_that_codes_time(engine):
     assert {e.rule for s in result.recommended for e in s.minutes_evidence} == {"stated_code"}
     # a code with its time but nothing in the note showing the service is still not a suggestion
     assert "97140" not in engine.suggest(note + "\n97140 - 8 min", payer="commercial").codes
+
+
+def test_a_pool_log_counts_its_time_summary_not_its_depths(engine):
+    # "4'" in a Depth column (and "working depth 4'") is feet of water; "Time Summary:" is one header, a time log
+    note = ("AQUATIC SESSION\nPool 90 F, working depth 4'.\nExercise | Depth | Sets/Reps | Time\n"
+            "Forward/backward walking | 4' | 4 laps | -\nMini squats at wall | 4' | 2x15 | -\n"
+            "Deep water cycling w/ belt | 6' | - | 6'\n\nTime Summary:\nAquatic therapy (97113): 35 min\n")
+    result = engine.suggest(note, payer="commercial")
+    s = next(x for x in result.recommended if x.code == "97113")
+    assert s.minutes == 35 and [e.rule for e in s.minutes_evidence] == ["time_log"]

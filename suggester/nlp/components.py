@@ -92,9 +92,13 @@ class ClinicalSegmenter:
         data = load_lexicon(lexicon)
         self.abbreviations = frozenset(a.lower().rstrip(".") for a in data.get("sentence_abbreviations", []))
         line_only = set(_sections_list("line_start_only_categories"))
-        literals = [r.literal for r in load_section_rules() if r.category not in line_only]
+        rules = load_section_rules()
+        literals = [r.literal for r in rules if r.category not in line_only]
         self.wrap_min_chars = int(data.get("wrapped_line_min_chars", 0))
         self._inline_header = re.compile(r"(?:%s)\s*:" % compile_literals(literals).pattern, re.IGNORECASE)
+        # a header that opens its line ("Time Summary:", "Discharge Summary:") is one header, not two
+        self._line_header = re.compile(r"[ \t\-*\u2022]*(?:%s)\s*:" % compile_literals([r.literal for r in rules]).pattern,
+                                       re.IGNORECASE)
 
     def __call__(self, doc: Doc) -> Doc:
         text = doc_text(doc)
@@ -130,6 +134,9 @@ class ClinicalSegmenter:
             elif (tok.is_title or tok.is_upper) and prev.whitespace_ and ptext not in {"(", "/"} \
                     and ptext.lower() not in {"or", "and", "nor"}:   # "label each line S, O, A, or P:" is a list
                 start = bool(self._inline_header.match(text, tok.idx))
+                if start:
+                    whole = self._line_header.match(text, text.rfind("\n", 0, tok.idx) + 1)
+                    start = whole is None or whole.end() <= tok.idx
             if start:
                 flags[i, 0] = 1
             before = ptext
