@@ -423,3 +423,17 @@ def test_supervised_modalities_given_together_are_each_documented(engine):
     assert set(engine.suggest(note, payer="commercial").codes) == {"97014", "97010", "97110"}
     home = "Pt uses TENS and heat at home, 20 min at a time.\nTherEx 15 min: bridges, bird dog."
     assert set(engine.suggest(home, payer="commercial").codes) == {"97110"}
+
+
+@pytest.mark.parametrize("note, codes", [
+    # what the patient did in the water is the aquatic therapy ...
+    ("Aquatic therapy 35 min, chest-deep water:\n- walking fwd/bwd/lateral 4 laps each\n- mini squats at the wall 2x15\n"
+     "- single-leg stance on noodle 3x30 s\n- marching 2x20", {"97113"}),
+    # ... while land work after a land cue, or with its own time, is billed on its own
+    ("Aquatic therapy 30 min: water walking, squats at wall 2x15, SLS 3x30 s.\nOn land: bridges 2x12, clamshells 2x15.",
+     {"97113", "97110"}),
+    ("Aquatic therapy 30 min: water walking, squats at wall 2x15.\nTherEx 12 min: bridges 2x12, clamshells 2x15.",
+     {"97113", "97110"}),
+])
+def test_an_aquatic_session_covers_what_was_done_in_the_water(engine, note, codes):
+    assert set(engine.suggest(note, payer="commercial").codes) == codes

@@ -1,5 +1,5 @@
-"""Stage decide: candidates -> the recommended codes (thresholds, exclusive groups, count rules, group
-sessions and the report kind), with the evaluation report's explanation per code."""
+"""Stage decide: candidates -> the recommended codes (thresholds, exclusive groups, count rules, group and
+aquatic sessions and the report kind), with the evaluation report's explanation per code."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from ..results import Evidence
 from .settings import Settings
 from .values import Candidate, NoteRead
 
-__all__ = ["apply_count_rules", "apply_group", "apply_report", "apply_test_report", "decide"]
+__all__ = ["apply_aquatic", "apply_count_rules", "apply_group", "apply_report", "apply_test_report", "decide"]
 
 
 def decide(s: Settings, note: NoteRead, cands: dict) -> tuple[set, dict]:
@@ -30,6 +30,7 @@ def decide(s: Settings, note: NoteRead, cands: dict) -> tuple[set, dict]:
     recommended = apply_count_rules(s, recommended, cands, note.full)
     recommended = apply_group(s, recommended, note.full, cands, _negated_spans(note))
     recommended = apply_test_report(s, recommended, note.full, cands)
+    recommended = apply_aquatic(s, recommended, note.full, cands)
     return apply_report(s, note.report, recommended, cands, note.full)
 
 
@@ -100,6 +101,26 @@ _LIST_SPLIT = re.compile(r"\s*(?:,|;|/|\band\b|&|\+)\s*(?:and\s+)?", re.IGNORECA
 
 def _count(word: str) -> float:
     return float(_NUMBER_WORDS.get(word.lower(), 0) or word)
+
+
+_OWN_MINUTES = re.compile(r"\d\s*(?:min(?:ute)?s?|mins)\b", re.IGNORECASE)   # "TherEx 15 min", not a 4' depth
+
+
+def apply_aquatic(s: Settings, recommended: set, full: str, cands: dict) -> set:
+    """An aquatic session covers what the patient did in the water ("Mini squats at wall | 4' | 2x15", "Walking
+    fwd/bwd 4 laps" in a pool log): the covered codes whose evidence all lies from the aquatic code's first evidence
+    to the next land cue ("on land", "post-pool"), none of it timed on its own outside a line that names the water,
+    are candidates to review rather than recommended. Land work before the pool part, after a land cue, or with its
+    own time stays billed on its own."""
+    if s.aquatic is None or s.aquatic[0] not in recommended:
+        return recommended
+    code, covers, land, water = s.aquatic
+    start = min(e.start for e in cands[code].evidence)
+    cue = land.search(full, start)
+    end = cue.start() if cue is not None else len(full)
+    return recommended - {lab for lab in recommended & covers
+                          if all(start <= e.start and e.end <= end and (not _OWN_MINUTES.search(e.text) or water.search(e.text))
+                                 for e in cands[lab].evidence)}
 
 
 def apply_count_rules(s: Settings, recommended: set, cands: dict, full: str = "") -> set:
