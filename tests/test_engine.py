@@ -437,3 +437,12 @@ def test_supervised_modalities_given_together_are_each_documented(engine):
 ])
 def test_an_aquatic_session_covers_what_was_done_in_the_water(engine, note, codes):
     assert set(engine.suggest(note, payer="commercial").codes) == codes
+
+
+def test_a_service_named_with_its_time_is_that_service(engine):
+    # the clinician names where the time went; "therapeutic" alone does not make therapeutic exercise
+    note = ("Total session was 40 minutes: approximately 22 minutes of therapeutic activities and 18 minutes of "
+            "neuromuscular re-education.\nTherapeutic activities included an obstacle course with step-overs and "
+            "squatting to pick up beanbags, 5 rounds. Neuromuscular re-education included beam walking with hand-hold "
+            "and the rocker board with heels down.")
+    assert {s.code: s.minutes for s in engine.suggest(note, payer="commercial").recommended} == {"97530": 22, "97112": 18}

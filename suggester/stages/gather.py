@@ -76,6 +76,21 @@ def measurement_row(s: Settings, clause_text: str) -> bool:
         and all(s.measure_cell.match(c) for c in cells)
 
 
+_TIME_WORDS = r"\d{1,3}\s*(?:-\s*\d{1,3}\s*)?(?:min(?:ute)?s?|mins)\b"
+
+
+def _explicit_with_time(rx: re.Pattern, ctext: str) -> bool:
+    """``ctext`` names a service with its own time: "25 minutes of therapeutic activities", "NMR: 20 min",
+    "Therapeutic exercise (97110) - 15 minutes"."""
+    for m in rx.finditer(ctext):
+        before, after = ctext[max(0, m.start() - 30):m.start()], ctext[m.end():m.end() + 30]
+        if re.search(_TIME_WORDS + r"\s+(?:of\s+)?$", before, re.IGNORECASE) \
+                or re.match(r"\s*(?:\(\s*[A-Z]?\d{4,5}\s*\))?\s*[:\-\u2013=(]?\s*(?:x\s*|for\s+)?(?:~|about|approx\.?)?\s*"
+                            + _TIME_WORDS, after, re.IGNORECASE):
+            return True
+    return False
+
+
 def _block_owner(s: Settings, full: str, line_start: int, clause_start: int, ctext: str, hits) -> tuple | None:
     """(label, end of its heading) when the line opens with one service's name and its own time before a colon or
     dash ("TE 12 min:", "Therapeutic exercise (16 min):"), a service of ``block_owners``; else None."""
@@ -184,6 +199,14 @@ def gather(s: Settings, note: NoteRead, hits_of: list, proba: np.ndarray, cfg: d
         if only is not None and _named_with_its_time(s, ctext, only, by_label[only], is_row, status, clause_mins,
                                                      time_table, proba[i]):
             row[s.col[only]] = max(row[s.col[only]], s.timed_row_floor)
+        if status is None and s.explicit and clause_mins:
+            named_timed = [lab for lab, rx in s.explicit.items() if _explicit_with_time(rx, ctext)]
+            for lab in named_timed:   # "25 minutes of therapeutic activities", "Neuromuscular re-education: 20 min"
+                row[s.col[lab]] = max(row[s.col[lab]], s.timed_row_floor)
+            if named_timed:   # the services the clause names this way are the ones it documents
+                for lab in s.explicit:
+                    if lab not in by_label:
+                        row[s.col[lab]] = min(row[s.col[lab]], np.nextafter(s.t_ev, 0))
         if status is None and len(by_label) >= 2 and clause_mins and set(by_label) <= s.supervised:
             # "IFC to lumbar paraspinals w/ MHP x15'", "e-stim + ice 15 min": supervised modalities given together
             # share their time, and each is documented by its name (none is timed)

@@ -52,6 +52,7 @@ class Settings:
     service_list_floor: float = 0.0
     timed_named: frozenset = frozenset()   # codes whose named technique with its own time is documentation
     block_owners: frozenset = frozenset()   # codes whose timed block heading owns the items on its line
+    explicit: dict = None   # label -> regex of the names that say a time was spent on that service
     aquatic: tuple | None = None   # (code, covered codes, land cues, water words): what a pool session covers
     supervised: frozenset = frozenset()   # untimed supervised modalities: named together with one time, each is given
 
@@ -100,6 +101,8 @@ class Settings:
             block_owners=frozenset(lab for lab in config.get("block_owner_codes", []) if lab in classes),
             supervised=frozenset(lab for lab in classes if catalogue[lab].category == "supervised_modality"
                                  and not catalogue[lab].timed),
+            explicit={lab: compile_literals(names) for lab, names in config.get("explicit_service_names", {}).items()
+                      if lab in classes},
             aquatic=None if not config.get("aquatic_session") else (
                 config["aquatic_session"]["code"], frozenset(config["aquatic_session"]["covers"]),
                 compile_literals(config["aquatic_session"]["land_cues"]), compile_literals(config["aquatic_session"]["water_words"])),
