@@ -446,3 +446,16 @@ def test_a_service_named_with_its_time_is_that_service(engine):
             "squatting to pick up beanbags, 5 rounds. Neuromuscular re-education included beam walking with hand-hold "
             "and the rocker board with heels down.")
     assert {s.code: s.minutes for s in engine.suggest(note, payer="commercial").recommended} == {"97530": 22, "97112": 18}
+
+
+@pytest.mark.parametrize("note, code", [
+    ("Prosthetic training, subsequent encounter (16 min): liner and pin-lock donning, sock ply management, gait with "
+     "the new socket in the bars.", "97763"),
+    ("R AFO delivered and fitted today (initial encounter): donning/doffing with spouse, skin check, wear schedule "
+     "reviewed, 18 min.", "97760"),
+    ("Orthotic follow-up; unloader brace fitted 3 wks ago at the initial orthotic visit.\nOrthotic management and "
+     "training 15 min: strap tension adjusted, donning sequence reviewed, skin check.", "97763"),
+])
+def test_the_orthotic_or_prosthetic_code_follows_the_encounter(engine, note, code):
+    codes = set(engine.suggest(note, payer="commercial").codes)
+    assert code in codes and not ({"97760", "97761", "97763"} - {code}) & codes

@@ -10,7 +10,7 @@ from ..results import Evidence
 from .settings import Settings
 from .values import Candidate, NoteRead
 
-__all__ = ["apply_aquatic", "apply_count_rules", "apply_group", "apply_report", "apply_test_report", "decide"]
+__all__ = ["apply_aquatic", "apply_count_rules", "apply_encounter", "apply_group", "apply_report", "apply_test_report", "decide"]
 
 
 def decide(s: Settings, note: NoteRead, cands: dict) -> tuple[set, dict]:
@@ -28,6 +28,7 @@ def decide(s: Settings, note: NoteRead, cands: dict) -> tuple[set, dict]:
             best = max(present, key=lambda lab: (sum(e.score for e in cands[lab].evidence), cands[lab].score))
             recommended -= set(present) - {best}
     recommended = apply_count_rules(s, recommended, cands, note.full)
+    recommended = apply_encounter(s, recommended, note.full, cands)
     recommended = apply_group(s, recommended, note.full, cands, _negated_spans(note))
     recommended = apply_test_report(s, recommended, note.full, cands)
     recommended = apply_aquatic(s, recommended, note.full, cands)
@@ -101,6 +102,32 @@ _LIST_SPLIT = re.compile(r"\s*(?:,|;|/|\band\b|&|\+)\s*(?:and\s+)?", re.IGNORECA
 
 def _count(word: str) -> float:
     return float(_NUMBER_WORDS.get(word.lower(), 0) or word)
+
+
+def apply_encounter(s: Settings, recommended: set, full: str, cands: dict) -> set:
+    """The orthotic/prosthetic code follows the encounter the note names: a later encounter ("subsequent
+    encounter", "initial prosthetic training completed at prior visits") is 97763, a first one ("initial encounter",
+    "AFO fitted today") 97760 or 97761 by whether the evidence is about a prosthesis."""
+    if s.encounter is None:
+        return recommended
+    later, first, later_cues, first_cues, prosthetic = s.encounter
+    present = [lab for lab in recommended if lab == later or lab in first.values()]
+    if len(present) != 1:
+        return recommended
+    lab = present[0]
+    says_later, says_first = later_cues.search(full) is not None, first_cues.search(full) is not None
+    if says_later == says_first:
+        return recommended
+    evidence = " ".join(e.text for e in cands[lab].evidence)
+    target = later if says_later else first["prosthetic" if prosthetic.search(evidence) else "orthotic"]
+    if target == lab or target not in s.col:
+        return recommended
+    tc = cands.setdefault(target, Candidate(target))
+    tc.score = max(tc.score, cands[lab].score)
+    tc.evidence = tc.evidence or list(cands[lab].evidence)
+    for seg_i, spans in cands[lab].segments.items():
+        tc.segments.setdefault(seg_i, []).extend(spans)
+    return (recommended - {lab}) | {target}
 
 
 _OWN_MINUTES = re.compile(r"\d\s*(?:min(?:ute)?s?|mins)\b", re.IGNORECASE)   # "TherEx 15 min", not a 4' depth

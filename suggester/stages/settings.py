@@ -52,6 +52,7 @@ class Settings:
     service_list_floor: float = 0.0
     timed_named: frozenset = frozenset()   # codes whose named technique with its own time is documentation
     block_owners: frozenset = frozenset()   # codes whose timed block heading owns the items on its line
+    encounter: tuple | None = None   # (later code, {kind: first code}, later cues, first cues, prosthetic words)
     explicit: dict = None   # label -> regex of the names that say a time was spent on that service
     aquatic: tuple | None = None   # (code, covered codes, land cues, water words): what a pool session covers
     supervised: frozenset = frozenset()   # untimed supervised modalities: named together with one time, each is given
@@ -101,6 +102,11 @@ class Settings:
             block_owners=frozenset(lab for lab in config.get("block_owner_codes", []) if lab in classes),
             supervised=frozenset(lab for lab in classes if catalogue[lab].category == "supervised_modality"
                                  and not catalogue[lab].timed),
+            encounter=None if not config.get("orthotic_encounter") else (
+                config["orthotic_encounter"]["later_code"], dict(config["orthotic_encounter"]["first_codes"]),
+                compile_literals(config["orthotic_encounter"]["later_cues"]),
+                compile_literals(config["orthotic_encounter"]["first_cues"]),
+                re.compile("|".join(re.escape(w) for w in config["orthotic_encounter"]["prosthetic_words"]), re.IGNORECASE)),
             explicit={lab: compile_literals(names) for lab, names in config.get("explicit_service_names", {}).items()
                       if lab in classes},
             aquatic=None if not config.get("aquatic_session") else (
