@@ -150,6 +150,7 @@ def main() -> None:
     hold = load_gold(ROOT / "training_data" / "holdout" / "holdout_notes.jsonl")
     twins = load_gold(ROOT / "training_data" / "real_style" / "dev_notes.jsonl")
     templates = load_gold(ROOT / "training_data" / "templates" / "dev_notes.jsonl")
+    specialty = load_gold(ROOT / "training_data" / "specialty" / "dev_notes.jsonl")
 
     engine = Suggester()
     no_ctx = Suggester(use_context=False)
@@ -159,7 +160,8 @@ def main() -> None:
     out.append("## Accuracy (recommended codes vs gold)\n")
     out.append("| system | set | micro P | micro R | micro F1 | macro F1 | exact set | top-3 recall | no-code notes clean | units exact |")
     out.append("|---|---|---|---|---|---|---|---|---|---|")
-    for name, data in (("dev", dev), ("dev2", dev2), ("real-style dev", twins), ("template-style dev", templates), ("hold-out", hold)):
+    for name, data in (("dev", dev), ("dev2", dev2), ("real-style dev", twins), ("template-style dev", templates),
+                       ("specialty dev", specialty), ("hold-out", hold)):
         for label, eng in (("engine", engine), ("TF-IDF without context layer", no_ctx)):
             r = evaluate(eng, data)
             out.append(f"| {label} | {name} | {r['micro_precision']:.3f} | {r['micro_recall']:.3f} | {r['micro_f1']:.3f} | "
