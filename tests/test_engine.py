@@ -459,3 +459,10 @@ def test_a_service_named_with_its_time_is_that_service(engine):
 def test_the_orthotic_or_prosthetic_code_follows_the_encounter(engine, note, code):
     codes = set(engine.suggest(note, payer="commercial").codes)
     assert code in codes and not ({"97760", "97761", "97763"} - {code}) & codes
+
+
+def test_template_fields_left_blank_document_nothing(engine):
+    note = ("Modalities:\n  Ultrasound (97035): ___ min\n  Hot/cold pack (97010): ___\n"
+            "Therapeutic exercise (97110): 16 min - calf stretch 3x30 s, towel curls, heel drops 3x15\n"
+            "Neuro re-ed (97112): ___\nGait training (97116): N/A\nMechanical traction (97012): --")
+    assert engine.suggest(note, payer="commercial").codes == ["97110"]

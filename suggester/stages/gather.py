@@ -31,6 +31,17 @@ _NOT_BILLED = re.compile(r"\s*\(?\s*(?:not (?:included|billed|counted|billable|t
 _CELL_SEP = re.compile(r"\s*\|\s*|\s{3,}|\t+|\s*\.{3,}\s*")
 # a bulleted or check-box line holding only a name ("\u25cf Therex", "- Gait", "[ ] Manual therapy"): a template's menu
 _BARE_ITEM = re.compile(r"\s*(?:[\u2022\u25cf\u25cb\u25aa\u25a1\u2610\u2611\u2612*\-]|\[\s?x?\s?\])\s*[A-Za-z][A-Za-z/&' -]{0,30}\s*$")
+# a template field left blank: "Ultrasound (97035): ___ min", "Neuro re-ed (97112): ___", "Gait: N/A", "Traction: --"
+_BLANK_FIELD = re.compile(r"[:=\-\u2013]\s*(?:_{2,}|n/?a|none|--+|\u2014|\[\s*\])\s*(?:min(?:ute)?s?\.?|units?)?\s*$", re.IGNORECASE)
+
+
+def _blank_field(full: str, pos: int) -> bool:
+    """The line holding ``pos`` is a template field left blank ("Gait training (97116): N/A")."""
+    end = full.find("\n", pos)
+    line = full[full.rfind("\n", 0, pos) + 1:len(full) if end < 0 else end]
+    return len(line) <= 80 and _BLANK_FIELD.search(line) is not None
+
+
 # a bare number (or range: "6-8") in a cell
 _ROW_NUMBER = re.compile(r"(?:\||\s{2,}|\t|\.{3,})\s*\d{1,3}(?:\s*[-\u2013]\s*\d{1,3})?\s*(?:\||\s{2,}|\t|$)")
 
@@ -228,9 +239,11 @@ def gather(s: Settings, note: NoteRead, hits_of: list, proba: np.ndarray, cfg: d
             if not any(m.minutes for m in clause_mins if clause.start_char + m.start >= owner[1]):
                 row[others] = np.minimum(row[others], np.nextafter(s.t_ev, 0))
         hits = np.nonzero(row >= s.t_cand)[0]
-        if len(hits) and (not by_label and too_short(s, ctext) or by_label and _BARE_ITEM.match(
-                full, full.rfind("\n", 0, clause.start_char) + 1, clause.end_char)):
-            hits = hits[:0]  # "III", "Range of Motion (ROM)", "● Therex": a heading or template item, not a service
+        if len(hits) and (not by_label and too_short(s, ctext) or by_label and (_BARE_ITEM.match(
+                full, full.rfind("\n", 0, clause.start_char) + 1, clause.end_char) or _blank_field(full, clause.start_char))):
+            # "III", "Range of Motion (ROM)", "● Therex", "Ultrasound (97035): ___ min": a heading or a template item
+            # left blank, not a service
+            hits = hits[:0]
         if status is not None:
             keep = [j for j in hits if status in s.counted_status[s.classes[j]]]
             if keep:
