@@ -118,7 +118,7 @@ class ClinicalSegmenter:
             if prev.is_space and "\n" in ptext or "\n" in prev.whitespace_:
                 start = not tok.is_space and not _wrapped_line(text, tok.idx, self.wrap_min_chars)
             elif ptext == ";":
-                start = True
+                start = not _inside_table_cell(text, tok.idx)   # "| NuStep 8 min; quad sets ... | 23": one row
             elif ptext in {".", "!", "?"} and (tok.text[:1].isupper() or tok.like_num or _BULLET_RE.match(tok.text)):
                 b = before.lower()
                 # "... continued skilled PT. Manual 12 min": capital "PT." is physical therapy ending a sentence;
@@ -303,6 +303,13 @@ class SectionDetector:
 def _label(header: str) -> str:
     """A header's words, lower-case, without the colon or dash after them ("Daily Note:" -> "daily note")."""
     return re.sub(r"\s+", " ", re.sub(r"[\s:\-\u2013\u2014=*#>\u2022]+$", "", header.strip())).lower()
+
+
+def _inside_table_cell(text: str, pos: int) -> bool:
+    """``pos`` lies between two pipes of one line: a cell of a flowsheet row."""
+    start = text.rfind("\n", 0, pos) + 1
+    end = text.find("\n", pos)
+    return "|" in text[start:pos] and "|" in text[pos:len(text) if end < 0 else end]
 
 
 def _sections_list(key: str) -> list[str]:
