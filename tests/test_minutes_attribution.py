@@ -313,3 +313,9 @@ def test_a_pool_log_counts_its_time_summary_not_its_depths(engine):
     result = engine.suggest(note, payer="commercial")
     s = next(x for x in result.recommended if x.code == "97113")
     assert s.minutes == 35 and [e.rule for e in s.minutes_evidence] == ["time_log"]
+
+
+def test_a_semicolon_inside_a_flowsheet_cell_keeps_the_row_whole(engine):
+    note = ("Intervention | Detail | Min\nTher ex 97110 | bike 8 min; quad sets, SLR 2x10; prone hang 3 min | 21\n"
+            "Manual 97140 | patellar mobs; scar mobilization | 9")
+    assert {s.code: s.minutes for s in engine.suggest(note, payer="commercial").recommended} == {"97110": 21, "97140": 9}
