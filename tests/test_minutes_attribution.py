@@ -319,3 +319,10 @@ def test_a_semicolon_inside_a_flowsheet_cell_keeps_the_row_whole(engine):
     note = ("Intervention | Detail | Min\nTher ex 97110 | bike 8 min; quad sets, SLR 2x10; prone hang 3 min | 21\n"
             "Manual 97140 | patellar mobs; scar mobilization | 9")
     assert {s.code: s.minutes for s in engine.suggest(note, payer="commercial").recommended} == {"97110": 21, "97140": 9}
+
+
+def test_a_flowsheet_row_that_states_its_code_is_that_codes_row(engine):
+    # the row's items read as exercise (step-ups), but the row says 97112; the bike's 8 min are inside the row's 20
+    note = ("Intervention | Code | Time\nTher ex: bike 8 min; quad sets; SLR 3x10; heel slides | 97110 | 20 min\n"
+            "Neuromuscular: SLS firm 5 x 30 s; weight shifts on foam; 4\" step-up w/ mirror cueing | 97112 | 10 min")
+    assert {s.code: s.minutes for s in engine.suggest(note, payer="commercial").recommended} == {"97110": 20, "97112": 10}

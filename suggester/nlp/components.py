@@ -306,10 +306,11 @@ def _label(header: str) -> str:
 
 
 def _inside_table_cell(text: str, pos: int) -> bool:
-    """``pos`` lies between two pipes of one line: a cell of a flowsheet row."""
+    """``pos`` lies in a cell of a flowsheet row: a line with two or more pipes, one of them after ``pos``."""
     start = text.rfind("\n", 0, pos) + 1
     end = text.find("\n", pos)
-    return "|" in text[start:pos] and "|" in text[pos:len(text) if end < 0 else end]
+    line_end = len(text) if end < 0 else end
+    return "|" in text[pos:line_end] and text.count("|", start, line_end) >= 2
 
 
 def _sections_list(key: str) -> list[str]:

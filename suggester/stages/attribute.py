@@ -38,6 +38,7 @@ def attribute(s: Settings, note: NoteRead, got: Gathered, recommended: set, labe
                     continue
                 best = next(iter(named))
             services[best].setdefault(seg_i, [(offset, offset)])
+    _rows_with_their_code(s, note, recommended, services)
     # Flowsheet tables: a "Minutes"/"Time" column gives bare numbers in the rows below it.
     table_cells = table_minutes(segments, got.seg_mentions, services, full)
     att = attribute_minutes(recommended, services, got.seg_mentions, got.time_only_segs, segments, table_cells, full,
@@ -46,6 +47,25 @@ def attribute(s: Settings, note: NoteRead, got: Gathered, recommended: set, labe
                             time_log={i for i, seg in enumerate(segments) if seg._.pt_section == "time_log"})
     _stated_code_times(s, note, got, recommended, att)
     return att
+
+
+def _rows_with_their_code(s: Settings, note: NoteRead, recommended: set, services: dict) -> None:
+    """A flowsheet row that states its code in a cell ("Neuromuscular: SLS, step-ups ... | 97112 | 10 min") is that
+    code's row, whatever the names of its items read as: its time goes to that code, when the documentation
+    supports it."""
+    segments, full = note.segments, note.full
+    for claim in note.claims:
+        lab = s.label_of.get(claim.code, claim.code)
+        if lab not in recommended:
+            continue
+        seg_i = next((i for i, g in enumerate(segments) if g.start_char <= claim.start < g.end_char), None)
+        if seg_i is None or "|" not in full[segments[seg_i].start_char:segments[seg_i].end_char]:
+            continue
+        base = segments[seg_i].start_char
+        for other, segs in services.items():
+            if other != lab:
+                segs.pop(seg_i, None)
+        services.setdefault(lab, {})[seg_i] = [(claim.start - base, claim.end - base)]
 
 
 _TOTALS_LINE = re.compile(r"[ \t]*(?:(?:time|minute|service|code)s?\s+)?totals?\b", re.IGNORECASE)   # "Totals: 97110 - 25 min; ..."
