@@ -305,6 +305,17 @@ def _label(header: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"[\s:\-\u2013\u2014=*#>\u2022]+$", "", header.strip())).lower()
 
 
+def _any_of(patterns: list[str]) -> re.Pattern | None:
+    """One regex that matches where any of ``patterns`` matches. The patterns that begin at a word boundary share
+    it (r"\b(?:A|B)" is r"\bA|\bB"), which lets the scan test the boundary once per position, not once per pattern."""
+    if not patterns:
+        return None
+    bounded = [p[2:] for p in patterns if p.startswith(r"\b")]
+    rest = [p for p in patterns if not p.startswith(r"\b")]
+    parts = ([r"\b(?:%s)" % "|".join(f"(?:{p})" for p in bounded)] if bounded else []) + [f"(?:{p})" for p in rest]
+    return re.compile("|".join(parts), re.IGNORECASE)
+
+
 def _inside_table_cell(text: str, pos: int) -> bool:
     """``pos`` lies in a cell of a flowsheet row: a line with two or more pipes, one of them after ``pos``."""
     start = text.rfind("\n", 0, pos) + 1
@@ -407,8 +418,7 @@ class ContextAsserter:
                               if rs[0].pattern]
         # any of them anywhere: most segments hold none, and one scan says so (a match of the alternation at a
         # position is a match of one of its patterns there, so "none" is exact)
-        self._any_pattern = re.compile("|".join(f"(?:{r.pattern})" for r, _ in self._cue_patterns), re.IGNORECASE) \
-            if self._cue_patterns else None
+        self._any_pattern = _any_of([r.pattern for r, _ in self._cue_patterns])
         self._nonvisit_matcher = LiteralMatcher(self._nonvisit)
         # segment text -> its pieces (template lines repeat across notes); new rules read every text afresh
         self._asserted = TextMemo(self._asserted.limit if hasattr(self, "_asserted") else _ASSERTED_MAX)
