@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from ._resources import packaged_json, read_json
 from .errors import ResourceError
-from .nlp.rules import WordStartPattern, word_start_alternatives
+from .nlp.rules import UNCHECKED_BOX, WordStartPattern, word_start_alternatives
 
 __all__ = ["Component", "ReportAssessment", "ReportReader", "LEVEL_CODES"]
 
@@ -187,7 +187,7 @@ class ReportReader:
         first = True
         for line in text.split("\n"):
             stripped = line.strip()
-            if stripped and (first or len(stripped) <= limit):
+            if stripped and (first or len(stripped) <= limit) and not UNCHECKED_BOX.match(line):   # "[ ] Re-evaluation"
                 for kind, pats in self.rules.titles.items():
                     if kind in found:
                         continue

@@ -466,3 +466,11 @@ def test_template_fields_left_blank_document_nothing(engine):
             "Therapeutic exercise (97110): 16 min - calf stretch 3x30 s, towel curls, heel drops 3x15\n"
             "Neuro re-ed (97112): ___\nGait training (97116): N/A\nMechanical traction (97012): --")
     assert engine.suggest(note, payer="commercial").codes == ["97110"]
+
+
+def test_unchecked_boxes_document_nothing(engine):
+    note = ("PROGRESS NOTE (Visit 8)\n[x] Mechanical traction (97012) - cervical, 15 min\n"
+            "[x] Ther ex (97110) - 15 min: chin tucks, rows 3x12\n[ ] Moist heat (97010) - declined\n"
+            "[ ] Gait training 97116 ....... ___ min\n[ ] Re-evaluation (97164)")
+    result = engine.suggest(note, payer="commercial")
+    assert set(result.codes) == {"97012", "97110"} and result.report["kind"] != "re_evaluation"

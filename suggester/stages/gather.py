@@ -14,6 +14,7 @@ import numpy as np
 
 from ..minutes_attribution import indented_row
 from ..nlp.minutes import find_minutes, services_timed
+from ..nlp.rules import UNCHECKED_BOX
 from ..results import Evidence, NotCounted
 from .score import joined_head
 from .settings import Settings
@@ -36,10 +37,11 @@ _BLANK_FIELD = re.compile(r"[:=\-\u2013]\s*(?:_{2,}|n/?a|none|--+|\u2014|\[\s*\]
 
 
 def _blank_field(full: str, pos: int) -> bool:
-    """The line holding ``pos`` is a template field left blank ("Gait training (97116): N/A")."""
+    """The line holding ``pos`` is a template field left blank ("Gait training (97116): N/A") or an unchecked box
+    ("[ ] Re-evaluation (97164)", "\u2610 Moist heat - declined")."""
     end = full.find("\n", pos)
     line = full[full.rfind("\n", 0, pos) + 1:len(full) if end < 0 else end]
-    return len(line) <= 80 and _BLANK_FIELD.search(line) is not None
+    return UNCHECKED_BOX.match(line) is not None or len(line) <= 80 and _BLANK_FIELD.search(line) is not None
 
 
 # a bare number (or range: "6-8") in a cell
