@@ -474,3 +474,15 @@ def test_unchecked_boxes_document_nothing(engine):
             "[ ] Gait training 97116 ....... ___ min\n[ ] Re-evaluation (97164)")
     result = engine.suggest(note, payer="commercial")
     assert set(result.codes) == {"97012", "97110"} and result.report["kind"] != "re_evaluation"
+
+
+@pytest.mark.parametrize("note, codes", [
+    # gait and balance work with the new prosthesis is the prosthetic training ...
+    ("Prosthetic training, initial encounter - 25 min: donning liner and pin-lock socket x3; in the parallel bars "
+     "weight shifts onto the prosthesis 3x10; gait in bars 4 x 10 ft with the prosthesis, min A.", {"97761"}),
+    # ... while gait training timed on its own after it is billed on its own
+    ("Prosthetic training, initial encounter - 20 min: donning liner and socket, weight shifts onto the prosthesis.\n"
+     "Gait training 12 min: RW 50 ft x3 with the prosthesis, CGA, cues for step length.", {"97761", "97116"}),
+])
+def test_prosthetic_training_covers_the_gait_done_with_the_prosthesis(engine, note, codes):
+    assert set(engine.suggest(note, payer="commercial").codes) == codes

@@ -1,5 +1,5 @@
 """Stage decide: candidates -> the recommended codes (thresholds, exclusive groups, count rules, group and
-aquatic sessions and the report kind), with the evaluation report's explanation per code."""
+covering sessions and the report kind), with the evaluation report's explanation per code."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from ..results import Evidence
 from .settings import Settings
 from .values import Candidate, NoteRead
 
-__all__ = ["apply_aquatic", "apply_count_rules", "apply_encounter", "apply_group", "apply_report", "apply_test_report", "decide"]
+__all__ = ["apply_count_rules", "apply_covering", "apply_encounter", "apply_group", "apply_report", "apply_test_report",
+           "decide"]
 
 
 def decide(s: Settings, note: NoteRead, cands: dict) -> tuple[set, dict]:
@@ -31,7 +32,7 @@ def decide(s: Settings, note: NoteRead, cands: dict) -> tuple[set, dict]:
     recommended = apply_encounter(s, recommended, note.full, cands)
     recommended = apply_group(s, recommended, note.full, cands, _negated_spans(note))
     recommended = apply_test_report(s, recommended, note.full, cands)
-    recommended = apply_aquatic(s, recommended, note.full, cands)
+    recommended = apply_covering(s, recommended, note.full, cands)
     return apply_report(s, note.report, recommended, cands, note.full)
 
 
@@ -133,21 +134,27 @@ def apply_encounter(s: Settings, recommended: set, full: str, cands: dict) -> se
 _OWN_MINUTES = re.compile(r"\d\s*(?:min(?:ute)?s?|mins)\b", re.IGNORECASE)   # "TherEx 15 min", not a 4' depth
 
 
-def apply_aquatic(s: Settings, recommended: set, full: str, cands: dict) -> set:
-    """An aquatic session covers what the patient did in the water ("Mini squats at wall | 4' | 2x15", "Walking
-    fwd/bwd 4 laps" in a pool log): the covered codes whose evidence all lies from the aquatic code's first evidence
-    to the next land cue ("on land", "post-pool"), none of it timed on its own outside a line that names the water,
-    are candidates to review rather than recommended. Land work before the pool part, after a land cue, or with its
-    own time stays billed on its own."""
-    if s.aquatic is None or s.aquatic[0] not in recommended:
-        return recommended
-    code, covers, land, water = s.aquatic
-    start = min(e.start for e in cands[code].evidence)
-    cue = land.search(full, start)
-    end = cue.start() if cue is not None else len(full)
-    return recommended - {lab for lab in recommended & covers
-                          if all(start <= e.start and e.end <= end and (not _OWN_MINUTES.search(e.text) or water.search(e.text))
-                                 for e in cands[lab].evidence)}
+def apply_covering(s: Settings, recommended: set, full: str, cands: dict) -> set:
+    """A session code covers what was done within it (engine.json ``covering_sessions``): aquatic therapy the
+    exercise, balance and gait done in the water ("Mini squats at wall | 4' | 2x15" in a pool log), prosthetic
+    training the gait and balance work done with the prosthesis. The covered codes whose evidence all lies from the
+    session code's first evidence to the next end cue ("on land", "gait training"), none of it timed on its own
+    outside a line with the session's words, are candidates to review rather than recommended. Work before the
+    session part, after an end cue, or with its own time stays billed on its own."""
+    for codes, covers, end_cues, own_time_ok, evidence_words in s.covering:
+        present = [lab for lab in codes if lab in recommended]
+        if not present:
+            continue
+        start = min(e.start for lab in present for e in cands[lab].evidence)
+        cue = end_cues.search(full, start + 1)
+        end = cue.start() if cue is not None else len(full)
+        recommended = recommended - {
+            lab for lab in recommended & covers
+            if all(start <= e.start and e.end <= end
+                   and (not _OWN_MINUTES.search(e.text) or own_time_ok is not None and own_time_ok.search(e.text))
+                   and (evidence_words is None or evidence_words.search(e.text))
+                   for e in cands[lab].evidence)}
+    return recommended
 
 
 def apply_count_rules(s: Settings, recommended: set, cands: dict, full: str = "") -> set:

@@ -54,7 +54,7 @@ class Settings:
     block_owners: frozenset = frozenset()   # codes whose timed block heading owns the items on its line
     encounter: tuple | None = None   # (later code, {kind: first code}, later cues, first cues, prosthetic words)
     explicit: dict = None   # label -> regex of the names that say a time was spent on that service
-    aquatic: tuple | None = None   # (code, covered codes, land cues, water words): what a pool session covers
+    covering: tuple = ()   # (codes, covered, end cues, own-time words, evidence words): sessions that cover work
     supervised: frozenset = frozenset()   # untimed supervised modalities: named together with one time, each is given
 
     @classmethod
@@ -109,9 +109,11 @@ class Settings:
                 re.compile("|".join(re.escape(w) for w in config["orthotic_encounter"]["prosthetic_words"]), re.IGNORECASE)),
             explicit={lab: compile_literals(names) for lab, names in config.get("explicit_service_names", {}).items()
                       if lab in classes},
-            aquatic=None if not config.get("aquatic_session") else (
-                config["aquatic_session"]["code"], frozenset(config["aquatic_session"]["covers"]),
-                compile_literals(config["aquatic_session"]["land_cues"]), compile_literals(config["aquatic_session"]["water_words"])),
+            covering=tuple((frozenset(c["codes"]), frozenset(c["covers"]), compile_literals(c["end_cues"]),
+                            compile_literals(c["own_time_words"]) if c.get("own_time_words") else None,
+                            re.compile("|".join(re.escape(w) for w in c["evidence_words"]), re.IGNORECASE)
+                            if c.get("evidence_words") else None)
+                           for c in config.get("covering_sessions", [])),
             test_report=None if not config.get("test_report") else (
                 config["test_report"]["code"], compile_literals(config["test_report"]["cues"]),
                 frozenset(config["test_report"]["covers"])),
