@@ -480,6 +480,8 @@ def test_unchecked_boxes_document_nothing(engine):
     # gait and balance work with the new prosthesis is the prosthetic training ...
     ("Prosthetic training, initial encounter - 25 min: donning liner and pin-lock socket x3; in the parallel bars "
      "weight shifts onto the prosthesis 3x10; gait in bars 4 x 10 ft with the prosthesis, min A.", {"97761"}),
+    ("R TFA, socket delivered 2 wks ago.\nPt walked in the parallel bars, then with a walker, shifting weight onto the "
+     "prosthesis.\nProsthetic training, subsequent encounter, lasted 30 min.", {"97763"}),
     # ... while gait training timed on its own after it is billed on its own
     ("Prosthetic training, initial encounter - 20 min: donning liner and socket, weight shifts onto the prosthesis.\n"
      "Gait training 12 min: RW 50 ft x3 with the prosthesis, CGA, cues for step length.", {"97761", "97116"}),

@@ -138,8 +138,9 @@ def apply_covering(s: Settings, recommended: set, full: str, cands: dict) -> set
     """A session code covers what was done within it (engine.json ``covering_sessions``): aquatic therapy the
     exercise, balance and gait done in the water ("Mini squats at wall | 4' | 2x15" in a pool log), prosthetic
     training the gait and balance work done with the prosthesis. The covered codes whose evidence all lies from the
-    session code's first evidence to the next end cue ("on land", "gait training"), none of it timed on its own
-    outside a line with the session's words, are candidates to review rather than recommended. Work before the
+    session code's first evidence (for a session whose covered work names its device, from the start of the note)
+    to the next end cue ("on land", "gait training"), none of it timed on its own outside a line with the session's
+    words, are candidates to review rather than recommended. Work before the
     session part, after an end cue, or with its own time stays billed on its own."""
     for codes, covers, end_cues, own_time_ok, evidence_words in s.covering:
         present = [lab for lab in codes if lab in recommended]
@@ -147,6 +148,8 @@ def apply_covering(s: Settings, recommended: set, full: str, cands: dict) -> set
             continue
         start = min(e.start for lab in present for e in cands[lab].evidence)
         cue = end_cues.search(full, start + 1)
+        if evidence_words is not None:   # the covered work names the device: it may come before the session's name
+            start = 0
         end = cue.start() if cue is not None else len(full)
         recommended = recommended - {
             lab for lab in recommended & covers
