@@ -120,6 +120,10 @@ CASES = [
      "R calf.", {"97140"}, set()),
     ("hist-baseline-in-parentheses", "O: Berg 41/56 (IE 33/56); TUG 13.8 s (eval 19.2 s).\nNMR 15 min: tandem stance on "
      "foam, SLS 3x20 s.", {"97112"}, {"97161", "97162", "97163"}),
+    ("neg-not-assessed-after", "Gait not assessed today, no room for the walkway.\nTherEx 15 min: bridges, SLR.",
+     {"97110"}, {"97116"}),
+    ("neg-not-yet-delivered-after", "Custom AFO not yet delivered; fitting planned next visit.\nGait training 12 min with "
+     "SPC.", {"97116"}, {"97760"}),
     ("finding-gait-described-first", "A: Antalgic gait pattern on arrival, near-normal gait by the end.\nManual 10 min: STM "
      "R calf.", {"97140"}, {"97116"}),
     ("finding-gait-nearly-normal", "Gait nearly normal with the quad cane today.\nTherEx 15 min: bridges, SLR.",
