@@ -124,6 +124,8 @@ CASES = [
      {"97110"}, {"97116"}),
     ("neg-not-yet-delivered-after", "Custom AFO not yet delivered; fitting planned next visit.\nGait training 12 min with "
      "SPC.", {"97116"}, {"97760"}),
+    ("finding-control-improving", "A: Knee flexion 118 deg. Valgus control improving w/ mirror.\nManual 10 "
+     "min: STM R calf.", {"97140"}, {"97112"}),
     ("finding-gait-described-first", "A: Antalgic gait pattern on arrival, near-normal gait by the end.\nManual 10 min: STM "
      "R calf.", {"97140"}, {"97116"}),
     ("finding-gait-nearly-normal", "Gait nearly normal with the quad cane today.\nTherEx 15 min: bridges, SLR.",
