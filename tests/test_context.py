@@ -126,6 +126,9 @@ CASES = [
      "SPC.", {"97116"}, {"97760"}),
     ("finding-control-improving", "A: Knee flexion 118 deg. Valgus control improving w/ mirror.\nManual 10 "
      "min: STM R calf.", {"97140"}, {"97112"}),
+    ("declined-after-an-offer", "Sharp debridement of the periwound callus was offered; pt declined, it bled last time."
+     "\nGait training 12 min with RW.", {"97116"}, {"97597"}),
+    ("perf-offered-and-applied", "Cold pack was offered and applied to the L knee x 10 min in elevation.", {"97010"}, set()),
     ("finding-gait-described-first", "A: Antalgic gait pattern on arrival, near-normal gait by the end.\nManual 10 min: STM "
      "R calf.", {"97140"}, {"97116"}),
     ("finding-gait-nearly-normal", "Gait nearly normal with the quad cane today.\nTherEx 15 min: bridges, SLR.",

@@ -46,6 +46,7 @@ def read_note(doc, s: Settings, reports: ReportReader, use_context: bool = True)
                     and not reports.treatment_given(ctexts[i]):
                 statuses[i] = "exam_finding"
     _heading_takes_its_body(full, clauses, ctexts, statuses)
+    _offered_then_declined(full, clauses, ctexts, statuses)
     totals: dict[str, tuple[int, int, int]] = find_totals(full)
     generic = totals.pop("generic", None)   # "20 min total": a session total alone, a service's time beside one
     claims = find_code_claims(full, s.catalogue)
@@ -71,6 +72,24 @@ def _heading_takes_its_body(full: str, clauses, ctexts, statuses) -> None:
         if between.count("\n") == 1 and not between.strip(" \t\n:-*\u2022") and not full[line_start:c.start_char].strip(" \t-*\u2022") \
                 and not any(m.minutes for m in find_minutes(ctexts[i])):
             statuses[i] = statuses[i + 1]
+
+
+_OFFERED = re.compile(r"\b(?:was|were|is|are)?\s*(?:offered|recommended|suggested|discussed)\s*[.;,]?\s*$", re.IGNORECASE)
+
+
+def _offered_then_declined(full: str, clauses, ctexts, statuses) -> None:
+    """A service offered and then declined on the same line ("Selective debridement of the callus rim was offered;
+    pt declined today") was not given: the offer takes the refusal's status."""
+    refused = ("declined", "negated", "not_tolerated")
+    for i in range(len(clauses) - 1):
+        if statuses[i] is not None:
+            continue
+        # the offer in the same clause, or in the next one ("Selective debridement | of the callus rim was offered")
+        j = i if _OFFERED.search(ctexts[i]) else i + 1 if _OFFERED.search(ctexts[i + 1]) else None
+        if j is None or j + 1 >= len(clauses) or statuses[j + 1] not in refused \
+                or "\n" in full[clauses[i].end_char:clauses[j + 1].start_char]:
+            continue
+        statuses[i] = statuses[j] = statuses[j + 1]
 
 
 def stated_codes(s: Settings, claims, clauses, ctexts) -> dict[int, set]:
