@@ -15,10 +15,17 @@ from pathlib import Path
 from .._resources import packaged_json, read_json
 from ..errors import ResourceError
 
-__all__ = ["UNCHECKED_BOX", "ContextRule", "SectionRule", "compile_literals", "load_context_rules",
+__all__ = ["UNCHECKED_BOX", "ContextRule", "SectionRule", "compile_literals", "line_bounds", "load_context_rules",
            "load_section_rules", "load_section_attributes", "load_nonvisit_rules", "load_lexicon"]
 # a check box left empty at the start of a line: "[ ] Gait training 97116", "\u2610 Ultrasound", "- ( ) Re-eval"
 UNCHECKED_BOX = re.compile(r"[ \t]*(?:[-*\u2022][ \t]*)?(?:\[[ \t]?\]|\u2610|\u25a1|\([ \t]\))[ \t]")
+
+
+def line_bounds(text: str, pos: int) -> tuple[int, int]:
+    """Start and end offsets of the line of ``text`` that holds ``pos`` (the end excludes the newline)."""
+    end = text.find("\n", pos)
+    return text.rfind("\n", 0, pos) + 1, len(text) if end < 0 else end
+
 
 CONTEXT_CATEGORIES = frozenset({"NEGATED_EXISTENCE", "HYPOTHETICAL", "HISTORICAL", "HOME_PROGRAM", "FINDING",
                                 "PSEUDO", "TERMINATE"})

@@ -14,7 +14,7 @@ import numpy as np
 
 from ..minutes_attribution import indented_row
 from ..nlp.minutes import find_minutes, services_timed
-from ..nlp.rules import UNCHECKED_BOX
+from ..nlp.rules import UNCHECKED_BOX, line_bounds
 from ..results import Evidence, NotCounted
 from .score import joined_head
 from .settings import Settings
@@ -39,9 +39,19 @@ _BLANK_FIELD = re.compile(r"[:=\-\u2013]\s*(?:_{2,}|n/?a|none|--+|\u2014|\[\s*\]
 def _blank_field(full: str, pos: int) -> bool:
     """The line holding ``pos`` is a template field left blank ("Gait training (97116): N/A") or an unchecked box
     ("[ ] Re-evaluation (97164)", "\u2610 Moist heat - declined")."""
-    end = full.find("\n", pos)
-    line = full[full.rfind("\n", 0, pos) + 1:len(full) if end < 0 else end]
+    start, end = line_bounds(full, pos)
+    line = full[start:end]
     return UNCHECKED_BOX.match(line) is not None or len(line) <= 80 and _BLANK_FIELD.search(line) is not None
+
+
+def _at_least(row: np.ndarray, cols, floor: float) -> None:
+    """Raise ``row``'s scores at ``cols`` to ``floor`` (the clause documents those services)."""
+    row[cols] = np.maximum(row[cols], floor)
+
+
+def _below_evidence(s: Settings, row: np.ndarray, cols) -> None:
+    """Keep ``row``'s scores at ``cols`` under the evidence threshold (the clause does not evidence them)."""
+    row[cols] = np.minimum(row[cols], np.nextafter(s.t_ev, 0))
 
 
 # a bare number (or range: "6-8") in a cell
@@ -90,18 +100,16 @@ def measurement_row(s: Settings, clause_text: str) -> bool:
 
 
 _TIME_WORDS = r"\d{1,3}\s*(?:-\s*\d{1,3}\s*)?(?:min(?:ute)?s?|mins)\b"
+_TIME_BEFORE_NAME = re.compile(_TIME_WORDS + r"\s+(?:of\s+)?$", re.IGNORECASE)   # "25 minutes of <name>"
+_TIME_AFTER_NAME = re.compile(r"\s*(?:\(\s*[A-Z]?\d{4,5}\s*\))?\s*[:\-\u2013=(]?\s*(?:x\s*|for\s+)?(?:~|about|approx\.?)?\s*"
+                              + _TIME_WORDS, re.IGNORECASE)   # "<name> (97110): 15 min"
 
 
 def _explicit_with_time(rx: re.Pattern, ctext: str) -> bool:
     """``ctext`` names a service with its own time: "25 minutes of therapeutic activities", "NMR: 20 min",
     "Therapeutic exercise (97110) - 15 minutes"."""
-    for m in rx.finditer(ctext):
-        before, after = ctext[max(0, m.start() - 30):m.start()], ctext[m.end():m.end() + 30]
-        if re.search(_TIME_WORDS + r"\s+(?:of\s+)?$", before, re.IGNORECASE) \
-                or re.match(r"\s*(?:\(\s*[A-Z]?\d{4,5}\s*\))?\s*[:\-\u2013=(]?\s*(?:x\s*|for\s+)?(?:~|about|approx\.?)?\s*"
-                            + _TIME_WORDS, after, re.IGNORECASE):
-            return True
-    return False
+    return any(_TIME_BEFORE_NAME.search(ctext[max(0, m.start() - 30):m.start()])
+               or _TIME_AFTER_NAME.match(ctext[m.end():m.end() + 30]) for m in rx.finditer(ctext))
 
 
 def _block_owner(s: Settings, full: str, line_start: int, clause_start: int, ctext: str, hits) -> tuple | None:
@@ -209,40 +217,36 @@ def gather(s: Settings, note: NoteRead, hits_of: list, proba: np.ndarray, cfg: d
             j = s.col[lab]
             row[j] = 1.0 - (1.0 - row[j]) * (1.0 - w)
         only = next(iter(by_label)) if len(by_label) == 1 else None
+        named_cols = [s.col[lab] for lab in by_label]
         if only is not None and _named_with_its_time(s, ctext, only, by_label[only], is_row, status, clause_mins,
                                                      time_table, proba[i]):
-            row[s.col[only]] = max(row[s.col[only]], s.timed_row_floor)
+            _at_least(row, named_cols, s.timed_row_floor)
         if status is None and s.explicit and clause_mins:
-            named_timed = [lab for lab, rx in s.explicit.items() if _explicit_with_time(rx, ctext)]
-            for lab in named_timed:   # "25 minutes of therapeutic activities", "Neuromuscular re-education: 20 min"
-                row[s.col[lab]] = max(row[s.col[lab]], s.timed_row_floor)
-            if named_timed:   # the services the clause names this way are the ones it documents
-                for lab in s.explicit:
-                    if lab not in by_label:
-                        row[s.col[lab]] = min(row[s.col[lab]], np.nextafter(s.t_ev, 0))
+            named_timed = [s.col[lab] for lab, rx in s.explicit.items() if _explicit_with_time(rx, ctext)]
+            if named_timed:   # "25 minutes of therapeutic activities", "Neuromuscular re-education: 20 min"
+                _at_least(row, named_timed, s.timed_row_floor)
+                # the services the clause names this way are the ones it documents
+                _below_evidence(s, row, [s.col[lab] for lab in s.explicit if lab not in by_label])
         if status is None and len(by_label) >= 2 and clause_mins and set(by_label) <= s.supervised:
             # "IFC to lumbar paraspinals w/ MHP x15'", "e-stim + ice 15 min": supervised modalities given together
             # share their time, and each is documented by its name (none is timed)
-            for lab in by_label:
-                row[s.col[lab]] = max(row[s.col[lab]], s.timed_row_floor)
+            _at_least(row, named_cols, s.timed_row_floor)
         if status is None and s.service_list_floor and len(by_label) >= 2 and clause._.pt_section not in (None, "none") \
                 and service_list(ctext, phrase_hits):
             # "O: Hot packs, TENS, US, Massage, Stretching", "Tx: ther ex, gait training, HP": a treatment section's
             # line that only lists services names each as given
-            for lab in by_label:
-                row[s.col[lab]] = max(row[s.col[lab]], s.service_list_floor)
+            _at_least(row, named_cols, s.service_list_floor)
         head = joined_head(ctext, phrase_hits)
         if head:  # "TE/NMR 30'", "Ther ex/balance 20 min": a heading naming services done together
             cols = [s.col[lab] for lab in head]
             row[cols] = row[cols].max()
         if owner is not None:
             # "TE 12 min: quad sets, SAQ, sit<>stand x5": the items on the heading's line are done as its service
-            others = [s.col[lab] for lab in s.block_owners if lab != owner[0]]
             if not any(m.minutes for m in clause_mins if clause.start_char + m.start >= owner[1]):
-                row[others] = np.minimum(row[others], np.nextafter(s.t_ev, 0))
+                _below_evidence(s, row, [s.col[lab] for lab in s.block_owners if lab != owner[0]])
         hits = np.nonzero(row >= s.t_cand)[0]
-        if len(hits) and (not by_label and too_short(s, ctext) or by_label and (_BARE_ITEM.match(
-                full, full.rfind("\n", 0, clause.start_char) + 1, clause.end_char) or _blank_field(full, clause.start_char))):
+        if len(hits) and (not by_label and too_short(s, ctext) or by_label and (
+                _BARE_ITEM.match(full, line_start, clause.end_char) or _blank_field(full, clause.start_char))):
             # "III", "Range of Motion (ROM)", "● Therex", "Ultrasound (97035): ___ min": a heading or a template item
             # left blank, not a service
             hits = hits[:0]
