@@ -9,7 +9,7 @@ from functools import lru_cache
 from .._resources import packaged_json
 from .rules import compile_literals
 
-__all__ = ["MinuteMention", "find_minutes", "find_totals", "services_timed"]
+__all__ = ["MinuteMention", "find_minutes", "find_totals", "number_value", "services_timed"]
 
 _LAPS = re.compile(r"\s*[x\u00d7]\s*\d")
 
@@ -85,6 +85,11 @@ def _patterns() -> dict:
 def _number(text: str, words: dict) -> float:
     t = text.lower().strip()
     return float(words[t]) if t in words else float(t)
+
+
+def number_value(text: str) -> float:
+    """A number written in digits or words ("3", "three", "twenty-four")."""
+    return _number(text, _patterns()["words"])
 
 
 def find_minutes(text: str) -> list[MinuteMention]:

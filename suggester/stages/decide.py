@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from ..nlp.minutes import find_minutes
+from ..nlp.minutes import find_minutes, number_value
 from ..results import Evidence
 from .settings import Settings
 from .values import Candidate, NoteRead
@@ -97,12 +97,18 @@ def apply_group(s: Settings, recommended: set, full: str, cands: dict, negated=(
     return recommended - inside
 
 
-_NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8}
 _LIST_SPLIT = re.compile(r"\s*(?:,|;|/|\band\b|&|\+)\s*(?:and\s+)?", re.IGNORECASE)
 
 
-def _count(word: str) -> float:
-    return float(_NUMBER_WORDS.get(word.lower(), 0) or word)
+def _carry_over(cands: dict, source: str, target: str) -> None:
+    """``target`` takes ``source``'s reading: its score (if higher), its evidence (if it has none) and the segments
+    where its time may sit - the code the note's facts call for instead ("3 muscles" -> 20561, "subsequent
+    encounter" -> 97763)."""
+    tc = cands.setdefault(target, Candidate(target))
+    tc.score = max(tc.score, cands[source].score)
+    tc.evidence = tc.evidence or list(cands[source].evidence)
+    for seg_i, spans in cands[source].segments.items():
+        tc.segments.setdefault(seg_i, []).extend(spans)
 
 
 def apply_encounter(s: Settings, recommended: set, full: str, cands: dict) -> set:
@@ -123,11 +129,7 @@ def apply_encounter(s: Settings, recommended: set, full: str, cands: dict) -> se
     target = later if says_later else first["prosthetic" if prosthetic.search(evidence) else "orthotic"]
     if target == lab or target not in s.col:
         return recommended
-    tc = cands.setdefault(target, Candidate(target))
-    tc.score = max(tc.score, cands[lab].score)
-    tc.evidence = tc.evidence or list(cands[lab].evidence)
-    for seg_i, spans in cands[lab].segments.items():
-        tc.segments.setdefault(seg_i, []).extend(spans)
+    _carry_over(cands, lab, target)
     return (recommended - {lab}) | {target}
 
 
@@ -167,7 +169,7 @@ def apply_count_rules(s: Settings, recommended: set, cands: dict, full: str = ""
         present = [lab for lab in ranges if lab in recommended]
         if not present:
             continue
-        counts = [_count(m.group(1)) for lab in present for e in cands[lab].evidence for m in regex.finditer(e.text)]
+        counts = [number_value(m.group(1)) for lab in present for e in cands[lab].evidence for m in regex.finditer(e.text)]
         if listed is not None:   # "Muscles needled: R upper trapezius, R levator scapulae, R infraspinatus" is 3
             counts += [float(len(_LIST_SPLIT.split(m.group("list").strip(" ,")))) for m in listed.finditer(full)]
         if not counts:
@@ -177,14 +179,7 @@ def apply_count_rules(s: Settings, recommended: set, cands: dict, full: str = ""
                        if lab in s.col and n >= lo and (hi is None or n <= hi)), None)
         if target is None or target in present and len(present) == 1:
             continue
-        source = max(present, key=lambda lab: cands[lab].score)
-        if target not in cands:
-            cands[target] = Candidate(target)
-        tc = cands[target]
-        tc.score = max(tc.score, cands[source].score)
-        tc.evidence = tc.evidence or list(cands[source].evidence)
-        for seg_i, spans in cands[source].segments.items():
-            tc.segments.setdefault(seg_i, []).extend(spans)
+        _carry_over(cands, max(present, key=lambda lab: cands[lab].score), target)
         recommended = (recommended - set(present)) | {target}
     return recommended
 
