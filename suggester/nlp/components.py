@@ -22,8 +22,8 @@ from spacy.tokens import Doc, Span
 
 from .._memo import TextMemo
 from ._extensions import register_extensions
-from .rules import (ContextRule, LiteralMatcher, compile_literals, load_context_rules, tokenize_offsets, load_lexicon, load_nonvisit_rules,
-                    SectionRule, load_section_attributes, load_section_rules)
+from .rules import (ContextRule, LiteralMatcher, compile_literals, line_bounds, load_context_rules, tokenize_offsets, load_lexicon,
+                    load_nonvisit_rules, SectionRule, load_section_attributes, load_section_rules)
 
 SEGMENTS = "suggester_segments"
 SECTIONS = "suggester_sections"
@@ -318,10 +318,8 @@ def _any_of(patterns: list[str]) -> re.Pattern | None:
 
 def _inside_table_cell(text: str, pos: int) -> bool:
     """``pos`` lies in a cell of a flowsheet row: a line with two or more pipes, one of them after ``pos``."""
-    start = text.rfind("\n", 0, pos) + 1
-    end = text.find("\n", pos)
-    line_end = len(text) if end < 0 else end
-    return "|" in text[pos:line_end] and text.count("|", start, line_end) >= 2
+    start, end = line_bounds(text, pos)
+    return "|" in text[pos:end] and text.count("|", start, end) >= 2
 
 
 def _sections_list(key: str) -> list[str]:

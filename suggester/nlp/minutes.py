@@ -87,6 +87,16 @@ def _number(text: str, words: dict) -> float:
     return float(words[t]) if t in words else float(t)
 
 
+def _feet(text: str, m: re.Match, a: float, p: dict) -> bool:
+    """A number written with an apostrophe is a distance in feet, not minutes: over 90, followed by a lap count
+    ("50' x3"), the smaller end of a range in feet ("from 60' to 100'"), right after a walking or depth word
+    ("ambulated ~50'", "working depth 4'"), or after a set count in a walking or carrying drill ("tandem walk 4 x 20'")."""
+    pair = p["feet_pair"].match(text, m.end())
+    return (a > 90 or _LAPS.match(text, m.end()) is not None or pair is not None and int(pair.group("n")) > 90
+            or p["walked"].search(text[max(0, m.start("a") - 30):m.start("a")]) is not None
+            or p["distance_sets"].search(text[max(0, m.start("a") - 60):m.start("a")]) is not None)
+
+
 def number_value(text: str) -> float:
     """A number written in digits or words ("3", "three", "twenty-four")."""
     return _number(text, _patterns()["words"])
@@ -113,11 +123,8 @@ def find_minutes(text: str) -> list[MinuteMention]:
         scale = 60 if m.group("hr") else 1
         if m.group("min") and m.group("min").lower() == "m" and (a > 90 or m.group("min") == "M"):
             continue  # "100 m" is metres walked, "84M" an age and sex, not minutes
-        pair = p["feet_pair"].match(text, m.end()) if m.group("min") in ("'", "\u2032", "\u2019") else None
-        if m.group("min") in ("'", "\u2032", "\u2019") and (a > 90 or _LAPS.match(text, m.end()) or pair and int(pair.group("n")) > 90
-                                                           or p["walked"].search(text[max(0, m.start("a") - 30):m.start("a")])
-                                                           or p["distance_sets"].search(text[max(0, m.start("a") - 60):m.start("a")])):
-            continue  # 150' is feet; so are 50' x3 and "tandem walk 4 x 20'" (a distance walked or carried N times)
+        if m.group("min") in ("'", "\u2032", "\u2019") and _feet(text, m, a, p):
+            continue  # 150' is feet; so are 50' x3, "tandem walk 4 x 20'", "walked 75'" and "from 60' to 100'"
         lower = int(round(a * scale))
         upper = int(round(b * scale)) if b is not None else None
         if upper is not None and upper < lower:

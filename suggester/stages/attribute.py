@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 
 import numpy as np
@@ -49,17 +50,24 @@ def attribute(s: Settings, note: NoteRead, got: Gathered, recommended: set, labe
     return att
 
 
+def _supported_claims(s: Settings, note: NoteRead, recommended: set):
+    """Each code written in the note whose code the documentation supports, with its label and the segment
+    holding it: ``(claim, label, segment index)``."""
+    starts = [g.start_char for g in note.segments]
+    for claim in note.claims:
+        lab = s.label_of.get(claim.code, claim.code)
+        k = bisect.bisect_right(starts, claim.start) - 1
+        if lab in recommended and k >= 0 and claim.start < note.segments[k].end_char:
+            yield claim, lab, k
+
+
 def _rows_with_their_code(s: Settings, note: NoteRead, recommended: set, services: dict) -> None:
     """A flowsheet row that states its code in a cell ("Neuromuscular: SLS, step-ups ... | 97112 | 10 min") is that
     code's row, whatever the names of its items read as: its time goes to that code, when the documentation
     supports it."""
     segments, full = note.segments, note.full
-    for claim in note.claims:
-        lab = s.label_of.get(claim.code, claim.code)
-        if lab not in recommended:
-            continue
-        seg_i = next((i for i, g in enumerate(segments) if g.start_char <= claim.start < g.end_char), None)
-        if seg_i is None or "|" not in full[segments[seg_i].start_char:segments[seg_i].end_char]:
+    for claim, lab, seg_i in _supported_claims(s, note, recommended):
+        if "|" not in full[segments[seg_i].start_char:segments[seg_i].end_char]:
             continue
         base = segments[seg_i].start_char
         for other, segs in services.items():
@@ -79,12 +87,8 @@ def _stated_code_times(s: Settings, note: NoteRead, got: Gathered, recommended: 
     the code's times when the line calls it a total. A code written alone still proves nothing (the code must be
     recommended from what the note documents)."""
     full, segments = note.full, note.segments
-    for claim in note.claims:
-        lab = s.label_of.get(claim.code, claim.code)
-        if lab not in recommended or claim.units is not None:
-            continue
-        seg_i = next((i for i, g in enumerate(segments) if g.start_char <= claim.start < g.end_char), None)
-        if seg_i is None:
+    for claim, lab, seg_i in _supported_claims(s, note, recommended):
+        if claim.units is not None:
             continue
         base = segments[seg_i].start_char
         m = next((mm for mm in got.seg_mentions.get(seg_i, ()) if mm.minutes and base + mm.start >= claim.end

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -53,7 +53,7 @@ class Settings:
     timed_named: frozenset = frozenset()   # codes whose named technique with its own time is documentation
     block_owners: frozenset = frozenset()   # codes whose timed block heading owns the items on its line
     encounter: tuple | None = None   # (later code, {kind: first code}, later cues, first cues, prosthetic words)
-    explicit: dict = None   # label -> regex of the names that say a time was spent on that service
+    explicit: dict = field(default_factory=dict)   # label -> regex of the names that say a time went to that service
     covering: tuple = ()   # (codes, covered, end cues, own-time words, evidence words): sessions that cover work
     supervised: frozenset = frozenset()   # untimed supervised modalities: named together with one time, each is given
 
@@ -106,13 +106,12 @@ class Settings:
                 config["orthotic_encounter"]["later_code"], dict(config["orthotic_encounter"]["first_codes"]),
                 compile_literals(config["orthotic_encounter"]["later_cues"]),
                 compile_literals(config["orthotic_encounter"]["first_cues"]),
-                re.compile("|".join(re.escape(w) for w in config["orthotic_encounter"]["prosthetic_words"]), re.IGNORECASE)),
+                _any_substring(config["orthotic_encounter"]["prosthetic_words"])),
             explicit={lab: compile_literals(names) for lab, names in config.get("explicit_service_names", {}).items()
                       if lab in classes},
             covering=tuple((frozenset(c["codes"]), frozenset(c["covers"]), compile_literals(c["end_cues"]),
                             compile_literals(c["own_time_words"]) if c.get("own_time_words") else None,
-                            re.compile("|".join(re.escape(w) for w in c["evidence_words"]), re.IGNORECASE)
-                            if c.get("evidence_words") else None)
+                            _any_substring(c["evidence_words"]) if c.get("evidence_words") else None)
                            for c in config.get("covering_sessions", [])),
             test_report=None if not config.get("test_report") else (
                 config["test_report"]["code"], compile_literals(config["test_report"]["cues"]),
@@ -132,3 +131,8 @@ class Settings:
             if alt and alt in self.catalogue and self.catalogue[alt].status == "active":
                 return alt
         return label
+
+
+def _any_substring(words: list[str]) -> re.Pattern:
+    """A pattern that finds any of ``words`` anywhere, as a prefix or inside a word ("prosthe" in "prosthesis")."""
+    return re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE)
