@@ -425,20 +425,6 @@ def test_supervised_modalities_given_together_are_each_documented(engine):
     assert set(engine.suggest(home, payer="commercial").codes) == {"97110"}
 
 
-@pytest.mark.parametrize("note, codes", [
-    # what the patient did in the water is the aquatic therapy ...
-    ("Aquatic therapy 35 min, chest-deep water:\n- walking fwd/bwd/lateral 4 laps each\n- mini squats at the wall 2x15\n"
-     "- single-leg stance on noodle 3x30 s\n- marching 2x20", {"97113"}),
-    # ... while land work after a land cue, or with its own time, is billed on its own
-    ("Aquatic therapy 30 min: water walking, squats at wall 2x15, SLS 3x30 s.\nOn land: bridges 2x12, clamshells 2x15.",
-     {"97113", "97110"}),
-    ("Aquatic therapy 30 min: water walking, squats at wall 2x15.\nTherEx 12 min: bridges 2x12, clamshells 2x15.",
-     {"97113", "97110"}),
-])
-def test_an_aquatic_session_covers_what_was_done_in_the_water(engine, note, codes):
-    assert set(engine.suggest(note, payer="commercial").codes) == codes
-
-
 def test_a_service_named_with_its_time_is_that_service(engine):
     # the clinician names where the time went; "therapeutic" alone does not make therapeutic exercise
     note = ("Total session was 40 minutes: approximately 22 minutes of therapeutic activities and 18 minutes of "
@@ -477,6 +463,14 @@ def test_unchecked_boxes_document_nothing(engine):
 
 
 @pytest.mark.parametrize("note, codes", [
+    # what the patient did in the water is the aquatic therapy ...
+    ("Aquatic therapy 35 min, chest-deep water:\n- walking fwd/bwd/lateral 4 laps each\n- mini squats at the wall 2x15\n"
+     "- single-leg stance on noodle 3x30 s\n- marching 2x20", {"97113"}),
+    # ... while land work after a land cue, or with its own time, is billed on its own
+    ("Aquatic therapy 30 min: water walking, squats at wall 2x15, SLS 3x30 s.\nOn land: bridges 2x12, clamshells 2x15.",
+     {"97113", "97110"}),
+    ("Aquatic therapy 30 min: water walking, squats at wall 2x15.\nTherEx 12 min: bridges 2x12, clamshells 2x15.",
+     {"97113", "97110"}),
     # gait and balance work with the new prosthesis is the prosthetic training ...
     ("Prosthetic training, initial encounter - 25 min: donning liner and pin-lock socket x3; in the parallel bars "
      "weight shifts onto the prosthesis 3x10; gait in bars 4 x 10 ft with the prosthesis, min A.", {"97761"}),
@@ -486,5 +480,5 @@ def test_unchecked_boxes_document_nothing(engine):
     ("Prosthetic training, initial encounter - 20 min: donning liner and socket, weight shifts onto the prosthesis.\n"
      "Gait training 12 min: RW 50 ft x3 with the prosthesis, CGA, cues for step length.", {"97761", "97116"}),
 ])
-def test_prosthetic_training_covers_the_gait_done_with_the_prosthesis(engine, note, codes):
+def test_a_session_covers_the_work_done_within_it(engine, note, codes):
     assert set(engine.suggest(note, payer="commercial").codes) == codes

@@ -286,13 +286,6 @@ def test_a_totals_breakdown_written_as_a_list_after_it(engine):
     assert {s.code: s.minutes for s in r.recommended} == {"97110": 20}
 
 
-def test_a_clock_range_restated_in_minutes_is_one_time(engine):
-    # "09:10-09:32 Therapeutic exercise (22 min)": the same 22 minutes written twice, not 44
-    note = ("Time In: 09:05   Time Out: 09:50\n09:10-09:32  Therapeutic exercise (22 min): bike 5', bridges 3x12, "
-            "step-ups 2x10\n09:32-09:45  Manual therapy (13 min): patellar glides, STM distal ITB")
-    assert {s.code: s.minutes for s in engine.suggest(note, payer="commercial").recommended} == {"97110": 22, "97140": 13}
-
-
 def test_a_time_written_after_a_supported_code_is_that_codes_time(engine):
     # the flowsheet documents both services; the totals line gives their minutes by code
     note = ("Exercise | Sets/Reps | Time | Code\nRecumbent bike | - | 5' | 97110\nBridges | 2x12 | - | 97110\n"
@@ -315,14 +308,19 @@ def test_a_pool_log_counts_its_time_summary_not_its_depths(engine):
     assert s.minutes == 35 and [e.rule for e in s.minutes_evidence] == ["time_log"]
 
 
-def test_a_semicolon_inside_a_flowsheet_cell_keeps_the_row_whole(engine):
-    note = ("Intervention | Detail | Min\nTher ex 97110 | bike 8 min; quad sets, SLR 2x10; prone hang 3 min | 21\n"
-            "Manual 97140 | patellar mobs; scar mobilization | 9")
-    assert {s.code: s.minutes for s in engine.suggest(note, payer="commercial").recommended} == {"97110": 21, "97140": 9}
-
-
-def test_a_flowsheet_row_that_states_its_code_is_that_codes_row(engine):
+@pytest.mark.parametrize("note, minutes", [
+    # "09:10-09:32 Therapeutic exercise (22 min)": the same 22 minutes written twice, not 44
+    pytest.param("Time In: 09:05   Time Out: 09:50\n09:10-09:32  Therapeutic exercise (22 min): bike 5', bridges 3x12, "
+                 "step-ups 2x10\n09:32-09:45  Manual therapy (13 min): patellar glides, STM distal ITB",
+                 {"97110": 22, "97140": 13}, id="clock-range-restated-in-minutes"),
+    # a semicolon inside a flowsheet cell keeps the row whole
+    pytest.param("Intervention | Detail | Min\nTher ex 97110 | bike 8 min; quad sets, SLR 2x10; prone hang 3 min | 21\n"
+                 "Manual 97140 | patellar mobs; scar mobilization | 9", {"97110": 21, "97140": 9},
+                 id="semicolon-inside-a-cell"),
     # the row's items read as exercise (step-ups), but the row says 97112; the bike's 8 min are inside the row's 20
-    note = ("Intervention | Code | Time\nTher ex: bike 8 min; quad sets; SLR 3x10; heel slides | 97110 | 20 min\n"
-            "Neuromuscular: SLS firm 5 x 30 s; weight shifts on foam; 4\" step-up w/ mirror cueing | 97112 | 10 min")
-    assert {s.code: s.minutes for s in engine.suggest(note, payer="commercial").recommended} == {"97110": 20, "97112": 10}
+    pytest.param("Intervention | Code | Time\nTher ex: bike 8 min; quad sets; SLR 3x10; heel slides | 97110 | 20 min\n"
+                 "Neuromuscular: SLS firm 5 x 30 s; weight shifts on foam; 4\" step-up w/ mirror cueing | 97112 | 10 min",
+                 {"97110": 20, "97112": 10}, id="row-that-states-its-code"),
+])
+def test_minutes_per_code_in_flowsheets_and_time_logs(engine, note, minutes):
+    assert {s.code: s.minutes for s in engine.suggest(note, payer="commercial").recommended} == minutes
