@@ -169,3 +169,34 @@ def test_gather_a_named_technique_with_its_own_time_is_documented_whatever_the_m
     got = gather(s, untimed, _hits(engine, untimed), np.zeros((len(untimed.ctexts), len(s.col))),
                  engine.payer_config("commercial"))
     assert code not in got.cands or got.cands[code].score < s.t_rec
+
+
+def test_gather_a_time_alone_is_no_service_whatever_the_model_reads(engine):
+    # "12 min." after a service: the model may read exercise into a bare time; it still names no service, and the
+    # time stays free for the service before it
+    s = engine.settings
+    note = _read(engine, "Ultrasound to R patellar tendon, 1 MHz, 1.0 W/cm2.\n12 min.")
+    hits = _hits(engine, note)
+    proba = np.zeros((len(note.ctexts), len(s.col)))
+    bare = next(i for i, t in enumerate(note.ctexts) if t.strip(" .") == "12 min")
+    proba[bare, s.col["97110"]] = 0.6
+    got = gather(s, note, hits, proba, engine.payer_config("commercial"))
+    assert "97110" not in got.cands and "97035" in got.cands
+    seg = note.clauses[bare]._.pt_segment
+    assert seg in got.time_only_segs and [m.minutes for m in got.seg_mentions[seg]] == [12]
+
+
+def test_gather_a_weak_reading_does_not_take_a_total_sentence(engine):
+    # "40 minutes total." after the only timed service: a weak model reading of the sentence (under the evidence
+    # threshold, no phrase) does not make it a service of its own that keeps the total
+    s = engine.settings
+    note = _read(engine, "Lymph drainage to R arm: 12 min of proximal clearing at neck and axilla, then strokes "
+                         "along the forearm. 40 minutes total.")
+    assert note.generic is not None
+    hits = _hits(engine, note)
+    proba = np.zeros((len(note.ctexts), len(s.col)))
+    total = next(i for i, t in enumerate(note.ctexts) if "40 minutes total" in t)
+    assert not hits[total]
+    proba[total, s.col["97110"]] = 0.3
+    got = gather(s, note, hits, proba, engine.payer_config("commercial"))
+    assert got.generic is not None   # still the total of the service before it

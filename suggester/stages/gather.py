@@ -127,6 +127,11 @@ def _block_owner(s: Settings, full: str, line_start: int, clause_start: int, cte
     return lab, clause_start + m.end()
 
 
+def bare_time(clause_text: str, mentions) -> bool:
+    """A clause that is a time and at most one other word ("11 min.", "45 minutes total.", "~15'")."""
+    return bool(mentions) and len(_WORD.findall(_without(clause_text, mentions))) <= 1
+
+
 def too_short(s: Settings, clause_text: str) -> bool:
     """Fewer words than a service statement needs (and no number): a heading or a label."""
     return not any(ch.isdigit() for ch in clause_text) and \
@@ -244,6 +249,9 @@ def gather(s: Settings, note: NoteRead, hits_of: list, proba: np.ndarray, cfg: d
             # "TE 12 min: quad sets, SAQ, sit<>stand x5": the items on the heading's line are done as its service
             if not any(m.minutes for m in clause_mins if clause.start_char + m.start >= owner[1]):
                 _below_evidence(s, row, [s.col[lab] for lab in s.block_owners if lab != owner[0]])
+        if not by_label and not is_row and i not in stated and bare_time(ctext, clause_mins):
+            # "11 min.", "45 minutes total.": a time alone names no service, whatever the model reads into it
+            row[:] = np.minimum(row, np.nextafter(s.t_cand, 0))
         hits = np.nonzero(row >= s.t_cand)[0]
         if len(hits) and (not by_label and too_short(s, ctext) or by_label and (
                 _BARE_ITEM.match(full, line_start, clause.end_char) or _blank_field(full, clause.start_char))):
@@ -261,9 +269,12 @@ def gather(s: Settings, note: NoteRead, hits_of: list, proba: np.ndarray, cfg: d
                 got.unbilled += sum(m.minutes or 0 for m in clause_mins)
             if generic and clause.start_char <= generic[1] < clause.end_char:
                 # "Gait training ..., 20 minutes total": that service's time; "...; total 16'." or "20 min
-                # total." alone: the time of the service just before it, else (the units stage) a session total
-                alone = not len(hits)
-                generic = None if len(hits) else generic
+                # total." alone: the time of the service just before it, else (the units stage) a session total.
+                # A clause names a service only by a phrase or an evidence-level reading: a weak reading of
+                # "45 minutes total." is no service of its own
+                names = bool(by_label) or bool(len(hits)) and row[hits].max() >= s.t_ev
+                alone = not names
+                generic = None if names else generic
             if len(hits) or alone:
                 tot_spans = [(a - clause.start_char, b - clause.start_char) for a, b in tot_spans_abs]
                 mentions = [m for m in clause_mins if not any(a0 <= m.start < b0 for a0, b0 in tot_spans)]
