@@ -35,7 +35,8 @@ Algorithm (each step names the rule it records)
 4. Totals (in the engine's unit step): ``single_timed_total`` - a documented timed total belongs to the
    only timed service when its own minutes are missing, or fewer and not from its own block header;
    ``session_total`` - a session total (or Time in/Time out), less the other services' minutes and
-   documented rest/vitals/paperwork time, fills the only timed service when it has no time of its own;
+   documented rest/vitals/paperwork time, fills the only timed service when it has no time of its own, and
+   replaces the item times of the session's only service ("Time in 2:10 Time out 2:48 / TherEx: bike 7 min, ...");
    ``session_remainder`` - with several services, the one service left without a time gets the session less
    every other service's time ("Treatment 8:00 to 8:30. First 12 minutes manual ..., remainder gait training"),
    when every other service has its time and no evaluation shares the session.

@@ -18,6 +18,11 @@ CASES = [
      "22 minutes in all.", "97110", 22, "single_timed_total"),
     ("time-in-out", "Time in: 9:00 Time out: 9:40\nTherapeutic exercise: bridges 3x10, clamshells 3x15, SLR 3x10, "
      "wall sits 5x30s.", "97110", 40, "session_total"),
+    # the session's only service: a session total replaces the time of one of its items
+    ("session-total-over-an-item", "Time in 2:10  Time out 2:48\nTherapeutic exercise: upright bike 7 min, step-ups "
+     "2x12, lateral band walks, wall squats 3x10.", "97110", 38, "session_total"),
+    ("own-line-total-over-an-item", "TherEx: UBE (5 min), rows 3x10, ER/IR with band\n   Total: 16 min", "97110", 16,
+     "session_total"),
     ("flowsheet", "Intervention | Minutes | Details\nGait training | 18 | FWW 150 ft x2 CGA", "97116", 18, "table_column"),
     ("service-total", "Neuro re-ed today: 5 min of weight shifting in stride stance, then reaching on foam and "
      "stepping over cones; 22 min total for the re-ed.", "97112", 22, "service_total"),

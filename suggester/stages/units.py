@@ -55,9 +55,12 @@ def count_units(s: Settings, recommended: set, att: Attribution, totals: dict, c
             rest = session - unbilled - sum(minutes[lab] for lab in recommended if lab != only and lab in minutes)
             if rest > 0:
                 total = (rest, a, b, "session_total", 0.8)
-        # a session total only fills a service with no time of its own; a timed total also replaces sub-items
-        if total and (only not in timed_minutes
-                      or total[3] == "single_timed_total" and not explicit and timed_minutes[only] < total[0]):
+        # a session total fills a service with no time of its own, and replaces the sub-item times of the session's
+        # only service ("TherEx: bike (6 min), bridges 2x10, clams / Total: 15 min"); a timed total also replaces
+        # the sub-items of the only timed service
+        replaces = not explicit and only in timed_minutes and total is not None and timed_minutes[only] < total[0] \
+            and (total[3] == "single_timed_total" or recommended == {only})
+        if total and (only not in timed_minutes or replaces):
             timed_minutes[only] = minutes[only] = total[0]
             links[only] = [TimeLink(total[1], total[2], total[0], total[3], total[4])]
             notes.append(("from_total", only))
