@@ -22,8 +22,9 @@ from spacy.tokens import Doc, Span
 
 from .._memo import TextMemo
 from ._extensions import register_extensions
-from .rules import (ContextRule, LiteralMatcher, compile_literals, line_bounds, load_context_rules, tokenize_offsets, load_lexicon,
-                    load_nonvisit_rules, SectionRule, load_section_attributes, load_section_rules)
+from .rules import (ContextRule, LiteralMatcher, compile_literals, line_bounds, literals_pattern, load_context_rules,
+                    tokenize_offsets, load_lexicon, load_nonvisit_rules, SectionRule, load_section_attributes,
+                    load_section_rules)
 
 SEGMENTS = "suggester_segments"
 SECTIONS = "suggester_sections"
@@ -95,9 +96,9 @@ class ClinicalSegmenter:
         rules = load_section_rules()
         literals = [r.literal for r in rules if r.category not in line_only]
         self.wrap_min_chars = int(data.get("wrapped_line_min_chars", 0))
-        self._inline_header = re.compile(r"(?:%s)\s*:" % compile_literals(literals).pattern, re.IGNORECASE)
+        self._inline_header = re.compile(r"(?:%s)\s*:" % literals_pattern(literals), re.IGNORECASE)
         # a header that opens its line ("Time Summary:", "Discharge Summary:") is one header, not two
-        self._line_header = re.compile(r"[ \t\-*\u2022]*(?:%s)\s*:" % compile_literals([r.literal for r in rules]).pattern,
+        self._line_header = re.compile(r"[ \t\-*\u2022]*(?:%s)\s*:" % literals_pattern([r.literal for r in rules]),
                                        re.IGNORECASE)
 
     def __call__(self, doc: Doc) -> Doc:
@@ -169,9 +170,10 @@ class SectionDetector:
         single = sorted({r.literal for r in self.rules if len(r.literal) == 1})
         multi = [r.literal for r in self.rules if len(r.literal) > 1]
         lead = r"^[\s\-*\u2022#>\d.)]*?(?:\*\*|__)?"
+        multi_pattern = literals_pattern(multi)
         self._header = re.compile(
             lead + r"(?:(?P<multi>%s)(?:\*\*|__)?\s*(?:[:\-\u2013\u2014=]|$|\s*\n)|(?P<single>%s)\s*[:)=])"
-            % (compile_literals(multi).pattern, "|".join(map(re.escape, single)) or "(?!x)x"),
+            % (multi_pattern, "|".join(map(re.escape, single)) or "(?!x)x"),
             re.IGNORECASE,
         )
         self._plan_words = compile_literals(_sections_list("plan_words"))
@@ -179,9 +181,9 @@ class SectionDetector:
         self._plan_subfields = frozenset(x.lower() for x in _sections_list("plan_subfields"))
         self._titles = frozenset(x.lower() for x in _sections_list("note_title_literals"))
         self._line_only = frozenset(_sections_list("line_start_only_categories"))
-        self._wordy = re.compile(r"^[\s\-*\u2022#>]*(?P<lit>%s)\b[^:\n.;]{1,30}:\s*$" % compile_literals(multi).pattern,
+        self._wordy = re.compile(r"^[\s\-*\u2022#>]*(?P<lit>%s)\b[^:\n.;]{1,30}:\s*$" % multi_pattern,
                                  re.IGNORECASE)
-        self._wordy_caps = re.compile(r"^[\s\-*\u2022#>]*(?P<lit>%s)\b[^:\n.;]{1,30}$" % compile_literals(multi).pattern,
+        self._wordy_caps = re.compile(r"^[\s\-*\u2022#>]*(?P<lit>%s)\b[^:\n.;]{1,30}$" % multi_pattern,
                                       re.IGNORECASE)
 
     def __len__(self) -> int:
