@@ -179,6 +179,13 @@ CASES = [
     ("perf-eval", "Initial PT evaluation, moderate complexity: 2 comorbidities affecting POC, 3 body systems examined.", {"97162"}, {"97161", "97163"}),
     ("perf-reeval-subjective", "S: Pt here for re-evaluation after fall last week.\nO: updated goals, revised POC.", {"97164"}, set()),
     ("sections-composite", "Subj: pt sore after last session.\nObj/Tx -\nTherEx: bridges 2x15, SLR 3x10, clamshells.", {"97110"}, set()),
+    # the patient's own program, reported; an episode summary that closes a list; a session's own course
+    ("home-doing-hep", "Phone: pt reports pain 2/10, doing HEP (clamshells, SLR, bridges) daily for about 15 minutes.",
+     set(), {"97110"}),
+    ("hist-list-over-episode", "Discharge summary. Pt was seen for 14 visits. She performed therapeutic exercise, "
+     "balance training and gait training over the episode.", set(), {"97110", "97112", "97116"}),
+    ("perf-course-of-session", "TherEx 18 min: step-ups, lateral band walks, fatigue rising over the course of the "
+     "session.\nAmbulated 400 ft with SPC over the course of 6 minutes, cues for heel strike.", {"97110", "97116"}, set()),
 ]
 
 

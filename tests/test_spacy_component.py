@@ -36,3 +36,25 @@ def test_context_rules_added_to_the_component_apply_to_text_it_has_seen():
     doc = nlp(text)
     after = [c._.pt_assertion for c in doc.spans[CLAUSES]]
     assert "negated" not in before and "negated" in after
+
+
+def test_a_context_rule_can_reach_back_past_commas_and_says_so_when_malformed():
+    # metadata past_commas: a cue that closes a list ("A, B and C over the episode") scopes the whole list
+    import pytest
+
+    from suggester.errors import ResourceError
+    from suggester.nlp import CLAUSES, build_nlp
+    from suggester.nlp.rules import ContextRule
+
+    text = "She did rows, lunges and planks per the old protocol."
+    rule = {"literal": "per the old protocol", "category": "HISTORICAL", "direction": "BACKWARD"}
+    for past_commas, expected in ((False, {"rows"}), (True, set())):
+        nlp = build_nlp()
+        nlp.get_pipe("suggester_context").add([ContextRule.from_dict(dict(rule, metadata={"past_commas": past_commas}))])
+        doc = nlp(text)
+        performed = {w for c in doc.spans[CLAUSES] if c._.pt_assertion is None for w in ("rows", "lunges") if w in c.text}
+        assert performed == expected
+        assert ContextRule.from_dict(dict(rule, metadata={"past_commas": past_commas})).to_dict()["metadata"].get(
+            "past_commas", False) is past_commas
+    with pytest.raises(ResourceError, match="past_commas"):
+        ContextRule.from_dict(dict(rule, metadata={"past_commas": "yes"}))

@@ -499,7 +499,7 @@ class ContextAsserter:
                         if t.end <= cue.start:
                             start = max(start, t.end)
                     i = bisect_left(commas, cue.start) - 1
-                    if i >= 0:
+                    if i >= 0 and not rule.past_commas:
                         start = max(start, commas[i] + 1)
                     if rule.max_scope:
                         k = bisect_right(words, cue.start) - rule.max_scope

@@ -46,6 +46,7 @@ class ContextRule:
     pattern: str | None = None
     max_scope: int | None = None
     status: str | None = None
+    past_commas: bool = False   # a backward scope that does not stop at a comma ("A, B and C over the episode")
 
     @classmethod
     def from_dict(cls, d: dict, where: str = "context rule") -> "ContextRule":
@@ -77,13 +78,18 @@ class ContextRule:
         status = meta.get("status") if isinstance(meta, dict) else None
         if category in _DEFAULT_STATUS:
             status = status or _DEFAULT_STATUS[category]
+        past_commas = meta.get("past_commas", False) if isinstance(meta, dict) else False
+        if not isinstance(past_commas, bool):
+            raise ResourceError(f"{where} ({literal!r}): metadata 'past_commas' must be true or false.")
         return cls(literal=literal.lower(), category=category, direction=direction, pattern=pattern,
-                   max_scope=max_scope, status=status)
+                   max_scope=max_scope, status=status, past_commas=past_commas)
 
     def to_dict(self) -> dict:
+        meta = {"status": self.status} if self.status else {}
+        if self.past_commas:
+            meta["past_commas"] = True
         return {"literal": self.literal, "category": self.category, "pattern": self.pattern,
-                "direction": self.direction, "max_scope": self.max_scope,
-                "metadata": {"status": self.status} if self.status else None}
+                "direction": self.direction, "max_scope": self.max_scope, "metadata": meta or None}
 
 
 @dataclass(frozen=True)
