@@ -128,6 +128,12 @@ def is_service_total(text: str, start: int, end: int) -> bool:
     return _service_total_cues().search(before + " " + after) is not None or _COVERS_ABOVE.match(text, end) is not None
 
 
+def _total_row(row: str) -> bool:
+    """A flowsheet row whose first cell is a service's total ("TE subtotal | | | 22 min", "Total NMR   12")."""
+    first = re.split(r"\||\t| {2,}", row.strip(), maxsplit=1)[0]
+    return _service_total_cues().search(first) is not None
+
+
 # "24 min (exercises above)", "20 min - see above": the time of the items listed above, not more of them
 _COVERS_ABOVE = re.compile(r"[ \t]*(?:\((?:[^()\n]{0,30}\s)?above\)|[-\u2013:,]?[ \t]*(?:see|as|listed|all)[ \t]+above\b)",
                            re.IGNORECASE)
@@ -445,7 +451,7 @@ def attribute_minutes(recommended, services, seg_mentions, time_only_segs, segme
             rule = "table_column" if in_table else "block_header" if is_header else "extra_episode" if extra else rule
             if m.breakdown:
                 rule = "total_breakdown"   # "Total timed 38 (TherEx 23, NMR 15)": the service's share of the total
-            if not in_table and is_service_total(text, m.start, m.end):
+            if (not in_table or _total_row(text)) and is_service_total(text, m.start, m.end):
                 rule = "service_total"   # "24 min total for the re-ed": replaces its sub-item times
             elif seg_i in time_log:
                 rule = "time_log"   # "Time: TherEx 25 min, Manual 10 min" at the end: the service's whole time

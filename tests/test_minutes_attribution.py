@@ -18,6 +18,13 @@ CASES = [
      "22 minutes in all.", "97110", 22, "single_timed_total"),
     ("time-in-out", "Time in: 9:00 Time out: 9:40\nTherapeutic exercise: bridges 3x10, clamshells 3x15, SLR 3x10, "
      "wall sits 5x30s.", "97110", 40, "session_total"),
+    ("flowsheet-subtotal-row", "Exercise | Sets | Time\nUBE | - | 6 min\nRows | 3x12 |\nWall push-ups | 2x15 |\n"
+     "TE subtotal | | 19 min", "97110", 19, "service_total"),
+    ("time-sentence-then-how-it-went", "I had him do quad sets, straight leg raises and terminal knee extension "
+     "with a band.\nThat took roughly 14 minutes, and he needed tactile cues at the quad to keep the knee fully locked "
+     "through the final reps of each set.", "97110", 14, "following_sentence"),
+    ("aquatic-heading-with-depth", "Aquatic ther ex 25 min in waist-deep water: marching 4 laps, squats at rail 2x15, "
+     "deep-water cycling 4 min.", "97113", 25, "block_header"),
     # the session's only service: a session total replaces the time of one of its items
     ("session-total-over-an-item", "Time in 2:10  Time out 2:48\nTherapeutic exercise: upright bike 7 min, step-ups "
      "2x12, lateral band walks, wall squats 3x10.", "97110", 38, "session_total"),
@@ -245,9 +252,13 @@ def test_a_time_before_an_activity_name_is_that_item_s_time_and_the_timed_total_
     assert {s.code: s.minutes for s in kept.recommended}.get("97116") == 12
 
 
-def test_a_symptom_settling_within_minutes_is_not_session_time(engine):
-    result = engine.suggest("Gaze stabilization exercises VOR x1 2 x 60 sec; dizziness 4/10, settled within 2 min.")
+@pytest.mark.parametrize("text", ["Gaze stabilization exercises VOR x1 2 x 60 sec; dizziness 4/10, settled within 2 min.",
+                                  "Gaze stabilization exercises VOR x1 2 x 60 sec; HR 118 after the last set, recovered "
+                                  "within 2 min."])
+def test_a_symptom_settling_within_minutes_is_not_session_time(engine, text):
+    result = engine.suggest(text)
     assert {s.code: s.minutes for s in result.recommended}.get("97112", "missing") is None
+    assert find_minutes(text.split("; ")[1]) == []
 
 
 def test_a_totals_breakdown_gives_each_service_its_minutes(engine):

@@ -138,9 +138,15 @@ def too_short(s: Settings, clause_text: str) -> bool:
         len(_WORD.findall(clause_text)) < s.min_evidence_words
 
 
-def time_only(s: Settings, clause_text: str) -> bool:
-    """A short performed sentence that gives a time but names no service ("About 20 min were spent on these")."""
-    words = clause_text.split()
+def time_only(s: Settings, clause_text: str, mentions=()) -> bool:
+    """A short performed sentence that gives a time but names no service ("About 20 min were spent on these"); its
+    words are counted up to the first comma after the time ("This took about 15 minutes, and she needed cues to
+    keep ...": what follows describes how it went)."""
+    head = clause_text
+    if mentions:
+        cut = clause_text.find(",", mentions[0].end)
+        head = clause_text[:cut] if cut > 0 else clause_text
+    words = head.split()
     return 0 < len(words) <= s.orphan_max_words and not s.non_service_time.search(clause_text)
 
 
@@ -263,7 +269,7 @@ def gather(s: Settings, note: NoteRead, hits_of: list, proba: np.ndarray, cfg: d
             if keep:
                 hits, status = np.asarray(keep), None
         if status is None:
-            alone = time_only(s, ctext)
+            alone = time_only(s, ctext, clause_mins)
             if not len(hits) and s.unbilled_time.search(ctext):
                 # "6-min seated rest break with vitals (not billed)": left out of a session total
                 got.unbilled += sum(m.minutes or 0 for m in clause_mins)
