@@ -184,6 +184,8 @@ CASES = [
      set(), {"97110"}),
     ("hist-list-over-episode", "Discharge summary. Pt was seen for 14 visits. She performed therapeutic exercise, "
      "balance training and gait training over the episode.", set(), {"97110", "97112", "97116"}),
+    ("other-discipline-plan", "Gait training 15 min with RW, 200 ft x2.\nOT to address toileting and UB dressing per "
+     "OT POC.", {"97116"}, {"97535", "97530"}),
     ("perf-course-of-session", "TherEx 18 min: step-ups, lateral band walks, fatigue rising over the course of the "
      "session.\nAmbulated 400 ft with SPC over the course of 6 minutes, cues for heel strike.", {"97110", "97116"}, set()),
 ]

@@ -33,6 +33,7 @@
     planned: "planned, not performed this session",
     historical: "history, not this session",
     home_program: "home program, not done in the clinic",
+    other_discipline: "another discipline's work (OT, speech, nursing), not this therapist's",
     reported: "reported by the patient, not performed",
     billing_summary: "billing summary line, not a service description",
     clinic_non_service: "a line this clinic's notes never bill from (learned from its corrections)",
