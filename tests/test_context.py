@@ -186,6 +186,15 @@ CASES = [
      "balance training and gait training over the episode.", set(), {"97110", "97112", "97116"}),
     ("other-discipline-plan", "Gait training 15 min with RW, 200 ft x2.\nOT to address toileting and UB dressing per "
      "OT POC.", {"97116"}, {"97535", "97530"}),
+    ("other-discipline-by-nursing", "Residual limb shrinker to be donned by nursing each AM.\nTherEx 15 min: SLR, "
+     "sidelying hip abd, bridges.", {"97110"}, {"97761", "97763"}),
+    ("plan-discussed-for-future", "Mirror therapy discussed for future sessions. Gait training 15 min with RW, 150 ft x2.",
+     {"97116"}, {"97112"}),
+    ("plan-discussed-only", "Dry needling discussed; pt prefers to avoid it. TherEx 20 min: rows, open books.", {"97110"},
+     {"20560", "20561"}),
+    ("perf-tx-after-eval", "PT INITIAL EVALUATION\nS: 50 y/o with R lateral elbow pain x 5 wk.\nO: grip R 55 lb, L 90 lb; "
+     "TTP lateral epicondyle.\nA: lateral elbow tendinopathy, low complexity.\nP: 2x/wk x 6 wk.\nTx after eval - TE 12 min: "
+     "eccentric wrist ext 3x15, wrist ext stretch 3x30 s.", {"97110", "97161"}, set()),
     ("perf-course-of-session", "TherEx 18 min: step-ups, lateral band walks, fatigue rising over the course of the "
      "session.\nAmbulated 400 ft with SPC over the course of 6 minutes, cues for heel strike.", {"97110", "97116"}, set()),
 ]
