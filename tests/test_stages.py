@@ -200,3 +200,21 @@ def test_gather_a_weak_reading_does_not_take_a_total_sentence(engine):
     proba[total, s.col["97110"]] = 0.3
     got = gather(s, note, hits, proba, engine.payer_config("commercial"))
     assert got.generic is not None   # still the total of the service before it
+
+
+def test_gather_items_indented_under_a_ticked_timed_heading_are_that_service(engine):
+    # an EMR checkbox template: "[X] 97110 Therapeutic exercise — 20 min" with its items on the indented line below;
+    # the model's reading of one item as therapeutic activities does not make it a service of its own
+    s = engine.settings
+    text = ("Interventions:\n[X] 97110 Therapeutic exercise \u2014 20 min\n"
+            "     Recumbent bike 6 min; sit-to-stand from 18\" seat 3x8; hip bridges 2x12\n"
+            "[X] 97116 Gait training \u2014 10 min\n"
+            "     Sit-to-stand from 18\" seat 3x8 before each walk")
+    note = _read(engine, text)
+    hits = _hits(engine, note)
+    proba = np.zeros((len(note.ctexts), len(s.col)))
+    items = [i for i, t in enumerate(note.ctexts) if t.lower().startswith("sit-to-stand")]
+    assert len(items) == 2
+    proba[items, s.col["97530"]] = 0.9
+    got = gather(s, note, hits, proba, engine.payer_config("commercial"))
+    assert "97530" in got.cands and not got.cands["97530"].evidence   # a candidate to review, not evidenced

@@ -25,8 +25,10 @@ __all__ = ["gather", "measurement_row", "row_name", "time_only", "too_short", "u
 _WORD = re.compile(r"[A-Za-z]{2,}")
 # what may stand before a heading on its line: bullets, or a section header ("Treatment today: TE 8 min - ...")
 _LINE_LEAD = re.compile(r"[ \t\-*\u2022]*(?:[A-Za-z][A-Za-z' /]{0,30}:[ \t]*)?")
+# what may stand before a service's name in its heading: bullets, a ticked box, the code ("[X] 97110 Ther Ex - 23 min")
+_NAME_LEAD = re.compile(r"[ \t\-*\u2022]*(?:(?:\[[ \t]?[xX\u2713\u2714][ \t]?\]|[\u2611\u2612])[ \t]*)?(?:[A-Z]?\d{4,5}[ \t:\-\u2013\u2014]*)?")
 # after a service's name at the start of a line: its own time, then a colon or dash ("TE 12 min:", "(97110): 24 min -")
-_BLOCK_TIME = re.compile(r"\s*(?:\(\s*[A-Z]?\d{4,5}\s*\)\s*)?[:\-\u2013]?\s*\(?\s*(?:x\s*)?\d{1,3}\s*(?:min(?:ute)?s?|mins|')\.?\s*\)?"
+_BLOCK_TIME = re.compile(r"\s*(?:\(\s*[A-Z]?\d{4,5}\s*\)\s*)?[:\-\u2013\u2014]?\s*\(?\s*(?:x\s*)?\d{1,3}\s*(?:min(?:ute)?s?|mins|')\.?\s*\)?"
                          r"\s*(?:[:\-\u2013\u2014]|$)", re.IGNORECASE)
 _NOT_BILLED = re.compile(r"\s*\(?\s*(?:not (?:included|billed|counted|billable|timed)|unbilled)\b", re.IGNORECASE)
 _CELL_SEP = re.compile(r"\s*\|\s*|\s{3,}|\t+|\s*\.{3,}\s*")
@@ -118,7 +120,7 @@ def _block_owner(s: Settings, full: str, line_start: int, clause_start: int, cte
     if not s.block_owners or not _LINE_LEAD.fullmatch(full, line_start, clause_start):
         return None
     named = sorted((a, b, labels) for a, b, _, labels in hits)
-    if not named or len(named[0][2]) != 1 or ctext[:named[0][0]].strip(" \t-*\u2022"):
+    if not named or len(named[0][2]) != 1 or not _NAME_LEAD.fullmatch(ctext, 0, named[0][0]):
         return None
     lab = next(iter(named[0][2]))
     m = _BLOCK_TIME.match(ctext, named[0][1])
@@ -130,6 +132,14 @@ def _block_owner(s: Settings, full: str, line_start: int, clause_start: int, cte
 def bare_time(clause_text: str, mentions) -> bool:
     """A clause that is a time and at most one other word ("11 min.", "45 minutes total.", "~15'")."""
     return bool(mentions) and len(_WORD.findall(_without(clause_text, mentions))) <= 1
+
+
+def _indent(full: str, line_start: int) -> int:
+    """How far the line starting at ``line_start`` is indented (spaces and tabs)."""
+    end = line_start
+    while end < len(full) and full[end] in " \t":
+        end += 1
+    return end - line_start
 
 
 def too_short(s: Settings, clause_text: str) -> bool:
@@ -199,12 +209,18 @@ def gather(s: Settings, note: NoteRead, hits_of: list, proba: np.ndarray, cfg: d
     got = Gathered()
     cands, not_counted, seg_mentions = got.cands, got.not_counted, got.seg_mentions
     line, owner = -1, None   # the current line and the service whose timed heading opens it
+    owner_indent = 0         # how far that heading's line is indented
     for i, clause in enumerate(note.clauses):
         status = note.statuses[i]
         ctext = note.ctexts[i]
         line_start = full.rfind("\n", 0, clause.start_char) + 1
         if line_start != line:
-            line, owner = line_start, _block_owner(s, full, line_start, clause.start_char, ctext, hits_of[i])
+            heading = _block_owner(s, full, line_start, clause.start_char, ctext, hits_of[i])
+            indent = _indent(full, line_start)
+            if heading is not None or owner is None or indent <= owner_indent or "\n" in full[line:line_start - 1].strip(" \t\r"):
+                owner, owner_indent = heading, indent
+            # else: a line indented under the heading, right after its block, holds more of its items
+            line = line_start
         is_row = note.rows[i]
         clause_mins = find_minutes(ctext)
         if any(m.breakdown for m in clause_mins):
