@@ -18,7 +18,9 @@ Algorithm (each step names the rule it records)
    of the same code before another code's header are its breakdown and are dropped when they fit inside it),
    ``extra_episode`` ("another 8 min", "5 min later": added to the block),
    ``after_service`` (nearest service phrase before the time), ``before_service`` (nearest after it),
-   ``service_total`` (a time with "total", "whole", "in all" in its sentence: replaces its sub-item times),
+   ``service_total`` (a time with "total", "whole", "in all" in its sentence: replaces its sub-item times; so
+   does a time written last on its line after a dash, for the service whose name heads the line: "TE: bike 6 min,
+   heel slides, ... -- 26 min", "Gait: amb 150' x2 ...; 1 standing rest -- 30 min"),
    ``total_breakdown`` (an item of a total's breakdown, "Total timed 38 (TherEx 23, NMR 15)": read only when
    no service has its own time elsewhere in the note, which the breakdown would repeat),
    ``time_log`` (a time in a time log, "Time: TherEx 25 min, Manual 10 min" after the plan: the whole time of
@@ -59,7 +61,7 @@ from .nlp.minutes import MinuteMention
 from .nlp.rules import compile_literals
 
 __all__ = ["Attribution", "OF_NEXT", "TimeLink", "attribute_minutes", "has_time_column", "indented_row", "is_service_total",
-           "table_minutes"]
+           "last_on_line_after_dash", "table_minutes"]
 
 _TIME_HEADER = re.compile(r"\b(?:min(?:ute)?s?|time|duration)\b", re.IGNORECASE)
 _BARE_NUMBER = re.compile(r"^(\d{1,3})(?:\s*(?:min\w*|'))?$", re.IGNORECASE)
@@ -413,6 +415,18 @@ def attribute_minutes(recommended, services, seg_mentions, time_only_segs, segme
     linked_segments: set = set()
     orphans: dict[int, list[MinuteMention]] = {}
     for seg_i, mentions in seg_mentions.items():
+        if seg_i is not None and seg_i < len(segments):
+            # "TE: bike 6 min, heel slides, ... -- 26 min": a time written last on its line after a dash is the
+            # whole time of the service whose name heads the line
+            kept = []
+            for m in mentions:
+                lab = _line_heading(segments[seg_i].start_char, m, doc_text, segments, services, recommended)
+                if lab is None:
+                    kept.append(m)
+                    continue
+                attributed.append((segments[seg_i].start_char + m.start, lab, m, False, False, "service_total"))
+                linked_segments.add(seg_i)
+            mentions = kept
         present = [(lab, services[lab][seg_i]) for lab in recommended if seg_i in services.get(lab, {})]
         others = [(lab, [sp for sp in segs[seg_i] if sp[1] > sp[0]]) for lab, segs in sorted(services.items())
                   if lab not in recommended and any(sp[1] > sp[0] for sp in segs.get(seg_i, ()))]
@@ -514,6 +528,42 @@ def attribute_minutes(recommended, services, seg_mentions, time_only_segs, segme
             out.links[lab] = [TimeLink(pos, pos + (m.end - m.start), None, rule, 1.0, m.units)
                               for blk in blocks.get(lab, []) for pos, m, rule in _items(blk) if m.units is not None]
     return out
+
+
+_DASH_BEFORE = re.compile(r"\s(?:-{1,2}|\u2013|\u2014)\s*$")
+# before a line's heading name: bullets, a number, "Then"; after it, a colon or dash ("TE:", "Gait -", "NMR (97112):")
+_HEADING_LEAD = re.compile(r"[ \t\-*\u2022>\d.)]*(?:then[ \t]+)?", re.IGNORECASE)
+_HEADING_END = re.compile(r"[ \t]*(?:\([^()\n]{0,12}\))?[ \t]*[:\-\u2013\u2014]")
+
+
+def last_on_line_after_dash(doc_text: str, start: int, end: int) -> bool:
+    """The time at ``start:end`` is written last on its line after a dash ("... TKE w/ blue band -- 26 min")."""
+    if not _DASH_BEFORE.search(doc_text, max(0, start - 6), start):
+        return False
+    line_end = doc_text.find("\n", end)
+    return not doc_text[end:len(doc_text) if line_end < 0 else line_end].strip(" \t.;,)")
+
+
+def _line_heading(base: int, m: MinuteMention, doc_text: str, segments, services, recommended) -> str | None:
+    """The recommended service whose name heads the line of ``m`` when ``m`` is written last on that line after a
+    dash ("Gait: amb 150' x2 ...; 1 standing rest -- 30 min"), else None."""
+    start = base + m.start
+    if not last_on_line_after_dash(doc_text, start, base + m.end):
+        return None
+    line_start = doc_text.rfind("\n", 0, start) + 1
+    first = None
+    for lab in recommended:
+        for k, spans in services.get(lab, {}).items():
+            if k is None or k >= len(segments):
+                continue
+            s0 = segments[k].start_char
+            for a, b in spans:
+                if b > a and line_start <= s0 + a < start and (first is None or s0 + a < first[0]):
+                    first = (s0 + a, s0 + b, lab)
+    if first is None or not _HEADING_LEAD.fullmatch(doc_text, line_start, first[0]) \
+            or not _HEADING_END.match(doc_text, first[1]):
+        return None
+    return first[2]
 
 
 def _indent(text: str, pos: int) -> int:

@@ -25,6 +25,10 @@ CASES = [
      "through the final reps of each set.", "97110", 14, "following_sentence"),
     ("aquatic-heading-with-depth", "Aquatic ther ex 25 min in waist-deep water: marching 4 laps, squats at rail 2x15, "
      "deep-water cycling 4 min.", "97113", 25, "block_header"),
+    ("line-end-time-after-dash", "- TE: recumbent bike 7 min, heel slides, SLR 2x10, step-ups 4\" 2x10 -- 24 min",
+     "97110", 24, "service_total"),
+    ("line-end-time-after-a-rest", "Gait: amb 120' x2 RW CGA, then 80' with SPC min A; cues for step length; 1 seated "
+     "rest -- 20 min", "97116", 20, "service_total"),
     # the session's only service: a session total replaces the time of one of its items
     ("session-total-over-an-item", "Time in 2:10  Time out 2:48\nTherapeutic exercise: upright bike 7 min, step-ups "
      "2x12, lateral band walks, wall squats 3x10.", "97110", 38, "session_total"),
@@ -340,3 +344,12 @@ def test_a_pool_log_counts_its_time_summary_not_its_depths(engine):
 ])
 def test_minutes_per_code_in_flowsheets_and_time_logs(engine, note, minutes):
     assert {s.code: s.minutes for s in engine.suggest(note, payer="commercial").recommended} == minutes
+
+
+@pytest.mark.parametrize("text,minutes", [
+    ("amb <50' w/ RW, needs assist of 1 for stairs", []),             # a distance after a walking word and "<"
+    ("amb 150' x2 RW CGA, then 75' w/ SPC min A", []),                # a second distance written the same way
+    ("Gait trng 150' x2 w/ RW 12'", [12]),                            # a small number after it stays minutes
+])
+def test_feet_are_not_minutes(text, minutes):
+    assert [m.minutes for m in find_minutes(text)] == minutes

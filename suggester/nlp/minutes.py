@@ -87,6 +87,9 @@ def _number(text: str, words: dict) -> float:
     return float(words[t]) if t in words else float(t)
 
 
+_FEET_AFTER_FEET = 50
+
+
 def _feet(text: str, m: re.Match, a: float, p: dict) -> bool:
     """A number written with an apostrophe is a distance in feet, not minutes: over 90, followed by a lap count
     ("50' x3"), the smaller end of a range in feet ("from 60' to 100'"), right after a walking or depth word
@@ -106,6 +109,7 @@ def find_minutes(text: str) -> list[MinuteMention]:
     """All minute / hour / unit expressions in ``text`` ("x 15 min", "15'", "10-12 min", "2 units", "1 hr")."""
     p = _patterns()
     out = []
+    feet_seen = False   # a number in feet earlier in the text: a later large one written the same way is feet too
     for m in p["mention"].finditer(text):
         a = _number(m.group("a"), p["words"])
         b = _number(m.group("b"), p["words"]) if m.group("b") else None
@@ -123,8 +127,11 @@ def find_minutes(text: str) -> list[MinuteMention]:
         scale = 60 if m.group("hr") else 1
         if m.group("min") and m.group("min").lower() == "m" and (a > 90 or m.group("min") == "M"):
             continue  # "100 m" is metres walked, "84M" an age and sex, not minutes
-        if m.group("min") in ("'", "\u2032", "\u2019") and _feet(text, m, a, p):
-            continue  # 150' is feet; so are 50' x3, "tandem walk 4 x 20'", "walked 75'" and "from 60' to 100'"
+        if m.group("min") in ("'", "\u2032", "\u2019") and (_feet(text, m, a, p) or feet_seen and a >= _FEET_AFTER_FEET):
+            # 150' is feet; so are 50' x3, "tandem walk 4 x 20'", "walked 75'", "from 60' to 100'" and, after a
+            # distance, a later 50' or more ("amb 150' x2 RW CGA, then 75' w/ SPC"); 12' there stays minutes
+            feet_seen = True
+            continue
         lower = int(round(a * scale))
         upper = int(round(b * scale)) if b is not None else None
         if upper is not None and upper < lower:

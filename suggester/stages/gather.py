@@ -12,7 +12,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from ..minutes_attribution import indented_row
+from ..minutes_attribution import indented_row, last_on_line_after_dash
 from ..nlp.minutes import find_minutes, services_timed
 from ..nlp.rules import UNCHECKED_BOX, line_bounds
 from ..results import Evidence, NotCounted
@@ -84,7 +84,8 @@ def row_name(row: str) -> tuple[int, int] | None:
 
 def unbilled_beside(s: Settings, text: str, m) -> bool:
     """A time named as rest, vitals or paperwork in the three words before it, or marked "(not included)"."""
-    before = " ".join(text[max(0, m.start - 40):m.start].split()[-3:])
+    # the words before it, up to a dash that sets the time apart ("1 standing rest -- 30 min" is not rest time)
+    before = " ".join(re.split(r"\s(?:-{1,2}|\u2013|\u2014)\s", text[max(0, m.start - 40):m.start])[-1].split()[-3:])
     return s.unbilled_time.search(before) is not None or _NOT_BILLED.match(text, m.end) is not None
 
 
@@ -286,9 +287,12 @@ def gather(s: Settings, note: NoteRead, hits_of: list, proba: np.ndarray, cfg: d
                 hits, status = np.asarray(keep), None
         if status is None:
             alone = time_only(s, ctext, clause_mins)
+            # "...; 1 standing rest -- 30 min": a time set apart by a dash at the end of its line is its line's
+            line_end = [m for m in clause_mins if last_on_line_after_dash(full, clause.start_char + m.start,
+                                                                          clause.start_char + m.end)]
             if not len(hits) and s.unbilled_time.search(ctext):
                 # "6-min seated rest break with vitals (not billed)": left out of a session total
-                got.unbilled += sum(m.minutes or 0 for m in clause_mins)
+                got.unbilled += sum(m.minutes or 0 for m in clause_mins if m not in line_end)
             if generic and clause.start_char <= generic[1] < clause.end_char:
                 # "Gait training ..., 20 minutes total": that service's time; "...; total 16'." or "20 min
                 # total." alone: the time of the service just before it, else (the units stage) a session total.
@@ -297,9 +301,11 @@ def gather(s: Settings, note: NoteRead, hits_of: list, proba: np.ndarray, cfg: d
                 names = bool(by_label) or bool(len(hits)) and row[hits].max() >= s.t_ev
                 alone = not names
                 generic = None if names else generic
-            if len(hits) or alone:
+            if len(hits) or alone or line_end:
                 tot_spans = [(a - clause.start_char, b - clause.start_char) for a, b in tot_spans_abs]
                 mentions = [m for m in clause_mins if not any(a0 <= m.start < b0 for a0, b0 in tot_spans)]
+                if not len(hits) and not alone:
+                    mentions = [m for m in mentions if m in line_end]
                 if len(hits):  # "with rest breaks totaling 8 minutes (not included)": not the service's time
                     kept = [m for m in mentions if not unbilled_beside(s, ctext, m)]
                     got.unbilled += sum(m.minutes or 0 for m in mentions if m not in kept)
