@@ -195,6 +195,8 @@ CASES = [
     ("perf-tx-after-eval", "PT INITIAL EVALUATION\nS: 50 y/o with R lateral elbow pain x 5 wk.\nO: grip R 55 lb, L 90 lb; "
      "TTP lateral epicondyle.\nA: lateral elbow tendinopathy, low complexity.\nP: 2x/wk x 6 wk.\nTx after eval - TE 12 min: "
      "eccentric wrist ext 3x15, wrist ext stretch 3x30 s.", {"97110", "97161"}, set()),
+    ("neg-parenthesised-list-deferred", "Balance work (tandem, SLS on foam) deferred - nobody home to guard.\nTE 15 min: "
+     "LAQ 2x10, heel raises.", {"97110"}, {"97112"}),
     ("perf-course-of-session", "TherEx 18 min: step-ups, lateral band walks, fatigue rising over the course of the "
      "session.\nAmbulated 400 ft with SPC over the course of 6 minutes, cues for heel strike.", {"97110", "97116"}, set()),
 ]

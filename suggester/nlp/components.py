@@ -393,6 +393,20 @@ class _Cue:
     rules: tuple[ContextRule, ...]
 
 
+def _commas_outside_parentheses(text: str) -> list[int]:
+    """Offsets of the commas of ``text`` that are not inside parentheses: "Balance (tandem, SLS) deferred" is one
+    item whose backward scope runs to its start."""
+    out, depth = [], 0
+    for i, ch in enumerate(text):
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth = max(0, depth - 1)
+        elif ch == "," and depth == 0:
+            out.append(i)
+    return out
+
+
 class ContextAsserter:
     """ConText-style assertion: split each segment into clauses that are performed or not.
 
@@ -463,7 +477,7 @@ class ContextAsserter:
         words = [a for _, a, _ in tokens]
         word_ends = [b for _, _, b in tokens]
         terms = [c for c in cues if c.rules[0].category == "TERMINATE"]
-        commas = [m.start() for m in re.finditer(r",", text)]
+        commas = _commas_outside_parentheses(text)
         status = [None] * len(text)
         cue_of = [None] * len(text)
 

@@ -88,6 +88,8 @@ def _number(text: str, words: dict) -> float:
 
 
 _FEET_AFTER_FEET = 50
+# a dash that sets a time apart from the words before it ("wear schedule taught -- 25 min": not a schedule's time)
+_SET_APART = re.compile(r"\s(?:--|\u2013|\u2014)\s")
 
 
 def _feet(text: str, m: re.Match, a: float, p: dict) -> bool:
@@ -122,7 +124,8 @@ def find_minutes(text: str) -> list[MinuteMention]:
         if part is not None:  # "only 18 of the scheduled 30 minutes": 18 were spent, 30 was the plan
             out.append(part)
             continue
-        if p["frequency"].match(text, m.end()) or p["schedule"].search(text[max(0, m.start() - 60):m.start()]):
+        before = _SET_APART.split(text[max(0, m.start() - 60):m.start()])[-1]
+        if p["frequency"].match(text, m.end()) or p["schedule"].search(before):
             continue  # "1 hr x 2/day", "20 min daily": a schedule, not time spent this session
         scale = 60 if m.group("hr") else 1
         if m.group("min") and m.group("min").lower() == "m" and (a > 90 or m.group("min") == "M"):
