@@ -197,6 +197,10 @@ CASES = [
      "eccentric wrist ext 3x15, wrist ext stretch 3x30 s.", {"97110", "97161"}, set()),
     ("neg-parenthesised-list-deferred", "Balance work (tandem, SLS on foam) deferred - nobody home to guard.\nTE 15 min: "
      "LAQ 2x10, heel raises.", {"97110"}, {"97112"}),
+    ("hist-device-made-at-an-earlier-visit", "Dorsal blocking orthosis fabricated at initial visit 1/14 - pt now wearing it "
+     "at night only; straps intact.\nTherEx 15 min: tendon glides, putty grip.", {"97110"}, {"97760", "97763"}),
+    ("other-discipline-portion", "Co-treat with OT.\nPT: gait training 20 min with hemi-walker, 150 ft x3.\nOT portion (not "
+     "billed by PT): standing grooming at sink and UB dressing, about 10 min.", {"97116"}, {"97535", "97530"}),
     ("perf-course-of-session", "TherEx 18 min: step-ups, lateral band walks, fatigue rising over the course of the "
      "session.\nAmbulated 400 ft with SPC over the course of 6 minutes, cues for heel strike.", {"97110", "97116"}, set()),
 ]
