@@ -531,9 +531,10 @@ def attribute_minutes(recommended, services, seg_mentions, time_only_segs, segme
 
 
 _DASH_BEFORE = re.compile(r"\s(?:-{1,2}|\u2013|\u2014)\s*$")
-# before a line's heading name: bullets, a number, "Then"; after it (and up to two short words: "Orthotic mgmt &
+# before a line's heading name: bullets, a number, "Then", "Vestibular/"; after it (and up to two short words: "Orthotic mgmt &
 # trng:"), a colon or dash ("TE:", "Gait -", "NMR (97112):")
-_HEADING_LEAD = re.compile(r"[ \t\-*\u2022>\d.)]*(?:then[ \t]+)?", re.IGNORECASE)
+_HEADING_LEAD = re.compile(r"[ \t\-*\u2022>\d.)]*(?:then[ \t]+)?(?:[A-Za-z][A-Za-z.]{0,15}[ \t]*[/&+][ \t]*)?",
+                           re.IGNORECASE)   # also a composite heading's first part: "Vestibular/NMR:"
 _HEADING_END = re.compile(r"[ \t]*(?:\([^()\n]{0,12}\))?(?:[ \t&/+]+[A-Za-z.]{1,12}){0,2}[ \t]*[:\-\u2013\u2014]")
 
 

@@ -201,6 +201,8 @@ CASES = [
      "at night only; straps intact.\nTherEx 15 min: tendon glides, putty grip.", {"97110"}, {"97760", "97763"}),
     ("other-discipline-portion", "Co-treat with OT.\nPT: gait training 20 min with hemi-walker, 150 ft x3.\nOT portion (not "
      "billed by PT): standing grooming at sink and UB dressing, about 10 min.", {"97116"}, {"97535", "97530"}),
+    ("elsewhere-separate-note", "Gait: amb 200 ft x2 with RW, SBA -- 20 min\nPM group balance class 14:00 - see separate "
+     "group note.\nOT 11:00-11:45 documented by that discipline.", {"97116"}, {"97150", "97535"}),
     ("perf-course-of-session", "TherEx 18 min: step-ups, lateral band walks, fatigue rising over the course of the "
      "session.\nAmbulated 400 ft with SPC over the course of 6 minutes, cues for heel strike.", {"97110", "97116"}, set()),
 ]

@@ -31,6 +31,8 @@ CASES = [
      "rest -- 20 min", "97116", 20, "service_total"),
     ("line-end-time-longer-heading", "Orthotic mgmt & trng: resting hand orthosis fabricated from thermoplastic and "
      "molded, straps added; don/doff and wear schedule taught -- 25 min", "97760", 25, "service_total"),
+    ("line-end-time-composite-heading", "Vestibular/NMR: VOR x1 against a busy background 4x60 s, head turns during "
+     "tandem gait, ball toss with head turns -- 22 min", "97112", 22, "service_total"),
     # the session's only service: a session total replaces the time of one of its items
     ("session-total-over-an-item", "Time in 2:10  Time out 2:48\nTherapeutic exercise: upright bike 7 min, step-ups "
      "2x12, lateral band walks, wall squats 3x10.", "97110", 38, "session_total"),
@@ -353,6 +355,8 @@ def test_minutes_per_code_in_flowsheets_and_time_logs(engine, note, minutes):
     ("amb 150' x2 RW CGA, then 75' w/ SPC min A", []),                # a second distance written the same way
     ("Gait trng 150' x2 w/ RW 12'", [12]),                            # a small number after it stays minutes
     ("SpO2 86% -> 93% with pursed-lip breathing in 2 min. 11 min", [11]),  # a vital sign's recovery time
+    ("Analgesic taken 45 min prior per pt", []),                      # before the session
+    ("MH 10 min prior to TE", [10]),                                  # the pack's own time
 ])
 def test_feet_and_recovery_times_are_not_session_minutes(text, minutes):
     assert [m.minutes for m in find_minutes(text)] == minutes

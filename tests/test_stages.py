@@ -218,3 +218,16 @@ def test_gather_items_indented_under_a_ticked_timed_heading_are_that_service(eng
     proba[items, s.col["97530"]] = 0.9
     got = gather(s, note, hits, proba, engine.payer_config("commercial"))
     assert "97530" in got.cands and not got.cands["97530"].evidence   # a candidate to review, not evidenced
+
+
+def test_gather_a_heading_whose_time_ends_its_line_owns_the_items_on_it(engine):
+    # "Vestibular/NMR: ..., head turns during tandem gait ... -- 22 min": the gait named among the items is how the
+    # re-education was done, whatever the model reads there
+    s = engine.settings
+    note = _read(engine, "Vestibular/NMR: VOR x1 against a busy background 4x60 s, head turns during tandem gait in the "
+                         "hallway 4 laps, ball catch with head turns -- 22 min")
+    hits = _hits(engine, note)
+    proba = np.zeros((len(note.ctexts), len(s.col)))
+    proba[:, s.col["97116"]] = 0.9
+    got = gather(s, note, hits, proba, engine.payer_config("commercial"))
+    assert "97112" in got.cands and not ("97116" in got.cands and got.cands["97116"].evidence)

@@ -35,7 +35,7 @@ _BULLET_RE = re.compile(r"^[-*\u2022\u25aa\u25cf\u2013>]+$")
 _STRIP = " \t\r\n-*\u2022|:;,.>"
 # Assertion precedence when scopes overlap: the strongest "not performed" reason wins.
 _PRIORITY = {"declined": 9, "refused": 9, "held": 8, "deferred": 8, "contraindicated": 8, "not_tolerated": 8,
-             "unable": 8, "negated": 7, "goal": 6, "planned": 6, "historical": 5, "other_discipline": 5, "home_program": 4,
+             "unable": 8, "negated": 7, "goal": 6, "planned": 6, "historical": 5, "other_discipline": 5, "documented_elsewhere": 5, "home_program": 4,
              "reported": 3, "billing_summary": 3, "clinic_non_service": 3, "exam_finding": 2}
 # A reason stated by a lead-in line that ends in a colon carries to the numbered or bulleted items under it
 # ("Physical therapy has consisted of:" / "1. Pool therapy ..."); only the not-performed reasons do

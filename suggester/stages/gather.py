@@ -26,10 +26,13 @@ _WORD = re.compile(r"[A-Za-z]{2,}")
 # what may stand before a heading on its line: bullets, or a section header ("Treatment today: TE 8 min - ...")
 _LINE_LEAD = re.compile(r"[ \t\-*\u2022]*(?:[A-Za-z][A-Za-z' /]{0,30}:[ \t]*)?")
 # what may stand before a service's name in its heading: bullets, a ticked box, the code ("[X] 97110 Ther Ex - 23 min")
-_NAME_LEAD = re.compile(r"[ \t\-*\u2022]*(?:(?:\[[ \t]?[xX\u2713\u2714][ \t]?\]|[\u2611\u2612])[ \t]*)?(?:[A-Z]?\d{4,5}[ \t:\-\u2013\u2014]*)?")
+_NAME_LEAD = re.compile(r"[ \t\-*\u2022]*(?:(?:\[[ \t]?[xX\u2713\u2714][ \t]?\]|[\u2611\u2612])[ \t]*)?(?:[A-Z]?\d{4,5}[ \t:\-\u2013\u2014]*)?"
+                        r"(?:[A-Za-z][A-Za-z.]{0,15}[ \t]*/[ \t]*)?")   # and a composite heading's first part: "Vestibular/NMR"
 # after a service's name at the start of a line: its own time, then a colon or dash ("TE 12 min:", "(97110): 24 min -")
 _BLOCK_TIME = re.compile(r"\s*(?:\(\s*[A-Z]?\d{4,5}\s*\)\s*)?[:\-\u2013\u2014]?\s*\(?\s*(?:x\s*)?\d{1,3}\s*(?:min(?:ute)?s?|mins|')\.?\s*\)?"
                          r"\s*(?:[:\-\u2013\u2014]|$)", re.IGNORECASE)
+_HEAD_COLON = re.compile(r"[ \t]*(?:\([^()\n]{0,12}\))?[ \t]*:")
+_DASH_TIME_END = re.compile(r"\s(?:-{1,2}|\u2013|\u2014)\s*(?P<t>\d{1,3}\s*(?:min(?:ute)?s?|mins|')\.?)[ \t.;]*$", re.IGNORECASE)
 _NOT_BILLED = re.compile(r"\s*\(?\s*(?:not (?:included|billed|counted|billable|timed)|unbilled)\b", re.IGNORECASE)
 _CELL_SEP = re.compile(r"\s*\|\s*|\s{3,}|\t+|\s*\.{3,}\s*")
 # a bulleted or check-box line holding only a name ("\u25cf Therex", "- Gait", "[ ] Manual therapy"): a template's menu
@@ -124,10 +127,19 @@ def _block_owner(s: Settings, full: str, line_start: int, clause_start: int, cte
     if not named or len(named[0][2]) != 1 or not _NAME_LEAD.fullmatch(ctext, 0, named[0][0]):
         return None
     lab = next(iter(named[0][2]))
-    m = _BLOCK_TIME.match(ctext, named[0][1])
-    if lab not in s.block_owners or m is None:
+    if lab not in s.block_owners:
         return None
-    return lab, clause_start + m.end()
+    m = _BLOCK_TIME.match(ctext, named[0][1])
+    if m is not None:
+        return lab, clause_start + m.end()
+    # "NMR: VOR x1 ..., head turns during tandem gait -- 25 min": a heading whose time ends its line after a dash
+    head = _HEAD_COLON.match(ctext, named[0][1])
+    line_end = full.find("\n", clause_start)
+    line = full[line_start:len(full) if line_end < 0 else line_end]
+    tail = _DASH_TIME_END.search(line)
+    if head is None or tail is None or not last_on_line_after_dash(full, line_start + tail.start("t"), line_start + tail.end("t")):
+        return None
+    return lab, clause_start + head.end()
 
 
 def bare_time(clause_text: str, mentions) -> bool:
@@ -270,7 +282,9 @@ def gather(s: Settings, note: NoteRead, hits_of: list, proba: np.ndarray, cfg: d
             row[cols] = row[cols].max()
         if owner is not None:
             # "TE 12 min: quad sets, SAQ, sit<>stand x5": the items on the heading's line are done as its service
-            if not any(m.minutes for m in clause_mins if clause.start_char + m.start >= owner[1]):
+            # (a time ending the line after a dash is the heading's own: "NMR: ..., tandem gait -- 25 min")
+            if not any(m.minutes for m in clause_mins if clause.start_char + m.start >= owner[1] and not
+                       last_on_line_after_dash(full, clause.start_char + m.start, clause.start_char + m.end)):
                 _below_evidence(s, row, [s.col[lab] for lab in s.block_owners if lab != owner[0]])
         if not by_label and not is_row and i not in stated and bare_time(ctext, clause_mins):
             # "11 min.", "45 minutes total.": a time alone names no service, whatever the model reads into it

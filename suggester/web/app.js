@@ -34,6 +34,7 @@
     historical: "history, not this session",
     home_program: "home program, not done in the clinic",
     other_discipline: "another discipline's work (OT, speech, nursing), not this therapist's",
+    documented_elsewhere: "documented in another note, billed from there",
     reported: "reported by the patient, not performed",
     billing_summary: "billing summary line, not a service description",
     clinic_non_service: "a line this clinic's notes never bill from (learned from its corrections)",
