@@ -203,6 +203,11 @@ CASES = [
      "billed by PT): standing grooming at sink and UB dressing, about 10 min.", {"97116"}, {"97535", "97530"}),
     ("elsewhere-separate-note", "Gait: amb 200 ft x2 with RW, SBA -- 20 min\nPM group balance class 14:00 - see separate "
      "group note.\nOT 11:00-11:45 documented by that discipline.", {"97116"}, {"97150", "97535"}),
+    ("perf-stamped-addendum", "TE: 20 min - sidelying hip abd, bridges, step-ups 4\".\nP: cont POC.\n\nADDENDUM 4/2 09:10 "
+     "(late entry for 4/1 visit): omitted from the original note - gait trng done after ther ex, 300 ft with SPC on level "
+     "surfaces and 1 flight of stairs. 10 min.", {"97110", "97116"}, set()),
+    ("count-stated-after-the-list", "Dry needling L side: upper trap x2 sites, levator x1, rhomboid major x1 - twitch "
+     "responses in UT. 3 muscles total. ~12 min.\nTE 15 min: chin tucks, rows.", {"20561", "97110"}, {"20560"}),
     ("perf-course-of-session", "TherEx 18 min: step-ups, lateral band walks, fatigue rising over the course of the "
      "session.\nAmbulated 400 ft with SPC over the course of 6 minutes, cues for heel strike.", {"97110", "97116"}, set()),
 ]

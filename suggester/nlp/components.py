@@ -176,6 +176,10 @@ class SectionDetector:
             % (multi_pattern, "|".join(map(re.escape, single)) or "(?!x)x"),
             re.IGNORECASE,
         )
+        # an addendum or late entry stamped with its date, time or reason: "ADDENDUM 3/6 08:15 (late entry for 3/5 visit):"
+        stamped = [r.literal for r in self.rules if r.category == "addendum"]
+        self._stamped = re.compile(lead + r"(?P<lit>%s)(?:[ \t]+\d[\d/.:\-]*){0,3}(?:[ \t]*\([^()\n]{0,40}\))?[ \t]*[:\-\u2013\u2014]"
+                                   % literals_pattern(stamped), re.IGNORECASE) if stamped else None
         self._plan_words = compile_literals(_sections_list("plan_words"))
         self._time_labels = frozenset(x.lower() for x in _sections_list("session_time_labels"))
         self._plan_subfields = frozenset(x.lower() for x in _sections_list("plan_subfields"))
@@ -208,6 +212,10 @@ class SectionDetector:
             if category is not None:
                 return category, key.end()
         m = self._header.match(text)
+        if not m and self._stamped is not None:
+            stamp = self._stamped.match(text)
+            if stamp:
+                return self._by_literal[re.sub(r"\s+", " ", stamp.group("lit").lower())], stamp.end()
         if not m:
             # A header line with a few extra words before its colon: "Tx after re-eval:", "Treatment today (45 min):"
             w = self._wordy.match(text)

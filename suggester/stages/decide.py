@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from ..nlp.minutes import find_minutes, number_value
+from ..nlp.rules import line_bounds
 from ..results import Evidence
 from .settings import Settings
 from .values import Candidate, NoteRead
@@ -169,7 +170,11 @@ def apply_count_rules(s: Settings, recommended: set, cands: dict, full: str = ""
         present = [lab for lab in ranges if lab in recommended]
         if not present:
             continue
-        counts = [number_value(m.group(1)) for lab in present for e in cands[lab].evidence for m in regex.finditer(e.text)]
+        # the count may follow the evidence on its line ("Dry needling R side: UT x2 sites, LS x1 ... 3 muscles total.")
+        texts = {e.text for lab in present for e in cands[lab].evidence}
+        if full:
+            texts |= {full[e.start:line_bounds(full, e.start)[1]] for lab in present for e in cands[lab].evidence}
+        counts = [number_value(m.group(1)) for t in texts for m in regex.finditer(t)]
         if listed is not None:   # "Muscles needled: R upper trapezius, R levator scapulae, R infraspinatus" is 3
             counts += [float(len(_LIST_SPLIT.split(m.group("list").strip(" ,")))) for m in listed.finditer(full)]
         if not counts:
