@@ -152,6 +152,7 @@ def main() -> None:
     templates = load_gold(ROOT / "training_data" / "templates" / "dev_notes.jsonl")
     specialty = load_gold(ROOT / "training_data" / "specialty" / "dev_notes.jsonl")
     time_styles = load_gold(ROOT / "training_data" / "time_styles" / "dev_notes.jsonl")
+    messy = load_gold(ROOT / "training_data" / "messy" / "dev_notes.jsonl")
 
     engine = Suggester()
     no_ctx = Suggester(use_context=False)
@@ -162,7 +163,8 @@ def main() -> None:
     out.append("| system | set | micro P | micro R | micro F1 | macro F1 | exact set | top-3 recall | no-code notes clean | units exact |")
     out.append("|---|---|---|---|---|---|---|---|---|---|")
     for name, data in (("dev", dev), ("dev2", dev2), ("real-style dev", twins), ("template-style dev", templates),
-                       ("specialty dev", specialty), ("time-styles dev", time_styles), ("hold-out", hold)):
+                       ("specialty dev", specialty), ("time-styles dev", time_styles),
+                       ("messy dev", messy), ("hold-out", hold)):
         for label, eng in (("engine", engine), ("TF-IDF without context layer", no_ctx)):
             r = evaluate(eng, data)
             out.append(f"| {label} | {name} | {r['micro_precision']:.3f} | {r['micro_recall']:.3f} | {r['micro_f1']:.3f} | "

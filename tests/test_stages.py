@@ -231,3 +231,13 @@ def test_gather_a_heading_whose_time_ends_its_line_owns_the_items_on_it(engine):
     proba[:, s.col["97116"]] = 0.9
     got = gather(s, note, hits, proba, engine.payer_config("commercial"))
     assert "97112" in got.cands and not ("97116" in got.cands and got.cands["97116"].evidence)
+
+
+@pytest.mark.parametrize("text", ["Strength/conditioning: treadmill 10 min at 4% incline, cable rows, farmer carries -- 25 min",
+                                  "Aerobic trng: bike at 140-145 bpm with HR monitor -- 15 min"])
+def test_gather_a_service_name_heading_its_line_with_the_lines_time_documents_it(engine, text):
+    # with every model score at zero: the heading's name and the time ending its line are the documentation
+    s = engine.settings
+    note = _read(engine, text)
+    got = gather(s, note, _hits(engine, note), np.zeros((len(note.ctexts), len(s.col))), engine.payer_config("commercial"))
+    assert "97110" in got.cands and got.cands["97110"].score >= s.t_rec

@@ -227,6 +227,7 @@ def gather(s: Settings, note: NoteRead, hits_of: list, proba: np.ndarray, cfg: d
         status = note.statuses[i]
         ctext = note.ctexts[i]
         line_start = full.rfind("\n", 0, clause.start_char) + 1
+        heading = None
         if line_start != line:
             heading = _block_owner(s, full, line_start, clause.start_char, ctext, hits_of[i])
             indent = _indent(full, line_start)
@@ -280,6 +281,10 @@ def gather(s: Settings, note: NoteRead, hits_of: list, proba: np.ndarray, cfg: d
         if head:  # "TE/NMR 30'", "Ther ex/balance 20 min": a heading naming services done together
             cols = [s.col[lab] for lab in head]
             row[cols] = row[cols].max()
+        if heading is not None and status is None:
+            # "Strength/conditioning (97110): treadmill 10 min, cable rows, ... -- 25 min": a service's name heading
+            # its line with the line's own time documents that service, as a flowsheet row's name does
+            _at_least(row, [s.col[heading[0]]], s.timed_row_floor)
         if owner is not None:
             # "TE 12 min: quad sets, SAQ, sit<>stand x5": the items on the heading's line are done as its service
             # (a time ending the line after a dash is the heading's own: "NMR: ..., tandem gait -- 25 min")
