@@ -208,6 +208,19 @@ CASES = [
      "surfaces and 1 flight of stairs. 10 min.", {"97110", "97116"}, set()),
     ("count-stated-after-the-list", "Dry needling L side: upper trap x2 sites, levator x1, rhomboid major x1 - twitch "
      "responses in UT. 3 muscles total. ~12 min.\nTE 15 min: chin tucks, rows.", {"20561", "97110"}, {"20560"}),
+    ("exam-function-then-treatment", (
+        "ACUTE CARE PT INITIAL EVALUATION\n"
+        "Admit dx: R femoral neck fx s/p hemiarthroplasty, POD1. PMH: COPD, DM2, HTN. Lives with spouse, 1-story home, 2 STE.\n"
+        "Orders: PT eval & treat, WBAT RLE.\n"
+        "Chart reviewed, RN cleared.\n"
+        "EXAM: A&Ox3. SpO2 93% 2L. R hip AROM pain-limited; RLE strength 2+/5 hip, 4/5 knee.\n"
+        "FUNCTION: supine->sit mod A; sit->stand w/ RW min A x2; amb 15' RW min A step-to, c/o nausea -> returned to bed. AM-PAC mobility raw 15.\n"
+        "Multiple comorbidities + evolving presentation -> moderate complexity.\n"
+        "TREATMENT (after eval): transfer trng bed<>chair, RW sequencing, sit<>stand x5 w/ cues to WB thru RLE -- 12 min.\n"
+        "PLAN: PT 5x/wk - gait, transfers, ther ex."
+     ), {"97162", "97530"}, {"97116"}),
+    ("title-with-a-note-in-parentheses", "Daily note (PTA)\nS: 2/10, doing HEP.\nO: ther ex (bridges w/ band, dead bug, "
+     "side plank 3x20s), 20 min.\nA: good control.\nP: cont POC.", {"97110"}, set()),
     ("perf-course-of-session", "TherEx 18 min: step-ups, lateral band walks, fatigue rising over the course of the "
      "session.\nAmbulated 400 ft with SPC over the course of 6 minutes, cues for heel strike.", {"97110", "97116"}, set()),
 ]

@@ -172,7 +172,8 @@ class SectionDetector:
         lead = r"^[\s\-*\u2022#>\d.)]*?(?:\*\*|__)?"
         multi_pattern = literals_pattern(multi)
         self._header = re.compile(
-            lead + r"(?:(?P<multi>%s)(?:\*\*|__)?\s*(?:[:\-\u2013\u2014=]|$|\s*\n)|(?P<single>%s)\s*[:)=])"
+            lead + r"(?:(?P<multi>%s)(?:\*\*|__)?(?:[ \t]*\([^()\n]{1,30}\))?\s*(?:[:\-\u2013\u2014=]|$|\s*\n)"
+            r"|(?P<single>%s)\s*[:)=])"
             % (multi_pattern, "|".join(map(re.escape, single)) or "(?!x)x"),
             re.IGNORECASE,
         )
@@ -311,8 +312,10 @@ class SectionDetector:
 
 
 def _label(header: str) -> str:
-    """A header's words, lower-case, without the colon or dash after them ("Daily Note:" -> "daily note")."""
-    return re.sub(r"\s+", " ", re.sub(r"[\s:\-\u2013\u2014=*#>\u2022]+$", "", header.strip())).lower()
+    """A header's words, lower-case, without the colon or dash after them and a note in parentheses ("Daily Note:",
+    "Daily note (PTA)" -> "daily note")."""
+    words = re.sub(r"[\s:\-\u2013\u2014=*#>\u2022]+$", "", header.strip())
+    return re.sub(r"\s+", " ", re.sub(r"\s*\([^()]*\)$", "", words)).lower()
 
 
 def _any_of(patterns: list[str]) -> re.Pattern | None:
