@@ -221,6 +221,8 @@ CASES = [
      ), {"97162", "97530"}, {"97116"}),
     ("title-with-a-note-in-parentheses", "Daily note (PTA)\nS: 2/10, doing HEP.\nO: ther ex (bridges w/ band, dead bug, "
      "side plank 3x20s), 20 min.\nA: good control.\nP: cont POC.", {"97110"}, set()),
+    ("metatarsal-not-manual-therapy", "Skin check after 30 min in new SMOs: redness at 1st MT heads, blanched in under "
+     "10 min.\nTherEx 15 min: heel raises, toe yoga.", {"97110"}, {"97140"}),
     ("perf-course-of-session", "TherEx 18 min: step-ups, lateral band walks, fatigue rising over the course of the "
      "session.\nAmbulated 400 ft with SPC over the course of 6 minutes, cues for heel strike.", {"97110", "97116"}, set()),
 ]
