@@ -223,6 +223,8 @@ CASES = [
      "side plank 3x20s), 20 min.\nA: good control.\nP: cont POC.", {"97110"}, set()),
     ("metatarsal-not-manual-therapy", "Skin check after 30 min in new SMOs: redness at 1st MT heads, blanched in under "
      "10 min.\nTherEx 15 min: heel raises, toe yoga.", {"97110"}, {"97140"}),
+    ("plan-suggested", "Gait: 250 ft x2 with quad cane, CGA -- 12 min\nStudent suggested FES to the R dorsiflexors; CI "
+     "deferred, not in the POC.", {"97116"}, {"97032", "97014", "G0283"}),
     ("perf-course-of-session", "TherEx 18 min: step-ups, lateral band walks, fatigue rising over the course of the "
      "session.\nAmbulated 400 ft with SPC over the course of 6 minutes, cues for heel strike.", {"97110", "97116"}, set()),
 ]
