@@ -220,11 +220,12 @@ def test_gather_items_indented_under_a_ticked_timed_heading_are_that_service(eng
     assert "97530" in got.cands and not got.cands["97530"].evidence   # a candidate to review, not evidenced
 
 
-def test_gather_a_heading_whose_time_ends_its_line_owns_the_items_on_it(engine):
+@pytest.mark.parametrize("lead", ["Vestibular/NMR", "Then NMR"])
+def test_gather_a_heading_whose_time_ends_its_line_owns_the_items_on_it(engine, lead):
     # "Vestibular/NMR: ..., head turns during tandem gait ... -- 22 min": the gait named among the items is how the
     # re-education was done, whatever the model reads there
     s = engine.settings
-    note = _read(engine, "Vestibular/NMR: VOR x1 against a busy background 4x60 s, head turns during tandem gait in the "
+    note = _read(engine, lead + ": VOR x1 against a busy background 4x60 s, head turns during tandem gait in the "
                          "hallway 4 laps, ball catch with head turns -- 22 min")
     hits = _hits(engine, note)
     proba = np.zeros((len(note.ctexts), len(s.col)))

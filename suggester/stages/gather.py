@@ -27,7 +27,7 @@ _WORD = re.compile(r"[A-Za-z]{2,}")
 _LINE_LEAD = re.compile(r"[ \t\-*\u2022]*(?:[A-Za-z][A-Za-z' /]{0,30}:[ \t]*)?")
 # what may stand before a service's name in its heading: bullets, a ticked box, the code ("[X] 97110 Ther Ex - 23 min")
 _NAME_LEAD = re.compile(r"[ \t\-*\u2022]*(?:(?:\[[ \t]?[xX\u2713\u2714][ \t]?\]|[\u2611\u2612])[ \t]*)?(?:[A-Z]?\d{4,5}[ \t:\-\u2013\u2014]*)?"
-                        r"(?:[A-Za-z][A-Za-z.]{0,15}[ \t]*/[ \t]*)?")   # and a composite heading's first part: "Vestibular/NMR"
+                        r"(?:[Tt]hen[ \t]+)?(?:[A-Za-z][A-Za-z.]{0,15}[ \t]*/[ \t]*)?")   # "Then NMR:", "Vestibular/NMR:"
 # after a service's name at the start of a line: its own time, then a colon or dash ("TE 12 min:", "(97110): 24 min -")
 _BLOCK_TIME = re.compile(r"\s*(?:\(\s*[A-Z]?\d{4,5}\s*\)\s*)?[:\-\u2013\u2014]?\s*\(?\s*(?:x\s*)?\d{1,3}\s*(?:min(?:ute)?s?|mins|')\.?\s*\)?"
                          r"\s*(?:[:\-\u2013\u2014]|$)", re.IGNORECASE)
