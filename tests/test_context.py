@@ -225,6 +225,9 @@ CASES = [
      "10 min.\nTherEx 15 min: heel raises, toe yoga.", {"97110"}, {"97140"}),
     ("plan-suggested", "Gait: 250 ft x2 with quad cane, CGA -- 12 min\nStudent suggested FES to the R dorsiflexors; CI "
      "deferred, not in the POC.", {"97116"}, {"97032", "97014", "G0283"}),
+    ("hist-carried-forward-banner", "S: shoulder better, 3/10.\n=== carried forward from 2/2 visit ===\nUS 1 MHz to R "
+     "supraspinatus 8 min, tolerated well.\n=== end carried forward ===\nO: TE 20 min: ER/IR with band, rows, wall "
+     "slides.", {"97110"}, {"97035"}),
     ("perf-course-of-session", "TherEx 18 min: step-ups, lateral band walks, fatigue rising over the course of the "
      "session.\nAmbulated 400 ft with SPC over the course of 6 minutes, cues for heel strike.", {"97110", "97116"}, set()),
 ]

@@ -181,6 +181,10 @@ class SectionDetector:
         stamped = [r.literal for r in self.rules if r.category == "addendum"]
         self._stamped = re.compile(lead + r"(?P<lit>%s)(?:[ \t]+\d[\d/.:\-]*){0,3}(?:[ \t]*\([^()\n]{0,40}\))?[ \t]*[:\-\u2013\u2014]"
                                    % literals_pattern(stamped), re.IGNORECASE) if stamped else None
+        # a banner line that opens or closes text copied from an earlier note ("*** carried forward from 3/11 ***")
+        copied = [r.literal for r in self.rules if r.category == "carried_forward"]
+        self._copied = compile_literals(copied) if copied else None
+        self._banner_end = re.compile(r"(?:%s)\b" % literals_pattern(_sections_list("banner_end_words")), re.IGNORECASE)
         self._plan_words = compile_literals(_sections_list("plan_words"))
         self._time_labels = frozenset(x.lower() for x in _sections_list("session_time_labels"))
         self._plan_subfields = frozenset(x.lower() for x in _sections_list("plan_subfields"))
@@ -206,6 +210,10 @@ class SectionDetector:
         Composite headers such as ``Obj/Tx:`` take the category of a part that implies
         performed services when there is one, else the last known part.
         """
+        banner = _BANNER.match(text)
+        body = banner and (banner.group("body") if banner.group("body") is not None else banner.group("body2"))
+        if body and self._copied is not None and self._copied.search(body):
+            return ("none" if self._banner_end.match(body) else "carried_forward"), len(text)
         key = _JSON_KEY.match(text)
         if key:   # an EMR export's field: '"TreatmentPlan": "...', '"short_term_goals": [' read as its header
             lit = " ".join(_CAMEL.sub(" ", key.group(1)).replace("_", " ").lower().split())
@@ -357,6 +365,8 @@ _ONLY_TIME = re.compile(r"[\s:\-=]*(?:~|about|approx\.?)?\s*\d{1,3}\s*(?:min(?:u
 _SESSION_MINUTES = re.compile(r"[\s:\-]*\d{1,3}\s*(?:min(?:ute)?s?|mins)\.?[ \t]*(?:\n|$)", re.IGNORECASE)
 
 
+# a decorated banner line ("*** ... ***", "=== ... ===", "--- ..."); the segment may have lost its leading decoration
+_BANNER = re.compile(r"^\s*(?:(?:[*=#~]{2,}|-{3,})\s*(?P<body>[^\n]*?)\s*(?:[*=#~]{2,}|-{3,})?|(?P<body2>[^\n]*?)\s*(?:[*=#~]{2,}|-{3,}))\s*$")
 _JSON_KEY = re.compile(r'^\s*"([A-Za-z][A-Za-z_ ]{1,40})"\s*:\s*')
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 
