@@ -357,6 +357,9 @@ def test_minutes_per_code_in_flowsheets_and_time_logs(engine, note, minutes):
     ("SpO2 86% -> 93% with pursed-lip breathing in 2 min. 11 min", [11]),  # a vital sign's recovery time
     ("Analgesic taken 45 min prior per pt", []),                      # before the session
     ("MH 10 min prior to TE", [10]),                                  # the pack's own time
+    ("knee aches 6/10 after walking more than 20 minutes", []),        # a tolerance, not session time
+    ("sitting tolerance <30 min", []),
+    ("step training, weight shifts -> 25 minutes NMR", [25]),          # an arrow is not "greater than"
 ])
 def test_feet_and_recovery_times_are_not_session_minutes(text, minutes):
     assert [m.minutes for m in find_minutes(text)] == minutes

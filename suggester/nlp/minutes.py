@@ -71,6 +71,7 @@ def _patterns() -> dict:
         "feet_pair": re.compile(data["feet_pair_pattern"], re.IGNORECASE),
         "walked": re.compile(data["distance_walked_pattern"], re.IGNORECASE),
         "schedule": re.compile(data["schedule_before_pattern"], re.IGNORECASE),
+        "threshold": re.compile(data["threshold_before_pattern"], re.IGNORECASE) if data.get("threshold_before_pattern") else None,
         "portion": re.compile(data["portion_before_pattern"], re.IGNORECASE),
         "distance_sets": re.compile(data["distance_sets_pattern"], re.IGNORECASE),
         # a spelled-out number whose minute word is left off: "... for ten minutes, then unattended IFC for fifteen."
@@ -125,7 +126,8 @@ def find_minutes(text: str) -> list[MinuteMention]:
             out.append(part)
             continue
         before = _SET_APART.split(text[max(0, m.start() - 60):m.start()])[-1]
-        if p["frequency"].match(text, m.end()) or p["schedule"].search(before):
+        if p["frequency"].match(text, m.end()) or p["schedule"].search(before) \
+                or p["threshold"] is not None and p["threshold"].search(text, max(0, m.start() - 20), m.start()):
             continue  # "1 hr x 2/day", "20 min daily": a schedule, not time spent this session
         scale = 60 if m.group("hr") else 1
         if m.group("min") and m.group("min").lower() == "m" and (a > 90 or m.group("min") == "M"):
