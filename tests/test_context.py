@@ -228,6 +228,11 @@ CASES = [
     ("hist-carried-forward-banner", "S: shoulder better, 3/10.\n=== carried forward from 2/2 visit ===\nUS 1 MHz to R "
      "supraspinatus 8 min, tolerated well.\n=== end carried forward ===\nO: TE 20 min: ER/IR with band, rows, wall "
      "slides.", {"97110"}, {"97035"}),
+    ("hist-care-included", "Discharge summary, visit 10 of 10.\nCare included joint mobilization of the wrist, soft tissue "
+     "work and nerve glides.\nToday: therapeutic exercise, 15 min: eccentric wrist extension 3x15, grip with putty.",
+     {"97110"}, {"97140"}),
+    ("finding-still-lacks", "Therapeutic exercise, 12 min: wand flexion and ER 2x15, pulleys.\nA: Pt still lacks the range "
+     "needed for overhead reaching and lifting groceries to a high shelf.", {"97110"}, {"97530"}),
     ("perf-course-of-session", "TherEx 18 min: step-ups, lateral band walks, fatigue rising over the course of the "
      "session.\nAmbulated 400 ft with SPC over the course of 6 minutes, cues for heel strike.", {"97110", "97116"}, set()),
 ]
