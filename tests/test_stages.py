@@ -242,3 +242,20 @@ def test_gather_a_service_name_heading_its_line_with_the_lines_time_documents_it
     note = _read(engine, text)
     got = gather(s, note, _hits(engine, note), np.zeros((len(note.ctexts), len(s.col))), engine.payer_config("commercial"))
     assert "97110" in got.cands and got.cands["97110"].score >= s.t_rec
+
+
+def test_decide_a_group_covers_its_part_after_a_one_on_one_block_under_a_title(engine):
+    # "Group session with an individual component" (title) / "Individual (1:1), 10 min: manual ..." / "Group ..., 40
+    # min: ..." / "Stations included ... sit-to-stand circuit": the stations are the group's, though the title naming
+    # the group comes before the 1:1 cue
+    from suggester.stages.decide import apply_group
+
+    s = engine.settings
+    full = ("Group session with an individual component\nIndividual (1:1), 10 min: manual therapy, PA mobs L4-5.\n"
+            "Group therapeutic procedures, 40 min: stabilization class with 3 other patients.\n"
+            "Stations included dead bugs, carries and a sit-to-stand circuit.")
+    line = [full.index(x) for x in ("Group session", "Individual", "Group thera", "Stations")]
+    cands = {"97150": Candidate("97150", 0.99, [_ev(line[0], line[0] + 10), _ev(line[2], line[2] + 20)]),
+             "97140": Candidate("97140", 0.99, [_ev(line[1], line[1] + 30)]),
+             "97530": Candidate("97530", 0.9, [_ev(line[3], len(full))])}
+    assert apply_group(s, {"97150", "97140", "97530"}, full, cands) == {"97150", "97140"}

@@ -80,21 +80,24 @@ def _negated_spans(note: NoteRead) -> list[tuple[int, int]]:
 
 def apply_group(s: Settings, recommended: set, full: str, cands: dict, negated=()) -> set:
     """A group session covers the exercises and activities the group did. When the patient was also seen
-    one-on-one (an individual cue in the note), it covers those documented within the group's part only:
-    from the group code's first evidence to the next individual cue ("Group: 4 athletes, concurrent stations
+    one-on-one (an individual cue in the note), it covers those documented within the group's parts only: from
+    each piece of the group code's evidence to the next individual cue ("Group: 4 athletes, concurrent stations
     ... stations: pogo hops, SL calf raises ... 1:1 after group: IASTM ..." keeps the manual therapy alone)."""
     if s.group is None or s.group[0] not in recommended:
         return recommended
     code, demote, cues = s.group
-    group_at = min(e.start for e in cands[code].evidence)
     # an individual cue said not to have happened ("no 1:1 time today") is none
     said = [m for m in cues.finditer(full) if not any(a <= m.start() < b for a, b in negated)]
-    cue = next((m for m in said if m.start() >= group_at), None)
     if not said:
         return recommended - demote
-    end = cue.start() if cue is not None else len(full)
+    # the group's parts: from each piece of its evidence to the next individual cue ("1:1 manual 8 min" before the
+    # group, "1:1 after group: IASTM" after it, or a title naming the group above both)
+    parts = []
+    for g in sorted(e.start for e in cands[code].evidence):
+        cue = next((m for m in said if m.start() >= g), None)
+        parts.append((g, cue.start() if cue is not None else len(full)))
     inside = {lab for lab in recommended & demote
-              if all(group_at <= e.start and e.end <= end for e in cands[lab].evidence)}
+              if all(any(a <= e.start and e.end <= b for a, b in parts) for e in cands[lab].evidence)}
     return recommended - inside
 
 
