@@ -3,7 +3,7 @@ Synthetic notes written for these tests, one per rule of suggester/minutes_attri
 
 import pytest
 
-from suggester.nlp.minutes import find_minutes
+from suggester.nlp.minutes import find_minutes, find_totals
 
 CASES = [
     # id, text, code, minutes, rule
@@ -363,3 +363,16 @@ def test_minutes_per_code_in_flowsheets_and_time_logs(engine, note, minutes):
 ])
 def test_feet_and_recovery_times_are_not_session_minutes(text, minutes):
     assert [m.minutes for m in find_minutes(text)] == minutes
+
+
+@pytest.mark.parametrize("summary", [
+    "Timed Code Treatment Minutes:\n97110 Therapeutic Exercise: 21 min\n97140 Manual Therapy: 12 min\nTotal Timed Code Minutes: 33",
+    "Timed Code Treatment Minutes: 97110 21 min | 97140 12 min | Total timed 33 min",
+])
+def test_an_emr_timed_code_summary_gives_each_code_its_whole_time(engine, summary):
+    # the flowsheet's own row times (a warm-up, pulleys) are items of the exercise the summary times as a whole
+    text = ("Exercise | Sets | Reps | Time\nUBE warm-up | - | - | 6 min\nWand flexion | 2 | 15 | -\nPulleys | - | - | 4 min\n"
+            "Rows, green band | 2 | 12 | -\nManual: GH inferior glides grade III, STM posterior cuff.\n" + summary)
+    found = {s.code: s.minutes for s in engine.suggest(text, payer="commercial").recommended}
+    assert found == {"97110": 21, "97140": 12}
+    assert find_totals(summary)["timed"][0] == 33

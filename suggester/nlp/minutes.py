@@ -268,6 +268,7 @@ def find_totals(text: str) -> dict[str, tuple[int, int, int]]:
     return totals
 
 
+_CODE_BETWEEN = re.compile(r"\b[A-Z]?\d{4,5}\b")
 # The number after a total cue, with a few words between them: "Timed minutes totaled 56", "Total timed minutes
 # today: 32", "timed code min = 27".
 _AFTER_CUE = re.compile(r"(?:\s*\(\s*(?:min(?:utes?)?|mins)\s*\))?[\s:=\-(.|]*(?:(?:today|totaled|totalled|totals?|was|"
@@ -278,7 +279,9 @@ _AFTER_CUE = re.compile(r"(?:\s*\(\s*(?:min(?:utes?)?|mins)\s*\))?[\s:=\-(.|]*(?
 def _worded(text: str, start: int, end: int) -> tuple[int, int, int] | None:
     """A time written beside a total cue (within a few words after it, or right before it)."""
     for m in find_minutes(text[end:end + 40]):
-        if m.minutes is not None and len(text[end:end + m.start].split()) <= 4:
+        # not when a code stands between them ("Timed Code Treatment Minutes: 97110 22 min" is that code's time)
+        if m.minutes is not None and len(text[end:end + m.start].split()) <= 4 \
+                and not _CODE_BETWEEN.search(text, end, end + m.start):
             return m.minutes, start, end + m.end
         break
     before = [m for m in find_minutes(text[max(0, start - 40):start]) if m.minutes is not None]

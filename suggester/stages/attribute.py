@@ -84,7 +84,7 @@ _CODE_TIME = re.compile(r"\s*(?:[:\-\u2013=(]\s*)?$")
 def _stated_code_times(s: Settings, note: NoteRead, got: Gathered, recommended: set, att: Attribution) -> None:
     """A time written right after a code in a performed line ("Totals: 97110 - 25 min; 97530 - 13 min") is that
     code's time when the documentation supports the code: it fills a code with no time of its own, and replaces
-    the code's times when the line calls it a total. A code written alone still proves nothing (the code must be
+    the code's times when the line calls it a total or stands in a time log. A code written alone still proves nothing (the code must be
     recommended from what the note documents)."""
     full, segments = note.full, note.segments
     for claim, lab, seg_i in _supported_claims(s, note, recommended):
@@ -96,7 +96,9 @@ def _stated_code_times(s: Settings, note: NoteRead, got: Gathered, recommended: 
         if m is None:
             continue
         line_start = full.rfind("\n", 0, claim.start) + 1
-        total = is_service_total(full, base + m.start, base + m.end) or _TOTALS_LINE.match(full, line_start) is not None
+        # a totals line, or a time log ("Timed Code Treatment Minutes: 97110 22 min | 97140 12 min") gives the whole time
+        total = is_service_total(full, base + m.start, base + m.end) or _TOTALS_LINE.match(full, line_start) is not None \
+            or segments[seg_i]._.pt_section == "time_log"
         if lab in att.minutes and not total:
             continue
         att.minutes[lab] = m.minutes
