@@ -154,6 +154,7 @@ def main() -> None:
     time_styles = load_gold(ROOT / "training_data" / "time_styles" / "dev_notes.jsonl")
     messy = load_gold(ROOT / "training_data" / "messy" / "dev_notes.jsonl")
     textbook = load_gold(ROOT / "training_data" / "textbook" / "dev_notes.jsonl")
+    modalities = load_gold(ROOT / "training_data" / "modalities" / "dev_notes.jsonl")
 
     engine = Suggester()
     no_ctx = Suggester(use_context=False)
@@ -165,7 +166,8 @@ def main() -> None:
     out.append("|---|---|---|---|---|---|---|---|---|---|")
     for name, data in (("dev", dev), ("dev2", dev2), ("real-style dev", twins), ("template-style dev", templates),
                        ("specialty dev", specialty), ("time-styles dev", time_styles),
-                       ("messy dev", messy), ("textbook dev", textbook), ("hold-out", hold)):
+                       ("messy dev", messy), ("textbook dev", textbook), ("modalities dev", modalities),
+                       ("hold-out", hold)):
         for label, eng in (("engine", engine), ("TF-IDF without context layer", no_ctx)):
             r = evaluate(eng, data)
             out.append(f"| {label} | {name} | {r['micro_precision']:.3f} | {r['micro_recall']:.3f} | {r['micro_f1']:.3f} | "
