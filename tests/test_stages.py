@@ -259,3 +259,15 @@ def test_decide_a_group_covers_its_part_after_a_one_on_one_block_under_a_title(e
              "97140": Candidate("97140", 0.99, [_ev(line[1], line[1] + 30)]),
              "97530": Candidate("97530", 0.9, [_ev(line[3], len(full))])}
     assert apply_group(s, {"97150", "97140", "97530"}, full, cands) == {"97150", "97140"}
+
+
+def test_decide_individual_cueing_within_a_group_is_not_a_one_on_one_block(engine):
+    # engine.json group_session.individual_cue_blockers: "PT provided individual cueing" to the group's members
+    from suggester.stages.decide import apply_group
+
+    s = engine.settings
+    full = ("Knee OA class, 4 participants, 40 min, PT provided individual cueing on form.\n"
+            "Sit-to-stand from 18 in chair 3x10, lateral step-ups 2x10.")
+    items = full.index("Sit-to-stand")
+    cands = {"97150": Candidate("97150", 0.99, [_ev(0, 40)]), "97530": Candidate("97530", 0.9, [_ev(items, len(full))])}
+    assert apply_group(s, {"97150", "97530"}, full, cands) == {"97150"}

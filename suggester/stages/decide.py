@@ -85,9 +85,11 @@ def apply_group(s: Settings, recommended: set, full: str, cands: dict, negated=(
     ... stations: pogo hops, SL calf raises ... 1:1 after group: IASTM ..." keeps the manual therapy alone)."""
     if s.group is None or s.group[0] not in recommended:
         return recommended
-    code, demote, cues = s.group
-    # an individual cue said not to have happened ("no 1:1 time today") is none
-    said = [m for m in cues.finditer(full) if not any(a <= m.start() < b for a, b in negated)]
+    code, demote, cues, blockers = s.group
+    # an individual cue said not to have happened ("no 1:1 time today") is none, and so is the individual cueing the
+    # group's members get ("PT provided individual cueing"): the blockers match first, being longer
+    said = [m for m in cues.finditer(full) if not any(a <= m.start() < b for a, b in negated)
+            and " ".join(m.group().lower().split()) not in blockers]
     if not said:
         return recommended - demote
     # the group's parts: from each piece of its evidence to the next individual cue ("1:1 manual 8 min" before the

@@ -87,7 +87,9 @@ class Settings:
             needs_phrase=frozenset(lab for lab in classes if counts.get(lab, 0) < floor
                                    or catalogue[lab].category in phrase_categories),
             counted_status={lab: set(counted.get(catalogue[lab].category, [])) for lab in classes},
-            group=None if not grp else (grp["code"], set(grp["demote_codes"]), compile_literals(grp["individual_cues"])),
+            group=None if not grp else (grp["code"], set(grp["demote_codes"]),
+                                        compile_literals(grp["individual_cues"] + grp.get("individual_cue_blockers", [])),
+                                        frozenset(b.lower() for b in grp.get("individual_cue_blockers", []))),
             min_evidence_words=int(config.get("min_evidence_words", 0)),
             orphan_max_words=int(mins["time_sentence_max_words"]),
             unbilled_time=compile_literals(mins["unbilled_time_cues"]),
