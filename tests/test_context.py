@@ -233,6 +233,10 @@ CASES = [
      {"97110"}, {"97140"}),
     ("finding-still-lacks", "Therapeutic exercise, 12 min: wand flexion and ER 2x15, pulleys.\nA: Pt still lacks the range "
      "needed for overhead reaching and lifting groceries to a high shelf.", {"97110"}, {"97530"}),
+    ("not-billed-item-after-semicolon", "Gait training 12 min with SPC, 4 x 100 ft.\nAfter the session pt rested with her own "
+     "cold pack from home for about 10 minutes; not a clinic service.", {"97116"}, {"97010"}),
+    ("not-billed-in-parentheses-marks-only-the-time", "Pt performed endurance and LE strengthening exercise for 24 minutes, "
+     "with rest breaks totaling 6 minutes (not included).", {"97110"}, set()),
     ("perf-course-of-session", "TherEx 18 min: step-ups, lateral band walks, fatigue rising over the course of the "
      "session.\nAmbulated 400 ft with SPC over the course of 6 minutes, cues for heel strike.", {"97110", "97116"}, set()),
 ]

@@ -47,6 +47,7 @@ def read_note(doc, s: Settings, reports: ReportReader, use_context: bool = True)
                 statuses[i] = "exam_finding"
     _heading_takes_its_body(full, clauses, ctexts, statuses)
     _offered_then_declined(full, clauses, ctexts, statuses)
+    _not_billed_after(full, clauses, ctexts, statuses)
     totals: dict[str, tuple[int, int, int]] = find_totals(full)
     generic = totals.pop("generic", None)   # "20 min total": a session total alone, a service's time beside one
     claims = find_code_claims(full, s.catalogue)
@@ -90,6 +91,23 @@ def _offered_then_declined(full: str, clauses, ctexts, statuses) -> None:
                 or "\n" in full[clauses[i].end_char:clauses[j + 1].start_char]:
             continue
         statuses[i] = statuses[j] = statuses[j + 1]
+
+
+# a short item after a ";" or dash that says the item before it is not billed: "; not a clinic service", "- not counted
+# toward treatment time", "; not billed"
+_NOT_BILLED_ITEM = re.compile(r"^\W*not\s+(?:billed|billable|charged|counted|included|a\s+(?:clinic|billable|skilled|pt)\s+service|"
+                              r"part\s+of\s+(?:the\s+|this\s+)?(?:treatment|session|tx|visit))\b[^.;\n]{0,40}$", re.IGNORECASE)
+
+
+def _not_billed_after(full: str, clauses, ctexts, statuses) -> None:
+    """A clause followed on its line by a short item saying it is not billed ("pt sat with her own ice pack from home
+    for 10 minutes; not a clinic service", "NuStep 8 min, watched by the aide; not counted toward treatment time") is
+    not counted: it takes status negated."""
+    for i in range(len(clauses) - 1):
+        # set apart by ";" or a dash: "(not included)" after a rest break's time marks only that time (gather)
+        if statuses[i] is None and _NOT_BILLED_ITEM.match(ctexts[i + 1]) \
+                and full[clauses[i].end_char:clauses[i + 1].start_char].strip(" \t") in (";", "-", "--", "\u2013", "\u2014"):
+            statuses[i] = "negated"
 
 
 def stated_codes(s: Settings, claims, clauses, ctexts) -> dict[int, set]:
