@@ -237,6 +237,10 @@ CASES = [
      "cold pack from home for about 10 minutes; not a clinic service.", {"97116"}, {"97010"}),
     ("not-billed-in-parentheses-marks-only-the-time", "Pt performed endurance and LE strengthening exercise for 24 minutes, "
      "with rest breaks totaling 6 minutes (not included).", {"97110"}, set()),
+    ("group-concurrent-then-individual", "Concurrent session: for the first 15 minutes this pt and one other pt worked at "
+     "two stations while the PT divided attention between them (big sit-to-stands, big stepping).\nThen 1:1 therapeutic "
+     "activities, 12 minutes, PT with this pt only: doorway turns with floor cues, carrying a basket through a doorway.",
+     {"97150", "97530"}, set()),
     ("perf-course-of-session", "TherEx 18 min: step-ups, lateral band walks, fatigue rising over the course of the "
      "session.\nAmbulated 400 ft with SPC over the course of 6 minutes, cues for heel strike.", {"97110", "97116"}, set()),
 ]
