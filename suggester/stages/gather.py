@@ -282,8 +282,8 @@ def gather(s: Settings, note: NoteRead, hits_of: list, proba: np.ndarray, cfg: d
             cols = [s.col[lab] for lab in head]
             row[cols] = row[cols].max()
         if heading is not None and status is None:
-            # "Strength/conditioning (97110): treadmill 10 min, cable rows, ... -- 25 min": a service's name heading
-            # its line with the line's own time documents that service, as a flowsheet row's name does
+            # "TE 12 min: ...", "Strength/conditioning (97110): treadmill 10 min, cable rows, ... -- 25 min": a
+            # service's name heading its line with the line's own time documents that service, as a row's name does
             _at_least(row, [s.col[heading[0]]], s.timed_row_floor)
         if owner is not None:
             # "TE 12 min: quad sets, SAQ, sit<>stand x5": the items on the heading's line are done as its service
