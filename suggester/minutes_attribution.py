@@ -132,7 +132,7 @@ def is_service_total(text: str, start: int, end: int) -> bool:
 
 def _total_row(row: str) -> bool:
     """A flowsheet row whose first cell is a service's total ("TE subtotal | | | 22 min", "Total NMR   12")."""
-    first = re.split(r"\||\t| {2,}", row.strip(), maxsplit=1)[0]
+    first = re.split(r"\||\t| {2,}", row.strip().lstrip("| \t"), maxsplit=1)[0]   # "| Subtotal Ther Ex (97110) | | 14 |"
     return _service_total_cues().search(first) is not None
 
 
@@ -465,7 +465,7 @@ def attribute_minutes(recommended, services, seg_mentions, time_only_segs, segme
             rule = "table_column" if in_table else "block_header" if is_header else "extra_episode" if extra else rule
             if m.breakdown:
                 rule = "total_breakdown"   # "Total timed 38 (TherEx 23, NMR 15)": the service's share of the total
-            if (not in_table or _total_row(text)) and is_service_total(text, m.start, m.end):
+            if _total_row(text) if in_table else is_service_total(text, m.start, m.end):
                 rule = "service_total"   # "24 min total for the re-ed": replaces its sub-item times
             elif seg_i in time_log:
                 rule = "time_log"   # "Time: TherEx 25 min, Manual 10 min" at the end: the service's whole time

@@ -33,6 +33,8 @@ CASES = [
      "molded, straps added; don/doff and wear schedule taught -- 25 min", "97760", 25, "service_total"),
     ("line-end-time-composite-heading", "Vestibular/NMR: VOR x1 against a busy background 4x60 s, head turns during "
      "tandem gait, ball toss with head turns -- 22 min", "97112", 22, "service_total"),
+    ("bordered-table-subtotal-row", "| Exercise | Sets | Time |\n| Heel raises | 3x15 | 4 min |\n| Eccentric drops | 3x15 | "
+     "6 min |\n| Subtotal Ther Ex (97110) | | 10 min |\n| Total timed | | 10 min |", "97110", 10, "service_total"),
     # the session's only service: a session total replaces the time of one of its items
     ("session-total-over-an-item", "Time in 2:10  Time out 2:48\nTherapeutic exercise: upright bike 7 min, step-ups "
      "2x12, lateral band walks, wall squats 3x10.", "97110", 38, "session_total"),
