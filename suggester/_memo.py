@@ -41,11 +41,13 @@ class TextMemo:
         kept = self._kept
         new = list(dict.fromkeys(t for t in texts if t not in kept))
         fresh = dict(zip(new, read_many(new))) if new else {}
+        # the answer is taken before the memo may be cleared below: a text remembered until now is answered too
+        out = [fresh[t] if t in fresh else kept[t] for t in texts]
         if fresh and self.limit:
             if len(kept) + len(fresh) > self.limit:
                 kept.clear()
             kept.update(list(fresh.items())[:self.limit])
-        return [fresh[t] if t in fresh else kept[t] for t in texts]
+        return out
 
     def clear(self) -> None:
         self._kept.clear()

@@ -151,3 +151,15 @@ def test_batch_scoring_gives_each_segments_own_scores(engine):
     assert together.shape == (len(texts), len(model.classes_))
     np.testing.assert_allclose(together, one_by_one, rtol=0, atol=1e-12)
     assert not together[1].any() and not together[6].any()
+
+
+def test_remembered_texts_are_answered_when_the_memo_fills_up():
+    # a batch mixing a remembered text with new ones that fill the memo past its limit: the memo is cleared to keep
+    # memory flat, and every text of the batch still gets its reading (a long audit run reaches the limit)
+    from suggester._memo import TextMemo
+
+    memo = TextMemo(limit=3)
+    read_many = lambda ts: [t.upper() for t in ts]  # noqa: E731
+    assert memo.get_many(["a", "b"], read_many) == ["A", "B"]
+    assert memo.get_many(["a", "c", "d"], read_many) == ["A", "C", "D"]
+    assert len(memo) <= 3
