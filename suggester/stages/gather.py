@@ -243,6 +243,9 @@ def gather(s: Settings, note: NoteRead, hits_of: list, proba: np.ndarray, cfg: d
                 note.services_timed = services_timed(full, totals)
             if note.services_timed:   # a total's breakdown repeats times the note gives its services elsewhere
                 clause_mins = [m for m in clause_mins if not m.breakdown]
+        # "...; 1 standing rest -- 30 min": a time set apart by a dash at the end of its line is its line's
+        dash_end = [m for m in clause_mins
+                    if last_on_line_after_dash(full, clause.start_char + m.start, clause.start_char + m.end)]
         if status is None and not time_table and is_row and measurement_row(s, ctext):
             status = "exam_finding"  # "Knee flexion AROM   128   96": a measurement, not a service
         seg_i = clause._.pt_segment
@@ -288,8 +291,7 @@ def gather(s: Settings, note: NoteRead, hits_of: list, proba: np.ndarray, cfg: d
         if owner is not None:
             # "TE 12 min: quad sets, SAQ, sit<>stand x5": the items on the heading's line are done as its service
             # (a time ending the line after a dash is the heading's own: "NMR: ..., tandem gait -- 25 min")
-            if not any(m.minutes for m in clause_mins if clause.start_char + m.start >= owner[1] and not
-                       last_on_line_after_dash(full, clause.start_char + m.start, clause.start_char + m.end)):
+            if not any(m.minutes for m in clause_mins if clause.start_char + m.start >= owner[1] and m not in dash_end):
                 _below_evidence(s, row, [s.col[lab] for lab in s.block_owners if lab != owner[0]])
         if not by_label and not is_row and i not in stated and bare_time(ctext, clause_mins):
             # "11 min.", "45 minutes total.": a time alone names no service, whatever the model reads into it
@@ -306,12 +308,9 @@ def gather(s: Settings, note: NoteRead, hits_of: list, proba: np.ndarray, cfg: d
                 hits, status = np.asarray(keep), None
         if status is None:
             alone = time_only(s, ctext, clause_mins)
-            # "...; 1 standing rest -- 30 min": a time set apart by a dash at the end of its line is its line's
-            line_end = [m for m in clause_mins if last_on_line_after_dash(full, clause.start_char + m.start,
-                                                                          clause.start_char + m.end)]
             if not len(hits) and s.unbilled_time.search(ctext):
                 # "6-min seated rest break with vitals (not billed)": left out of a session total
-                got.unbilled += sum(m.minutes or 0 for m in clause_mins if m not in line_end)
+                got.unbilled += sum(m.minutes or 0 for m in clause_mins if m not in dash_end)
             if generic and clause.start_char <= generic[1] < clause.end_char:
                 # "Gait training ..., 20 minutes total": that service's time; "...; total 16'." or "20 min
                 # total." alone: the time of the service just before it, else (the units stage) a session total.
@@ -320,11 +319,11 @@ def gather(s: Settings, note: NoteRead, hits_of: list, proba: np.ndarray, cfg: d
                 names = bool(by_label) or bool(len(hits)) and row[hits].max() >= s.t_ev
                 alone = not names
                 generic = None if names else generic
-            if len(hits) or alone or line_end:
+            if len(hits) or alone or dash_end:
                 tot_spans = [(a - clause.start_char, b - clause.start_char) for a, b in tot_spans_abs]
                 mentions = [m for m in clause_mins if not any(a0 <= m.start < b0 for a0, b0 in tot_spans)]
                 if not len(hits) and not alone:
-                    mentions = [m for m in mentions if m in line_end]
+                    mentions = [m for m in mentions if m in dash_end]
                 if len(hits):  # "with rest breaks totaling 8 minutes (not included)": not the service's time
                     kept = [m for m in mentions if not unbilled_beside(s, ctext, m)]
                     got.unbilled += sum(m.minutes or 0 for m in mentions if m not in kept)
