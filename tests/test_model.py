@@ -81,7 +81,7 @@ def test_compact_artifact_keeps_the_weights_that_matter(tmp_path, tiny):
 
 def test_shipped_model_is_compact():
     card = json.loads((default_model_dir() / "meta.json").read_text())
-    assert (default_model_dir() / "model.joblib").stat().st_size <= 5_000_000
+    assert (default_model_dir() / "model.npz").stat().st_size <= 5_000_000
     assert card["prune_below"] > 0 and card["nonzero_weights"] < len(card["labels"]) * 20_000
 
 
@@ -90,21 +90,80 @@ def test_model_loading_does_not_import_sklearn():
     import sys
 
     code = ("import sys; from suggester import Suggester; e = Suggester(); e.suggest('TherEx 20 min: SLR');"
-            "print('sklearn' in sys.modules, 'scipy' in sys.modules)")
+            "print('sklearn' in sys.modules, 'scipy' in sys.modules, 'joblib' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.split() == ["False", "False"]
+    assert out.stdout.split() == ["False", "False", "False"]
+
+
+def _rewrite_artifact(directory, name, data):
+    """Replace a model directory's artifact with ``data`` and record its hash, as a careful attacker would."""
+    import hashlib
+
+    digest = hashlib.sha256(data).hexdigest()
+    (directory / name).write_bytes(data)
+    (directory / "model.sha256").write_text(f"{digest}  {name}\n")
+    card = json.loads((directory / "meta.json").read_text())
+    (directory / "meta.json").write_text(json.dumps(dict(card, sha256=digest)))
+
+
+class _Touch:
+    """Unpickling this runs code: it creates ``path``."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def __reduce__(self):
+        return (self.path.touch, ())
+
+
+def test_model_artifact_is_never_unpickled(tmp_path, tiny):
+    # an artifact that needs unpickling (an object array) is refused, and its code never runs, even when its hash
+    # has been recorded
+    import io
+
+    import numpy as np
+
+    save_model(tiny, tmp_path, card={"labels": list(tiny.classes_)})
+    with np.load(tmp_path / "model.npz") as npz:
+        arrays = dict(npz)
+    ran = tmp_path / "code_ran"
+    arrays["intercept"] = np.array([_Touch(ran), 0.0], dtype=object)
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    _rewrite_artifact(tmp_path, "model.npz", buf.getvalue())
+    with pytest.raises(ModelLoadError, match="could not be loaded"):
+        load_model(tmp_path)
+    assert not ran.exists()
+
+
+def test_model_directory_written_before_npz_still_loads(tmp_path, tiny):
+    # clinics keep model directories trained with earlier versions: a pickled model.joblib with its hash still loads
+    import io
+
+    import joblib
+    import numpy as np
+
+    save_model(tiny, tmp_path, card={"labels": list(tiny.classes_)})
+    (tmp_path / "model.npz").unlink()
+    buf = io.BytesIO()
+    joblib.dump(tiny.compiled_state(), buf)
+    _rewrite_artifact(tmp_path, "model.joblib", buf.getvalue())
+    model, _ = load_model(tmp_path)
+    assert np.allclose(model.predict_proba(TINY_X), tiny.predict_proba(TINY_X), atol=1e-5)
+    save_model(tiny, tmp_path, card={"labels": list(tiny.classes_)})   # retraining writes the new form only
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["meta.json", "model.npz", "model.sha256"]
 
 
 def test_model_tampered_artifact_is_refused(tmp_path):
     shutil.copytree(default_model_dir(), tmp_path / "m", ignore=shutil.ignore_patterns("__init__.py", "__pycache__"))
-    art = tmp_path / "m" / "model.joblib"
+    art = tmp_path / "m" / "model.npz"
     art.write_bytes(art.read_bytes()[:-10] + b"0123456789")
     with pytest.raises(ModelLoadError, match="SHA-256.*suggester train"):
         load_model(tmp_path / "m")
 
 
 def test_model_missing_is_refused(tmp_path):
-    with pytest.raises(ModelLoadError, match="missing model.joblib"):
+    with pytest.raises(ModelLoadError, match="missing model.npz"):
         load_model(tmp_path)
 
 

@@ -101,12 +101,12 @@ def test_reliability_other_sklearn_version_warns(tmp_path):
 
 def test_reliability_truncated_artifact_refused(tmp_path):
     dst = _copy_model(tmp_path)
-    data = (dst / "model.joblib").read_bytes()[:1000]
-    (dst / "model.joblib").write_bytes(data)
+    data = (dst / "model.npz").read_bytes()[:1000]
+    (dst / "model.npz").write_bytes(data)
     import hashlib
 
     digest = hashlib.sha256(data).hexdigest()
-    (dst / "model.sha256").write_text(f"{digest}  model.joblib\n")
+    (dst / "model.sha256").write_text(f"{digest}  model.npz\n")
     card = json.loads((dst / "meta.json").read_text())
     card["sha256"] = digest
     (dst / "meta.json").write_text(json.dumps(card))
@@ -116,7 +116,7 @@ def test_reliability_truncated_artifact_refused(tmp_path):
 
 def test_reliability_engine_refuses_tampered_model(tmp_path):
     dst = _copy_model(tmp_path)
-    (dst / "model.sha256").write_text("0" * 64 + "  model.joblib\n")
+    (dst / "model.sha256").write_text("0" * 64 + "  model.npz\n")
     with pytest.raises(ModelLoadError, match="SHA-256"):
         Suggester(dst)
 
