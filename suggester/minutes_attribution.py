@@ -445,6 +445,7 @@ def attribute_minutes(recommended, services, seg_mentions, time_only_segs, segme
             previous_end = max(m.end, hit[1][1] if hit and hit[3] == "of_service" else 0)
             if hit is None:
                 out.ambiguous.append((base + m.start, base + m.end, tuple(sorted(lab for lab, _ in present))))
+                linked_segments.add(seg_i)   # its services have a time of their own, shared or unclear
                 continue
             lab, sp, _, rule = hit
             if lab not in recommended:
@@ -616,7 +617,8 @@ def _following_sentences(out, attributed, recommended, services, orphans, segmen
             if k in timed_before:
                 break  # the services before a time of their own are already timed
             k -= 1
-        already = {a[1] for a in attributed}
+        # the services that already have a time: their own, or one shared and left unclear ("IFC and hot pack, 15 min")
+        already = {a[1] for a in attributed} | {lab for *_, labs_of in out.ambiguous for lab in labs_of}
         free = sorted(lab for lab in labs if lab not in already)
         base = segments[seg_i].start_char
         seg_text = doc_text[segments[seg_i].start_char:segments[seg_i].end_char]

@@ -378,3 +378,19 @@ def test_an_emr_timed_code_summary_gives_each_code_its_whole_time(engine, summar
     found = {s.code: s.minutes for s in engine.suggest(text, payer="commercial").recommended}
     assert found == {"97110": 21, "97140": 12}
     assert find_totals(summary)["timed"][0] == 33
+
+
+@pytest.mark.parametrize("note, minutes", [
+    # the patient rests under an unattended modality: its time is the modality's, not a rest break; the bare time in
+    # its own sentence after the exercise list is then the exercise's alone
+    pytest.param("Hot pack + IFC to lumbar spine, pt left resting in prone, 12 min.\n"
+                 "Then ther ex: pelvic tilts, bridges, clamshells 2x15. 18 min.", {"97110": 18},
+                 id="resting-under-a-modality"),
+    # a real rest break is still left out of the session
+    pytest.param("Gait training w/ RW 150 ft x3, 15 min.\nSeated rest with vitals, 4 min.\nBridges, SLR, heel raises. "
+                 "10 min.", {"97116": 15, "97110": 10}, id="rest-break-still-unbilled"),
+])
+def test_a_time_alone_after_a_modality_line(engine, note, minutes):
+    found = {s.code: s.minutes for s in engine.suggest(note, payer="commercial").recommended
+             if engine.catalogue[s.code].timed}
+    assert found == minutes

@@ -85,11 +85,15 @@ def row_name(row: str) -> tuple[int, int] | None:
     return None
 
 
-def unbilled_beside(s: Settings, text: str, m) -> bool:
-    """A time named as rest, vitals or paperwork in the three words before it, or marked "(not included)"."""
+def unbilled_beside(s: Settings, text: str, m, modality: bool = False) -> bool:
+    """A time named as rest, vitals or paperwork in the three words before it, or marked "(not included)". With
+    ``modality`` (the clause names an unattended modality) resting is the patient's state under it, not a rest break."""
     # the words before it, up to a dash that sets the time apart ("1 standing rest -- 30 min" is not rest time)
     before = " ".join(re.split(r"\s(?:-{1,2}|\u2013|\u2014)\s", text[max(0, m.start - 40):m.start])[-1].split()[-3:])
-    return s.unbilled_time.search(before) is not None or _NOT_BILLED.match(text, m.end) is not None
+    cues = [c.group(0).lower() for c in s.unbilled_time.finditer(before)]
+    if modality:
+        cues = [c for c in cues if c not in s.modality_rest]
+    return bool(cues) or _NOT_BILLED.match(text, m.end) is not None
 
 
 def measurement_row(s: Settings, clause_text: str) -> bool:
@@ -325,7 +329,8 @@ def gather(s: Settings, note: NoteRead, hits_of: list, proba: np.ndarray, cfg: d
                 if not len(hits) and not alone:
                     mentions = [m for m in mentions if m in dash_end]
                 if len(hits):  # "with rest breaks totaling 8 minutes (not included)": not the service's time
-                    kept = [m for m in mentions if not unbilled_beside(s, ctext, m)]
+                    modality = any(s.classes[j] in s.supervised for j in hits)
+                    kept = [m for m in mentions if not unbilled_beside(s, ctext, m, modality)]
                     got.unbilled += sum(m.minutes or 0 for m in mentions if m not in kept)
                     mentions = kept
                 seg_mentions.setdefault(seg_i, []).extend(
