@@ -394,3 +394,16 @@ def test_a_time_alone_after_a_modality_line(engine, note, minutes):
     found = {s.code: s.minutes for s in engine.suggest(note, payer="commercial").recommended
              if engine.catalogue[s.code].timed}
     assert found == minutes
+
+
+@pytest.mark.parametrize("last_line, minutes", [
+    ("Total balance time 16 min.", 16),          # a service's total on its own line is the visit's time log
+    ("- total NMR: 16 min", 16),
+    ("Total time: 16 min.", None),               # a session total stays the note's total, not the balance work's
+])
+def test_a_service_total_written_under_the_plan_is_the_visits_time(engine, last_line, minutes):
+    note = ("Calf raises 3x15, ankle 4-way band, seated heel/toe taps\n"
+            "Single leg stance on foam 4x30 sec, tandem walk with head turns, rocker board A/P and M/L\n"
+            "Plan: progress to hopping and cutting next visit if SLS > 30 sec on foam.\n" + last_line)
+    found = {s.code: s.minutes for s in engine.suggest(note, payer="commercial").recommended}
+    assert found.get("97112", "missing") == minutes

@@ -190,6 +190,10 @@ class SectionDetector:
         self._plan_subfields = frozenset(x.lower() for x in _sections_list("plan_subfields"))
         self._titles = frozenset(x.lower() for x in _sections_list("note_title_literals"))
         self._line_only = frozenset(_sections_list("line_start_only_categories"))
+        from .._resources import packaged_json
+
+        total_line = packaged_json("sections.json").get("total_time_line_pattern")
+        self._total_line = re.compile(total_line, re.IGNORECASE) if total_line else None
         self._wordy = re.compile(r"^[\s\-*\u2022#>]*(?P<lit>%s)\b[^:\n.;]{1,30}:\s*$" % multi_pattern,
                                  re.IGNORECASE)
         self._wordy_caps = re.compile(r"^[\s\-*\u2022#>]*(?P<lit>%s)\b[^:\n.;]{1,30}$" % multi_pattern,
@@ -282,6 +286,14 @@ class SectionDetector:
                     and _timed_block_head(text_of, span.start_char):
                 # "Testing - 35 min face-to-face:" under "S:": a timed block's own heading ends what the patient said
                 section = current = "treatment"
+            if not hit and self._total_line is not None \
+                    and self.attributes.get(current, {}).get("assertion") in ("planned", "goal") \
+                    and not text_of[text_of.rfind("\n", 0, span.start_char) + 1:span.start_char].strip(" \t-*\u2022") \
+                    and self._total_line.match(text_of, span.start_char):
+                # "Total NMR time 14 min." on its own line under "Plan:": the visit's time log, not the plan
+                line_end = text_of.find("\n", span.start_char)
+                current = "time_log"
+                inline = (current, len(text_of) if line_end < 0 else line_end)
             if hit and section == "plan" and hit[0] == "treatment" and self._plan_field(text_of, span.start_char, hit[1]):
                 hit = ("plan", hit[1])   # "Interventions: ther ex, manual, gait" under a plan of care lists the plan
             if hit:
