@@ -117,6 +117,16 @@ def _shared_time() -> re.Pattern:
 
 
 @lru_cache(maxsize=1)
+def _reference_before() -> re.Pattern:
+    return re.compile(packaged_json("minutes.json")["reference_before_pattern"], re.IGNORECASE)
+
+
+def _referenced(text: str, pos: int) -> bool:
+    """The service named at ``pos`` is a point in time ("... for relaxation before ex, 10 minutes"), not the subject."""
+    return _reference_before().search(text, max(0, pos - 30), pos) is not None
+
+
+@lru_cache(maxsize=1)
 def _service_total_cues() -> re.Pattern:
     return compile_literals(packaged_json("minutes.json")["service_total_cues"])
 
@@ -342,7 +352,8 @@ def _nearest(m, present, text, scores, since: int = 0, others=()):
             key, rule = (0, 0, sp[0] - m.end, -scores[lab]), "of_service"
         elif before:
             # a name in parentheses is a detail of the service before it ("Floor recovery (half-kneel to stand) | 10")
-            outside = [x for x in before if not _inside_parens(text, x[0])]
+            # and one named after "before"/"prior to" is when it was done ("massage ... before ex, 10 minutes")
+            outside = [x for x in before if not _inside_parens(text, x[0]) and not _referenced(text, x[0])]
             sp = max(outside or before)
             key, rule = (1, 0 if outside else 1, 0 if named else 1, m.start - sp[0], -scores[lab]), "after_service"
         else:

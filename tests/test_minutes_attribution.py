@@ -407,3 +407,14 @@ def test_a_service_total_written_under_the_plan_is_the_visits_time(engine, last_
             "Plan: progress to hopping and cutting next visit if SLS > 30 sec on foam.\n" + last_line)
     found = {s.code: s.minutes for s in engine.suggest(note, payer="commercial").recommended}
     assert found.get("97112", "missing") == minutes
+
+
+@pytest.mark.parametrize("note, minutes", [
+    # the exercise is named only as the point in time the soft tissue work came before: the 12 minutes are the STM's
+    pytest.param("STM to bilat upper traps and levator to calm things down prior to ther ex, 12 min.\n"
+                 "Ther ex: rows, W's, chin tucks 2x12, 16 min.", {"97140": 12, "97110": 16}, id="prior-to"),
+    pytest.param("Soft tissue mobilization to the quads in prep for gait, 9 min. Gait training w/ SPC 200 ft x3, "
+                 "curbs, 13 min.", {"97140": 9, "97116": 13}, id="in-prep-for"),
+])
+def test_a_service_named_as_a_point_in_time_does_not_take_the_time(engine, note, minutes):
+    assert {s.code: s.minutes for s in engine.suggest(note, payer="commercial").recommended} == minutes
