@@ -418,3 +418,29 @@ def test_a_service_total_written_under_the_plan_is_the_visits_time(engine, last_
 ])
 def test_a_service_named_as_a_point_in_time_does_not_take_the_time(engine, note, minutes):
     assert {s.code: s.minutes for s in engine.suggest(note, payer="commercial").recommended} == minutes
+
+
+@pytest.mark.parametrize("text, minutes", [
+    ("check for red marks that don't go away within 20-30 min of taking it off", []),   # a skin check's wait
+    ("redness should fade within 15 min after removal", []),
+])
+def test_a_mark_that_goes_away_within_minutes_is_not_session_time(text, minutes):
+    assert [m.minutes for m in find_minutes(text)] == minutes
+
+
+def test_a_plain_worded_brace_session_is_an_orthotic_candidate(engine):
+    # "putting the splint on and off" names orthotic training in plain words; the skin check's 30 minutes are not
+    # session time
+    note = ("Pt brought in the new night splint from the orthotist.\n"
+            "We practised putting the splint on and off with one hand, strap order, and how to check the skin for "
+            "pressure spots that don't go away within 30 min of taking it off.")
+    found = {s.code: s for s in engine.suggest(note, payer="commercial").suggestions}
+    assert "97760" in found
+    assert any("putting the splint on" in e.phrases for e in found["97760"].evidence)
+    assert found["97760"].minutes is None
+
+
+def test_all_that_took_is_the_whole_time_of_the_service_above(engine):
+    # the bike's 8 minutes are part of the 24 the sentence after the list gives the whole exercise block
+    note = "Ther ex: bike 8 min, bridges, clamshells, side planks.\nAll that took 24 min."
+    assert {s.code: s.minutes for s in engine.suggest(note, payer="commercial").recommended} == {"97110": 24}
