@@ -340,3 +340,17 @@ def test_a_separate_treatment_section_still_makes_objective_the_exam(engine):
 ])
 def test_a_block_heading_whose_first_line_says_not_given_is_not_given(engine, note, codes):
     assert set(engine.suggest(note, payer="commercial").codes) == codes
+
+
+@pytest.mark.parametrize("note, codes", [
+    # how a task was done, not teaching: bed mobility within the precautions is a functional activity
+    ("Sidelying to sit with log roll per spinal precautions, min A -> CGA, 11 min.", {"97530"}),
+    ("Supine <> sit x4 maintaining posterior hip precautions, SBA, 9 min.", {"97530"}),
+    # teaching the precautions is still self-care training
+    ("Educated pt and spouse on hip precautions for dressing and toileting with handout, 12 min.", {"97535"}),
+    # another discipline's visit is theirs
+    ("OT saw pt earlier this am for bathing and dressing.\nGait w/ RW 150 ft x2, CGA, 14 min.", {"97116"}),
+    ("Seen by OT for ADL retraining before lunch. Gait w/ RW 150 ft x2, CGA, 14 min.", {"97116"}),
+])
+def test_precautions_kept_during_a_task_and_another_disciplines_visit(engine, note, codes):
+    assert set(engine.suggest(note, payer="commercial").codes) == codes
