@@ -410,7 +410,8 @@ def _parens(text: str) -> tuple[list[int], list[int]]:
 
 
 def attribute_minutes(recommended, services, seg_mentions, time_only_segs, segments, table_cells, doc_text: str,
-                      scores: dict, named_only: dict | None = None, time_log=frozenset()) -> Attribution:
+                      scores: dict, named_only: dict | None = None, time_log=frozenset(),
+                      modalities=frozenset()) -> Attribution:
     """Link every documented time to the code it belongs to (see the module docstring for the rules).
 
     ``services[label][segment]`` holds the label's phrase spans in that segment; ``seg_mentions`` the
@@ -419,7 +420,8 @@ def attribute_minutes(recommended, services, seg_mentions, time_only_segs, segme
     the segments where a phrase names the code but the sentence does not read as that service (NMES "during
     SLR/quad sets"): rule 3 does not give them a following sentence's time when another service is there;
     ``time_log`` the segments of a time log ("Time: TherEx 25 min, Manual 10 min"), whose times are their services'
-    whole times (rule ``time_log``, replacing the sub-item times found elsewhere).
+    whole times (rule ``time_log``, replacing the sub-item times found elsewhere); ``modalities`` the modality codes:
+    a sentence that reads as one of them gives it its one time, not the exercises done under it.
     """
     out = Attribution()
     attributed = []  # (absolute position, lab, mention, is_header, is_extra, rule)
@@ -439,6 +441,11 @@ def attribute_minutes(recommended, services, seg_mentions, time_only_segs, segme
                 linked_segments.add(seg_i)
             mentions = kept
         present = [(lab, services[lab][seg_i]) for lab in recommended if seg_i in services.get(lab, {})]
+        strong = [(lab, sp) for lab, sp in present if seg_i not in (named_only or {}).get(lab, ())]
+        if len(mentions) == 1 and strong and len(strong) < len(present) and all(lab in modalities for lab, _ in strong):
+            # "NMES to quad w/ her doing quad sets and SLR ... - 10 min": the exercises named only as what was done
+            # under the modality (the sentence reads as the modality) do not compete for its one time
+            present = strong
         others = [(lab, [sp for sp in segs[seg_i] if sp[1] > sp[0]]) for lab, segs in sorted(services.items())
                   if lab not in recommended and any(sp[1] > sp[0] for sp in segs.get(seg_i, ()))]
         if not present:

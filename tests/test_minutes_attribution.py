@@ -444,3 +444,11 @@ def test_all_that_took_is_the_whole_time_of_the_service_above(engine):
     # the bike's 8 minutes are part of the 24 the sentence after the list gives the whole exercise block
     note = "Ther ex: bike 8 min, bridges, clamshells, side planks.\nAll that took 24 min."
     assert {s.code: s.minutes for s in engine.suggest(note, payer="commercial").recommended} == {"97110": 24}
+
+
+def test_exercises_done_under_attended_stim_do_not_take_its_time(engine):
+    # the quad sets and SAQ are what the patient did with each stim cycle: the 11 minutes are the stim's
+    note = ("- Attended NMES (Russian, 10 s on / 50 s off) to L quad; PT at bedside throughout adjusting amplitude and "
+            "cueing a contraction with each cycle through quad sets and SAQ, 11 min.\n"
+            "- Ther ex 18 min: bike 6', step ups, TKE w/ band, mini squats.")
+    assert {s.code: s.minutes for s in engine.suggest(note, payer="commercial").recommended} == {"97032": 11, "97110": 18}

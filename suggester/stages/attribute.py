@@ -45,7 +45,8 @@ def attribute(s: Settings, note: NoteRead, got: Gathered, recommended: set, labe
     att = attribute_minutes(recommended, services, got.seg_mentions, got.time_only_segs, segments, table_cells, full,
                             {lab: c.score for lab, c in got.cands.items()},
                             {lab: c.named_only for lab, c in got.cands.items()},
-                            time_log={i for i, seg in enumerate(segments) if seg._.pt_section == "time_log"})
+                            time_log={i for i, seg in enumerate(segments) if seg._.pt_section == "time_log"},
+                            modalities=s.modalities)
     _stated_code_times(s, note, got, recommended, att)
     return att
 

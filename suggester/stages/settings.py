@@ -56,6 +56,7 @@ class Settings:
     encounter: tuple | None = None   # (later code, {kind: first code}, later cues, first cues, prosthetic words)
     explicit: dict = field(default_factory=dict)   # label -> regex of the names that say a time went to that service
     covering: tuple = ()   # (codes, covered, end cues, own-time words, evidence words): sessions that cover work
+    modalities: frozenset = frozenset()   # the modality codes (engine.json timed_modality_categories)
     supervised: frozenset = frozenset()   # untimed supervised modalities: named together with one time, each is given
 
     @classmethod
@@ -106,6 +107,8 @@ class Settings:
             block_owners=frozenset(lab for lab in config.get("block_owner_codes", []) if lab in classes),
             supervised=frozenset(lab for lab in classes if catalogue[lab].category == "supervised_modality"
                                  and not catalogue[lab].timed),
+            modalities=frozenset(lab for lab in classes
+                                 if catalogue[lab].category in set(config.get("timed_modality_categories", []))),
             encounter=None if not config.get("orthotic_encounter") else (
                 config["orthotic_encounter"]["later_code"], dict(config["orthotic_encounter"]["first_codes"]),
                 compile_literals(config["orthotic_encounter"]["later_cues"]),
