@@ -452,3 +452,12 @@ def test_exercises_done_under_attended_stim_do_not_take_its_time(engine):
             "cueing a contraction with each cycle through quad sets and SAQ, 11 min.\n"
             "- Ther ex 18 min: bike 6', step ups, TKE w/ band, mini squats.")
     assert {s.code: s.minutes for s in engine.suggest(note, payer="commercial").recommended} == {"97032": 11, "97110": 18}
+
+
+@pytest.mark.parametrize("line, minutes", [
+    ("Rocker board A/P 2 x 1 min each, foam SLS with eyes closed, tandem walk w/ head turns - 14 min", 14),
+    ("Gaze stabilization 3 x 2 min seated then standing, habituation rolls, standing on foam EC, 15 min.", 15),
+])
+def test_a_bouts_length_is_inside_the_time_that_follows(engine, line, minutes):
+    found = {s.code: s.minutes for s in engine.suggest(line, payer="commercial").recommended}
+    assert found == {"97112": minutes}

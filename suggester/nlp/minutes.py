@@ -24,6 +24,7 @@ class MinuteMention:
     units: int | None = None
     range_upper: int | None = None   # set when a range such as "10-12 min" was documented (minutes = lower bound)
     breakdown: bool = False          # an item of a total's breakdown: "Total timed 38 (TherEx 23, NMR 15)"
+    bout: bool = False               # one bout's length after a set count: "gaze stabilization 3 x 1 min"
 
 
 @lru_cache(maxsize=1)
@@ -88,6 +89,7 @@ def _number(text: str, words: dict) -> float:
     return float(words[t]) if t in words else float(t)
 
 
+_SET_COUNT_BEFORE = re.compile(r"(?<![\d:/.])\d{1,2}\s*$")   # "3 x 1 min": the count of bouts before the "x"
 _FEET_AFTER_FEET = 50
 # a dash that sets a time apart from the words before it ("wear schedule taught -- 25 min": not a schedule's time)
 _SET_APART = re.compile(r"\s(?:--|\u2013|\u2014)\s")
@@ -143,7 +145,8 @@ def find_minutes(text: str) -> list[MinuteMention]:
             lower, upper = upper, lower
         if lower <= 0 or lower > 600:
             continue
-        out.append(MinuteMention(m.start(), m.end(), lower, range_upper=upper))
+        bout = m.group(0)[:1] in "xX" and _SET_COUNT_BEFORE.search(text, max(0, m.start() - 8), m.start()) is not None
+        out.append(MinuteMention(m.start(), m.end(), lower, range_upper=upper, bout=bout))
     taken = [(mm.start, mm.end) for mm in out]
     extra = []
     if any(mm.minutes is not None and mm.range_upper is None and text[mm.start:mm.end].rstrip(".s").lower().endswith(
