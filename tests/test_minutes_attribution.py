@@ -361,6 +361,9 @@ def test_minutes_per_code_in_flowsheets_and_time_logs(engine, note, minutes):
     ("MH 10 min prior to TE", [10]),                                  # the pack's own time
     ("knee aches 6/10 after walking more than 20 minutes", []),        # a tolerance, not session time
     ("sitting tolerance <30 min", []),
+    ("fell last week and lay on the floor ~30 min until her son found her", []),   # how long an event lasted
+    ("was down about 2 hrs before EMS arrived", []),
+    ("HP x10 min before starting ex", [10]),                          # before a service: still the pack's time
     ("step training, weight shifts -> 25 minutes NMR", [25]),          # an arrow is not "greater than"
 ])
 def test_feet_and_recovery_times_are_not_session_minutes(text, minutes):
