@@ -99,6 +99,7 @@ def _sibling_after(text: str, m: MinuteMention, mentions, spans) -> bool:
     return nxt is not None and any(m.end <= a < nxt for a, b in spans if b > a)
 
 
+_PAREN_ITEM_AFTER = re.compile(r"\s*\)\s*,\s*[A-Za-z]")   # "(3 min), perturbations": more items follow
 _HEADER_COLON = re.compile(r"\s*\)?\s*[:\u2013\u2014=]")
 # a narrative block header: "Therapeutic exercise was performed for 20 minutes, consisting of ..."
 _NARRATIVE_HEAD = re.compile(r"^\s*(?:was|were)\s+(?:then\s+)?(?:performed|provided|completed|done|carried out)\s+"
@@ -481,6 +482,10 @@ def attribute_minutes(recommended, services, seg_mentions, time_only_segs, segme
                                      and (_ITEM_AFTER.match(text, m.end) is None or text[m.end - 1] == ".")
                                      and not _sibling_after(text, m, mentions, dict(present)[lab])) or (
                 m.start == first and _HEADER_COLON.match(doc_text, base + m.end) is not None and len(text[:m.start].split()) <= 6)
+            if is_header and not in_table and _PAREN_ITEM_AFTER.match(text, m.end) and \
+                    re.search(r"\w", doc_text[doc_text.rfind("\n", 0, base + sp[0]) + 1:base + sp[0]]):
+                # "Activities: weight shifting (3 min), perturbations, SLS": an item's time in a list, not the block's
+                is_header = False
             extra = _EXTRA_BEFORE.search(text[max(0, m.start - 20):m.start]) is not None \
                 or _EXTRA_AFTER.match(text, m.end) is not None
             if not is_header and rule in ("of_service", "before_service") and \

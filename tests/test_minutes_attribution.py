@@ -464,3 +464,10 @@ def test_exercises_done_under_attended_stim_do_not_take_its_time(engine):
 def test_a_bouts_length_is_inside_the_time_that_follows(engine, line, minutes):
     found = {s.code: s.minutes for s in engine.suggest(line, payer="commercial").recommended}
     assert found == {"97112": minutes}
+
+
+def test_an_items_time_in_a_list_is_not_the_blocks_time(engine):
+    # "Tasks: weight shifting (4 min), ..." is one item's time; the block's total below is the service's whole time
+    note = "Neuromuscular re-ed\n  Tasks: weight shifting (4 min), reactive stepping, tandem stance\n  Total minutes: 16"
+    found = {s.code: s.minutes for s in engine.suggest(note, payer="commercial").recommended}
+    assert found == {"97112": 16}
