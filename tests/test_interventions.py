@@ -43,3 +43,13 @@ def test_lexicon_name_is_evidence_phrase(engine):
 def test_malformed_parts_are_refused_with_the_reason(part, message):
     with pytest.raises(ResourceError, match=message):
         _validate_part(part, "test part", {"97110"})
+
+
+@pytest.mark.parametrize("note", [
+    "Practised getting in and out of the car in the parking lot with his walker, cues for hand placement and leading "
+    "with his hips, 3 trials, CGA -> SBA. About 15 minutes on this.",
+    "We worked on getting up from the low couch in the ADL room, scooting forward first and pushing from the arm, "
+    "5 reps with SBA, 12 min.",
+])
+def test_plain_words_for_car_and_couch_transfers_document_therapeutic_activities(engine, note):
+    assert "97530" in engine.suggest(note, payer="commercial").codes
