@@ -155,6 +155,8 @@ def main() -> None:
     messy = load_gold(ROOT / "training_data" / "messy" / "dev_notes.jsonl")
     textbook = load_gold(ROOT / "training_data" / "textbook" / "dev_notes.jsonl")
     modalities = load_gold(ROOT / "training_data" / "modalities" / "dev_notes.jsonl")
+    minutes_styles = load_gold(ROOT / "training_data" / "minutes_styles" / "dev_notes.jsonl")
+    plain_words = load_gold(ROOT / "training_data" / "plain_words" / "dev_notes.jsonl")
 
     engine = Suggester()
     no_ctx = Suggester(use_context=False)
@@ -167,6 +169,7 @@ def main() -> None:
     for name, data in (("dev", dev), ("dev2", dev2), ("real-style dev", twins), ("template-style dev", templates),
                        ("specialty dev", specialty), ("time-styles dev", time_styles),
                        ("messy dev", messy), ("textbook dev", textbook), ("modalities dev", modalities),
+                       ("minutes-styles dev", minutes_styles), ("plain-words dev", plain_words),
                        ("hold-out", hold)):
         for label, eng in (("engine", engine), ("TF-IDF without context layer", no_ctx)):
             r = evaluate(eng, data)
