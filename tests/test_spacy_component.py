@@ -58,3 +58,17 @@ def test_a_context_rule_can_reach_back_past_commas_and_says_so_when_malformed():
             "past_commas", False) is past_commas
     with pytest.raises(ResourceError, match="past_commas"):
         ContextRule.from_dict(dict(rule, metadata={"past_commas": "yes"}))
+
+
+def test_the_context_component_shows_statuses_passed_along_a_line():
+    # what the engine counts is what the pipeline's clauses say: a heading takes the refusal on the line below it,
+    # and an item marked "; not a clinic service" is not counted
+    from suggester.nlp import CLAUSES, build_nlp
+
+    nlp = build_nlp()
+    doc = nlp("Hot Pack (97010):\n- Offered before exercise; pt declined.\n"
+              "Pt used her own cold pack from home for 10 min; not a clinic service.\nGait trng 12 min w/ SPC.")
+    status = {c.text: c._.pt_assertion for c in doc.spans[CLAUSES]}
+    assert status["Hot Pack (97010):"] == status["Offered before exercise"] is not None
+    assert status["Pt used her own cold pack from home for 10 min"] == "negated"
+    assert status["Gait trng 12 min w/ SPC"] is None

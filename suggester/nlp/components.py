@@ -22,6 +22,7 @@ from spacy.tokens import Doc, Span
 
 from .._memo import TextMemo
 from ._extensions import register_extensions
+from .line_status import apply_line_statuses
 from .rules import (ContextRule, LiteralMatcher, compile_literals, line_bounds, literals_pattern, load_context_rules,
                     tokenize_offsets, load_lexicon, load_nonvisit_rules, SectionRule, load_section_attributes,
                     load_section_rules)
@@ -607,6 +608,13 @@ class ContextAsserter:
                             continue  # a blocker such as "VOR cancellation"
                         non_visit = (self._nonvisit[lit], [clause.start_char + a, clause.start_char + b])
                         break
+        # statuses a clause passes to its neighbour ("Hot Pack (97010):" / "- pt declined"; "...; not billed")
+        statuses = [c._.pt_assertion for c in clauses]
+        bounds = [(c.start_char, c.end_char) for c in clauses]
+        apply_line_statuses(text_of, bounds, [text_of[a:b] for a, b in bounds], statuses)
+        for clause, status in zip(clauses, statuses):
+            if status != clause._.pt_assertion:
+                clause._.pt_assertion = status
         doc.spans[CLAUSES] = clauses
         doc.spans[MODIFIERS] = modifiers
         doc._.pt_non_visit = non_visit[0] if non_visit else None

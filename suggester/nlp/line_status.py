@@ -1,0 +1,76 @@
+"""Statuses one clause passes to its neighbour on the same line or the line below, after ConText has read each
+clause on its own (run by the context component, so ``span._.pt_assertion`` shows them):
+
+* a heading line with no time of its own takes the status of the line below it when that line says the service
+  was not given ("Hot Pack (97010):" / "- Offered pre-tx; pt declined");
+* an offer refused on the same line is not given ("Selective debridement ... was offered; pt declined today");
+* a clause followed on its line by "; not billed", "- not a clinic service" is not counted.
+
+Each function takes the note's text, the clauses' ``(start, end)`` offsets, their texts and their statuses (a list
+it updates in place).
+"""
+
+from __future__ import annotations
+
+import re
+
+from .minutes import find_minutes
+
+__all__ = ["apply_line_statuses"]
+
+# what a heading's first line can say that the heading's service was not given this session
+_NOT_GIVEN = frozenset({"negated", "declined", "planned", "deferred", "held", "unable", "contraindicated", "not_tolerated"})
+_HEADING_END = re.compile(r":\s*(?:0\s*min(?:ute)?s?\.?)?\s*$", re.IGNORECASE)
+_OFFERED = re.compile(r"\b(?:was|were|is|are)?\s*(?:offered|recommended|suggested|discussed)\s*[.;,]?\s*$", re.IGNORECASE)
+# a short item after a ";" or dash that says the item before it is not billed: "; not a clinic service", "- not counted
+# toward treatment time", "; not billed"
+_NOT_BILLED_ITEM = re.compile(r"^\W*not\s+(?:billed|billable|charged|counted|included|a\s+(?:clinic|billable|skilled|pt)\s+service|"
+                              r"part\s+of\s+(?:the\s+|this\s+)?(?:treatment|session|tx|visit))\b[^.;\n]{0,40}$", re.IGNORECASE)
+
+
+def apply_line_statuses(full: str, bounds: list[tuple[int, int]], ctexts: list[str], statuses: list) -> None:
+    """Run the three passes in order (see the module docstring)."""
+    _heading_takes_its_body(full, bounds, ctexts, statuses)
+    _offered_then_declined(full, bounds, ctexts, statuses)
+    _not_billed_after(full, bounds, ctexts, statuses)
+
+
+def _heading_takes_its_body(full: str, bounds, ctexts, statuses) -> None:
+    """A heading line with no time of its own ("Hot Pack (97010):", "E-stim (G0283): 0 min") whose first line
+    below says the service was not given ("- Offered pre-tx; pt declined", "- Not performed today") is not given
+    either: it takes that line's status. A heading with minutes documents time spent and keeps its own."""
+    for i in range(len(bounds) - 1):
+        (start, end), (nxt_start, _) = bounds[i], bounds[i + 1]
+        if statuses[i] is not None or statuses[i + 1] not in _NOT_GIVEN or not _HEADING_END.search(ctexts[i]):
+            continue
+        between = full[end:nxt_start]
+        line_start = full.rfind("\n", 0, start) + 1
+        if between.count("\n") == 1 and not between.strip(" \t\n:-*\u2022") and not full[line_start:start].strip(" \t-*\u2022") \
+                and not any(m.minutes for m in find_minutes(ctexts[i])):
+            statuses[i] = statuses[i + 1]
+
+
+def _offered_then_declined(full: str, bounds, ctexts, statuses) -> None:
+    """A service offered and then declined on the same line ("Selective debridement of the callus rim was offered;
+    pt declined today") was not given: the offer takes the refusal's status."""
+    refused = ("declined", "negated", "not_tolerated")
+    for i in range(len(bounds) - 1):
+        if statuses[i] is not None:
+            continue
+        # the offer in the same clause, or in the next one ("Selective debridement | of the callus rim was offered")
+        j = i if _OFFERED.search(ctexts[i]) else i + 1 if _OFFERED.search(ctexts[i + 1]) else None
+        if j is None or j + 1 >= len(bounds) or statuses[j + 1] not in refused \
+                or "\n" in full[bounds[i][1]:bounds[j + 1][0]]:
+            continue
+        statuses[i] = statuses[j] = statuses[j + 1]
+
+
+def _not_billed_after(full: str, bounds, ctexts, statuses) -> None:
+    """A clause followed on its line by a short item saying it is not billed ("pt sat with her own ice pack from home
+    for 10 minutes; not a clinic service", "NuStep 8 min, watched by the aide; not counted toward treatment time") is
+    not counted: it takes status negated."""
+    for i in range(len(bounds) - 1):
+        # set apart by ";" or a dash: "(not included)" after a rest break's time marks only that time (gather)
+        if statuses[i] is None and _NOT_BILLED_ITEM.match(ctexts[i + 1]) \
+                and full[bounds[i][1]:bounds[i + 1][0]].strip(" \t") in (";", "-", "--", "\u2013", "\u2014"):
+            statuses[i] = "negated"
