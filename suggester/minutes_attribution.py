@@ -58,7 +58,7 @@ from functools import lru_cache
 
 from ._resources import packaged_json
 from .nlp.minutes import MinuteMention
-from .nlp.rules import compile_literals
+from .nlp.rules import compile_literals, literals_pattern
 
 __all__ = ["Attribution", "OF_NEXT", "TimeLink", "attribute_minutes", "has_time_column", "indented_row", "is_service_total",
            "last_on_line_after_dash", "table_minutes"]
@@ -138,7 +138,16 @@ def is_service_total(text: str, start: int, end: int) -> bool:
     # 10 min"): the windows stop at sentence ends, colons, commas and parentheses
     before = re.split(r"[.;:!?,]\s|[()]", text[max(0, start - 25):start])[-1]
     after = re.split(r"[.;:!?,](?:\s|$)|[()]", text[end:end + 25])[0]
-    return _service_total_cues().search(before + " " + after) is not None or _COVERS_ABOVE.match(text, end) is not None
+    return _service_total_cues().search(before + " " + after) is not None or _COVERS_ABOVE.match(text, end) is not None \
+        or _total_label().search(text, max(0, start - 30), start) is not None
+
+
+@lru_cache(maxsize=1)
+def _total_label() -> re.Pattern:
+    """A total cue written as the time's label after a service's name: "TE subtotal: 19 min", "Gait total - 12 min"
+    (not a session's "Total: 45 min")."""
+    return re.compile(r"[A-Za-z][^\n:;.]{0,25}?[ \t](?:%s)[ \t]*[:=\-\u2013][ \t]*(?:~|about|approx\.?)?[ \t]*$"
+                      % literals_pattern(packaged_json("minutes.json")["service_total_cues"]), re.IGNORECASE)
 
 
 def _total_row(row: str) -> bool:
@@ -494,7 +503,7 @@ def attribute_minutes(recommended, services, seg_mentions, time_only_segs, segme
             rule = "table_column" if in_table else "block_header" if is_header else "extra_episode" if extra else rule
             if m.breakdown:
                 rule = "total_breakdown"   # "Total timed 38 (TherEx 23, NMR 15)": the service's share of the total
-            if _total_row(text) if in_table else is_service_total(text, m.start, m.end):
+            if m.field or (_total_row(text) if in_table else is_service_total(text, m.start, m.end)):
                 rule = "service_total"   # "24 min total for the re-ed": replaces its sub-item times
             elif seg_i in time_log:
                 rule = "time_log"   # "Time: TherEx 25 min, Manual 10 min" at the end: the service's whole time
@@ -654,10 +663,12 @@ def _following_sentences(out, attributed, recommended, services, orphans, segmen
             if m.minutes is None:
                 continue
             if len(free) == 1:
-                attributed.append((base + m.start, free[0], m, False, False, "following_sentence"))
+                attributed.append((base + m.start, free[0], m, False, False,
+                                   "service_total" if m.field else "following_sentence"))
             elif len(free) > 1:
                 out.ambiguous.append((base + m.start, base + m.end, tuple(free)))
-            elif len(labs) == 1 and is_service_total(seg_text, m.start, m.end):
+            elif len(labs) == 1 and (m.field or is_service_total(seg_text, m.start, m.end)):
+                # "Minutes: 23" under a block whose items have times of their own: the block's whole time
                 # "That whole piece was twenty-six minutes.": the whole time of the one service before it
                 attributed.append((base + m.start, next(iter(labs)), m, False, False, "service_total"))
         timed_before.add(seg_i)

@@ -364,6 +364,8 @@ def test_minutes_per_code_in_flowsheets_and_time_logs(engine, note, minutes):
     ("fell last week and lay on the floor ~30 min until her son found her", []),   # how long an event lasted
     ("was down about 2 hrs before EMS arrived", []),
     ("HP x10 min before starting ex", [10]),                          # before a service: still the pack's time
+    ("Mobilised 30 m x3 with a walking frame", []),                   # metres walked, with laps
+    ("walked 45 m with 4WW", []),
     ("step training, weight shifts -> 25 minutes NMR", [25]),          # an arrow is not "greater than"
 ])
 def test_feet_and_recovery_times_are_not_session_minutes(text, minutes):
@@ -471,3 +473,19 @@ def test_an_items_time_in_a_list_is_not_the_blocks_time(engine):
     note = "Neuromuscular re-ed\n  Tasks: weight shifting (4 min), reactive stepping, tandem stance\n  Total minutes: 16"
     found = {s.code: s.minutes for s in engine.suggest(note, payer="commercial").recommended}
     assert found == {"97112": 16}
+
+
+@pytest.mark.parametrize("note, minutes", [
+    # a labelled minutes field under a block is the block's whole time, its items' times inside it
+    pytest.param("Interventions Performed:\n  Ther Ex (97110): UBE x 4 min, wand flexion 2x15, rows RTB 2x12.\n"
+                 "    Minutes: 21\n  Manual (97140): GH glides gr III, STM infraspinatus.\n    Minutes: 12\n"
+                 "Total Treatment Time: 33", {"97110": 21, "97140": 12}, id="minutes-field"),
+    # a service's subtotal written as a label after a table of rows with their own minutes
+    pytest.param("THER EX\n| Exercise | Sets | Min |\n| Bike | - | 6 |\n| Bridges | 2 | 4 |\n| LAQ | 3 | 4 |\n"
+                 "TE subtotal: 16 min", {"97110": 16}, id="subtotal-label"),
+    # rest right after a time is a rest, not more gait time
+    pytest.param("Gait training with RW 150 ft x2, cues for heel strike, 14 min.\nPt response: fatigued after 2nd gait bout, "
+                 "needed 2 min rest.", {"97116": 14}, id="rest-after-time"),
+])
+def test_labelled_fields_subtotals_and_rests(engine, note, minutes):
+    assert {s.code: s.minutes for s in engine.suggest(note, payer="commercial").recommended} == minutes

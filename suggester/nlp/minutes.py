@@ -25,6 +25,7 @@ class MinuteMention:
     range_upper: int | None = None   # set when a range such as "10-12 min" was documented (minutes = lower bound)
     breakdown: bool = False          # an item of a total's breakdown: "Total timed 38 (TherEx 23, NMR 15)"
     bout: bool = False               # one bout's length after a set count: "gaze stabilization 3 x 1 min"
+    field: bool = False              # a labelled field: "Minutes: 23", "Gait min: 10" (the block's whole time)
 
 
 @lru_cache(maxsize=1)
@@ -132,8 +133,8 @@ def find_minutes(text: str) -> list[MinuteMention]:
                 or p["threshold"] is not None and p["threshold"].search(text, max(0, m.start() - 20), m.start()):
             continue  # "1 hr x 2/day", "20 min daily": a schedule, not time spent this session
         scale = 60 if m.group("hr") else 1
-        if m.group("min") and m.group("min").lower() == "m" and (a > 90 or m.group("min") == "M"):
-            continue  # "100 m" is metres walked, "84M" an age and sex, not minutes
+        if m.group("min") and m.group("min").lower() == "m" and (a > 90 or m.group("min") == "M" or _feet(text, m, a, p)):
+            continue  # "100 m", "mobilised 40 m x2" are metres walked, "84M" an age and sex, not minutes
         if m.group("min") in ("'", "\u2032", "\u2019") and (_feet(text, m, a, p) or feet_seen and a >= _FEET_AFTER_FEET):
             # 150' is feet; so are 50' x3, "tandem walk 4 x 20'", "walked 75'", "from 60' to 100'" and, after a
             # distance, a later 50' or more ("amb 150' x2 RW CGA, then 75' w/ SPC"); 12' there stays minutes
@@ -175,10 +176,24 @@ def find_minutes(text: str) -> list[MinuteMention]:
                 min(mm.start, m.start()):max(mm.end, m.end())] for mm in out):
             # "08:05-08:28 Therapeutic exercise (23 min)": the clock range and the minutes are one time, said twice
             extra.append(MinuteMention(m.start(), m.end(), diff))
+    for m in _FIELD.finditer(text) if ":" in text or "=" in text else ():   # "Minutes: 23", "Gait min: 10"
+        if _TOTAL_WORD_BEFORE.search(text, max(0, m.start() - 20), m.start()) is None \
+                and not any(x < m.end() and m.start() < y for x, y in taken + [(e.start, e.end) for e in extra]):
+            extra.append(MinuteMention(m.start("n"), m.end("n"), int(m.group("n")), field=True))
     for m in _breakdown(text, p) if "(" in text or "," in text else ():   # "Total timed 38 (TherEx 23, NMR 15)"
         if not any(x < m.end and m.start < y for x, y in taken + [(e.start, e.end) for e in extra]):
             extra.append(m)
     return sorted(out + extra, key=lambda mm: mm.start) if extra else out
+
+
+# a labelled minutes field: "Minutes: 23", "Gait min: 10", "Total TE minutes (97110): 30" (not a clock time "Time: 10:30",
+# not a count or a measure after the number)
+_FIELD = re.compile(r"(?<![\w/])(?:minutes|mins|min|time)(?:[ \t]*\([A-Z]?\d{4,5}\))?[ \t]*[:=][ \t]*(?:~|about|approx\.?)?[ \t]*"
+                    r"(?P<n>\d{1,3})(?![\d:/.%]|\s*(?:x\b|ft\b|feet|m\b|reps?\b|sets?\b|lbs?\b|kg\b|deg|am\b|pm\b|hrs?\b|hours?|sec|s\b|min|'))",
+                    re.IGNORECASE)
+# a session total's label, read by find_totals: "Total timed minutes: 41", "Total Treatment Time: 48"
+_TOTAL_WORD_BEFORE = re.compile(r"\b(?:total|timed|treatment|tx|session|visit|billable|untimed|code|codes|therapy)[ \t]*$",
+                                re.IGNORECASE)
 
 
 # a total's breakdown: two or more "name number" items in parentheses ("(TherEx 23, NMR 15)", "(TE 20 / manual 8')"),

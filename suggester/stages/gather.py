@@ -86,14 +86,16 @@ def row_name(row: str) -> tuple[int, int] | None:
 
 
 def unbilled_beside(s: Settings, text: str, m, modality: bool = False) -> bool:
-    """A time named as rest, vitals or paperwork in the three words before it, or marked "(not included)". With
+    """A time named as rest, vitals or paperwork in the three words before it or right after it ("after 3 min rest"),
+    or marked "(not included)". With
     ``modality`` (the clause names an unattended modality) resting is the patient's state under it, not a rest break."""
     # the words before it, up to a dash that sets the time apart ("1 standing rest -- 30 min" is not rest time)
     before = " ".join(re.split(r"\s(?:-{1,2}|\u2013|\u2014)\s", text[max(0, m.start - 40):m.start])[-1].split()[-3:])
     cues = [c.group(0).lower() for c in s.unbilled_time.finditer(before)]
     if modality:
         cues = [c for c in cues if c not in s.modality_rest]
-    return bool(cues) or _NOT_BILLED.match(text, m.end) is not None
+    return bool(cues) or _NOT_BILLED.match(text, m.end) is not None \
+        or not modality and s.unbilled_after.match(text, m.end) is not None
 
 
 def measurement_row(s: Settings, clause_text: str) -> bool:
