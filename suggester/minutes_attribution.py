@@ -137,7 +137,7 @@ def is_service_total(text: str, start: int, end: int) -> bool:
     # the cue must sit beside this time, not beside another one of the same line ("Gait (22 min total): treadmill
     # 10 min"): the windows stop at sentence ends, colons, commas and parentheses
     before = re.split(r"[.;:!?,]\s|[()]", text[max(0, start - 25):start])[-1]
-    after = re.split(r"[.;:!?,](?:\s|$)|[()]", text[end:end + 25])[0]
+    after = re.split(r"[.;:!?,](?:\s|$)|[()]", text[end:end + 45])[0]
     return _service_total_cues().search(before + " " + after) is not None or _COVERS_ABOVE.match(text, end) is not None \
         or _total_label().search(text, max(0, start - 30), start) is not None
 

@@ -489,3 +489,9 @@ def test_an_items_time_in_a_list_is_not_the_blocks_time(engine):
 ])
 def test_labelled_fields_subtotals_and_rests(engine, note, minutes):
     assert {s.code: s.minutes for s in engine.suggest(note, payer="commercial").recommended} == minutes
+
+
+def test_in_total_at_the_end_of_a_long_sentence_is_the_services_whole_time(engine):
+    note = ("She rode the stationary bike for 6 minutes as a warm-up, followed by bridges 3x10 and clamshells 3x15. "
+            "We spent about 20 minutes on therapeutic exercise in total, with cues for pelvic control.")
+    assert {s.code: s.minutes for s in engine.suggest(note, payer="commercial").recommended} == {"97110": 20}
