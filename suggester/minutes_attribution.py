@@ -295,7 +295,9 @@ def _aligned_table_minutes(segments, seg_mentions, services, doc_text: str, cell
             # the number ending the row; in a table whose last column is the time, one space is enough
             m = _ROW_END.search(line) or (_ROW_END_LOOSE.search(line) if col in (None, len(heads) - 1) else None)
             if not m or not re.search(r"[A-Za-z]", line[:m.start()]):
-                active = False
+                # an indented line without a time continues the row above ("Ther ex   putty grip, ...   20" /
+                # "      tendon glides, supination ROM"); anything else ends the table
+                active = m is None and line[:2].isspace()
                 continue
             n_start, n_text = m.start("n"), m.group("n")
         _link_row(line_start, n_start, n_text, starts, seg_mentions, services, cells_used)

@@ -495,3 +495,12 @@ def test_in_total_at_the_end_of_a_long_sentence_is_the_services_whole_time(engin
     note = ("She rode the stationary bike for 6 minutes as a warm-up, followed by bridges 3x10 and clamshells 3x15. "
             "We spent about 20 minutes on therapeutic exercise in total, with cues for pelvic control.")
     assert {s.code: s.minutes for s in engine.suggest(note, payer="commercial").recommended} == {"97110": 20}
+
+
+def test_a_row_continued_on_an_indented_line_keeps_the_table_going(engine):
+    note = ("Intervention            Details                              Min\n"
+            "Ther ex                 theraputty, wrist flexion/ext 1 lb,    18\n"
+            "                        tendon glides\n"
+            "Joint mobilization      radiocarpal glides gr III,             9\n"
+            "                        midcarpal distraction\n")
+    assert {s.code: s.minutes for s in engine.suggest(note, payer="commercial").recommended} == {"97110": 18, "97140": 9}
