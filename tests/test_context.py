@@ -354,3 +354,26 @@ def test_a_block_heading_whose_first_line_says_not_given_is_not_given(engine, no
 ])
 def test_precautions_kept_during_a_task_and_another_disciplines_visit(engine, note, codes):
     assert set(engine.suggest(note, payer="commercial").codes) == codes
+
+
+_DICTATED_EVAL = ("PHYSICAL THERAPY INITIAL EVALUATION\nThe patient is a 58-year-old man referred for left knee pain after a "
+                  "medial meniscectomy four weeks ago. He has hypertension. On examination, knee flexion is 0 to 105 degrees, "
+                  "quadriceps 4-/5, and he walks with a mild antalgic gait without a device.\n"
+                  "Assessment: Deficits in motion and strength limiting stairs and squatting. Low complexity evaluation.\n"
+                  "Plan: Two times per week for six weeks for therapeutic exercise, manual therapy and gait training.\n")
+
+
+@pytest.mark.parametrize("after, code, minutes", [
+    ("Following the evaluation, the patient was instructed in and performed quad sets, straight leg raises and heel "
+     "slides, two sets of ten, for about ten minutes.", "97110", 10),
+    ("Treatment following re-evaluation: gait training with the cane on stairs and ramps, cues for heel strike; "
+     "fourteen minutes.", "97116", 14),
+])
+def test_treatment_dictated_after_an_evaluations_plan_is_performed(engine, after, code, minutes):
+    found = {s.code: s.minutes for s in engine.suggest(_DICTATED_EVAL + after, payer="commercial").recommended}
+    assert found.get(code) == minutes and "97161" in found
+
+
+def test_a_plan_worded_after_the_evaluation_stays_a_plan(engine):
+    after = "Following the evaluation, the patient will be seen twice weekly for therapeutic exercise and gait training."
+    assert engine.suggest(_DICTATED_EVAL + after, payer="commercial").codes == ["97161"]

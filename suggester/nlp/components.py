@@ -195,6 +195,8 @@ class SectionDetector:
 
         total_line = packaged_json("sections.json").get("total_time_line_pattern")
         self._total_line = re.compile(total_line, re.IGNORECASE) if total_line else None
+        after_eval = packaged_json("sections.json").get("treatment_after_eval_pattern")
+        self._after_eval = re.compile(after_eval, re.IGNORECASE) if after_eval else None
         self._wordy = re.compile(r"^[\s\-*\u2022#>]*(?P<lit>%s)\b[^:\n.;]{1,30}:\s*$" % multi_pattern,
                                  re.IGNORECASE)
         self._wordy_caps = re.compile(r"^[\s\-*\u2022#>]*(?P<lit>%s)\b[^:\n.;]{1,30}$" % multi_pattern,
@@ -287,6 +289,13 @@ class SectionDetector:
                     and _timed_block_head(text_of, span.start_char):
                 # "Testing - 35 min face-to-face:" under "S:": a timed block's own heading ends what the patient said
                 section = current = "treatment"
+            if not hit and self._after_eval is not None \
+                    and self.attributes.get(current, {}).get("assertion") in ("planned", "goal") \
+                    and not text_of[text_of.rfind("\n", 0, span.start_char) + 1:span.start_char].strip(" \t-*\u2022") \
+                    and self._after_eval.match(text_of, span.start_char):
+                # "Following the evaluation, the patient was instructed in ..." after a dictated evaluation's plan
+                section = current = "treatment"
+                inline = None
             if not hit and self._total_line is not None \
                     and self.attributes.get(current, {}).get("assertion") in ("planned", "goal") \
                     and not text_of[text_of.rfind("\n", 0, span.start_char) + 1:span.start_char].strip(" \t-*\u2022") \
