@@ -636,6 +636,21 @@ def _items(blk: dict) -> list:
     return ([blk["header"]] if blk["header"] else []) + blk["parts"] + blk["extras"]
 
 
+def _services_below(seg_i, recommended, services, segments, doc_text, named_only, timed) -> list:
+    """The recommended services documented in the lines after segment ``seg_i`` up to a blank line, a new section or
+    a line with a time of its own (``timed``: "TE - 10 min post-test:"), the ones a sentence reads as where it also
+    names others."""
+    below: set = set()
+    for k in range(seg_i + 1, len(segments)):
+        gap = doc_text[segments[k - 1].end_char:segments[k].start_char]
+        if "\n\n" in gap.replace("\r", "") or segments[k]._.pt_section != segments[seg_i]._.pt_section \
+                or k in timed and doc_text[segments[k].start_char:segments[k].end_char].rstrip().endswith(":"):
+            break
+        here = {lab for lab in recommended if k in services.get(lab, {})}
+        below |= {lab for lab in here if k not in named_only.get(lab, ())} or here
+    return sorted(below)
+
+
 def _following_sentences(out, attributed, recommended, services, orphans, segments, doc_text, linked_segments,
                          named_only) -> None:
     """Rule 3: a time in a sentence of its own belongs to the service(s) just before it in the same block."""
@@ -661,6 +676,14 @@ def _following_sentences(out, attributed, recommended, services, orphans, segmen
         free = sorted(lab for lab in labs if lab not in already)
         base = segments[seg_i].start_char
         seg_text = doc_text[segments[seg_i].start_char:segments[seg_i].end_char]
+        if seg_text.rstrip().endswith(":"):
+            # "In-pool session, 9:02-9:32:" over the list of what was done: the time of the one service listed below
+            below = _services_below(seg_i, recommended, services, segments, doc_text, named_only, linked_segments)
+            if len(below) == 1:
+                attributed.extend((base + m.start, below[0], m, True, False, "block_header") for m in mentions
+                                  if m.minutes is not None)
+                timed_before.add(seg_i)
+                continue
         for m in mentions:
             if m.minutes is None:
                 continue

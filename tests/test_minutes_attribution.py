@@ -504,3 +504,12 @@ def test_a_row_continued_on_an_indented_line_keeps_the_table_going(engine):
             "Joint mobilization      radiocarpal glides gr III,             9\n"
             "                        midcarpal distraction\n")
     assert {s.code: s.minutes for s in engine.suggest(note, payer="commercial").recommended} == {"97110": 18, "97140": 9}
+
+
+def test_a_timed_line_over_a_list_is_the_time_of_the_one_service_listed(engine):
+    # the clock range heads the list of what was done in the pool; the cycling's 4 minutes are inside it
+    note = ("Aquatic PT - visit 4\nPool 91 F, chest depth.\nIn-pool session, 10:05-10:35:\n"
+            "1. Walking forward/backward/sideways x 4 laps each\n2. Deep water cycling with noodle x 4 min\n"
+            "3. Standing hip abduction w/ buoyancy cuff 2x12\n\nP: continue aquatic 2x/wk.")
+    found = {s.code: s.minutes for s in engine.suggest(note, payer="commercial").recommended}
+    assert found == {"97113": 30}
