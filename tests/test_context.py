@@ -374,6 +374,13 @@ def test_treatment_dictated_after_an_evaluations_plan_is_performed(engine, after
     assert found.get(code) == minutes and "97161" in found
 
 
+def test_treatment_dictated_in_the_plans_paragraph_is_performed(engine):
+    note = _DICTATED_EVAL.rstrip("\n") + (" After the examination, ultrasound at 1 MHz, 1.0 W/cm2 was applied to the medial "
+                                          "joint line for 7 minutes.")
+    found = {s.code: s.minutes for s in engine.suggest(note, payer="commercial").recommended}
+    assert found.get("97035") == 7
+
+
 def test_a_plan_worded_after_the_evaluation_stays_a_plan(engine):
     after = "Following the evaluation, the patient will be seen twice weekly for therapeutic exercise and gait training."
     assert engine.suggest(_DICTATED_EVAL + after, payer="commercial").codes == ["97161"]

@@ -291,9 +291,9 @@ class SectionDetector:
                 section = current = "treatment"
             if not hit and self._after_eval is not None \
                     and self.attributes.get(current, {}).get("assertion") in ("planned", "goal") \
-                    and not text_of[text_of.rfind("\n", 0, span.start_char) + 1:span.start_char].strip(" \t-*\u2022") \
                     and self._after_eval.match(text_of, span.start_char):
-                # "Following the evaluation, the patient was instructed in ..." after a dictated evaluation's plan
+                # "Following the evaluation, the patient was instructed in ..." after a dictated evaluation's plan (on
+                # its own line or in the plan's paragraph)
                 section = current = "treatment"
                 inline = None
             if not hit and self._total_line is not None \
