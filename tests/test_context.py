@@ -384,3 +384,9 @@ def test_treatment_dictated_in_the_plans_paragraph_is_performed(engine):
 def test_a_plan_worded_after_the_evaluation_stays_a_plan(engine):
     after = "Following the evaluation, the patient will be seen twice weekly for therapeutic exercise and gait training."
     assert engine.suggest(_DICTATED_EVAL + after, payer="commercial").codes == ["97161"]
+
+
+def test_a_cue_leading_into_a_list_after_a_colon_covers_the_whole_list(engine):
+    note = ("Activities planned for today (per POC): therex for hip abductors and extensors, gait training with SPC on "
+            "uneven ground, manual therapy - hip distraction.\nA: Treatment held today due to BP 190/100.")
+    assert engine.suggest(note, payer="commercial").codes == []

@@ -450,6 +450,9 @@ def _commas_outside_parentheses(text: str) -> list[int]:
     return out
 
 
+_LEAD_IN_CHARS = 30   # how far after a forward cue a colon makes it a lead-in to the list after the colon
+
+
 class ContextAsserter:
     """ConText-style assertion: split each segment into clauses that are performed or not.
 
@@ -540,7 +543,11 @@ class ContextAsserter:
                         if t.start >= cue.end:
                             end = min(end, t.start)
                             break
-                    if rule.max_scope:
+                    colon = text.find(":", cue.end, cue.end + _LEAD_IN_CHARS)
+                    if colon >= 0 and colon < end and "\n" not in text[cue.end:colon]:
+                        pass   # a lead-in ending in a colon ("Interventions planned for today (per POC): A, B, C"): the list
+                        #        after it is in scope up to the next terminator, however long
+                    elif rule.max_scope:
                         k = bisect_left(words, cue.end) + rule.max_scope - 1
                         if k < len(word_ends):
                             end = min(end, word_ends[k])
