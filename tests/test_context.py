@@ -390,3 +390,15 @@ def test_a_cue_leading_into_a_list_after_a_colon_covers_the_whole_list(engine):
     note = ("Activities planned for today (per POC): therex for hip abductors and extensors, gait training with SPC on "
             "uneven ground, manual therapy - hip distraction.\nA: Treatment held today due to BP 190/100.")
     assert engine.suggest(note, payer="commercial").codes == []
+
+
+@pytest.mark.parametrize("text", [
+    "Berg deferred to next week's re-evaluation because of fatigue.",
+    "Gait analysis on the treadmill is saved for tomorrow's session.",
+])
+def test_a_possessive_next_visit_is_a_plan(text):
+    from suggester.nlp import CLAUSES, build_nlp
+
+    doc = build_nlp()(text)
+    planned = [c.text for c in doc.spans[CLAUSES] if c._.pt_assertion == "planned"]
+    assert any("re-evaluation" in t or "session" in t for t in planned)
