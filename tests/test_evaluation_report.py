@@ -374,3 +374,13 @@ def test_an_emr_export_with_quoted_field_names_is_read_by_its_fields(engine):
     assert r["report"]["kind"] == "initial_evaluation"
     codes = {s["code"] for s in r["suggestions"] if s["recommended"]}
     assert codes & {"97161", "97162", "97163"} and not codes & {"97110", "97140", "97116", "97010"}
+
+
+def test_a_reassessment_after_an_intervention_is_not_a_re_evaluation(engine):
+    # a within-session re-test ("Re-assessment after manual:") on a short line is not the report's title
+    note = ("Daily note - visit 6, lumbar radiculopathy\nS: leg pain 4/10.\n"
+            "O: Mechanical lumbar traction, prone, intermittent 70 lb, 15 minutes; pt reported calf sx 4 -> 2/10.\n"
+            "Ther ex (10 min): prone press-ups 3x10, sciatic nerve sliders 2x10.\n"
+            "Re-assessment after press-ups: SLR 55 deg (was 45).\nP: continue 2x/wk.")
+    codes = engine.suggest(note, payer="commercial").codes
+    assert "97164" not in codes and {"97012", "97110"} <= set(codes)
