@@ -586,11 +586,18 @@ def last_on_line_after_dash(doc_text: str, start: int, end: int) -> bool:
     return not doc_text[end:len(doc_text) if line_end < 0 else line_end].strip(" \t.;,)")
 
 
-def _line_heading(base: int, m: MinuteMention, doc_text: str, segments, services, recommended) -> str | None:
+def _line_heading(base: int, m: MinuteMention, doc_text: str, segments, services, recommended,
+                  own_sentence: bool = False) -> str | None:
     """The recommended service whose name heads the line of ``m`` when ``m`` is written last on that line after a
-    dash ("Gait: amb 150' x2 ...; 1 standing rest -- 30 min"), else None."""
+    dash ("Gait: amb 150' x2 ...; 1 standing rest -- 30 min") or, with ``own_sentence``, in a sentence of its own
+    that ends the line ("Therapeutic exercise - SLR, TKE, sit-to-stand 3 x 8. 15 minutes."), else None."""
     start = base + m.start
-    if not last_on_line_after_dash(doc_text, start, base + m.end):
+    if own_sentence:
+        line_end = doc_text.find("\n", base + m.end)
+        if doc_text[base + m.end:len(doc_text) if line_end < 0 else line_end].strip(" \t.") \
+                or not doc_text[max(0, start - 3):start].rstrip(" \t").endswith("."):
+            return None
+    elif not last_on_line_after_dash(doc_text, start, base + m.end):
         return None
     line_start = doc_text.rfind("\n", 0, start) + 1
     first = None
@@ -676,6 +683,15 @@ def _following_sentences(out, attributed, recommended, services, orphans, segmen
         free = sorted(lab for lab in labs if lab not in already)
         base = segments[seg_i].start_char
         seg_text = doc_text[segments[seg_i].start_char:segments[seg_i].end_char]
+        heads = {_line_heading(base, m, doc_text, segments, services, recommended, own_sentence=True)
+                 for m in mentions if m.minutes is not None}
+        if len(heads) == 1 and None not in heads:
+            # "Therapeutic exercise - SLR, TKE, sit-to-stand 3 x 8. 15 minutes.": the heading's whole time, as after a dash
+            lab = heads.pop()
+            attributed.extend((base + m.start, lab, m, False, False, "service_total") for m in mentions
+                              if m.minutes is not None)
+            timed_before.add(seg_i)
+            continue
         if seg_text.rstrip().endswith(":"):
             # "In-pool session, 9:02-9:32:" over the list of what was done: the time of the one service listed below
             below = _services_below(seg_i, recommended, services, segments, doc_text, named_only, linked_segments)

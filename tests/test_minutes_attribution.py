@@ -513,3 +513,12 @@ def test_a_timed_line_over_a_list_is_the_time_of_the_one_service_listed(engine):
             "3. Standing hip abduction w/ buoyancy cuff 2x12\n\nP: continue aquatic 2x/wk.")
     found = {s.code: s.minutes for s in engine.suggest(note, payer="commercial").recommended}
     assert found == {"97113": 30}
+
+
+def test_a_time_in_its_own_sentence_ending_a_headed_line_is_the_headings(engine):
+    # the line's heading names the service; sit-to-stand is one of its items, and the closing time is the block's
+    note = ("- Therapeutic exercise - straight leg raise with quad set, terminal knee extension with band, "
+            "sit-to-stand from a raised mat 3 x 8, step-ups onto a 4-inch step. 14 minutes.\n"
+            "- Manual therapy - patellar glides and tibiofemoral mobilization grade III. 9 minutes.")
+    found = {s.code: s.minutes for s in engine.suggest(note, payer="commercial").recommended}
+    assert found.get("97110") == 14 and found.get("97140") == 9
