@@ -366,6 +366,9 @@ def test_minutes_per_code_in_flowsheets_and_time_logs(engine, note, minutes):
     ("HP x10 min before starting ex", [10]),                          # before a service: still the pack's time
     ("Mobilised 30 m x3 with a walking frame", []),                   # metres walked, with laps
     ("walked 45 m with 4WW", []),
+    ("job demands: lift 40 lb, 10-hr shifts on a packing line", []),   # a job demand
+    ("instructed to leave the patch on for 3 hours, then remove", []),  # a wear instruction
+    ("cold pack left on for 12 min", [12]),
     ("step training, weight shifts -> 25 minutes NMR", [25]),          # an arrow is not "greater than"
 ])
 def test_feet_and_recovery_times_are_not_session_minutes(text, minutes):
@@ -522,3 +525,13 @@ def test_a_time_in_its_own_sentence_ending_a_headed_line_is_the_headings(engine)
             "- Manual therapy - patellar glides and tibiofemoral mobilization grade III. 9 minutes.")
     found = {s.code: s.minutes for s in engine.suggest(note, payer="commercial").recommended}
     assert found.get("97110") == 14 and found.get("97140") == 9
+
+
+def test_a_billing_line_gives_the_time_of_codes_the_body_documents(engine):
+    # the charges' minutes fill a documented service with no time of its own and replace an item's time (bike 5 min);
+    # items after a semicolon stay in the billing line, so the code written there is not a performed line of its own
+    note = ("Work simulation: crate lift floor-to-waist 25 lb x 10, carry 30 lb x 40 ft x 5, overhead shelf stocking.\n"
+            "Strengthening: UBE 5 min, rows, band ER/IR 2x12, wall slides.\n"
+            "Billing: 97530 - 30 min; 97110 - 18 min.")
+    found = {s.code: s.minutes for s in engine.suggest(note, payer="commercial").recommended}
+    assert found == {"97530": 30, "97110": 18}

@@ -281,6 +281,7 @@ class SectionDetector:
                 continue
             hit = self.match_header(text_of[span.start_char:span.end_char])
             if inline and (span.start_char >= inline[1] or _char_before(text_of, span.start_char) == ";"
+                           and not self.attributes.get(inline[0], {}).get("semicolon_items")
                            or self.attributes.get(inline[0], {}).get("ends_at_timed_sentence")
                            and _TIMED_SENTENCE.match(text_of, span.start_char, span.end_char)):
                 inline = None  # the line ended, a new ";"-separated item starts, or "Dx: ... . Manual 10 min: ..."

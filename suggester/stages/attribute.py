@@ -10,6 +10,7 @@ import numpy as np
 
 from ..minutes_attribution import (Attribution, TimeLink, attribute_minutes, has_time_column, is_service_total,
                                    table_minutes)
+from ..nlp.minutes import find_minutes
 from ..results import NotCounted
 from .settings import Settings
 from .values import Gathered, NoteRead
@@ -82,6 +83,9 @@ _TOTALS_LINE = re.compile(r"[ \t]*(?:(?:time|minute|service|code)s?\s+)?totals?\
 _CODE_TIME = re.compile(r"\s*(?:[:\-\u2013=(]\s*)?$")
 
 
+_ITEM_RULES = frozenset({"after_service", "before_service", "of_service", "following_sentence"})   # an item's own time
+
+
 def _stated_code_times(s: Settings, note: NoteRead, got: Gathered, recommended: set, att: Attribution) -> None:
     """A time written right after a code in a performed line ("Totals: 97110 - 25 min; 97530 - 13 min") is that
     code's time when the documentation supports the code: it fills a code with no time of its own, and replaces
@@ -92,7 +96,10 @@ def _stated_code_times(s: Settings, note: NoteRead, got: Gathered, recommended: 
         if claim.units is not None:
             continue
         base = segments[seg_i].start_char
-        m = next((mm for mm in got.seg_mentions.get(seg_i, ()) if mm.minutes and base + mm.start >= claim.end
+        billing = segments[seg_i]._.pt_assertion == "billing_summary"
+        # a billing line's times are not read as services' times elsewhere: read them here, beside their codes
+        mentions = find_minutes(full[base:segments[seg_i].end_char]) if billing else got.seg_mentions.get(seg_i, ())
+        m = next((mm for mm in mentions if mm.minutes and base + mm.start >= claim.end
                   and _CODE_TIME.match(full[claim.end:base + mm.start])), None)
         if m is None:
             continue
@@ -100,6 +107,11 @@ def _stated_code_times(s: Settings, note: NoteRead, got: Gathered, recommended: 
         # a totals line, or a time log ("Timed Code Treatment Minutes: 97110 22 min | 97140 12 min") gives the whole time
         total = is_service_total(full, base + m.start, base + m.end) or _TOTALS_LINE.match(full, line_start) is not None \
             or segments[seg_i]._.pt_section == "time_log"
+        if billing:
+            # "Billing: 97530 - 32 min; 97110 - 20 min" under a body that documents both: the billed time of each
+            # code fills a code the body gives no time, or replaces item times the body gives ("UBE 6 min")
+            own = att.links.get(lab, ())
+            total = not own or all(link.rule in _ITEM_RULES for link in own) and m.minutes > att.minutes.get(lab, 0)
         if lab in att.minutes and not total:
             continue
         att.minutes[lab] = m.minutes
