@@ -402,3 +402,11 @@ def test_a_possessive_next_visit_is_a_plan(text):
     doc = build_nlp()(text)
     planned = [c.text for c in doc.spans[CLAUSES] if c._.pt_assertion == "planned"]
     assert any("re-evaluation" in t or "session" in t for t in planned)
+
+
+def test_a_history_line_keeps_its_scope_past_semicolons(engine):
+    note = ("PT EVALUATION\nHistory: 61 y/o nurse working 12-hr shifts; L heel pain x 2 months; walks 40 min for exercise "
+            "but pain starts after ~15 min.\nExam: DF R 6 deg. Low complexity evaluation.\n"
+            "Intervention: ther ex 12 min after the eval - calf stretch, plantar fascia stretch, towel scrunches.")
+    found = {s.code: s.minutes for s in engine.suggest(note, payer="commercial").recommended}
+    assert found.get("97110") == 12
