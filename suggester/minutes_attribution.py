@@ -708,7 +708,8 @@ def _following_sentences(out, attributed, recommended, services, orphans, segmen
                                    "service_total" if m.field else "following_sentence"))
             elif len(free) > 1:
                 out.ambiguous.append((base + m.start, base + m.end, tuple(free)))
-            elif len(labs) == 1 and (m.field or is_service_total(seg_text, m.start, m.end)):
+            elif len(labs) == 1 and (m.field or is_service_total(seg_text, m.start, m.end) and len(already) < 2):
+                # (with two or more services timed already, a "Total 36'" naming none is the session's, not the last one's)
                 # "Minutes: 23" under a block whose items have times of their own: the block's whole time
                 # "That whole piece was twenty-six minutes.": the whole time of the one service before it
                 attributed.append((base + m.start, next(iter(labs)), m, False, False, "service_total"))

@@ -535,3 +535,10 @@ def test_a_billing_line_gives_the_time_of_codes_the_body_documents(engine):
             "Billing: 97530 - 30 min; 97110 - 18 min.")
     found = {s.code: s.minutes for s in engine.suggest(note, payer="commercial").recommended}
     assert found == {"97530": 30, "97110": 18}
+
+
+def test_a_bare_total_after_several_timed_services_is_the_sessions(engine):
+    note = ("Manual - STM to R upper trap and levator, first rib mobs - 11'.\n"
+            "Ther ex - 14': chin tucks, rows w/ band, wall angels.\nPosture 2/10 better.\nTotal 25'.")
+    found = {s.code: s.minutes for s in engine.suggest(note, payer="commercial").recommended}
+    assert found == {"97140": 11, "97110": 14}
