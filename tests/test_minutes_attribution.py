@@ -369,6 +369,8 @@ def test_minutes_per_code_in_flowsheets_and_time_logs(engine, note, minutes):
     ("job demands: lift 40 lb, 10-hr shifts on a packing line", []),   # a job demand
     ("instructed to leave the patch on for 3 hours, then remove", []),  # a wear instruction
     ("cold pack left on for 12 min", [12]),
+    ("dad says she rides her scooter about 20 minutes each evening", []),   # a habit at home
+    ("TE 15 min this morning before work", [15]),
     ("step training, weight shifts -> 25 minutes NMR", [25]),          # an arrow is not "greater than"
 ])
 def test_feet_and_recovery_times_are_not_session_minutes(text, minutes):
