@@ -544,3 +544,13 @@ def test_a_bare_total_after_several_timed_services_is_the_sessions(engine):
             "Ther ex - 14': chin tucks, rows w/ band, wall angels.\nPosture 2/10 better.\nTotal 25'.")
     found = {s.code: s.minutes for s in engine.suggest(note, payer="commercial").recommended}
     assert found == {"97140": 11, "97110": 14}
+
+
+@pytest.mark.parametrize("text, minutes", [
+    ("Manual therapy (11): MET for L anterior innominate, STM glute med", [11]),
+    ("- NMR (9) - SL hop-and-stick, BOSU stance w/ ball catch", [9]),
+    ("Visit (4): pt reports less pain", []),          # not a service heading
+    ("Bridges (10) x3, clamshells", []),               # repetitions, no colon or dash after
+])
+def test_a_bare_number_in_parentheses_after_a_heading_is_its_minutes(text, minutes):
+    assert [m.minutes for m in find_minutes(text)] == minutes

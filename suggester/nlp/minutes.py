@@ -80,6 +80,7 @@ def _patterns() -> dict:
         "elliptic": re.compile(r"\b(?P<pre>[A-Za-z]+)[ \t]+(?P<a>%s)(?=[ \t]*(?:[,;.]|$|[ \t]+(?:and|then)\b))" % "|".join(
             x for x in (composed, plain) if x), re.IGNORECASE | re.MULTILINE),
         "elliptic_range": (data["elliptic_minutes"]["min_value"], data["elliptic_minutes"]["max_value"]),
+        "paren_heading": re.compile(data["paren_heading_pattern"]) if data.get("paren_heading_pattern") else None,
         "elliptic_not_after": frozenset(w.lower() for w in data["elliptic_minutes"]["not_after"]),
         "elliptic_not_near": frozenset(w.lower() for w in data["elliptic_minutes"].get("not_near", [])),
     }
@@ -176,6 +177,10 @@ def find_minutes(text: str) -> list[MinuteMention]:
                 min(mm.start, m.start()):max(mm.end, m.end())] for mm in out):
             # "08:05-08:28 Therapeutic exercise (23 min)": the clock range and the minutes are one time, said twice
             extra.append(MinuteMention(m.start(), m.end(), diff))
+    if p["paren_heading"] is not None and "(" in text:   # "Manual therapy (12): MET ...", "TE (22): band walks"
+        for m in p["paren_heading"].finditer(text):
+            if not any(x < m.end("n") and m.start("n") < y for x, y in taken + [(e.start, e.end) for e in extra]):
+                extra.append(MinuteMention(m.start("n"), m.end("n"), int(m.group("n"))))
     for m in _FIELD.finditer(text) if ":" in text or "=" in text else ():   # "Minutes: 23", "Gait min: 10"
         if _TOTAL_WORD_BEFORE.search(text, max(0, m.start() - 20), m.start()) is None \
                 and not any(x < m.end() and m.start() < y for x, y in taken + [(e.start, e.end) for e in extra]):
