@@ -554,3 +554,13 @@ def test_a_bare_total_after_several_timed_services_is_the_sessions(engine):
 ])
 def test_a_bare_number_in_parentheses_after_a_heading_is_its_minutes(text, minutes):
     assert [m.minutes for m in find_minutes(text)] == minutes
+
+
+def test_dictations_spoken_paragraph_breaks_separate_services(engine):
+    # the transcript has no punctuation: "new paragraph" is the only break between the two services and their times
+    note = ("daily note low back pain visit seven patient states tingling lasts about ten minutes at a time new paragraph "
+            "treatment today therapeutic exercise twenty minutes including press ups three by ten bridging and cat camel "
+            "she required verbal cues for breathing new paragraph manual therapy eleven minutes grade three mobilizations "
+            "lumbar four and five and soft tissue to the right quadratus new paragraph plan continue twice weekly")
+    found = {s.code: s.minutes for s in engine.suggest(note, payer="commercial").recommended}
+    assert found == {"97110": 20, "97140": 11}

@@ -97,6 +97,10 @@ class ClinicalSegmenter:
         rules = load_section_rules()
         literals = [r.literal for r in rules if r.category not in line_only]
         self.wrap_min_chars = int(data.get("wrapped_line_min_chars", 0))
+        self.spoken_breaks: dict[str, set] = {}   # "new paragraph", "next line": first word -> second words
+        for phrase in data.get("spoken_breaks", []):
+            first, second = phrase.lower().split()
+            self.spoken_breaks.setdefault(first, set()).add(second)
         self._inline_header = re.compile(r"(?:%s)\s*:" % literals_pattern(literals), re.IGNORECASE)
         # a header that opens its line ("Time Summary:", "Discharge Summary:") is one header, not two
         self._line_header = re.compile(r"[ \t\-*\u2022]*(?:%s)\s*:" % literals_pattern([r.literal for r in rules]),
@@ -121,6 +125,8 @@ class ClinicalSegmenter:
                 start = not tok.is_space and not _wrapped_line(text, tok.idx, self.wrap_min_chars)
             elif ptext == ";":
                 start = not _inside_table_cell(text, tok.idx)   # "| NuStep 8 min; quad sets ... | 23": one row
+            elif i >= 2 and ptext.lower() in self.spoken_breaks.get(tokens[i - 2].text.lower(), ()):
+                start = True   # dictation's spoken break: "... cues for breathing new paragraph manual therapy twelve minutes"
             elif ptext in {".", "!", "?"} and (tok.text[:1].isupper() or tok.like_num or _BULLET_RE.match(tok.text)):
                 b = before.lower()
                 # "... continued skilled PT. Manual 12 min": capital "PT." is physical therapy ending a sentence;
