@@ -157,6 +157,9 @@ def main() -> None:
     modalities = load_gold(ROOT / "training_data" / "modalities" / "dev_notes.jsonl")
     minutes_styles = load_gold(ROOT / "training_data" / "minutes_styles" / "dev_notes.jsonl")
     plain_words = load_gold(ROOT / "training_data" / "plain_words" / "dev_notes.jsonl")
+    settings_mix = load_gold(ROOT / "training_data" / "settings_mix" / "dev_notes.jsonl")
+    emr_international = load_gold(ROOT / "training_data" / "emr_international" / "dev_notes.jsonl")
+    dictated = load_gold(ROOT / "training_data" / "dictated_student_blog" / "dev_notes.jsonl")
 
     engine = Suggester()
     no_ctx = Suggester(use_context=False)
@@ -170,6 +173,8 @@ def main() -> None:
                        ("specialty dev", specialty), ("time-styles dev", time_styles),
                        ("messy dev", messy), ("textbook dev", textbook), ("modalities dev", modalities),
                        ("minutes-styles dev", minutes_styles), ("plain-words dev", plain_words),
+                       ("settings-mix dev", settings_mix), ("EMR/international dev", emr_international),
+                       ("dictated/student/blog dev", dictated),
                        ("hold-out", hold)):
         for label, eng in (("engine", engine), ("TF-IDF without context layer", no_ctx)):
             r = evaluate(eng, data)
