@@ -371,6 +371,9 @@ def test_minutes_per_code_in_flowsheets_and_time_logs(engine, note, minutes):
     ("cold pack left on for 12 min", [12]),
     ("dad says she rides her scooter about 20 minutes each evening", []),   # a habit at home
     ("TE 15 min this morning before work", [15]),
+    ("reports he can stand about 20 min before his back aches", []),  # a tolerance
+    ("sits 30 min before pain starts", []),
+    ("TE 20 min before he got tired", [20]),
     ("step training, weight shifts -> 25 minutes NMR", [25]),          # an arrow is not "greater than"
 ])
 def test_feet_and_recovery_times_are_not_session_minutes(text, minutes):
