@@ -567,3 +567,15 @@ def test_dictations_spoken_paragraph_breaks_separate_services(engine):
             "lumbar four and five and soft tissue to the right quadratus new paragraph plan continue twice weekly")
     found = {s.code: s.minutes for s in engine.suggest(note, payer="commercial").recommended}
     assert found == {"97110": 20, "97140": 11}
+
+
+@pytest.mark.parametrize("opening", [
+    "Total time in the gym was 50 minutes, which includes a 6-minute break when she felt dizzy.",
+    "The session ran 50 minutes; a 6-minute seated rest is excluded.",
+])
+def test_the_remainder_of_a_session_less_its_break_goes_to_the_service_without_a_time(engine, opening):
+    note = (opening + " We opened with 9 minutes of manual therapy to the thoracic spine. Twelve minutes then went to "
+            "functional lifting practice with a 20 lb crate from floor to waist. Everything else was therapeutic "
+            "exercise: bird dogs, side planks and cable rows.")
+    found = {s.code: s.minutes for s in engine.suggest(note, payer="commercial").recommended}
+    assert found == {"97140": 9, "97530": 12, "97110": 23}

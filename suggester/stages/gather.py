@@ -315,8 +315,14 @@ def gather(s: Settings, note: NoteRead, hits_of: list, proba: np.ndarray, cfg: d
         if status is None:
             alone = time_only(s, ctext, clause_mins)
             if not len(hits) and s.unbilled_time.search(ctext):
-                # "6-min seated rest break with vitals (not billed)": left out of a session total
-                got.unbilled += sum(m.minutes or 0 for m in clause_mins if m not in dash_end)
+                # "6-min seated rest break with vitals (not billed)": left out of a session total; of several times,
+                # only those named as rest ("Total time in the gym was 55 minutes, which includes a 7-minute break"),
+                # never a total's own
+                timed = [m for m in clause_mins if m not in dash_end and not any(
+                    a <= clause.start_char + m.start < b for a, b in tot_spans_abs)]
+                if len(timed) > 1:
+                    timed = [m for m in timed if unbilled_beside(s, ctext, m)]
+                got.unbilled += sum(m.minutes or 0 for m in timed)
             if generic and clause.start_char <= generic[1] < clause.end_char:
                 # "Gait training ..., 20 minutes total": that service's time; "...; total 16'." or "20 min
                 # total." alone: the time of the service just before it, else (the units stage) a session total.
