@@ -579,3 +579,14 @@ def test_the_remainder_of_a_session_less_its_break_goes_to_the_service_without_a
             "exercise: bird dogs, side planks and cable rows.")
     found = {s.code: s.minutes for s in engine.suggest(note, payer="commercial").recommended}
     assert found == {"97140": 9, "97530": 12, "97110": 23}
+
+
+def test_a_charge_table_gives_minutes_to_codes_the_body_documents(engine):
+    note = ("Treatment:\n - Manual: talocrural A-P mobs gr III, STM peroneals.\n"
+            " - Ther ex: bike warm-up 5 min, towel scrunches, calf raises 3x15, band 4-way 2x15.\n"
+            " - Ultrasound planned but not performed today (open abrasion).\n\n"
+            "CHARGE CAPTURE\nCPT     Description             Units   Min\n"
+            "97140   Manual therapy            1      11\n97110   Therapeutic exercise      2      24\n"
+            "97035   Ultrasound                1       8\n")
+    found = {s.code: s.minutes for s in engine.suggest(note, payer="commercial").recommended}
+    assert found == {"97140": 11, "97110": 24}     # ultrasound is charged but not documented as done

@@ -10,7 +10,7 @@ import numpy as np
 
 from ..minutes_attribution import (Attribution, TimeLink, attribute_minutes, has_time_column, is_service_total,
                                    table_minutes)
-from ..nlp.minutes import find_minutes
+from ..nlp.minutes import MinuteMention, find_minutes
 from ..results import NotCounted
 from .settings import Settings
 from .values import Gathered, NoteRead
@@ -101,6 +101,8 @@ def _stated_code_times(s: Settings, note: NoteRead, got: Gathered, recommended: 
         mentions = find_minutes(full[base:segments[seg_i].end_char]) if billing else got.seg_mentions.get(seg_i, ())
         m = next((mm for mm in mentions if mm.minutes and base + mm.start >= claim.end
                   and _CODE_TIME.match(full[claim.end:base + mm.start])), None)
+        if m is None and billing:   # a charge table's row: its minutes cell
+            m = next(iter(_billing_row_minutes(full, base, segments[seg_i].end_char)), None)
         if m is None:
             continue
         line_start = full.rfind("\n", 0, claim.start) + 1
@@ -117,6 +119,32 @@ def _stated_code_times(s: Settings, note: NoteRead, got: Gathered, recommended: 
         att.minutes[lab] = m.minutes
         att.ranges.pop(lab, None)
         att.links[lab] = [TimeLink(base + m.start, base + m.end, m.minutes, "stated_code", 0.9)]
+
+
+_LAST_CELL = re.compile(r"(?:\s{2,}|\t|\s*\|\s*)(\d{1,3})\s*\|?\s*$")
+
+
+def _billing_row_minutes(full: str, start: int, end: int) -> list:
+    """A charge table's row ("97140   Manual therapy    1    12") under a header whose last column is its minutes
+    ("CPT   Description   Units   Min"): the row's last number, as a mention in the row's coordinates."""
+    line_end = full.find("\n", start)
+    row = full[start:len(full) if line_end < 0 else line_end]
+    last = _LAST_CELL.search(row)
+    if last is None:
+        return []
+    above = full.rfind("\n", 0, full.rfind("\n", 0, start) + 1)
+    while above > 0:
+        head_start = full.rfind("\n", 0, above) + 1
+        head = full[head_start:above].strip().strip("|").strip()
+        if not head:
+            return []
+        if has_time_column(head):
+            cells = [c for c in re.split(r"\s*\|\s*|\s{2,}|\t", head) if c]
+            if cells and re.search(r"\b(?:min(?:ute)?s?|time)\b", cells[-1], re.IGNORECASE):
+                return [MinuteMention(last.start(1), last.end(1), int(last.group(1)))]
+            return []
+        above = head_start - 1
+    return []
 
 
 def _table_header_labels(full: str, pos: int, labels_in) -> set:
