@@ -137,6 +137,11 @@ def _lower(text: str) -> str:
     return low if len(low) == len(text) else "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
 
 
+# kinds whose title outranks the others' (a re-evaluation, discharge or progress title decides the report): past the
+# title window their title must lead its short line
+_LEADING_TITLE_KINDS = frozenset({"re_evaluation", "discharge", "progress"})
+
+
 class ReportReader:
     """Decide the report kind of a parsed note and, for an initial evaluation, its complexity level.
 
@@ -182,6 +187,7 @@ class ReportReader:
     def _titles(self, text: str, clauses: list[_Region]) -> dict[str, tuple[int, int]]:
         """Title-like mentions: on the first line or on a short line, in a clause that is not planned/negated."""
         limit = int(self._cfg["title_line_max_chars"])
+        window = int(self._cfg.get("title_window", 0))
         found: dict[str, tuple[int, int]] = {}
         pos = 0
         first = True
@@ -193,6 +199,11 @@ class ReportReader:
                         continue
                     for rx in pats:
                         m = rx.search(line[:limit] if first else line)
+                        # past the title window a short line is a title only when the title leads it ("PT
+                        # Re-Evaluation"), not a mention inside it ("Total time 42 min (incl. reassessment/report)")
+                        if m and kind in _LEADING_TITLE_KINDS and not first and pos + m.start() > window \
+                                and len(line[:m.start()].strip(" \t-*\u2022#>=:|").split()) > 2:
+                            continue
                         if m and not _blocked(pos + m.start(), clauses):
                             found[kind] = (pos + m.start(), pos + m.end())
                             break

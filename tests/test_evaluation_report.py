@@ -384,3 +384,14 @@ def test_a_reassessment_after_an_intervention_is_not_a_re_evaluation(engine):
             "Re-assessment after press-ups: SLR 55 deg (was 45).\nP: continue 2x/wk.")
     codes = engine.suggest(note, payer="commercial").codes
     assert "97164" not in codes and {"97012", "97110"} <= set(codes)
+
+
+def test_a_re_evaluation_mentioned_inside_a_later_line_does_not_retitle_a_progress_report(engine):
+    note = ("PROGRESS REPORT (Visit #10)    Reporting period 4/1 - 5/2\nDx: R shoulder impingement s/p SAD\n"
+            "Subjective: 60% better overall, pain 2/10.\nObjective (today vs IE):\n Flex AROM 120 -> 155\n"
+            " ER MMT 3+/5 -> 4/5\nGoals:\n 1. Indep w/ HEP -- MET\n 2. Sleep on R side > 4 hrs -- NOT MET\n"
+            "Assessment: good progress; continued skilled PT warranted.\nPlan: cont 2x/wk x 4 wks.\n"
+            "Treatment today:\n TherEx 20 min: UBE 6', ER/IR red band 3x12, scaption 2# 3x10\n"
+            " Manual 10 min: GH post/inf glides gr III, STM infraspinatus\n"
+            "Timed code tx min: 30.  Total time 42 min (incl. reassessment/report).")
+    assert set(engine.suggest(note, payer="medicare").codes) == {"97110", "97140"}
