@@ -410,3 +410,10 @@ def test_a_history_line_keeps_its_scope_past_semicolons(engine):
             "Intervention: ther ex 12 min after the eval - calf stretch, plantar fascia stretch, towel scrunches.")
     found = {s.code: s.minutes for s in engine.suggest(note, payer="commercial").recommended}
     assert found.get("97110") == 12
+
+
+def test_a_status_set_apart_by_a_dash_covers_the_whole_item_before_it(engine):
+    note = ("Tx:\nTher ex x 16 min -- bike 6', sidelying hip abd 2x12, bridges 2x15\n"
+            "US 1 MHz 1.2 W/cm2 to L lateral hip 7 min -- DC'd per PT re-eval 4/2, not performed\n")
+    codes = engine.suggest(note, payer="commercial").codes
+    assert codes == ["97110"]   # no ultrasound, no re-evaluation (the re-eval is an earlier visit's)

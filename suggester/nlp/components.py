@@ -457,6 +457,7 @@ def _commas_outside_parentheses(text: str) -> list[int]:
     return out
 
 
+_DASH_BEFORE_CUE = re.compile(r"\s(?:-{1,2}|\u2013|\u2014)\s*$")   # "... 8 min -- " right before a backward cue
 _LEAD_IN_CHARS = 30   # how far after a forward cue a colon makes it a lead-in to the list after the colon
 
 
@@ -572,7 +573,8 @@ class ContextAsserter:
                     i = bisect_left(commas, cue.start) - 1
                     if i >= 0 and not rule.past_commas:
                         start = max(start, commas[i] + 1)
-                    if rule.max_scope:
+                    if rule.max_scope and not _DASH_BEFORE_CUE.search(text, 0, cue.start):
+                        # (a status set apart by a dash, "US 1 MHz 1.5 W/cm2 L hip 8 min -- DC'd", is the whole item's)
                         k = bisect_right(words, cue.start) - rule.max_scope
                         if k > 0:
                             start = max(start, words[k])
