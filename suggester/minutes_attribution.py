@@ -570,6 +570,7 @@ def attribute_minutes(recommended, services, seg_mentions, time_only_segs, segme
     return out
 
 
+_SENTENCE_END_BEFORE = re.compile(r"\.\s*$")
 _DASH_BEFORE = re.compile(r"\s(?:-{1,2}|\u2013|\u2014)\s*$")
 # before a line's heading name: bullets, a number, "Then", "Vestibular/"; after it (and up to two short words: "Orthotic mgmt &
 # trng:"), a colon or dash ("TE:", "Gait -", "NMR (97112):")
@@ -579,8 +580,10 @@ _HEADING_END = re.compile(r"[ \t]*(?:\([^()\n]{0,12}\))?(?:[ \t&/+]+[A-Za-z.]{1,
 
 
 def last_on_line_after_dash(doc_text: str, start: int, end: int) -> bool:
-    """The time at ``start:end`` is written last on its line after a dash ("... TKE w/ blue band -- 26 min")."""
-    if not _DASH_BEFORE.search(doc_text, max(0, start - 6), start):
+    """The time at ``start:end`` is written last on its line after a dash ("... TKE w/ blue band -- 26 min") or in
+    parentheses after the line's last sentence ("... cues for step length. Seated rest between trials. (15 min)")."""
+    if not _DASH_BEFORE.search(doc_text, max(0, start - 6), start) \
+            and not (doc_text.startswith("(", start) and _SENTENCE_END_BEFORE.search(doc_text, max(0, start - 4), start)):
         return False
     line_end = doc_text.find("\n", end)
     return not doc_text[end:len(doc_text) if line_end < 0 else line_end].strip(" \t.;,)")

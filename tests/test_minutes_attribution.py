@@ -590,3 +590,11 @@ def test_a_charge_table_gives_minutes_to_codes_the_body_documents(engine):
             "97035   Ultrasound                1       8\n")
     found = {s.code: s.minutes for s in engine.suggest(note, payer="commercial").recommended}
     assert found == {"97140": 11, "97110": 24}     # ultrasound is charged but not documented as done
+
+
+def test_a_time_in_parentheses_after_a_lines_last_sentence_is_the_headings(engine):
+    # the rest is inside the gait time, which the line's heading owns
+    note = ("Gait trng: FWW, 2 x 60 ft CGA, cues for step length and walker sequencing. Seated rest between trials. "
+            "(14 min)\nTher act: sit<>stand from w/c x8, stand-pivot w/c<>mat CGA (12 min)")
+    found = {s.code: s.minutes for s in engine.suggest(note, payer="medicare").recommended}
+    assert found == {"97116": 14, "97530": 12}

@@ -90,7 +90,8 @@ def unbilled_beside(s: Settings, text: str, m, modality: bool = False) -> bool:
     or marked "(not included)". With
     ``modality`` (the clause names an unattended modality) resting is the patient's state under it, not a rest break."""
     # the words before it, up to a dash that sets the time apart ("1 standing rest -- 30 min" is not rest time)
-    before = " ".join(re.split(r"\s(?:-{1,2}|\u2013|\u2014)\s", text[max(0, m.start - 40):m.start])[-1].split()[-3:])
+    # (or after the sentence before it: "Seated rest between trials. (15 min)" is the line's time, set apart)
+    before = " ".join(re.split(r"\s(?:-{1,2}|\u2013|\u2014)\s|\.\s*$", text[max(0, m.start - 40):m.start])[-1].split()[-3:])
     cues = [c.group(0).lower() for c in s.unbilled_time.finditer(before)]
     if modality:
         cues = [c for c in cues if c not in s.modality_rest]
