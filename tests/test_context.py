@@ -417,3 +417,11 @@ def test_a_status_set_apart_by_a_dash_covers_the_whole_item_before_it(engine):
             "US 1 MHz 1.2 W/cm2 to L lateral hip 7 min -- DC'd per PT re-eval 4/2, not performed\n")
     codes = engine.suggest(note, payer="commercial").codes
     assert codes == ["97110"]   # no ultrasound, no re-evaluation (the re-eval is an earlier visit's)
+
+
+def test_a_line_end_time_after_a_dash_is_outside_a_cue_before_it(engine):
+    # the OT part is not PT's, but the line's own time after the dash is the PT heading's
+    note = ("PT focus (co-tx w/ OT):\n"
+            " - Balance: wt shift onto R LE, reaching outside BOS, R knee control, while OT worked on grooming at sink -- 14 min")
+    found = {s.code: s.minutes for s in engine.suggest(note, payer="commercial").recommended}
+    assert found == {"97112": 14}

@@ -457,6 +457,8 @@ def _commas_outside_parentheses(text: str) -> list[int]:
     return out
 
 
+_DASH_TIME_AT_END = re.compile(r"\s(?:-{1,2}|\u2013|\u2014)\s*(?:~|about|approx\.?)?\s*\d{1,3}\s*(?:min(?:ute)?s?|mins|')\.?\s*$",
+                               re.IGNORECASE)
 _DASH_BEFORE_CUE = re.compile(r"\s(?:-{1,2}|\u2013|\u2014)\s*$")   # "... 8 min -- " right before a backward cue
 _LEAD_IN_CHARS = 30   # how far after a forward cue a colon makes it a lead-in to the list after the colon
 
@@ -551,6 +553,9 @@ class ContextAsserter:
                         if t.start >= cue.end:
                             end = min(end, t.start)
                             break
+                    dash_time = _DASH_TIME_AT_END.search(text, cue.end)
+                    if dash_time:   # "... while OT worked on grooming -- 15 min": the line's own time is not in scope
+                        end = min(end, dash_time.start())
                     colon = text.find(":", cue.end, cue.end + _LEAD_IN_CHARS)
                     if colon >= 0 and colon < end and "\n" not in text[cue.end:colon]:
                         pass   # a lead-in ending in a colon ("Interventions planned for today (per POC): A, B, C"): the list
