@@ -160,6 +160,7 @@ def main() -> None:
     settings_mix = load_gold(ROOT / "training_data" / "settings_mix" / "dev_notes.jsonl")
     emr_international = load_gold(ROOT / "training_data" / "emr_international" / "dev_notes.jsonl")
     dictated = load_gold(ROOT / "training_data" / "dictated_student_blog" / "dev_notes.jsonl")
+    audit_style = load_gold(ROOT / "training_data" / "audit_style" / "dev_notes.jsonl")
 
     engine = Suggester()
     no_ctx = Suggester(use_context=False)
@@ -174,7 +175,7 @@ def main() -> None:
                        ("messy dev", messy), ("textbook dev", textbook), ("modalities dev", modalities),
                        ("minutes-styles dev", minutes_styles), ("plain-words dev", plain_words),
                        ("settings-mix dev", settings_mix), ("EMR/international dev", emr_international),
-                       ("dictated/student/blog dev", dictated),
+                       ("dictated/student/blog dev", dictated), ("audit-style dev", audit_style),
                        ("hold-out", hold)):
         for label, eng in (("engine", engine), ("TF-IDF without context layer", no_ctx)):
             r = evaluate(eng, data)
