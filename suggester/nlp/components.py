@@ -534,6 +534,7 @@ class ContextAsserter:
         word_ends = [b for _, _, b in tokens]
         terms = [c for c in cues if c.rules[0].category == "TERMINATE"]
         commas = _commas_outside_parentheses(text)
+        dash_time = _DASH_TIME_AT_END.search(text) if "-" in text or "\u2013" in text or "\u2014" in text else None
         status = [None] * len(text)
         cue_of = [None] * len(text)
 
@@ -553,9 +554,8 @@ class ContextAsserter:
                         if t.start >= cue.end:
                             end = min(end, t.start)
                             break
-                    dash_time = _DASH_TIME_AT_END.search(text, cue.end)
-                    if dash_time:   # "... while OT worked on grooming -- 15 min": the line's own time is not in scope
-                        end = min(end, dash_time.start())
+                    if dash_time is not None and dash_time.start() >= cue.end:
+                        end = min(end, dash_time.start())   # "... while OT worked on grooming -- 15 min": not in scope
                     colon = text.find(":", cue.end, cue.end + _LEAD_IN_CHARS)
                     if colon >= 0 and colon < end and "\n" not in text[cue.end:colon]:
                         pass   # a lead-in ending in a colon ("Interventions planned for today (per POC): A, B, C"): the list
@@ -578,7 +578,7 @@ class ContextAsserter:
                     i = bisect_left(commas, cue.start) - 1
                     if i >= 0 and not rule.past_commas:
                         start = max(start, commas[i] + 1)
-                    if rule.max_scope and not _DASH_BEFORE_CUE.search(text, 0, cue.start):
+                    if rule.max_scope and not _DASH_BEFORE_CUE.search(text, max(0, cue.start - 8), cue.start):
                         # (a status set apart by a dash, "US 1 MHz 1.5 W/cm2 L hip 8 min -- DC'd", is the whole item's)
                         k = bisect_right(words, cue.start) - rule.max_scope
                         if k > 0:
