@@ -81,6 +81,8 @@ def _patterns() -> dict:
             x for x in (composed, plain) if x), re.IGNORECASE | re.MULTILINE),
         "elliptic_range": (data["elliptic_minutes"]["min_value"], data["elliptic_minutes"]["max_value"]),
         "paren_heading": re.compile(data["paren_heading_pattern"]) if data.get("paren_heading_pattern") else None,
+        "field": re.compile(data["field_pattern"], re.IGNORECASE),
+        "field_total_before": re.compile(data["field_total_before_pattern"], re.IGNORECASE),
         "elliptic_not_after": frozenset(w.lower() for w in data["elliptic_minutes"]["not_after"]),
         "elliptic_not_near": frozenset(w.lower() for w in data["elliptic_minutes"].get("not_near", [])),
     }
@@ -181,8 +183,8 @@ def find_minutes(text: str) -> list[MinuteMention]:
         for m in p["paren_heading"].finditer(text):
             if not any(x < m.end("n") and m.start("n") < y for x, y in taken + [(e.start, e.end) for e in extra]):
                 extra.append(MinuteMention(m.start("n"), m.end("n"), int(m.group("n"))))
-    for m in _FIELD.finditer(text) if ":" in text or "=" in text else ():   # "Minutes: 23", "Gait min: 10"
-        if _TOTAL_WORD_BEFORE.search(text, max(0, m.start() - 20), m.start()) is None \
+    for m in p["field"].finditer(text) if ":" in text or "=" in text else ():   # "Minutes: 23", "Gait min: 10"
+        if p["field_total_before"].search(text, max(0, m.start() - 20), m.start()) is None \
                 and not any(x < m.end() and m.start() < y for x, y in taken + [(e.start, e.end) for e in extra]):
             extra.append(MinuteMention(m.start("n"), m.end("n"), int(m.group("n")), field=True))
     for m in _breakdown(text, p) if "(" in text or "," in text else ():   # "Total timed 38 (TherEx 23, NMR 15)"
@@ -191,14 +193,6 @@ def find_minutes(text: str) -> list[MinuteMention]:
     return sorted(out + extra, key=lambda mm: mm.start) if extra else out
 
 
-# a labelled minutes field: "Minutes: 23", "Gait min: 10", "Total TE minutes (97110): 30" (not a clock time "Time: 10:30",
-# not a count or a measure after the number)
-_FIELD = re.compile(r"(?<![\w/])(?:minutes|mins|min|time)(?:[ \t]*\([A-Z]?\d{4,5}\))?[ \t]*[:=][ \t]*(?:~|about|approx\.?)?[ \t]*"
-                    r"(?P<n>\d{1,3})(?![\d:/.%]|\s*(?:x\b|ft\b|feet|m\b|reps?\b|sets?\b|lbs?\b|kg\b|deg|am\b|pm\b|hrs?\b|hours?|sec|s\b|min|'))",
-                    re.IGNORECASE)
-# a session total's label, read by find_totals: "Total timed minutes: 41", "Total Treatment Time: 48"
-_TOTAL_WORD_BEFORE = re.compile(r"\b(?:total|timed|treatment|tx|session|visit|billable|untimed|code|codes|therapy)[ \t]*$",
-                                re.IGNORECASE)
 
 
 # a total's breakdown: two or more "name number" items in parentheses ("(TherEx 23, NMR 15)", "(TE 20 / manual 8')"),

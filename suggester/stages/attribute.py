@@ -89,7 +89,9 @@ _ITEM_RULES = frozenset({"after_service", "before_service", "of_service", "follo
 def _stated_code_times(s: Settings, note: NoteRead, got: Gathered, recommended: set, att: Attribution) -> None:
     """A time written right after a code in a performed line ("Totals: 97110 - 25 min; 97530 - 13 min") is that
     code's time when the documentation supports the code: it fills a code with no time of its own, and replaces
-    the code's times when the line calls it a total or stands in a time log. A code written alone still proves nothing (the code must be
+    the code's times when the line calls it a total or stands in a time log. A billing line's or charge table's time
+    ("Billing: 97530 - 32 min", "97140   Manual therapy   1   12" under "... Units   Min") fills a code the body
+    gives no time or replaces the body's item times. A code written alone still proves nothing (the code must be
     recommended from what the note documents)."""
     full, segments = note.full, note.segments
     for claim, lab, seg_i in _supported_claims(s, note, recommended):
@@ -102,7 +104,7 @@ def _stated_code_times(s: Settings, note: NoteRead, got: Gathered, recommended: 
         m = next((mm for mm in mentions if mm.minutes and base + mm.start >= claim.end
                   and _CODE_TIME.match(full[claim.end:base + mm.start])), None)
         if m is None and billing:   # a charge table's row: its minutes cell
-            m = next(iter(_billing_row_minutes(full, base, segments[seg_i].end_char)), None)
+            m = _billing_row_minutes(full, base)
         if m is None:
             continue
         line_start = full.rfind("\n", 0, claim.start) + 1
@@ -124,27 +126,26 @@ def _stated_code_times(s: Settings, note: NoteRead, got: Gathered, recommended: 
 _LAST_CELL = re.compile(r"(?:\s{2,}|\t|\s*\|\s*)(\d{1,3})\s*\|?\s*$")
 
 
-def _billing_row_minutes(full: str, start: int, end: int) -> list:
-    """A charge table's row ("97140   Manual therapy    1    12") under a header whose last column is its minutes
-    ("CPT   Description   Units   Min"): the row's last number, as a mention in the row's coordinates."""
+def _billing_row_minutes(full: str, start: int) -> MinuteMention | None:
+    """A charge table's row starting at ``start`` ("97140   Manual therapy    1    12") under a header whose last column
+    is its minutes ("CPT   Description   Units   Min"): the row's last number, in the row's coordinates."""
     line_end = full.find("\n", start)
-    row = full[start:len(full) if line_end < 0 else line_end]
-    last = _LAST_CELL.search(row)
+    last = _LAST_CELL.search(full[start:len(full) if line_end < 0 else line_end])
     if last is None:
-        return []
-    above = full.rfind("\n", 0, full.rfind("\n", 0, start) + 1)
+        return None
+    above = full.rfind("\n", 0, start)   # the end of the line above the row
     while above > 0:
         head_start = full.rfind("\n", 0, above) + 1
         head = full[head_start:above].strip().strip("|").strip()
         if not head:
-            return []
+            return None
         if has_time_column(head):
             cells = [c for c in re.split(r"\s*\|\s*|\s{2,}|\t", head) if c]
             if cells and re.search(r"\b(?:min(?:ute)?s?|time)\b", cells[-1], re.IGNORECASE):
-                return [MinuteMention(last.start(1), last.end(1), int(last.group(1)))]
-            return []
+                return MinuteMention(last.start(1), last.end(1), int(last.group(1)))
+            return None
         above = head_start - 1
-    return []
+    return None
 
 
 def _table_header_labels(full: str, pos: int, labels_in) -> set:
