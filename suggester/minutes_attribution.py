@@ -18,9 +18,11 @@ Algorithm (each step names the rule it records)
    of the same code before another code's header are its breakdown and are dropped when they fit inside it),
    ``extra_episode`` ("another 8 min", "5 min later": added to the block),
    ``after_service`` (nearest service phrase before the time), ``before_service`` (nearest after it),
-   ``service_total`` (a time with "total", "whole", "in all" in its sentence: replaces its sub-item times; so
-   does a time written last on its line after a dash, for the service whose name heads the line: "TE: bike 6 min,
-   heel slides, ... -- 26 min", "Gait: amb 150' x2 ...; 1 standing rest -- 30 min"),
+   ``service_total`` (a time with "total", "whole", "in all" in its sentence, or a total label after the
+   service's name, "TE subtotal: 19 min": replaces its sub-item times; so does a labelled field, "Minutes: 23"
+   under a block, "Gait min: 10", and a time written last on its line after a dash or in parentheses after the
+   line's last sentence, for the service whose name heads the line: "TE: bike 6 min, heel slides, ... -- 26 min",
+   "Gait trng: FWW 2 x 75 ft, cues ... Seated rest between trials. (15 min)"),
    ``total_breakdown`` (an item of a total's breakdown, "Total timed 38 (TherEx 23, NMR 15)": read only when
    no service has its own time elsewhere in the note, which the breakdown would repeat),
    ``time_log`` (a time in a time log, "Time: TherEx 25 min, Manual 10 min" after the plan: the whole time of
@@ -30,10 +32,18 @@ Algorithm (each step names the rule it records)
    time said to be shared ("24 minutes combined", minutes.json ``shared_time_after_pattern``), are
    **ambiguous**: no guess, a finding instead. A service
    named but not recommended still counts here, and a time written "N minutes of" it is its own, not another's.
+   A service named right after "before", "prior to", "in prep for" is a point in time, not the time's service
+   ("massage ... before ex, 10 minutes"); an item's time in a list ("Activities: weight shifting (3 min), ...") is
+   not its block's header; in a sentence that reads as a modality, exercises named only as what was done under it
+   do not compete for its one time; one bout's length ("3 x 1 min each") inside a larger later time is dropped.
 3. ``following_sentence`` - a sentence or ";"-item holding only a time ("About 20 minutes were spent on
    these tasks.", "...; 15'.") belongs to the service(s) documented just before it in the same block
    (back to the previous time, section change or blank line); with one such service without minutes it
-   is linked, with several it is ambiguous.
+   is linked, with several it is ambiguous (services whose time is shared or unclear already have one). A time in
+   its own sentence ending a line headed by a service's name is that heading's (``service_total``); a line that
+   gives a time, names no service and ends in a colon ("In-pool session, 9:02-9:32:") is the ``block_header`` of
+   the one service documented in the lines below it; a bare total after two or more timed services is the
+   session's, not the last service's.
 4. Totals (in the engine's unit step): ``single_timed_total`` - a documented timed total belongs to the
    only timed service when its own minutes are missing, or fewer and not from its own block header;
    ``session_total`` - a session total (or Time in/Time out), less the other services' minutes and
@@ -44,7 +54,9 @@ Algorithm (each step names the rule it records)
    when every other service has its time and no evaluation shares the session.
 Stated codes (in the engine's minutes stage): a time written right after a code the documentation supports
 (``stated_code``: "Totals: 97110 - 25 min; 97530 - 13 min") fills that code when it has no time of its own, and
-replaces its times when the line is a totals line.
+replaces its times when the line is a totals line; a billing line's or charge table's time ("Billing: 97530 - 32
+min", a row under "CPT  Description  Units  Min") fills a code the body documents without a time or replaces the
+body's item times for it (a code only charged still gets nothing).
 Flowsheets: a row that names no service gives its time to the code it reads most like (the engine picks it);
 a row indented under another row, or under a header line's time of the same code, is that row's breakdown.
 """
