@@ -197,12 +197,8 @@ class SectionDetector:
         self._plan_subfields = frozenset(x.lower() for x in _sections_list("plan_subfields"))
         self._titles = frozenset(x.lower() for x in _sections_list("note_title_literals"))
         self._line_only = frozenset(_sections_list("line_start_only_categories"))
-        from .._resources import packaged_json
-
-        total_line = packaged_json("sections.json").get("total_time_line_pattern")
-        self._total_line = re.compile(total_line, re.IGNORECASE) if total_line else None
-        after_eval = packaged_json("sections.json").get("treatment_after_eval_pattern")
-        self._after_eval = re.compile(after_eval, re.IGNORECASE) if after_eval else None
+        self._total_line = _sections_pattern("total_time_line_pattern")
+        self._after_eval = _sections_pattern("treatment_after_eval_pattern")
         self._wordy = re.compile(r"^[\s\-*\u2022#>]*(?P<lit>%s)\b[^:\n.;]{1,30}:\s*$" % multi_pattern,
                                  re.IGNORECASE)
         self._wordy_caps = re.compile(r"^[\s\-*\u2022#>]*(?P<lit>%s)\b[^:\n.;]{1,30}$" % multi_pattern,
@@ -370,6 +366,14 @@ def _inside_table_cell(text: str, pos: int) -> bool:
     """``pos`` lies in a cell of a flowsheet row: a line with two or more pipes, one of them after ``pos``."""
     start, end = line_bounds(text, pos)
     return "|" in text[pos:end] and text.count("|", start, end) >= 2
+
+
+def _sections_pattern(key: str) -> re.Pattern | None:
+    """A regular expression of ``sections.json`` ("total_time_line_pattern"), compiled; None when the file has none."""
+    from .._resources import packaged_json
+
+    source = packaged_json("sections.json").get(key)
+    return re.compile(source, re.IGNORECASE) if source else None
 
 
 def _sections_list(key: str) -> list[str]:
@@ -556,11 +560,11 @@ class ContextAsserter:
                             break
                     if dash_time is not None and dash_time.start() >= cue.end:
                         end = min(end, dash_time.start())   # "... while OT worked on grooming -- 15 min": not in scope
+                    # a lead-in ending in a colon ("Interventions planned for today (per POC): A, B, C"): the list after
+                    # it is in scope up to the next terminator, however long
                     colon = text.find(":", cue.end, cue.end + _LEAD_IN_CHARS)
-                    if colon >= 0 and colon < end and "\n" not in text[cue.end:colon]:
-                        pass   # a lead-in ending in a colon ("Interventions planned for today (per POC): A, B, C"): the list
-                        #        after it is in scope up to the next terminator, however long
-                    elif rule.max_scope:
+                    lead_in = 0 <= colon < end and "\n" not in text[cue.end:colon]
+                    if rule.max_scope and not lead_in:
                         k = bisect_left(words, cue.end) + rule.max_scope - 1
                         if k < len(word_ends):
                             end = min(end, word_ends[k])

@@ -87,8 +87,8 @@ def row_name(row: str) -> tuple[int, int] | None:
 
 def unbilled_beside(s: Settings, text: str, m, modality: bool = False) -> bool:
     """A time named as rest, vitals or paperwork in the three words before it or right after it ("after 3 min rest"),
-    or marked "(not included)". With
-    ``modality`` (the clause names an unattended modality) resting is the patient's state under it, not a rest break."""
+    or marked "(not included)". With ``modality`` (the clause names an unattended modality) resting is the patient's
+    state under it, not a rest break."""
     # the words before it, up to a dash that sets the time apart ("1 standing rest -- 30 min" is not rest time)
     # (or after the sentence before it: "Seated rest between trials. (15 min)" is the line's time, set apart)
     before = " ".join(re.split(r"\s(?:-{1,2}|\u2013|\u2014)\s|\.\s*$", text[max(0, m.start - 40):m.start])[-1].split()[-3:])
