@@ -70,7 +70,7 @@ from functools import lru_cache
 
 from ._resources import packaged_json
 from .nlp.minutes import MinuteMention
-from .nlp.rules import compile_literals, literals_pattern
+from .nlp.rules import DASH_BEFORE, compile_literals, line_bounds, literals_pattern
 
 __all__ = ["Attribution", "OF_NEXT", "TimeLink", "attribute_minutes", "has_time_column", "indented_row", "is_service_total",
            "last_on_line_after_dash", "table_minutes"]
@@ -583,7 +583,6 @@ def attribute_minutes(recommended, services, seg_mentions, time_only_segs, segme
 
 
 _SENTENCE_END_BEFORE = re.compile(r"\.\s*$")
-_DASH_BEFORE = re.compile(r"\s(?:-{1,2}|\u2013|\u2014)\s*$")
 # before a line's heading name: bullets, a number, "Then", "Vestibular/"; after it (and up to two short words: "Orthotic mgmt &
 # trng:"), a colon or dash ("TE:", "Gait -", "NMR (97112):")
 _HEADING_LEAD = re.compile(r"[ \t\-*\u2022>\d.)]*(?:then[ \t]+)?(?:[A-Za-z][A-Za-z.]{0,15}[ \t]*[/&+][ \t]*)?",
@@ -594,11 +593,10 @@ _HEADING_END = re.compile(r"[ \t]*(?:\([^()\n]{0,12}\))?(?:[ \t&/+]+[A-Za-z.]{1,
 def last_on_line_after_dash(doc_text: str, start: int, end: int) -> bool:
     """The time at ``start:end`` is written last on its line after a dash ("... TKE w/ blue band -- 26 min") or in
     parentheses after the line's last sentence ("... cues for step length. Seated rest between trials. (15 min)")."""
-    if not _DASH_BEFORE.search(doc_text, max(0, start - 6), start) \
+    if not DASH_BEFORE.search(doc_text, max(0, start - 6), start) \
             and not (doc_text.startswith("(", start) and _SENTENCE_END_BEFORE.search(doc_text, max(0, start - 4), start)):
         return False
-    line_end = doc_text.find("\n", end)
-    return not doc_text[end:len(doc_text) if line_end < 0 else line_end].strip(" \t.;,)")
+    return not doc_text[end:line_bounds(doc_text, end)[1]].strip(" \t.;,)")
 
 
 def _line_heading(base: int, m: MinuteMention, doc_text: str, segments, services, recommended,
@@ -608,8 +606,7 @@ def _line_heading(base: int, m: MinuteMention, doc_text: str, segments, services
     that ends the line ("Therapeutic exercise - SLR, TKE, sit-to-stand 3 x 8. 15 minutes."), else None."""
     start = base + m.start
     if own_sentence:
-        line_end = doc_text.find("\n", base + m.end)
-        if doc_text[base + m.end:len(doc_text) if line_end < 0 else line_end].strip(" \t.") \
+        if doc_text[base + m.end:line_bounds(doc_text, base + m.end)[1]].strip(" \t.") \
                 or not doc_text[max(0, start - 3):start].rstrip(" \t").endswith("."):
             return None
     elif not last_on_line_after_dash(doc_text, start, base + m.end):

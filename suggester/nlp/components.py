@@ -23,8 +23,8 @@ from spacy.tokens import Doc, Span
 from .._memo import TextMemo
 from ._extensions import register_extensions
 from .line_status import apply_line_statuses
-from .rules import (ContextRule, LiteralMatcher, compile_literals, line_bounds, literals_pattern, load_context_rules,
-                    tokenize_offsets, load_lexicon, load_nonvisit_rules, SectionRule, load_section_attributes,
+from .rules import (DASH_BEFORE, ContextRule, LiteralMatcher, compile_literals, line_bounds, literals_pattern,
+                    load_context_rules, tokenize_offsets, load_lexicon, load_nonvisit_rules, SectionRule, load_section_attributes,
                     load_section_rules)
 
 SEGMENTS = "suggester_segments"
@@ -463,7 +463,6 @@ def _commas_outside_parentheses(text: str) -> list[int]:
 
 _DASH_TIME_AT_END = re.compile(r"\s(?:-{1,2}|\u2013|\u2014)\s*(?:~|about|approx\.?)?\s*\d{1,3}\s*(?:min(?:ute)?s?|mins|')\.?\s*$",
                                re.IGNORECASE)
-_DASH_BEFORE_CUE = re.compile(r"\s(?:-{1,2}|\u2013|\u2014)\s*$")   # "... 8 min -- " right before a backward cue
 _LEAD_IN_CHARS = 30   # how far after a forward cue a colon makes it a lead-in to the list after the colon
 
 
@@ -582,7 +581,7 @@ class ContextAsserter:
                     i = bisect_left(commas, cue.start) - 1
                     if i >= 0 and not rule.past_commas:
                         start = max(start, commas[i] + 1)
-                    if rule.max_scope and not _DASH_BEFORE_CUE.search(text, max(0, cue.start - 8), cue.start):
+                    if rule.max_scope and not DASH_BEFORE.search(text, max(0, cue.start - 8), cue.start):
                         # (a status set apart by a dash, "US 1 MHz 1.5 W/cm2 L hip 8 min -- DC'd", is the whole item's)
                         k = bisect_right(words, cue.start) - rule.max_scope
                         if k > 0:

@@ -15,10 +15,14 @@ from pathlib import Path
 from .._resources import packaged_json, read_json
 from ..errors import ResourceError
 
-__all__ = ["UNCHECKED_BOX", "ContextRule", "SectionRule", "compile_literals", "line_bounds", "literals_pattern", "load_context_rules",
+__all__ = ["DASH_BEFORE", "UNCHECKED_BOX", "ContextRule", "SectionRule", "compile_literals", "line_bounds", "literals_pattern", "load_context_rules",
            "load_section_rules", "load_section_attributes", "load_nonvisit_rules", "load_lexicon"]
 # a check box left empty at the start of a line: "[ ] Gait training 97116", "\u2610 Ultrasound", "- ( ) Re-eval"
 UNCHECKED_BOX = re.compile(r"[ \t]*(?:[-*\u2022][ \t]*)?(?:\[[ \t]?\]|\u2610|\u25a1|\([ \t]\))[ \t]")
+
+
+# a dash that sets apart what follows it, right before a position ("... 8 min -- DC'd", "... heel slides -- 26 min")
+DASH_BEFORE = re.compile(r"\s(?:-{1,2}|\u2013|\u2014)\s*$")
 
 
 def line_bounds(text: str, pos: int) -> tuple[int, int]:

@@ -11,6 +11,7 @@ import numpy as np
 from ..minutes_attribution import (Attribution, TimeLink, attribute_minutes, has_time_column, is_service_total,
                                    table_minutes)
 from ..nlp.minutes import MinuteMention, find_minutes
+from ..nlp.rules import line_bounds
 from ..results import NotCounted
 from .settings import Settings
 from .values import Gathered, NoteRead
@@ -129,8 +130,7 @@ _LAST_CELL = re.compile(r"(?:\s{2,}|\t|\s*\|\s*)(\d{1,3})\s*\|?\s*$")
 def _billing_row_minutes(full: str, start: int) -> MinuteMention | None:
     """A charge table's row starting at ``start`` ("97140   Manual therapy    1    12") under a header whose last column
     is its minutes ("CPT   Description   Units   Min"): the row's last number, in the row's coordinates."""
-    line_end = full.find("\n", start)
-    last = _LAST_CELL.search(full[start:len(full) if line_end < 0 else line_end])
+    last = _LAST_CELL.search(full[start:line_bounds(full, start)[1]])
     if last is None:
         return None
     above = full.rfind("\n", 0, start)   # the end of the line above the row

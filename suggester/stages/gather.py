@@ -141,8 +141,7 @@ def _block_owner(s: Settings, full: str, line_start: int, clause_start: int, cte
         return lab, clause_start + m.end()
     # "NMR: VOR x1 ..., head turns during tandem gait -- 25 min": a heading whose time ends its line after a dash
     head = _HEAD_COLON.match(ctext, named[0][1])
-    line_end = full.find("\n", clause_start)
-    line = full[line_start:len(full) if line_end < 0 else line_end]
+    line = full[line_start:line_bounds(full, clause_start)[1]]
     tail = _DASH_TIME_END.search(line)
     if head is None or tail is None or not last_on_line_after_dash(full, line_start + tail.start("t"), line_start + tail.end("t")):
         return None
