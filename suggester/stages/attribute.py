@@ -133,10 +133,8 @@ def _billing_row_minutes(full: str, start: int) -> MinuteMention | None:
     last = _LAST_CELL.search(full[start:line_bounds(full, start)[1]])
     if last is None:
         return None
-    above = full.rfind("\n", 0, start)   # the end of the line above the row
-    while above > 0:
-        head_start = full.rfind("\n", 0, above) + 1
-        head = full[head_start:above].strip().strip("|").strip()
+    for line in _lines_above(full, start):
+        head = line.strip("|").strip()
         if not head:
             return None
         if has_time_column(head):
@@ -144,8 +142,16 @@ def _billing_row_minutes(full: str, start: int) -> MinuteMention | None:
             if cells and re.search(r"\b(?:min(?:ute)?s?|time)\b", cells[-1], re.IGNORECASE):
                 return MinuteMention(last.start(1), last.end(1), int(last.group(1)))
             return None
-        above = head_start - 1
     return None
+
+
+def _lines_above(full: str, pos: int):
+    """The lines above the one holding ``pos``, nearest first, stripped (a table's rows up to its header)."""
+    end = full.rfind("\n", 0, pos)
+    while end > 0:
+        start = full.rfind("\n", 0, end) + 1
+        yield full[start:end].strip()
+        end = start - 1
 
 
 def _table_header_labels(full: str, pos: int, labels_in) -> set:
@@ -153,15 +159,11 @@ def _table_header_labels(full: str, pos: int, labels_in) -> set:
     block (no blank line between), that heads a Minutes/Time column."""
     if labels_in is None:
         return set()
-    end = full.rfind("\n", 0, pos)
-    while end > 0:
-        start = full.rfind("\n", 0, end) + 1
-        line = full[start:end].strip()
+    for line in _lines_above(full, pos):
         if not line:
             return set()
         if has_time_column(line):
             return set(labels_in(line))
-        end = start - 1
     return set()
 
 
