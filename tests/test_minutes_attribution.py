@@ -5,6 +5,12 @@ import pytest
 
 from suggester.nlp.minutes import find_minutes, find_totals
 
+
+def _minutes(engine, note, payer="medicare"):
+    """Code -> minutes of the codes the engine recommends for ``note``."""
+    return {s.code: s.minutes for s in engine.suggest(note, payer=payer).recommended}
+
+
 CASES = [
     # id, text, code, minutes, rule
     ("block-header", "TherEx 23 min: bike 6 min, SLR 2x10, bridges 2x15.", "97110", 23, "block_header"),
@@ -149,7 +155,7 @@ def test_exercise_names_back_the_code_a_sentence_reads_like(engine):
     # a list of named exercises with no generic word is therapeutic exercise, and its time is found
     text = ("Joint mobs to the talocrural joint, 9 minutes.\n"
             "Then she did banded eversion, seated calf raises and toe yoga. Twelve minutes were spent on those.")
-    found = {s.code: s.minutes for s in engine.suggest(text).recommended}
+    found = _minutes(engine, text)
     assert found == {"97140": 9, "97110": 12}
     # the same names inside a pool session describe the aquatic exercise, not a second service
     pool = "Aquatic therapy 1:1 in chest-deep water 30 min: calf raises, mini squats, forward and lateral walking."
@@ -197,7 +203,7 @@ def test_one_time_for_two_joined_services_is_not_guessed(engine):
 def test_exercise_named_inside_a_modality_sentence_does_not_take_its_time(engine):
     text = ("Russian stim to R quad during quad sets and SLR, pt cued to contract with each cycle.\n11 min.\n"
             "TherEx: heel slides, SAQ x15.\n8 min.")
-    found = {s.code: s.minutes for s in engine.suggest(text).recommended}
+    found = _minutes(engine, text)
     assert found == {"97032": 11, "97110": 8}
 
 
@@ -238,7 +244,7 @@ def test_cli_prints_where_minutes_came_from(tmp_path):
 def test_flowsheet_row_named_by_an_exercise_is_that_service(engine, name):
     # the row's name is the service, even where the classifier alone reads a terse row weakly
     note = f"Intervention      Min    Notes\n{name}      8      2 x 10\nSTM upper traps   10     \n"
-    got = {s.code: s.minutes for s in engine.suggest(note).recommended}
+    got = _minutes(engine, note)
     assert got == {"97140": 10, "97110": 8}
 
 
@@ -349,7 +355,7 @@ def test_a_pool_log_counts_its_time_summary_not_its_depths(engine):
                  {"97110": 20, "97112": 10}, id="row-that-states-its-code"),
 ])
 def test_minutes_per_code_in_flowsheets_and_time_logs(engine, note, minutes):
-    assert {s.code: s.minutes for s in engine.suggest(note, payer="commercial").recommended} == minutes
+    assert _minutes(engine, note, "commercial") == minutes
 
 
 @pytest.mark.parametrize("text,minutes", [
@@ -388,7 +394,7 @@ def test_an_emr_timed_code_summary_gives_each_code_its_whole_time(engine, summar
     # the flowsheet's own row times (a warm-up, pulleys) are items of the exercise the summary times as a whole
     text = ("Exercise | Sets | Reps | Time\nUBE warm-up | - | - | 6 min\nWand flexion | 2 | 15 | -\nPulleys | - | - | 4 min\n"
             "Rows, green band | 2 | 12 | -\nManual: GH inferior glides grade III, STM posterior cuff.\n" + summary)
-    found = {s.code: s.minutes for s in engine.suggest(text, payer="commercial").recommended}
+    found = _minutes(engine, text, "commercial")
     assert found == {"97110": 21, "97140": 12}
     assert find_totals(summary)["timed"][0] == 33
 
@@ -418,7 +424,7 @@ def test_a_service_total_written_under_the_plan_is_the_visits_time(engine, last_
     note = ("Calf raises 3x15, ankle 4-way band, seated heel/toe taps\n"
             "Single leg stance on foam 4x30 sec, tandem walk with head turns, rocker board A/P and M/L\n"
             "Plan: progress to hopping and cutting next visit if SLS > 30 sec on foam.\n" + last_line)
-    found = {s.code: s.minutes for s in engine.suggest(note, payer="commercial").recommended}
+    found = _minutes(engine, note, "commercial")
     assert found.get("97112", "missing") == minutes
 
 
@@ -430,7 +436,7 @@ def test_a_service_total_written_under_the_plan_is_the_visits_time(engine, last_
                  "curbs, 13 min.", {"97140": 9, "97116": 13}, id="in-prep-for"),
 ])
 def test_a_service_named_as_a_point_in_time_does_not_take_the_time(engine, note, minutes):
-    assert {s.code: s.minutes for s in engine.suggest(note, payer="commercial").recommended} == minutes
+    assert _minutes(engine, note, "commercial") == minutes
 
 
 @pytest.mark.parametrize("text, minutes", [
@@ -456,7 +462,7 @@ def test_a_plain_worded_brace_session_is_an_orthotic_candidate(engine):
 def test_all_that_took_is_the_whole_time_of_the_service_above(engine):
     # the bike's 8 minutes are part of the 24 the sentence after the list gives the whole exercise block
     note = "Ther ex: bike 8 min, bridges, clamshells, side planks.\nAll that took 24 min."
-    assert {s.code: s.minutes for s in engine.suggest(note, payer="commercial").recommended} == {"97110": 24}
+    assert _minutes(engine, note, "commercial") == {"97110": 24}
 
 
 def test_exercises_done_under_attended_stim_do_not_take_its_time(engine):
@@ -464,7 +470,7 @@ def test_exercises_done_under_attended_stim_do_not_take_its_time(engine):
     note = ("- Attended NMES (Russian, 10 s on / 50 s off) to L quad; PT at bedside throughout adjusting amplitude and "
             "cueing a contraction with each cycle through quad sets and SAQ, 11 min.\n"
             "- Ther ex 18 min: bike 6', step ups, TKE w/ band, mini squats.")
-    assert {s.code: s.minutes for s in engine.suggest(note, payer="commercial").recommended} == {"97032": 11, "97110": 18}
+    assert _minutes(engine, note, "commercial") == {"97032": 11, "97110": 18}
 
 
 @pytest.mark.parametrize("line, minutes", [
@@ -472,14 +478,14 @@ def test_exercises_done_under_attended_stim_do_not_take_its_time(engine):
     ("Gaze stabilization 3 x 2 min seated then standing, habituation rolls, standing on foam EC, 15 min.", 15),
 ])
 def test_a_bouts_length_is_inside_the_time_that_follows(engine, line, minutes):
-    found = {s.code: s.minutes for s in engine.suggest(line, payer="commercial").recommended}
+    found = _minutes(engine, line, "commercial")
     assert found == {"97112": minutes}
 
 
 def test_an_items_time_in_a_list_is_not_the_blocks_time(engine):
     # "Tasks: weight shifting (4 min), ..." is one item's time; the block's total below is the service's whole time
     note = "Neuromuscular re-ed\n  Tasks: weight shifting (4 min), reactive stepping, tandem stance\n  Total minutes: 16"
-    found = {s.code: s.minutes for s in engine.suggest(note, payer="commercial").recommended}
+    found = _minutes(engine, note, "commercial")
     assert found == {"97112": 16}
 
 
@@ -496,13 +502,13 @@ def test_an_items_time_in_a_list_is_not_the_blocks_time(engine):
                  "needed 2 min rest.", {"97116": 14}, id="rest-after-time"),
 ])
 def test_labelled_fields_subtotals_and_rests(engine, note, minutes):
-    assert {s.code: s.minutes for s in engine.suggest(note, payer="commercial").recommended} == minutes
+    assert _minutes(engine, note, "commercial") == minutes
 
 
 def test_in_total_at_the_end_of_a_long_sentence_is_the_services_whole_time(engine):
     note = ("She rode the stationary bike for 6 minutes as a warm-up, followed by bridges 3x10 and clamshells 3x15. "
             "We spent about 20 minutes on therapeutic exercise in total, with cues for pelvic control.")
-    assert {s.code: s.minutes for s in engine.suggest(note, payer="commercial").recommended} == {"97110": 20}
+    assert _minutes(engine, note, "commercial") == {"97110": 20}
 
 
 def test_a_row_continued_on_an_indented_line_keeps_the_table_going(engine):
@@ -511,7 +517,7 @@ def test_a_row_continued_on_an_indented_line_keeps_the_table_going(engine):
             "                        tendon glides\n"
             "Joint mobilization      radiocarpal glides gr III,             9\n"
             "                        midcarpal distraction\n")
-    assert {s.code: s.minutes for s in engine.suggest(note, payer="commercial").recommended} == {"97110": 18, "97140": 9}
+    assert _minutes(engine, note, "commercial") == {"97110": 18, "97140": 9}
 
 
 def test_a_timed_line_over_a_list_is_the_time_of_the_one_service_listed(engine):
@@ -519,7 +525,7 @@ def test_a_timed_line_over_a_list_is_the_time_of_the_one_service_listed(engine):
     note = ("Aquatic PT - visit 4\nPool 91 F, chest depth.\nIn-pool session, 10:05-10:35:\n"
             "1. Walking forward/backward/sideways x 4 laps each\n2. Deep water cycling with noodle x 4 min\n"
             "3. Standing hip abduction w/ buoyancy cuff 2x12\n\nP: continue aquatic 2x/wk.")
-    found = {s.code: s.minutes for s in engine.suggest(note, payer="commercial").recommended}
+    found = _minutes(engine, note, "commercial")
     assert found == {"97113": 30}
 
 
@@ -528,7 +534,7 @@ def test_a_time_in_its_own_sentence_ending_a_headed_line_is_the_headings(engine)
     note = ("- Therapeutic exercise - straight leg raise with quad set, terminal knee extension with band, "
             "sit-to-stand from a raised mat 3 x 8, step-ups onto a 4-inch step. 14 minutes.\n"
             "- Manual therapy - patellar glides and tibiofemoral mobilization grade III. 9 minutes.")
-    found = {s.code: s.minutes for s in engine.suggest(note, payer="commercial").recommended}
+    found = _minutes(engine, note, "commercial")
     assert found.get("97110") == 14 and found.get("97140") == 9
 
 
@@ -538,14 +544,14 @@ def test_a_billing_line_gives_the_time_of_codes_the_body_documents(engine):
     note = ("Work simulation: crate lift floor-to-waist 25 lb x 10, carry 30 lb x 40 ft x 5, overhead shelf stocking.\n"
             "Strengthening: UBE 5 min, rows, band ER/IR 2x12, wall slides.\n"
             "Billing: 97530 - 30 min; 97110 - 18 min.")
-    found = {s.code: s.minutes for s in engine.suggest(note, payer="commercial").recommended}
+    found = _minutes(engine, note, "commercial")
     assert found == {"97530": 30, "97110": 18}
 
 
 def test_a_bare_total_after_several_timed_services_is_the_sessions(engine):
     note = ("Manual - STM to R upper trap and levator, first rib mobs - 11'.\n"
             "Ther ex - 14': chin tucks, rows w/ band, wall angels.\nPosture 2/10 better.\nTotal 25'.")
-    found = {s.code: s.minutes for s in engine.suggest(note, payer="commercial").recommended}
+    found = _minutes(engine, note, "commercial")
     assert found == {"97140": 11, "97110": 14}
 
 
@@ -565,7 +571,7 @@ def test_dictations_spoken_paragraph_breaks_separate_services(engine):
             "treatment today therapeutic exercise twenty minutes including press ups three by ten bridging and cat camel "
             "she required verbal cues for breathing new paragraph manual therapy eleven minutes grade three mobilizations "
             "lumbar four and five and soft tissue to the right quadratus new paragraph plan continue twice weekly")
-    found = {s.code: s.minutes for s in engine.suggest(note, payer="commercial").recommended}
+    found = _minutes(engine, note, "commercial")
     assert found == {"97110": 20, "97140": 11}
 
 
@@ -577,7 +583,7 @@ def test_the_remainder_of_a_session_less_its_break_goes_to_the_service_without_a
     note = (opening + " We opened with 9 minutes of manual therapy to the thoracic spine. Twelve minutes then went to "
             "functional lifting practice with a 20 lb crate from floor to waist. Everything else was therapeutic "
             "exercise: bird dogs, side planks and cable rows.")
-    found = {s.code: s.minutes for s in engine.suggest(note, payer="commercial").recommended}
+    found = _minutes(engine, note, "commercial")
     assert found == {"97140": 9, "97530": 12, "97110": 23}
 
 
@@ -588,7 +594,7 @@ def test_a_charge_table_gives_minutes_to_codes_the_body_documents(engine):
             "CHARGE CAPTURE\nCPT     Description             Units   Min\n"
             "97140   Manual therapy            1      11\n97110   Therapeutic exercise      2      24\n"
             "97035   Ultrasound                1       8\n")
-    found = {s.code: s.minutes for s in engine.suggest(note, payer="commercial").recommended}
+    found = _minutes(engine, note, "commercial")
     assert found == {"97140": 11, "97110": 24}     # ultrasound is charged but not documented as done
 
 
@@ -596,5 +602,5 @@ def test_a_time_in_parentheses_after_a_lines_last_sentence_is_the_headings(engin
     # the rest is inside the gait time, which the line's heading owns
     note = ("Gait trng: FWW, 2 x 60 ft CGA, cues for step length and walker sequencing. Seated rest between trials. "
             "(14 min)\nTher act: sit<>stand from w/c x8, stand-pivot w/c<>mat CGA (12 min)")
-    found = {s.code: s.minutes for s in engine.suggest(note, payer="medicare").recommended}
+    found = _minutes(engine, note, "medicare")
     assert found == {"97116": 14, "97530": 12}
