@@ -301,12 +301,12 @@ class SectionDetector:
                 inline = None
             if not hit and self._total_line is not None \
                     and self.attributes.get(current, {}).get("assertion") in ("planned", "goal") \
-                    and not text_of[text_of.rfind("\n", 0, span.start_char) + 1:span.start_char].strip(" \t-*\u2022") \
                     and self._total_line.match(text_of, span.start_char):
-                # "Total NMR time 14 min." on its own line under "Plan:": the visit's time log, not the plan
-                line_end = text_of.find("\n", span.start_char)
-                current = "time_log"
-                inline = (current, len(text_of) if line_end < 0 else line_end)
+                line_start, line_end = line_bounds(text_of, span.start_char)
+                if not text_of[line_start:span.start_char].strip(" \t-*\u2022"):
+                    # "Total NMR time 14 min." on its own line under "Plan:": the visit's time log, not the plan
+                    current = "time_log"
+                    inline = (current, line_end)
             if hit and section == "plan" and hit[0] == "treatment" and self._plan_field(text_of, span.start_char, hit[1]):
                 hit = ("plan", hit[1])   # "Interventions: ther ex, manual, gait" under a plan of care lists the plan
             if hit:
