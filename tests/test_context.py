@@ -381,6 +381,30 @@ def test_treatment_dictated_in_the_plans_paragraph_is_performed(engine):
     assert found.get("97035") == 7
 
 
+_PROGRESS_NOTE = ("PROGRESS REPORT (visit 10)\nHip strength 4/5, single-leg stance 12 s (was 3 s).\n"
+                  "Goals: climb a flight with one rail - met; walk 30 min in the park - in progress\n")
+
+
+@pytest.mark.parametrize("line, code, minutes", [
+    ("Today's tx: bridges, clamshells, side planks and lateral band walks, 24 min", "97110", 24),
+    ("Tx initiated today: sit to stand from low chair x10, floor transfers with one hand support - 13 min",
+     "97530", 13),
+    ("Interventions performed this session - tandem walking and single-leg stance on foam, 16 min", "97112", 16),
+])
+def test_a_header_naming_todays_treatment_opens_the_treatment_section(engine, line, code, minutes):
+    # under Goals the same line would be a goal; the header says it was this visit's treatment
+    found = {s.code: s.minutes for s in engine.suggest(_PROGRESS_NOTE + line, payer="commercial").recommended}
+    assert found == {code: minutes}
+
+
+@pytest.mark.parametrize("line", ["Treatment diagnosis: M25.551 pain in right hip", "Tx plan: strengthening, 2x/wk"])
+def test_other_treatment_fields_do_not_open_the_treatment_section(line):
+    from suggester.nlp import SEGMENTS, build_nlp
+
+    doc = build_nlp()("Goals: walk 30 min without pain\n" + line)
+    assert doc.spans[SEGMENTS] and all(seg._.pt_section != "treatment" for seg in doc.spans[SEGMENTS])
+
+
 def test_a_plan_worded_after_the_evaluation_stays_a_plan(engine):
     after = "Following the evaluation, the patient will be seen twice weekly for therapeutic exercise and gait training."
     assert engine.suggest(_DICTATED_EVAL + after, payer="commercial").codes == ["97161"]

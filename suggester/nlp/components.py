@@ -199,6 +199,7 @@ class SectionDetector:
         self._line_only = frozenset(_sections_list("line_start_only_categories"))
         self._total_line = _sections_pattern("total_time_line_pattern")
         self._after_eval = _sections_pattern("treatment_after_eval_pattern")
+        self._treatment_header = _sections_pattern("treatment_header_pattern")
         self._wordy = re.compile(r"^[\s\-*\u2022#>]*(?P<lit>%s)\b[^:\n.;]{1,30}:\s*$" % multi_pattern,
                                  re.IGNORECASE)
         self._wordy_caps = re.compile(r"^[\s\-*\u2022#>]*(?P<lit>%s)\b[^:\n.;]{1,30}$" % multi_pattern,
@@ -234,6 +235,11 @@ class SectionDetector:
             stamp = self._stamped.match(text)
             if stamp:
                 return self._by_literal[re.sub(r"\s+", " ", stamp.group("lit").lower())], stamp.end()
+        if not m and self._treatment_header is not None:
+            # "Today's tx: ther ex 30 min", "Tx initiated today: quad sets, SLR": this visit's treatment, on its line
+            t = self._treatment_header.match(text)
+            if t:
+                return "treatment", t.end()
         if not m:
             # A header line with a few extra words before its colon: "Tx after re-eval:", "Treatment today (45 min):"
             w = self._wordy.match(text)
