@@ -39,7 +39,9 @@ Algorithm (each step names the rule it records)
 3. ``following_sentence`` - a sentence or ";"-item holding only a time ("About 20 minutes were spent on
    these tasks.", "...; 15'.") belongs to the service(s) documented just before it in the same block
    (back to the previous time, section change or blank line); with one such service without minutes it
-   is linked, with several it is ambiguous (services whose time is shared or unclear already have one). A time in
+   is linked, with several it is ambiguous (services whose time is shared or unclear already have one; a service only
+   named in passing in the block, by a phrase in a sentence that does not read as it, does not compete with one the
+   block's sentences read as). A time in
    its own sentence ending a line headed by a service's name is that heading's (``service_total``); a line that
    gives a time, names no service and ends in a colon ("In-pool session, 9:02-9:32:") is the ``block_header`` of
    the one service documented in the lines below it; a bare total after two or more timed services is the
@@ -678,18 +680,21 @@ def _following_sentences(out, attributed, recommended, services, orphans, segmen
         if not mentions or seg_i is None or seg_i >= len(segments):
             continue
         labs: set = set()
+        strong_labs: set = set()
         k = seg_i - 1
         while k >= 0:
             gap = doc_text[segments[k].end_char:segments[k + 1].start_char]
             if "\n\n" in gap.replace("\r", "") or segments[k]._.pt_section != segments[seg_i]._.pt_section:
                 break
             here = {lab for lab in recommended if k in services.get(lab, {})}
-            strong = {lab for lab in here if k not in named_only.get(lab, ())}
-            here = strong or here
             labs |= here
+            strong_labs |= {lab for lab in here if k not in named_only.get(lab, ())}
             if k in timed_before:
                 break  # the services before a time of their own are already timed
             k -= 1
+        # a service only named in passing ("Home safety: walked through the home ...": 'walked' names gait, the sentence
+        # does not read as it) does not compete with one the block's sentences read as
+        labs = strong_labs or labs
         # the services that already have a time: their own, or one shared and left unclear ("IFC and hot pack, 15 min")
         already = {a[1] for a in attributed} | {lab for *_, labs_of in out.ambiguous for lab in labs_of}
         free = sorted(lab for lab in labs if lab not in already)

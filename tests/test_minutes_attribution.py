@@ -604,3 +604,12 @@ def test_a_time_in_parentheses_after_a_lines_last_sentence_is_the_headings(engin
             "(14 min)\nTher act: sit<>stand from w/c x8, stand-pivot w/c<>mat CGA (12 min)")
     found = _minutes(engine, note, "medicare")
     assert found == {"97116": 14, "97530": 12}
+
+
+def test_a_service_only_named_in_passing_does_not_share_a_following_time(engine):
+    # 'walked' names gait in the first sentence, but that sentence does not read as gait training: the
+    # block's time is the self-care training's, and the gait paragraph has its own
+    note = ("Walked through the house with pt and her son, rugs picked up, night lights plugged in. Trained pt to use "
+            "a long-handled sponge and reacher within her hip precautions, return demo correct x2. About 18 min.\n\n"
+            "Gait w/ RW to the mailbox and back, 2 curb steps with SBA. 12 min.")
+    assert _minutes(engine, note, "medicare") == {"97535": 18, "97116": 12}
