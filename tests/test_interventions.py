@@ -53,3 +53,8 @@ def test_malformed_parts_are_refused_with_the_reason(part, message):
 ])
 def test_plain_words_for_car_and_couch_transfers_document_therapeutic_activities(engine, note):
     assert "97530" in engine.suggest(note, payer="commercial").codes
+
+
+def test_body_weight_supported_treadmill_documents_gait_training(engine):
+    note = "Body weight supported treadmill, 30% offload, 1.4 mph, manual assist at R knee for stance; 20 minutes."
+    assert "97116" in engine.suggest(note, payer="commercial").codes
