@@ -160,7 +160,8 @@ def test_twenty_page_report_gives_one_valid_result(engine):
 
 
 @pytest.mark.parametrize("title", ["EVAL KNEE ORTHO", "R shoulder eval", "Evaluation - lumbar spine",
-                                   "Initial ortho eval", "Eval (L TKA)"])
+                                   "Initial ortho eval", "Eval (L TKA)", "COMMUNITY HOSPITAL SPORTS PT - EVAL",
+                                   "Physiotherapy: Initial Examination"])
 def test_a_title_naming_the_region_evaluated_makes_an_evaluation(engine, title):
     body = ("PLOF: independent in the community.\nPain 5/10 lateral knee with stairs.\n"
             "MMT hip abd 4-/5, quads 4/5. AROM knee 0-120 deg.\nGoals: stairs reciprocally in 4 wks.")
