@@ -50,7 +50,8 @@ Algorithm (each step names the rule it records)
    only timed service when its own minutes are missing, or fewer and not from its own block header;
    ``session_total`` - a session total (or Time in/Time out), less the other services' minutes and
    documented rest/vitals/paperwork time, fills the only timed service when it has no time of its own, and
-   replaces the item times of the session's only service ("Time in 2:10 Time out 2:48 / TherEx: bike 7 min, ...");
+   replaces the item times of the session's only service ("Time in 2:10 Time out 2:48 / TherEx: bike 7 min, ...")
+   but not a time that is its whole time (a service total, a time log's, or a bare "18 minutes." after it);
    ``session_remainder`` - with several services, the one service left without a time gets the session less
    every other service's time ("Treatment 8:00 to 8:30. First 12 minutes manual ..., remainder gait training"),
    when every other service has its time and no evaluation shares the session.
@@ -200,6 +201,7 @@ class Attribution:
     documented_units: dict[str, int] = field(default_factory=dict)
     links: dict[str, list[TimeLink]] = field(default_factory=dict)
     ambiguous: list[tuple[int, int, tuple[str, ...]]] = field(default_factory=list)   # (start, end, labels)
+    bare: set = field(default_factory=set)   # starts of linked times written as a sentence of their own ("15 minutes.")
 
 
 def _time_header(line: str) -> bool:
@@ -585,6 +587,7 @@ def attribute_minutes(recommended, services, seg_mentions, time_only_segs, segme
 
 
 _SENTENCE_END_BEFORE = re.compile(r"\.\s*$")
+_WORDS = re.compile(r"[A-Za-z]+")
 # before a line's heading name: bullets, a number, "Then", "Vestibular/"; after it (and up to two short words: "Orthotic mgmt &
 # trng:"), a colon or dash ("TE:", "Gait -", "NMR (97112):")
 _HEADING_LEAD = re.compile(r"[ \t\-*\u2022>\d.)]*(?:then[ \t]+)?(?:[A-Za-z][A-Za-z.]{0,15}[ \t]*[/&+][ \t]*)?",
@@ -723,6 +726,8 @@ def _following_sentences(out, attributed, recommended, services, orphans, segmen
             if len(free) == 1:
                 attributed.append((base + m.start, free[0], m, False, False,
                                    "service_total" if m.field else "following_sentence"))
+                if len(_WORDS.findall(seg_text[:m.start] + " " + seg_text[m.end:])) <= 1:
+                    out.bare.add(base + m.start)
             elif len(free) > 1:
                 out.ambiguous.append((base + m.start, base + m.end, tuple(free)))
             elif len(labs) == 1 and (m.field or is_service_total(seg_text, m.start, m.end) and len(already) < 2):

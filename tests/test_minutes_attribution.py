@@ -613,3 +613,11 @@ def test_a_service_only_named_in_passing_does_not_share_a_following_time(engine)
             "a long-handled sponge and reacher within her hip precautions, return demo correct x2. About 18 min.\n\n"
             "Gait w/ RW to the mailbox and back, 2 curb steps with SBA. 12 min.")
     assert _minutes(engine, note, "medicare") == {"97535": 18, "97116": 12}
+
+
+def test_a_session_total_does_not_replace_the_only_services_own_time(engine):
+    # the visit's time in/out holds unbilled work too; "18 minutes." on its own is the gait training's whole time
+    note = ("Time in 1:00 pm, time out 1:50 pm.\nMed reconciliation with pt and daughter, called the MD office about "
+            "the new orders.\nGait with RW around the apartment and out to the car, 3 laps, cues for step length and "
+            "turning wide. 18 minutes.\nRest of visit spent on documentation.")
+    assert _minutes(engine, note, "medicare") == {"97116": 18}

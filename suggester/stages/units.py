@@ -9,6 +9,10 @@ from .values import UnitsOut
 
 __all__ = ["count_units"]
 
+# rules that link a service's whole time, not one item of it (see suggester.minutes_attribution); a time in a
+# sentence of its own is one too when nothing else is written there ("15 minutes.", not "Warm up 5 min on the bike.")
+_WHOLE_TIME_RULES = frozenset({"service_total", "time_log"})
+
 
 def count_units(s: Settings, recommended: set, att: Attribution, totals: dict, cfg: dict, unbilled: int = 0) -> UnitsOut:
     """Stage units: billable units per recommended code by the payer's method (CMS pooled total time or the
@@ -58,8 +62,13 @@ def count_units(s: Settings, recommended: set, att: Attribution, totals: dict, c
         # a session total fills a service with no time of its own, and replaces the sub-item times of the session's
         # only service ("TherEx: bike (6 min), bridges 2x10, clams / Total: 15 min"); a timed total also replaces
         # the sub-items of the only timed service
-        replaces = not explicit and only in timed_minutes and total is not None and timed_minutes[only] < total[0] \
-            and (total[3] == "single_timed_total" or recommended == {only})
+        # a session's time is more than its one service's whole time as the note gives it ("... 180 ft per lap x3.
+        # 15 minutes." in a visit whose time in/out also holds work the engine does not bill): that time stays
+        whole = total is not None and total[3] == "session_total" and any(
+            link.rule in _WHOLE_TIME_RULES or link.rule == "following_sentence" and link.start in att.bare
+            for link in links.get(only, ()))
+        replaces = not explicit and not whole and only in timed_minutes and total is not None \
+            and timed_minutes[only] < total[0] and (total[3] == "single_timed_total" or recommended == {only})
         if total and (only not in timed_minutes or replaces):
             timed_minutes[only] = minutes[only] = total[0]
             links[only] = [TimeLink(total[1], total[2], total[0], total[3], total[4])]
