@@ -621,3 +621,12 @@ def test_a_session_total_does_not_replace_the_only_services_own_time(engine):
             "the new orders.\nGait with RW around the apartment and out to the car, 3 laps, cues for step length and "
             "turning wide. 18 minutes.\nRest of visit spent on documentation.")
     assert _minutes(engine, note, "medicare") == {"97116": 18}
+
+
+def test_a_later_encounters_device_time_follows_words_of_the_first_encounter(engine):
+    # sock-ply teaching reads as first prosthetic training, but the note is a later encounter: the time is 97763's
+    note = ("Amputee clinic f/u, prosthetic check - subsequent encounter. L transtibial, 5 months.\n\n"
+            "Socket: loose in swing after weight loss, pistoning about 1 cm. Reviewed sock-ply adjustment rules for "
+            "daily volume changes, pt demonstrated adding a ply. 13 min.\n\n"
+            "Gait: community ambulation outdoors on grass and the ramp, cues for equal step length. 18 min.")
+    assert _minutes(engine, note, "commercial") == {"97763": 13, "97116": 18}

@@ -28,6 +28,8 @@ def attribute(s: Settings, note: NoteRead, got: Gathered, recommended: set, labe
     ``labels_in(text)``: the labels a catalogue phrase names in ``text``."""
     full, segments = note.full, note.segments
     services = {lab: dict(c.segments) for lab, c in got.cands.items()}
+    named_only = {lab: set(c.named_only) for lab, c in got.cands.items()}
+    _one_device_code(s, recommended, services, named_only)
     if recommended:
         rec = sorted(recommended)
         for seg_i, offset, row in got.unnamed_rows:
@@ -46,11 +48,32 @@ def attribute(s: Settings, note: NoteRead, got: Gathered, recommended: set, labe
     table_cells = table_minutes(segments, got.seg_mentions, services, full)
     att = attribute_minutes(recommended, services, got.seg_mentions, got.time_only_segs, segments, table_cells, full,
                             {lab: c.score for lab, c in got.cands.items()},
-                            {lab: c.named_only for lab, c in got.cands.items()},
+                            named_only,
                             time_log={i for i, seg in enumerate(segments) if seg._.pt_section == "time_log"},
                             modalities=s.modalities)
     _stated_code_times(s, note, got, recommended, att)
     return att
+
+
+def _one_device_code(s: Settings, recommended: set, services: dict, named_only: dict) -> None:
+    """The orthotic and prosthetic codes name one service at different encounters (engine.json
+    ``orthotic_encounter``): where the note names another of them ("Reviewed sock-ply adjustment rules" reads as
+    first prosthetic training in a subsequent-encounter note), that is where the recommended one is documented, so its
+    time can belong to it."""
+    if s.encounter is None:
+        return
+    later, first = s.encounter[0], s.encounter[1]
+    family = {later, *first.values()}
+    present = family & recommended
+    if len(present) != 1:
+        return
+    lab = next(iter(present))
+    for other in sorted(family - present):
+        for seg_i, spans in services.get(other, {}).items():
+            if seg_i not in services.setdefault(lab, {}):
+                services[lab][seg_i] = list(spans)
+                if seg_i in named_only.get(other, ()):
+                    named_only.setdefault(lab, set()).add(seg_i)
 
 
 def _supported_claims(s: Settings, note: NoteRead, recommended: set):
