@@ -35,7 +35,8 @@ Algorithm (each step names the rule it records)
    A service named right after "before", "prior to", "in prep for" is a point in time, not the time's service
    ("massage ... before ex, 10 minutes"); an item's time in a list ("Activities: weight shifting (3 min), ...") is
    not its block's header; in a sentence that reads as a modality, exercises named only as what was done under it
-   do not compete for its one time; one bout's length ("3 x 1 min each") inside a larger later time is dropped.
+   do not compete for its one time; one bout's length ("3 x 1 min each") inside a larger later time is dropped, and so
+   is one before a larger bare time in the next sentence ("... 2 x 1 min each, with symptom monitoring. 10'").
 3. ``following_sentence`` - a sentence or ";"-item holding only a time ("About 20 minutes were spent on
    these tasks.", "...; 15'.") belongs to the service(s) documented just before it in the same block
    (back to the previous time, section change or blank line); with one such service without minutes it
@@ -699,7 +700,8 @@ def _following_sentences(out, attributed, recommended, services, orphans, segmen
         # does not read as it) does not compete with one the block's sentences read as
         labs = strong_labs or labs
         # the services that already have a time: their own, or one shared and left unclear ("IFC and hot pack, 15 min")
-        already = {a[1] for a in attributed} | {lab for *_, labs_of in out.ambiguous for lab in labs_of}
+        # (one bout's length, "2 x 1 min each", is not a time of the service's own: a bare time after it is)
+        already = {a[1] for a in attributed if not a[2].bout} | {lab for *_, labs_of in out.ambiguous for lab in labs_of}
         free = sorted(lab for lab in labs if lab not in already)
         base = segments[seg_i].start_char
         seg_text = doc_text[segments[seg_i].start_char:segments[seg_i].end_char]
@@ -724,6 +726,8 @@ def _following_sentences(out, attributed, recommended, services, orphans, segmen
             if m.minutes is None:
                 continue
             if len(free) == 1:
+                attributed[:] = [a for a in attributed if not (a[1] == free[0] and a[2].bout and a[0] < base
+                                                               and (a[2].minutes or 0) <= m.minutes)]
                 attributed.append((base + m.start, free[0], m, False, False,
                                    "service_total" if m.field else "following_sentence"))
                 if len(_WORDS.findall(seg_text[:m.start] + " " + seg_text[m.end:])) <= 1:

@@ -449,3 +449,14 @@ def test_a_line_end_time_after_a_dash_is_outside_a_cue_before_it(engine):
             " - Balance: wt shift onto R LE, reaching outside BOS, R knee control, while OT worked on grooming at sink -- 14 min")
     found = {s.code: s.minutes for s in engine.suggest(note, payer="commercial").recommended}
     assert found == {"97112": 14}
+
+
+@pytest.mark.parametrize("text", [
+    "Pt reports she ran 20 miles a week before the injury.",
+    "He was walking his dog 30 minutes twice a day prior to his surgery.",
+])
+def test_what_the_patient_did_before_the_injury_is_history(text):
+    from suggester.nlp import CLAUSES, build_nlp
+
+    doc = build_nlp()(text)
+    assert doc.spans[CLAUSES] and all(c._.pt_assertion == "historical" for c in doc.spans[CLAUSES])

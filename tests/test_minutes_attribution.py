@@ -630,3 +630,9 @@ def test_a_later_encounters_device_time_follows_words_of_the_first_encounter(eng
             "daily volume changes, pt demonstrated adding a ply. 13 min.\n\n"
             "Gait: community ambulation outdoors on grass and the ramp, cues for equal step length. 18 min.")
     assert _minutes(engine, note, "commercial") == {"97763": 13, "97116": 18}
+
+
+def test_a_bare_time_after_a_bout_length_is_the_services_time(engine):
+    note = ("Tx: taught and performed gaze stabilization VOR x1, horizontal then vertical, seated and standing, "
+            "3 x 1 min each with symptom ratings between bouts. 12'")
+    assert _minutes(engine, note, "commercial") == {"97112": 12}
