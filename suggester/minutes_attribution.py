@@ -77,7 +77,7 @@ from .nlp.minutes import MinuteMention
 from .nlp.rules import DASH_BEFORE, compile_literals, line_bounds, literals_pattern
 
 __all__ = ["Attribution", "OF_NEXT", "TimeLink", "attribute_minutes", "has_time_column", "indented_row", "is_service_total",
-           "last_on_line_after_dash", "table_minutes"]
+           "last_on_line_after_dash", "referenced", "table_minutes"]
 
 _TIME_HEADER = re.compile(r"\b(?:min(?:ute)?s?|time|duration)\b", re.IGNORECASE)
 _BARE_NUMBER = re.compile(r"^(\d{1,3})(?:\s*(?:min\w*|'))?$", re.IGNORECASE)
@@ -138,7 +138,7 @@ def _reference_before() -> re.Pattern:
     return re.compile(packaged_json("minutes.json")["reference_before_pattern"], re.IGNORECASE)
 
 
-def _referenced(text: str, pos: int) -> bool:
+def referenced(text: str, pos: int) -> bool:
     """The service named at ``pos`` is a point in time ("... for relaxation before ex, 10 minutes"), not the subject."""
     return _reference_before().search(text, max(0, pos - 30), pos) is not None
 
@@ -382,7 +382,7 @@ def _nearest(m, present, text, scores, since: int = 0, others=()):
         elif before:
             # a name in parentheses is a detail of the service before it ("Floor recovery (half-kneel to stand) | 10")
             # and one named after "before"/"prior to" is when it was done ("massage ... before ex, 10 minutes")
-            outside = [x for x in before if not _inside_parens(text, x[0]) and not _referenced(text, x[0])]
+            outside = [x for x in before if not _inside_parens(text, x[0]) and not referenced(text, x[0])]
             sp = max(outside or before)
             key, rule = (1, 0 if outside else 1, 0 if named else 1, m.start - sp[0], -scores[lab]), "after_service"
         else:

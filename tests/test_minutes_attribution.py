@@ -636,3 +636,9 @@ def test_a_bare_time_after_a_bout_length_is_the_services_time(engine):
     note = ("Tx: taught and performed gaze stabilization VOR x1, horizontal then vertical, seated and standing, "
             "3 x 1 min each with symptom ratings between bouts. 12'")
     assert _minutes(engine, note, "commercial") == {"97112": 12}
+
+
+def test_a_service_named_after_prior_to_is_when_the_modality_was_given(engine):
+    note = ("TherEx 20': chin tucks w/ lift-off, rows, wall angels 2x10\n"
+            "MHP c-spine 12' w/ pt seated prior to ex\nA: less guarding")
+    assert _minutes(engine, note, "commercial") == {"97110": 20, "97010": 12}

@@ -12,7 +12,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from ..minutes_attribution import indented_row, last_on_line_after_dash
+from ..minutes_attribution import indented_row, last_on_line_after_dash, referenced
 from ..nlp.minutes import find_minutes, services_timed
 from ..nlp.rules import UNCHECKED_BOX, line_bounds
 from ..results import Evidence, NotCounted
@@ -260,6 +260,10 @@ def gather(s: Settings, note: NoteRead, hits_of: list, proba: np.ndarray, cfg: d
         phrase_hits = hits_of[i]
         by_label: dict[str, list] = {}
         for a, b, lit, labels in phrase_hits:
+            if a and len(phrase_hits) > 1 and referenced(ctext, a) and not any(m.start >= b for m in clause_mins):
+                # "MHP lumbar 10' prior to ex": 'ex' says when the hot pack was given, not a service here (but "Hot
+                # pack 10 min prior to ther ex 15 min" gives the exercise its own time)
+                continue
             for lab in labels:
                 by_label.setdefault(lab, []).append((a, b, lit))
         row = proba[i].copy()
