@@ -642,3 +642,11 @@ def test_a_service_named_after_prior_to_is_when_the_modality_was_given(engine):
     note = ("TherEx 20': chin tucks w/ lift-off, rows, wall angels 2x10\n"
             "MHP c-spine 12' w/ pt seated prior to ex\nA: less guarding")
     assert _minutes(engine, note, "commercial") == {"97110": 20, "97010": 12}
+
+
+@pytest.mark.parametrize("line, minutes", [
+    ("2:05-2:35pm TherEx: bridges, SAQ, clams, standing hip abd/ext", 30),
+    ("11:40-12:05pm TherEx: bridges, SAQ, clams, standing hip abd/ext", 25),
+])
+def test_am_pm_written_once_belongs_to_both_clock_times(engine, line, minutes):
+    assert _minutes(engine, line, "commercial") == {"97110": minutes}

@@ -319,8 +319,14 @@ def _clock(h: str, m: str, ampm: str | None) -> int | None:
 
 
 def _clock_pair(m: re.Match) -> tuple[int | None, int | None]:
-    """The two clock times (minutes after midnight) of a match with groups h1 m1 p1 and h2 m2 p2."""
-    return _clock(m.group("h1"), m.group("m1"), m.group("p1")), _clock(m.group("h2"), m.group("m2"), m.group("p2"))
+    """The two clock times (minutes after midnight) of a match with groups h1 m1 p1 and h2 m2 p2. A.m./p.m. written
+    once is both times' when that keeps them in order ("1:05-1:30pm" is 25 minutes; "11:45-12:10pm" is 11:45 a.m.)."""
+    p1, p2 = m.group("p1"), m.group("p2")
+    a = _clock(m.group("h1"), m.group("m1"), p1 or p2)
+    b = _clock(m.group("h2"), m.group("m2"), p2 or p1)
+    if (p1 is None) != (p2 is None) and (a is None or b is None or b <= a):
+        a, b = _clock(m.group("h1"), m.group("m1"), p1), _clock(m.group("h2"), m.group("m2"), p2)
+    return a, b
 
 
 def _time_in_out(text: str, regex) -> tuple[int, int, int] | None:
