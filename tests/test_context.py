@@ -397,6 +397,14 @@ def test_a_header_naming_todays_treatment_opens_the_treatment_section(engine, li
     assert found == {code: minutes}
 
 
+@pytest.mark.parametrize("heading", ["Treatment (same visit):", "TREATMENT PROVIDED TODAY (after eval)"])
+def test_a_treatment_heading_under_the_plan_that_says_this_visit_opens_the_treatment(engine, heading):
+    note = (_DICTATED_EVAL + heading + "\n- PT: joint mobs to the knee, grade III, 9 min\n"
+            "- Ther ex: quad sets, SLR 2x10, heel slides w/ strap, 14 min")
+    found = {s.code: s.minutes for s in engine.suggest(note, payer="commercial").recommended}
+    assert found == {"97161": None, "97140": 9, "97110": 14}
+
+
 @pytest.mark.parametrize("line", ["Treatment diagnosis: M25.551 pain in right hip", "Tx plan: strengthening, 2x/wk"])
 def test_other_treatment_fields_do_not_open_the_treatment_section(line):
     from suggester.nlp import SEGMENTS, build_nlp

@@ -200,6 +200,7 @@ class SectionDetector:
         self._total_line = _sections_pattern("total_time_line_pattern")
         self._after_eval = _sections_pattern("treatment_after_eval_pattern")
         self._treatment_header = _sections_pattern("treatment_header_pattern")
+        self._this_visit = _sections_pattern("this_visit_pattern")
         self._wordy = re.compile(r"^[\s\-*\u2022#>]*(?P<lit>%s)\b[^:\n.;]{1,30}:\s*$" % multi_pattern,
                                  re.IGNORECASE)
         self._wordy_caps = re.compile(r"^[\s\-*\u2022#>]*(?P<lit>%s)\b[^:\n.;]{1,30}$" % multi_pattern,
@@ -272,10 +273,12 @@ class SectionDetector:
         return category, end
 
     def _plan_field(self, text: str, start: int, end: int) -> bool:
-        """The header at ``start`` is a plan-of-care field ("Interventions:") and its line gives no time or dose."""
+        """The header at ``start`` is a plan-of-care field ("Interventions:") and its line gives no time or dose, and
+        the header does not say it is this visit's ("Treatment (same visit):")."""
         line_end = text.find("\n", start)
         line = text[start:len(text) if line_end < 0 else line_end]
-        return _label(text[start:start + end]) in self._plan_subfields and not _DOSE_OR_TIME.search(line)
+        return _label(text[start:start + end]) in self._plan_subfields and not _DOSE_OR_TIME.search(line) \
+            and not (self._this_visit is not None and self._this_visit.search(text, start, start + end))
 
     def __call__(self, doc: Doc) -> Doc:
         section = "none"
