@@ -468,3 +468,12 @@ def test_what_the_patient_did_before_the_injury_is_history(text):
 
     doc = build_nlp()(text)
     assert doc.spans[CLAUSES] and all(c._.pt_assertion == "historical" for c in doc.spans[CLAUSES])
+
+
+def test_goals_written_after_a_timed_heading_cover_that_line_only(engine):
+    note = ("Interventions:\nTherapeutic activities - 14 min. Goal: safe lifting at work.\n"
+            "  - Floor-to-waist lift of a 25 lb crate 3x6, cues for hip hinge\n  - Carry crate 40 ft x3\n"
+            "Neuromuscular re-ed - 10 min. Goals: single-leg control for stairs.\n"
+            "  - SLS on foam 3x30 s, lateral step-downs 2x10 with mirror feedback\n")
+    found = {s.code: s.minutes for s in engine.suggest(note, payer="commercial").recommended}
+    assert found == {"97530": 14, "97112": 10}

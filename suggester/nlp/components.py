@@ -324,9 +324,13 @@ class SectionDetector:
                 label = _label(text_of[span.start_char:span.start_char + end])
                 titled = not headers and current == "treatment" and (label in self._titles or _NOTE_TITLE.search(label))
                 headers.append(Span(doc, span.start, span.end, label=current))
+                head_start = span.start_char
                 body = doc.char_span(span.start_char + end, span.end_char, alignment_mode="contract")
                 span = _strip_span(doc, body.start, body.end) if body is not None and len(body) else None
-                inline_only = self.attributes.get(current, {}).get("inline_scope") == "line"
+                inline_only = self.attributes.get(current, {}).get("inline_scope") == "line" or (
+                    self.attributes.get(current, {}).get("line_scope_after_timed_head")
+                    and _TIMED_HEAD_BEFORE.fullmatch(text_of, text_of.rfind("\n", 0, head_start) + 1, head_start)
+                    is not None)   # "Therapeutic activities - 15 min. Goals: lifting mechanics ...": that line only
                 if span is None or not inline_only or "\n" in text_of[span.start_char:span.end_char]:
                     section = current
                     inline = None
@@ -401,6 +405,9 @@ _TIMED_SENTENCE = re.compile(r"[A-Za-z][A-Za-z/&.\- ]{1,30}?\s(?:x\s*)?\d{1,3}\s
 # A line that names a block, gives its minutes and ends in a colon ("Testing - 35 min face-to-face (report sent):")
 _TIMED_BLOCK_HEAD = re.compile(r"[^\n]{1,40}?\b\d{1,3}\s*(?:min(?:ute)?s?|mins|')(?![^\n]*\b(?:ago|daily|a day|per day|/day|at home)\b)"
                                r"[^\n:]{0,60}:\s*$", re.IGNORECASE)
+# a service's name and its minutes opening a line, before a header on the same line ("Ther ex - 20 min. Goals: ...")
+_TIMED_HEAD_BEFORE = re.compile(r"[ \t\-*\u2022>]*[A-Za-z][^\n:.]{0,40}?\b\d{1,3}\s*(?:min(?:ute)?s?|mins|')\.?[ \t]*",
+                                re.IGNORECASE)
 _NOTE_TITLE = re.compile(r"\bnotes?$")   # "Progress/Daily Note": a document's name
 _ONLY_TIME = re.compile(r"[\s:\-=]*(?:~|about|approx\.?)?\s*\d{1,3}\s*(?:min(?:ute)?s?\b|mins\b|'|\u2032|\u2019)?\.?[ \t]*(?:\n|$)",
                         re.IGNORECASE)
