@@ -477,3 +477,14 @@ def test_goals_written_after_a_timed_heading_cover_that_line_only(engine):
             "  - SLS on foam 3x30 s, lateral step-downs 2x10 with mirror feedback\n")
     found = {s.code: s.minutes for s in engine.suggest(note, payer="commercial").recommended}
     assert found == {"97530": 14, "97112": 10}
+
+
+@pytest.mark.parametrize("line, found", [
+    ("Exercise instruction today (11 min): wall slides, band ER 2x15, prone Y's with cues for scapular set",
+     {"97161": None, "97110": 11}),
+    # a timed block without words of this visit stays the plan's ("Next phase (20 min): ...")
+    ("Progression phase (20 min): wall slides, band ER 2x15, prone Y's", {"97161": None}),
+])
+def test_a_timed_block_of_this_visit_after_the_plan_is_performed(engine, line, found):
+    got = {s.code: s.minutes for s in engine.suggest(_DICTATED_EVAL + line, payer="commercial").recommended}
+    assert got == found

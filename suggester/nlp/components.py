@@ -301,6 +301,14 @@ class SectionDetector:
                     and _timed_block_head(text_of, span.start_char):
                 # "Testing - 35 min face-to-face:" under "S:": a timed block's own heading ends what the patient said
                 section = current = "treatment"
+            if not hit and self._this_visit is not None \
+                    and self.attributes.get(current, {}).get("assertion") in ("planned", "goal") \
+                    and not text_of[text_of.rfind("\n", 0, span.start_char) + 1:span.start_char].strip() \
+                    and (head := _TIMED_HEAD_COLON.match(text_of, span.start_char)) is not None \
+                    and self._this_visit.search(text_of, span.start_char, head.end()):
+                # "Exercise instruction today (12 min): isometrics ..." after the plan: a timed block of this visit
+                section = current = "treatment"
+                inline = None
             if not hit and self._after_eval is not None \
                     and self.attributes.get(current, {}).get("assertion") in ("planned", "goal") \
                     and self._after_eval.match(text_of, span.start_char):
@@ -408,6 +416,8 @@ _TIMED_BLOCK_HEAD = re.compile(r"[^\n]{1,40}?\b\d{1,3}\s*(?:min(?:ute)?s?|mins|'
 # a service's name and its minutes opening a line, before a header on the same line ("Ther ex - 20 min. Goals: ...")
 _TIMED_HEAD_BEFORE = re.compile(r"[ \t\-*\u2022>]*[A-Za-z][^\n:.]{0,40}?\b\d{1,3}\s*(?:min(?:ute)?s?|mins|')\.?[ \t]*",
                                 re.IGNORECASE)
+# a line opening with a block's name and minutes before a colon ("Exercise instruction today (12 min): ...")
+_TIMED_HEAD_COLON = re.compile(r"[^\n:]{1,40}?\b\d{1,3}\s*(?:min(?:ute)?s?|mins|')\)?[ \t]*:", re.IGNORECASE)
 _NOTE_TITLE = re.compile(r"\bnotes?$")   # "Progress/Daily Note": a document's name
 _ONLY_TIME = re.compile(r"[\s:\-=]*(?:~|about|approx\.?)?\s*\d{1,3}\s*(?:min(?:ute)?s?\b|mins\b|'|\u2032|\u2019)?\.?[ \t]*(?:\n|$)",
                         re.IGNORECASE)
