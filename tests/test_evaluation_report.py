@@ -396,3 +396,11 @@ def test_a_re_evaluation_mentioned_inside_a_later_line_does_not_retitle_a_progre
             " Manual 10 min: GH post/inf glides gr III, STM infraspinatus\n"
             "Timed code tx min: 30.  Total time 42 min (incl. reassessment/report).")
     assert set(engine.suggest(note, payer="medicare").codes) == {"97110", "97140"}
+
+
+def test_a_line_opening_with_a_clock_range_in_a_re_evaluation_is_treatment_given(engine):
+    note = ("Knee PT - Re-evaluation and treatment\nAROM R knee 0-128 (was 5-110). Quad 4+/5 (was 3+/5). LEFS 61/80 (was "
+            "40/80). Goals updated, POC recertified 4 wks.\n"
+            "1410-1435 Ther ex: bike, step-downs, split squats 3x8, single-leg press\n"
+            "1435-1445 Ice pack R knee, elevated")
+    assert set(engine.suggest(note, payer="commercial").codes) == {"97164", "97110", "97010"}
