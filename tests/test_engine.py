@@ -482,3 +482,12 @@ def test_unchecked_boxes_document_nothing(engine):
 ])
 def test_a_session_covers_the_work_done_within_it(engine, note, codes):
     assert set(engine.suggest(note, payer="commercial").codes) == codes
+
+
+def test_a_table_row_with_an_unchecked_box_is_not_a_service(engine):
+    note = ("Intervention          Done   Time\n"
+            "Ther Ex               [x]    18 min\n"
+            "   bridges, clamshells, lateral band walks 2x15\n"
+            "Ultrasound            [ ]    -\n"
+            "Mechanical traction   [ ]    -\n")
+    assert engine.suggest(note, payer="commercial").codes == ["97110"]

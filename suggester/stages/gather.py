@@ -41,12 +41,19 @@ _BARE_ITEM = re.compile(r"\s*(?:[\u2022\u25cf\u25cb\u25aa\u25a1\u2610\u2611\u261
 _BLANK_FIELD = re.compile(r"[:=\-\u2013]\s*(?:_{2,}|n/?a|none|--+|\u2014|\[\s*\])\s*(?:min(?:ute)?s?\.?|units?)?\s*$", re.IGNORECASE)
 
 
+# a table cell holding only an unchecked box, and a checked box anywhere
+_UNCHECKED_CELL = re.compile(r"(?:\s{2,}|\t|\|)[ \t]*(?:\[[ \t]?\]|\u2610|\u25a1)[ \t]*(?=\s{2,}|\t|\||$)")
+_CHECKED = re.compile(r"\[[ \t]*[xX\u2713\u2714][ \t]*\]|[\u2611\u2612]")
+
+
 def _blank_field(full: str, pos: int) -> bool:
-    """The line holding ``pos`` is a template field left blank ("Gait training (97116): N/A") or an unchecked box
-    ("[ ] Re-evaluation (97164)", "\u2610 Moist heat - declined")."""
+    """The line holding ``pos`` is a template field left blank ("Gait training (97116): N/A"), an unchecked box
+    ("[ ] Re-evaluation (97164)", "\u2610 Moist heat - declined") or a table row whose only check box is unchecked
+    ("Iontophoresis      [ ]      \u2014" under "Interventions   Performed   Time")."""
     start, end = line_bounds(full, pos)
     line = full[start:end]
-    return UNCHECKED_BOX.match(line) is not None or len(line) <= 80 and _BLANK_FIELD.search(line) is not None
+    return UNCHECKED_BOX.match(line) is not None or len(line) <= 80 and _BLANK_FIELD.search(line) is not None \
+        or _UNCHECKED_CELL.search(line) is not None and _CHECKED.search(line) is None
 
 
 def _at_least(row: np.ndarray, cols, floor: float) -> None:
