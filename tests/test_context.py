@@ -488,3 +488,16 @@ def test_goals_written_after_a_timed_heading_cover_that_line_only(engine):
 def test_a_timed_block_of_this_visit_after_the_plan_is_performed(engine, line, found):
     got = {s.code: s.minutes for s in engine.suggest(_DICTATED_EVAL + line, payer="commercial").recommended}
     assert got == found
+
+
+@pytest.mark.parametrize("text, service, status", [
+    ("Hop test battery to be done next wk.", "Hop test", "planned"),
+    ("Retest the Y-balance next mo.", "Y-balance", "planned"),
+    ("Cold pack given to take home.", "Cold pack", "home_program"),
+    ("Pt sent home with a loaner TENS unit.", "TENS", "home_program"),
+])
+def test_abbreviated_next_week_and_equipment_taken_home_are_not_this_sessions(text, service, status):
+    from suggester.nlp import CLAUSES, build_nlp
+
+    doc = build_nlp()(text)
+    assert [c._.pt_assertion for c in doc.spans[CLAUSES] if service in c.text] == [status]
