@@ -161,6 +161,9 @@ def main() -> None:
     emr_international = load_gold(ROOT / "training_data" / "emr_international" / "dev_notes.jsonl")
     dictated = load_gold(ROOT / "training_data" / "dictated_student_blog" / "dev_notes.jsonl")
     audit_style = load_gold(ROOT / "training_data" / "audit_style" / "dev_notes.jsonl")
+    busy = load_gold(ROOT / "training_data" / "busy_outpatient" / "dev_notes.jsonl")
+    hospital = load_gold(ROOT / "training_data" / "hospital_postacute" / "dev_notes.jsonl")
+    shared = load_gold(ROOT / "training_data" / "emr_shared_visits" / "dev_notes.jsonl")
 
     engine = Suggester()
     no_ctx = Suggester(use_context=False)
@@ -176,6 +179,8 @@ def main() -> None:
                        ("minutes-styles dev", minutes_styles), ("plain-words dev", plain_words),
                        ("settings-mix dev", settings_mix), ("EMR/international dev", emr_international),
                        ("dictated/student/blog dev", dictated), ("audit-style dev", audit_style),
+                       ("busy-outpatient dev", busy), ("hospital/post-acute dev", hospital),
+                       ("EMR/shared-visit dev", shared),
                        ("hold-out", hold)):
         for label, eng in (("engine", engine), ("TF-IDF without context layer", no_ctx)):
             r = evaluate(eng, data)
