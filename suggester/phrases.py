@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 
 from ._memo import TextMemo
@@ -11,6 +12,8 @@ from .nlp.rules import LiteralMatcher, fold_words, tokenize_offsets
 __all__ = ["PhraseIndex"]
 
 _FOUND_MAX = 20_000   # clause texts whose phrase hits are remembered (cleared when full)
+# a time right after a name: "TA 15 min", "TA: 12'", "TA (10m)", "TA - 8 minutes"
+_TIME_NEXT = re.compile(r"[ \t]*[:\-\u2013(=]?[ \t]*\d{1,3}[ \t]*(?:min(?:ute)?s?\b|mins\b|m\b|')", re.IGNORECASE)
 
 
 def _joined_variants(phrase: str) -> list[str]:
@@ -47,7 +50,8 @@ class PhraseIndex:
 
     def __init__(self, catalogue: Catalogue, label_of: dict[str, str], labels: set[str], blockers=(),
                  extra: dict[str, str] | None = None, extra_abbreviations: dict[str, str] | None = None,
-                 supporting: dict[str, str] | None = None, supporting_abbreviations: dict[str, str] | None = None) -> None:
+                 supporting: dict[str, str] | None = None, supporting_abbreviations: dict[str, str] | None = None,
+                 timed_abbreviations: dict[str, str] | None = None) -> None:
         self._found = TextMemo(_FOUND_MAX)   # clause text -> its hits (see find)
         syn: dict[str, set] = {}
         abbr: dict[str, set] = {}
@@ -88,6 +92,10 @@ class PhraseIndex:
         weak_abbr = {a: {label_of.get(c, c)} for a, c in (supporting_abbreviations or {}).items()
                      if label_of.get(c, c) in labels and a not in abbr}
         self.supporting = frozenset(weak_syn) | frozenset(weak_abbr)
+        # abbreviations that name their code only right before its time ("TA 15 min | TE 15 min"): alone they are
+        # ambiguous ("TA bracing" is the transversus abdominis)
+        self._timed_abbr = {a: {label_of.get(c, c)} for a, c in (timed_abbreviations or {}).items()
+                            if label_of.get(c, c) in labels and a not in abbr}
         self._weak = (weak_syn, LiteralMatcher(weak_syn, split_slashes=True), weak_abbr,
                       LiteralMatcher(weak_abbr, case_sensitive=True, split_slashes=True)) if self.supporting else None
 
@@ -95,13 +103,13 @@ class PhraseIndex:
         """The built index as plain containers (:mod:`suggester._index_cache` keeps it between processes)."""
         weak = None if self._weak is None else (self._weak[0], self._weak[1].state(), self._weak[2], self._weak[3].state())
         return (self._syn, self._abbr, self._syn_matcher.state(), self._abbr_matcher.state(), self.supporting, weak,
-                self._canon)
+                self._canon, self._timed_abbr)
 
     @classmethod
     def _from_state(cls, state: tuple) -> "PhraseIndex":
         self = cls.__new__(cls)
         self._found = TextMemo(_FOUND_MAX)
-        self._syn, self._abbr, syn_m, abbr_m, self.supporting, weak, self._canon = state
+        self._syn, self._abbr, syn_m, abbr_m, self.supporting, weak, self._canon, self._timed_abbr = state
         self._syn_matcher, self._abbr_matcher = LiteralMatcher.from_state(syn_m), LiteralMatcher.from_state(abbr_m)
         self._weak = None if weak is None else (weak[0], LiteralMatcher.from_state(weak[1]), weak[2],
                                                  LiteralMatcher.from_state(weak[3]))
@@ -122,6 +130,9 @@ class PhraseIndex:
             (hits.append((a, b, canon.get(lit, lit), self._syn[lit])) if self._syn[lit] else blocked.append((a, b)))
         hits += [(a, b, lit, self._abbr[lit]) for a, b, lit in self._abbr_matcher.finditer(text, tokens, words)
                  if not any(x < b and a < y for x, y in blocked)]
+        if self._timed_abbr:
+            hits += [(a, b, t, self._timed_abbr[t]) for t, a, b in tokens
+                     if t in self._timed_abbr and _TIME_NEXT.match(text, b)]
         if self._weak is not None:
             weak_syn, syn_m, weak_abbr, abbr_m = self._weak
             taken = blocked + [(a, b) for a, b, _, _ in hits]
@@ -150,7 +161,8 @@ class PhraseIndex:
 
         named = {code: [label, list(catalogue[code].synonyms), list(catalogue[code].abbreviations)]
                  for code, label in label_of.items() if label in labels}
-        inputs = [named, sorted(labels), {k: config.get(k) for k in ("intervention_phrases", "phrase_blockers")},
+        inputs = [named, sorted(labels),
+                  {k: config.get(k) for k in ("intervention_phrases", "phrase_blockers", "timed_abbreviations")},
                   clinic_phrases or {}]
         key = _index_cache.cache_key("phrases", inputs, (sys.modules[__name__], interventions, rules),
                                      interventions.lexicon_bytes())
@@ -187,4 +199,5 @@ class PhraseIndex:
             extra = {**(extra or {}), **{p.lower(): code for p, code in clinic_phrases.items()}}
         return cls(catalogue, label_of, labels, config.get("phrase_blockers", []), extra=extra,
                    extra_abbreviations=abbreviations if extra is not None else None,
-                   supporting=weak, supporting_abbreviations=weak_abbr)
+                   supporting=weak, supporting_abbreviations=weak_abbr,
+                   timed_abbreviations=config.get("timed_abbreviations"))

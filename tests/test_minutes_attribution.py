@@ -650,3 +650,22 @@ def test_a_service_named_after_prior_to_is_when_the_modality_was_given(engine):
 ])
 def test_am_pm_written_once_belongs_to_both_clock_times(engine, line, minutes):
     assert _minutes(engine, line, "commercial") == {"97110": minutes}
+
+
+def test_ta_before_its_time_in_a_summary_line_is_therapeutic_activities(engine):
+    note = ("Lifting practice from floor to waist with a 15 lb crate, half-kneel to stand x5, carrying across the room. "
+            "Then bridges, bird dogs and clamshells 2x15.\nSummary: TA 12 min | TE 18 min | total 30 min")
+    assert _minutes(engine, note, "commercial") == {"97530": 12, "97110": 18}
+
+
+def test_ta_without_a_time_is_not_a_service_name():
+    from suggester import Suggester
+
+    engine = Suggester()
+    assert "97530" not in engine.phrases.labels_in("TA bracing in hooklying, 10 reps")
+
+
+def test_a_total_closing_a_line_of_service_times_is_the_sessions(engine):
+    note = ("Bridges, clamshells, side planks 2x15; gait with SPC on stairs and ramp, cues for heel strike.\n"
+            "Ther ex 18 min | Gait training 12 min | total 30 min")
+    assert _minutes(engine, note, "commercial") == {"97110": 18, "97116": 12}

@@ -239,6 +239,7 @@ def gather(s: Settings, note: NoteRead, hits_of: list, proba: np.ndarray, cfg: d
     for i, clause in enumerate(note.clauses):
         status = note.statuses[i]
         ctext = note.ctexts[i]
+        session_total = None   # a session total written inside this clause after its services' times
         line_start = full.rfind("\n", 0, clause.start_char) + 1
         heading = None
         if line_start != line:
@@ -341,9 +342,16 @@ def gather(s: Settings, note: NoteRead, hits_of: list, proba: np.ndarray, cfg: d
                 # "45 minutes total." is no service of its own
                 names = bool(by_label) or bool(len(hits)) and row[hits].max() >= s.t_ev
                 alone = not names
-                generic = None if names else generic
+                if names and len(by_label) >= 2 and sum(
+                        1 for m in clause_mins if clause.start_char + m.end <= generic[1]) >= 2 \
+                        and not any(clause.start_char + m.start >= generic[2] for m in clause_mins):
+                    # "TA 12 min | TE 18 min | total 30 min": last, after two services' own times, the session's total
+                    session_total = (generic[1], generic[2])
+                else:
+                    generic = None if names else generic
             if len(hits) or alone or dash_end:
-                tot_spans = [(a - clause.start_char, b - clause.start_char) for a, b in tot_spans_abs]
+                tot_spans = [(a - clause.start_char, b - clause.start_char) for a, b in tot_spans_abs + (
+                    [session_total] if session_total else [])]
                 mentions = [m for m in clause_mins if not any(a0 <= m.start < b0 for a0, b0 in tot_spans)]
                 if not len(hits) and not alone:
                     mentions = [m for m in mentions if m in dash_end]
