@@ -304,8 +304,10 @@ def _aligned_table_minutes(segments, seg_mentions, services, doc_text: str, cell
             _link_row(line_start, m.start("n"), m.group("n"), starts, seg_mentions, services, cells_used)
             continue
         cells = [(c.start(), c.group(0)) for c in _CELL.finditer(line)]
-        cell = re.fullmatch(r"(\d{1,3})(?:\s*[-\u2013]\s*\d{1,3})?", cells[col][1]) \
-            if col is not None and len(cells) == len(heads) else None
+        in_column = col is not None and len(cells) == len(heads)
+        if in_column and _NO_TIME_CELL.fullmatch(cells[col][1]):
+            continue   # "Supine SKTC / DKTC   3x30s   ...   TE": a row without a time of its own; the table goes on
+        cell = re.fullmatch(r"(\d{1,3})(?:\s*[-\u2013]\s*\d{1,3})?", cells[col][1]) if in_column else None
         if cell:
             n_start, n_text = cells[col][0], cell.group(1)   # a time column anywhere: "97110  41    LE strengthening"
         else:
@@ -320,6 +322,8 @@ def _aligned_table_minutes(segments, seg_mentions, services, doc_text: str, cell
         _link_row(line_start, n_start, n_text, starts, seg_mentions, services, cells_used)
 
 
+# a time cell left empty on purpose: "...", "-", "--", "n/a"
+_NO_TIME_CELL = re.compile(r"\.{2,}|\u2026|-{1,3}|\u2013|\u2014|n/?a", re.IGNORECASE)
 # a row labelled with its service before a colon: "NMR: tandem", "Gait: TM walk" (not "Bridges", whose number is reps)
 _LABELLED_ROW = re.compile(r"\s*[A-Za-z][\w /&.-]{0,24}:\s*\S")
 

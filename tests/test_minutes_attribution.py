@@ -669,3 +669,12 @@ def test_a_total_closing_a_line_of_service_times_is_the_sessions(engine):
     note = ("Bridges, clamshells, side planks 2x15; gait with SPC on stairs and ramp, cues for heel strike.\n"
             "Ther ex 18 min | Gait training 12 min | total 30 min")
     assert _minutes(engine, note, "commercial") == {"97110": 18, "97116": 12}
+
+
+def test_a_flowsheet_row_with_an_empty_time_cell_does_not_end_the_table(engine):
+    note = ("Activity                   Sets/Reps      Min   Code\n"
+            "Nustep                     L4             7     TE\n"
+            "Clamshells w/ band         2x15           ...   TE\n"
+            "Gait w/ SPC, stairs x12    2 laps         11    GT\n"
+            "Lumbar PA mobs             gr III         9     MT\n")
+    assert _minutes(engine, note, "commercial") == {"97110": 7, "97116": 11, "97140": 9}
