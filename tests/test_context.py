@@ -501,3 +501,20 @@ def test_abbreviated_next_week_and_equipment_taken_home_are_not_this_sessions(te
 
     doc = build_nlp()(text)
     assert [c._.pt_assertion for c in doc.spans[CLAUSES] if service in c.text] == [status]
+
+
+@pytest.mark.parametrize("note, codes", [
+    ("Video visit. No hands-on assessment or manual tx possible today.\nPt performed band rows, ER/IR and wall "
+     "slides 2x12 while I corrected scapular position, 16 min.", {"97110"}),
+    ("Knee sore after last session's mobs - pt asked to skip manual today.\nBike 6 min, step-ups, TKE, wall sits, "
+     "18 min total ther ex.", {"97110"}),
+])
+def test_services_not_done_by_a_negation_across_or_or_a_request_to_skip(engine, note, codes):
+    assert set(engine.suggest(note, payer="commercial").codes) == codes
+
+
+def test_the_restorative_aides_walking_program_is_not_this_therapists_service():
+    from suggester.nlp import CLAUSES, build_nlp
+
+    doc = build_nlp()("Resident walked 200 ft w/ RW with the restorative aide this am per RNP schedule.")
+    assert {c._.pt_assertion for c in doc.spans[CLAUSES] if "walked" in c.text} == {"other_discipline"}

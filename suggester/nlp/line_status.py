@@ -4,7 +4,8 @@ clause on its own (run by the context component, so ``span._.pt_assertion`` show
 * a heading line with no time of its own takes the status of the line below it when that line says the service
   was not given ("Hot Pack (97010):" / "- Offered pre-tx; pt declined");
 * an offer refused on the same line is not given ("Selective debridement ... was offered; pt declined today");
-* a clause followed on its line by "; not billed", "- not a clinic service" is not counted.
+* a clause followed on its line by "; not billed", "- not a clinic service" is not counted;
+* a negated clause ending in "or" negates the clause it runs into ("no hands-on assessment or manual tx today").
 
 Each function takes the note's text, the clauses' ``(start, end)`` offsets, their texts and their statuses (a list
 it updates in place).
@@ -29,10 +30,23 @@ _NOT_BILLED_ITEM = re.compile(r"^\W*not\s+(?:billed|billable|charged|counted|inc
 
 
 def apply_line_statuses(full: str, bounds: list[tuple[int, int]], ctexts: list[str], statuses: list) -> None:
-    """Run the three passes in order (see the module docstring)."""
+    """Run the passes in order (see the module docstring)."""
     _heading_takes_its_body(full, bounds, ctexts, statuses)
     _offered_then_declined(full, bounds, ctexts, statuses)
     _not_billed_after(full, bounds, ctexts, statuses)
+    _negation_past_or(full, bounds, ctexts, statuses)
+
+
+def _negation_past_or(full: str, bounds, ctexts, statuses) -> None:
+    """A negated clause ending in "or"/"nor" negates the clause it runs into on the same line ("no hands-on assessment
+    or | manual tx possible today"): both halves are what was not done."""
+    for i in range(len(bounds) - 1):
+        if statuses[i] == "negated" and statuses[i + 1] is None and _ENDS_WITH_OR.search(ctexts[i]) \
+                and "\n" not in full[bounds[i][1]:bounds[i + 1][0]]:
+            statuses[i + 1] = "negated"
+
+
+_ENDS_WITH_OR = re.compile(r"\b(?:or|nor)\s*$", re.IGNORECASE)
 
 
 def _heading_takes_its_body(full: str, bounds, ctexts, statuses) -> None:
