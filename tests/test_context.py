@@ -518,3 +518,25 @@ def test_the_restorative_aides_walking_program_is_not_this_therapists_service():
 
     doc = build_nlp()("Resident walked 200 ft w/ RW with the restorative aide this am per RNP schedule.")
     assert {c._.pt_assertion for c in doc.spans[CLAUSES] if "walked" in c.text} == {"other_discipline"}
+
+
+@pytest.mark.parametrize("text", ["OT addressed LB dressing w/ reacher and sock aid before PT.",
+                                  "Occupational therapy worked on tub transfers this morning."])
+def test_what_ot_did_is_the_other_disciplines(text):
+    from suggester.nlp import CLAUSES, build_nlp
+
+    doc = build_nlp()(text)
+    assert [c._.pt_assertion for c in doc.spans[CLAUSES]] == ["other_discipline"]
+
+
+@pytest.mark.parametrize("line, found", [
+    ("Today also performed 10 min gait training w/ RW in the hallway, cues for step length.", {"97116": 10}),
+    ("Left Epley maneuver performed today with resolution of nystagmus.", {"95992": None}),
+    # still the plan: future, conditional or earlier
+    ("Epley maneuver to be performed next visit if symptoms persist.", {}),
+    ("Gait training performed at last visit with good tolerance; continue.", {}),
+])
+def test_a_sentence_under_the_plan_that_says_a_service_was_performed_today(engine, line, found):
+    note = _DICTATED_EVAL + line
+    got = {s.code: s.minutes for s in engine.suggest(note, payer="commercial").recommended if s.code != "97161"}
+    assert got == found

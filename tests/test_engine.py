@@ -491,3 +491,11 @@ def test_a_table_row_with_an_unchecked_box_is_not_a_service(engine):
             "Ultrasound            [ ]    -\n"
             "Mechanical traction   [ ]    -\n")
     assert engine.suggest(note, payer="commercial").codes == ["97110"]
+
+
+def test_a_bppv_diagnosis_line_is_not_canalith_repositioning(engine):
+    note = ("Visit 4 - L posterior canal BPPV, residual imbalance.\nDix-Hallpike L/R negative today.\n"
+            "Balance: tandem and SLS on foam EO/EC, walking with head turns - 15 min")
+    assert set(engine.suggest(note, payer="commercial").codes) == {"97112"}
+    done = note + "\nL Epley maneuver x2, nystagmus resolved on second cycle."
+    assert "95992" in engine.suggest(done, payer="commercial").codes

@@ -201,6 +201,7 @@ class SectionDetector:
         self._after_eval = _sections_pattern("treatment_after_eval_pattern")
         self._treatment_header = _sections_pattern("treatment_header_pattern")
         self._this_visit = _sections_pattern("this_visit_pattern")
+        self._performed_in_plan = _sections_pattern("performed_in_plan_pattern")
         self._wordy = re.compile(r"^[\s\-*\u2022#>]*(?P<lit>%s)\b[^:\n.;]{1,30}:\s*$" % multi_pattern,
                                  re.IGNORECASE)
         self._wordy_caps = re.compile(r"^[\s\-*\u2022#>]*(?P<lit>%s)\b[^:\n.;]{1,30}$" % multi_pattern,
@@ -348,6 +349,9 @@ class SectionDetector:
                     inline = (current, len(text_of) if line_end < 0 else line_end)
                 if span is None:
                     continue
+            if current == "plan" and self._performed_in_plan is not None \
+                    and self._performed_in_plan.match(text_of, span.start_char, span.end_char):
+                current = "treatment"   # "PLAN: Left Epley maneuver performed with symptomatic improvement": this one
             seg = Span(doc, span.start, span.end, label=current)
             if not (title_section and current == section and not inline):
                 own_treatment = own_treatment or current in ("treatment", "flowsheet")
