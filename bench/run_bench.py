@@ -164,6 +164,8 @@ def main() -> None:
     busy = load_gold(ROOT / "training_data" / "busy_outpatient" / "dev_notes.jsonl")
     hospital = load_gold(ROOT / "training_data" / "hospital_postacute" / "dev_notes.jsonl")
     shared = load_gold(ROOT / "training_data" / "emr_shared_visits" / "dev_notes.jsonl")
+    ortho = load_gold(ROOT / "training_data" / "ortho_spine_daily" / "dev_notes.jsonl")
+    performed = load_gold(ROOT / "training_data" / "performed_or_not" / "dev_notes.jsonl")
 
     engine = Suggester()
     no_ctx = Suggester(use_context=False)
@@ -180,7 +182,8 @@ def main() -> None:
                        ("settings-mix dev", settings_mix), ("EMR/international dev", emr_international),
                        ("dictated/student/blog dev", dictated), ("audit-style dev", audit_style),
                        ("busy-outpatient dev", busy), ("hospital/post-acute dev", hospital),
-                       ("EMR/shared-visit dev", shared),
+                       ("EMR/shared-visit dev", shared), ("ortho/spine daily dev", ortho),
+                       ("performed-or-not dev", performed),
                        ("hold-out", hold)):
         for label, eng in (("engine", engine), ("TF-IDF without context layer", no_ctx)):
             r = evaluate(eng, data)
