@@ -540,3 +540,18 @@ def test_a_sentence_under_the_plan_that_says_a_service_was_performed_today(engin
     note = _DICTATED_EVAL + line
     got = {s.code: s.minutes for s in engine.suggest(note, payer="commercial").recommended if s.code != "97161"}
     assert got == found
+
+
+def test_performed_today_under_a_plan_of_care_opens_the_treatment_given(engine):
+    note = ("Plan of Care (per eval): tx may include ther ex, manual, NMR, modalities as indicated, 2x/wk x 6 wks.\n"
+            "Performed today:\n* Manual - STM R upper trap, C5-6 PA glides gr III - 9'\n"
+            "* TE - chin tucks, band rows 3x12, doorway pec stretch - 16'\n")
+    found = {s.code: s.minutes for s in engine.suggest(note, payer="commercial").recommended}
+    assert found == {"97140": 9, "97110": 16}
+
+
+def test_what_the_nurse_performed_is_not_the_therapists():
+    from suggester.nlp import CLAUSES, build_nlp
+
+    doc = build_nlp()("RN performed sharp debridement of the heel wound before PT arrived.")
+    assert {c._.pt_assertion for c in doc.spans[CLAUSES] if "debridement" in c.text} == {"other_discipline"}
