@@ -678,3 +678,10 @@ def test_a_flowsheet_row_with_an_empty_time_cell_does_not_end_the_table(engine):
             "Gait w/ SPC, stairs x12    2 laps         11    GT\n"
             "Lumbar PA mobs             gr III         9     MT\n")
     assert _minutes(engine, note, "commercial") == {"97110": 7, "97116": 11, "97140": 9}
+
+
+def test_a_headed_list_closed_by_a_time_after_a_semicolon_is_the_headings_block(engine):
+    # the sit-to-stand is an item of the exercise block, not a service of its own sharing its time
+    note = ("Gait: RW on the driveway and gravel 60 ft x2, cues for step length; 14 min.\n"
+            "Ther ex: seated hip flexion, LAQ 2#, heel raises, mini squats at counter, sit-stand x10; 16 min.")
+    assert _minutes(engine, note, "medicare") == {"97116": 14, "97110": 16}

@@ -32,6 +32,7 @@ _NAME_LEAD = re.compile(r"[ \t\-*\u2022]*(?:(?:\[[ \t]?[xX\u2713\u2714][ \t]?\]|
 _BLOCK_TIME = re.compile(r"\s*(?:\(\s*[A-Z]?\d{4,5}\s*\)\s*)?[:\-\u2013\u2014]?\s*\(?\s*(?:x\s*)?\d{1,3}\s*(?:min(?:ute)?s?|mins|')\.?\s*\)?"
                          r"\s*(?:[:\-\u2013\u2014]|$)", re.IGNORECASE)
 _HEAD_COLON = re.compile(r"[ \t]*(?:\([^()\n]{0,12}\))?[ \t]*:")
+_SEMI_TIME_END = re.compile(r";[ \t]*(?:~|about|approx\.?)?[ \t]*\d{1,3}[ \t]*(?:min(?:ute)?s?|mins|')\.?[ \t]*$", re.IGNORECASE)
 _DASH_TIME_END = re.compile(r"\s(?:-{1,2}|\u2013|\u2014)\s*(?P<t>\d{1,3}\s*(?:min(?:ute)?s?|mins|')\.?)[ \t.;]*$", re.IGNORECASE)
 _NOT_BILLED = re.compile(r"\s*\(?\s*(?:not (?:included|billed|counted|billable|timed)|unbilled)\b", re.IGNORECASE)
 _CELL_SEP = re.compile(r"\s*\|\s*|\s{3,}|\t+|\s*\.{3,}\s*")
@@ -149,8 +150,13 @@ def _block_owner(s: Settings, full: str, line_start: int, clause_start: int, cte
     # "NMR: VOR x1 ..., head turns during tandem gait -- 25 min": a heading whose time ends its line after a dash
     head = _HEAD_COLON.match(ctext, named[0][1])
     line = full[line_start:line_bounds(full, clause_start)[1]]
+    if head is None:
+        return None
+    # "Ther ex: hip flex, knee ext 2#, mini squats, sit-stand x10; 15 min.": the time closes the list after a semicolon
+    if _SEMI_TIME_END.search(line):
+        return lab, clause_start + head.end()
     tail = _DASH_TIME_END.search(line)
-    if head is None or tail is None or not last_on_line_after_dash(full, line_start + tail.start("t"), line_start + tail.end("t")):
+    if tail is None or not last_on_line_after_dash(full, line_start + tail.start("t"), line_start + tail.end("t")):
         return None
     return lab, clause_start + head.end()
 
