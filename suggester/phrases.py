@@ -51,7 +51,7 @@ class PhraseIndex:
     def __init__(self, catalogue: Catalogue, label_of: dict[str, str], labels: set[str], blockers=(),
                  extra: dict[str, str] | None = None, extra_abbreviations: dict[str, str] | None = None,
                  supporting: dict[str, str] | None = None, supporting_abbreviations: dict[str, str] | None = None,
-                 timed_abbreviations: dict[str, str] | None = None) -> None:
+                 timed_abbreviations: dict[str, str] | None = None, demoted=()) -> None:
         self._found = TextMemo(_FOUND_MAX)   # clause text -> its hits (see find)
         syn: dict[str, set] = {}
         abbr: dict[str, set] = {}
@@ -82,6 +82,13 @@ class PhraseIndex:
             syn.setdefault(blocker.lower(), set())
             for variant in _joined_variants(blocker.lower()):   # "gait-belt" is a gait belt too
                 syn.setdefault(variant, set())
+        # catalogue and lexicon names demoted to supporting ("sit-to-stand", "STS": an item of an exercise list as
+        # often as a transfer trained): they back their code only where the clause reads like it
+        low = {d.lower() for d in demoted}
+        demoted_syn = {k: syn.pop(k) for k in [k for k in syn if syn[k] and self._canon.get(k, k) in low]}
+        demoted_abbr = {k: abbr.pop(k) for k in [k for k in abbr if k in demoted]}
+        for k in demoted_syn:
+            self._canon.pop(k, None)
         self._syn, self._abbr = syn, abbr
         self._syn_matcher = LiteralMatcher(syn, split_slashes=True)
         self._abbr_matcher = LiteralMatcher(abbr, case_sensitive=True, split_slashes=True)
@@ -91,6 +98,8 @@ class PhraseIndex:
                     if label_of.get(c, c) in labels and p.lower() not in syn}
         weak_abbr = {a: {label_of.get(c, c)} for a, c in (supporting_abbreviations or {}).items()
                      if label_of.get(c, c) in labels and a not in abbr}
+        weak_syn.update(demoted_syn)
+        weak_abbr.update(demoted_abbr)
         self.supporting = frozenset(weak_syn) | frozenset(weak_abbr)
         # abbreviations that name their code only right before its time ("TA 15 min | TE 15 min"): alone they are
         # ambiguous ("TA bracing" is the transversus abdominis)
@@ -162,7 +171,8 @@ class PhraseIndex:
         named = {code: [label, list(catalogue[code].synonyms), list(catalogue[code].abbreviations)]
                  for code, label in label_of.items() if label in labels}
         inputs = [named, sorted(labels),
-                  {k: config.get(k) for k in ("intervention_phrases", "phrase_blockers", "timed_abbreviations")},
+                  {k: config.get(k) for k in ("intervention_phrases", "phrase_blockers", "timed_abbreviations",
+                                              "supporting_names")},
                   clinic_phrases or {}]
         key = _index_cache.cache_key("phrases", inputs, (sys.modules[__name__], interventions, rules),
                                      interventions.lexicon_bytes())
@@ -200,4 +210,4 @@ class PhraseIndex:
         return cls(catalogue, label_of, labels, config.get("phrase_blockers", []), extra=extra,
                    extra_abbreviations=abbreviations if extra is not None else None,
                    supporting=weak, supporting_abbreviations=weak_abbr,
-                   timed_abbreviations=config.get("timed_abbreviations"))
+                   timed_abbreviations=config.get("timed_abbreviations"), demoted=config.get("supporting_names", ()))

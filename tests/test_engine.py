@@ -499,3 +499,15 @@ def test_a_bppv_diagnosis_line_is_not_canalith_repositioning(engine):
     assert set(engine.suggest(note, payer="commercial").codes) == {"97112"}
     done = note + "\nL Epley maneuver x2, nystagmus resolved on second cycle."
     assert "95992" in engine.suggest(done, payer="commercial").codes
+
+
+@pytest.mark.parametrize("note, codes", [
+    # an item of the exercise list: strengthening, not a functional activity of its own
+    ("Ther ex 18 min: LAQ 3#, SLR 2x10, standing hip abd, heel raises, sit-to-stand 3x10.", {"97110"}),
+    ("TE (12m) NuStep, marching, bridges, STS x10", {"97110"}),
+    # the task trained for function: therapeutic activities
+    ("Sit to stand from w/c x6 with min A, cues for hand placement and nose over toes, then stand pivot to mat. "
+     "14 min.", {"97530"}),
+])
+def test_a_sit_to_stand_in_an_exercise_list_is_an_exercise_item(engine, note, codes):
+    assert set(engine.suggest(note, payer="commercial").codes) == codes
