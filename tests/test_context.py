@@ -555,3 +555,16 @@ def test_what_the_nurse_performed_is_not_the_therapists():
 
     doc = build_nlp()("RN performed sharp debridement of the heel wound before PT arrived.")
     assert {c._.pt_assertion for c in doc.spans[CLAUSES] if "debridement" in c.text} == {"other_discipline"}
+
+
+@pytest.mark.parametrize("text, service, status", [
+    ("She walked the dog 20 min yesterday.", "walked", "historical"),
+    ("Pt did his bike workout last night.", "bike", "historical"),
+    ("Pool walking over the weekend went well.", "walking", "historical"),
+    ("Land-based gait training planned for Thursday.", "gait", "planned"),
+])
+def test_what_happened_before_today_or_is_planned_for_later_is_not_this_sessions(text, service, status):
+    from suggester.nlp import CLAUSES, build_nlp
+
+    doc = build_nlp()(text)
+    assert {c._.pt_assertion for c in doc.spans[CLAUSES] if service in c.text} == {status}
