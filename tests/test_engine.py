@@ -511,3 +511,13 @@ def test_a_bppv_diagnosis_line_is_not_canalith_repositioning(engine):
 ])
 def test_a_sit_to_stand_in_an_exercise_list_is_an_exercise_item(engine, note, codes):
     assert set(engine.suggest(note, payer="commercial").codes) == codes
+
+
+@pytest.mark.parametrize("note, codes", [
+    ("INITIAL EVAL - R shoulder. Moderate complexity.\nAfter the exam I took him through three exercises - pendulums, "
+     "table slides, scap squeezes - a set of each while I corrected his form, about 10 min.", {"97110"}),
+    # the same list as the home program is not a service given
+    ("HEP reminder given to his wife to pass on (pendulums, table slides, scap squeezes, 10 min daily).", set()),
+])
+def test_a_timed_list_of_exercises_documents_exercise(engine, note, codes):
+    assert set(engine.suggest(note, payer="commercial").codes) - {"97161", "97162", "97163"} == codes

@@ -208,7 +208,7 @@ def service_list(text: str, hits) -> bool:
 
 
 def _named_with_its_time(s: Settings, ctext: str, lab: str, spans: list, is_row: bool, status, mins, time_table: bool,
-                         scores: np.ndarray) -> bool:
+                         scores: np.ndarray, line_labels=frozenset()) -> bool:
     """The clause documents ``lab``, the one code a phrase names in it, with its own time (it gets the timed floor):
 
     * a flowsheet row with its own time whose name (its first cell with words) is the service ("McKenzie ext   7
@@ -217,7 +217,10 @@ def _named_with_its_time(s: Settings, ctext: str, lab: str, spans: list, is_row:
     * a line that is only the service's name and its time ("Balance 2:14-2:30", "Gait 14 min"), when the model
       reads the line as that service too;
     * a performed clause naming a modality or technique with its own time ("Fluidotherapy R hand 12 min", "Graston
-      to R Achilles 6 min"; engine.json ``timed_modality_categories`` and ``timed_named_codes``)."""
+      to R Achilles 6 min"; engine.json ``timed_modality_categories`` and ``timed_named_codes``);
+    * a performed clause naming two or more exercises of its code, and no other service on its line, with its own time
+      and no word of the home program ("pendulums, table slides, scap squeezes - ... about 10 min"; engine.json
+      ``exercise_list``)."""
     if is_row:
         name = row_name(ctext)
         if name and all(name[0] <= a < name[1] for a, _, _ in spans) \
@@ -226,6 +229,10 @@ def _named_with_its_time(s: Settings, ctext: str, lab: str, spans: list, is_row:
     elif status is None and s.timed_line_max_words and mins \
             and len(_WORD.findall(_without(ctext, mins))) <= s.timed_line_max_words \
             and s.classes[int(np.argmax(scores))] == lab:
+        return True
+    if status is None and mins and s.exercise_list is not None and lab in s.exercise_list[0] \
+            and len({sp[2].lower() for sp in spans}) >= s.exercise_list[1] and line_labels == {lab} \
+            and not s.exercise_list[2].search(ctext):
         return True
     return status is None and bool(mins) and lab in s.timed_named
 
@@ -242,6 +249,9 @@ def gather(s: Settings, note: NoteRead, hits_of: list, proba: np.ndarray, cfg: d
     cands, not_counted, seg_mentions = got.cands, got.not_counted, got.seg_mentions
     line, owner = -1, None   # the current line and the service whose timed heading opens it
     owner_indent = 0         # how far that heading's line is indented
+    line_named: dict[int, set] = {}
+    for j, c in enumerate(note.clauses):
+        line_named.setdefault(full.rfind("\n", 0, c.start_char) + 1, set()).update(lab for h in hits_of[j] for lab in h[3])
     for i, clause in enumerate(note.clauses):
         status = note.statuses[i]
         ctext = note.ctexts[i]
@@ -287,7 +297,7 @@ def gather(s: Settings, note: NoteRead, hits_of: list, proba: np.ndarray, cfg: d
         only = next(iter(by_label)) if len(by_label) == 1 else None
         named_cols = [s.col[lab] for lab in by_label]
         if only is not None and _named_with_its_time(s, ctext, only, by_label[only], is_row, status, clause_mins,
-                                                     time_table, proba[i]):
+                                                     time_table, proba[i], line_named.get(line_start, set())):
             _at_least(row, named_cols, s.timed_row_floor)
         if status is None and s.explicit and clause_mins:
             named_timed = [s.col[lab] for lab, rx in s.explicit.items() if _explicit_with_time(rx, ctext)]

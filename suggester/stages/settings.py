@@ -58,6 +58,7 @@ class Settings:
     explicit: dict = field(default_factory=dict)   # label -> regex of the names that say a time went to that service
     covering: tuple = ()   # (codes, covered, end cues, own-time words, evidence words): sessions that cover work
     modalities: frozenset = frozenset()   # the modality codes (engine.json timed_modality_categories)
+    exercise_list: tuple | None = None   # (codes, fewest distinct names, home-program words): engine.json exercise_list
     supervised: frozenset = frozenset()   # untimed supervised modalities: named together with one time, each is given
 
     @classmethod
@@ -107,6 +108,10 @@ class Settings:
                                   if catalogue[lab].category in set(config.get("timed_modality_categories", []))
                                   or lab in set(config.get("timed_named_codes", []))),
             block_owners=frozenset(lab for lab in config.get("block_owner_codes", []) if lab in classes),
+            exercise_list=None if not config.get("exercise_list") else (
+                frozenset(lab for lab in config["exercise_list"]["codes"] if lab in classes),
+                int(config["exercise_list"]["min_names"]),
+                re.compile(config["exercise_list"]["home_words_pattern"], re.IGNORECASE)),
             supervised=frozenset(lab for lab in classes if catalogue[lab].category == "supervised_modality"
                                  and not catalogue[lab].timed),
             modalities=frozenset(lab for lab in classes
