@@ -521,3 +521,12 @@ def test_a_sit_to_stand_in_an_exercise_list_is_an_exercise_item(engine, note, co
 ])
 def test_a_timed_list_of_exercises_documents_exercise(engine, note, codes):
     assert set(engine.suggest(note, payer="commercial").codes) - {"97161", "97162", "97163"} == codes
+
+
+@pytest.mark.parametrize("note", [
+    "TELEPHONE ENCOUNTER\nPt called with knee pain after a long walk. Advice: ice 15-20 min after exercises, hold "
+    "step-ups until seen Thursday. Pt verbalized understanding. Approx 6 min.",
+    "Discussed evidence for ultrasound in knee OA; pt not interested. TherEx 18 min: bike, step-ups, TKE, wall sits.",
+])
+def test_advice_and_discussion_are_not_services(engine, note):
+    assert set(engine.suggest(note, payer="commercial").codes) <= {"97110"}
