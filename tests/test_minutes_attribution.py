@@ -685,3 +685,18 @@ def test_a_headed_list_closed_by_a_time_after_a_semicolon_is_the_headings_block(
     note = ("Gait: RW on the driveway and gravel 60 ft x2, cues for step length; 14 min.\n"
             "Ther ex: seated hip flexion, LAQ 2#, heel raises, mini squats at counter, sit-stand x10; 16 min.")
     assert _minutes(engine, note, "medicare") == {"97116": 14, "97110": 16}
+
+
+@pytest.mark.parametrize("text, minutes", [
+    ("2 hr 30 min", 150), ("1 hour 15 minutes", 75), ("1h 20m", 80), ("1 hr and 10 min", 70),
+])
+def test_hours_and_minutes_written_together_are_one_time(text, minutes):
+    from suggester.nlp.minutes import find_minutes
+
+    assert [m.minutes for m in find_minutes(f"FCE testing {text}.")] == [minutes]
+
+
+def test_a_clock_range_restated_in_hours_and_minutes_counts_once(engine):
+    note = ("FUNCTIONAL CAPACITY EVALUATION. Testing time 0815-1045 (2 hr 30 min): floor-waist and overhead lifts, "
+            "carry, push/pull sled, positional tolerances, grip dynamometry. Written report to the case manager.")
+    assert _minutes(engine, note, "commercial") == {"97750": 150}

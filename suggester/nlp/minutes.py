@@ -60,6 +60,7 @@ def _patterns() -> dict:
         "duration": duration,
         "duration_minutes": {re.sub(r"\s+", " ", k.lower()): v for k, v in phrases.items()},
         "clock": re.compile(data["clock_range_pattern"], re.IGNORECASE),
+        "hours_minutes": re.compile(data["hours_minutes_pattern"], re.IGNORECASE) if data.get("hours_minutes_pattern") else None,
         "generic_total": generic,
         "words": {k.lower(): v for k, v in words.items()},
         "mention": mention,
@@ -151,6 +152,14 @@ def find_minutes(text: str) -> list[MinuteMention]:
             continue
         bout = m.group(0)[:1] in "xX" and _SET_COUNT_BEFORE.search(text, max(0, m.start() - 8), m.start()) is not None
         out.append(MinuteMention(m.start(), m.end(), lower, range_upper=upper, bout=bout))
+    if p["hours_minutes"] is not None and ("h" in text or "H" in text):
+        for m in p["hours_minutes"].finditer(text):   # "2 hr 30 min": one time of 150 minutes, not 30
+            total = int(m.group("h")) * 60 + int(m.group("m"))
+            if total > 600 or p["frequency"].match(text, m.end()):
+                continue
+            out = [mm for mm in out if not (mm.start < m.end() and m.start() < mm.end)]
+            out.append(MinuteMention(m.start(), m.end(), total))
+        out.sort(key=lambda mm: mm.start)
     taken = [(mm.start, mm.end) for mm in out]
     extra = []
     if any(mm.minutes is not None and mm.range_upper is None and text[mm.start:mm.end].rstrip(".s").lower().endswith(
