@@ -530,3 +530,13 @@ def test_a_timed_list_of_exercises_documents_exercise(engine, note, codes):
 ])
 def test_advice_and_discussion_are_not_services(engine, note):
     assert set(engine.suggest(note, payer="commercial").codes) <= {"97110"}
+
+
+def test_a_charge_capture_block_ends_where_its_rows_end(engine):
+    note = ("SPORTS PT - VISIT RECORD\nCharge capture:\n 97110 Ther ex ........ 15 min\n 97140 Manual therapy ... 8 min\n"
+            "Activity log: bike 5'; 4-way band 2x15; lateral band walks; SL RDL 3x8 | talocrural AP glides gr III; "
+            "STM peroneals\n")
+    # the activity log is the visit's documentation: it documents both charged services
+    assert set(engine.suggest(note, payer="commercial").codes) == {"97110", "97140"}
+    # a billing block alone is still no documentation of the services it lists
+    assert engine.suggest("Billing:\n97110 x2 units\n97140 x1", payer="commercial").codes == []

@@ -201,6 +201,9 @@ class SectionDetector:
         self._after_eval = _sections_pattern("treatment_after_eval_pattern")
         self._treatment_header = _sections_pattern("treatment_header_pattern")
         self._this_visit = _sections_pattern("this_visit_pattern")
+        # sections made of rows of one shape (section_attributes.json row_pattern): a line of another shape ends them
+        self._row_patterns = {cat: re.compile(a["row_pattern"], re.IGNORECASE)
+                              for cat, a in self.attributes.items() if a.get("row_pattern")}
         self._performed_in_plan = _sections_pattern("performed_in_plan_pattern")
         self._wordy = re.compile(r"^[\s\-*\u2022#>]*(?P<lit>%s)\b[^:\n.;]{1,30}:\s*$" % multi_pattern,
                                  re.IGNORECASE)
@@ -297,6 +300,10 @@ class SectionDetector:
                            or self.attributes.get(inline[0], {}).get("ends_at_timed_sentence")
                            and _TIMED_SENTENCE.match(text_of, span.start_char, span.end_char)):
                 inline = None  # the line ended, a new ";"-separated item starts, or "Dx: ... . Manual 10 min: ..."
+            rows = self._row_patterns.get(section)
+            if not hit and rows is not None and not inline and _line_start(text_of, span.start_char) \
+                    and not rows.match(text_of, span.start_char):
+                section = "none"   # "Charge capture:" rows end at a line that is no charge row ("Activity log: bike 5'")
             current = inline[0] if inline else section
             if not hit and self.attributes.get(current, {}).get("assertion") == "reported" \
                     and _timed_block_head(text_of, span.start_char):
@@ -441,6 +448,11 @@ def _timed_block_head(text: str, pos: int) -> bool:
         return False
     end = text.find("\n", pos)
     return _TIMED_BLOCK_HEAD.fullmatch(text, pos, len(text) if end < 0 else end) is not None
+
+
+def _line_start(text: str, pos: int) -> bool:
+    """``pos`` is the first non-space character of its line."""
+    return not text[text.rfind("\n", 0, pos) + 1:pos].strip()
 
 
 def _char_before(text: str, pos: int) -> str:

@@ -136,7 +136,8 @@ def load_section_attributes(source: str | Path | None = "default") -> dict[str, 
                       "assertion_with_treatment_section": attrs.get("assertion_with_treatment_section"),
                       "ends_at_timed_sentence": bool(attrs.get("ends_at_timed_sentence", False)),
                       "semicolon_items": bool(attrs.get("semicolon_items", False)),
-                      "line_scope_after_timed_head": bool(attrs.get("line_scope_after_timed_head", False))}
+                      "line_scope_after_timed_head": bool(attrs.get("line_scope_after_timed_head", False)),
+                      "row_pattern": attrs.get("row_pattern")}
                 for cat, attrs in data["section_attributes"].items()}
     except (TypeError, KeyError) as exc:
         raise ResourceError(f"section attributes file: expected {{'section_attributes': {{category: {{'assertion': ...}}}}}} ({exc}).") from None
