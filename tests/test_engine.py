@@ -540,3 +540,12 @@ def test_a_charge_capture_block_ends_where_its_rows_end(engine):
     assert set(engine.suggest(note, payer="commercial").codes) == {"97110", "97140"}
     # a billing block alone is still no documentation of the services it lists
     assert engine.suggest("Billing:\n97110 x2 units\n97140 x1", payer="commercial").codes == []
+
+
+def test_a_flowsheet_row_that_states_its_code_and_names_the_service_documents_it(engine):
+    note = ("CPT    Intervention                     Min   Detail\n"
+            "97110  Therapeutic exercise             12    SCM stretch 3x30s each way\n"
+            "97535  Caregiver/home mgmt training     10    carrying (football hold), car seat/crib positioning, "
+            "feeding from L side; return demo x2 caregivers\n")
+    found = {s.code: s.minutes for s in engine.suggest(note, payer="commercial").recommended}
+    assert found == {"97110": 12, "97535": 10}

@@ -299,6 +299,10 @@ def gather(s: Settings, note: NoteRead, hits_of: list, proba: np.ndarray, cfg: d
         if only is not None and _named_with_its_time(s, ctext, only, by_label[only], is_row, status, clause_mins,
                                                      time_table, proba[i], line_named.get(line_start, set())):
             _at_least(row, named_cols, s.timed_row_floor)
+        if status is None and is_row and stated.get(i):
+            # "97535  Caregiver/home mgmt training  10  carrying, car seat/crib positioning ...": a flowsheet row that
+            # states its code and names that service by a catalogue phrase documents it
+            _at_least(row, [s.col[lab] for lab in stated[i] if lab in by_label], s.timed_row_floor)
         if status is None and s.explicit and clause_mins:
             named_timed = [s.col[lab] for lab, rx in s.explicit.items() if _explicit_with_time(rx, ctext)]
             if named_timed:   # "25 minutes of therapeutic activities", "Neuromuscular re-education: 20 min"
