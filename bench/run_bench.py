@@ -166,6 +166,8 @@ def main() -> None:
     shared = load_gold(ROOT / "training_data" / "emr_shared_visits" / "dev_notes.jsonl")
     ortho = load_gold(ROOT / "training_data" / "ortho_spine_daily" / "dev_notes.jsonl")
     performed = load_gold(ROOT / "training_data" / "performed_or_not" / "dev_notes.jsonl")
+    company = load_gold(ROOT / "training_data" / "company_week" / "dev_notes.jsonl")
+    writers = load_gold(ROOT / "training_data" / "same_visit_three_writers" / "dev_notes.jsonl")
 
     engine = Suggester()
     no_ctx = Suggester(use_context=False)
@@ -183,7 +185,8 @@ def main() -> None:
                        ("dictated/student/blog dev", dictated), ("audit-style dev", audit_style),
                        ("busy-outpatient dev", busy), ("hospital/post-acute dev", hospital),
                        ("EMR/shared-visit dev", shared), ("ortho/spine daily dev", ortho),
-                       ("performed-or-not dev", performed),
+                       ("performed-or-not dev", performed), ("company-week dev", company),
+                       ("same-visit/three-writers dev", writers),
                        ("hold-out", hold)):
         for label, eng in (("engine", engine), ("TF-IDF without context layer", no_ctx)):
             r = evaluate(eng, data)
