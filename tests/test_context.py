@@ -568,3 +568,10 @@ def test_what_happened_before_today_or_is_planned_for_later_is_not_this_sessions
 
     doc = build_nlp()(text)
     assert {c._.pt_assertion for c in doc.spans[CLAUSES] if service in c.text} == {status}
+
+
+def test_a_device_delivered_yesterday_does_not_date_the_service(engine):
+    note = ("1410-1430 Orthotic training (new L AFO received yesterday from the orthotist): donning/doffing with shoe, "
+            "skin checks with a mirror, wearing schedule.\n1430-1445 Gait training with the AFO, 150 ft x3 with SPC.")
+    found = {s.code: s.minutes for s in engine.suggest(note, payer="commercial").recommended}
+    assert found == {"97760": 20, "97116": 15}
