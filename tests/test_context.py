@@ -575,3 +575,11 @@ def test_a_device_delivered_yesterday_does_not_date_the_service(engine):
             "skin checks with a mirror, wearing schedule.\n1430-1445 Gait training with the AFO, 150 ft x3 with SPC.")
     found = {s.code: s.minutes for s in engine.suggest(note, payer="commercial").recommended}
     assert found == {"97760": 20, "97116": 15}
+
+
+@pytest.mark.parametrize("note", [
+    "Visit held: BP 188/104.\nScheduled interventions (not performed): 97116 gait training; 97112 balance training",
+    "Interventions deferred: gait training; balance training; manual therapy\nPCP office called.",
+])
+def test_a_lead_in_covers_its_semicolon_list_on_the_line(engine, note):
+    assert engine.suggest(note, payer="medicare").codes == []

@@ -450,6 +450,9 @@ def _timed_block_head(text: str, pos: int) -> bool:
     return _TIMED_BLOCK_HEAD.fullmatch(text, pos, len(text) if end < 0 else end) is not None
 
 
+_PAREN_LEAD_IN = re.compile(r"\)[ \t]*:")   # a header's note in parentheses right before its colon
+
+
 def _line_start(text: str, pos: int) -> bool:
     """``pos`` is the first non-space character of its line."""
     return not text[text.rfind("\n", 0, pos) + 1:pos].strip()
@@ -612,8 +615,10 @@ class ContextAsserter:
                     opened = text.rfind("(", 0, cue.start)
                     if opened >= 0 and text.rfind(")", opened, cue.start) < 0:
                         closed = text.find(")", cue.end)  # a cue inside parentheses: "(no stim)" scopes to ")"
-                        if closed >= 0:
-                            end = min(end, closed)
+                        if closed >= 0 and not (lead_in and _PAREN_LEAD_IN.match(text, closed)
+                                                and not text[opened + 1:cue.start].strip()
+                                                and len(text[cue.end:closed].split()) <= 2):
+                            end = min(end, closed)   # (but "Scheduled interventions (not performed): A; B" covers A, B)
                     paint(cue.start, end, rule.status, rule.literal)
                 if rule.direction in {"BACKWARD", "BIDIRECTIONAL"}:
                     start = 0
@@ -644,11 +649,19 @@ class ContextAsserter:
         non_visit = None
         text_of = doc_text(doc)
         carry = None  # (status, cue, section) of a lead-in line ending in a colon: "Treatment has consisted of:"
+        semi = None   # (status, cue, section, end) of a lead-in's list item ending in ";" on the same line
         for seg_index, seg in enumerate(doc.spans[SEGMENTS] if SEGMENTS in doc.spans else []):
             base = seg.start_char
             text = text_of[seg.start_char:seg.end_char]
             section_status = seg._.pt_assertion
             pieces = self.assert_text(text)
+            continued = None
+            if semi and "\n" not in text_of[semi[3]:base] and all(st is None for _, _, st, _ in pieces):
+                # "Scheduled interventions (not performed): 97116 gait training; 97112 balance training": the list
+                # after a lead-in goes on past its semicolons on the same line
+                pieces = [(0, len(text), semi[0], semi[1])]
+                continued = semi
+            semi = (*continued[:3], seg.end_char) if continued and text.rstrip().endswith(";") else None
             if carry and (carry[2] != seg._.pt_section or not _LIST_ITEM.match(text)
                           or "\n" not in text_of[max(0, base - 3):base + 1]):
                 carry = None
@@ -660,6 +673,11 @@ class ContextAsserter:
                 last = pieces[-1]
                 lead_in = text.rstrip().endswith(":") and last[2] is not None and last[3]
                 carry = (last[2], last[3], seg._.pt_section) if lead_in and _PRIORITY.get(last[2], 0) >= _CARRY_FROM else None
+                colon = text.find(":")
+                item = next((p for p in reversed(pieces) if text[p[0]:p[1]].strip(" \t;")), last)
+                if not continued and item[2] is not None and item[3] and text.rstrip().endswith(";") \
+                        and item[0] <= colon < item[1] and _PRIORITY.get(item[2], 0) >= _CARRY_FROM:
+                    semi = (item[2], item[3], seg._.pt_section, seg.end_char)
             for a, b, st, cue in pieces:
                 piece = text[a:b]
                 lead = len(piece) - len(piece.lstrip(_STRIP))
