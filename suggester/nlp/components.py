@@ -311,7 +311,7 @@ class SectionDetector:
                 section = current = "treatment"
             if not hit and self._this_visit is not None \
                     and self.attributes.get(current, {}).get("assertion") in ("planned", "goal") \
-                    and not text_of[text_of.rfind("\n", 0, span.start_char) + 1:span.start_char].strip() \
+                    and _line_start(text_of, span.start_char) \
                     and (head := _TIMED_HEAD_COLON.match(text_of, span.start_char)) is not None \
                     and self._this_visit.search(text_of, span.start_char, head.end()):
                 # "Exercise instruction today (12 min): isometrics ..." after the plan: a timed block of this visit
@@ -443,8 +443,7 @@ _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 
 def _timed_block_head(text: str, pos: int) -> bool:
     """The line starting at ``pos`` (nothing but spaces before it) names a block, its minutes and ends in a colon."""
-    start = text.rfind("\n", 0, pos) + 1
-    if text[start:pos].strip():
+    if not _line_start(text, pos):
         return False
     end = text.find("\n", pos)
     return _TIMED_BLOCK_HEAD.fullmatch(text, pos, len(text) if end < 0 else end) is not None
