@@ -274,7 +274,8 @@ class Suggester:
         recommended, report_notes = decide(s, note, got.cands)
         att = attribute(s, note, got, recommended, self.phrases.labels_in)
         recommended, nv_overridden = non_visit_check(s, doc._.pt_non_visit, recommended, att.minutes, got, cfg)
-        counted = count_units(s, recommended, att, note.totals, cfg, got.unbilled)
+        counted = count_units(s, recommended, att, note.totals, cfg, got.unbilled,
+                              {lab: c.units for lab, c in got.cands.items() if c.units})
         return build_result(s, self.compliance, self.versions, note, got, recommended, report_notes, att, counted,
                             (doc._.pt_non_visit, nv_overridden), Billing(payer, cfg, dos))
 

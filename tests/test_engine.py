@@ -549,3 +549,11 @@ def test_a_flowsheet_row_that_states_its_code_and_names_the_service_documents_it
             "feeding from L side; return demo x2 caregivers\n")
     found = {s.code: s.minutes for s in engine.suggest(note, payer="commercial").recommended}
     assert found == {"97110": 12, "97535": 10}
+
+
+@pytest.mark.parametrize("area, units", [(6, None), (20, None), (32, 1), (65, 3)])
+def test_selective_debridement_adds_its_area_add_on(engine, area, units):
+    note = (f"Sacral pressure injury, total area {area} sq cm. Selective debridement of adherent slough with scalpel "
+            "and forceps across the wound bed to bleeding tissue.")
+    found = {s.code: s.units for s in engine.suggest(note, payer="medicare").recommended}
+    assert found.get("97597") == 1 and found.get("97598") == units

@@ -3,6 +3,7 @@ covering sessions and the report kind), with the evaluation report's explanation
 
 from __future__ import annotations
 
+import math
 import re
 
 from ..nlp.minutes import find_minutes, number_value
@@ -11,7 +12,7 @@ from ..results import Evidence
 from .settings import Settings
 from .values import Candidate, NoteRead
 
-__all__ = ["apply_count_rules", "apply_covering", "apply_encounter", "apply_group", "apply_report", "apply_test_report",
+__all__ = ["apply_area_add_ons", "apply_count_rules", "apply_covering", "apply_encounter", "apply_group", "apply_report", "apply_test_report",
            "decide"]
 
 
@@ -30,6 +31,7 @@ def decide(s: Settings, note: NoteRead, cands: dict) -> tuple[set, dict]:
             best = max(present, key=lambda lab: (sum(e.score for e in cands[lab].evidence), cands[lab].score))
             recommended -= set(present) - {best}
     recommended = apply_count_rules(s, recommended, cands, note.full)
+    recommended = apply_area_add_ons(s, recommended, cands, note.full)
     recommended = apply_encounter(s, recommended, note.full, cands)
     recommended = apply_group(s, recommended, note.full, cands, _negated_spans(note))
     recommended = apply_test_report(s, recommended, note.full, cands)
@@ -191,6 +193,24 @@ def apply_count_rules(s: Settings, recommended: set, cands: dict, full: str = ""
             continue
         _carry_over(cands, max(present, key=lambda lab: cands[lab].score), target)
         recommended = (recommended - set(present)) | {target}
+    return recommended
+
+
+def apply_area_add_ons(s: Settings, recommended: set, cands: dict, full: str) -> set:
+    """An add-on billed per further area (engine.json ``area_add_ons``): with the base code recommended and a total
+    area above its first block stated in its evidence or the rest of its lines ("Sacral PI 8.0 x 4.0 cm = 32 sq cm.
+    Selective debridement ..."), the add-on is recommended with one unit per further block or part of one."""
+    for base, add_on, first, each, regex in s.area_add_ons:
+        if base not in recommended:
+            continue
+        texts = {e.text for e in cands[base].evidence}
+        texts |= {full[line_bounds(full, e.start)[0]:line_bounds(full, e.start)[1]] for e in cands[base].evidence}
+        areas = [float(m.group(1)) for t in texts for m in regex.finditer(t)]
+        if not areas or max(areas) <= first:
+            continue
+        _carry_over(cands, base, add_on)
+        cands[add_on].units = int(math.ceil((max(areas) - first) / each))
+        recommended = recommended | {add_on}
     return recommended
 
 

@@ -59,6 +59,7 @@ class Settings:
     covering: tuple = ()   # (codes, covered, end cues, own-time words, evidence words): sessions that cover work
     modalities: frozenset = frozenset()   # the modality codes (engine.json timed_modality_categories)
     exercise_list: tuple | None = None   # (codes, fewest distinct names, home-program words): engine.json exercise_list
+    area_add_ons: tuple = ()   # (base, add-on, first, each, area regex): engine.json area_add_ons
     supervised: frozenset = frozenset()   # untimed supervised modalities: named together with one time, each is given
 
     @classmethod
@@ -108,6 +109,9 @@ class Settings:
                                   if catalogue[lab].category in set(config.get("timed_modality_categories", []))
                                   or lab in set(config.get("timed_named_codes", []))),
             block_owners=frozenset(lab for lab in config.get("block_owner_codes", []) if lab in classes),
+            area_add_ons=tuple((r["base"], r["add_on"], float(r["first"]), float(r["each"]),
+                                re.compile(r["pattern"], re.IGNORECASE))
+                               for r in config.get("area_add_ons", []) if r["base"] in classes and r["add_on"] in classes),
             exercise_list=None if not config.get("exercise_list") else (
                 frozenset(lab for lab in config["exercise_list"]["codes"] if lab in classes),
                 int(config["exercise_list"]["min_names"]),

@@ -14,11 +14,13 @@ __all__ = ["count_units"]
 _WHOLE_TIME_RULES = frozenset({"service_total", "time_log"})
 
 
-def count_units(s: Settings, recommended: set, att: Attribution, totals: dict, cfg: dict, unbilled: int = 0) -> UnitsOut:
+def count_units(s: Settings, recommended: set, att: Attribution, totals: dict, cfg: dict, unbilled: int = 0,
+                stated_units: dict | None = None) -> UnitsOut:
     """Stage units: billable units per recommended code by the payer's method (CMS pooled total time or the
     AMA per-code rule), untimed and block codes by their unit rule. A documented total fills the only timed
     service ("single_timed_total", "session_total") or the one service left without time ("session_remainder");
-    those minutes and links are written into ``att``. ``unbilled``: documented rest/vitals/paperwork minutes."""
+    those minutes and links are written into ``att``. ``unbilled``: documented rest/vitals/paperwork minutes;
+    ``stated_units``: units the note's facts give an untimed code (an add-on by area, see stages.decide)."""
     minutes, documented_units, links = att.minutes, att.documented_units, att.links
     method = cfg["unit_method"]
     timed_minutes: dict[str, int] = {}
@@ -40,7 +42,7 @@ def count_units(s: Settings, recommended: set, att: Attribution, totals: dict, c
             b = rule["block_minutes"]
             units[lab] = None if m is None else m // b + int(m % b >= rule["min_minutes"])
         else:
-            units[lab] = 1
+            units[lab] = (stated_units or {}).get(lab) or 1   # an add-on by area: one unit per further block
     missing = [lab for lab in timed_labels if lab not in timed_minutes]
     doc_timed = totals.get("timed", (None,))[0]
     if len(timed_labels) == 1:

@@ -16,6 +16,7 @@ class Candidate:
     evidence: list = field(default_factory=list)
     segments: dict = field(default_factory=dict)     # segment index -> phrase spans (segment coords); clause start if none
     named_only: set = field(default_factory=set)     # segments where only a phrase names the code (weak score)
+    units: int | None = None                         # units the note's facts give an untimed code (an add-on by area)
 
 
 @dataclass
