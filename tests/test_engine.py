@@ -557,3 +557,15 @@ def test_selective_debridement_adds_its_area_add_on(engine, area, units):
             "and forceps across the wound bed to bleeding tissue.")
     found = {s.code: s.units for s in engine.suggest(note, payer="medicare").recommended}
     assert found.get("97597") == 1 and found.get("97598") == units
+
+
+@pytest.mark.parametrize("note, caregiver_code", [
+    # the caregiver trained beside the patient: part of the patient's own services
+    ("Daughter present for training. Transfers bed<>w/c and toilet with daughter guarding, cues for hand placement "
+     "and her body mechanics, pt min A -> CGA, 15 min.", False),
+    ("Caregiver training without the patient present: taught husband safe guarding for stairs and car transfers, "
+     "practised with him on the stair model and the car simulator, 30 min.", True),
+])
+def test_caregiver_training_codes_need_the_patient_absent(engine, note, caregiver_code):
+    codes = set(engine.suggest(note, payer="commercial").codes)
+    assert bool(codes & {"97550", "97551", "97552"}) == caregiver_code

@@ -32,6 +32,9 @@ def decide(s: Settings, note: NoteRead, cands: dict) -> tuple[set, dict]:
             recommended -= set(present) - {best}
     recommended = apply_count_rules(s, recommended, cands, note.full)
     recommended = apply_area_add_ons(s, recommended, cands, note.full)
+    if s.patient_absent is not None and recommended & s.patient_absent[0] and not s.patient_absent[1].search(note.full):
+        # caregiver training is billed without the patient present: a caregiver trained beside the patient is not it
+        recommended = recommended - s.patient_absent[0]
     recommended = apply_encounter(s, recommended, note.full, cands)
     recommended = apply_group(s, recommended, note.full, cands, _negated_spans(note))
     recommended = apply_test_report(s, recommended, note.full, cands)

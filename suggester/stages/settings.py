@@ -60,6 +60,7 @@ class Settings:
     modalities: frozenset = frozenset()   # the modality codes (engine.json timed_modality_categories)
     exercise_list: tuple | None = None   # (codes, fewest distinct names, home-program words): engine.json exercise_list
     area_add_ons: tuple = ()   # (base, add-on, first, each, area regex): engine.json area_add_ons
+    patient_absent: tuple | None = None   # (codes, cue regex): engine.json patient_absent_codes
     supervised: frozenset = frozenset()   # untimed supervised modalities: named together with one time, each is given
 
     @classmethod
@@ -109,6 +110,10 @@ class Settings:
                                   if catalogue[lab].category in set(config.get("timed_modality_categories", []))
                                   or lab in set(config.get("timed_named_codes", []))),
             block_owners=frozenset(lab for lab in config.get("block_owner_codes", []) if lab in classes),
+            patient_absent=None if not config.get("patient_absent_codes") else (
+                frozenset(lab for lab in classes
+                          if catalogue[lab].category in set(config["patient_absent_codes"]["categories"])),
+                re.compile(config["patient_absent_codes"]["cue_pattern"], re.IGNORECASE)),
             area_add_ons=tuple((r["base"], r["add_on"], float(r["first"]), float(r["each"]),
                                 re.compile(r["pattern"], re.IGNORECASE))
                                for r in config.get("area_add_ons", []) if r["base"] in classes and r["add_on"] in classes),
