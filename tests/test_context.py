@@ -424,6 +424,14 @@ def test_a_cue_leading_into_a_list_after_a_colon_covers_the_whole_list(engine):
     assert engine.suggest(note, payer="commercial").codes == []
 
 
+def _clause_statuses(text: str, word: str | None = None) -> list:
+    """The assertion status of each clause the context pipeline finds in ``text`` (only those holding ``word``)."""
+    from suggester.nlp import CLAUSES, build_nlp
+
+    doc = build_nlp()(text)
+    return [c._.pt_assertion for c in doc.spans[CLAUSES] if word is None or word in c.text]
+
+
 @pytest.mark.parametrize("text", [
     "Berg deferred to next week's re-evaluation because of fatigue.",
     "Gait analysis on the treadmill is saved for tomorrow's session.",
@@ -464,10 +472,8 @@ def test_a_line_end_time_after_a_dash_is_outside_a_cue_before_it(engine):
     "He was walking his dog 30 minutes twice a day prior to his surgery.",
 ])
 def test_what_the_patient_did_before_the_injury_is_history(text):
-    from suggester.nlp import CLAUSES, build_nlp
-
-    doc = build_nlp()(text)
-    assert doc.spans[CLAUSES] and all(c._.pt_assertion == "historical" for c in doc.spans[CLAUSES])
+    statuses = _clause_statuses(text)
+    assert statuses and all(st == "historical" for st in statuses)
 
 
 def test_goals_written_after_a_timed_heading_cover_that_line_only(engine):
@@ -497,10 +503,7 @@ def test_a_timed_block_of_this_visit_after_the_plan_is_performed(engine, line, f
     ("Pt sent home with a loaner TENS unit.", "TENS", "home_program"),
 ])
 def test_abbreviated_next_week_and_equipment_taken_home_are_not_this_sessions(text, service, status):
-    from suggester.nlp import CLAUSES, build_nlp
-
-    doc = build_nlp()(text)
-    assert [c._.pt_assertion for c in doc.spans[CLAUSES] if service in c.text] == [status]
+    assert _clause_statuses(text, service) == [status]
 
 
 @pytest.mark.parametrize("note, codes", [
@@ -514,19 +517,14 @@ def test_services_not_done_by_a_negation_across_or_or_a_request_to_skip(engine, 
 
 
 def test_the_restorative_aides_walking_program_is_not_this_therapists_service():
-    from suggester.nlp import CLAUSES, build_nlp
-
-    doc = build_nlp()("Resident walked 200 ft w/ RW with the restorative aide this am per RNP schedule.")
-    assert {c._.pt_assertion for c in doc.spans[CLAUSES] if "walked" in c.text} == {"other_discipline"}
+    text = "Resident walked 200 ft w/ RW with the restorative aide this am per RNP schedule."
+    assert set(_clause_statuses(text, "walked")) == {"other_discipline"}
 
 
 @pytest.mark.parametrize("text", ["OT addressed LB dressing w/ reacher and sock aid before PT.",
                                   "Occupational therapy worked on tub transfers this morning."])
 def test_what_ot_did_is_the_other_disciplines(text):
-    from suggester.nlp import CLAUSES, build_nlp
-
-    doc = build_nlp()(text)
-    assert [c._.pt_assertion for c in doc.spans[CLAUSES]] == ["other_discipline"]
+    assert _clause_statuses(text) == ["other_discipline"]
 
 
 @pytest.mark.parametrize("line, found", [
@@ -551,10 +549,8 @@ def test_performed_today_under_a_plan_of_care_opens_the_treatment_given(engine):
 
 
 def test_what_the_nurse_performed_is_not_the_therapists():
-    from suggester.nlp import CLAUSES, build_nlp
-
-    doc = build_nlp()("RN performed sharp debridement of the heel wound before PT arrived.")
-    assert {c._.pt_assertion for c in doc.spans[CLAUSES] if "debridement" in c.text} == {"other_discipline"}
+    text = "RN performed sharp debridement of the heel wound before PT arrived."
+    assert set(_clause_statuses(text, "debridement")) == {"other_discipline"}
 
 
 @pytest.mark.parametrize("text, service, status", [
@@ -564,10 +560,7 @@ def test_what_the_nurse_performed_is_not_the_therapists():
     ("Land-based gait training planned for Thursday.", "gait", "planned"),
 ])
 def test_what_happened_before_today_or_is_planned_for_later_is_not_this_sessions(text, service, status):
-    from suggester.nlp import CLAUSES, build_nlp
-
-    doc = build_nlp()(text)
-    assert {c._.pt_assertion for c in doc.spans[CLAUSES] if service in c.text} == {status}
+    assert set(_clause_statuses(text, service)) == {status}
 
 
 def test_a_device_delivered_yesterday_does_not_date_the_service(engine):

@@ -345,7 +345,7 @@ class SectionDetector:
                 span = _strip_span(doc, body.start, body.end) if body is not None and len(body) else None
                 inline_only = self.attributes.get(current, {}).get("inline_scope") == "line" or (
                     self.attributes.get(current, {}).get("line_scope_after_timed_head")
-                    and _TIMED_HEAD_BEFORE.fullmatch(text_of, text_of.rfind("\n", 0, head_start) + 1, head_start)
+                    and _TIMED_HEAD_BEFORE.fullmatch(text_of, line_bounds(text_of, head_start)[0], head_start)
                     is not None)   # "Therapeutic activities - 15 min. Goals: lifting mechanics ...": that line only
                 if span is None or not inline_only or "\n" in text_of[span.start_char:span.end_char]:
                     section = current

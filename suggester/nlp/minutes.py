@@ -202,8 +202,6 @@ def find_minutes(text: str) -> list[MinuteMention]:
     return sorted(out + extra, key=lambda mm: mm.start) if extra else out
 
 
-
-
 # a total's breakdown: two or more "name number" items in parentheses ("(TherEx 23, NMR 15)", "(TE 20 / manual 8')"),
 # or listed after the total to the end of its sentence ("Total timed 38: TherEx 25, manual 13")
 _ITEM = r"[A-Za-z][A-Za-z/&.' -]{0,30}?\s*[:=\-]?\s*\d{1,3}\s*(?:min\w*|')?"
