@@ -271,3 +271,34 @@ def test_decide_individual_cueing_within_a_group_is_not_a_one_on_one_block(engin
     items = full.index("Sit-to-stand")
     cands = {"97150": Candidate("97150", 0.99, [_ev(0, 40)]), "97530": Candidate("97530", 0.9, [_ev(items, len(full))])}
     assert apply_group(s, {"97150", "97530"}, full, cands) == {"97150"}
+
+
+def _flat_alternation(literals):
+    """The plain alternation the literal matchers mean: every literal, longest first, whole words."""
+    import re
+    words = sorted(set(literals), key=lambda s: (-len(s), s))
+    body = "|".join(re.escape(w).replace(r"\ ", r"\s+") + (r"(?![\w/])" if re.search(r"\w$", w) else "") for w in words)
+    return r"(?<![\w/])(?:%s)" % body
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_literal_matchers_written_as_a_prefix_tree_match_what_the_flat_list_would(seed):
+    """The literal matchers are compiled as one prefix tree (fast to scan); they must find exactly the spans the
+    plain longest-first alternation finds, shared prefixes, spaces and word ends included."""
+    import random
+    import re
+
+    from suggester.nlp.rules import compile_literals, literals_pattern
+
+    rng = random.Random(seed)
+    stems = ["hot pack", "hot", "pack", "ther ex", "therex", "gait", "gait training", "te", "t.e.", "mob", "mobs",
+             "s/p", "pt", "pt ed", "x10", "sit to stand", "sit", "sit-to-stand", "re-eval", "re-ed", "nmr"]
+    literals = rng.sample(stems, 12) + [" ".join("".join(rng.choice("abt e") for _ in range(rng.randint(1, 6))).split())
+                                        for _ in range(30)]
+    literals = [lit for lit in literals if lit and lit[0].isalnum()]
+    text = " ".join(rng.choice(stems + ["and", "/", "10", "HOT  PACK", "Gait\ttraining", "packs", "a", "ab", "bt"])
+                    for _ in range(400))
+    tree = compile_literals(literals)
+    flat = re.compile(_flat_alternation(literals), re.IGNORECASE)
+    assert "gait(?:" in literals_pattern(["gait", "gait training", "gait belt"])   # one branch for the shared prefix
+    assert [m.span() for m in tree.finditer(text)] == [m.span() for m in flat.finditer(text)]

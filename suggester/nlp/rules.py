@@ -175,7 +175,11 @@ def literals_pattern(literals) -> str:
     a larger pattern without compiling it on its own.
 
     The word-start check is written once before the literals that begin with a word character, so the engine
-    tries them only where a word begins (several times faster on long notes than one check per literal)."""
+    tries them only where a word begins (several times faster on long notes than one check per literal), and those
+    literals are written as a prefix tree ("hot\\s+pack(?:s(?![\\w/])|(?![\\w/]))|..."): at each character the engine
+    follows the one branch that can match instead of trying every literal in turn, and the pattern is shorter to
+    compile. It matches exactly what the flat list would: on the one path that can match, the longer literals are
+    tried first."""
     ordered = sorted(set(literals), key=lambda s: (-len(s), s))
     if not ordered:
         return r"(?!x)x"
@@ -183,9 +187,36 @@ def literals_pattern(literals) -> str:
     other = [lit for lit in ordered if not re.match(r"\w", lit)]
     parts = []
     if wordy:
-        parts.append(r"(?<![\w/])(?:%s)" % "|".join(_literal_regex(lit)[len(r"(?<![\w/])"):] for lit in wordy))
+        parts.append(r"(?<![\w/])" + (_prefix_tree(wordy) if all(_tree_safe(lit) for lit in wordy) else
+                                        "(?:%s)" % "|".join(_literal_regex(lit)[len(r"(?<![\w/])"):] for lit in wordy)))
     parts += [f"(?:{_literal_regex(lit)})" for lit in other]
     return "|".join(parts)
+
+
+def _tree_safe(literal: str) -> bool:
+    """Whether ``literal`` can go into a prefix tree without changing what the alternation matches: lower-case ASCII
+    with single spaces only (two branches then never match the same character, whatever the flags)."""
+    return literal.isascii() and literal == literal.lower() and "  " not in literal and literal.strip() == literal \
+        and not any(ch.isspace() and ch != " " for ch in literal)
+
+
+def _prefix_tree(literals) -> str:
+    """The literals (each starting with a word character) as one prefix-tree regex, longer continuations before a
+    literal's end at every node."""
+    root: dict = {}
+    for lit in literals:
+        node = root
+        for ch in lit:
+            node = node.setdefault(r"\s+" if ch == " " else re.escape(ch), {})
+        node[""] = r"(?![\w/])" if re.search(r"\w$", lit) else ""
+
+    def emit(node: dict) -> str:
+        alts = [key + emit(child) for key, child in node.items() if key != ""]
+        if "" in node:
+            alts.append(node[""])
+        return alts[0] if len(alts) == 1 else "(?:%s)" % "|".join(alts)
+
+    return emit(root)
 
 
 def compile_literals(literals, flags: int = re.IGNORECASE) -> re.Pattern:
