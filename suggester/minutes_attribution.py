@@ -22,7 +22,8 @@ Algorithm (each step names the rule it records)
    service's name, "TE subtotal: 19 min": replaces its sub-item times; so does a labelled field, "Minutes: 23"
    under a block, "Gait min: 10", and a time written last on its line after a dash or in parentheses after the
    line's last sentence, for the service whose name heads the line: "TE: bike 6 min, heel slides, ... -- 26 min",
-   "Gait trng: FWW 2 x 75 ft, cues ... Seated rest between trials. (15 min)"),
+   "Gait trng: FWW 2 x 75 ft, cues ... Seated rest between trials. (15 min)"; a name and its time with nothing
+   listed between them, "Thoracic mobs - 5'", is an item's own time, not a whole time),
    ``total_breakdown`` (an item of a total's breakdown, "Total timed 38 (TherEx 23, NMR 15)": read only when
    no service has its own time elsewhere in the note, which the breakdown would repeat),
    ``time_log`` (a time in a time log, "Time: TherEx 25 min, Manual 10 min" after the plan: the whole time of
@@ -631,8 +632,12 @@ def _line_heading(base: int, m: MinuteMention, doc_text: str, segments, services
             for a, b in spans:
                 if b > a and line_start <= s0 + a < start and (first is None or s0 + a < first[0]):
                     first = (s0 + a, s0 + b, lab)
-    if first is None or not _HEADING_LEAD.fullmatch(doc_text, line_start, first[0]) \
-            or not _HEADING_END.match(doc_text, first[1]):
+    if first is None or not _HEADING_LEAD.fullmatch(doc_text, line_start, first[0]):
+        return None
+    head_end = _HEADING_END.match(doc_text, first[1])
+    if head_end is None or not own_sentence and not _WORDS.search(doc_text, head_end.end(), start):
+        # "Scapular mobs - 3'": the name and its time with nothing listed between them is an item's own time (added
+        # to the service's other times), not a heading's whole time over a list
         return None
     return first[2]
 

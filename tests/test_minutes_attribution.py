@@ -700,3 +700,15 @@ def test_a_clock_range_restated_in_hours_and_minutes_counts_once(engine):
     note = ("FUNCTIONAL CAPACITY EVALUATION. Testing time 0815-1045 (2 hr 30 min): floor-waist and overhead lifts, "
             "carry, push/pull sled, positional tolerances, grip dynamometry. Written report to the case manager.")
     assert _minutes(engine, note, "commercial") == {"97750": 150}
+
+
+@pytest.mark.parametrize("note, expected", [
+    ("Cervical radiculopathy\nMANUAL (14 min)\n  Suboccipital release, supine\n  Thoracic mobs - 5'\n"
+     "THER EX (10 min)\n  Chin tucks 2x10, scap retraction w/ band 2x15\n", {"97140": 14, "97110": 10}),
+    ("Manual therapy 12 min:\n - STM to R upper trap\n - rib mobs - 4 min\nGait training 10 min in hallway with SPC\n",
+     {"97140": 12, "97116": 10}),
+])
+def test_an_item_line_with_its_own_time_after_a_dash_is_not_its_services_whole_time(engine, note, expected):
+    """'Thoracic mobs - 5'' under a timed heading is one item of the heading's time, not the service's whole time:
+    the heading's minutes stand (a dash-ended time over a list, 'Manual: STM, mobs -- 15 min', still is one)."""
+    assert _minutes(engine, note) == expected
