@@ -149,6 +149,11 @@ def _service_total_cues() -> re.Pattern:
     return compile_literals(packaged_json("minutes.json")["service_total_cues"])
 
 
+@lru_cache(maxsize=1)
+def _block_cover_cues() -> re.Pattern:
+    return compile_literals(packaged_json("minutes.json").get("block_cover_cues", []))
+
+
 def is_service_total(text: str, start: int, end: int) -> bool:
     """A time with "total", "whole", "in all" beside it, in the same sentence: the whole time of its service."""
     # the cue must sit beside this time, not beside another one of the same line ("Gait (22 min total): treadmill
@@ -743,9 +748,11 @@ def _following_sentences(out, attributed, recommended, services, orphans, segmen
                     out.bare.add(base + m.start)
             elif len(free) > 1:
                 out.ambiguous.append((base + m.start, base + m.end, tuple(free)))
-            elif len(labs) == 1 and (m.field or is_service_total(seg_text, m.start, m.end) and len(already) < 2):
+            elif len(labs) == 1 and (m.field or is_service_total(seg_text, m.start, m.end) and len(already) < 2
+                                     or _block_cover_cues().search(seg_text) is not None):
                 # (with two or more services timed already, a "Total 36'" naming none is the session's, not the last one's)
                 # "Minutes: 23" under a block whose items have times of their own: the block's whole time
-                # "That whole piece was twenty-six minutes.": the whole time of the one service before it
+                # "That whole piece was twenty-six minutes.", "All of that ran close to 16 minutes." (even after other
+                # services' times: it says it covers what was just described): the whole time of the one service before it
                 attributed.append((base + m.start, next(iter(labs)), m, False, False, "service_total"))
         timed_before.add(seg_i)

@@ -712,3 +712,13 @@ def test_an_item_line_with_its_own_time_after_a_dash_is_not_its_services_whole_t
     """'Thoracic mobs - 5'' under a timed heading is one item of the heading's time, not the service's whole time:
     the heading's minutes stand (a dash-ended time over a list, 'Manual: STM, mobs -- 15 min', still is one)."""
     assert _minutes(engine, note) == expected
+
+
+@pytest.mark.parametrize("cover", ["All of that ran about 18 minutes.", "We spent roughly 18 minutes on all of these."])
+def test_a_time_sentence_that_covers_what_was_just_described_is_that_services_whole_time(engine, cover):
+    """After a hot pack with its own minutes, an exercise list with one item timed ('bike 5 min') and a sentence
+    saying how long all of it took: the exercise's time is that sentence's, not the item's."""
+    note = ("Moist heat to the low back first, 10 min.\n"
+            "Pt then rode the bike 5 min, then bird dogs 2x10, dead bugs 2x10 and side planks 3 x 20 sec. " + cover + "\n"
+            "Pain 2/10 after.")
+    assert _minutes(engine, note)["97110"] == 18
