@@ -21,7 +21,8 @@ Algorithm (each step names the rule it records)
    ``service_total`` (a time with "total", "whole", "in all" in its sentence, or a total label after the
    service's name, "TE subtotal: 19 min": replaces its sub-item times; so does a labelled field, "Minutes: 23"
    under a block, "Gait min: 10", and a time written last on its line after a dash or in parentheses after the
-   line's last sentence, for the service whose name heads the line: "TE: bike 6 min, heel slides, ... -- 26 min",
+   line's last sentence, for the service whose name heads the line (its own line's and earlier times; a later
+   line timing the same service again adds to it): "TE: bike 6 min, heel slides, ... -- 26 min",
    "Gait trng: FWW 2 x 75 ft, cues ... Seated rest between trials. (15 min)"; a name and its time with nothing
    listed between them, "Thoracic mobs - 5'", is an item's own time, not a whole time),
    ``total_breakdown`` (an item of a total's breakdown, "Total timed 38 (TherEx 23, NMR 15)": read only when
@@ -466,6 +467,7 @@ def attribute_minutes(recommended, services, seg_mentions, time_only_segs, segme
     attributed = []  # (absolute position, lab, mention, is_header, is_extra, rule)
     linked_segments: set = set()
     orphans: dict[int, list[MinuteMention]] = {}
+    line_totals: set = set()   # positions of times that are the whole time of their line's heading only
     for seg_i, mentions in seg_mentions.items():
         if any(m.bout for m in mentions):
             # "gaze stabilization 3 x 1 min each, habituation, foam EC - 18 min": a bout's length is inside the
@@ -482,6 +484,7 @@ def attribute_minutes(recommended, services, seg_mentions, time_only_segs, segme
                     kept.append(m)
                     continue
                 attributed.append((segments[seg_i].start_char + m.start, lab, m, False, False, "service_total"))
+                line_totals.add(segments[seg_i].start_char + m.start)
                 linked_segments.add(seg_i)
             mentions = kept
         present = [(lab, services[lab][seg_i]) for lab in recommended if seg_i in services.get(lab, {})]
@@ -581,7 +584,13 @@ def attribute_minutes(recommended, services, seg_mentions, time_only_segs, segme
                 use += [head] + parts + extras
         totals_of = [it for blk in blocks.get(lab, []) for it in _items(blk)
                      if it[2] in ("service_total", "time_log") and it[1].minutes is not None]
-        if totals_of:
+        if totals_of and all(pos in line_totals for pos, _, _ in totals_of):
+            # "Gait: ... turning with a wide arc - 12 min" and, lines later, "Gait again w/ dual task - 8 min; ...": a
+            # line's whole time covers its own line and what came before it; the service's times on later lines are
+            # more of it
+            last_line_end = max(line_bounds(doc_text, pos)[1] for pos, _, _ in totals_of)
+            use = totals_of + [it for it in use if it not in totals_of and it[0] > last_line_end]
+        elif totals_of:
             use = totals_of
         if use:
             out.minutes[lab] = sum(it[1].minutes for it in use)

@@ -722,3 +722,14 @@ def test_a_time_sentence_that_covers_what_was_just_described_is_that_services_wh
             "Pt then rode the bike 5 min, then bird dogs 2x10, dead bugs 2x10 and side planks 3 x 20 sec. " + cover + "\n"
             "Pain 2/10 after.")
     assert _minutes(engine, note)["97110"] == 18
+
+
+def test_a_service_timed_again_on_a_later_line_adds_to_a_lines_whole_time(engine):
+    """'Balance: ... tandem walking, SLS at counter -- 10 min' and later 'Balance again on foam, eyes closed - 6 min;
+    ...': the first line's time is its own line's whole time, the later line's time is more of the same service."""
+    note = ("Pt with MS, walks with trekking poles.\n"
+            "Bike 8 min to warm up.\n"
+            "Balance: tandem walking in the hall, SLS at the counter with light touch -- 10 min\n"
+            "Seated rest, HR 92.\n"
+            "Balance again on foam, eyes closed, head turns - 6 min; one LOB caught with CGA.\n")
+    assert _minutes(engine, note)["97112"] == 16
