@@ -733,3 +733,13 @@ def test_a_service_timed_again_on_a_later_line_adds_to_a_lines_whole_time(engine
             "Seated rest, HR 92.\n"
             "Balance again on foam, eyes closed, head turns - 6 min; one LOB caught with CGA.\n")
     assert _minutes(engine, note)["97112"] == 16
+
+
+@pytest.mark.parametrize("line", ["Timed tx 14 min. Total session 40 min.", "Timed treatment: 14 min; session 40 min total."])
+def test_a_timed_treatment_line_is_the_only_timed_services_time_not_the_session(engine, line):
+    """Needling and a cold pack (untimed) with soft tissue work (the one timed service), then 'Timed tx 14 min' and
+    the session total: the manual therapy has the timed 14 minutes, not the 40 of the whole visit."""
+    note = ("Dry needling R upper trap and levator (2 muscles), twitch responses obtained.\n"
+            "Followed with STM and trigger point release to the same area.\n"
+            "Cold pack to the neck at the end.\n" + line)
+    assert _minutes(engine, note)["97140"] == 14
