@@ -168,6 +168,8 @@ def main() -> None:
     performed = load_gold(ROOT / "training_data" / "performed_or_not" / "dev_notes.jsonl")
     company = load_gold(ROOT / "training_data" / "company_week" / "dev_notes.jsonl")
     writers = load_gold(ROOT / "training_data" / "same_visit_three_writers" / "dev_notes.jsonl")
+    minutes_where = load_gold(ROOT / "training_data" / "minutes_where" / "dev_notes.jsonl")
+    plain_clinical = load_gold(ROOT / "training_data" / "plain_clinical" / "dev_notes.jsonl")
 
     engine = Suggester()
     no_ctx = Suggester(use_context=False)
@@ -187,6 +189,7 @@ def main() -> None:
                        ("EMR/shared-visit dev", shared), ("ortho/spine daily dev", ortho),
                        ("performed-or-not dev", performed), ("company-week dev", company),
                        ("same-visit/three-writers dev", writers),
+                       ("minutes-where dev", minutes_where), ("plain-clinical dev", plain_clinical),
                        ("hold-out", hold)):
         for label, eng in (("engine", engine), ("TF-IDF without context layer", no_ctx)):
             r = evaluate(eng, data)
