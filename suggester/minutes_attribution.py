@@ -24,7 +24,9 @@ Algorithm (each step names the rule it records)
    line's last sentence, for the service whose name heads the line (its own line's and earlier times; a later
    line timing the same service again adds to it): "TE: bike 6 min, heel slides, ... -- 26 min",
    "Gait trng: FWW 2 x 75 ft, cues ... Seated rest between trials. (15 min)"; a name and its time with nothing
-   listed between them, "Thoracic mobs - 5'", is an item's own time, not a whole time),
+   listed between them, "Thoracic mobs - 5'", is an item's own time, not a whole time; a time in parentheses after
+   the last sentence of a line that documents one service is that service's whole time on the line, headed or not:
+   "Walked 50 ft x2 with RW ... Seated rest between bouts. (12 min)"),
    ``total_breakdown`` (an item of a total's breakdown, "Total timed 38 (TherEx 23, NMR 15)": read only when
    no service has its own time elsewhere in the note, which the breakdown would repeat),
    ``time_log`` (a time in a time log, "Time: TherEx 25 min, Manual 10 min" after the plan: the whole time of
@@ -638,14 +640,21 @@ def _line_heading(base: int, m: MinuteMention, doc_text: str, segments, services
         return None
     line_start = doc_text.rfind("\n", 0, start) + 1
     first = None
+    on_line = set()
     for lab in recommended:
         for k, spans in services.get(lab, {}).items():
             if k is None or k >= len(segments):
                 continue
             s0 = segments[k].start_char
             for a, b in spans:
+                if line_start <= s0 + a < start:
+                    on_line.add(lab)
                 if b > a and line_start <= s0 + a < start and (first is None or s0 + a < first[0]):
                     first = (s0 + a, s0 + b, lab)
+    if not own_sentence and len(on_line) == 1 and doc_text.startswith("(", start):
+        # "Walked 50 ft x2 with RW, CGA; cues ... Seated rest between bouts. (12 min)": a time set apart in
+        # parentheses after the line's last sentence is the time of the line's one service, headed or not
+        return next(iter(on_line))
     if first is None or not _HEADING_LEAD.fullmatch(doc_text, line_start, first[0]):
         return None
     head_end = _HEADING_END.match(doc_text, first[1])

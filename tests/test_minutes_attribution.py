@@ -743,3 +743,12 @@ def test_a_timed_treatment_line_is_the_only_timed_services_time_not_the_session(
             "Followed with STM and trigger point release to the same area.\n"
             "Cold pack to the neck at the end.\n" + line)
     assert _minutes(engine, note)["97140"] == 14
+
+
+def test_a_time_in_parentheses_after_a_lines_last_sentence_is_that_lines_service(engine):
+    """'Amb 80 ft x3 with SPC, SBA; cues for heel strike. Standing rest between laps. (14 min)': the time set apart at
+    the end of the line is the walking's, though the sentence just before it is about rest."""
+    note = ("O: Amb 80 ft x3 with SPC, SBA; cues for heel strike. Standing rest between laps. (14 min)\n"
+            "Sit to stand from low chair x10 with cues for hand placement and weight shift, CGA. (9 min)\n"
+            "A: Gait more symmetrical.\n")
+    assert _minutes(engine, note).get("97116") == 14
