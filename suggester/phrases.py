@@ -36,6 +36,25 @@ def _joined_variants(phrase: str) -> list[str]:
     return out
 
 
+_VOWELS = set("aeiou")
+
+
+def _plural(phrase: str) -> str | None:
+    """The phrase with its last word in the plural ("wax dip" -> "wax dips", "joint mobilization" -> "joint
+    mobilizations", "bed mobility activity" -> "... activities"), or None when that word does not take a plain
+    English plural (already plural, shorter than three letters, not all letters)."""
+    head, _, last = phrase.rpartition(" ")
+    if len(last) < 3 or not last.isalpha() or last.endswith("s"):
+        return None
+    if last.endswith("y") and last[-2] not in _VOWELS:
+        last = last[:-1] + "ies"
+    elif last.endswith(("x", "z", "ch", "sh")):
+        last += "es"
+    else:
+        last += "s"
+    return f"{head} {last}" if head else last
+
+
 class PhraseIndex:
     """Find catalogue phrases in text: case-insensitive synonyms, case-sensitive abbreviations.
 
@@ -63,6 +82,10 @@ class PhraseIndex:
                 syn.setdefault(s.lower(), set()).add(label)
                 for variant in _joined_variants(s.lower()):   # "soft-tissue mobilization", "sit-to-stand"
                     canon.setdefault(variant, s.lower())
+                for form in [s.lower()] + _joined_variants(s.lower()):   # "wax dips", "joint mobilizations"
+                    plural = _plural(form)
+                    if plural is not None:
+                        canon.setdefault(plural, s.lower())
             for a in catalogue[code].abbreviations:
                 abbr.setdefault(a, set()).add(label)
         for phrase, code in (extra or {}).items():  # named interventions from the lexicon
@@ -82,6 +105,9 @@ class PhraseIndex:
             syn.setdefault(blocker.lower(), set())
             for variant in _joined_variants(blocker.lower()):   # "gait-belt" is a gait belt too
                 syn.setdefault(variant, set())
+            plural = _plural(blocker.lower())   # "manual muscle tests" blocks as "manual muscle test" does
+            if plural is not None:
+                syn.setdefault(plural, set())
         # catalogue and lexicon names demoted to supporting ("sit-to-stand", "STS": an item of an exercise list as
         # often as a transfer trained): they back their code only where the clause reads like it
         low = {d.lower() for d in demoted}

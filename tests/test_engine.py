@@ -569,3 +569,11 @@ def test_selective_debridement_adds_its_area_add_on(engine, area, units):
 def test_caregiver_training_codes_need_the_patient_absent(engine, note, caregiver_code):
     codes = set(engine.suggest(note, payer="commercial").codes)
     assert bool(codes & {"97550", "97551", "97552"}) == caregiver_code
+
+
+def test_a_catalogue_name_written_in_the_plural_still_names_its_service(engine):
+    """'wax dips' is the catalogue's 'wax dip' (its last word in the plural): it names the paraffin, and the evidence
+    shows the catalogue's phrase."""
+    note = "Dx: hand OA.\nWarm wax dips to both hands x3 before the exercises.\nPt tolerated well."
+    assert "97018" in {s.code for s in engine.suggest(note, payer="commercial").recommended}
+    assert [(h[2], h[3]) for h in engine.phrases.find("wax dips to both hands")] == [("wax dip", {"97018"})]
