@@ -80,8 +80,8 @@ from ._resources import packaged_json
 from .nlp.minutes import MinuteMention
 from .nlp.rules import DASH_BEFORE, compile_literals, line_bounds, literals_pattern
 
-__all__ = ["Attribution", "OF_NEXT", "TimeLink", "attribute_minutes", "has_time_column", "indented_row", "is_service_total",
-           "last_on_line_after_dash", "referenced", "table_minutes"]
+__all__ = ["Attribution", "OF_NEXT", "TimeLink", "attribute_minutes", "covers_block", "has_time_column", "indented_row",
+           "is_service_total", "last_on_line_after_dash", "referenced", "table_minutes", "total_words"]
 
 _TIME_HEADER = re.compile(r"\b(?:min(?:ute)?s?|time|duration)\b", re.IGNORECASE)
 _BARE_NUMBER = re.compile(r"^(\d{1,3})(?:\s*(?:min\w*|'))?$", re.IGNORECASE)
@@ -155,6 +155,17 @@ def _service_total_cues() -> re.Pattern:
 @lru_cache(maxsize=1)
 def _block_cover_cues() -> re.Pattern:
     return compile_literals(packaged_json("minutes.json").get("block_cover_cues", []))
+
+
+def covers_block(text: str) -> bool:
+    """``text`` says its time covers what was just described ("All of that ran ...", "Total for the above ...")."""
+    return _block_cover_cues().search(text) is not None
+
+
+@lru_cache(maxsize=1)
+def total_words() -> frozenset:
+    """The words that make a time a whole time or a total (minutes.json ``service_total_cues``), lower-case."""
+    return frozenset(c.lower() for c in packaged_json("minutes.json")["service_total_cues"])
 
 
 def is_service_total(text: str, start: int, end: int) -> bool:
@@ -767,7 +778,7 @@ def _following_sentences(out, attributed, recommended, services, orphans, segmen
             elif len(free) > 1:
                 out.ambiguous.append((base + m.start, base + m.end, tuple(free)))
             elif len(labs) == 1 and (m.field or is_service_total(seg_text, m.start, m.end) and len(already) < 2
-                                     or _block_cover_cues().search(seg_text) is not None):
+                                     or covers_block(seg_text)):
                 # (with two or more services timed already, a "Total 36'" naming none is the session's, not the last one's)
                 # "Minutes: 23" under a block whose items have times of their own: the block's whole time
                 # "That whole piece was twenty-six minutes.", "All of that ran close to 16 minutes." (even after other

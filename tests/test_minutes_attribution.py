@@ -752,3 +752,12 @@ def test_a_time_in_parentheses_after_a_lines_last_sentence_is_that_lines_service
             "Sit to stand from low chair x10 with cues for hand placement and weight shift, CGA. (9 min)\n"
             "A: Gait more symmetrical.\n")
     assert _minutes(engine, note).get("97116") == 14
+
+
+@pytest.mark.parametrize("total", ["Total for the above 16 min.", "Total for these: 16 min."])
+def test_a_total_for_the_items_above_is_their_services_time(engine, total):
+    """A list of exercises closed by 'Total for the above 16 min.', then transfers with their own time: the 16 minutes
+    are the exercises' (the word 'total' does not make it a sentence about something else)."""
+    note = ("Bridges 2x10, clamshells w/ green band 2x15, side planks 3 x 20 sec, hip flexor stretch. " + total + "\n"
+            "Tub transfer practice with the bench and grab bar, 9 min, SBA.\n")
+    assert _minutes(engine, note).get("97110") == 16

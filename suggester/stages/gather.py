@@ -12,7 +12,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from ..minutes_attribution import indented_row, last_on_line_after_dash, referenced
+from ..minutes_attribution import covers_block, indented_row, last_on_line_after_dash, referenced, total_words
 from ..nlp.minutes import find_minutes, services_timed
 from ..nlp.rules import UNCHECKED_BOX, line_bounds
 from ..results import Evidence, NotCounted
@@ -189,7 +189,11 @@ def time_only(s: Settings, clause_text: str, mentions=()) -> bool:
         cut = clause_text.find(",", mentions[0].end)
         head = clause_text[:cut] if cut > 0 else clause_text
     words = head.split()
-    return 0 < len(words) <= s.orphan_max_words and not s.non_service_time.search(clause_text)
+    if not 0 < len(words) <= s.orphan_max_words:
+        return False
+    cues = {c.group(0).lower() for c in s.non_service_time.finditer(clause_text)}
+    # "Total for the above 18 min.": a total of what was just described, not a sentence about something else
+    return not cues or cues <= total_words() and covers_block(clause_text)
 
 
 _LIST_GLUE = re.compile(r"^(?:[\s,;/&+.]|\band\b)*$", re.IGNORECASE)
