@@ -761,3 +761,26 @@ def test_a_total_for_the_items_above_is_their_services_time(engine, total):
     note = ("Bridges 2x10, clamshells w/ green band 2x15, side planks 3 x 20 sec, hip flexor stretch. " + total + "\n"
             "Tub transfer practice with the bench and grab bar, 9 min, SBA.\n")
     assert _minutes(engine, note).get("97110") == 16
+
+
+@pytest.mark.parametrize("log, gait", [
+    ("Timed minutes: TE 12, Gait 9 = 21. Total visit 30.", 9),
+    ("Timed minutes: TE 12 min, Gait 9 min = 21 min.", 9),
+])
+def test_a_minutes_summary_line_gives_each_service_its_number_and_not_the_sum(engine, log, gait):
+    """'Timed minutes: TE 12, Gait 9 = 21': a bare number after a service's name in a time log is its minutes, and the
+    number after '=' is their sum, not more gait."""
+    note = ("S: R hip OA, pain 3/10.\n"
+            "TE: recumbent bike, clamshells, bridges, 12 min.\n"
+            "Gait: amb w/ cane 150 ft x2 with cues for equal step length.\n" + log)
+    assert _minutes(engine, note) == {"97110": 12, "97116": gait}
+
+
+def test_a_minutes_summary_lines_sum_is_the_timed_total(engine):
+    """'Timed minutes: TE 12, Gait 9 = 21' documents a timed total of 21 that the codes' minutes match: no finding
+    that they do not add up (its first item, 12, is not the total)."""
+    note = ("TE: recumbent bike, clamshells, bridges, 12 min.\n"
+            "Gait: amb w/ cane 150 ft x2 with cues for equal step length, 9 min.\n"
+            "Timed minutes: TE 12, Gait 9 = 21.\n")
+    result = engine.suggest(note)
+    assert not [f for f in result.to_dict()["findings"] if "add up" in f["message"]]

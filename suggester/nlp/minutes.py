@@ -263,7 +263,11 @@ def find_totals(text: str) -> dict[str, tuple[int, int, int]]:
             before = re.search(r"(\d{1,3})\s*(?:min\w*|')?\s*$", text[max(0, cue.start() - 12): cue.start()])
             if kind in totals or any(s <= cue.start() < e for _, s, e in totals.values()):
                 continue
-            if after:
+            summed = _SUMMED.match(text, cue.end())
+            if summed and len(re.findall(r"\d+", summed.group("items"))) >= 2:
+                # "Timed minutes: TE 13, GT 10 = 23": the items' sum after "=" is the total, not the first item
+                totals[kind] = (int(summed.group("n")), cue.start(), summed.end())
+            elif after:
                 totals[kind] = (int(after.group(1)), cue.start(), after.end())
             elif before:
                 totals[kind] = (int(before.group(1)), cue.start() - len(before.group(0)), cue.end())
@@ -293,6 +297,9 @@ def find_totals(text: str) -> dict[str, tuple[int, int, int]]:
 
 
 _CODE_BETWEEN = re.compile(r"\b[A-Z]?\d{4,5}\b")
+# a total cue over a list of items and their sum: "Timed minutes: TE 13, GT 10 = 23"
+_SUMMED = re.compile(r"(?P<items>[^\n=]{0,80}?)=[ \t]*(?:~|about|approx\.?)?[ \t]*(?P<n>\d{1,3})\b(?:[ \t]*(?:min\w*|'))?",
+                     re.IGNORECASE)
 # The number after a total cue, with a few words between them: "Timed minutes totaled 56", "Total timed minutes
 # today: 32", "timed code min = 27".
 _AFTER_CUE = re.compile(r"(?:\s*\(\s*(?:min(?:utes?)?|mins)\s*\))?[\s:=\-(.|]*(?:(?:today|totaled|totalled|totals?|was|"

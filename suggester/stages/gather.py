@@ -13,7 +13,7 @@ from dataclasses import replace
 import numpy as np
 
 from ..minutes_attribution import covers_block, indented_row, last_on_line_after_dash, referenced, total_words
-from ..nlp.minutes import find_minutes, services_timed
+from ..nlp.minutes import MinuteMention, find_minutes, services_timed
 from ..nlp.rules import UNCHECKED_BOX, line_bounds
 from ..results import Evidence, NotCounted
 from .score import joined_head
@@ -45,6 +45,25 @@ _BLANK_FIELD = re.compile(r"[:=\-\u2013]\s*(?:_{2,}|n/?a|none|--+|\u2014|\[\s*\]
 # a table cell holding only an unchecked box, and a checked box anywhere
 _UNCHECKED_CELL = re.compile(r"(?:\s{2,}|\t|\|)[ \t]*(?:\[[ \t]?\]|\u2610|\u25a1)[ \t]*(?=\s{2,}|\t|\||$)")
 _CHECKED = re.compile(r"\[[ \t]*[xX\u2713\u2714][ \t]*\]|[\u2611\u2612]")
+
+
+# in a time log, a bare number after a service's name is its minutes ("Timed minutes: TE 13, GT 10 = 23"), not a
+# count, a measure or a clock time
+_LOG_NUMBER = re.compile(r"[ \t]*[:\-]?[ \t]*(?P<n>\d{1,3})(?![\d:.]\d|[ \t]*(?:[%/#\-\u2013\u00b0\"'x]|\w))", re.IGNORECASE)
+_SUM_BEFORE = re.compile(r"=[ \t]*(?:~|about|approx\.?)?[ \t]*$", re.IGNORECASE)
+
+
+def _log_numbers(ctext: str, mentions: list, found: list, hits) -> list:
+    """A time log's minutes with the bare number right after each service's name read too ("Timed minutes: TE 13,
+    GT 10 = 23"); ``found`` are all the clause's time mentions (a total's breakdown included), never read twice."""
+    taken = [(m.start, m.end) for m in found]
+    extra = []
+    for _, b, _, _ in hits:
+        m = _LOG_NUMBER.match(ctext, b)
+        if m is not None and 0 < int(m.group("n")) <= 180 and not any(a <= m.start("n") < e for a, e in taken):
+            extra.append(MinuteMention(m.start("n"), m.end("n"), int(m.group("n"))))
+            taken.append((m.start("n"), m.end("n")))
+    return sorted(mentions + extra, key=lambda m: m.start) if extra else mentions
 
 
 def _blank_field(full: str, pos: int) -> bool:
@@ -277,6 +296,11 @@ def gather(s: Settings, note: NoteRead, hits_of: list, proba: np.ndarray, cfg: d
                 note.services_timed = services_timed(full, totals)
             if note.services_timed:   # a total's breakdown repeats times the note gives its services elsewhere
                 clause_mins = [m for m in clause_mins if not m.breakdown]
+        if clause._.pt_section == "time_log":
+            clause_mins = _log_numbers(ctext, clause_mins, find_minutes(ctext), hits_of[i])
+        if len(clause_mins) >= 3:
+            # "Timed minutes: TE 13 min, GT 10 min = 23 min": a time after "=" that follows the others is their sum
+            clause_mins = [m for k, m in enumerate(clause_mins) if k < 2 or not _SUM_BEFORE.search(ctext, 0, m.start)]
         # "...; 1 standing rest -- 30 min": a time set apart by a dash at the end of its line is its line's
         dash_end = [m for m in clause_mins
                     if last_on_line_after_dash(full, clause.start_char + m.start, clause.start_char + m.end)]
