@@ -265,8 +265,9 @@ def find_totals(text: str) -> dict[str, tuple[int, int, int]]:
                 continue
             summed = _SUMMED.match(text, cue.end())
             if summed and len(re.findall(r"\d+", summed.group("items"))) >= 2:
-                # "Timed minutes: TE 13, GT 10 = 23": the items' sum after "=" is the total, not the first item
-                totals[kind] = (int(summed.group("n")), cue.start(), summed.end())
+                # "Timed minutes: TE 13, GT 10 = 23": the items' sum after "=" is the total, not the first item (the
+                # total's span is its "= 23" alone: the items stay their services' times)
+                totals[kind] = (int(summed.group("n")), cue.end() + len(summed.group("items")), summed.end())
             elif after:
                 totals[kind] = (int(after.group(1)), cue.start(), after.end())
             elif before:
