@@ -784,3 +784,12 @@ def test_a_minutes_summary_lines_sum_is_the_timed_total(engine):
             "Timed minutes: TE 12, Gait 9 = 21.\n")
     result = engine.suggest(note)
     assert not [f for f in result.to_dict()["findings"] if "add up" in f["message"]]
+
+
+def test_all_told_beside_one_service_is_its_whole_time_not_the_notes_timed_total(engine):
+    """'Wheelchair skills: ... ramp, curb, pressure reliefs -- about 18 min all told' then transfers with their own
+    time: the 18 minutes are the wheelchair training's, not a total of the note's timed minutes."""
+    note = ("C6 SCI, manual w/c.\n"
+            "W/c propulsion training on carpet and ramp, curb pop-ups with spotting, pressure reliefs q15 -- about 18m all told.\n"
+            "Slide board transfers w/c <> mat both ways, min A, 8 min.\n")
+    assert _minutes(engine, note) == {"97542": 18, "97530": 8}

@@ -66,6 +66,29 @@ def _log_numbers(ctext: str, mentions: list, found: list, hits) -> list:
     return sorted(mentions + extra, key=lambda m: m.start) if extra else mentions
 
 
+# what a note-level total says it counts ("Total timed minutes", "Treatment time", "session")
+_TOTAL_OF_WHAT = re.compile(r"\b(?:timed|treatment|tx|session|visit|codes?|billable|therapy|untimed)\b", re.IGNORECASE)
+
+
+def _own_service_totals(s: Settings, note: NoteRead, hits_of: list, proba: np.ndarray) -> None:
+    """A timed total that says only "all told", "in all" or "altogether", in a performed clause that names a service
+    and reads as it ("W/c propulsion training ..., pressure relief reminders -- ~15m all told"), is that service's
+    whole time, not the note's total of timed minutes: it leaves ``note.totals`` (the clause's service keeps the
+    time). A clause that only mentions a name ("These vestibular exercises were carried out for 17 minutes in
+    total") keeps the note's total."""
+    found = note.totals.get("timed")
+    if found is None or _TOTAL_OF_WHAT.search(note.full, found[1], found[2]):
+        return
+    line_start = note.full.rfind("\n", 0, found[1]) + 1
+    if _TOTAL_OF_WHAT.search(note.full, line_start, found[1]):
+        return   # "Timed: ... in all 38 min": the line's label says what it counts
+    for c, hits, status, row in zip(note.clauses, hits_of, note.statuses, proba):
+        if c.start_char <= found[1] < c.end_char:
+            if status is None and any(row[s.col[lab]] >= s.t_ev for h in hits for lab in h[3]):
+                note.totals = {k: v for k, v in note.totals.items() if k != "timed"}
+            return
+
+
 def _blank_field(full: str, pos: int) -> bool:
     """The line holding ``pos`` is a template field left blank ("Gait training (97116): N/A"), an unchecked box
     ("[ ] Re-evaluation (97164)", "\u2610 Moist heat - declined") or a table row whose only check box is unchecked
@@ -266,6 +289,7 @@ def gather(s: Settings, note: NoteRead, hits_of: list, proba: np.ndarray, cfg: d
     mentions of performed clauses are kept per segment for the minutes stage."""
     full, segments, stated, time_table = note.full, note.segments, note.stated, note.time_table
     generic = note.generic
+    _own_service_totals(s, note, hits_of, proba)
     tot_spans_abs = [(a, b) for _, a, b in note.totals.values()]
     w = s.phrase_w
     got = Gathered()
