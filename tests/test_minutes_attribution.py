@@ -793,3 +793,14 @@ def test_all_told_beside_one_service_is_its_whole_time_not_the_notes_timed_total
             "W/c propulsion training on carpet and ramp, curb pop-ups with spotting, pressure reliefs q15 -- about 18m all told.\n"
             "Slide board transfers w/c <> mat both ways, min A, 8 min.\n")
     assert _minutes(engine, note) == {"97542": 18, "97530": 8}
+
+
+@pytest.mark.parametrize("line, minutes", [
+    ("Ther ex 9:00-9:28 (marching, LAQ, hip abd w/ band, heel raises) -- incl ~5 min seated rest for SOB.", 23),
+    ("Ther ex 9:00-9:28 (marching, LAQ, hip abd w/ band, heel raises) - including two 4 min seated rests.", 20),
+])
+def test_rest_said_to_be_included_in_a_services_time_comes_off_it(engine, line, minutes):
+    """A service's clock time that says it includes stated rest ('incl ~5 min seated rest'): the rest is not skilled
+    time, so it comes off the service's minutes."""
+    note = "HH visit, CHF, SpO2 95% RA at start.\n" + line + "\nSpO2 93% after, recovered with pursed-lip breathing.\n"
+    assert _minutes(engine, note).get("97110") == minutes

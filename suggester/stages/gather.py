@@ -89,6 +89,29 @@ def _own_service_totals(s: Settings, note: NoteRead, hits_of: list, proba: np.nd
             return
 
 
+_COUNT_WORDS = {"two": 2, "three": 3, "four": 4}
+
+
+def _less_included_rest(s: Settings, ctext: str, kept: list, rests: list) -> list:
+    """The clause's service times with the rest said to be included in them taken off ("Ther ex 1:10-1:40 (...) --
+    incl ~6 min seated rest when SOB" is 24 minutes; "incl two ~3 min sitting rests" takes off 6)."""
+    if s.included_rest is None or not rests:
+        return kept
+    kept = list(kept)
+    for r in rests:
+        cue = s.included_rest.search(ctext, max(0, r.start - 40), r.start)
+        own = [k for k, m in enumerate(kept) if m.end <= r.start and m.minutes]
+        if cue is None or not r.minutes or not own:
+            continue
+        count = cue.group("count")
+        off = r.minutes * (int(count) if count and count.isdigit() else _COUNT_WORDS.get((count or "").lower(), 1))
+        m = kept[own[-1]]
+        if m.minutes > off:
+            kept[own[-1]] = replace(m, minutes=m.minutes - off,
+                                    range_upper=m.range_upper - off if m.range_upper is not None else None)
+    return kept
+
+
 def _blank_field(full: str, pos: int) -> bool:
     """The line holding ``pos`` is a template field left blank ("Gait training (97116): N/A"), an unchecked box
     ("[ ] Re-evaluation (97164)", "\u2610 Moist heat - declined") or a table row whose only check box is unchecked
@@ -431,7 +454,7 @@ def gather(s: Settings, note: NoteRead, hits_of: list, proba: np.ndarray, cfg: d
                     modality = any(s.classes[j] in s.supervised for j in hits)
                     kept = [m for m in mentions if not unbilled_beside(s, ctext, m, modality)]
                     got.unbilled += sum(m.minutes or 0 for m in mentions if m not in kept)
-                    mentions = kept
+                    mentions = _less_included_rest(s, ctext, kept, [m for m in mentions if m not in kept])
                 seg_mentions.setdefault(seg_i, []).extend(
                     replace(m, start=m.start + offset, end=m.end + offset) for m in mentions)
                 if alone and mentions:

@@ -44,6 +44,7 @@ class Settings:
     orphan_max_words: int
     unbilled_time: re.Pattern
     unbilled_after: re.Pattern   # rest words right after a time: "after 3 min rest"
+    included_rest: re.Pattern | None   # "incl ~6 min seated rest": rest inside a service's own time
     modality_rest: frozenset   # unbilled cues that do not apply beside an unattended modality (the patient rests under it)
     non_service_time: re.Pattern
     unit_rules: dict
@@ -101,6 +102,8 @@ class Settings:
             unbilled_time=compile_literals(mins["unbilled_time_cues"]),
             modality_rest=frozenset(w.lower() for w in mins.get("rest_cues_under_modality", [])),
             unbilled_after=re.compile(mins["unbilled_after_pattern"], re.IGNORECASE),
+            included_rest=re.compile(mins["included_rest_before_pattern"], re.IGNORECASE)
+            if mins.get("included_rest_before_pattern") else None,
             non_service_time=re.compile(r"\b(?:%s)\b" % "|".join(mins["non_service_time_cues"]), re.IGNORECASE),
             unit_rules=packaged_json("units.json")["unit_rules"],
             calib_x=np.asarray(calib.get("x", []), dtype=float), calib_y=np.asarray(calib.get("y", []), dtype=float),
