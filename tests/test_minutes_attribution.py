@@ -804,3 +804,20 @@ def test_rest_said_to_be_included_in_a_services_time_comes_off_it(engine, line, 
     time, so it comes off the service's minutes."""
     note = "HH visit, CHF, SpO2 95% RA at start.\n" + line + "\nSpO2 93% after, recovered with pursed-lip breathing.\n"
     assert _minutes(engine, note).get("97110") == minutes
+
+
+def test_each_services_own_in_and_out_times_are_its_minutes_not_the_sessions(engine):
+    """Two lines each with their own 'In 1005 / Out 1019': each pair is its own service's time (14 and 11), not one
+    session total that the only timed service would take."""
+    note = ("SNF. Sacral wound 2.5 x 1.5 cm.\n"
+            "Sharp selective debridement of slough with forceps and scissors. In 1005 / Out 1019.\n"
+            "Gait with RW in hallway 80 ft x2, cues for posture and RW distance: In 1021 / Out 1032.\n")
+    assert _minutes(engine, note).get("97116") == 11
+
+
+def test_a_started_and_done_sentence_after_a_service_is_its_time(engine):
+    """'Started 2:05, done ~2:20.' in a sentence of its own after the gait training: 15 minutes of gait."""
+    note = ("Gait training in the home with a rolling walker, kitchen to bedroom and the two entry steps with rail, "
+            "cues for step-through pattern. Started 2:05, done ~2:20.\n"
+            "Ther ex: heel slides, SAQ, SLR 2x10 each, about 12 min.\n")
+    assert _minutes(engine, note) == {"97116": 15, "97110": 12}

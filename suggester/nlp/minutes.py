@@ -9,7 +9,7 @@ from functools import lru_cache
 from .._resources import packaged_json
 from .rules import compile_literals
 
-__all__ = ["MinuteMention", "find_minutes", "find_totals", "number_value", "services_timed"]
+__all__ = ["MinuteMention", "find_minutes", "find_totals", "number_value", "service_clock_pairs", "services_timed"]
 
 _LAPS = re.compile(r"\s*[x\u00d7]\s*\d")
 
@@ -67,6 +67,7 @@ def _patterns() -> dict:
         "timed": compile_literals(data["total_timed_cues"]),
         "treatment": compile_literals(data["total_treatment_cues"]),
         "in_out": re.compile(data["time_in_out_pattern"], re.IGNORECASE),
+        "service_clock": [re.compile(x, re.IGNORECASE) for x in data.get("service_clock_pair_patterns", [])],
         "session_clock": re.compile(r"(?:^[ \t]*|(?<=[.;] ))(?:%s)\b[ \t:\-=]*(?:from[ \t]+)?(?=\d)(?:%s)" % (
             "|".join(re.escape(c).replace(r"\ ", r"\s+") for c in sorted(data["session_clock_cues"], key=len, reverse=True)),
             data["clock_range_pattern"]), re.IGNORECASE | re.MULTILINE),
@@ -290,7 +291,9 @@ def find_totals(text: str) -> dict[str, tuple[int, int, int]]:
                 totals["generic"] = (int(before.group(1)), cue.start() - len(before.group(0)), cue.end())
             if "generic" in totals:
                 break
-    if "treatment" not in totals and "generic" not in totals:
+    if "treatment" not in totals and "generic" not in totals and len({
+            text.count("\n", 0, m.start) for m in service_clock_pairs(text)}) < 2:
+        # (two lines each with their own "In 0915 / Out 0932" are two services' times, not the session's)
         span = _time_in_out(text, p["in_out"]) or _time_in_out(text, p["session_clock"])
         if span:
             totals["treatment"] = span
@@ -342,6 +345,23 @@ def _clock_pair(m: re.Match) -> tuple[int | None, int | None]:
     if (p1 is None) != (p2 is None) and (a is None or b is None or b <= a):
         a, b = _clock(m.group("h1"), m.group("m1"), p1), _clock(m.group("h2"), m.group("m2"), p2)
     return a, b
+
+
+def service_clock_pairs(text: str) -> list[MinuteMention]:
+    """Start and end clock times written as a pair ("In 0935 / Out 0947", "Started 10:05, done ~10:20"), as the
+    minutes between them (minutes.json ``service_clock_pair_patterns``)."""
+    out = []
+    for regex in _patterns()["service_clock"]:
+        for m in regex.finditer(text):
+            a, b = _clock_pair(m)
+            if a is None or b is None:
+                continue
+            diff = b - a
+            if diff <= 0 and not (m.group("p1") or m.group("p2")):
+                diff += 12 * 60
+            if 0 < diff <= 180 and not any(o.start <= m.start() < o.end for o in out):
+                out.append(MinuteMention(m.start(), m.end(), diff))
+    return sorted(out, key=lambda x: x.start)
 
 
 def _time_in_out(text: str, regex) -> tuple[int, int, int] | None:

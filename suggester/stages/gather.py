@@ -13,7 +13,7 @@ from dataclasses import replace
 import numpy as np
 
 from ..minutes_attribution import covers_block, indented_row, last_on_line_after_dash, referenced, total_words
-from ..nlp.minutes import MinuteMention, find_minutes, services_timed
+from ..nlp.minutes import MinuteMention, find_minutes, service_clock_pairs, services_timed
 from ..nlp.rules import UNCHECKED_BOX, line_bounds
 from ..results import Evidence, NotCounted
 from .score import joined_head
@@ -345,6 +345,11 @@ def gather(s: Settings, note: NoteRead, hits_of: list, proba: np.ndarray, cfg: d
                 clause_mins = [m for m in clause_mins if not m.breakdown]
         if clause._.pt_section == "time_log":
             clause_mins = _log_numbers(ctext, clause_mins, find_minutes(ctext), hits_of[i])
+        if status is None and not any(clause.start_char <= a < clause.end_char for a, _ in tot_spans_abs):
+            # "... cues for heel-off on R: In 0935 / Out 0947", "Started 10:05, done ~10:20.": a service's own clock pair
+            pairs = [m for m in service_clock_pairs(ctext) if not any(o.start < m.end and m.start < o.end for o in clause_mins)]
+            if pairs:
+                clause_mins = sorted(clause_mins + pairs, key=lambda m: m.start)
         if len(clause_mins) >= 3:
             # "Timed minutes: TE 13 min, GT 10 min = 23 min": a time after "=" that follows the others is their sum
             clause_mins = [m for k, m in enumerate(clause_mins) if k < 2 or not _SUM_BEFORE.search(ctext, 0, m.start)]
