@@ -464,7 +464,7 @@ def _parens(text: str) -> tuple[list[int], list[int]]:
 
 def attribute_minutes(recommended, services, seg_mentions, time_only_segs, segments, table_cells, doc_text: str,
                       scores: dict, named_only: dict | None = None, time_log=frozenset(),
-                      modalities=frozenset()) -> Attribution:
+                      modalities=frozenset(), headings=None) -> Attribution:
     """Link every documented time to the code it belongs to (see the module docstring for the rules).
 
     ``services[label][segment]`` holds the label's phrase spans in that segment; ``seg_mentions`` the
@@ -481,6 +481,7 @@ def attribute_minutes(recommended, services, seg_mentions, time_only_segs, segme
     linked_segments: set = set()
     orphans: dict[int, list[MinuteMention]] = {}
     line_totals: set = set()   # positions of times that are the whole time of their line's heading only
+    coded_rows: set = set()    # positions of flowsheet times in rows that state their code (the code's whole time)
     for seg_i, mentions in seg_mentions.items():
         if any(m.bout for m in mentions):
             # "gaze stabilization 3 x 1 min each, habituation, foam EC - 18 min": a bout's length is inside the
@@ -536,6 +537,11 @@ def attribute_minutes(recommended, services, seg_mentions, time_only_segs, segme
                                      and (_ITEM_AFTER.match(text, m.end) is None or text[m.end - 1] == ".")
                                      and not _sibling_after(text, m, mentions, dict(present)[lab])) or (
                 m.start == first and _HEADER_COLON.match(doc_text, base + m.end) is not None and len(text[:m.start].split()) <= 6)
+            if is_header and not in_table and headings is not None \
+                    and not _heading_name(text[sp[0]:sp[1]], headings) and _ends_line(doc_text, base + m.end):
+                # "NuStep 8 min" / "Quad sets, SAQ - 6 min": an item's name and its time alone on its line is one item
+                # of the service, not a heading whose time holds the items after it
+                is_header = False
             if is_header and not in_table and _PAREN_ITEM_AFTER.match(text, m.end) and \
                     re.search(r"\w", doc_text[doc_text.rfind("\n", 0, base + sp[0]) + 1:base + sp[0]]):
                 # "Activities: weight shifting (3 min), perturbations, SLS": an item's time in a list, not the block's
@@ -546,6 +552,10 @@ def attribute_minutes(recommended, services, seg_mentions, time_only_segs, segme
                     ":" in text[m.end:min((mm.start for mm in mentions if mm.start > m.end), default=len(text))]:
                 is_header = True  # "a 30-minute aquatic session in 4 ft water: 10 minutes of walking, ..."
             rule = "table_column" if in_table else "block_header" if is_header else "extra_episode" if extra else rule
+            if in_table and re.search(r"(?<!\d)%s(?!\d)" % re.escape(lab), text):
+                # "| 97110 | Therapeutic exercise | 09:02 | 09:20 | 18 |": a row that states the code gives its whole
+                # time (an exercise log below it lists the items of those minutes)
+                coded_rows.add(base + m.start)
             if m.breakdown:
                 rule = "total_breakdown"   # "Total timed 38 (TherEx 23, NMR 15)": the service's share of the total
             if m.field or (_total_row(text) if in_table else is_service_total(text, m.start, m.end)):
@@ -596,7 +606,7 @@ def attribute_minutes(recommended, services, seg_mentions, time_only_segs, segme
             else:
                 use += [head] + parts + extras
         totals_of = [it for blk in blocks.get(lab, []) for it in _items(blk)
-                     if it[2] in ("service_total", "time_log") and it[1].minutes is not None]
+                     if (it[2] in ("service_total", "time_log") or it[0] in coded_rows) and it[1].minutes is not None]
         if totals_of and all(pos in line_totals for pos, _, _ in totals_of):
             # "Gait: ... turning with a wide arc - 12 min" and, lines later, "Gait again w/ dual task - 8 min; ...": a
             # line's whole time covers its own line and what came before it; the service's times on later lines are
@@ -620,6 +630,17 @@ def attribute_minutes(recommended, services, seg_mentions, time_only_segs, segme
 
 
 _SENTENCE_END_BEFORE = re.compile(r"\.\s*$")
+_NAME_TRIM = re.compile(r"[^\w/&+\- ]+")
+
+
+def _heading_name(name: str, headings) -> bool:
+    """``name`` (a phrase as written) is one of the names that head a service's block ("TherEx", "Manual", "Gait")."""
+    return " ".join(_NAME_TRIM.sub(" ", name.lower()).split()) in headings
+
+
+def _ends_line(doc_text: str, pos: int) -> bool:
+    """Nothing but punctuation follows ``pos`` on its line."""
+    return not doc_text[pos:line_bounds(doc_text, pos)[1]].strip(" \t.;,)")
 _WORDS = re.compile(r"[A-Za-z]+")
 # before a line's heading name: bullets, a number, "Then", "Vestibular/"; after it (and up to two short words: "Orthotic mgmt &
 # trng:"), a colon or dash ("TE:", "Gait -", "NMR (97112):")

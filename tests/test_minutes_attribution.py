@@ -821,3 +821,27 @@ def test_a_started_and_done_sentence_after_a_service_is_its_time(engine):
             "cues for step-through pattern. Started 2:05, done ~2:20.\n"
             "Ther ex: heel slides, SAQ, SLR 2x10 each, about 12 min.\n")
     assert _minutes(engine, note) == {"97116": 15, "97110": 12}
+
+
+@pytest.mark.parametrize("note, minutes", [
+    ("L shoulder adhesive capsulitis\n- UBE 10'\n- pulleys flex/scaption 5'\n- rows w/ red band 2x15 4 min\n"
+     "- GH mobs gr III 10m\n", {"97110": 19, "97140": 10}),
+    ("R TKA\nBike 8 min\nQuad sets, SAQ, heel slides 2x10 - 6 min\nStep ups 4\" 2x10 5 min\nGait w/ SPC in hallway 10 min\n",
+     {"97110": 19, "97116": 10}),
+])
+def test_a_list_of_items_each_with_its_own_time_adds_up(engine, note, minutes):
+    """One line per exercise with its own time ('UBE 10'', 'Bike 8 min', 'pulleys 5''): the first item's time is not a
+    heading that the next items fit inside, and a one-word item ('Bike') is not a bare time; the items add up."""
+    assert _minutes(engine, note) == minutes
+
+
+def test_a_flowsheet_row_that_states_its_code_gives_the_codes_whole_time(engine):
+    """'| 97110 | Therapeutic exercise | 09:02 | 09:20 | 18 |' and an exercise log below ('Bike 6 min; SLR 3x10'):
+    the coded row's 18 minutes are the exercise's whole time, the log lists what filled them."""
+    note = ("INTERVENTIONS:\n"
+            "| CPT   | Description          | Start | Stop  | Min |\n"
+            "| 97110 | Therapeutic exercise | 09:02 | 09:20 | 18  |\n"
+            "| 97140 | Manual therapy       | 09:20 | 09:30 | 10  |\n"
+            "Exercise log: Bike 6 min; SLR 3x10; heel slides 2x15; TKE GTB 2x15\n"
+            "Manual: patellar mobs all planes; STM quad\n")
+    assert _minutes(engine, note) == {"97110": 18, "97140": 10}

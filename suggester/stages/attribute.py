@@ -50,7 +50,7 @@ def attribute(s: Settings, note: NoteRead, got: Gathered, recommended: set, labe
                             {lab: c.score for lab, c in got.cands.items()},
                             named_only,
                             time_log={i for i, seg in enumerate(segments) if seg._.pt_section == "time_log"},
-                            modalities=s.modalities)
+                            modalities=s.modalities, headings=s.headings)
     _stated_code_times(s, note, got, recommended, att)
     return att
 

@@ -411,7 +411,8 @@ def gather(s: Settings, note: NoteRead, hits_of: list, proba: np.ndarray, cfg: d
             # (a time ending the line after a dash is the heading's own: "NMR: ..., tandem gait -- 25 min")
             if not any(m.minutes for m in clause_mins if clause.start_char + m.start >= owner[1] and m not in dash_end):
                 _below_evidence(s, row, [s.col[lab] for lab in s.block_owners if lab != owner[0]])
-        if not by_label and not is_row and i not in stated and bare_time(ctext, clause_mins):
+        if not by_label and not is_row and i not in stated and bare_time(ctext, clause_mins) \
+                and not (s.item_words & {w.lower() for w in _WORD.findall(_without(ctext, clause_mins))}):
             # "11 min.", "45 minutes total.": a time alone names no service, whatever the model reads into it
             row[:] = np.minimum(row, np.nextafter(s.t_cand, 0))
         hits = np.nonzero(row >= s.t_cand)[0]
