@@ -13,7 +13,7 @@ from dataclasses import replace
 import numpy as np
 
 from ..minutes_attribution import covers_block, indented_row, last_on_line_after_dash, referenced, total_words
-from ..nlp.minutes import MinuteMention, find_minutes, service_clock_pairs, services_timed
+from ..nlp.minutes import MinuteMention, find_minutes, number_value, service_clock_pairs, services_timed
 from ..nlp.rules import UNCHECKED_BOX, line_bounds
 from ..results import Evidence, NotCounted
 from .score import joined_head
@@ -89,7 +89,21 @@ def _own_service_totals(s: Settings, note: NoteRead, hits_of: list, proba: np.nd
             return
 
 
-_COUNT_WORDS = {"two": 2, "three": 3, "four": 4}
+def _clause_times(clause, ctext: str, status, hits, mentions: list, holds_total: bool) -> list:
+    """A clause's time mentions as its services' times: in a time log, the bare number after each service's name
+    ("Timed minutes: TE 13, GT 10 = 23"); in a performed clause, a service's own start and end clock times ("... cues
+    for heel-off on R: In 0935 / Out 0947", "Started 10:05, done ~10:20."), unless the clause holds a note-level
+    total; and without a time after "=" that follows two others, their sum ("TE 13 min, GT 10 min = 23 min")."""
+    if clause._.pt_section == "time_log":
+        mentions = _log_numbers(ctext, mentions, find_minutes(ctext), hits)
+    if status is None and not holds_total:
+        pairs = [m for m in service_clock_pairs(ctext) if not any(o.start < m.end and m.start < o.end for o in mentions)]
+        if pairs:
+            mentions = sorted(mentions + pairs, key=lambda m: m.start)
+    if len(mentions) >= 3:
+        mentions = [m for k, m in enumerate(mentions)
+                    if k < 2 or not _SUM_BEFORE.search(ctext, max(0, m.start - 16), m.start)]
+    return mentions
 
 
 def _less_included_rest(s: Settings, ctext: str, kept: list, rests: list) -> list:
@@ -104,7 +118,7 @@ def _less_included_rest(s: Settings, ctext: str, kept: list, rests: list) -> lis
         if cue is None or not r.minutes or not own:
             continue
         count = cue.group("count")
-        off = r.minutes * (int(count) if count and count.isdigit() else _COUNT_WORDS.get((count or "").lower(), 1))
+        off = r.minutes * (int(number_value(count)) if count else 1)
         m = kept[own[-1]]
         if m.minutes > off:
             kept[own[-1]] = replace(m, minutes=m.minutes - off,
@@ -343,16 +357,8 @@ def gather(s: Settings, note: NoteRead, hits_of: list, proba: np.ndarray, cfg: d
                 note.services_timed = services_timed(full, totals)
             if note.services_timed:   # a total's breakdown repeats times the note gives its services elsewhere
                 clause_mins = [m for m in clause_mins if not m.breakdown]
-        if clause._.pt_section == "time_log":
-            clause_mins = _log_numbers(ctext, clause_mins, find_minutes(ctext), hits_of[i])
-        if status is None and not any(clause.start_char <= a < clause.end_char for a, _ in tot_spans_abs):
-            # "... cues for heel-off on R: In 0935 / Out 0947", "Started 10:05, done ~10:20.": a service's own clock pair
-            pairs = [m for m in service_clock_pairs(ctext) if not any(o.start < m.end and m.start < o.end for o in clause_mins)]
-            if pairs:
-                clause_mins = sorted(clause_mins + pairs, key=lambda m: m.start)
-        if len(clause_mins) >= 3:
-            # "Timed minutes: TE 13 min, GT 10 min = 23 min": a time after "=" that follows the others is their sum
-            clause_mins = [m for k, m in enumerate(clause_mins) if k < 2 or not _SUM_BEFORE.search(ctext, 0, m.start)]
+        clause_mins = _clause_times(clause, ctext, status, hits_of[i], clause_mins,
+                                    any(clause.start_char <= a < clause.end_char for a, _ in tot_spans_abs))
         # "...; 1 standing rest -- 30 min": a time set apart by a dash at the end of its line is its line's
         dash_end = [m for m in clause_mins
                     if last_on_line_after_dash(full, clause.start_char + m.start, clause.start_char + m.end)]
