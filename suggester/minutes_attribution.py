@@ -11,11 +11,21 @@ Data model
 
 Algorithm (each step names the rule it records)
 -----------------------------------------------
-1. ``table_column`` - a flowsheet row's number in a column headed Minutes/Time.
+0. Reading a clause's times (the gather stage): besides minute words, clock ranges and worded durations, a
+   service's own start and end clock times are its time ("... cues for heel-off: In 0935 / Out 0947", "Started
+   10:05, done ~10:20."; two lines each with their own pair are not the session's Time in/Time out); in a time log the
+   bare number right after a service's name is its minutes ("Timed minutes: TE 13, GT 10 = 23") and a time after "="
+   that follows two others is their sum; rest said to be included ("... -- incl ~6 min seated rest") comes off the
+   service's time; a timed total that says only "all told" / "in all" inside a clause that reads as one service is
+   that service's whole time, not the note's total.
+1. ``table_column`` - a flowsheet row's number in a column headed Minutes/Time (a row that states its code,
+   "| 97110 | Therapeutic exercise | 09:02 | 09:20 | 18 |", gives the code's whole time over an exercise log).
 2. Inside a segment, each mention goes to the service it belongs to:
    ``of_service`` ("15 minutes of gait training": the service named right after it),
    ``block_header`` (time right after a code's phrase: "TherEx 23 min:", "Manual (10 min)"; later times
-   of the same code before another code's header are its breakdown and are dropped when they fit inside it),
+   of the same code before another code's header are its breakdown and are dropped when they fit inside it; an
+   item's name with its time alone on its line, "UBE 10'", "NuStep 8 min", is an item that adds to the others,
+   unless the name is one that heads a block, engine.json ``block_heading_names``),
    ``extra_episode`` ("another 8 min", "5 min later": added to the block),
    ``after_service`` (nearest service phrase before the time), ``before_service`` (nearest after it),
    ``service_total`` (a time with "total", "whole", "in all" in its sentence, or a total label after the
@@ -46,7 +56,9 @@ Algorithm (each step names the rule it records)
    (back to the previous time, section change or blank line); with one such service without minutes it
    is linked, with several it is ambiguous (services whose time is shared or unclear already have one; a service only
    named in passing in the block, by a phrase in a sentence that does not read as it, does not compete with one the
-   block's sentences read as). A time in
+   block's sentences read as). A time sentence that says it covers what was just described ("All of that ran
+   close to 16 minutes.", "Total for the above 18 min."; minutes.json ``block_cover_cues``) is the whole time of
+   the one service before it even when other services already have times. A time in
    its own sentence ending a line headed by a service's name is that heading's (``service_total``); a line that
    gives a time, names no service and ends in a colon ("In-pool session, 9:02-9:32:") is the ``block_header`` of
    the one service documented in the lines below it; a bare total after two or more timed services is the
