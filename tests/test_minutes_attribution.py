@@ -845,3 +845,12 @@ def test_a_flowsheet_row_that_states_its_code_gives_the_codes_whole_time(engine)
             "Exercise log: Bike 6 min; SLR 3x10; heel slides 2x15; TKE GTB 2x15\n"
             "Manual: patellar mobs all planes; STM quad\n")
     assert _minutes(engine, note) == {"97110": 18, "97140": 10}
+
+
+@pytest.mark.parametrize("note", [
+    "Functional lifting: floor->waist box lift 25#, carry 40' and place on 5' shelf - 12 min.",
+    "Pt carried laundry basket 40' and placed it on a 3' table, then reached overhead. 12 min.",
+])
+def test_feet_carried_and_heights_written_with_an_apostrophe_are_not_minutes(engine, note):
+    """'carry 40'' and 'a 5' shelf' are a distance and a height in feet; only the 12 minutes are the activity's."""
+    assert _minutes(engine, note) == {"97530": 12}

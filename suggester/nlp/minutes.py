@@ -74,6 +74,7 @@ def _patterns() -> dict:
         "frequency": re.compile(data["frequency_after_pattern"], re.IGNORECASE),
         "feet_pair": re.compile(data["feet_pair_pattern"], re.IGNORECASE),
         "walked": re.compile(data["distance_walked_pattern"], re.IGNORECASE),
+        "measured": re.compile(data["measure_after_pattern"], re.IGNORECASE) if data.get("measure_after_pattern") else None,
         "schedule": re.compile(data["schedule_before_pattern"], re.IGNORECASE),
         "threshold": re.compile(data["threshold_before_pattern"], re.IGNORECASE) if data.get("threshold_before_pattern") else None,
         "portion": re.compile(data["portion_before_pattern"], re.IGNORECASE),
@@ -103,9 +104,12 @@ _SET_APART = re.compile(r"\s(?:--|\u2013|\u2014)\s")
 
 def _feet(text: str, m: re.Match, a: float, p: dict) -> bool:
     """A number written with an apostrophe is a distance in feet, not minutes: over 90, followed by a lap count
-    ("50' x3"), the smaller end of a range in feet ("from 60' to 100'"), right after a walking or depth word
-    ("ambulated ~50'", "working depth 4'"), or after a set count in a walking or carrying drill ("tandem walk 4 x 20'")."""
+    ("50' x3") or by what it measures ("5' shelf"), the smaller end of a range in feet ("from 60' to 100'"), right
+    after a walking, carrying or depth word ("ambulated ~50'", "carry 50'", "working depth 4'"), or after a set count
+    in a walking or carrying drill ("tandem walk 4 x 20'")."""
     pair = p["feet_pair"].match(text, m.end())
+    if p["measured"] is not None and p["measured"].match(text, m.end()):
+        return True   # "place on 5' shelf", "box 2' high": what the number measures follows it
     return (a > 90 or _LAPS.match(text, m.end()) is not None or pair is not None and int(pair.group("n")) > 90
             or p["walked"].search(text[max(0, m.start("a") - 30):m.start("a")]) is not None
             or p["distance_sets"].search(text[max(0, m.start("a") - 60):m.start("a")]) is not None)
