@@ -49,7 +49,7 @@ _CHECKED = re.compile(r"\[[ \t]*[xX\u2713\u2714][ \t]*\]|[\u2611\u2612]")
 
 # in a time log, a bare number after a service's name is its minutes ("Timed minutes: TE 13, GT 10 = 23"), not a
 # count, a measure or a clock time
-_LOG_NUMBER = re.compile(r"[ \t]*[:\-]?[ \t]*(?P<n>\d{1,3})(?![\d:.]\d|[ \t]*(?:[%/#\-\u2013\u00b0\"'x]|\w))", re.IGNORECASE)
+_LOG_NUMBER = re.compile(r"[ \t]*[:\-]?[ \t]*(?P<n>\d{1,3})(?![\d:.]\d|/\d|[ \t]*(?:[%#\-\u2013\u00b0\"'x]|\w))", re.IGNORECASE)
 _SUM_BEFORE = re.compile(r"=[ \t]*(?:~|about|approx\.?)?[ \t]*$", re.IGNORECASE)
 
 
