@@ -765,7 +765,7 @@ def test_a_total_for_the_items_above_is_their_services_time(engine, total):
 
 @pytest.mark.parametrize("log, gait", [
     ("Timed minutes: TE 12, Gait 9 = 21. Total visit 30.", 9),
-    ("Minutes: TE 12 / Gait 9 (total 21)", 9),
+    ("Minutes: Gait 9 / TE 12", 9),
     ("Timed minutes: TE 12 min, Gait 9 min = 21 min.", 9),
 ])
 def test_a_minutes_summary_line_gives_each_service_its_number_and_not_the_sum(engine, log, gait):
