@@ -170,6 +170,10 @@ def main() -> None:
     writers = load_gold(ROOT / "training_data" / "same_visit_three_writers" / "dev_notes.jsonl")
     minutes_where = load_gold(ROOT / "training_data" / "minutes_where" / "dev_notes.jsonl")
     plain_clinical = load_gold(ROOT / "training_data" / "plain_clinical" / "dev_notes.jsonl")
+    clinic_tuesday = load_gold(ROOT / "training_data" / "clinic_tuesday" / "dev_notes.jsonl")
+    loose_minutes = load_gold(ROOT / "training_data" / "loose_minutes" / "dev_notes.jsonl")
+    three_practices = load_gold(ROOT / "training_data" / "three_practices" / "dev_notes.jsonl")
+    what_patient_did = load_gold(ROOT / "training_data" / "what_patient_did" / "dev_notes.jsonl")
 
     engine = Suggester()
     no_ctx = Suggester(use_context=False)
@@ -190,6 +194,8 @@ def main() -> None:
                        ("performed-or-not dev", performed), ("company-week dev", company),
                        ("same-visit/three-writers dev", writers),
                        ("minutes-where dev", minutes_where), ("plain-clinical dev", plain_clinical),
+                       ("clinic-Tuesday dev", clinic_tuesday), ("loose-minutes dev", loose_minutes),
+                       ("three-practices dev", three_practices), ("what-the-patient-did dev", what_patient_did),
                        ("hold-out", hold)):
         for label, eng in (("engine", engine), ("TF-IDF without context layer", no_ctx)):
             r = evaluate(eng, data)
