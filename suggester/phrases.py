@@ -12,8 +12,10 @@ from .nlp.rules import LiteralMatcher, fold_words, tokenize_offsets
 __all__ = ["PhraseIndex"]
 
 _FOUND_MAX = 20_000   # clause texts whose phrase hits are remembered (cleared when full)
-# a time right after a name: "TA 15 min", "TA: 12'", "TA (10m)", "TA - 8 minutes"
-_TIME_NEXT = re.compile(r"[ \t]*[:\-\u2013(=]?[ \t]*\d{1,3}[ \t]*(?:min(?:ute)?s?\b|mins\b|m\b|')", re.IGNORECASE)
+# a time right after a name: "TA 15 min", "TA: 12'", "TA (10m)", "TA - 8 minutes", or a bare number in a minutes list
+# ("Minutes: NMR 20 / TA 10 (total 45)", "TE 15, TA 10")
+_TIME_NEXT = re.compile(r"[ \t]*[:\-\u2013(=]?[ \t]*\d{1,3}[ \t]*(?:min(?:ute)?s?\b|mins\b|m\b|'"
+                        r"|(?=[ \t]*(?:[/,;|]|\(total\b)))", re.IGNORECASE)   # also a minutes list: "NMR 20 / TA 10 / ..."
 
 
 def _joined_variants(phrase: str) -> list[str]:

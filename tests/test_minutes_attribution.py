@@ -855,3 +855,13 @@ def test_a_flowsheet_row_that_states_its_code_gives_the_codes_whole_time(engine)
 def test_feet_carried_and_heights_written_with_an_apostrophe_are_not_minutes(engine, note):
     """'carry 40'' and 'a 5' shelf' are a distance and a height in feet; only the 12 minutes are the activity's."""
     assert _minutes(engine, note) == {"97530": 12}
+
+
+def test_ta_in_a_list_of_minutes_names_therapeutic_activities(engine):
+    """'Minutes: NMR 18 / TA 12 / Gait 10': 'TA' with its number in a list of minutes is therapeutic activities (alone,
+    'TA bracing' is the transversus abdominis)."""
+    note = ("Balance: tandem on foam, SLS at counter.\n"
+            "Transfers: sit<>stand from low couch and car transfer simulation, min A.\n"
+            "Gait: SPC 150 ft x3 with cues for step length.\n"
+            "Minutes: NMR 18 / TA 12 / Gait 10\n")
+    assert _minutes(engine, note).get("97530") == 12
