@@ -132,7 +132,7 @@ def _sibling_after(text: str, m: MinuteMention, mentions, spans) -> bool:
 
 
 _PAREN_ITEM_AFTER = re.compile(r"\s*\)\s*,\s*[A-Za-z]")   # "(3 min), perturbations": more items follow
-_HEADER_COLON = re.compile(r"\s*\)?\s*[:\u2013\u2014=]")
+_HEADER_COLON = re.compile(r"\s*\)?\s*(?:\([^()\n]{0,40}\)\s*)?[:\u2013\u2014=]")   # "Pool session 1400-1440 (92 F):"
 # a narrative block header: "Therapeutic exercise was performed for 20 minutes, consisting of ..."
 _NARRATIVE_HEAD = re.compile(r"^\s*(?:was|were)\s+(?:then\s+)?(?:performed|provided|completed|done|carried out)\s+"
                              r"(?:for\s+)?(?:about|approx\.?|approximately|~)?\s*$", re.IGNORECASE)

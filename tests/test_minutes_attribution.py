@@ -865,3 +865,23 @@ def test_ta_in_a_list_of_minutes_names_therapeutic_activities(engine):
             "Gait: SPC 150 ft x3 with cues for step length.\n"
             "Minutes: NMR 18 / TA 12 / Gait 10\n")
     assert _minutes(engine, note).get("97530") == 12
+
+
+def test_a_pool_logs_covered_items_give_their_time_to_the_aquatic_session(engine):
+    """A pool log by clock rows ('2:00-2:15 water walking ...', '2:15-2:25 standing balance in the water ...'): the
+    balance work done in the pool is part of aquatic therapy, and so is its time (25 minutes, not 15)."""
+    note = ("Aquatic PT - lumbar stenosis. Pool 92 F, 4 ft.\n"
+            "2:00-2:15 water walking fwd/back/sideways, high knees, noodle arm swings\n"
+            "2:15-2:25 standing balance in the water: SLS, tandem stance with turbulence\n"
+            "Out of pool 2:25, dressed, left 2:40.\n")
+    assert _minutes(engine, note) == {"97113": 25}
+
+
+def test_a_session_header_with_a_parenthetical_before_its_colon_holds_its_items(engine):
+    """'Pool session 1400-1440 (water 92 F, chest depth):' heads the items below it: the 12 minutes walked in the pool
+    are part of its 40, not more."""
+    note = ("Aquatic PT - knee OA\n"
+            "Pool session 1400-1440 (water 92 F, chest depth):\n"
+            "walking fwd/back 4 laps each, marching, mini squats 2x15.\n"
+            "In pool walked continuously 12 min without pain.\n")
+    assert _minutes(engine, note) == {"97113": 40}

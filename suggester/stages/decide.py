@@ -153,8 +153,9 @@ def apply_covering(s: Settings, recommended: set, full: str, cands: dict) -> set
     training the gait and balance work done with the prosthesis. The covered codes whose evidence all lies from the
     session code's first evidence (for a session whose covered work names its device, from the start of the note)
     to the next end cue ("on land", "gait training"), none of it timed on its own outside a line with the session's
-    words, are candidates to review rather than recommended. Work before the
-    session part, after an end cue, or with its own time stays billed on its own."""
+    words, are candidates to review rather than recommended, and the places they are documented become the session
+    code's, so their times are its time. Work before the session part, after an end cue, or with its own time stays
+    billed on its own."""
     for codes, covers, end_cues, own_time_ok, evidence_words in s.covering:
         present = [lab for lab in codes if lab in recommended]
         if not present:
@@ -164,12 +165,17 @@ def apply_covering(s: Settings, recommended: set, full: str, cands: dict) -> set
         if evidence_words is not None:   # the covered work names the device: it may come before the session's name
             start = 0
         end = cue.start() if cue is not None else len(full)
-        recommended = recommended - {
+        covered = {
             lab for lab in recommended & covers
             if all(start <= e.start and e.end <= end
                    and (not _OWN_MINUTES.search(e.text) or own_time_ok is not None and own_time_ok.search(e.text))
                    and (evidence_words is None or evidence_words.search(e.text))
                    for e in cands[lab].evidence)}
+        for lab in sorted(covered):
+            # the covered work's time is the session's ("3:30-3:40 standing balance in water" in a pool log)
+            for seg_i, spans in cands[lab].segments.items():
+                cands[present[0]].segments.setdefault(seg_i, []).extend(spans)
+        recommended = recommended - covered
     return recommended
 
 
