@@ -98,7 +98,7 @@ __all__ = ["Attribution", "OF_NEXT", "TimeLink", "attribute_minutes", "covers_bl
 _TIME_HEADER = re.compile(r"\b(?:min(?:ute)?s?|time|duration)\b", re.IGNORECASE)
 _BARE_NUMBER = re.compile(r"^(\d{1,3})(?:\s*(?:min\w*|'))?$", re.IGNORECASE)
 # Between a code's phrase and its block time: "TherEx 23 min", "Gait trng x 12'", "Manual (10 min)", "NMR - 15 min".
-_CONNECTOR = re.compile(r"^[\s:\-\u2013\u2014(\[\]|=,.)]*(?:(?:\(?\s*[A-Z]?\d{4,5}\s*\)?|for|total|time|x|approx\.?|about|~|&|and|training|trng|tx|block|session|program|circuit|routine)[\s:\-\u2013\u2014(\[\]|=,.)]*)*$", re.IGNORECASE)
+_CONNECTOR = re.compile(r"^[\s:\-\u2013\u2014(\[\]|=,.)]*(?:(?:\(?\s*[A-Z]?\d{4,5}\s*\)?|for|total|time|x|approx\.?|about|~|&|and|training|trng|tx|block|session|program|circuit|routine|only)[\s:\-\u2013\u2014(\[\]|=,.)]*)*$", re.IGNORECASE)
 # The bare number ending a row of an aligned table: "Ther ex ........ 18", "Gait training      10 min".
 _ROW_END = re.compile(r"(?:\.{2,}|\s{2,}|\t)\s*(?P<n>\d{1,3})(?:\s*[-\u2013]\s*\d{1,3})?\s*(?:min\w*|')?\s*$", re.IGNORECASE)
 _ROW_END_LOOSE = re.compile(r"(?<=[A-Za-z]) (?P<n>\d{1,3})\s*(?:min\w*|')?\s*$", re.IGNORECASE)
@@ -132,6 +132,7 @@ def _sibling_after(text: str, m: MinuteMention, mentions, spans) -> bool:
 
 
 _PAREN_ITEM_AFTER = re.compile(r"\s*\)\s*,\s*[A-Za-z]")   # "(3 min), perturbations": more items follow
+_LIST_OPENS = re.compile(r":|\s[-\u2013\u2014]\s")   # a colon or a spaced dash opens a list of items
 _HEADER_COLON = re.compile(r"\s*\)?\s*(?:\([^()\n]{0,40}\)\s*)?[:\u2013\u2014=]")   # "Pool session 1400-1440 (92 F):"
 # a narrative block header: "Therapeutic exercise was performed for 20 minutes, consisting of ..."
 _NARRATIVE_HEAD = re.compile(r"^\s*(?:was|were)\s+(?:then\s+)?(?:performed|provided|completed|done|carried out)\s+"
@@ -560,9 +561,11 @@ def attribute_minutes(recommended, services, seg_mentions, time_only_segs, segme
                 is_header = False
             extra = _EXTRA_BEFORE.search(text[max(0, m.start - 20):m.start]) is not None \
                 or _EXTRA_AFTER.match(text, m.end) is not None
-            if not is_header and rule in ("of_service", "before_service") and \
-                    ":" in text[m.end:min((mm.start for mm in mentions if mm.start > m.end), default=len(text))]:
-                is_header = True  # "a 30-minute aquatic session in 4 ft water: 10 minutes of walking, ..."
+            if not is_header and rule in ("of_service", "before_service") and _LIST_OPENS.search(
+                    text, m.end, min((mm.start for mm in mentions if mm.start > m.end), default=len(text))):
+                # "a 30-minute aquatic session in 4 ft water: 10 minutes of walking, ...", "about 20 min of ther ex -
+                # leg press 2x12, mini squats, ..., bike 8 min": the time heads the list after its service's name
+                is_header = True
             rule = "table_column" if in_table else "block_header" if is_header else "extra_episode" if extra else rule
             if in_table and re.search(r"(?<!\d)%s(?!\d)" % re.escape(lab), text):
                 # "| 97110 | Therapeutic exercise | 09:02 | 09:20 | 18 |": a row that states the code gives its whole

@@ -885,3 +885,20 @@ def test_a_session_header_with_a_parenthetical_before_its_colon_holds_its_items(
             "walking fwd/back 4 laps each, marching, mini squats 2x15.\n"
             "In pool walked continuously 12 min without pain.\n")
     assert _minutes(engine, note) == {"97113": 40}
+
+
+def test_minutes_of_a_service_before_a_dash_and_its_list_hold_the_lists_item_times(engine):
+    """'About 18 min of ther ex - leg press 2x12, step-ups, bike 6 min, HS curls': the 18 minutes head the list, the
+    bike's 6 are inside them."""
+    note = ("Started with NMES to the quad with quad sets, therapist present throughout, 10 minutes. Then about 18 min of "
+            "ther ex - leg press 0-60 2x12, step-ups 4\" fwd, bike 6 min, prone HS curls.\n")
+    assert _minutes(engine, note).get("97110") == 18
+
+
+def test_a_services_time_after_only_is_its_whole_time_not_replaced_by_the_visit(engine):
+    """'Performed seated therex only x12 min' in a home visit with Time in/Time out of 30 minutes: the exercise took
+    12 minutes (the rest of the visit was vitals and a call), not the visit's 30."""
+    note = ("Time in 1015 / Time out 1045\n"
+            "Vitals: BP 150/88, HR 102, SpO2 89% RA. Gait held. Called RN case manager.\n"
+            "Performed seated therex only x12 min w/ vitals checked q5': ankle pumps, LAQ, seated marching 2x10 ea.\n")
+    assert _minutes(engine, note).get("97110") == 12
