@@ -132,6 +132,7 @@ def _sibling_after(text: str, m: MinuteMention, mentions, spans) -> bool:
 
 
 _PAREN_ITEM_AFTER = re.compile(r"\s*\)\s*,\s*[A-Za-z]")   # "(3 min), perturbations": more items follow
+_LIST_ITEM_START = re.compile(r"(?:^|[:,;])[ \t]*(?:~|about|approx\.?)?[ \t]*$")   # a time that opens a list item
 _LIST_OPENS = re.compile(r":|\s[-\u2013\u2014]\s")   # a colon or a spaced dash opens a list of items
 _HEADER_COLON = re.compile(r"\s*\)?\s*(?:\([^()\n]{0,40}\)\s*)?[:\u2013\u2014=]")   # "Pool session 1400-1440 (92 F):"
 # a narrative block header: "Therapeutic exercise was performed for 20 minutes, consisting of ..."
@@ -406,7 +407,8 @@ def _nearest(m, present, text, scores, since: int = 0, others=()):
     of_next = OF_NEXT.match(text, m.end) is not None
     # "... 8 min to R elbow followed by 10 min STM": after a sequencing word, a time written right before a service's
     # name is that service's
-    leads = _SEQUENCE_BEFORE.search(text, max(0, m.start - 24), m.start) is not None
+    leads = _SEQUENCE_BEFORE.search(text, max(0, m.start - 24), m.start) is not None \
+        or _LIST_ITEM_START.search(text, max(0, m.start - 4), m.start) is not None   # ": 20 min balance, 20 min ..."
     ranked = []
     for lab, spans in list(present) + list(others):
         named = [sp for sp in spans if sp[1] > sp[0]]  # real phrase spans, not a clause-start fallback

@@ -902,3 +902,12 @@ def test_a_services_time_after_only_is_its_whole_time_not_replaced_by_the_visit(
             "Vitals: BP 150/88, HR 102, SpO2 89% RA. Gait held. Called RN case manager.\n"
             "Performed seated therex only x12 min w/ vitals checked q5': ankle pumps, LAQ, seated marching 2x10 ea.\n")
     assert _minutes(engine, note).get("97110") == 12
+
+
+def test_times_that_open_the_items_of_a_breakdown_belong_to_the_service_after_them(engine):
+    """'Treated 45 min: 25 min gait training, 20 min functional mobility tasks': each time opens its item and is the
+    time of the service named right after it; 'Treated 45 min' is the session's time, not the first service's."""
+    note = ("Walked with the RW in the hallway and on the ramp, cues for step length and posture.\n"
+            "Practised floor to stand through half-kneel x5 and car transfer simulation x3.\n"
+            "Treated 45 min: 25 min gait training, 20 min functional mobility tasks.\n")
+    assert _minutes(engine, note) == {"97116": 25, "97530": 20}
