@@ -911,3 +911,21 @@ def test_times_that_open_the_items_of_a_breakdown_belong_to_the_service_after_th
             "Practised floor to stand through half-kneel x5 and car transfer simulation x3.\n"
             "Treated 45 min: 25 min gait training, 20 min functional mobility tasks.\n")
     assert _minutes(engine, note) == {"97116": 25, "97530": 20}
+
+
+def test_a_charge_table_whose_minutes_column_is_not_last_gives_each_code_its_minutes(engine):
+    """A flowsheet of exercises (one row with 'UBE  6 min') and a charge table 'CPT  Desc  Min  Units': the charge
+    rows' minutes (22 and 12) are read from the Min column, not the last (units) column, and the billed exercise time
+    replaces the one item's 6 minutes."""
+    note = ("FLOWSHEET\n"
+            "Exercise                  Sets/Reps    Load\n"
+            "UBE                       6 min        L1\n"
+            "Prone row                 3x10         2#\n"
+            "Wall walks                2x10         -\n"
+            "Manual: GH post glides gr III, STM infraspinatus\n"
+            "CHARGES\n"
+            "CPT     Desc                  Min    Units\n"
+            "97110   Therapeutic exercise   22     1\n"
+            "97140   Manual therapy         12     1\n"
+            "Total timed: 34 min   Total treatment: 40 min\n")
+    assert _minutes(engine, note, payer="commercial") == {"97110": 22, "97140": 12}

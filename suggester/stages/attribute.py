@@ -164,8 +164,17 @@ def _billing_row_minutes(full: str, start: int) -> MinuteMention | None:
             cells = [c for c in re.split(r"\s*\|\s*|\s{2,}|\t", head) if c]
             if cells and re.search(r"\b(?:min(?:ute)?s?|time)\b", cells[-1], re.IGNORECASE):
                 return MinuteMention(last.start(1), last.end(1), int(last.group(1)))
+            # "CPT  Desc  Min  Units": the minutes column is not the last; read the row's cell in that column
+            col = next((k for k, c in enumerate(cells) if re.fullmatch(r"(?:min(?:ute)?s?|time)\.?", c, re.IGNORECASE)), None)
+            row = full[start:line_bounds(full, start)[1]]
+            found = [m for m in _ROW_CELL.finditer(row)]
+            if col is not None and len(found) == len(cells) and re.fullmatch(r"\d{1,3}", found[col].group(0)):
+                return MinuteMention(found[col].start(), found[col].end(), int(found[col].group(0)))
             return None
     return None
+
+
+_ROW_CELL = re.compile(r"[^|\t ](?:[^|\t]*?[^|\t ])??(?=\s*\||\t|\s{2,}|\s*$)")   # one cell of an aligned row
 
 
 def _lines_above(full: str, pos: int):
