@@ -107,7 +107,7 @@ _COLUMNS = re.compile(r"\s{2,}|\t")
 _RULE_LINE = re.compile(r"^[-=_+|:\s\u2500\u2014]{3,}$")   # a ruled line between a table's header and rows
 _CELL = re.compile(r"\S+(?: \S+)*")
 # A time naming the service after it: "15 minutes of gait training" (also cuts the engine's pieces).
-OF_NEXT = re.compile(r"\s+(?:of|for)\s", re.IGNORECASE)
+OF_NEXT = re.compile(r"\s+(?:of|for|on)\s", re.IGNORECASE)   # also "I spent 25 minutes on therapeutic exercise"
 _SEQUENCE_BEFORE = re.compile(r"\b(?:followed by|then|next|after that|afterwards)\s+(?:(?:with|by|an?|another)\s+)?"
                              r"(?:~|about|approx\.?)?\s*$", re.IGNORECASE)
 # A further episode of the same service: "another 8 min", "additional 10 min" before it; "5 min later" after it.

@@ -929,3 +929,32 @@ def test_a_charge_table_whose_minutes_column_is_not_last_gives_each_code_its_min
             "97140   Manual therapy         12     1\n"
             "Total timed: 34 min   Total treatment: 40 min\n")
     assert _minutes(engine, note, payer="commercial") == {"97110": 22, "97140": 12}
+
+
+def test_minutes_spent_on_a_service_are_that_services(engine):
+    """'I spent 20 minutes on therapeutic exercise and 12 minutes on neuromuscular re-education': each time is the
+    service named after 'on'."""
+    note = ("She did leg press 3x12, step-ups and TKE with band; then SLS on foam with ball toss and lateral step-downs "
+            "with mirror cues.\nI spent 20 minutes on therapeutic exercise and 12 minutes on neuromuscular "
+            "re-education with her.\n")
+    assert _minutes(engine, note, payer="commercial") == {"97110": 20, "97112": 12}
+
+
+def test_a_line_of_service_times_after_the_plan_is_the_visits_time_log(engine):
+    """'TE 14' / NMR 9' / GT 12'' on its own line after 'P: cont per POC': the visit's times, not part of the plan."""
+    note = ("TE: NuStep L4 x6 min warm up, LAQ 2# 2x10, hip abd at counter 2x10.\n"
+            "NMR: tandem stance 3x30s, foam stance EO/EC, step taps to target.\n"
+            "GT: 150' x3 w/ SBQC, cues for heel strike; 4 stairs w/ rail.\n"
+            "P: cont per POC.\n"
+            "TE 14' / NMR 9' / GT 12'\n")
+    assert _minutes(engine, note) == {"97110": 14, "97112": 9, "97116": 12}
+
+
+def test_a_charge_rows_minutes_before_its_units_are_read(engine):
+    """A charge summary 'CPT  Desc  N min  Units' ('97110  Ther ex   19 min   1'): each row gives its code's minutes."""
+    note = ("Tx after re-eval: RC strengthening exercises - ER/IR with band, prone Y/T, serratus punch 3#. Functional reaching, 10# box shelf to "
+            "shelf, overhead placement of 5# items.\n"
+            "CHARGE SUMMARY\n"
+            "97110  Ther ex   19 min   1\n"
+            "97530  Ther act  11 min   1\n")
+    assert _minutes(engine, note, payer="commercial") == {"97110": 19, "97530": 11}

@@ -105,6 +105,9 @@ def _rows_with_their_code(s: Settings, note: NoteRead, recommended: set, service
 _TOTALS_LINE = re.compile(r"[ \t]*(?:(?:time|minute|service|code)s?\s+)?totals?\b", re.IGNORECASE)   # "Totals: 97110 - 25 min; ..."
 # a time written right after a code: "97530 - 13 min", "97110: 25'", "97112 (10 min)"
 _CODE_TIME = re.compile(r"\s*(?:[:\-\u2013=(]\s*)?$")
+# in a charge row, the code's description may stand between it and its minutes: "97110  Ther ex   21 min   1"
+_BILLED_MINUTES = re.compile(r"(\d{1,3})[ \t]*(?:min(?:ute)?s?|mins|')(?=[ \t|]|$)", re.IGNORECASE)   # a charge row's minutes
+_CODE_DESC = re.compile(r"[ \t|]+[A-Za-z][A-Za-z /&.\-]{0,40}?[ \t|]+")
 
 
 _ITEM_RULES = frozenset({"after_service", "before_service", "of_service", "following_sentence"})   # an item's own time
@@ -119,16 +122,20 @@ def _stated_code_times(s: Settings, note: NoteRead, got: Gathered, recommended: 
     recommended from what the note documents)."""
     full, segments = note.full, note.segments
     for claim, lab, seg_i in _supported_claims(s, note, recommended):
-        if claim.units is not None:
-            continue
-        base = segments[seg_i].start_char
         billing = segments[seg_i]._.pt_assertion == "billing_summary"
+        if claim.units is not None and not billing:
+            continue   # (a charge row gives its minutes beside its units: "97110  Ther ex   21 min   1")
+        base = segments[seg_i].start_char
         # a billing line's times are not read as services' times elsewhere: read them here, beside their codes
         mentions = find_minutes(full[base:segments[seg_i].end_char]) if billing else got.seg_mentions.get(seg_i, ())
         m = next((mm for mm in mentions if mm.minutes and base + mm.start >= claim.end
-                  and _CODE_TIME.match(full[claim.end:base + mm.start])), None)
-        if m is None and billing:   # a charge table's row: its minutes cell
-            m = _billing_row_minutes(full, base)
+                  and (_CODE_TIME.match(full[claim.end:base + mm.start])
+                       or billing and _CODE_DESC.fullmatch(full[claim.end:base + mm.start]))), None)
+        if m is None and billing:   # a charge table's row: its minutes cell ("97110  Ther ex   21 min   1", "... 1  12")
+            row = full[base:line_bounds(full, base)[1]]
+            cell = _BILLED_MINUTES.search(row, claim.end - base)
+            m = MinuteMention(cell.start(1), cell.end(1), int(cell.group(1))) if cell is not None \
+                and _CODE_DESC.fullmatch(row[claim.end - base:cell.start()]) else _billing_row_minutes(full, base)
         if m is None:
             continue
         line_start = full.rfind("\n", 0, claim.start) + 1
