@@ -958,3 +958,14 @@ def test_a_charge_rows_minutes_before_its_units_are_read(engine):
             "97110  Ther ex   19 min   1\n"
             "97530  Ther act  11 min   1\n")
     assert _minutes(engine, note, payer="commercial") == {"97110": 19, "97530": 11}
+
+
+def test_a_total_followed_by_its_breakdown_after_a_dash_gives_each_service_its_share(engine):
+    """'Total 40 min — TherEx 18, Gait 12, balance 10': the total is the session's and each item its service's; an
+    oxygen saturation that recovers 'w/in 2 min' after walking is not gait time."""
+    note = ("HH PTA visit. COPD on 2L. SpO2 93% at rest, 88% after gait -> 92% w/in 2 min w/ pursed lip breathing.\n"
+            "Seated and standing ther ex: marching, LAQ 2x15, heel raises at counter 2x10, mini squats 2x8.\n"
+            "Gait w/ 4WW kitchen to bedroom loop approx 60' x3, SBA, cues for pacing.\n"
+            "Standing balance at counter: feet together EO/EC, semi-tandem, reaching outside BOS.\n"
+            "Total 40 min \u2014 TherEx 18, Gait 12, balance 10.\n")
+    assert _minutes(engine, note) == {"97110": 18, "97116": 12, "97112": 10}

@@ -211,7 +211,7 @@ def find_minutes(text: str) -> list[MinuteMention]:
 # or listed after the total to the end of its sentence ("Total timed 38: TherEx 25, manual 13")
 _ITEM = r"[A-Za-z][A-Za-z/&.' -]{0,30}?\s*[:=\-]?\s*\d{1,3}\s*(?:min\w*|')?"
 _BREAKDOWN = re.compile(r"[^()\n]{0,30}?\(((?:\s*%s\s*(?:[,;/+]|\band\b)?){2,})\)" % _ITEM, re.IGNORECASE)
-_BREAKDOWN_LIST = re.compile(r"[^()\n;:.]{0,30}?[;:=\u2013-]\s*(%s(?:\s*(?:[,;/+]|\band\b)\s*%s)+)\s*(?:[.\n]|$)" % (_ITEM, _ITEM),
+_BREAKDOWN_LIST = re.compile(r"[^()\n;:.]{0,30}?[;:=\u2013\u2014-]\s*(%s(?:\s*(?:[,;/+]|\band\b)\s*%s)+)\s*(?:[.\n]|$)" % (_ITEM, _ITEM),
                              re.IGNORECASE)
 _BREAKDOWN_ITEM = re.compile(r"[A-Za-z][A-Za-z/&.' -]{0,30}?\s*[:=\-]?\s*(\d{1,3})(?:\s*(?:min\w*|'))?", re.IGNORECASE)
 

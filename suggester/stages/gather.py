@@ -449,10 +449,12 @@ def gather(s: Settings, note: NoteRead, hits_of: list, proba: np.ndarray, cfg: d
                 # "45 minutes total." is no service of its own
                 names = bool(by_label) or bool(len(hits)) and row[hits].max() >= s.t_ev
                 alone = not names
-                if names and len(by_label) >= 2 and sum(
-                        1 for m in clause_mins if clause.start_char + m.end <= generic[1]) >= 2 \
-                        and not any(clause.start_char + m.start >= generic[2] for m in clause_mins):
-                    # "TA 12 min | TE 18 min | total 30 min": last, after two services' own times, the session's total
+                if names and len(by_label) >= 2 and (sum(
+                        1 for m in clause_mins if clause.start_char + m.end <= generic[1]) >= 2
+                        and not any(clause.start_char + m.start >= generic[2] for m in clause_mins)
+                        or sum(1 for m in clause_mins if m.breakdown and clause.start_char + m.start >= generic[2]) >= 2):
+                    # "TA 12 min | TE 18 min | total 30 min": last, after two services' own times, the session's total;
+                    # "Total 45 min - TherEx 20, Gait 15, balance 10": first, before its breakdown, the same
                     session_total = (generic[1], generic[2])
                 else:
                     generic = None if names else generic
