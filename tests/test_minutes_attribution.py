@@ -969,3 +969,14 @@ def test_a_total_followed_by_its_breakdown_after_a_dash_gives_each_service_its_s
             "Standing balance at counter: feet together EO/EC, semi-tandem, reaching outside BOS.\n"
             "Total 40 min \u2014 TherEx 18, Gait 12, balance 10.\n")
     assert _minutes(engine, note) == {"97110": 18, "97116": 12, "97112": 10}
+
+
+def test_a_line_of_service_times_after_the_body_gives_each_service_its_whole_time(engine):
+    """Bulleted work with one item timed ('warm-up bike 8'') and, at the end, 'TE 20' / MT 8' / TA 12'': the summary's
+    20 minutes are the exercise's whole time, not 20 more after the bike's 8."""
+    note = ("\u2022 warm-up bike 8', hip abd machine, bridges w/ band, lateral band walks, step ups 6\"\n"
+            "\u2022 STM R TFL, hip long-axis distraction gr II\n"
+            "\u2022 car transfer practice, floor transfer via half-kneel, lifting laundry basket floor -> counter\n"
+            "Improved hip hinge on lifting.\n"
+            "TE 20' / MT 8' / TA 12'\n")
+    assert _minutes(engine, note, payer="commercial") == {"97110": 20, "97140": 8, "97530": 12}

@@ -198,6 +198,7 @@ class SectionDetector:
         self._titles = frozenset(x.lower() for x in _sections_list("note_title_literals"))
         self._line_only = frozenset(_sections_list("line_start_only_categories"))
         self._total_line = _sections_pattern("total_time_line_pattern")
+        self._time_list = _sections_pattern("time_list_line_pattern")
         self._after_eval = _sections_pattern("treatment_after_eval_pattern")
         self._treatment_header = _sections_pattern("treatment_header_pattern")
         self._this_visit = _sections_pattern("this_visit_pattern")
@@ -332,6 +333,12 @@ class SectionDetector:
                     # "Total NMR time 14 min." on its own line under "Plan:": the visit's time log, not the plan
                     current = "time_log"
                     inline = (current, line_end)
+            if not hit and self._time_list is not None and current != "time_log" \
+                    and self._time_list.match(text_of, span.start_char) \
+                    and not text_of[line_bounds(text_of, span.start_char)[0]:span.start_char].strip(" \t-*\u2022"):
+                # "TE 15' / NMR 10' / GT 13'" on a line of its own: the visit's time log, wherever it stands
+                current = "time_log"
+                inline = (current, line_bounds(text_of, span.start_char)[1])
             if hit and section == "plan" and hit[0] == "treatment" and self._plan_field(text_of, span.start_char, hit[1]):
                 hit = ("plan", hit[1])   # "Interventions: ther ex, manual, gait" under a plan of care lists the plan
             if hit:
