@@ -980,3 +980,11 @@ def test_a_line_of_service_times_after_the_body_gives_each_service_its_whole_tim
             "Improved hip hinge on lifting.\n"
             "TE 20' / MT 8' / TA 12'\n")
     assert _minutes(engine, note, payer="commercial") == {"97110": 20, "97140": 8, "97530": 12}
+
+
+def test_the_minute_marks_of_a_check_are_not_more_time(engine):
+    """'Ionto ... 14 min (I stayed with him and checked skin at 5 and 10 min)': the check's time points are not minutes
+    of the iontophoresis."""
+    note = ("Ionto to R lat epicondyle 14 min (I stayed with him and checked skin at 5 and 10 min).\n"
+            "Eccentric wrist ext 3x15, 10 min.\n")
+    assert _minutes(engine, note, payer="commercial") == {"97033": 14, "97110": 10}
