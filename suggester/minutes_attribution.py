@@ -675,7 +675,7 @@ def last_on_line_after_dash(doc_text: str, start: int, end: int) -> bool:
     if not DASH_BEFORE.search(doc_text, max(0, start - 6), start) \
             and not (doc_text.startswith("(", start) and _SENTENCE_END_BEFORE.search(doc_text, max(0, start - 4), start)):
         return False
-    return not doc_text[end:line_bounds(doc_text, end)[1]].strip(" \t.;,)")
+    return _ends_line(doc_text, end)
 
 
 def _line_heading(base: int, m: MinuteMention, doc_text: str, segments, services, recommended,

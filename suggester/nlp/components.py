@@ -325,20 +325,17 @@ class SectionDetector:
                 # its own line or in the plan's paragraph)
                 section = current = "treatment"
                 inline = None
-            if not hit and self._total_line is not None \
-                    and self.attributes.get(current, {}).get("assertion") in ("planned", "goal") \
-                    and self._total_line.match(text_of, span.start_char):
+            if not hit and (self._total_line is not None
+                            and self.attributes.get(current, {}).get("assertion") in ("planned", "goal")
+                            and self._total_line.match(text_of, span.start_char)
+                            or self._time_list is not None and current != "time_log"
+                            and self._time_list.match(text_of, span.start_char)):
                 line_start, line_end = line_bounds(text_of, span.start_char)
                 if not text_of[line_start:span.start_char].strip(" \t-*\u2022"):
-                    # "Total NMR time 14 min." on its own line under "Plan:": the visit's time log, not the plan
+                    # a line of its own that is the visit's time log: "Total NMR time 14 min." under "Plan:" (not the
+                    # plan), or "TE 15' / NMR 10' / GT 13'" wherever it stands
                     current = "time_log"
                     inline = (current, line_end)
-            if not hit and self._time_list is not None and current != "time_log" \
-                    and self._time_list.match(text_of, span.start_char) \
-                    and not text_of[line_bounds(text_of, span.start_char)[0]:span.start_char].strip(" \t-*\u2022"):
-                # "TE 15' / NMR 10' / GT 13'" on a line of its own: the visit's time log, wherever it stands
-                current = "time_log"
-                inline = (current, line_bounds(text_of, span.start_char)[1])
             if hit and section == "plan" and hit[0] == "treatment" and self._plan_field(text_of, span.start_char, hit[1]):
                 hit = ("plan", hit[1])   # "Interventions: ther ex, manual, gait" under a plan of care lists the plan
             if hit:

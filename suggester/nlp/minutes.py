@@ -357,15 +357,22 @@ def service_clock_pairs(text: str) -> list[MinuteMention]:
     out = []
     for regex in _patterns()["service_clock"]:
         for m in regex.finditer(text):
-            a, b = _clock_pair(m)
-            if a is None or b is None:
-                continue
-            diff = b - a
-            if diff <= 0 and not (m.group("p1") or m.group("p2")):
-                diff += 12 * 60
-            if 0 < diff <= 180 and not any(o.start <= m.start() < o.end for o in out):
+            diff = _clock_span(m, 180)
+            if diff is not None and not any(o.start <= m.start() < o.end for o in out):
                 out.append(MinuteMention(m.start(), m.end(), diff))
     return sorted(out, key=lambda x: x.start)
+
+
+def _clock_span(m: re.Match, most: int) -> int | None:
+    """Minutes from a match's first clock time to its second (groups h1 m1 p1 and h2 m2 p2; without a.m./p.m. a
+    12-hour clock may wrap past noon), when more than 0 and at most ``most``; else None."""
+    a, b = _clock_pair(m)
+    if a is None or b is None:
+        return None
+    diff = b - a
+    if diff <= 0 and not (m.group("p1") or m.group("p2")):
+        diff += 12 * 60
+    return diff if 0 < diff <= most else None
 
 
 def _time_in_out(text: str, regex) -> tuple[int, int, int] | None:
@@ -373,10 +380,5 @@ def _time_in_out(text: str, regex) -> tuple[int, int, int] | None:
     m = regex.search(text)
     if not m:
         return None
-    a, b = _clock_pair(m)
-    if a is None or b is None:
-        return None
-    diff = b - a
-    if diff <= 0 and not (m.group("p1") or m.group("p2")):
-        diff += 12 * 60
-    return (diff, m.start(), m.end()) if 0 < diff <= 300 else None
+    diff = _clock_span(m, 300)
+    return None if diff is None else (diff, m.start(), m.end())
