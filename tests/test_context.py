@@ -5,6 +5,8 @@ Each case is a short note, the codes that must be recommended and the codes that
 
 import pytest
 
+from expect import minutes_of
+
 CASES = [
     # negated / declined / held / deferred / contraindicated / not tolerated / unable
     ("neg-declined-mt", "Pt declined manual therapy; performed TherEx 23 min: SLR, bridges, clamshells.", {"97110"}, {"97140"}),
@@ -320,7 +322,7 @@ def test_a_note_titled_daily_note_keeps_its_objective_services(engine, title):
     note = (f"{title}\nDate of service: 03/14\nSubjective: Pt says the shoulder was sore after gardening. Pain 4/10.\n\n"
             "Objective:\nTherapeutic exercise - 18 minutes\nPulleys x 3'\nWall walks 2x10\nBand ER/IR 2x15 yellow\n\n"
             "Manual therapy - 9 minutes\nGH posterior glides gr III\n\nAssessment: Tolerated well.\nPlan: Continue POC.")
-    assert {s.code: s.minutes for s in engine.suggest(note).recommended} == {"97110": 18, "97140": 9}
+    assert minutes_of(engine, note) == {"97110": 18, "97140": 9}
 
 
 def test_a_separate_treatment_section_still_makes_objective_the_exam(engine):
@@ -370,14 +372,14 @@ _DICTATED_EVAL = ("PHYSICAL THERAPY INITIAL EVALUATION\nThe patient is a 58-year
      "fourteen minutes.", "97116", 14),
 ])
 def test_treatment_dictated_after_an_evaluations_plan_is_performed(engine, after, code, minutes):
-    found = {s.code: s.minutes for s in engine.suggest(_DICTATED_EVAL + after, payer="commercial").recommended}
+    found = minutes_of(engine, _DICTATED_EVAL + after, payer="commercial")
     assert found.get(code) == minutes and "97161" in found
 
 
 def test_treatment_dictated_in_the_plans_paragraph_is_performed(engine):
     note = _DICTATED_EVAL.rstrip("\n") + (" After the examination, ultrasound at 1 MHz, 1.0 W/cm2 was applied to the medial "
                                           "joint line for 7 minutes.")
-    found = {s.code: s.minutes for s in engine.suggest(note, payer="commercial").recommended}
+    found = minutes_of(engine, note, payer="commercial")
     assert found.get("97035") == 7
 
 
@@ -393,7 +395,7 @@ _PROGRESS_NOTE = ("PROGRESS REPORT (visit 10)\nHip strength 4/5, single-leg stan
 ])
 def test_a_header_naming_todays_treatment_opens_the_treatment_section(engine, line, code, minutes):
     # under Goals the same line would be a goal; the header says it was this visit's treatment
-    found = {s.code: s.minutes for s in engine.suggest(_PROGRESS_NOTE + line, payer="commercial").recommended}
+    found = minutes_of(engine, _PROGRESS_NOTE + line, payer="commercial")
     assert found == {code: minutes}
 
 
@@ -401,7 +403,7 @@ def test_a_header_naming_todays_treatment_opens_the_treatment_section(engine, li
 def test_a_treatment_heading_under_the_plan_that_says_this_visit_opens_the_treatment(engine, heading):
     note = (_DICTATED_EVAL + heading + "\n- PT: joint mobs to the knee, grade III, 9 min\n"
             "- Ther ex: quad sets, SLR 2x10, heel slides w/ strap, 14 min")
-    found = {s.code: s.minutes for s in engine.suggest(note, payer="commercial").recommended}
+    found = minutes_of(engine, note, payer="commercial")
     assert found == {"97161": None, "97140": 9, "97110": 14}
 
 
@@ -448,7 +450,7 @@ def test_a_history_line_keeps_its_scope_past_semicolons(engine):
     note = ("PT EVALUATION\nHistory: 61 y/o nurse working 12-hr shifts; L heel pain x 2 months; walks 40 min for exercise "
             "but pain starts after ~15 min.\nExam: DF R 6 deg. Low complexity evaluation.\n"
             "Intervention: ther ex 12 min after the eval - calf stretch, plantar fascia stretch, towel scrunches.")
-    found = {s.code: s.minutes for s in engine.suggest(note, payer="commercial").recommended}
+    found = minutes_of(engine, note, payer="commercial")
     assert found.get("97110") == 12
 
 
@@ -463,7 +465,7 @@ def test_a_line_end_time_after_a_dash_is_outside_a_cue_before_it(engine):
     # the OT part is not PT's, but the line's own time after the dash is the PT heading's
     note = ("PT focus (co-tx w/ OT):\n"
             " - Balance: wt shift onto R LE, reaching outside BOS, R knee control, while OT worked on grooming at sink -- 14 min")
-    found = {s.code: s.minutes for s in engine.suggest(note, payer="commercial").recommended}
+    found = minutes_of(engine, note, payer="commercial")
     assert found == {"97112": 14}
 
 
@@ -481,7 +483,7 @@ def test_goals_written_after_a_timed_heading_cover_that_line_only(engine):
             "  - Floor-to-waist lift of a 25 lb crate 3x6, cues for hip hinge\n  - Carry crate 40 ft x3\n"
             "Neuromuscular re-ed - 10 min. Goals: single-leg control for stairs.\n"
             "  - SLS on foam 3x30 s, lateral step-downs 2x10 with mirror feedback\n")
-    found = {s.code: s.minutes for s in engine.suggest(note, payer="commercial").recommended}
+    found = minutes_of(engine, note, payer="commercial")
     assert found == {"97530": 14, "97112": 10}
 
 
@@ -492,7 +494,7 @@ def test_goals_written_after_a_timed_heading_cover_that_line_only(engine):
     ("Progression phase (20 min): wall slides, band ER 2x15, prone Y's", {"97161": None}),
 ])
 def test_a_timed_block_of_this_visit_after_the_plan_is_performed(engine, line, found):
-    got = {s.code: s.minutes for s in engine.suggest(_DICTATED_EVAL + line, payer="commercial").recommended}
+    got = minutes_of(engine, _DICTATED_EVAL + line, payer="commercial")
     assert got == found
 
 
@@ -544,7 +546,7 @@ def test_performed_today_under_a_plan_of_care_opens_the_treatment_given(engine):
     note = ("Plan of Care (per eval): tx may include ther ex, manual, NMR, modalities as indicated, 2x/wk x 6 wks.\n"
             "Performed today:\n* Manual - STM R upper trap, C5-6 PA glides gr III - 9'\n"
             "* TE - chin tucks, band rows 3x12, doorway pec stretch - 16'\n")
-    found = {s.code: s.minutes for s in engine.suggest(note, payer="commercial").recommended}
+    found = minutes_of(engine, note, payer="commercial")
     assert found == {"97140": 9, "97110": 16}
 
 
@@ -566,7 +568,7 @@ def test_what_happened_before_today_or_is_planned_for_later_is_not_this_sessions
 def test_a_device_delivered_yesterday_does_not_date_the_service(engine):
     note = ("1410-1430 Orthotic training (new L AFO received yesterday from the orthotist): donning/doffing with shoe, "
             "skin checks with a mirror, wearing schedule.\n1430-1445 Gait training with the AFO, 150 ft x3 with SPC.")
-    found = {s.code: s.minutes for s in engine.suggest(note, payer="commercial").recommended}
+    found = minutes_of(engine, note, payer="commercial")
     assert found == {"97760": 20, "97116": 15}
 
 

@@ -2,6 +2,8 @@
 
 import pytest
 
+from expect import minutes_in, minutes_of
+
 
 def _by_code(result):
     return {s.code: s for s in result.recommended}
@@ -148,7 +150,7 @@ def test_engine_a_distance_walked_in_sets_is_not_minutes(engine):
     assert find_minutes("Retro walking in the bars 4 x 20' with UE support") == []
     assert [m.minutes for m in find_minutes("Farmer carry 3x40', then bike 2 x 10'")] == [10]
     note = "NMR 12 min\n  Tandem walk 4 x 20'\n  SLS on foam 3 x 30 sec"
-    assert {s.code: s.minutes for s in engine.suggest(note).recommended} == {"97112": 12}
+    assert minutes_of(engine, note) == {"97112": 12}
 
 
 def test_engine_a_distance_range_and_a_vital_sign_recovery_are_not_minutes(engine):
@@ -160,7 +162,7 @@ def test_engine_a_distance_range_and_a_vital_sign_recovery_are_not_minutes(engin
     assert [m.minutes for m in find_minutes("Gait 12' with SPC")] == [12]
     note = ("O: SpO2 95% RA at rest, 91% after ambulation, recovered to 94% in 1'.\nGait training (13 min): RW 120' x2, SBA.\n"
             "A: Gait endurance improved from 70' to 120' between rests.")
-    assert {s.code: s.minutes for s in engine.suggest(note).recommended} == {"97116": 13}
+    assert minutes_of(engine, note) == {"97116": 13}
 
 
 @pytest.mark.parametrize("note,code", [
@@ -256,7 +258,7 @@ def test_engine_a_list_of_soap_letters_is_not_a_plan_heading(engine):
 
 def test_engine_a_line_of_a_service_name_and_its_clock_times_is_that_service(engine):
     note = "Gait trng 9:05-9:17\nBalance 9:17-9:31\nBreak 9:31-9:34\nNuStep 9:34-9:42"
-    found = {s.code: s.minutes for s in engine.suggest(note).recommended}
+    found = minutes_of(engine, note)
     assert found.get("97112") == 14 and found.get("97116") == 12
 
 
@@ -270,7 +272,7 @@ def test_engine_a_spelled_number_left_without_its_minute_word_is_minutes(engine)
     from suggester.nlp.minutes import find_minutes
 
     note = "Too sore for exercise today, so moist heat to the neck for twelve minutes and then unattended IFC for twenty."
-    found = {s.code: s.minutes for s in engine.suggest(note).recommended}
+    found = minutes_of(engine, note)
     assert found == {"97010": 12, "G0283": 20}
     # the word before the number says what it counts: a visit number, sets, no minute word anywhere
     assert [m.minutes for m in find_minutes("Visit eleven, gait for nineteen minutes.")] == [19]
@@ -279,7 +281,7 @@ def test_engine_a_spelled_number_left_without_its_minute_word_is_minutes(engine)
 
 def test_engine_a_duration_in_minutes_is_the_sessions_time_not_a_plan(engine):
     group = "Class: hip OA group, 5 patients, 1 PT\nIncluded: sit-to-stand, step-ups, marching\nDuration: 50 min"
-    found = {s.code: s.minutes for s in engine.suggest(group).recommended}
+    found = minutes_of(engine, group)
     assert found.get("97150") == 50
     # the plan's duration in weeks stays a plan
     plan = "TherEx 20 min: bridges, clams.\nFrequency: 2x/wk\nDuration: 6 weeks of gait training"
@@ -289,14 +291,14 @@ def test_engine_a_duration_in_minutes_is_the_sessions_time_not_a_plan(engine):
 def test_engine_a_table_headed_by_a_service_gives_it_the_rows_that_name_none(engine):
     note = ("Exercise      | Sets | Weight | Min\nAirdyne       | -    | L3     | 8\nStep-ups      | 3x10 | 10#    | 6\n"
             "Rest break    | -    | -      | 4\nSplit squat   | 2x8  | BW     | 6")
-    found = {s.code: s.minutes for s in engine.suggest(note, "commercial").recommended}
+    found = minutes_of(engine, note, "commercial")
     assert found == {"97110": 20}   # the bike row counts; the rest break does not
 
 
 def test_engine_a_column_of_numbers_ending_aligned_rows_is_their_minutes(engine):
     note = ("Balance: SLS eyes closed     5\nBalance: foam tandem         6\nBalance: rocker board        5\n"
             "Gait: hallway with SPC       12")
-    found = {s.code: s.minutes for s in engine.suggest(note, "commercial").recommended}
+    found = minutes_of(engine, note, "commercial")
     assert found == {"97112": 16, "97116": 12}
     # a column of strength grades is not minutes
     grades = "Hip abduction exercises     4\nHip extension exercises     3\nKnee extension exercises    5"
@@ -310,7 +312,7 @@ def test_engine_an_aligned_list_of_exercises_and_repetitions_gives_no_minutes(en
 
 def test_engine_a_hold_left_without_its_unit_is_not_minutes(engine):
     note = "Ther ex 15 minutes: hamstring stretch held for thirty, calf stretch held for twenty."
-    assert {s.code: s.minutes for s in engine.suggest(note).recommended} == {"97110": 15}
+    assert minutes_of(engine, note) == {"97110": 15}
 
 
 @pytest.mark.parametrize("note,codes", [
@@ -345,7 +347,7 @@ def test_engine_a_purpose_after_a_service_does_not_make_it_a_plan(engine):
 def test_a_spelled_time_left_without_its_unit_in_a_list_of_services_counts(engine):
     # "manual fourteen" shares the minute word of its neighbours: the manual piece has its own time
     result = engine.suggest("Ther ex twenty minutes, manual thirteen, and then gait training nine minutes with the walker.")
-    assert {"97110": 20, "97140": 13, "97116": 9} == {s.code: s.minutes for s in result.recommended}
+    assert {"97110": 20, "97140": 13, "97116": 9} == minutes_in(result)
 
 
 def test_remembered_readings_can_be_switched_off_and_change_nothing():
@@ -398,7 +400,7 @@ def test_each_service_of_a_two_service_sentence_is_read_by_its_own_statement(eng
     # the gait piece's details after its first comma ("emphasis on ...") do not drown the service it names
     note = ("Patient completed 13 minutes of gait training without the splint, emphasis on terminal knee extension, "
             "and 10 minutes of stretching.")
-    assert {s.code: s.minutes for s in engine.suggest(note).recommended} == {"97116": 13, "97110": 10}
+    assert minutes_of(engine, note) == {"97116": 13, "97110": 10}
 
 
 @pytest.mark.parametrize("note, codes", [
@@ -431,7 +433,7 @@ def test_a_service_named_with_its_time_is_that_service(engine):
             "neuromuscular re-education.\nTherapeutic activities included an obstacle course with step-overs and "
             "squatting to pick up beanbags, 5 rounds. Neuromuscular re-education included beam walking with hand-hold "
             "and the rocker board with heels down.")
-    assert {s.code: s.minutes for s in engine.suggest(note, payer="commercial").recommended} == {"97530": 22, "97112": 18}
+    assert minutes_of(engine, note, payer="commercial") == {"97530": 22, "97112": 18}
 
 
 @pytest.mark.parametrize("note, code", [
@@ -547,7 +549,7 @@ def test_a_flowsheet_row_that_states_its_code_and_names_the_service_documents_it
             "97110  Therapeutic exercise             12    SCM stretch 3x30s each way\n"
             "97535  Caregiver/home mgmt training     10    carrying (football hold), car seat/crib positioning, "
             "feeding from L side; return demo x2 caregivers\n")
-    found = {s.code: s.minutes for s in engine.suggest(note, payer="commercial").recommended}
+    found = minutes_of(engine, note, payer="commercial")
     assert found == {"97110": 12, "97535": 10}
 
 

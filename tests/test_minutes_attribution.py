@@ -3,12 +3,8 @@ Synthetic notes written for these tests, one per rule of suggester/minutes_attri
 
 import pytest
 
+from expect import minutes_in, minutes_of
 from suggester.nlp.minutes import find_minutes, find_totals
-
-
-def _minutes(engine, note, payer="medicare"):
-    """Code -> minutes of the codes the engine recommends for ``note``."""
-    return {s.code: s.minutes for s in engine.suggest(note, payer=payer).recommended}
 
 
 CASES = [
@@ -155,7 +151,7 @@ def test_exercise_names_back_the_code_a_sentence_reads_like(engine):
     # a list of named exercises with no generic word is therapeutic exercise, and its time is found
     text = ("Joint mobs to the talocrural joint, 9 minutes.\n"
             "Then she did banded eversion, seated calf raises and toe yoga. Twelve minutes were spent on those.")
-    found = _minutes(engine, text)
+    found = minutes_of(engine, text)
     assert found == {"97140": 9, "97110": 12}
     # the same names inside a pool session describe the aquatic exercise, not a second service
     pool = "Aquatic therapy 1:1 in chest-deep water 30 min: calf raises, mini squats, forward and lateral walking."
@@ -165,7 +161,7 @@ def test_exercise_names_back_the_code_a_sentence_reads_like(engine):
 def test_a_time_said_to_be_combined_is_not_given_to_one_service(engine):
     text = "Hot pack to the low back 10 min.\nSoft tissue mobilization and stabilization exercises, 20 minutes together."
     result = engine.suggest(text)
-    found = {s.code: s.minutes for s in result.recommended}
+    found = minutes_in(result)
     assert found.get("97010") == 10 and "97140" in found and found["97140"] is None, found
     assert "PT168" in {f.id for f in result.findings}
 
@@ -203,14 +199,14 @@ def test_one_time_for_two_joined_services_is_not_guessed(engine):
 def test_exercise_named_inside_a_modality_sentence_does_not_take_its_time(engine):
     text = ("Russian stim to R quad during quad sets and SLR, pt cued to contract with each cycle.\n11 min.\n"
             "TherEx: heel slides, SAQ x15.\n8 min.")
-    found = _minutes(engine, text)
+    found = minutes_of(engine, text)
     assert found == {"97032": 11, "97110": 8}
 
 
 def test_names_joined_by_a_slash_are_each_found(engine):
     # a heading naming two services done together: both documented, the one time not split by guesswork
     result = engine.suggest("Ther ex/NMR 26 min.\nPt tolerated well, HEP unchanged.")
-    found = {s.code: s.minutes for s in result.recommended}
+    found = minutes_in(result)
     assert found == {"97110": None, "97112": None}
     assert "PT168" in {f.id for f in result.findings}
 
@@ -244,7 +240,7 @@ def test_cli_prints_where_minutes_came_from(tmp_path):
 def test_flowsheet_row_named_by_an_exercise_is_that_service(engine, name):
     # the row's name is the service, even where the classifier alone reads a terse row weakly
     note = f"Intervention      Min    Notes\n{name}      8      2 x 10\nSTM upper traps   10     \n"
-    got = _minutes(engine, note)
+    got = minutes_of(engine, note)
     assert got == {"97140": 10, "97110": 8}
 
 
@@ -262,10 +258,10 @@ def test_a_time_before_an_activity_name_is_that_item_s_time_and_the_timed_total_
     note = ("Moist heat to low back 10 min.\nCore stabilization: 8 min bike, dead bug, bird dog, side plank progression.\n"
             "Timed minutes 25; total treatment time 35.")
     result = engine.suggest(note)
-    assert {s.code: s.minutes for s in result.recommended} == {"97010": 10, "97110": 25}
+    assert minutes_in(result) == {"97010": 10, "97110": 25}
     # a block time followed by a connector stays the block's
     kept = engine.suggest("Gait training 12 min with RW 150 ft x2.\nTotal timed minutes 20.")
-    assert {s.code: s.minutes for s in kept.recommended}.get("97116") == 12
+    assert minutes_in(kept).get("97116") == 12
 
 
 @pytest.mark.parametrize("text", ["Gaze stabilization exercises VOR x1 2 x 60 sec; dizziness 4/10, settled within 2 min.",
@@ -273,7 +269,7 @@ def test_a_time_before_an_activity_name_is_that_item_s_time_and_the_timed_total_
                                   "within 2 min."])
 def test_a_symptom_settling_within_minutes_is_not_session_time(engine, text):
     result = engine.suggest(text)
-    assert {s.code: s.minutes for s in result.recommended}.get("97112", "missing") is None
+    assert minutes_in(result).get("97112", "missing") is None
     assert find_minutes(text.split("; ")[1]) == []
 
 
@@ -291,7 +287,7 @@ def test_a_totals_breakdown_does_not_repeat_times_given_elsewhere(engine):
     r = engine.suggest("Bed mobility and transfer training 12 min: rolling, supine to sit. Stair training 14 min, "
                        "4 steps with rail. Car transfer practice another 10 min.\n"
                        "Timed minutes: 36 (transfers/bed mobility 22, stairs 14).")
-    got = {s.code: s.minutes for s in r.recommended}
+    got = minutes_in(r)
     assert got["97530"] == 22 and got["97116"] == 14
 
 
@@ -299,23 +295,23 @@ def test_sibling_items_of_one_code_each_keep_their_time(engine):
     """ "Sit to stand 8', car transfer 5'": two items of one code, each with its time, add up; a header's time
     and its sub-item ("TherEx 20 min: bike 6 min, bridges") do not."""
     r = engine.suggest("Sit to stand training 8', car transfer 5' (functional training).\nGait 12'.")
-    assert {s.code: s.minutes for s in r.recommended}["97530"] == 13
+    assert minutes_in(r)["97530"] == 13
     r = engine.suggest("TherEx 20 min: bike 6 min, bridges, clamshells, SLR.")
-    assert {s.code: s.minutes for s in r.recommended}["97110"] == 20
+    assert minutes_in(r)["97110"] == 20
 
 
 def test_after_a_sequencing_word_a_time_before_a_name_is_that_services(engine):
     r = engine.suggest("US 1 MHz 1.2 W/cm2 8 min to R lateral elbow followed by 10 min STM to wrist extensors.")
-    assert {s.code: s.minutes for s in r.recommended} == {"97035": 8, "97140": 10}
+    assert minutes_in(r) == {"97035": 8, "97140": 10}
     r = engine.suggest("Gait 12 min then TherEx 15 min.")   # the time after its name stays that service's
-    assert {s.code: s.minutes for s in r.recommended} == {"97116": 12, "97110": 15}
+    assert minutes_in(r) == {"97116": 12, "97110": 15}
 
 
 def test_a_totals_breakdown_written_as_a_list_after_it(engine):
     r = engine.suggest("Tx: TherEx (bridges, SLR), manual patellar mobs.\nTotal timed 38: TherEx 25, manual 13")
-    assert {s.code: s.minutes for s in r.recommended} == {"97110": 25, "97140": 13}
+    assert minutes_in(r) == {"97110": 25, "97140": 13}
     r = engine.suggest("TherEx 20 min: bridges. Total time 40 min: 3 sets of 10, 2 sets of 15.")
-    assert {s.code: s.minutes for s in r.recommended} == {"97110": 20}
+    assert minutes_in(r) == {"97110": 20}
 
 
 def test_a_time_written_after_a_supported_code_is_that_codes_time(engine):
@@ -324,7 +320,7 @@ def test_a_time_written_after_a_supported_code_is_that_codes_time(engine):
             "Box lift floor to waist | 2x8 | - | 97530\nSuitcase carry | 3x50' | - | 97530\n"
             "Totals: 97110 - 22 min; 97530 - 12 min")
     result = engine.suggest(note, payer="commercial")
-    assert {s.code: s.minutes for s in result.recommended} == {"97110": 22, "97530": 12}
+    assert minutes_in(result) == {"97110": 22, "97530": 12}
     assert {e.rule for s in result.recommended for e in s.minutes_evidence} == {"stated_code"}
     # a code with its time but nothing in the note showing the service is still not a suggestion
     assert "97140" not in engine.suggest(note + "\n97140 - 8 min", payer="commercial").codes
@@ -355,7 +351,7 @@ def test_a_pool_log_counts_its_time_summary_not_its_depths(engine):
                  {"97110": 20, "97112": 10}, id="row-that-states-its-code"),
 ])
 def test_minutes_per_code_in_flowsheets_and_time_logs(engine, note, minutes):
-    assert _minutes(engine, note, "commercial") == minutes
+    assert minutes_of(engine, note, "commercial") == minutes
 
 
 @pytest.mark.parametrize("text,minutes", [
@@ -394,7 +390,7 @@ def test_an_emr_timed_code_summary_gives_each_code_its_whole_time(engine, summar
     # the flowsheet's own row times (a warm-up, pulleys) are items of the exercise the summary times as a whole
     text = ("Exercise | Sets | Reps | Time\nUBE warm-up | - | - | 6 min\nWand flexion | 2 | 15 | -\nPulleys | - | - | 4 min\n"
             "Rows, green band | 2 | 12 | -\nManual: GH inferior glides grade III, STM posterior cuff.\n" + summary)
-    found = _minutes(engine, text, "commercial")
+    found = minutes_of(engine, text, "commercial")
     assert found == {"97110": 21, "97140": 12}
     assert find_totals(summary)["timed"][0] == 33
 
@@ -424,7 +420,7 @@ def test_a_service_total_written_under_the_plan_is_the_visits_time(engine, last_
     note = ("Calf raises 3x15, ankle 4-way band, seated heel/toe taps\n"
             "Single leg stance on foam 4x30 sec, tandem walk with head turns, rocker board A/P and M/L\n"
             "Plan: progress to hopping and cutting next visit if SLS > 30 sec on foam.\n" + last_line)
-    found = _minutes(engine, note, "commercial")
+    found = minutes_of(engine, note, "commercial")
     assert found.get("97112", "missing") == minutes
 
 
@@ -436,7 +432,7 @@ def test_a_service_total_written_under_the_plan_is_the_visits_time(engine, last_
                  "curbs, 13 min.", {"97140": 9, "97116": 13}, id="in-prep-for"),
 ])
 def test_a_service_named_as_a_point_in_time_does_not_take_the_time(engine, note, minutes):
-    assert _minutes(engine, note, "commercial") == minutes
+    assert minutes_of(engine, note, "commercial") == minutes
 
 
 @pytest.mark.parametrize("text, minutes", [
@@ -462,7 +458,7 @@ def test_a_plain_worded_brace_session_is_an_orthotic_candidate(engine):
 def test_all_that_took_is_the_whole_time_of_the_service_above(engine):
     # the bike's 8 minutes are part of the 24 the sentence after the list gives the whole exercise block
     note = "Ther ex: bike 8 min, bridges, clamshells, side planks.\nAll that took 24 min."
-    assert _minutes(engine, note, "commercial") == {"97110": 24}
+    assert minutes_of(engine, note, "commercial") == {"97110": 24}
 
 
 def test_exercises_done_under_attended_stim_do_not_take_its_time(engine):
@@ -470,7 +466,7 @@ def test_exercises_done_under_attended_stim_do_not_take_its_time(engine):
     note = ("- Attended NMES (Russian, 10 s on / 50 s off) to L quad; PT at bedside throughout adjusting amplitude and "
             "cueing a contraction with each cycle through quad sets and SAQ, 11 min.\n"
             "- Ther ex 18 min: bike 6', step ups, TKE w/ band, mini squats.")
-    assert _minutes(engine, note, "commercial") == {"97032": 11, "97110": 18}
+    assert minutes_of(engine, note, "commercial") == {"97032": 11, "97110": 18}
 
 
 @pytest.mark.parametrize("line, minutes", [
@@ -478,14 +474,14 @@ def test_exercises_done_under_attended_stim_do_not_take_its_time(engine):
     ("Gaze stabilization 3 x 2 min seated then standing, habituation rolls, standing on foam EC, 15 min.", 15),
 ])
 def test_a_bouts_length_is_inside_the_time_that_follows(engine, line, minutes):
-    found = _minutes(engine, line, "commercial")
+    found = minutes_of(engine, line, "commercial")
     assert found == {"97112": minutes}
 
 
 def test_an_items_time_in_a_list_is_not_the_blocks_time(engine):
     # "Tasks: weight shifting (4 min), ..." is one item's time; the block's total below is the service's whole time
     note = "Neuromuscular re-ed\n  Tasks: weight shifting (4 min), reactive stepping, tandem stance\n  Total minutes: 16"
-    found = _minutes(engine, note, "commercial")
+    found = minutes_of(engine, note, "commercial")
     assert found == {"97112": 16}
 
 
@@ -502,13 +498,13 @@ def test_an_items_time_in_a_list_is_not_the_blocks_time(engine):
                  "needed 2 min rest.", {"97116": 14}, id="rest-after-time"),
 ])
 def test_labelled_fields_subtotals_and_rests(engine, note, minutes):
-    assert _minutes(engine, note, "commercial") == minutes
+    assert minutes_of(engine, note, "commercial") == minutes
 
 
 def test_in_total_at_the_end_of_a_long_sentence_is_the_services_whole_time(engine):
     note = ("She rode the stationary bike for 6 minutes as a warm-up, followed by bridges 3x10 and clamshells 3x15. "
             "We spent about 20 minutes on therapeutic exercise in total, with cues for pelvic control.")
-    assert _minutes(engine, note, "commercial") == {"97110": 20}
+    assert minutes_of(engine, note, "commercial") == {"97110": 20}
 
 
 def test_a_row_continued_on_an_indented_line_keeps_the_table_going(engine):
@@ -517,7 +513,7 @@ def test_a_row_continued_on_an_indented_line_keeps_the_table_going(engine):
             "                        tendon glides\n"
             "Joint mobilization      radiocarpal glides gr III,             9\n"
             "                        midcarpal distraction\n")
-    assert _minutes(engine, note, "commercial") == {"97110": 18, "97140": 9}
+    assert minutes_of(engine, note, "commercial") == {"97110": 18, "97140": 9}
 
 
 def test_a_timed_line_over_a_list_is_the_time_of_the_one_service_listed(engine):
@@ -525,7 +521,7 @@ def test_a_timed_line_over_a_list_is_the_time_of_the_one_service_listed(engine):
     note = ("Aquatic PT - visit 4\nPool 91 F, chest depth.\nIn-pool session, 10:05-10:35:\n"
             "1. Walking forward/backward/sideways x 4 laps each\n2. Deep water cycling with noodle x 4 min\n"
             "3. Standing hip abduction w/ buoyancy cuff 2x12\n\nP: continue aquatic 2x/wk.")
-    found = _minutes(engine, note, "commercial")
+    found = minutes_of(engine, note, "commercial")
     assert found == {"97113": 30}
 
 
@@ -534,7 +530,7 @@ def test_a_time_in_its_own_sentence_ending_a_headed_line_is_the_headings(engine)
     note = ("- Therapeutic exercise - straight leg raise with quad set, terminal knee extension with band, "
             "sit-to-stand from a raised mat 3 x 8, step-ups onto a 4-inch step. 14 minutes.\n"
             "- Manual therapy - patellar glides and tibiofemoral mobilization grade III. 9 minutes.")
-    found = _minutes(engine, note, "commercial")
+    found = minutes_of(engine, note, "commercial")
     assert found.get("97110") == 14 and found.get("97140") == 9
 
 
@@ -544,14 +540,14 @@ def test_a_billing_line_gives_the_time_of_codes_the_body_documents(engine):
     note = ("Work simulation: crate lift floor-to-waist 25 lb x 10, carry 30 lb x 40 ft x 5, overhead shelf stocking.\n"
             "Strengthening: UBE 5 min, rows, band ER/IR 2x12, wall slides.\n"
             "Billing: 97530 - 30 min; 97110 - 18 min.")
-    found = _minutes(engine, note, "commercial")
+    found = minutes_of(engine, note, "commercial")
     assert found == {"97530": 30, "97110": 18}
 
 
 def test_a_bare_total_after_several_timed_services_is_the_sessions(engine):
     note = ("Manual - STM to R upper trap and levator, first rib mobs - 11'.\n"
             "Ther ex - 14': chin tucks, rows w/ band, wall angels.\nPosture 2/10 better.\nTotal 25'.")
-    found = _minutes(engine, note, "commercial")
+    found = minutes_of(engine, note, "commercial")
     assert found == {"97140": 11, "97110": 14}
 
 
@@ -571,7 +567,7 @@ def test_dictations_spoken_paragraph_breaks_separate_services(engine):
             "treatment today therapeutic exercise twenty minutes including press ups three by ten bridging and cat camel "
             "she required verbal cues for breathing new paragraph manual therapy eleven minutes grade three mobilizations "
             "lumbar four and five and soft tissue to the right quadratus new paragraph plan continue twice weekly")
-    found = _minutes(engine, note, "commercial")
+    found = minutes_of(engine, note, "commercial")
     assert found == {"97110": 20, "97140": 11}
 
 
@@ -583,7 +579,7 @@ def test_the_remainder_of_a_session_less_its_break_goes_to_the_service_without_a
     note = (opening + " We opened with 9 minutes of manual therapy to the thoracic spine. Twelve minutes then went to "
             "functional lifting practice with a 20 lb crate from floor to waist. Everything else was therapeutic "
             "exercise: bird dogs, side planks and cable rows.")
-    found = _minutes(engine, note, "commercial")
+    found = minutes_of(engine, note, "commercial")
     assert found == {"97140": 9, "97530": 12, "97110": 23}
 
 
@@ -594,7 +590,7 @@ def test_a_charge_table_gives_minutes_to_codes_the_body_documents(engine):
             "CHARGE CAPTURE\nCPT     Description             Units   Min\n"
             "97140   Manual therapy            1      11\n97110   Therapeutic exercise      2      24\n"
             "97035   Ultrasound                1       8\n")
-    found = _minutes(engine, note, "commercial")
+    found = minutes_of(engine, note, "commercial")
     assert found == {"97140": 11, "97110": 24}     # ultrasound is charged but not documented as done
 
 
@@ -602,7 +598,7 @@ def test_a_time_in_parentheses_after_a_lines_last_sentence_is_the_headings(engin
     # the rest is inside the gait time, which the line's heading owns
     note = ("Gait trng: FWW, 2 x 60 ft CGA, cues for step length and walker sequencing. Seated rest between trials. "
             "(14 min)\nTher act: sit<>stand from w/c x8, stand-pivot w/c<>mat CGA (12 min)")
-    found = _minutes(engine, note, "medicare")
+    found = minutes_of(engine, note, "medicare")
     assert found == {"97116": 14, "97530": 12}
 
 
@@ -612,7 +608,7 @@ def test_a_service_only_named_in_passing_does_not_share_a_following_time(engine)
     note = ("Walked through the house with pt and her son, rugs picked up, night lights plugged in. Trained pt to use "
             "a long-handled sponge and reacher within her hip precautions, return demo correct x2. About 18 min.\n\n"
             "Gait w/ RW to the mailbox and back, 2 curb steps with SBA. 12 min.")
-    assert _minutes(engine, note, "medicare") == {"97535": 18, "97116": 12}
+    assert minutes_of(engine, note, "medicare") == {"97535": 18, "97116": 12}
 
 
 def test_a_session_total_does_not_replace_the_only_services_own_time(engine):
@@ -620,7 +616,7 @@ def test_a_session_total_does_not_replace_the_only_services_own_time(engine):
     note = ("Time in 1:00 pm, time out 1:50 pm.\nMed reconciliation with pt and daughter, called the MD office about "
             "the new orders.\nGait with RW around the apartment and out to the car, 3 laps, cues for step length and "
             "turning wide. 18 minutes.\nRest of visit spent on documentation.")
-    assert _minutes(engine, note, "medicare") == {"97116": 18}
+    assert minutes_of(engine, note, "medicare") == {"97116": 18}
 
 
 def test_a_later_encounters_device_time_follows_words_of_the_first_encounter(engine):
@@ -629,19 +625,19 @@ def test_a_later_encounters_device_time_follows_words_of_the_first_encounter(eng
             "Socket: loose in swing after weight loss, pistoning about 1 cm. Reviewed sock-ply adjustment rules for "
             "daily volume changes, pt demonstrated adding a ply. 13 min.\n\n"
             "Gait: community ambulation outdoors on grass and the ramp, cues for equal step length. 18 min.")
-    assert _minutes(engine, note, "commercial") == {"97763": 13, "97116": 18}
+    assert minutes_of(engine, note, "commercial") == {"97763": 13, "97116": 18}
 
 
 def test_a_bare_time_after_a_bout_length_is_the_services_time(engine):
     note = ("Tx: taught and performed gaze stabilization VOR x1, horizontal then vertical, seated and standing, "
             "3 x 1 min each with symptom ratings between bouts. 12'")
-    assert _minutes(engine, note, "commercial") == {"97112": 12}
+    assert minutes_of(engine, note, "commercial") == {"97112": 12}
 
 
 def test_a_service_named_after_prior_to_is_when_the_modality_was_given(engine):
     note = ("TherEx 20': chin tucks w/ lift-off, rows, wall angels 2x10\n"
             "MHP c-spine 12' w/ pt seated prior to ex\nA: less guarding")
-    assert _minutes(engine, note, "commercial") == {"97110": 20, "97010": 12}
+    assert minutes_of(engine, note, "commercial") == {"97110": 20, "97010": 12}
 
 
 @pytest.mark.parametrize("line, minutes", [
@@ -649,13 +645,13 @@ def test_a_service_named_after_prior_to_is_when_the_modality_was_given(engine):
     ("11:40-12:05pm TherEx: bridges, SAQ, clams, standing hip abd/ext", 25),
 ])
 def test_am_pm_written_once_belongs_to_both_clock_times(engine, line, minutes):
-    assert _minutes(engine, line, "commercial") == {"97110": minutes}
+    assert minutes_of(engine, line, "commercial") == {"97110": minutes}
 
 
 def test_ta_before_its_time_in_a_summary_line_is_therapeutic_activities(engine):
     note = ("Lifting practice from floor to waist with a 15 lb crate, half-kneel to stand x5, carrying across the room. "
             "Then bridges, bird dogs and clamshells 2x15.\nSummary: TA 12 min | TE 18 min | total 30 min")
-    assert _minutes(engine, note, "commercial") == {"97530": 12, "97110": 18}
+    assert minutes_of(engine, note, "commercial") == {"97530": 12, "97110": 18}
 
 
 def test_ta_without_a_time_is_not_a_service_name():
@@ -668,7 +664,7 @@ def test_ta_without_a_time_is_not_a_service_name():
 def test_a_total_closing_a_line_of_service_times_is_the_sessions(engine):
     note = ("Bridges, clamshells, side planks 2x15; gait with SPC on stairs and ramp, cues for heel strike.\n"
             "Ther ex 18 min | Gait training 12 min | total 30 min")
-    assert _minutes(engine, note, "commercial") == {"97110": 18, "97116": 12}
+    assert minutes_of(engine, note, "commercial") == {"97110": 18, "97116": 12}
 
 
 def test_a_flowsheet_row_with_an_empty_time_cell_does_not_end_the_table(engine):
@@ -677,14 +673,14 @@ def test_a_flowsheet_row_with_an_empty_time_cell_does_not_end_the_table(engine):
             "Clamshells w/ band         2x15           ...   TE\n"
             "Gait w/ SPC, stairs x12    2 laps         11    GT\n"
             "Lumbar PA mobs             gr III         9     MT\n")
-    assert _minutes(engine, note, "commercial") == {"97110": 7, "97116": 11, "97140": 9}
+    assert minutes_of(engine, note, "commercial") == {"97110": 7, "97116": 11, "97140": 9}
 
 
 def test_a_headed_list_closed_by_a_time_after_a_semicolon_is_the_headings_block(engine):
     # the sit-to-stand is an item of the exercise block, not a service of its own sharing its time
     note = ("Gait: RW on the driveway and gravel 60 ft x2, cues for step length; 14 min.\n"
             "Ther ex: seated hip flexion, LAQ 2#, heel raises, mini squats at counter, sit-stand x10; 16 min.")
-    assert _minutes(engine, note, "medicare") == {"97116": 14, "97110": 16}
+    assert minutes_of(engine, note, "medicare") == {"97116": 14, "97110": 16}
 
 
 @pytest.mark.parametrize("text, minutes", [
@@ -699,7 +695,7 @@ def test_hours_and_minutes_written_together_are_one_time(text, minutes):
 def test_a_clock_range_restated_in_hours_and_minutes_counts_once(engine):
     note = ("FUNCTIONAL CAPACITY EVALUATION. Testing time 0815-1045 (2 hr 30 min): floor-waist and overhead lifts, "
             "carry, push/pull sled, positional tolerances, grip dynamometry. Written report to the case manager.")
-    assert _minutes(engine, note, "commercial") == {"97750": 150}
+    assert minutes_of(engine, note, "commercial") == {"97750": 150}
 
 
 @pytest.mark.parametrize("note, expected", [
@@ -711,7 +707,7 @@ def test_a_clock_range_restated_in_hours_and_minutes_counts_once(engine):
 def test_an_item_line_with_its_own_time_after_a_dash_is_not_its_services_whole_time(engine, note, expected):
     """'Thoracic mobs - 5'' under a timed heading is one item of the heading's time, not the service's whole time:
     the heading's minutes stand (a dash-ended time over a list, 'Manual: STM, mobs -- 15 min', still is one)."""
-    assert _minutes(engine, note) == expected
+    assert minutes_of(engine, note) == expected
 
 
 @pytest.mark.parametrize("cover", ["All of that ran about 18 minutes.", "We spent roughly 18 minutes on all of these."])
@@ -721,7 +717,7 @@ def test_a_time_sentence_that_covers_what_was_just_described_is_that_services_wh
     note = ("Moist heat to the low back first, 10 min.\n"
             "Pt then rode the bike 5 min, then bird dogs 2x10, dead bugs 2x10 and side planks 3 x 20 sec. " + cover + "\n"
             "Pain 2/10 after.")
-    assert _minutes(engine, note)["97110"] == 18
+    assert minutes_of(engine, note)["97110"] == 18
 
 
 def test_a_service_timed_again_on_a_later_line_adds_to_a_lines_whole_time(engine):
@@ -732,7 +728,7 @@ def test_a_service_timed_again_on_a_later_line_adds_to_a_lines_whole_time(engine
             "Balance: tandem walking in the hall, SLS at the counter with light touch -- 10 min\n"
             "Seated rest, HR 92.\n"
             "Balance again on foam, eyes closed, head turns - 6 min; one LOB caught with CGA.\n")
-    assert _minutes(engine, note)["97112"] == 16
+    assert minutes_of(engine, note)["97112"] == 16
 
 
 @pytest.mark.parametrize("line", ["Timed tx 14 min. Total session 40 min.", "Timed treatment: 14 min; session 40 min total."])
@@ -742,7 +738,7 @@ def test_a_timed_treatment_line_is_the_only_timed_services_time_not_the_session(
     note = ("Dry needling R upper trap and levator (2 muscles), twitch responses obtained.\n"
             "Followed with STM and trigger point release to the same area.\n"
             "Cold pack to the neck at the end.\n" + line)
-    assert _minutes(engine, note)["97140"] == 14
+    assert minutes_of(engine, note)["97140"] == 14
 
 
 def test_a_time_in_parentheses_after_a_lines_last_sentence_is_that_lines_service(engine):
@@ -751,7 +747,7 @@ def test_a_time_in_parentheses_after_a_lines_last_sentence_is_that_lines_service
     note = ("O: Amb 80 ft x3 with SPC, SBA; cues for heel strike. Standing rest between laps. (14 min)\n"
             "Sit to stand from low chair x10 with cues for hand placement and weight shift, CGA. (9 min)\n"
             "A: Gait more symmetrical.\n")
-    assert _minutes(engine, note).get("97116") == 14
+    assert minutes_of(engine, note).get("97116") == 14
 
 
 @pytest.mark.parametrize("total", ["Total for the above 16 min.", "Total for these: 16 min."])
@@ -760,7 +756,7 @@ def test_a_total_for_the_items_above_is_their_services_time(engine, total):
     are the exercises' (the word 'total' does not make it a sentence about something else)."""
     note = ("Bridges 2x10, clamshells w/ green band 2x15, side planks 3 x 20 sec, hip flexor stretch. " + total + "\n"
             "Tub transfer practice with the bench and grab bar, 9 min, SBA.\n")
-    assert _minutes(engine, note).get("97110") == 16
+    assert minutes_of(engine, note).get("97110") == 16
 
 
 @pytest.mark.parametrize("log, gait", [
@@ -774,7 +770,7 @@ def test_a_minutes_summary_line_gives_each_service_its_number_and_not_the_sum(en
     note = ("S: R hip OA, pain 3/10.\n"
             "TE: recumbent bike, clamshells, bridges, 12 min.\n"
             "Gait: amb w/ cane 150 ft x2 with cues for equal step length.\n" + log)
-    assert _minutes(engine, note) == {"97110": 12, "97116": gait}
+    assert minutes_of(engine, note) == {"97110": 12, "97116": gait}
 
 
 def test_a_minutes_summary_lines_sum_is_the_timed_total(engine):
@@ -793,7 +789,7 @@ def test_all_told_beside_one_service_is_its_whole_time_not_the_notes_timed_total
     note = ("C6 SCI, manual w/c.\n"
             "W/c propulsion training on carpet and ramp, curb pop-ups with spotting, pressure reliefs q15 -- about 18m all told.\n"
             "Slide board transfers w/c <> mat both ways, min A, 8 min.\n")
-    assert _minutes(engine, note) == {"97542": 18, "97530": 8}
+    assert minutes_of(engine, note) == {"97542": 18, "97530": 8}
 
 
 @pytest.mark.parametrize("line, minutes", [
@@ -804,7 +800,7 @@ def test_rest_said_to_be_included_in_a_services_time_comes_off_it(engine, line, 
     """A service's clock time that says it includes stated rest ('incl ~5 min seated rest'): the rest is not skilled
     time, so it comes off the service's minutes."""
     note = "HH visit, CHF, SpO2 95% RA at start.\n" + line + "\nSpO2 93% after, recovered with pursed-lip breathing.\n"
-    assert _minutes(engine, note).get("97110") == minutes
+    assert minutes_of(engine, note).get("97110") == minutes
 
 
 def test_each_services_own_in_and_out_times_are_its_minutes_not_the_sessions(engine):
@@ -813,7 +809,7 @@ def test_each_services_own_in_and_out_times_are_its_minutes_not_the_sessions(eng
     note = ("SNF. Sacral wound 2.5 x 1.5 cm.\n"
             "Sharp selective debridement of slough with forceps and scissors. In 1005 / Out 1019.\n"
             "Gait with RW in hallway 80 ft x2, cues for posture and RW distance: In 1021 / Out 1032.\n")
-    assert _minutes(engine, note).get("97116") == 11
+    assert minutes_of(engine, note).get("97116") == 11
 
 
 def test_a_started_and_done_sentence_after_a_service_is_its_time(engine):
@@ -821,7 +817,7 @@ def test_a_started_and_done_sentence_after_a_service_is_its_time(engine):
     note = ("Gait training in the home with a rolling walker, kitchen to bedroom and the two entry steps with rail, "
             "cues for step-through pattern. Started 2:05, done ~2:20.\n"
             "Ther ex: heel slides, SAQ, SLR 2x10 each, about 12 min.\n")
-    assert _minutes(engine, note) == {"97116": 15, "97110": 12}
+    assert minutes_of(engine, note) == {"97116": 15, "97110": 12}
 
 
 @pytest.mark.parametrize("note, minutes", [
@@ -833,7 +829,7 @@ def test_a_started_and_done_sentence_after_a_service_is_its_time(engine):
 def test_a_list_of_items_each_with_its_own_time_adds_up(engine, note, minutes):
     """One line per exercise with its own time ('UBE 10'', 'Bike 8 min', 'pulleys 5''): the first item's time is not a
     heading that the next items fit inside, and a one-word item ('Bike') is not a bare time; the items add up."""
-    assert _minutes(engine, note) == minutes
+    assert minutes_of(engine, note) == minutes
 
 
 def test_a_flowsheet_row_that_states_its_code_gives_the_codes_whole_time(engine):
@@ -845,7 +841,7 @@ def test_a_flowsheet_row_that_states_its_code_gives_the_codes_whole_time(engine)
             "| 97140 | Manual therapy       | 09:20 | 09:30 | 10  |\n"
             "Exercise log: Bike 6 min; SLR 3x10; heel slides 2x15; TKE GTB 2x15\n"
             "Manual: patellar mobs all planes; STM quad\n")
-    assert _minutes(engine, note) == {"97110": 18, "97140": 10}
+    assert minutes_of(engine, note) == {"97110": 18, "97140": 10}
 
 
 @pytest.mark.parametrize("note", [
@@ -854,7 +850,7 @@ def test_a_flowsheet_row_that_states_its_code_gives_the_codes_whole_time(engine)
 ])
 def test_feet_carried_and_heights_written_with_an_apostrophe_are_not_minutes(engine, note):
     """'carry 40'' and 'a 5' shelf' are a distance and a height in feet; only the 12 minutes are the activity's."""
-    assert _minutes(engine, note) == {"97530": 12}
+    assert minutes_of(engine, note) == {"97530": 12}
 
 
 def test_ta_in_a_list_of_minutes_names_therapeutic_activities(engine):
@@ -864,7 +860,7 @@ def test_ta_in_a_list_of_minutes_names_therapeutic_activities(engine):
             "Transfers: sit<>stand from low couch and car transfer simulation, min A.\n"
             "Gait: SPC 150 ft x3 with cues for step length.\n"
             "Minutes: NMR 18 / TA 12 / Gait 10\n")
-    assert _minutes(engine, note).get("97530") == 12
+    assert minutes_of(engine, note).get("97530") == 12
 
 
 def test_a_pool_logs_covered_items_give_their_time_to_the_aquatic_session(engine):
@@ -874,7 +870,7 @@ def test_a_pool_logs_covered_items_give_their_time_to_the_aquatic_session(engine
             "2:00-2:15 water walking fwd/back/sideways, high knees, noodle arm swings\n"
             "2:15-2:25 standing balance in the water: SLS, tandem stance with turbulence\n"
             "Out of pool 2:25, dressed, left 2:40.\n")
-    assert _minutes(engine, note) == {"97113": 25}
+    assert minutes_of(engine, note) == {"97113": 25}
 
 
 def test_a_session_header_with_a_parenthetical_before_its_colon_holds_its_items(engine):
@@ -884,7 +880,7 @@ def test_a_session_header_with_a_parenthetical_before_its_colon_holds_its_items(
             "Pool session 1400-1440 (water 92 F, chest depth):\n"
             "walking fwd/back 4 laps each, marching, mini squats 2x15.\n"
             "In pool walked continuously 12 min without pain.\n")
-    assert _minutes(engine, note) == {"97113": 40}
+    assert minutes_of(engine, note) == {"97113": 40}
 
 
 def test_minutes_of_a_service_before_a_dash_and_its_list_hold_the_lists_item_times(engine):
@@ -892,7 +888,7 @@ def test_minutes_of_a_service_before_a_dash_and_its_list_hold_the_lists_item_tim
     bike's 6 are inside them."""
     note = ("Started with NMES to the quad with quad sets, therapist present throughout, 10 minutes. Then about 18 min of "
             "ther ex - leg press 0-60 2x12, step-ups 4\" fwd, bike 6 min, prone HS curls.\n")
-    assert _minutes(engine, note).get("97110") == 18
+    assert minutes_of(engine, note).get("97110") == 18
 
 
 def test_a_services_time_after_only_is_its_whole_time_not_replaced_by_the_visit(engine):
@@ -901,7 +897,7 @@ def test_a_services_time_after_only_is_its_whole_time_not_replaced_by_the_visit(
     note = ("Time in 1015 / Time out 1045\n"
             "Vitals: BP 150/88, HR 102, SpO2 89% RA. Gait held. Called RN case manager.\n"
             "Performed seated therex only x12 min w/ vitals checked q5': ankle pumps, LAQ, seated marching 2x10 ea.\n")
-    assert _minutes(engine, note).get("97110") == 12
+    assert minutes_of(engine, note).get("97110") == 12
 
 
 def test_times_that_open_the_items_of_a_breakdown_belong_to_the_service_after_them(engine):
@@ -910,7 +906,7 @@ def test_times_that_open_the_items_of_a_breakdown_belong_to_the_service_after_th
     note = ("Walked with the RW in the hallway and on the ramp, cues for step length and posture.\n"
             "Practised floor to stand through half-kneel x5 and car transfer simulation x3.\n"
             "Treated 45 min: 25 min gait training, 20 min functional mobility tasks.\n")
-    assert _minutes(engine, note) == {"97116": 25, "97530": 20}
+    assert minutes_of(engine, note) == {"97116": 25, "97530": 20}
 
 
 def test_a_charge_table_whose_minutes_column_is_not_last_gives_each_code_its_minutes(engine):
@@ -928,7 +924,7 @@ def test_a_charge_table_whose_minutes_column_is_not_last_gives_each_code_its_min
             "97110   Therapeutic exercise   22     1\n"
             "97140   Manual therapy         12     1\n"
             "Total timed: 34 min   Total treatment: 40 min\n")
-    assert _minutes(engine, note, payer="commercial") == {"97110": 22, "97140": 12}
+    assert minutes_of(engine, note, payer="commercial") == {"97110": 22, "97140": 12}
 
 
 def test_minutes_spent_on_a_service_are_that_services(engine):
@@ -937,7 +933,7 @@ def test_minutes_spent_on_a_service_are_that_services(engine):
     note = ("She did leg press 3x12, step-ups and TKE with band; then SLS on foam with ball toss and lateral step-downs "
             "with mirror cues.\nI spent 20 minutes on therapeutic exercise and 12 minutes on neuromuscular "
             "re-education with her.\n")
-    assert _minutes(engine, note, payer="commercial") == {"97110": 20, "97112": 12}
+    assert minutes_of(engine, note, payer="commercial") == {"97110": 20, "97112": 12}
 
 
 def test_a_line_of_service_times_after_the_plan_is_the_visits_time_log(engine):
@@ -947,7 +943,7 @@ def test_a_line_of_service_times_after_the_plan_is_the_visits_time_log(engine):
             "GT: 150' x3 w/ SBQC, cues for heel strike; 4 stairs w/ rail.\n"
             "P: cont per POC.\n"
             "TE 14' / NMR 9' / GT 12'\n")
-    assert _minutes(engine, note) == {"97110": 14, "97112": 9, "97116": 12}
+    assert minutes_of(engine, note) == {"97110": 14, "97112": 9, "97116": 12}
 
 
 def test_a_charge_rows_minutes_before_its_units_are_read(engine):
@@ -957,7 +953,7 @@ def test_a_charge_rows_minutes_before_its_units_are_read(engine):
             "CHARGE SUMMARY\n"
             "97110  Ther ex   19 min   1\n"
             "97530  Ther act  11 min   1\n")
-    assert _minutes(engine, note, payer="commercial") == {"97110": 19, "97530": 11}
+    assert minutes_of(engine, note, payer="commercial") == {"97110": 19, "97530": 11}
 
 
 def test_a_total_followed_by_its_breakdown_after_a_dash_gives_each_service_its_share(engine):
@@ -968,7 +964,7 @@ def test_a_total_followed_by_its_breakdown_after_a_dash_gives_each_service_its_s
             "Gait w/ 4WW kitchen to bedroom loop approx 60' x3, SBA, cues for pacing.\n"
             "Standing balance at counter: feet together EO/EC, semi-tandem, reaching outside BOS.\n"
             "Total 40 min \u2014 TherEx 18, Gait 12, balance 10.\n")
-    assert _minutes(engine, note) == {"97110": 18, "97116": 12, "97112": 10}
+    assert minutes_of(engine, note) == {"97110": 18, "97116": 12, "97112": 10}
 
 
 def test_a_line_of_service_times_after_the_body_gives_each_service_its_whole_time(engine):
@@ -979,7 +975,7 @@ def test_a_line_of_service_times_after_the_body_gives_each_service_its_whole_tim
             "\u2022 car transfer practice, floor transfer via half-kneel, lifting laundry basket floor -> counter\n"
             "Improved hip hinge on lifting.\n"
             "TE 20' / MT 8' / TA 12'\n")
-    assert _minutes(engine, note, payer="commercial") == {"97110": 20, "97140": 8, "97530": 12}
+    assert minutes_of(engine, note, payer="commercial") == {"97110": 20, "97140": 8, "97530": 12}
 
 
 def test_the_minute_marks_of_a_check_are_not_more_time(engine):
@@ -987,4 +983,4 @@ def test_the_minute_marks_of_a_check_are_not_more_time(engine):
     of the iontophoresis."""
     note = ("Ionto to R lat epicondyle 14 min (I stayed with him and checked skin at 5 and 10 min).\n"
             "Eccentric wrist ext 3x15, 10 min.\n")
-    assert _minutes(engine, note, payer="commercial") == {"97033": 14, "97110": 10}
+    assert minutes_of(engine, note, payer="commercial") == {"97033": 14, "97110": 10}
