@@ -23,6 +23,8 @@ CASES = [
     ("neg-withheld", "Paraffin withheld d/t open wound on dorsum of hand.\nTherEx 12 min: putty grip, finger extension with band.", set(), {"97018"}),
     ("neg-but", "Pt declined hot pack but completed NMR 15 min: tandem walking, SLS on foam.", {"97112"}, {"97010"}),
     ("neg-skipped-vaso", "Vaso skipped, pt had to leave early.\nTherEx 22 min: quad sets, SLR, heel slides, bike 6 min.", {"97110"}, {"97016"}),
+    ("neg-deferred-after-list", "Shoulder strengthening (ER/IR w/ band, rows, wall slides, scaption to 90 w/ 1#) "
+     "planned for today but deferred d/t pain.\nNMR 15 min: SLS on foam, tandem stance.", {"97112"}, {"97110"}),
     ("neg-postponed", "FCE postponed to next week.\nTherEx 15 min: lifting mechanics review, core stabilization.", set(), {"97750"}),
     # planned / hypothetical
     ("plan-next-visit", "TherEx 20 min: SLR, bridges.\nPlan: begin gait training next visit.", {"97110"}, {"97116"}),

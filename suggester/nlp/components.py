@@ -509,6 +509,28 @@ def _commas_outside_parentheses(text: str) -> list[int]:
     return out
 
 
+def _back_scope_start(text: str, words: list[int], cue_start: int, max_scope: int) -> int:
+    """Where a backward scope of ``max_scope`` tokens (the cue's first one included) starts. A parenthetical aside
+    closed before the cue counts as one token: "LE strengthening (seated marches, LAQ, ankle pumps w/ 2# wts)
+    planned for today" puts the strengthening in the cue's scope, however long the list in parentheses."""
+    n = bisect_right(words, cue_start)
+    if n - max_scope <= 0:
+        return 0
+    closed, opened = [], []
+    if "(" in text[:cue_start]:
+        for i, ch in enumerate(text[:cue_start]):
+            if ch == "(":
+                opened.append(i)
+            elif ch == ")" and opened:
+                closed.append((opened.pop(), i))
+    inner = set()   # the words of each closed aside after its first
+    for a, b in closed:
+        inner.update([k for k in range(n) if a < words[k] < b][1:])
+    counted = [k for k in range(n) if k not in inner]
+    k = len(counted) - max_scope
+    return words[counted[k]] if k > 0 else 0
+
+
 _DASH_TIME_AT_END = re.compile(r"\s(?:-{1,2}|\u2013|\u2014)\s*(?:~|about|approx\.?)?\s*\d{1,3}\s*(?:min(?:ute)?s?|mins|')\.?\s*$",
                                re.IGNORECASE)
 _LEAD_IN_CHARS = 30   # how far after a forward cue a colon makes it a lead-in to the list after the colon
@@ -633,9 +655,7 @@ class ContextAsserter:
                         start = max(start, commas[i] + 1)
                     if rule.max_scope and not DASH_BEFORE.search(text, max(0, cue.start - 8), cue.start):
                         # (a status set apart by a dash, "US 1 MHz 1.5 W/cm2 L hip 8 min -- DC'd", is the whole item's)
-                        k = bisect_right(words, cue.start) - rule.max_scope
-                        if k > 0:
-                            start = max(start, words[k])
+                        start = max(start, _back_scope_start(text, words, cue.start, rule.max_scope))
                     paint(start, cue.end, rule.status, rule.literal)
         pieces: list[tuple[int, int, str | None, str | None]] = []
         i = 0
