@@ -25,6 +25,8 @@ CASES = [
     ("neg-skipped-vaso", "Vaso skipped, pt had to leave early.\nTherEx 22 min: quad sets, SLR, heel slides, bike 6 min.", {"97110"}, {"97016"}),
     ("neg-deferred-after-list", "Shoulder strengthening (ER/IR w/ band, rows, wall slides, scaption to 90 w/ 1#) "
      "planned for today but deferred d/t pain.\nNMR 15 min: SLS on foam, tandem stance.", {"97112"}, {"97110"}),
+    ("home-advice-header", "TE 20 min: pendulums, table slides, scap squeezes.\nAdvice: ice 15-20 min after "
+     "exercises, hold wall walks until seen Thursday.", {"97110"}, {"97010"}),
     ("neg-postponed", "FCE postponed to next week.\nTherEx 15 min: lifting mechanics review, core stabilization.", set(), {"97750"}),
     # planned / hypothetical
     ("plan-next-visit", "TherEx 20 min: SLR, bridges.\nPlan: begin gait training next visit.", {"97110"}, {"97116"}),
