@@ -27,6 +27,12 @@ CASES = [
      "planned for today but deferred d/t pain.\nNMR 15 min: SLS on foam, tandem stance.", {"97112"}, {"97110"}),
     ("home-advice-header", "TE 20 min: pendulums, table slides, scap squeezes.\nAdvice: ice 15-20 min after "
      "exercises, hold wall walks until seen Thursday.", {"97110"}, {"97010"}),
+    ("home-program-daily", "NMR 15 min: SLS on foam, tandem stance.\nPt completing HEP daily: heel slides, quad sets, "
+     "SLR 2x10, about 15 minutes.", {"97112"}, {"97110"}),
+    ("home-program-every-morning", "NMR 15 min: SLS on foam, tandem stance. She does her home exercise program every "
+     "morning, strengthening and stretching for 20 minutes.", {"97112"}, {"97110"}),
+    ("home-program-list-daily", "NMR 15 min: SLS on foam, tandem stance.\nHome exercises (bridges, clamshells, SLR) "
+     "done twice a day, about 10 min each.", {"97112"}, {"97110"}),
     ("neg-postponed", "FCE postponed to next week.\nTherEx 15 min: lifting mechanics review, core stabilization.", set(), {"97750"}),
     # planned / hypothetical
     ("plan-next-visit", "TherEx 20 min: SLR, bridges.\nPlan: begin gait training next visit.", {"97110"}, {"97116"}),
