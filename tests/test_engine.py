@@ -525,6 +525,17 @@ def test_a_timed_list_of_exercises_documents_exercise(engine, note, codes):
     assert set(engine.suggest(note, payer="commercial").codes) - {"97161", "97162", "97163"} == codes
 
 
+@pytest.mark.parametrize("note, code, minutes", [
+    # one named exercise with the time spent on it is the exercise, beside another service
+    ("Soft tissue to the forearm extensors, 8 min. Theraband wrist extension with slow lowering, 11 min.", "97110", 11),
+    # an item listed under another service's timed heading is that service's
+    ("Neuromuscular re-education (20'):\n- tandem stance 5'\n- SLS on foam 5'\n- head turns on foam 6'\n"
+     "- step-ups with 2-sec pause 4'", "97110", None),
+])
+def test_one_named_exercise_with_its_time_documents_exercise(engine, note, code, minutes):
+    assert minutes_of(engine, note, "commercial").get(code) == minutes
+
+
 @pytest.mark.parametrize("note", [
     "TELEPHONE ENCOUNTER\nPt called with knee pain after a long walk. Advice: ice 15-20 min after exercises, hold "
     "step-ups until seen Thursday. Pt verbalized understanding. Approx 6 min.",

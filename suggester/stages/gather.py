@@ -24,6 +24,7 @@ __all__ = ["gather", "measurement_row", "row_name", "time_only", "too_short", "u
 
 _WORD = re.compile(r"[A-Za-z]{2,}")
 # what may stand before a heading on its line: bullets, or a section header ("Treatment today: TE 8 min - ...")
+_LIST_ITEM = re.compile(r"[ \t]*(?:[-*\u2022>]|\d{1,2}[.)])[ \t]")
 _LINE_LEAD = re.compile(r"[ \t\-*\u2022]*(?:[A-Za-z][A-Za-z' /]{0,30}:[ \t]*)?")
 # what may stand before a service's name in its heading: bullets, a ticked box, the code ("[X] 97110 Ther Ex - 23 min")
 _NAME_LEAD = re.compile(r"[ \t\-*\u2022]*(?:(?:\[[ \t]?[xX\u2713\u2714][ \t]?\]|[\u2611\u2612])[ \t]*)?(?:[A-Z]?\d{4,5}[ \t:\-\u2013\u2014]*)?"
@@ -291,7 +292,7 @@ def service_list(text: str, hits) -> bool:
 
 
 def _named_with_its_time(s: Settings, ctext: str, lab: str, spans: list, is_row: bool, status, mins, time_table: bool,
-                         scores: np.ndarray, line_labels=frozenset()) -> bool:
+                         scores: np.ndarray, line_labels=frozenset(), owner=None) -> bool:
     """The clause documents ``lab``, the one code a phrase names in it, with its own time (it gets the timed floor):
 
     * a flowsheet row with its own time whose name (its first cell with words) is the service ("McKenzie ext   7
@@ -301,8 +302,9 @@ def _named_with_its_time(s: Settings, ctext: str, lab: str, spans: list, is_row:
       reads the line as that service too;
     * a performed clause naming a modality or technique with its own time ("Fluidotherapy R hand 12 min", "Graston
       to R Achilles 6 min"; engine.json ``timed_modality_categories`` and ``timed_named_codes``);
-    * a performed clause naming two or more exercises of its code, and no other service on its line, with its own time
-      and no word of the home program ("pendulums, table slides, scap squeezes - ... about 10 min"; engine.json
+    * a performed clause naming exercises of its code (``min_names`` of them, the bare word "exercises" not counted),
+      and no other service on its line, with its own time, no word of the home program and not under another
+      service's timed heading ``owner`` ("pendulums, table slides, scap squeezes - ... about 10 min"; engine.json
       ``exercise_list``)."""
     if is_row:
         name = row_name(ctext)
@@ -314,8 +316,8 @@ def _named_with_its_time(s: Settings, ctext: str, lab: str, spans: list, is_row:
             and s.classes[int(np.argmax(scores))] == lab:
         return True
     if status is None and mins and s.exercise_list is not None and lab in s.exercise_list[0] \
-            and len({sp[2].lower() for sp in spans}) >= s.exercise_list[1] and line_labels == {lab} \
-            and not s.exercise_list[2].search(ctext):
+            and len({sp[2].lower() for sp in spans} - s.exercise_list[3]) >= s.exercise_list[1] \
+            and line_labels == {lab} and not s.exercise_list[2].search(ctext) and (owner is None or owner[0] == lab):
         return True
     return status is None and bool(mins) and lab in s.timed_named
 
@@ -333,6 +335,7 @@ def gather(s: Settings, note: NoteRead, hits_of: list, proba: np.ndarray, cfg: d
     cands, not_counted, seg_mentions = got.cands, got.not_counted, got.seg_mentions
     line, owner = -1, None   # the current line and the service whose timed heading opens it
     owner_indent = 0         # how far that heading's line is indented
+    listed = None            # the service whose timed heading ends its line with a colon, over its list's items
     line_named: dict[int, set] = {}
     for j, c in enumerate(note.clauses):
         line_named.setdefault(full.rfind("\n", 0, c.start_char) + 1, set()).update(lab for h in hits_of[j] for lab in h[3])
@@ -347,6 +350,13 @@ def gather(s: Settings, note: NoteRead, hits_of: list, proba: np.ndarray, cfg: d
             indent = _indent(full, line_start)
             if heading is not None or owner is None or indent <= owner_indent or "\n" in full[line:line_start - 1].strip(" \t\r"):
                 owner, owner_indent = heading, indent
+            # "Neuromuscular re-education (20'):" over "- tandem stance 5'", "- step-ups 4'": the lines listed under a
+            # heading that ends its line are its items, until a blank line or a line that is not a list item
+            if heading is not None:
+                listed = heading if not full[heading[1]:line_bounds(full, clause.start_char)[1]].strip(" \t\r:") else None
+            elif listed is not None and (not _LIST_ITEM.match(full, line_start)
+                                         or "\n" in full[line:line_start - 1].strip(" \t\r")):
+                listed = None
             # else: a line indented under the heading, right after its block, holds more of its items
             line = line_start
         is_row = note.rows[i]
@@ -383,7 +393,8 @@ def gather(s: Settings, note: NoteRead, hits_of: list, proba: np.ndarray, cfg: d
         only = next(iter(by_label)) if len(by_label) == 1 else None
         named_cols = [s.col[lab] for lab in by_label]
         if only is not None and _named_with_its_time(s, ctext, only, by_label[only], is_row, status, clause_mins,
-                                                     time_table, proba[i], line_named.get(line_start, set())):
+                                                     time_table, proba[i], line_named.get(line_start, set()),
+                                                     owner or listed):
             _at_least(row, named_cols, s.timed_row_floor)
         if status is None and is_row and stated.get(i):
             # "97535  Caregiver/home mgmt training  10  carrying, car seat/crib positioning ...": a flowsheet row that

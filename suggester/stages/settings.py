@@ -61,7 +61,8 @@ class Settings:
     item_words: frozenset = frozenset()   # one-word item names that make "Bike 8 min" more than a bare time
     covering: tuple = ()   # (codes, covered, end cues, own-time words, evidence words): sessions that cover work
     modalities: frozenset = frozenset()   # the modality codes (engine.json timed_modality_categories)
-    exercise_list: tuple | None = None   # (codes, fewest distinct names, home-program words): engine.json exercise_list
+    exercise_list: tuple | None = None   # (codes, fewest distinct names, home-program words, generic names):
+    #                                        engine.json exercise_list
     area_add_ons: tuple = ()   # (base, add-on, first, each, area regex): engine.json area_add_ons
     patient_absent: tuple | None = None   # (codes, cue regex): engine.json patient_absent_codes
     supervised: frozenset = frozenset()   # untimed supervised modalities: named together with one time, each is given
@@ -125,7 +126,8 @@ class Settings:
             exercise_list=None if not config.get("exercise_list") else (
                 frozenset(lab for lab in config["exercise_list"]["codes"] if lab in classes),
                 int(config["exercise_list"]["min_names"]),
-                re.compile(config["exercise_list"]["home_words_pattern"], re.IGNORECASE)),
+                re.compile(config["exercise_list"]["home_words_pattern"], re.IGNORECASE),
+                frozenset(n.lower() for n in config["exercise_list"].get("generic_names", ()))),
             supervised=frozenset(lab for lab in classes if catalogue[lab].category == "supervised_modality"
                                  and not catalogue[lab].timed),
             modalities=frozenset(lab for lab in classes
