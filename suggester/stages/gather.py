@@ -292,7 +292,7 @@ def service_list(text: str, hits) -> bool:
 
 
 def _named_with_its_time(s: Settings, ctext: str, lab: str, spans: list, is_row: bool, status, mins, time_table: bool,
-                         scores: np.ndarray, line_labels=frozenset(), owner=None) -> bool:
+                         scores: np.ndarray, line_labels=frozenset(), owner=None, time_after=False) -> bool:
     """The clause documents ``lab``, the one code a phrase names in it, with its own time (it gets the timed floor):
 
     * a flowsheet row with its own time whose name (its first cell with words) is the service ("McKenzie ext   7
@@ -303,9 +303,10 @@ def _named_with_its_time(s: Settings, ctext: str, lab: str, spans: list, is_row:
     * a performed clause naming a modality or technique with its own time ("Fluidotherapy R hand 12 min", "Graston
       to R Achilles 6 min"; engine.json ``timed_modality_categories`` and ``timed_named_codes``);
     * a performed clause naming exercises of its code (``min_names`` of them, the bare word "exercises" not counted),
-      and no other service on its line, with its own time, no word of the home program and not under another
-      service's timed heading ``owner`` ("pendulums, table slides, scap squeezes - ... about 10 min"; engine.json
-      ``exercise_list``)."""
+      and no other service on its line, with its own time (or ``time_after``: a sentence of its own right after it that
+      only gives a time, "Then chin tucks and scapular setting. That was another fourteen minutes."), no word of the
+      home program and not under another service's timed heading ``owner`` ("pendulums, table slides, scap squeezes -
+      ... about 10 min"; engine.json ``exercise_list``)."""
     if is_row:
         name = row_name(ctext)
         if name and all(name[0] <= a < name[1] for a, _, _ in spans) \
@@ -315,11 +316,21 @@ def _named_with_its_time(s: Settings, ctext: str, lab: str, spans: list, is_row:
             and len(_WORD.findall(_without(ctext, mins))) <= s.timed_line_max_words \
             and s.classes[int(np.argmax(scores))] == lab:
         return True
-    if status is None and mins and s.exercise_list is not None and lab in s.exercise_list[0] \
+    if status is None and (mins or time_after) and s.exercise_list is not None and lab in s.exercise_list[0] \
             and len({sp[2].lower() for sp in spans} - s.exercise_list[3]) >= s.exercise_list[1] \
             and line_labels == {lab} and not s.exercise_list[2].search(ctext) and (owner is None or owner[0] == lab):
         return True
     return status is None and bool(mins) and lab in s.timed_named
+
+
+def _time_after(s: Settings, note: NoteRead, i: int) -> bool:
+    """The clause after clause ``i`` is a performed sentence of its own that only gives a time ("That was another
+    fourteen minutes.")."""
+    if i + 1 >= len(note.clauses) or note.statuses[i + 1] is not None:
+        return False
+    nxt = note.ctexts[i + 1]
+    mins = find_minutes(nxt)
+    return bool(mins) and note.clauses[i + 1]._.pt_segment != note.clauses[i]._.pt_segment and time_only(s, nxt, mins)
 
 
 def gather(s: Settings, note: NoteRead, hits_of: list, proba: np.ndarray, cfg: dict) -> Gathered:
@@ -394,7 +405,7 @@ def gather(s: Settings, note: NoteRead, hits_of: list, proba: np.ndarray, cfg: d
         named_cols = [s.col[lab] for lab in by_label]
         if only is not None and _named_with_its_time(s, ctext, only, by_label[only], is_row, status, clause_mins,
                                                      time_table, proba[i], line_named.get(line_start, set()),
-                                                     owner or listed):
+                                                     owner or listed, _time_after(s, note, i)):
             _at_least(row, named_cols, s.timed_row_floor)
         if status is None and is_row and stated.get(i):
             # "97535  Caregiver/home mgmt training  10  carrying, car seat/crib positioning ...": a flowsheet row that
