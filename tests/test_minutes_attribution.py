@@ -493,6 +493,11 @@ def test_an_items_time_in_a_list_is_not_the_blocks_time(engine):
     # a service's subtotal written as a label after a table of rows with their own minutes
     pytest.param("THER EX\n| Exercise | Sets | Min |\n| Bike | - | 6 |\n| Bridges | 2 | 4 |\n| LAQ | 3 | 4 |\n"
                  "TE subtotal: 16 min", {"97110": 16}, id="subtotal-label"),
+    # "incl." does not end the row's sentence: the total row still reads as the service's total
+    pytest.param("Exercise                | Sets x Reps | Min\nUBE                     | -           | 6\n"
+                 "Leg press               | 3x10        |\nStep-ups 6 in           | 2x10        |\n"
+                 "TE total (incl. UBE)    |             | 18\nManual: patellar mobs   |             | 8",
+                 {"97110": 18, "97140": 8}, id="total-row-incl"),
     # rest right after a time is a rest, not more gait time
     pytest.param("Gait training with RW 150 ft x2, cues for heel strike, 14 min.\nPt response: fatigued after 2nd gait bout, "
                  "needed 2 min rest.", {"97116": 14}, id="rest-after-time"),
