@@ -33,6 +33,9 @@ CASES = [
      "morning, strengthening and stretching for 20 minutes.", {"97112"}, {"97110"}),
     ("home-program-list-daily", "NMR 15 min: SLS on foam, tandem stance.\nHome exercises (bridges, clamshells, SLR) "
      "done twice a day, about 10 min each.", {"97112"}, {"97110"}),
+    ("template-title-not-performed", "Therapeutic Exercise\n  Time: 12 minutes\n  Activities: bike 5 min, SLR 2x10, "
+     "bridges 2x10\nManual Therapy\n  Time: --\n  Not performed this date\nGait Training\n  Time: --\n"
+     "  Deferred (pt c/o knee pain)", {"97110"}, {"97140", "97116"}),
     ("neg-postponed", "FCE postponed to next week.\nTherEx 15 min: lifting mechanics review, core stabilization.", set(), {"97750"}),
     # planned / hypothetical
     ("plan-next-visit", "TherEx 20 min: SLR, bridges.\nPlan: begin gait training next visit.", {"97110"}, {"97116"}),

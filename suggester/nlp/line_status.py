@@ -50,18 +50,40 @@ _ENDS_WITH_OR = re.compile(r"\b(?:or|nor)\s*$", re.IGNORECASE)
 
 
 def _heading_takes_its_body(full: str, bounds, ctexts, statuses) -> None:
-    """A heading line with no time of its own ("Hot Pack (97010):", "E-stim (G0283): 0 min") whose first line
-    below says the service was not given ("- Offered pre-tx; pt declined", "- Not performed today") is not given
-    either: it takes that line's status. A heading with minutes documents time spent and keeps its own."""
+    """A heading line with no time of its own ("Hot Pack (97010):", "E-stim (G0283): 0 min", or an EMR template's
+    bare block title "Manual Therapy") whose first line below says the service was not given ("- Offered pre-tx; pt
+    declined", "- Not performed today") is not given either: it takes that line's status. Blank template fields
+    between them ("Time: --") do not part them. A heading with minutes documents time spent and keeps its own."""
     for i in range(len(bounds) - 1):
-        (start, end), (nxt_start, _) = bounds[i], bounds[i + 1]
-        if statuses[i] is not None or statuses[i + 1] not in _NOT_GIVEN or not _HEADING_END.search(ctexts[i]):
-            continue
-        between = full[end:nxt_start]
+        start, end = bounds[i]
         line_start = full.rfind("\n", 0, start) + 1
-        if between.count("\n") == 1 and not between.strip(" \t\n:-*\u2022") and not full[line_start:start].strip(" \t-*\u2022") \
-                and not any(m.minutes for m in find_minutes(ctexts[i])):
-            statuses[i] = statuses[i + 1]
+        line_end = full.find("\n", end)
+        line_end = len(full) if line_end < 0 else line_end
+        colon = _HEADING_END.search(ctexts[i]) is not None
+        if statuses[i] is not None or full[line_start:start].strip(" \t-*\u2022") \
+                or not (colon or _TITLE_LINE.fullmatch(full, line_start, line_end)) \
+                or any(m.minutes for m in find_minutes(ctexts[i])):
+            continue
+        j = i + 1
+        while j < len(bounds) and statuses[j] is None and _BLANK_FIELD.fullmatch(ctexts[j]):
+            j += 1
+        # under a bare title the line must say the service itself was not given ("Not performed this date",
+        # "Deferred (pt c/o knee pain)"), not report a finding ("Gait Training" / "No LOB")
+        if j >= len(bounds) or statuses[j] not in _NOT_GIVEN or not colon and not _SERVICE_NOT_GIVEN.match(ctexts[j]):
+            continue
+        lines = full[end:bounds[j][0]].split("\n")
+        if len(lines) >= 2 and not lines[0].strip(" \t\r:") and not lines[-1].strip(" \t:-*\u2022") \
+                and all(_BLANK_FIELD.fullmatch(x) for x in lines[1:-1]):
+            statuses[i] = statuses[j]
+
+
+# an EMR template's block title on a line of its own: one to four words, no digits ("Manual Therapy", "Gait Training")
+_TITLE_LINE = re.compile(r"[ \t]*[A-Za-z][A-Za-z/&'\-]*(?:[ \t]+[A-Za-z/&'\-]+){0,3}[ \t\r]*")
+_SERVICE_NOT_GIVEN = re.compile(r"\W*(?:not\s+(?:performed|done|completed|provided|given|attempted|addressed|"
+                                r"indicated)|deferred|held|declined|refused|omitted|skipped|n/?a\b)", re.IGNORECASE)
+# a template's time field left blank: "Time: --", "Minutes: ___", "Time: 0 min", "Duration: n/a"
+_BLANK_FIELD = re.compile(r"[ \t]*(?:time|minutes|mins?|duration)[ \t]*:?[ \t]*(?:-+|_+|0|none|n/?a)?[ \t]*"
+                          r"(?:min(?:ute)?s?)?[ \t\r]*", re.IGNORECASE)
 
 
 def _offered_then_declined(full: str, bounds, ctexts, statuses) -> None:
