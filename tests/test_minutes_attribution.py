@@ -493,6 +493,10 @@ def test_an_items_time_in_a_list_is_not_the_blocks_time(engine):
     # a service's subtotal written as a label after a table of rows with their own minutes
     pytest.param("THER EX\n| Exercise | Sets | Min |\n| Bike | - | 6 |\n| Bridges | 2 | 4 |\n| LAQ | 3 | 4 |\n"
                  "TE subtotal: 16 min", {"97110": 16}, id="subtotal-label"),
+    # an EMR template's time field under a block's title is the block's whole time, its items' times inside it
+    pytest.param("Therapeutic Exercise\n  Time: 14 minutes\n  Activities: recumbent bike 6 min, step-ups 2x10, "
+                 "lateral band walks\nTherapeutic Activities\n  Time: 9 minutes\n  Activities: floor transfers, "
+                 "lifting a laundry basket from the floor", {"97110": 14, "97530": 9}, id="template-time-field"),
     # "incl." does not end the row's sentence: the total row still reads as the service's total
     pytest.param("Exercise                | Sets x Reps | Min\nUBE                     | -           | 6\n"
                  "Leg press               | 3x10        |\nStep-ups 6 in           | 2x10        |\n"

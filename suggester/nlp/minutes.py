@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from .._resources import packaged_json
@@ -198,9 +198,13 @@ def find_minutes(text: str) -> list[MinuteMention]:
             if not any(x < m.end("n") and m.start("n") < y for x, y in taken + [(e.start, e.end) for e in extra]):
                 extra.append(MinuteMention(m.start("n"), m.end("n"), int(m.group("n"))))
     for m in p["field"].finditer(text) if ":" in text or "=" in text else ():   # "Minutes: 23", "Gait min: 10"
-        if p["field_total_before"].search(text, max(0, m.start() - 20), m.start()) is None \
-                and not any(x < m.end() and m.start() < y for x, y in taken + [(e.start, e.end) for e in extra]):
+        if p["field_total_before"].search(text, max(0, m.start() - 20), m.start()) is not None:
+            continue
+        if not any(x < m.end() and m.start() < y for x, y in taken + [(e.start, e.end) for e in extra]):
             extra.append(MinuteMention(m.start("n"), m.end("n"), int(m.group("n")), field=True))
+        elif m.group("unit"):
+            # "Time: 15 minutes" on a line of its own under a block's title: the minutes already read are the field
+            out = [replace(mm, field=True) if mm.start == m.start("n") and mm.range_upper is None else mm for mm in out]
     for m in _breakdown(text, p) if "(" in text or "," in text else ():   # "Total timed 38 (TherEx 23, NMR 15)"
         if not any(x < m.end and m.start < y for x, y in taken + [(e.start, e.end) for e in extra]):
             extra.append(m)
