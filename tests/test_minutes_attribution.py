@@ -821,6 +821,13 @@ def test_each_services_own_in_and_out_times_are_its_minutes_not_the_sessions(eng
     assert minutes_of(engine, note).get("97116") == 11
 
 
+def test_a_pool_sessions_in_and_out_of_the_water_is_its_time(engine):
+    """'In pool 1402, out 1431.' under an aquatic heading: the session's 29 minutes."""
+    note = ("Aquatic therapy, 3.5 ft pool, 91F.\nIn pool 1402, out 1431.\nWalking laps forward and sideways, wall squats "
+            "2x12, marching, noodle cycling.\n")
+    assert minutes_of(engine, note).get("97113") == 29
+
+
 def test_a_started_and_done_sentence_after_a_service_is_its_time(engine):
     """'Started 2:05, done ~2:20.' in a sentence of its own after the gait training: 15 minutes of gait."""
     note = ("Gait training in the home with a rolling walker, kitchen to bedroom and the two entry steps with rail, "
