@@ -56,7 +56,8 @@ Algorithm (each step names the rule it records)
    (back to the previous time, section change or blank line); with one such service without minutes it
    is linked, with several it is ambiguous (services whose time is shared or unclear already have one; a service only
    named in passing in the block, by a phrase in a sentence that does not read as it, does not compete with one the
-   block's sentences read as). A time sentence that says it covers what was just described ("All of that ran
+   block's sentences read as; a time that ends a line after its services, "Manual: STM, first rib mobs; 10'.", is
+   the services of that line's, not of the lines above it). A time sentence that says it covers what was just described ("All of that ran
    close to 16 minutes.", "Total for the above 18 min."; minutes.json ``block_cover_cues``) is the whole time of
    the one service before it even when other services already have times. A time in
    its own sentence ending a line headed by a service's name is that heading's (``service_total``); a line that
@@ -769,20 +770,26 @@ def _following_sentences(out, attributed, recommended, services, orphans, segmen
             continue
         labs: set = set()
         strong_labs: set = set()
+        line_labs: set = set()   # the services on the time's own line ("Manual: STM, first rib mobs; 10'.")
+        same_line = True
         k = seg_i - 1
         while k >= 0:
             gap = doc_text[segments[k].end_char:segments[k + 1].start_char]
             if "\n\n" in gap.replace("\r", "") or segments[k]._.pt_section != segments[seg_i]._.pt_section:
                 break
+            same_line = same_line and "\n" not in gap
             here = {lab for lab in recommended if k in services.get(lab, {})}
             labs |= here
             strong_labs |= {lab for lab in here if k not in named_only.get(lab, ())}
+            if same_line:
+                line_labs |= {lab for lab in here if k not in named_only.get(lab, ())}
             if k in timed_before:
                 break  # the services before a time of their own are already timed
             k -= 1
         # a service only named in passing ("Home safety: walked through the home ...": 'walked' names gait, the sentence
-        # does not read as it) does not compete with one the block's sentences read as
-        labs = strong_labs or labs
+        # does not read as it) does not compete with one the block's sentences read as; a time that ends a line after
+        # its services belongs to that line's, not to the lines above it (dry needling above "Manual: ...; 10'.")
+        labs = line_labs or strong_labs or labs
         # the services that already have a time: their own, or one shared and left unclear ("IFC and hot pack, 15 min")
         # (one bout's length, "2 x 1 min each", is not a time of the service's own: a bare time after it is)
         already = {a[1] for a in attributed if not a[2].bout} | {lab for *_, labs_of in out.ambiguous for lab in labs_of}

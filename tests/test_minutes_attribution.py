@@ -821,6 +821,14 @@ def test_each_services_own_in_and_out_times_are_its_minutes_not_the_sessions(eng
     assert minutes_of(engine, note).get("97116") == 11
 
 
+def test_a_time_ending_a_line_belongs_to_that_lines_service_not_the_lines_above(engine):
+    """"Manual: ...; 9'." after a dry-needling line with no time: the 9 minutes are the manual therapy's (the needling
+    above is untimed and has its own line), not a time shared by both."""
+    note = ("Dry needling R upper trap and levator, 2 muscles, 30 mm needles, LTRs obtained.\n"
+            "Manual: STM upper trap post-needling, first rib mobs; 9'.\nTE: chin tucks, prone Y/T 2x10, band rows 3x12; 11'.\n")
+    assert minutes_of(engine, note) == {"20560": None, "97140": 9, "97110": 11}
+
+
 def test_a_pool_sessions_in_and_out_of_the_water_is_its_time(engine):
     """'In pool 1402, out 1431.' under an aquatic heading: the session's 29 minutes."""
     note = ("Aquatic therapy, 3.5 ft pool, 91F.\nIn pool 1402, out 1431.\nWalking laps forward and sideways, wall squats "
