@@ -829,6 +829,17 @@ def test_a_time_ending_a_line_belongs_to_that_lines_service_not_the_lines_above(
     assert minutes_of(engine, note) == {"20560": None, "97140": 9, "97110": 11}
 
 
+@pytest.mark.parametrize("note, minutes", [
+    # "CP" before its time is the cold pack: its 10 minutes are not more manual therapy
+    ("R knee OA f/u.\nTE 21', MT 9', CP 10'.\nTolerated well.", {"97110": 21, "97140": 9, "97010": 10}),
+    # and cerebral palsy elsewhere
+    ("7 y/o with CP, spastic diplegia. Gait training 16 min with posterior walker, cues for heel strike.",
+     {"97116": 16}),
+])
+def test_cp_is_a_cold_pack_only_before_its_time(engine, note, minutes):
+    assert minutes_of(engine, note, "commercial") == minutes
+
+
 def test_a_pool_sessions_in_and_out_of_the_water_is_its_time(engine):
     """'In pool 1402, out 1431.' under an aquatic heading: the session's 29 minutes."""
     note = ("Aquatic therapy, 3.5 ft pool, 91F.\nIn pool 1402, out 1431.\nWalking laps forward and sideways, wall squats "
