@@ -59,7 +59,8 @@ Algorithm (each step names the rule it records)
    block's sentences read as; a time that ends a line after its services, "Manual: STM, first rib mobs; 10'.", is
    the services of that line's, not of the lines above it). A time sentence that says it covers what was just described ("All of that ran
    close to 16 minutes.", "Total for the above 18 min."; minutes.json ``block_cover_cues``) is the whole time of
-   the one service before it even when other services already have times. A time in
+   the one service before it even when other services already have times. A time-log line that names no service
+   ("Time: x20 minutes for all of the above.") looks back into the block above it as such a sentence does. A time in
    its own sentence ending a line headed by a service's name is that heading's (``service_total``); a line that
    gives a time, names no service and ends in a colon ("In-pool session, 9:02-9:32:") is the ``block_header`` of
    the one service documented in the lines below it; a bare total after two or more timed services is the
@@ -773,9 +774,13 @@ def _following_sentences(out, attributed, recommended, services, orphans, segmen
         line_labs: set = set()   # the services on the time's own line ("Manual: STM, first rib mobs; 10'.")
         same_line = True
         k = seg_i - 1
+        section = segments[seg_i]._.pt_section
+        if section == "time_log" and seg_i > 0:
+            # a time log's line that names no service ("Time: x20 minutes for all of the above.") times the block above
+            section = segments[seg_i - 1]._.pt_section
         while k >= 0:
             gap = doc_text[segments[k].end_char:segments[k + 1].start_char]
-            if "\n\n" in gap.replace("\r", "") or segments[k]._.pt_section != segments[seg_i]._.pt_section:
+            if "\n\n" in gap.replace("\r", "") or segments[k]._.pt_section != section:
                 break
             same_line = same_line and "\n" not in gap
             here = {lab for lab in recommended if k in services.get(lab, {})}

@@ -840,6 +840,14 @@ def test_cp_is_a_cold_pack_only_before_its_time(engine, note, minutes):
     assert minutes_of(engine, note, "commercial") == minutes
 
 
+def test_a_time_line_naming_no_service_times_the_block_above_it(engine):
+    """'Time: 18 minutes for all of the above.' opens a time-log line but names no service: the balance work above it."""
+    note = ("Gaze stabilization x1 viewing, horizontal then vertical, standing on foam; rests between sets for symptoms.\n"
+            "Also tandem stance with head turns and eyes closed at the counter.\nTime: 18 minutes for all of the above.\n"
+            "Pt walks her dog daily.\n")
+    assert minutes_of(engine, note) == {"97112": 18}
+
+
 def test_a_pool_sessions_in_and_out_of_the_water_is_its_time(engine):
     """'In pool 1402, out 1431.' under an aquatic heading: the session's 29 minutes."""
     note = ("Aquatic therapy, 3.5 ft pool, 91F.\nIn pool 1402, out 1431.\nWalking laps forward and sideways, wall squats "
