@@ -539,6 +539,12 @@ def test_one_named_exercise_with_its_time_documents_exercise(engine, note, code,
     assert minutes_of(engine, note, "commercial").get(code) == minutes
 
 
+def test_walked_me_through_is_explaining_not_walking(engine):
+    note = ("Showed her how to pace bathing and dressing: shower chair, exhale with effort, clothes laid out at waist "
+            "height. She walked me through her evening routine. (12 min)\n")
+    assert minutes_of(engine, note) == {"97535": 12}
+
+
 @pytest.mark.parametrize("note", [
     "TELEPHONE ENCOUNTER\nPt called with knee pain after a long walk. Advice: ice 15-20 min after exercises, hold "
     "step-ups until seen Thursday. Pt verbalized understanding. Approx 6 min.",
