@@ -848,6 +848,14 @@ def test_a_time_line_naming_no_service_times_the_block_above_it(engine):
     assert minutes_of(engine, note) == {"97112": 18}
 
 
+def test_exercise_done_with_each_stim_contraction_is_part_of_the_stimulation(engine):
+    """Quad sets 'with every contraction' of attended NMES are how the stimulation was given: one service, its 14
+    minutes, not exercise billed beside it for the same time."""
+    note = ("NMES to R quad, 10 s on / 50 s off; I stayed at the table while he did quad sets and SLR with every "
+            "contraction, adjusting intensity. 14 minutes.\nThen gait training 10 min with SPC, cues for heel strike.\n")
+    assert minutes_of(engine, note) == {"97032": 14, "97116": 10}
+
+
 def test_a_pool_sessions_in_and_out_of_the_water_is_its_time(engine):
     """'In pool 1402, out 1431.' under an aquatic heading: the session's 29 minutes."""
     note = ("Aquatic therapy, 3.5 ft pool, 91F.\nIn pool 1402, out 1431.\nWalking laps forward and sideways, wall squats "
