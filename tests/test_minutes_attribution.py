@@ -856,6 +856,15 @@ def test_exercise_done_with_each_stim_contraction_is_part_of_the_stimulation(eng
     assert minutes_of(engine, note) == {"97032": 14, "97116": 10}
 
 
+def test_a_parenthesised_time_after_the_last_sentence_is_outside_its_cue(engine):
+    """'Stool use discussed. (10:40-10:52)': the clock range times the whole kitchen-safety paragraph; 'discussed' does
+    not make it a plan."""
+    note = ("Kitchen safety: I showed her how to slide pots along the counter instead of carrying them and how to use the "
+            "reacher for the top shelf; she practiced each twice. Stool use discussed. (10:40-10:52)\n"
+            "Gait with rollator in the hallway, 150 ft x2, cues for upright posture (10:52-11:04)\n")
+    assert minutes_of(engine, note) == {"97535": 12, "97116": 12}
+
+
 def test_a_pool_sessions_in_and_out_of_the_water_is_its_time(engine):
     """'In pool 1402, out 1431.' under an aquatic heading: the session's 29 minutes."""
     note = ("Aquatic therapy, 3.5 ft pool, 91F.\nIn pool 1402, out 1431.\nWalking laps forward and sideways, wall squats "

@@ -533,6 +533,10 @@ def _back_scope_start(text: str, words: list[int], cue_start: int, max_scope: in
 
 _DASH_TIME_AT_END = re.compile(r"\s(?:-{1,2}|\u2013|\u2014)\s*(?:~|about|approx\.?)?\s*\d{1,3}\s*(?:min(?:ute)?s?|mins|')\.?\s*$",
                                re.IGNORECASE)
+# a time in parentheses after a sentence's last word, at the end of the text: the whole line's time, outside the last
+# sentence's scopes
+_PAREN_TIME_AT_END = re.compile(r"(?<=[.;!?])\s*\(\s*(?:~|about|approx\.?)?\s*(?:\d{1,2}:?\d{2}\s*(?:-|\u2013|to)\s*"
+                                r"\d{1,2}:?\d{2}|\d{1,3}\s*(?:min(?:ute)?s?|mins|'))\s*\)\s*$", re.IGNORECASE)
 _LEAD_IN_CHARS = 30   # how far after a forward cue a colon makes it a lead-in to the list after the colon
 
 
@@ -608,6 +612,8 @@ class ContextAsserter:
         terms = [c for c in cues if c.rules[0].category == "TERMINATE"]
         commas = _commas_outside_parentheses(text)
         dash_time = _DASH_TIME_AT_END.search(text) if "-" in text or "\u2013" in text or "\u2014" in text else None
+        if dash_time is None and text.rstrip().endswith(")"):
+            dash_time = _PAREN_TIME_AT_END.search(text)   # "Night-light placement discussed. (10:30-10:45)"
         status = [None] * len(text)
         cue_of = [None] * len(text)
 
