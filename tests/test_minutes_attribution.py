@@ -865,6 +865,11 @@ def test_a_parenthesised_time_after_the_last_sentence_is_outside_its_cue(engine)
     assert minutes_of(engine, note) == {"97535": 12, "97116": 12}
 
 
+def test_gaze_stab_names_balance_work_and_its_time_adds_up(engine):
+    note = "Foam EC, tandem stance with head turns, SLS firm and foam - 14 min. Gaze stab x1 at 2 Hz standing - 9 min.\n"
+    assert minutes_of(engine, note) == {"97112": 23}
+
+
 def test_a_pool_sessions_in_and_out_of_the_water_is_its_time(engine):
     """'In pool 1402, out 1431.' under an aquatic heading: the session's 29 minutes."""
     note = ("Aquatic therapy, 3.5 ft pool, 91F.\nIn pool 1402, out 1431.\nWalking laps forward and sideways, wall squats "
