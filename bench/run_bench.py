@@ -175,6 +175,8 @@ def main() -> None:
     three_practices = load_gold(ROOT / "training_data" / "three_practices" / "dev_notes.jsonl")
     what_patient_did = load_gold(ROOT / "training_data" / "what_patient_did" / "dev_notes.jsonl")
     two_teams = load_gold(ROOT / "training_data" / "two_teams_month" / "dev_notes.jsonl")
+    plain_talk = load_gold(ROOT / "training_data" / "plain_talk" / "dev_notes.jsonl")
+    whose_minutes = load_gold(ROOT / "training_data" / "whose_minutes" / "dev_notes.jsonl")
 
     engine = Suggester()
     no_ctx = Suggester(use_context=False)
@@ -197,7 +199,8 @@ def main() -> None:
                        ("minutes-where dev", minutes_where), ("plain-clinical dev", plain_clinical),
                        ("clinic-Tuesday dev", clinic_tuesday), ("loose-minutes dev", loose_minutes),
                        ("three-practices dev", three_practices), ("what-the-patient-did dev", what_patient_did),
-                       ("two-teams-month dev", two_teams),
+                       ("two-teams-month dev", two_teams), ("plain-talk dev", plain_talk),
+                       ("whose-minutes dev", whose_minutes),
                        ("hold-out", hold)):
         for label, eng in (("engine", engine), ("TF-IDF without context layer", no_ctx)):
             r = evaluate(eng, data)
