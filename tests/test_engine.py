@@ -539,6 +539,11 @@ def test_one_named_exercise_with_its_time_documents_exercise(engine, note, code,
     assert minutes_of(engine, note, "commercial").get(code) == minutes
 
 
+def test_a_group_named_by_its_patients_surgery_is_group_therapy(engine):
+    note = "She came to the Thursday total joint group and did the routine with the others.\n"
+    assert set(engine.suggest(note).codes) == {"97150"}
+
+
 def test_walked_me_through_is_explaining_not_walking(engine):
     note = ("Showed her how to pace bathing and dressing: shower chair, exhale with effort, clothes laid out at waist "
             "height. She walked me through her evening routine. (12 min)\n")
