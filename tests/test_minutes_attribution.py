@@ -870,6 +870,11 @@ def test_gaze_stab_names_balance_work_and_its_time_adds_up(engine):
     assert minutes_of(engine, note) == {"97112": 23}
 
 
+def test_a_total_that_says_it_includes_one_service_gives_that_service_its_time(engine):
+    note = "Ther ex ........ 16\nManual ......... 9\nTotal timed .... 25\nTotal tx ....... 37 (incl. HP 12)\n"
+    assert minutes_of(engine, note) == {"97110": 16, "97140": 9, "97010": 12}
+
+
 def test_a_pool_sessions_in_and_out_of_the_water_is_its_time(engine):
     """'In pool 1402, out 1431.' under an aquatic heading: the session's 29 minutes."""
     note = ("Aquatic therapy, 3.5 ft pool, 91F.\nIn pool 1402, out 1431.\nWalking laps forward and sideways, wall squats "

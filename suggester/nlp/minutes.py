@@ -217,15 +217,19 @@ _ITEM = r"[A-Za-z][A-Za-z/&.' -]{0,30}?\s*[:=\-]?\s*\d{1,3}\s*(?:min\w*|')?"
 _BREAKDOWN = re.compile(r"[^()\n]{0,30}?\(((?:\s*%s\s*(?:[,;/+]|\band\b)?){2,})\)" % _ITEM, re.IGNORECASE)
 _BREAKDOWN_LIST = re.compile(r"[^()\n;:.]{0,30}?[;:=\u2013\u2014-]\s*(%s(?:\s*(?:[,;/+]|\band\b)\s*%s)+)\s*(?:[.\n]|$)" % (_ITEM, _ITEM),
                              re.IGNORECASE)
+# one item said to be included in the total: "Total tx 48 (incl. HP 10)", "45 min total (including US 8)"
+_BREAKDOWN_INCL = re.compile(r"[^()\n]{0,30}?\(\s*(?:incl\.?|including|includes)\s+(%s)\s*\)" % _ITEM, re.IGNORECASE)
 _BREAKDOWN_ITEM = re.compile(r"[A-Za-z][A-Za-z/&.' -]{0,30}?\s*[:=\-]?\s*(\d{1,3})(?:\s*(?:min\w*|'))?", re.IGNORECASE)
 
 
 def _breakdown(text: str, p: dict) -> list[MinuteMention]:
-    """The minutes of each item of a total's breakdown: "Total timed minutes: 38 (TherEx 23, NMR 15)"."""
+    """The minutes of each item of a total's breakdown: "Total timed minutes: 38 (TherEx 23, NMR 15)", or of the one
+    item a total says it includes: "Total tx 48 (incl. HP 10)"."""
     out = []
     for kind in ("timed", "treatment", "generic_total"):
         for cue in p[kind].finditer(text):
-            m = _BREAKDOWN.match(text, cue.end()) or _BREAKDOWN_LIST.match(text, cue.end())
+            m = _BREAKDOWN.match(text, cue.end()) or _BREAKDOWN_LIST.match(text, cue.end()) \
+                or _BREAKDOWN_INCL.match(text, cue.end())
             if m is None:
                 continue
             base = m.start(1)
