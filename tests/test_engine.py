@@ -528,6 +528,9 @@ def test_a_timed_list_of_exercises_documents_exercise(engine, note, codes):
 @pytest.mark.parametrize("note, code, minutes", [
     # one named exercise with the time spent on it is the exercise, beside another service
     ("Soft tissue to the forearm extensors, 8 min. Theraband wrist extension with slow lowering, 11 min.", "97110", 11),
+    # "stabilization exercises" names exercise, not only the bare word "exercises"
+    ("Grade III PA mobs L4-5, 10 min.\nThen he did his stabilization exercises on the mat, another fourteen minutes.",
+     "97110", 14),
     # or with the time in a sentence of its own right after it
     ("Moist heat to the cervical spine, 10 min, unattended.\nThen deep neck flexor training with chin tucks on the "
      "plinth. It took about twelve minutes.", "97110", 12),
