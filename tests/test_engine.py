@@ -547,6 +547,15 @@ def test_a_group_named_by_its_patients_surgery_is_group_therapy(engine):
     assert set(engine.suggest(note).codes) == {"97150"}
 
 
+@pytest.mark.parametrize("note, codes", [
+    ("We worked on bed mobility and gait practice for twenty-two minutes.\nTolerated well.\n", {"97530", "97116"}),
+    ("We did balance and gait work for 25 minutes.\n", {"97112", "97116"}),
+])
+def test_two_services_joined_by_and_before_one_time_are_both_documented(engine, note, codes):
+    # each is documented; the one time is theirs together, so neither gets minutes (a finding says so)
+    assert minutes_of(engine, note) == dict.fromkeys(codes)
+
+
 def test_walked_me_through_is_explaining_not_walking(engine):
     note = ("Showed her how to pace bathing and dressing: shower chair, exhale with effort, clothes laid out at waist "
             "height. She walked me through her evening routine. (12 min)\n")

@@ -16,7 +16,7 @@ from ..minutes_attribution import covers_block, indented_row, last_on_line_after
 from ..nlp.minutes import MinuteMention, find_minutes, number_value, service_clock_pairs, services_timed
 from ..nlp.rules import UNCHECKED_BOX, line_bounds
 from ..results import Evidence, NotCounted
-from .score import joined_head
+from .score import joined_head, joined_pair
 from .settings import Settings
 from .values import Candidate, Gathered, NoteRead
 
@@ -426,6 +426,10 @@ def gather(s: Settings, note: NoteRead, hits_of: list, proba: np.ndarray, cfg: d
             # "O: Hot packs, TENS, US, Massage, Stretching", "Tx: ther ex, gait training, HP": a treatment section's
             # line that only lists services names each as given
             _at_least(row, named_cols, s.service_list_floor)
+        pair = joined_pair(ctext, phrase_hits, clause_mins) if status is None else []
+        if pair:
+            cols = [s.col[lab] for lab in pair]
+            row[cols] = row[cols].max()
         head = joined_head(ctext, phrase_hits)
         if head:  # "TE/NMR 30'", "Ther ex/balance 20 min": a heading naming services done together
             cols = [s.col[lab] for lab in head]

@@ -14,13 +14,14 @@ from ..minutes_attribution import OF_NEXT
 from ..nlp.minutes import find_minutes
 from .settings import Settings
 
-__all__ = ["DOSE", "add_supporting", "joined_head", "piece_cut", "score_clauses", "split_supporting"]
+__all__ = ["DOSE", "add_supporting", "joined_head", "joined_pair", "piece_cut", "score_clauses", "split_supporting"]
 
 # a dose written with a service ("3x10", "x15", "2 sets", "10 reps"), not a frequency ("2x/wk", "x 6 wks")
 DOSE = re.compile(r"(?:\d+\s*[x\u00d7]\s*\d+|\b[x\u00d7]\s*\d+|\b\d+\s*(?:reps?|sets?|repetitions)\b)"
                   r"(?!\s*(?:/|per\b|a\s+(?:day|week)|(?:wks?|weeks?|days?|d|mos?|months?)\b))", re.IGNORECASE)
 _HEAD_START = re.compile(r"^[\s\-*\u2022>#\d.)]*$")
 _HEAD_JOIN = re.compile(r"^\s*(?:/|&|\+)\s*$")
+_AND_JOIN = re.compile(r"^\s+and\s+$", re.IGNORECASE)
 
 
 def score_clauses(model, s: Settings, texts: list[str], hits_of: list) -> np.ndarray:
@@ -117,3 +118,15 @@ def piece_cut(text: str, prev_end: int, next_start: int, leading: bool) -> int:
     if leading or OF_NEXT.match(text, prev_end + m.end):
         return prev_end + m.start
     return prev_end + m.end
+
+
+def joined_pair(text: str, hits, mentions) -> list[str]:
+    """Two services named side by side, joined by "and", before the clause's one time ("We worked on transfers and
+    gait practice for twenty-eight minutes"): each named as done as the other. Empty otherwise."""
+    named = sorted((a, b, labels) for a, b, _, labels in hits)
+    if len(named) != 2 or len(mentions) != 1 or mentions[0].start < named[1][1]:
+        return []
+    (a1, b1, lb1), (a2, b2, lb2) = named
+    if len(lb1) != 1 or len(lb2) != 1 or lb1 == lb2 or not _AND_JOIN.match(text[b1:a2]):
+        return []
+    return [next(iter(lb1)), next(iter(lb2))]
