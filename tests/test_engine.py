@@ -550,6 +550,9 @@ def test_a_group_named_by_its_patients_surgery_is_group_therapy(engine):
 @pytest.mark.parametrize("note, codes", [
     ("We worked on bed mobility and gait practice for twenty-two minutes.\nTolerated well.\n", {"97530", "97116"}),
     ("We did balance and gait work for 25 minutes.\n", {"97112", "97116"}),
+    # names in parentheses after the second are its items, not a third service
+    ("Pt s/p R THA.\nPt performed hip strengthening exercises and functional activities (sit-to-stand, carrying a "
+     "laundry basket to the bed), 21 min.\n", {"97110", "97530"}),
 ])
 def test_two_services_joined_by_and_before_one_time_are_both_documented(engine, note, codes):
     # each is documented; the one time is theirs together, so neither gets minutes (a finding says so)

@@ -123,7 +123,8 @@ def piece_cut(text: str, prev_end: int, next_start: int, leading: bool) -> int:
 def joined_pair(text: str, hits, mentions) -> list[str]:
     """Two services named side by side, joined by "and", before the clause's one time ("We worked on transfers and
     gait practice for twenty-eight minutes"): each named as done as the other. Empty otherwise."""
-    named = sorted((a, b, labels) for a, b, _, labels in hits)
+    # names inside parentheses are the items of the service before them ("functional activities (sit-to-stand, ...)")
+    named = sorted((a, b, labels) for a, b, _, labels in hits if text.rfind("(", 0, a) <= text.rfind(")", 0, a))
     if len(named) != 2 or len(mentions) != 1 or mentions[0].start < named[1][1]:
         return []
     (a1, b1, lb1), (a2, b2, lb2) = named
