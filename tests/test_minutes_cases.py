@@ -3,7 +3,7 @@ failure families and the unit rules, never the attribution code. Each case lists
 gives each code and its units under the Medicare pooled method and the AMA per-code rule.
 
 The floors below are the measured figures (bench/minutes_results.md, `python bench/minutes_cases.py`);
-they only go up. The target is 0.97 on all three."""
+they only go up. The target, 0.97 on all three, is the floor since 2026-12-06 (measured 0.972 on all three)."""
 
 import json
 from pathlib import Path
@@ -14,7 +14,7 @@ from suggester.evaluate import evaluate_minutes
 
 CASES = [json.loads(line) for line in (Path(__file__).parent / "data" / "minutes_cases.jsonl").read_text().splitlines()
          if line.strip()]
-FLOORS = {"minutes_exact": 0.95, "units_exact_cms": 0.95, "units_exact_ama": 0.95}
+FLOORS = {"minutes_exact": 0.97, "units_exact_cms": 0.97, "units_exact_ama": 0.97}
 
 
 def test_the_set_is_what_the_issue_asks_for():
