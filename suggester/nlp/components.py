@@ -611,9 +611,10 @@ class ContextAsserter:
         word_ends = [b for _, _, b in tokens]
         terms = [c for c in cues if c.rules[0].category == "TERMINATE"]
         commas = _commas_outside_parentheses(text)
-        dash_time = _DASH_TIME_AT_END.search(text) if "-" in text or "\u2013" in text or "\u2014" in text else None
-        if dash_time is None and text.rstrip().endswith(")"):
-            dash_time = _PAREN_TIME_AT_END.search(text)   # "Night-light placement discussed. (10:30-10:45)"
+        # a time set apart at the end, after a dash or in parentheses after the last sentence, is outside forward scopes
+        end_time = _DASH_TIME_AT_END.search(text) if "-" in text or "\u2013" in text or "\u2014" in text else None
+        if end_time is None and text.rstrip().endswith(")"):
+            end_time = _PAREN_TIME_AT_END.search(text)   # "Night-light placement discussed. (10:30-10:45)"
         status = [None] * len(text)
         cue_of = [None] * len(text)
 
@@ -633,8 +634,8 @@ class ContextAsserter:
                         if t.start >= cue.end:
                             end = min(end, t.start)
                             break
-                    if dash_time is not None and dash_time.start() >= cue.end:
-                        end = min(end, dash_time.start())   # "... while OT worked on grooming -- 15 min": not in scope
+                    if end_time is not None and end_time.start() >= cue.end:
+                        end = min(end, end_time.start())   # "... while OT worked on grooming -- 15 min": not in scope
                     # a lead-in ending in a colon ("Interventions planned for today (per POC): A, B, C"): the list after
                     # it is in scope up to the next terminator, however long
                     colon = text.find(":", cue.end, cue.end + _LEAD_IN_CHARS)

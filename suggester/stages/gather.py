@@ -403,9 +403,12 @@ def gather(s: Settings, note: NoteRead, hits_of: list, proba: np.ndarray, cfg: d
             row[j] = 1.0 - (1.0 - row[j]) * (1.0 - w)
         only = next(iter(by_label)) if len(by_label) == 1 else None
         named_cols = [s.col[lab] for lab in by_label]
+        # (the sentence after is read only for an exercise named without a time of its own)
+        time_after = not clause_mins and s.exercise_list is not None and only in s.exercise_list[0] \
+            and _time_after(s, note, i)
         if only is not None and _named_with_its_time(s, ctext, only, by_label[only], is_row, status, clause_mins,
                                                      time_table, proba[i], line_named.get(line_start, set()),
-                                                     owner or listed, _time_after(s, note, i)):
+                                                     owner or listed, time_after):
             _at_least(row, named_cols, s.timed_row_floor)
         if status is None and is_row and stated.get(i):
             # "97535  Caregiver/home mgmt training  10  carrying, car seat/crib positioning ...": a flowsheet row that
