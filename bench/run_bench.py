@@ -177,6 +177,8 @@ def main() -> None:
     two_teams = load_gold(ROOT / "training_data" / "two_teams_month" / "dev_notes.jsonl")
     plain_talk = load_gold(ROOT / "training_data" / "plain_talk" / "dev_notes.jsonl")
     whose_minutes = load_gold(ROOT / "training_data" / "whose_minutes" / "dev_notes.jsonl")
+    rehab_week = load_gold(ROOT / "training_data" / "rehab_week" / "dev_notes.jsonl")
+    short_notes = load_gold(ROOT / "training_data" / "short_notes" / "dev_notes.jsonl")
 
     engine = Suggester()
     no_ctx = Suggester(use_context=False)
@@ -200,7 +202,8 @@ def main() -> None:
                        ("clinic-Tuesday dev", clinic_tuesday), ("loose-minutes dev", loose_minutes),
                        ("three-practices dev", three_practices), ("what-the-patient-did dev", what_patient_did),
                        ("two-teams-month dev", two_teams), ("plain-talk dev", plain_talk),
-                       ("whose-minutes dev", whose_minutes),
+                       ("whose-minutes dev", whose_minutes), ("rehab-week dev", rehab_week),
+                       ("short-notes dev", short_notes),
                        ("hold-out", hold)):
         for label, eng in (("engine", engine), ("TF-IDF without context layer", no_ctx)):
             r = evaluate(eng, data)
