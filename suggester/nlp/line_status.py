@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 
 from .minutes import find_minutes
+from .rules import line_bounds
 
 __all__ = ["apply_line_statuses"]
 
@@ -56,9 +57,7 @@ def _heading_takes_its_body(full: str, bounds, ctexts, statuses) -> None:
     between them ("Time: --") do not part them. A heading with minutes documents time spent and keeps its own."""
     for i in range(len(bounds) - 1):
         start, end = bounds[i]
-        line_start = full.rfind("\n", 0, start) + 1
-        line_end = full.find("\n", end)
-        line_end = len(full) if line_end < 0 else line_end
+        line_start, line_end = line_bounds(full, start)
         colon = _HEADING_END.search(ctexts[i]) is not None
         if statuses[i] is not None or full[line_start:start].strip(" \t-*\u2022") \
                 or not (colon or _TITLE_LINE.fullmatch(full, line_start, line_end)) \
