@@ -140,45 +140,52 @@ def profile_shares(engine, notes):
     return [(name, v / total if total else 0.0) for name, v in parts]
 
 
+# the accuracy table's sets, in its order: (name, file under training_data/)
+ACCURACY_SETS = (
+    ("dev", "dev/dev_notes.jsonl"),
+    ("dev2", "dev2/dev2_notes.jsonl"),
+    ("real-style dev", "real_style/dev_notes.jsonl"),
+    ("template-style dev", "templates/dev_notes.jsonl"),
+    ("specialty dev", "specialty/dev_notes.jsonl"),
+    ("time-styles dev", "time_styles/dev_notes.jsonl"),
+    ("messy dev", "messy/dev_notes.jsonl"),
+    ("textbook dev", "textbook/dev_notes.jsonl"),
+    ("modalities dev", "modalities/dev_notes.jsonl"),
+    ("minutes-styles dev", "minutes_styles/dev_notes.jsonl"),
+    ("plain-words dev", "plain_words/dev_notes.jsonl"),
+    ("settings-mix dev", "settings_mix/dev_notes.jsonl"),
+    ("EMR/international dev", "emr_international/dev_notes.jsonl"),
+    ("dictated/student/blog dev", "dictated_student_blog/dev_notes.jsonl"),
+    ("audit-style dev", "audit_style/dev_notes.jsonl"),
+    ("busy-outpatient dev", "busy_outpatient/dev_notes.jsonl"),
+    ("hospital/post-acute dev", "hospital_postacute/dev_notes.jsonl"),
+    ("EMR/shared-visit dev", "emr_shared_visits/dev_notes.jsonl"),
+    ("ortho/spine daily dev", "ortho_spine_daily/dev_notes.jsonl"),
+    ("performed-or-not dev", "performed_or_not/dev_notes.jsonl"),
+    ("company-week dev", "company_week/dev_notes.jsonl"),
+    ("same-visit/three-writers dev", "same_visit_three_writers/dev_notes.jsonl"),
+    ("minutes-where dev", "minutes_where/dev_notes.jsonl"),
+    ("plain-clinical dev", "plain_clinical/dev_notes.jsonl"),
+    ("clinic-Tuesday dev", "clinic_tuesday/dev_notes.jsonl"),
+    ("loose-minutes dev", "loose_minutes/dev_notes.jsonl"),
+    ("three-practices dev", "three_practices/dev_notes.jsonl"),
+    ("what-the-patient-did dev", "what_patient_did/dev_notes.jsonl"),
+    ("two-teams-month dev", "two_teams_month/dev_notes.jsonl"),
+    ("plain-talk dev", "plain_talk/dev_notes.jsonl"),
+    ("whose-minutes dev", "whose_minutes/dev_notes.jsonl"),
+    ("rehab-week dev", "rehab_week/dev_notes.jsonl"),
+    ("short-notes dev", "short_notes/dev_notes.jsonl"),
+    ("hold-out", "holdout/holdout_notes.jsonl"),
+)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--notes", type=int, default=2000)
     args = ap.parse_args()
     out = []
-    dev = load_gold(ROOT / "training_data" / "dev" / "dev_notes.jsonl")
-    dev2 = load_gold(ROOT / "training_data" / "dev2" / "dev2_notes.jsonl")
-    hold = load_gold(ROOT / "training_data" / "holdout" / "holdout_notes.jsonl")
-    twins = load_gold(ROOT / "training_data" / "real_style" / "dev_notes.jsonl")
-    templates = load_gold(ROOT / "training_data" / "templates" / "dev_notes.jsonl")
-    specialty = load_gold(ROOT / "training_data" / "specialty" / "dev_notes.jsonl")
-    time_styles = load_gold(ROOT / "training_data" / "time_styles" / "dev_notes.jsonl")
-    messy = load_gold(ROOT / "training_data" / "messy" / "dev_notes.jsonl")
-    textbook = load_gold(ROOT / "training_data" / "textbook" / "dev_notes.jsonl")
-    modalities = load_gold(ROOT / "training_data" / "modalities" / "dev_notes.jsonl")
-    minutes_styles = load_gold(ROOT / "training_data" / "minutes_styles" / "dev_notes.jsonl")
-    plain_words = load_gold(ROOT / "training_data" / "plain_words" / "dev_notes.jsonl")
-    settings_mix = load_gold(ROOT / "training_data" / "settings_mix" / "dev_notes.jsonl")
-    emr_international = load_gold(ROOT / "training_data" / "emr_international" / "dev_notes.jsonl")
-    dictated = load_gold(ROOT / "training_data" / "dictated_student_blog" / "dev_notes.jsonl")
-    audit_style = load_gold(ROOT / "training_data" / "audit_style" / "dev_notes.jsonl")
-    busy = load_gold(ROOT / "training_data" / "busy_outpatient" / "dev_notes.jsonl")
-    hospital = load_gold(ROOT / "training_data" / "hospital_postacute" / "dev_notes.jsonl")
-    shared = load_gold(ROOT / "training_data" / "emr_shared_visits" / "dev_notes.jsonl")
-    ortho = load_gold(ROOT / "training_data" / "ortho_spine_daily" / "dev_notes.jsonl")
-    performed = load_gold(ROOT / "training_data" / "performed_or_not" / "dev_notes.jsonl")
-    company = load_gold(ROOT / "training_data" / "company_week" / "dev_notes.jsonl")
-    writers = load_gold(ROOT / "training_data" / "same_visit_three_writers" / "dev_notes.jsonl")
-    minutes_where = load_gold(ROOT / "training_data" / "minutes_where" / "dev_notes.jsonl")
-    plain_clinical = load_gold(ROOT / "training_data" / "plain_clinical" / "dev_notes.jsonl")
-    clinic_tuesday = load_gold(ROOT / "training_data" / "clinic_tuesday" / "dev_notes.jsonl")
-    loose_minutes = load_gold(ROOT / "training_data" / "loose_minutes" / "dev_notes.jsonl")
-    three_practices = load_gold(ROOT / "training_data" / "three_practices" / "dev_notes.jsonl")
-    what_patient_did = load_gold(ROOT / "training_data" / "what_patient_did" / "dev_notes.jsonl")
-    two_teams = load_gold(ROOT / "training_data" / "two_teams_month" / "dev_notes.jsonl")
-    plain_talk = load_gold(ROOT / "training_data" / "plain_talk" / "dev_notes.jsonl")
-    whose_minutes = load_gold(ROOT / "training_data" / "whose_minutes" / "dev_notes.jsonl")
-    rehab_week = load_gold(ROOT / "training_data" / "rehab_week" / "dev_notes.jsonl")
-    short_notes = load_gold(ROOT / "training_data" / "short_notes" / "dev_notes.jsonl")
+    sets = {name: load_gold(ROOT / "training_data" / path) for name, path in ACCURACY_SETS}
+    dev, hold = sets["dev"], sets["hold-out"]
 
     engine = Suggester()
     no_ctx = Suggester(use_context=False)
@@ -188,23 +195,7 @@ def main() -> None:
     out.append("## Accuracy (recommended codes vs gold)\n")
     out.append("| system | set | micro P | micro R | micro F1 | macro F1 | exact set | top-3 recall | no-code notes clean | units exact |")
     out.append("|---|---|---|---|---|---|---|---|---|---|")
-    for name, data in (("dev", dev), ("dev2", dev2), ("real-style dev", twins), ("template-style dev", templates),
-                       ("specialty dev", specialty), ("time-styles dev", time_styles),
-                       ("messy dev", messy), ("textbook dev", textbook), ("modalities dev", modalities),
-                       ("minutes-styles dev", minutes_styles), ("plain-words dev", plain_words),
-                       ("settings-mix dev", settings_mix), ("EMR/international dev", emr_international),
-                       ("dictated/student/blog dev", dictated), ("audit-style dev", audit_style),
-                       ("busy-outpatient dev", busy), ("hospital/post-acute dev", hospital),
-                       ("EMR/shared-visit dev", shared), ("ortho/spine daily dev", ortho),
-                       ("performed-or-not dev", performed), ("company-week dev", company),
-                       ("same-visit/three-writers dev", writers),
-                       ("minutes-where dev", minutes_where), ("plain-clinical dev", plain_clinical),
-                       ("clinic-Tuesday dev", clinic_tuesday), ("loose-minutes dev", loose_minutes),
-                       ("three-practices dev", three_practices), ("what-the-patient-did dev", what_patient_did),
-                       ("two-teams-month dev", two_teams), ("plain-talk dev", plain_talk),
-                       ("whose-minutes dev", whose_minutes), ("rehab-week dev", rehab_week),
-                       ("short-notes dev", short_notes),
-                       ("hold-out", hold)):
+    for name, data in sets.items():
         for label, eng in (("engine", engine), ("TF-IDF without context layer", no_ctx)):
             r = evaluate(eng, data)
             out.append(f"| {label} | {name} | {r['micro_precision']:.3f} | {r['micro_recall']:.3f} | {r['micro_f1']:.3f} | "
