@@ -135,6 +135,7 @@ def _sibling_after(text: str, m: MinuteMention, mentions, spans) -> bool:
 
 _PAREN_ITEM_AFTER = re.compile(r"\s*\)\s*,\s*[A-Za-z]")   # "(3 min), perturbations": more items follow
 _NEXT_CELL = re.compile(r"[ \t]{2,}\S|\t|[ \t]*\|")   # more cells of an aligned row follow
+_TIMED_ITEM_END = re.compile(r"[ \t)]*,[ \t]*")   # one item of a list of timed items ("Transfers 7', bed mobility 6'")
 _LIST_ITEM_START = re.compile(r"(?:^|[:,;])[ \t]*(?:~|about|approx\.?)?[ \t]*$")   # a time that opens a list item
 _LIST_OPENS = re.compile(r":|\s[-\u2013\u2014]\s")   # a colon or a spaced dash opens a list of items
 _HEADER_COLON = re.compile(r"\s*\)?\s*(?:\([^()\n]{0,40}\)\s*)?[:\u2013\u2014=]")   # "Pool session 1400-1440 (92 F):"
@@ -557,7 +558,8 @@ def attribute_minutes(recommended, services, seg_mentions, time_only_segs, segme
                 m.start == first and _HEADER_COLON.match(doc_text, base + m.end) is not None and len(text[:m.start].split()) <= 6)
             if is_header and not in_table and headings is not None \
                     and not _heading_name(text[sp[0]:sp[1]], headings) \
-                    and (_ends_line(doc_text, base + m.end) or _NEXT_CELL.match(doc_text, base + m.end)):
+                    and (_ends_line(doc_text, base + m.end) or _NEXT_CELL.match(doc_text, base + m.end)
+                         or _TIMED_ITEM_END.fullmatch(text, m.end)):
                 # "NuStep 8 min" / "Quad sets, SAQ - 6 min" / "UBE    6 min    L1    fwd/bwd" (a flowsheet row): an item's
                 # name and its time alone on its line or in its row is one item of the service, not a heading whose
                 # time holds the items after it

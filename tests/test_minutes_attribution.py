@@ -1054,3 +1054,20 @@ def test_the_minute_marks_of_a_check_are_not_more_time(engine):
     note = ("Ionto to R lat epicondyle 14 min (I stayed with him and checked skin at 5 and 10 min).\n"
             "Eccentric wrist ext 3x15, 10 min.\n")
     assert minutes_of(engine, note, payer="commercial") == {"97033": 14, "97110": 10}
+
+
+def test_a_sentence_listing_activities_each_with_its_own_time_gives_each_its_own(engine):
+    """'Car transfers 14 min, dressing practice with the sock aid 11 min, ...': each comma item is its own clause, so
+    each service is read from its own words and keeps its own minutes (the whole sentence read as one clause gave
+    every minute to the strongest service)."""
+    note = ("Home visit, pt seen 40 min.\n"
+            "Practised car transfers 14 min, lower body dressing practice with the sock aid and reacher 11 min, "
+            "bridges and clamshells 9 min.\n")
+    assert minutes_of(engine, note) == {"97530": 14, "97535": 11, "97110": 9}
+
+
+def test_two_timed_items_of_one_service_in_a_sentence_add_up(engine):
+    """'Sit to stand transfers 7', bed mobility 6'': two items of the same service, each with its own time, are 13
+    minutes of it, not a heading of 7 minutes with a 6-minute item inside it."""
+    note = "Sit to stand transfers 7', bed mobility 6' (functional training).\nGait 11'.\n"
+    assert minutes_of(engine, note) == {"97530": 13, "97116": 11}

@@ -23,6 +23,7 @@ from spacy.tokens import Doc, Span
 from .._memo import TextMemo
 from ._extensions import register_extensions
 from .line_status import apply_line_statuses
+from .minutes import find_minutes
 from .rules import (DASH_BEFORE, ContextRule, LiteralMatcher, compile_literals, line_bounds, literals_pattern,
                     load_context_rules, tokenize_offsets, load_lexicon, load_nonvisit_rules, SectionRule, load_section_attributes,
                     load_section_rules)
@@ -114,6 +115,7 @@ class ClinicalSegmenter:
         prev = None
         before = ""
         flags = np.full((n, 1), _NOT_START, dtype=np.uint64)  # set in one call below (a setter per token is slow)
+        item_starts = _timed_item_starts(text) if "," in text else ()
         for i, tok in enumerate(tokens):
             if prev is None:
                 flags[i, 0] = 1
@@ -123,6 +125,8 @@ class ClinicalSegmenter:
             start = False
             if prev.is_space and "\n" in ptext or "\n" in prev.whitespace_:
                 start = not tok.is_space and not _wrapped_line(text, tok.idx, self.wrap_min_chars)
+            elif ptext == "," and tok.idx in item_starts:
+                start = True   # "Recliner transfers 15 min, bathing & dressing practice 12 min, walking 10 min"
             elif ptext == ";":
                 start = not _inside_table_cell(text, tok.idx)   # "| NuStep 8 min; quad sets ... | 23": one row
             elif i >= 2 and ptext.lower() in self.spoken_breaks.get(tokens[i - 2].text.lower(), ()):
@@ -396,6 +400,40 @@ def _any_of(patterns: list[str]) -> re.Pattern | None:
     rest = [p for p in patterns if not p.startswith(r"\b")]
     parts = ([r"\b(?:%s)" % "|".join(f"(?:{p})" for p in bounded)] if bounded else []) + [f"(?:{p})" for p in rest]
     return re.compile("|".join(parts), re.IGNORECASE)
+
+
+_TIME_TAIL = re.compile(r"[\s).]*$")
+_WORD = re.compile(r"[A-Za-z]{2,}")
+_TIME_LIST_CHUNK = re.compile(r"(?:[^\n;:]|:(?=\S))+?(?:[.!?](?=\s)|(?=[\n;]|:\s)|$)")   # a sentence on one line
+
+
+def _timed_item_starts(text: str) -> set[int]:
+    """Where the items of a sentence that lists activities each with its own time begin, after the comma that ends
+    the item before ("Recliner transfers 15 min, bathing & dressing practice 12 min, walking 10 min"): each item is a
+    clause of its own. A comma is a cut when the part before it ends with its time and the part after it (to the
+    next comma or the sentence's end) has a time and a word of its own; commas inside parentheses and table rows
+    do not count, nor the items after a heading with its own time and a colon."""
+    out: set[int] = set()
+    for chunk in _TIME_LIST_CHUNK.finditer(text):
+        line = chunk.group(0)
+        if line.count(",") < 1 or "|" in line:
+            continue
+        head = text[text.rfind("\n", 0, chunk.start()) + 1:chunk.start()].rstrip()
+        if head.endswith(":") and find_minutes(head):
+            continue   # "Pool session 40 min: marching 8 min, side stepping 10 min": the items of a timed heading
+        commas = _commas_outside_parentheses(line)
+        bounds = [0] + [c + 1 for c in commas] + [len(line) + 1]
+        timed = []
+        for a, b in zip(bounds, bounds[1:]):
+            part = line[a:b - 1]
+            ms = find_minutes(part)
+            timed.append((bool(ms), bool(ms) and _TIME_TAIL.match(part, ms[-1].end) is not None,
+                          bool(_WORD.search(part[:ms[0].start] if ms else part))))
+        for k, c in enumerate(commas):
+            if timed[k][1] and timed[k][2] and timed[k + 1][0] and timed[k + 1][2]:
+                rest = line[c + 1:]
+                out.add(chunk.start() + c + 1 + len(rest) - len(rest.lstrip()))
+    return out
 
 
 def _inside_table_cell(text: str, pos: int) -> bool:
