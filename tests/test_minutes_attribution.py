@@ -1071,3 +1071,13 @@ def test_two_timed_items_of_one_service_in_a_sentence_add_up(engine):
     minutes of it, not a heading of 7 minutes with a 6-minute item inside it."""
     note = "Sit to stand transfers 7', bed mobility 6' (functional training).\nGait 11'.\n"
     assert minutes_of(engine, note) == {"97530": 13, "97116": 11}
+
+
+def test_a_heading_with_units_and_minutes_and_a_slashed_second_word_documents_its_service(engine):
+    """'Balance/coord - 2 units (26 min): stood on one foot while ...': an EMR heading that gives units and minutes
+    before its colon, its name joined by a slash to a word that names no service, heads a block of that service
+    (the items in plain words read weakly on their own)."""
+    note = ("Balance/coord - 2 units (26 min): stood on one foot while tossing beanbags into a bin, stepped over "
+            "hurdles when I called left or right, walked while naming animals.\n"
+            "Gait 10 min.\n")
+    assert minutes_of(engine, note, payer="commercial") == {"97112": 26, "97116": 10}

@@ -30,8 +30,10 @@ _LINE_LEAD = re.compile(r"[ \t\-*\u2022]*(?:[A-Za-z][A-Za-z' /]{0,30}:[ \t]*)?")
 _NAME_LEAD = re.compile(r"[ \t\-*\u2022]*(?:(?:\[[ \t]?[xX\u2713\u2714][ \t]?\]|[\u2611\u2612])[ \t]*)?(?:[A-Z]?\d{4,5}[ \t:\-\u2013\u2014]*)?"
                         r"(?:[Tt]hen[ \t]+)?(?:[A-Za-z][A-Za-z.]{0,15}[ \t]*/[ \t]*)?")   # "Then NMR:", "Vestibular/NMR:"
 # after a service's name at the start of a line: its own time, then a colon or dash ("TE 12 min:", "(97110): 24 min -")
-_BLOCK_TIME = re.compile(r"\s*(?:\(\s*[A-Z]?\d{4,5}\s*\)\s*)?[:\-\u2013\u2014]?\s*\(?\s*(?:x\s*)?\d{1,3}\s*(?:min(?:ute)?s?|mins|')\.?\s*\)?"
+_BLOCK_TIME = re.compile(r"\s*(?:\(\s*[A-Z]?\d{4,5}\s*\)\s*)?[:\-\u2013\u2014]?\s*(?:\d\s*units?\s*)?\(?\s*(?:x\s*)?\d{1,3}\s*(?:min(?:ute)?s?|mins|')\.?\s*\)?"
                          r"\s*(?:[:\-\u2013\u2014]|$)", re.IGNORECASE)
+# a second word joined to a heading's name by a slash that names no service of its own ("Balance/coord - 26 min:")
+_NAME_SUFFIX = re.compile(r"/[A-Za-z.]{1,12}(?![A-Za-z/])")
 _HEAD_COLON = re.compile(r"[ \t]*(?:\([^()\n]{0,12}\))?[ \t]*:")
 _SEMI_TIME_END = re.compile(r";[ \t]*(?:~|about|approx\.?)?[ \t]*\d{1,3}[ \t]*(?:min(?:ute)?s?|mins|')\.?[ \t]*$", re.IGNORECASE)
 _DASH_TIME_END = re.compile(r"\s(?:-{1,2}|\u2013|\u2014)\s*(?P<t>\d{1,3}\s*(?:min(?:ute)?s?|mins|')\.?)[ \t.;]*$", re.IGNORECASE)
@@ -224,7 +226,11 @@ def _block_owner(s: Settings, full: str, line_start: int, clause_start: int, cte
     lab = next(iter(named[0][2]))
     if lab not in s.block_owners:
         return None
-    m = _BLOCK_TIME.match(ctext, named[0][1])
+    end = named[0][1]
+    sfx = _NAME_SUFFIX.match(ctext, end)
+    if sfx is not None and not any(end <= a < sfx.end() for a, _, _ in named):
+        end = sfx.end()
+    m = _BLOCK_TIME.match(ctext, end)
     if m is not None:
         return lab, clause_start + m.end()
     # "NMR: VOR x1 ..., head turns during tandem gait -- 25 min": a heading whose time ends its line after a dash
