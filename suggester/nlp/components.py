@@ -23,7 +23,7 @@ from spacy.tokens import Doc, Span
 from .._memo import TextMemo
 from ._extensions import register_extensions
 from .line_status import apply_line_statuses
-from .minutes import find_minutes
+from .minutes import find_minutes, may_hold_minutes
 from .rules import (DASH_BEFORE, ContextRule, LiteralMatcher, compile_literals, line_bounds, literals_pattern,
                     load_context_rules, tokenize_offsets, load_lexicon, load_nonvisit_rules, SectionRule, load_section_attributes,
                     load_section_rules)
@@ -414,11 +414,16 @@ def _timed_item_starts(text: str) -> set[int]:
     next comma or the sentence's end) has a time and a word of its own; commas inside parentheses and table rows
     do not count, nor the items after a heading with its own time and a colon."""
     out: set[int] = set()
-    for chunk in _TIME_LIST_CHUNK.finditer(text):
-        line = chunk.group(0)
-        if line.count(",") < 1 or "|" in line:
+    pos = 0
+    chunks = []
+    for whole in text.split("\n"):   # sentences end at line ends: only lines with a comma and two numbers can hold one
+        if "," in whole and "|" not in whole and may_hold_minutes(whole, 2):
+            chunks.extend((pos + c.start(), c.group(0)) for c in _TIME_LIST_CHUNK.finditer(whole))
+        pos += len(whole) + 1
+    for chunk_start, line in chunks:
+        if "," not in line or not may_hold_minutes(line, 2) or len(find_minutes(line)) < 2:
             continue
-        head = text[text.rfind("\n", 0, chunk.start()) + 1:chunk.start()].rstrip()
+        head = text[text.rfind("\n", 0, chunk_start) + 1:chunk_start].rstrip()
         if head.endswith(":") and find_minutes(head):
             continue   # "Pool session 40 min: marching 8 min, side stepping 10 min": the items of a timed heading
         commas = _commas_outside_parentheses(line)
@@ -432,7 +437,7 @@ def _timed_item_starts(text: str) -> set[int]:
         for k, c in enumerate(commas):
             if timed[k][1] and timed[k][2] and timed[k + 1][0] and timed[k + 1][2]:
                 rest = line[c + 1:]
-                out.add(chunk.start() + c + 1 + len(rest) - len(rest.lstrip()))
+                out.add(chunk_start + c + 1 + len(rest) - len(rest.lstrip()))
     return out
 
 

@@ -9,7 +9,8 @@ from functools import lru_cache
 from .._resources import packaged_json
 from .rules import compile_literals
 
-__all__ = ["MinuteMention", "find_minutes", "find_totals", "number_value", "service_clock_pairs", "services_timed"]
+__all__ = ["MinuteMention", "find_minutes", "find_totals", "may_hold_minutes", "number_value", "service_clock_pairs",
+           "services_timed"]
 
 _LAPS = re.compile(r"\s*[x\u00d7]\s*\d")
 
@@ -118,6 +119,26 @@ def _feet(text: str, m: re.Match, a: float, p: dict) -> bool:
 def number_value(text: str) -> float:
     """A number written in digits or words ("3", "three", "twenty-four")."""
     return _number(text, _patterns()["words"])
+
+
+@lru_cache(maxsize=1)
+def _numberish() -> re.Pattern:
+    """A number in digits or words, or a duration phrase: every time expression holds one."""
+    data = packaged_json("minutes.json")
+    words = sorted(set(data["number_words"]) | set(data.get("number_tens", {})) | set(data.get("duration_phrases", {})),
+                   key=len, reverse=True)
+    return re.compile(r"\d+|\b(?:%s)\b" % "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in words), re.IGNORECASE)
+
+
+def may_hold_minutes(text: str, at_least: int = 1) -> bool:
+    """Whether ``text`` could hold ``at_least`` time expressions (a quick test before :func:`find_minutes`: False
+    means it finds fewer)."""
+    found = 0
+    for _ in _numberish().finditer(text):
+        found += 1
+        if found >= at_least:
+            return True
+    return False
 
 
 def find_minutes(text: str) -> list[MinuteMention]:
