@@ -2,6 +2,7 @@
 
 import pytest
 
+from expect import minutes_of
 from suggester.errors import ResourceError
 from suggester.interventions import _validate_part, load_interventions
 
@@ -58,3 +59,21 @@ def test_plain_words_for_car_and_couch_transfers_document_therapeutic_activities
 def test_body_weight_supported_treadmill_documents_gait_training(engine):
     note = "Body weight supported treadmill, 30% offload, 1.4 mph, manual assist at R knee for stance; 20 minutes."
     assert "97116" in engine.suggest(note, payer="commercial").codes
+
+
+@pytest.mark.parametrize("note,code,minutes", [
+    ("Pt with L CVA.\nAt the counter: shifting weight onto the R leg and holding, then standing on one leg with "
+     "fingertip support, 12 min.", "97112", 12),
+    ("Practised getting up from the chair with arms crossed, then getting out of the recliner, 10 min.", "97530", 10),
+])
+def test_plain_words_for_balance_and_transfers_back_the_code_the_line_reads_as(engine, note, code, minutes):
+    """'shifting weight', 'standing on one leg', 'getting up from the chair' are the plain forms of lexicon names
+    (weight shifting, single leg stance, chair transfer): supporting names, they back the code the line already reads
+    as, so a plainly worded line with its own time is documented."""
+    assert minutes_of(engine, note) == {code: minutes}
+
+
+def test_a_plain_balance_name_does_not_make_an_exam_finding_a_service(engine):
+    """The same plain names in a balance finding ('unable to stand on one leg') document nothing."""
+    note = "Balance: unable to stand on one leg more than 2 s on the R, 6 s on the L. Pt reports fear of falling."
+    assert engine.suggest(note).codes == []
