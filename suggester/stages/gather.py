@@ -322,9 +322,9 @@ def _named_with_its_time(s: Settings, ctext: str, lab: str, spans: list, is_row:
             and len(_WORD.findall(_without(ctext, mins))) <= s.timed_line_max_words \
             and s.classes[int(np.argmax(scores))] == lab:
         return True
-    if status is None and (mins or time_after) and s.exercise_list is not None and lab in s.exercise_list[0] \
-            and len({sp[2].lower() for sp in spans} - s.exercise_list[3]) >= s.exercise_list[1] \
-            and line_labels == {lab} and not s.exercise_list[2].search(ctext) and (owner is None or owner[0] == lab):
+    if status is None and (mins or time_after) and s.exercise_list is not None and lab in s.exercise_list.codes \
+            and len({sp[2].lower() for sp in spans} - s.exercise_list.generic_names) >= s.exercise_list.min_names \
+            and line_labels == {lab} and not s.exercise_list.home_words.search(ctext) and (owner is None or owner[0] == lab):
         return True
     return status is None and bool(mins) and lab in s.timed_named
 
@@ -410,7 +410,7 @@ def gather(s: Settings, note: NoteRead, hits_of: list, proba: np.ndarray, cfg: d
         only = next(iter(by_label)) if len(by_label) == 1 else None
         named_cols = [s.col[lab] for lab in by_label]
         # (the sentence after is read only for an exercise named without a time of its own)
-        time_after = not clause_mins and s.exercise_list is not None and only in s.exercise_list[0] \
+        time_after = not clause_mins and s.exercise_list is not None and only in s.exercise_list.codes \
             and _time_after(s, note, i)
         if only is not None and _named_with_its_time(s, ctext, only, by_label[only], is_row, status, clause_mins,
                                                      time_table, proba[i], line_named.get(line_start, set()),

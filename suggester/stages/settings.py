@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 
@@ -11,7 +12,16 @@ from .._resources import packaged_json
 from ..catalogue import Catalogue
 from ..nlp.rules import compile_literals
 
-__all__ = ["Settings"]
+__all__ = ["ExerciseList", "Settings"]
+
+
+class ExerciseList(NamedTuple):
+    """engine.json ``exercise_list``: a performed line naming exercises of one of ``codes`` with its own time."""
+
+    codes: frozenset        # the codes whose exercise names count
+    min_names: int          # the fewest distinct names (besides ``generic_names``)
+    home_words: re.Pattern  # words of the home program: a line with one documents nothing
+    generic_names: frozenset   # names that are no exercise's own ("exercises", "ex")
 
 
 @dataclass(frozen=True)
@@ -61,8 +71,7 @@ class Settings:
     item_words: frozenset = frozenset()   # one-word item names that make "Bike 8 min" more than a bare time
     covering: tuple = ()   # (codes, covered, end cues, own-time words, evidence words): sessions that cover work
     modalities: frozenset = frozenset()   # the modality codes (engine.json timed_modality_categories)
-    exercise_list: tuple | None = None   # (codes, fewest distinct names, home-program words, generic names):
-    #                                        engine.json exercise_list
+    exercise_list: ExerciseList | None = None   # engine.json exercise_list
     area_add_ons: tuple = ()   # (base, add-on, first, each, area regex): engine.json area_add_ons
     patient_absent: tuple | None = None   # (codes, cue regex): engine.json patient_absent_codes
     supervised: frozenset = frozenset()   # untimed supervised modalities: named together with one time, each is given
@@ -123,7 +132,7 @@ class Settings:
             area_add_ons=tuple((r["base"], r["add_on"], float(r["first"]), float(r["each"]),
                                 re.compile(r["pattern"], re.IGNORECASE))
                                for r in config.get("area_add_ons", []) if r["base"] in classes and r["add_on"] in classes),
-            exercise_list=None if not config.get("exercise_list") else (
+            exercise_list=None if not config.get("exercise_list") else ExerciseList(
                 frozenset(lab for lab in config["exercise_list"]["codes"] if lab in classes),
                 int(config["exercise_list"]["min_names"]),
                 re.compile(config["exercise_list"]["home_words_pattern"], re.IGNORECASE),
