@@ -16,7 +16,7 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
 import numpy as np
-from spacy.attrs import SENT_START
+from spacy.attrs import IDX, IS_SPACE, IS_TITLE, IS_UPPER, LENGTH, LIKE_NUM, SENT_START, SPACY
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
@@ -109,50 +109,49 @@ class ClinicalSegmenter:
 
     def __call__(self, doc: Doc) -> Doc:
         text = doc_text(doc)
-        tokens = list(doc)
-        n = len(tokens)
+        n = len(doc)
         abbreviations = self.abbreviations
-        prev = None
         before = ""
         flags = np.full((n, 1), _NOT_START, dtype=np.uint64)  # set in one call below (a setter per token is slow)
         item_starts = _timed_item_starts(text) if "," in text else ()
-        for i, tok in enumerate(tokens):
-            if prev is None:
-                flags[i, 0] = 1
-                prev = tok
-                continue
-            ptext = prev.text
+        # the tokens' attributes read as columns once (a Token object per look is slow)
+        cols = doc.to_array([IDX, LENGTH, SPACY, IS_SPACE, LIKE_NUM, IS_TITLE, IS_UPPER]).T.tolist() if n else [[]] * 7
+        idx, length, spaced, is_space, like_num, is_title, is_upper = cols
+        words = [text[a:a + k] for a, k in zip(idx, length)]
+        if n:
+            flags[0, 0] = 1
+        for i in range(1, n):
+            ptext, ttext, at = words[i - 1], words[i], idx[i]
             start = False
-            if prev.is_space and "\n" in ptext or "\n" in prev.whitespace_:
-                start = not tok.is_space and not _wrapped_line(text, tok.idx, self.wrap_min_chars)
-            elif ptext == "," and tok.idx in item_starts:
+            if is_space[i - 1] and "\n" in ptext:
+                start = not is_space[i] and not _wrapped_line(text, at, self.wrap_min_chars)
+            elif ptext == "," and at in item_starts:
                 start = True   # "Recliner transfers 15 min, bathing & dressing practice 12 min, walking 10 min"
             elif ptext == ";":
-                start = not _inside_table_cell(text, tok.idx)   # "| NuStep 8 min; quad sets ... | 23": one row
-            elif i >= 2 and ptext.lower() in self.spoken_breaks.get(tokens[i - 2].text.lower(), ()):
+                start = not _inside_table_cell(text, at)   # "| NuStep 8 min; quad sets ... | 23": one row
+            elif i >= 2 and ptext.lower() in self.spoken_breaks.get(words[i - 2].lower(), ()):
                 start = True   # dictation's spoken break: "... cues for breathing new paragraph manual therapy twelve minutes"
-            elif ptext in {".", "!", "?"} and (tok.text[:1].isupper() or tok.like_num or _BULLET_RE.match(tok.text)):
+            elif ptext in {".", "!", "?"} and (ttext[:1].isupper() or like_num[i] or _BULLET_RE.match(ttext)):
                 b = before.lower()
                 # "... continued skilled PT. Manual 12 min": capital "PT." is physical therapy ending a sentence;
                 # "Pt." (patient) and "pt." stay abbreviations
-                start = (b not in abbreviations or before == "PT" and not tok.is_upper) and not (len(b) == 1 and b.isalpha()) \
+                start = (b not in abbreviations or before == "PT" and not is_upper[i]) and not (len(b) == 1 and b.isalpha()) \
                     and not (b.isdigit() and len(b) <= 2 and flags[i - 2, 0] == 1)  # "1. Aquatic therapy" is one item
-            elif len(ptext) > 1 and ptext.endswith(".") and ptext[:-1].isalpha() and tok.is_title \
+            elif len(ptext) > 1 and ptext.endswith(".") and ptext[:-1].isalpha() and is_title[i] \
                     and ptext[:-1].lower() not in abbreviations:
                 start = True
-            elif tok.like_num and i + 1 < n and tokens[i + 1].text == ")" and ptext not in {"(", "x", "X"} \
-                    and prev.whitespace_ and not _inside_parentheses(text, tok.idx):
+            elif like_num[i] and i + 1 < n and words[i + 1] == ")" and ptext not in {"(", "x", "X"} \
+                    and spaced[i - 1] and not _inside_parentheses(text, at):
                 start = True   # "... tolerated well 2) Gait ...", not "(TE 20, manual 8, gait 12)"
-            elif (tok.is_title or tok.is_upper) and prev.whitespace_ and ptext not in {"(", "/"} \
+            elif (is_title[i] or is_upper[i]) and spaced[i - 1] and ptext not in {"(", "/"} \
                     and ptext.lower() not in {"or", "and", "nor"}:   # "label each line S, O, A, or P:" is a list
-                start = bool(self._inline_header.match(text, tok.idx))
+                start = bool(self._inline_header.match(text, at))
                 if start:
-                    whole = self._line_header.match(text, text.rfind("\n", 0, tok.idx) + 1)
-                    start = whole is None or whole.end() <= tok.idx
+                    whole = self._line_header.match(text, text.rfind("\n", 0, at) + 1)
+                    start = whole is None or whole.end() <= at
             if start:
                 flags[i, 0] = 1
             before = ptext
-            prev = tok
         if n:
             doc.from_array([SENT_START], flags)
         return doc
