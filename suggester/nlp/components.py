@@ -717,7 +717,7 @@ class ContextAsserter:
         return pieces
 
     def __call__(self, doc: Doc) -> Doc:
-        clauses, modifiers = [], []
+        clauses, modifiers, statuses = [], [], []
         non_visit = None
         text_of = doc_text(doc)
         carry = None  # (status, cue, section) of a lead-in line ending in a colon: "Treatment has consisted of:"
@@ -725,7 +725,8 @@ class ContextAsserter:
         for seg_index, seg in enumerate(doc.spans[SEGMENTS] if SEGMENTS in doc.spans else []):
             base = seg.start_char
             text = text_of[seg.start_char:seg.end_char]
-            section_status = seg._.pt_assertion
+            seg_ext = seg._
+            section_status, section = seg_ext.pt_assertion, seg_ext.pt_section
             pieces = self.assert_text(text)
             continued = None
             if semi and "\n" not in text_of[semi[3]:base] and all(st is None for _, _, st, _ in pieces):
@@ -734,7 +735,7 @@ class ContextAsserter:
                 pieces = [(0, len(text), semi[0], semi[1])]
                 continued = semi
             semi = (*continued[:3], seg.end_char) if continued and text.rstrip().endswith(";") else None
-            if carry and (carry[2] != seg._.pt_section or not _LIST_ITEM.match(text)
+            if carry and (carry[2] != section or not _LIST_ITEM.match(text)
                           or "\n" not in text_of[max(0, base - 3):base + 1]):
                 carry = None
             if carry:  # a numbered or bulleted item under the lead-in takes its reason, unless its own is stronger
@@ -744,41 +745,42 @@ class ContextAsserter:
             else:
                 last = pieces[-1]
                 lead_in = text.rstrip().endswith(":") and last[2] is not None and last[3]
-                carry = (last[2], last[3], seg._.pt_section) if lead_in and _PRIORITY.get(last[2], 0) >= _CARRY_FROM else None
+                carry = (last[2], last[3], section) if lead_in and _PRIORITY.get(last[2], 0) >= _CARRY_FROM else None
                 colon = text.find(":")
                 item = next((p for p in reversed(pieces) if text[p[0]:p[1]].strip(" \t;")), last)
                 if not continued and item[2] is not None and item[3] and text.rstrip().endswith(";") \
                         and item[0] <= colon < item[1] and _PRIORITY.get(item[2], 0) >= _CARRY_FROM:
-                    semi = (item[2], item[3], seg._.pt_section, seg.end_char)
+                    semi = (item[2], item[3], section, seg.end_char)
             for a, b, st, cue in pieces:
                 piece = text[a:b]
                 lead = len(piece) - len(piece.lstrip(_STRIP))
                 trail = len(piece.rstrip(_STRIP))
                 if trail <= lead:
                     continue
-                span = doc.char_span(base + a + lead, base + a + trail, alignment_mode="expand")
-                if span is None or not len(span):
+                clause = doc.char_span(base + a + lead, base + a + trail, label=st or section_status or "performed",
+                                       alignment_mode="expand")
+                if clause is None or not len(clause):
                     continue
-                clause = Span(doc, span.start, span.end, label=st or section_status or "performed")
-                clause._.pt_section = seg._.pt_section
-                clause._.pt_assertion = section_status if section_status and (st is None or _PRIORITY.get(section_status, 0) >= _PRIORITY.get(st, 0)) else st
-                clause._.pt_cue = cue
-                clause._.pt_segment = seg_index
+                assertion = section_status if section_status and (st is None or _PRIORITY.get(section_status, 0) >= _PRIORITY.get(st, 0)) else st
+                ext = clause._
+                ext.pt_section, ext.pt_assertion, ext.pt_cue, ext.pt_segment = section, assertion, cue, seg_index
                 clauses.append(clause)
+                statuses.append(assertion)
                 if st is not None and cue:
-                    modifiers.append(Span(doc, span.start, span.end, label=st))
-                if non_visit is None and clause._.pt_assertion in (None, "reported"):
-                    for a, b, lit in self._nonvisit_matcher.finditer(text_of[clause.start_char:clause.end_char]):
+                    modifiers.append(Span(doc, clause.start, clause.end, label=st))
+                if non_visit is None and assertion in (None, "reported"):
+                    c_start = clause.start_char
+                    for a, b, lit in self._nonvisit_matcher.finditer(text_of[c_start:clause.end_char]):
                         if self._nonvisit[lit] is None:
                             continue  # a blocker such as "VOR cancellation"
-                        non_visit = (self._nonvisit[lit], [clause.start_char + a, clause.start_char + b])
+                        non_visit = (self._nonvisit[lit], [c_start + a, c_start + b])
                         break
         # statuses a clause passes to its neighbour ("Hot Pack (97010):" / "- pt declined"; "...; not billed")
-        statuses = [c._.pt_assertion for c in clauses]
+        given = list(statuses)
         bounds = [(c.start_char, c.end_char) for c in clauses]
         apply_line_statuses(text_of, bounds, [text_of[a:b] for a, b in bounds], statuses)
-        for clause, status in zip(clauses, statuses):
-            if status != clause._.pt_assertion:
+        for clause, status, before in zip(clauses, statuses, given):
+            if status != before:
                 clause._.pt_assertion = status
         doc.spans[CLAUSES] = clauses
         doc.spans[MODIFIERS] = modifiers
