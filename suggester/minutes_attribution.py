@@ -478,7 +478,10 @@ def _inside_parens(text: str, pos: int) -> bool:
 def _parens(text: str) -> tuple[list[int], list[int]]:
     """Where the segment's opening and closing parentheses are (counted by bisection, not by rescanning the
     text for every span: a 70 kB one-line note has thousands of spans)."""
-    return ([i for i, ch in enumerate(text) if ch == "("], [i for i, ch in enumerate(text) if ch == ")"])
+    return [m.start() for m in _OPEN_PAREN.finditer(text)], [m.start() for m in _CLOSE_PAREN.finditer(text)]
+
+
+_OPEN_PAREN, _CLOSE_PAREN = re.compile(r"\("), re.compile(r"\)")
 
 
 def attribute_minutes(recommended, services, seg_mentions, time_only_segs, segments, table_cells, doc_text: str,

@@ -540,15 +540,21 @@ class _Cue:
 def _commas_outside_parentheses(text: str) -> list[int]:
     """Offsets of the commas of ``text`` that are not inside parentheses: "Balance (tandem, SLS) deferred" is one
     item whose backward scope runs to its start."""
+    if "(" not in text:
+        return [m.start() for m in _COMMA.finditer(text)]
     out, depth = [], 0
-    for i, ch in enumerate(text):
+    for m in _PAREN_OR_COMMA.finditer(text):
+        ch = m.group()
         if ch == "(":
             depth += 1
         elif ch == ")":
             depth = max(0, depth - 1)
-        elif ch == "," and depth == 0:
-            out.append(i)
+        elif depth == 0:
+            out.append(m.start())
     return out
+
+
+_COMMA, _PAREN_OR_COMMA, _PAREN = re.compile(","), re.compile(r"[(),]"), re.compile(r"[()]")
 
 
 def _back_scope_start(text: str, words: list[int], cue_start: int, max_scope: int) -> int:
@@ -560,11 +566,11 @@ def _back_scope_start(text: str, words: list[int], cue_start: int, max_scope: in
         return 0
     closed, opened = [], []
     if "(" in text[:cue_start]:
-        for i, ch in enumerate(text[:cue_start]):
-            if ch == "(":
-                opened.append(i)
-            elif ch == ")" and opened:
-                closed.append((opened.pop(), i))
+        for m in _PAREN.finditer(text, 0, cue_start):
+            if m.group() == "(":
+                opened.append(m.start())
+            elif opened:
+                closed.append((opened.pop(), m.start()))
     inner = set()   # the words of each closed aside after its first
     for a, b in closed:
         inner.update([k for k in range(n) if a < words[k] < b][1:])
