@@ -1081,3 +1081,21 @@ def test_a_heading_with_units_and_minutes_and_a_slashed_second_word_documents_it
             "hurdles when I called left or right, walked while naming animals.\n"
             "Gait 10 min.\n")
     assert minutes_of(engine, note, payer="commercial") == {"97112": 26, "97116": 10}
+
+
+def test_a_line_of_service_abbreviations_with_bare_numbers_between_pipes_is_the_time_log(engine):
+    """'TE 20 | NMR 15 | MT 8' under the visit's clock times: each service's whole time, written without a minute word,
+    with the blocks below naming what was done."""
+    note = ("Time in 1330  Time out 1413 (43 min)\n"
+            "TE 20 | NMR 15 | MT 8\n"
+            "TE: sit-stand w/ 4#, step-ups, side-stepping w/ band, seated rows\n"
+            "NMR: tandem/SLS on foam, reactive stepping, obstacle course w/ head turns\n"
+            "MT: thoracic PA mobs gr III\n")
+    assert minutes_of(engine, note) == {"97110": 20, "97112": 15, "97140": 8}
+
+
+def test_an_exam_row_of_measures_between_pipes_documents_nothing(engine):
+    """'Flex 95 | Abd 80 | ER 40' has the same shape with measures: it adds no code and no minutes to the note."""
+    body = "Daily note.\nTherapeutic exercise 15 min: pulleys, wand flexion, scap squeezes.\n"
+    row = "Shoulder AROM today: Flex 95 | Abd 80 | ER 40\n"
+    assert minutes_of(engine, body + row) == minutes_of(engine, body) == {"97110": 15}
