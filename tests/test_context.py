@@ -601,3 +601,22 @@ def test_a_sentence_starter_after_an_abbreviations_period_opens_a_new_sentence(e
             "raises, standing hip abd/ext at rail, marching, 18 min total of ex, 2x15 each.")
     r = engine.suggest(note)
     assert {s.code: s.minutes for s in r.recommended}["97110"] == 18
+
+
+def test_home_safety_training_is_not_the_home_program(engine):
+    """'Went through the house with her for home safety - 8 min: ...': 'for home' is the home program's cue ('ice for
+    home'), but 'for home safety' names the training given in the home."""
+    note = ("Home visit.\nWent through the house with her for home safety - 8 min: removed 2 throw rugs, talked "
+            "about night lights, showed her how to use the tub transfer bench.\n")
+    doc = engine.nlp(engine._make_doc(note))
+    assert [c._.pt_assertion for c in doc.spans["suggester_clauses"]] == [None, None]
+    assert {s.code: s.minutes for s in engine.suggest(note).recommended} == {"97535": 8}
+
+
+def test_a_time_set_apart_by_a_comma_at_the_end_is_outside_a_negations_scope(engine):
+    """'... worked on turning and not shuffling, about 15 min.': the negation covers 'shuffling', not the sentence's
+    time after the comma."""
+    doc = engine.nlp(engine._make_doc("Gait training w/ 4WW in the hallway, 3 laps, worked on turning and not "
+                                      "shuffling, about 15 min."))
+    negated = [c.text for c in doc.spans["suggester_clauses"] if c._.pt_assertion == "negated"]
+    assert negated == ["not shuffling"]

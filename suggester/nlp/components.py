@@ -582,6 +582,8 @@ def _back_scope_start(text: str, words: list[int], cue_start: int, max_scope: in
     return words[counted[k]] if k > 0 else 0
 
 
+# a time set apart by a comma at the end of the text, with nothing after it: the whole sentence's time
+_COMMA_TIME_AT_END = re.compile(r",\s*(?:~|about|approx\.?)?\s*\d{1,3}\s*(?:min(?:ute)?s?|mins|')\.?\s*$", re.IGNORECASE)
 _DASH_TIME_AT_END = re.compile(r"\s(?:-{1,2}|\u2013|\u2014)\s*(?:~|about|approx\.?)?\s*\d{1,3}\s*(?:min(?:ute)?s?|mins|')\.?\s*$",
                                re.IGNORECASE)
 # a time in parentheses after a sentence's last word, at the end of the text: the whole line's time, outside the last
@@ -666,6 +668,8 @@ class ContextAsserter:
         end_time = _DASH_TIME_AT_END.search(text) if "-" in text or "\u2013" in text or "\u2014" in text else None
         if end_time is None and text.rstrip().endswith(")"):
             end_time = _PAREN_TIME_AT_END.search(text)   # "Night-light placement discussed. (10:30-10:45)"
+        if end_time is None and "," in text:
+            end_time = _COMMA_TIME_AT_END.search(text)   # "... worked on turning and not shuffling, about 15 min."
         status = [None] * len(text)
         cue_of = [None] * len(text)
 
