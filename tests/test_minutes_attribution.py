@@ -1099,3 +1099,10 @@ def test_an_exam_row_of_measures_between_pipes_documents_nothing(engine):
     body = "Daily note.\nTherapeutic exercise 15 min: pulleys, wand flexion, scap squeezes.\n"
     row = "Shoulder AROM today: Flex 95 | Abd 80 | ER 40\n"
     assert minutes_of(engine, body + row) == minutes_of(engine, body) == {"97110": 15}
+
+
+def test_a_timed_item_with_an_aside_after_its_time_is_still_an_item_of_its_own(engine):
+    """'Tx: TE 23', MT 8' (L shoulder post caps mobs), CP x10' end of session': the manual therapy's aside in
+    parentheses follows its time; the cold pack's 10 minutes (shown, though it is untimed) are not more manual therapy."""
+    note = "Tx: TE 23', MT 8' (L shoulder post caps mobs), CP x10' end of session. Tol well."
+    assert minutes_of(engine, note, payer="commercial") == {"97110": 23, "97140": 8, "97010": 10}

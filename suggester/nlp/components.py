@@ -404,7 +404,7 @@ def _any_of(patterns: list[str]) -> re.Pattern | None:
     return re.compile("|".join(parts), re.IGNORECASE)
 
 
-_TIME_TAIL = re.compile(r"[\s).]*$")
+_TIME_TAIL = re.compile(r"[\s).]*(?:\([^()]*\)[\s.]*)?$")   # the time ends its item, maybe before an aside in parentheses
 _WORD = re.compile(r"[A-Za-z]{2,}")
 _TIME_LIST_CHUNK = re.compile(r"(?:[^\n;:]|:(?=\S))+?(?:[.!?](?=\s)|(?=[\n;]|:\s)|$)")   # a sentence on one line
 
