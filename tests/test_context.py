@@ -620,3 +620,18 @@ def test_a_time_set_apart_by_a_comma_at_the_end_is_outside_a_negations_scope(eng
                                       "shuffling, about 15 min."))
     negated = [c.text for c in doc.spans["suggester_clauses"] if c._.pt_assertion == "negated"]
     assert negated == ["not shuffling"]
+
+
+def test_a_per_diem_therapists_title_is_not_as_needed(engine):
+    """'MHP 10' end. -PRN PT': PRN before PT/PTA is the signing clinician's title (per diem), not 'as needed'."""
+    note = "Cx pain. Manual traction + STM upper traps 12', chin tucks/scap retraction 10', MHP 10' end. -PRN PT"
+    assert set(engine.suggest(note, payer="commercial").codes) == {"97140", "97110", "97010"}
+
+
+def test_a_service_field_given_zero_minutes_was_not_done(engine):
+    """'TherAct: 0 min' in a copied-forward template is a service not given today, like 'NMR: N/A'."""
+    note = ("TherEx: 15 min - ankle pumps, glut sets, hip abd isometrics, heel slides, LAQ\n"
+            "TherAct: 0 min\n"
+            "Gait: 20 min - RW PWB, 2 x 60 ft, cues to stay w/in WB status\n"
+            "NMR: N/A\n")
+    assert minutes_of(engine, note) == {"97110": 15, "97116": 20}

@@ -41,8 +41,10 @@ _NOT_BILLED = re.compile(r"\s*\(?\s*(?:not (?:included|billed|counted|billable|t
 _CELL_SEP = re.compile(r"\s*\|\s*|\s{3,}|\t+|\s*\.{3,}\s*")
 # a bulleted or check-box line holding only a name ("\u25cf Therex", "- Gait", "[ ] Manual therapy"): a template's menu
 _BARE_ITEM = re.compile(r"\s*(?:[\u2022\u25cf\u25cb\u25aa\u25a1\u2610\u2611\u2612*\-]|\[\s?x?\s?\])\s*[A-Za-z][A-Za-z/&' -]{0,30}\s*$")
-# a template field left blank: "Ultrasound (97035): ___ min", "Neuro re-ed (97112): ___", "Gait: N/A", "Traction: --"
-_BLANK_FIELD = re.compile(r"[:=\-\u2013]\s*(?:_{2,}|n/?a|none|--+|\u2014|\[\s*\])\s*(?:min(?:ute)?s?\.?|units?)?\s*$", re.IGNORECASE)
+# a template field left blank: "Ultrasound (97035): ___ min", "Neuro re-ed (97112): ___", "Gait: N/A", "Traction: --",
+# or given no time at all: "TherAct: 0 min"
+_BLANK_FIELD = re.compile(r"[:=\-\u2013]\s*(?:_{2,}|n/?a|none|--+|\u2014|\[\s*\]|0(?!\s*[-/.:\d]))\s*(?:min(?:ute)?s?\.?|'|units?)?\s*$",
+                          re.IGNORECASE)
 
 
 # a table cell holding only an unchecked box, and a checked box anywhere
