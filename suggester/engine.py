@@ -24,7 +24,7 @@ from .nlp import build_nlp
 from .phrases import PhraseIndex
 from .results import Result
 from .stages import (Billing, Settings, add_supporting, attribute, build_result, count_units, decide, gather,
-                     non_visit_check, read_note, score_clauses, split_supporting)
+                     non_visit_check, read_note, score_clauses, score_supporting_runs, split_supporting)
 
 __all__ = ["Suggester", "suggest"]
 
@@ -261,6 +261,7 @@ class Suggester:
                 continue
             note, hits_of, supporting, first = item
             proba = proba_all[first:first + len(note.ctexts)]
+            score_supporting_runs(self.model, s, note.ctexts, hits_of, supporting, proba)
             add_supporting(s, hits_of, supporting, proba)
             out.append(self._finish(doc, note, hits_of, proba, payer, cfg, dos))
         return out

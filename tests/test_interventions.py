@@ -77,3 +77,20 @@ def test_a_plain_balance_name_does_not_make_an_exam_finding_a_service(engine):
     """The same plain names in a balance finding ('unable to stand on one leg') document nothing."""
     note = "Balance: unable to stand on one leg more than 2 s on the R, 6 s on the L. Pt reports fear of falling."
     assert engine.suggest(note).codes == []
+
+
+def test_a_run_of_exercise_names_before_another_service_in_one_sentence_documents_the_exercise(engine):
+    """'Performed clamshells, side planks, hip abd SL, plus STM to R ITB/TFL': the sentence reads as manual therapy,
+    but the run of exercise names before it reads as exercise on its own, so both are documented (the one total is
+    shared, so neither gets it)."""
+    note = ("Pt w/ R lateral hip pain. Performed clamshells, side planks, hip abd SL, plus STM to R ITB/TFL & glute med. "
+            "Total tx time 38 min.")
+    assert minutes_of(engine, note, payer="commercial") == {"97110": None, "97140": None}
+
+
+@pytest.mark.parametrize("note,code", [
+    ("Aquatic therapy 30 min: clamshells at the wall, side steps, marching, squats in chest-deep water.", "97113"),
+    ("Group: clamshells, bridges, marching with 3 other pts, 30 min.", "97150"),
+])
+def test_exercise_names_inside_a_session_that_covers_them_stay_its_items(engine, note, code):
+    assert engine.suggest(note, payer="commercial").codes == [code]

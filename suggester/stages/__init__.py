@@ -26,11 +26,11 @@ from .decide import decide
 from .gather import gather
 from .read import TABLE_ROW, read_note
 from .result import build_result
-from .score import add_supporting, score_clauses, split_supporting
+from .score import add_supporting, score_clauses, score_supporting_runs, split_supporting
 from .settings import Settings
 from .units import count_units
 from .values import Billing, Candidate, Gathered, NoteRead, UnitsOut
 
 __all__ = ["Billing", "Candidate", "Gathered", "NoteRead", "Settings", "TABLE_ROW", "UnitsOut", "add_supporting",
            "attribute", "build_result", "count_units", "decide", "gather", "non_visit_check", "read_note",
-           "score_clauses", "split_supporting"]
+           "score_clauses", "score_supporting_runs", "split_supporting"]

@@ -14,7 +14,8 @@ from ..minutes_attribution import OF_NEXT
 from ..nlp.minutes import find_minutes
 from .settings import Settings
 
-__all__ = ["DOSE", "add_supporting", "joined_head", "joined_pair", "piece_cut", "score_clauses", "split_supporting"]
+__all__ = ["DOSE", "add_supporting", "joined_head", "joined_pair", "piece_cut", "score_clauses", "score_supporting_runs",
+           "split_supporting"]
 
 # a dose written with a service ("3x10", "x15", "2 sets", "10 reps"), not a frequency ("2x/wk", "x 6 wks")
 DOSE = re.compile(r"(?:\d+\s*[x\u00d7]\s*\d+|\b[x\u00d7]\s*\d+|\b\d+\s*(?:reps?|sets?|repetitions)\b)"
@@ -76,6 +77,35 @@ def split_supporting(weak, hits_of: list, rows: list) -> tuple[list, list]:
         return hits_of, [[] for _ in hits_of]
     return ([hits if row else [h for h in hits if h[2] not in weak] for hits, row in zip(hits_of, rows)],
             [[] if row else [h for h in hits if h[2] in weak] for hits, row in zip(hits_of, rows)])
+
+
+def score_supporting_runs(model, s: Settings, texts: list[str], hits_of: list, supporting: list, proba: np.ndarray) -> None:
+    """A run of two or more supporting names of one code that opens a clause naming another service after it
+    ("Performed clamshells, side planks, hip abd SL, plus STM to R ITB/TFL"): the run is read on its own, and when it
+    reads most like its names' code, the names back that code in the clause (the whole clause reads as the other
+    service, so :func:`add_supporting` alone would drop them). Names after another service's phrase are its items
+    ("Aquatic: clamshells, side steps, marching"), and a session that covers what is done within it keeps them."""
+    covering = {code for codes, _, _, _, _ in s.covering for code in codes} | ({s.group[0]} if s.group else set())
+    pieces, owners = [], []
+    for i, weak in enumerate(supporting):
+        if len(weak) < 2 or not hits_of[i]:
+            continue
+        best = s.classes[int(np.argmax(proba[i]))]
+        first_other = min(a for a, _, _, _ in hits_of[i])
+        for lab in {lab for h in weak for lab in h[3]} - {best}:
+            run = sorted((a, b) for a, b, _, labels in weak if labels == {lab} and b <= first_other)
+            names = {h[2].lower() for h in weak if h[3] == {lab} and h[1] <= first_other}
+            if len(names) < 2 or any(lab2 in covering for h in hits_of[i] for lab2 in h[3]):
+                continue
+            pieces.append(texts[i][run[0][0]:run[-1][1]])
+            owners.append((i, lab))
+    if not pieces:
+        return
+    for (i, lab), row in zip(owners, model.predict_proba(pieces)):
+        j = s.col[lab]
+        if int(np.argmax(row)) == j:
+            proba[i, j] = max(proba[i, j], row[j])
+            hits_of[i] = hits_of[i] + [h for h in supporting[i] if h[3] == {lab} and h[1] <= min(a for a, _, _, _ in hits_of[i])]
 
 
 def add_supporting(s: Settings, hits_of: list, supporting: list, proba: np.ndarray) -> None:
