@@ -175,6 +175,8 @@ ACCURACY_SETS = (
     ("whose-minutes dev", "whose_minutes/dev_notes.jsonl"),
     ("rehab-week dev", "rehab_week/dev_notes.jsonl"),
     ("short-notes dev", "short_notes/dev_notes.jsonl"),
+    ("covering-therapists dev", "covering_therapists/dev_notes.jsonl"),
+    ("everyday-neuro dev", "everyday_neuro/dev_notes.jsonl"),
     ("hold-out", "holdout/holdout_notes.jsonl"),
 )
 
