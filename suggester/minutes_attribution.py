@@ -508,8 +508,7 @@ def attribute_minutes(recommended, services, seg_mentions, time_only_segs, segme
         if any(m.bout for m in mentions):
             # "gaze stabilization 3 x 1 min each, habituation, foam EC - 18 min": a bout's length is inside the
             # larger time given later in the sentence, not more time
-            mentions = [m for m in mentions if not m.bout or not any(
-                not w.bout and w.minutes and m.minutes and w.start > m.start and w.minutes >= m.minutes for w in mentions)]
+            mentions = [m for m in mentions if not m.bout]
         if seg_i is not None and seg_i < len(segments):
             # "TE: bike 6 min, heel slides, ... -- 26 min": a time written last on its line after a dash is the
             # whole time of the service whose name heads the line

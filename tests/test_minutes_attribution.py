@@ -1106,3 +1106,20 @@ def test_a_timed_item_with_an_aside_after_its_time_is_still_an_item_of_its_own(e
     parentheses follows its time; the cold pack's 10 minutes (shown, though it is untimed) are not more manual therapy."""
     note = "Tx: TE 23', MT 8' (L shoulder post caps mobs), CP x10' end of session. Tol well."
     assert minutes_of(engine, note, payer="commercial") == {"97110": 23, "97140": 8, "97010": 10}
+
+
+def test_the_length_of_one_bout_is_not_the_services_time(engine):
+    """'Optokinetic video while standing firm then foam, 3 min bouts; ... Remaining 18 min.': three minutes is one
+    bout's length; the service's time is the 18 minutes."""
+    note = ("Optokinetic video while standing firm then foam, 3 min bouts; peak 4/10, settled. Saccades between 2 "
+            "targets, then gaze holding w/ head turns at 1.5 Hz. Remaining 18 min.\n")
+    assert minutes_of(engine, note, payer="commercial") == {"97112": 18}
+
+
+def test_a_bout_as_the_only_time_gives_no_minutes_and_a_level_is_not_a_bout_count(engine):
+    """'deep-water cycling 3 x 2 min' is a bout's length, not the aquatic session's time (no minutes, a finding asks
+    for them); 'NuStep L2 x10 min' is ten minutes at level 2, not bouts."""
+    pool = ("Aquatic therapy: chest-deep walking 4 lengths each way, step-ups on the submerged bench 2x15, "
+            "deep-water cycling 3 x 2 min.")
+    assert minutes_of(engine, pool, payer="commercial") == {"97113": None}
+    assert minutes_of(engine, "NuStep L2 x10 min for LE endurance, RPE 12.", payer="commercial") == {"97110": 10}

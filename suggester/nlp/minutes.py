@@ -97,7 +97,9 @@ def _number(text: str, words: dict) -> float:
     return float(words[t]) if t in words else float(t)
 
 
-_SET_COUNT_BEFORE = re.compile(r"(?<![\d:/.])\d{1,2}\s*$")   # "3 x 1 min": the count of bouts before the "x"
+# "3 x 1 min": the count of bouts before the "x" (not a level: "NuStep L2 x10 min", "level 4 x10 min")
+_SET_COUNT_BEFORE = re.compile(r"(?<![\w:/.#])(?<!level )(?<!lvl )(?<!level)(?<!lvl)\d{1,2}\s*$", re.IGNORECASE)
+_BOUTS_AFTER = re.compile(r"\s*(?:bouts?|intervals?)\b", re.IGNORECASE)   # "1 min bouts with rest between"
 _FEET_AFTER_FEET = 50
 # a dash that sets a time apart from the words before it ("wear schedule taught -- 25 min": not a schedule's time)
 _SET_APART = re.compile(r"\s(?:--|\u2013|\u2014)\s")
@@ -176,7 +178,8 @@ def find_minutes(text: str) -> list[MinuteMention]:
             lower, upper = upper, lower
         if lower <= 0 or lower > 600:
             continue
-        bout = m.group(0)[:1] in "xX" and _SET_COUNT_BEFORE.search(text, max(0, m.start() - 8), m.start()) is not None
+        bout = m.group(0)[:1] in "xX" and _SET_COUNT_BEFORE.search(text, max(0, m.start() - 8), m.start()) is not None \
+            or _BOUTS_AFTER.match(text, m.end()) is not None
         out.append(MinuteMention(m.start(), m.end(), lower, range_upper=upper, bout=bout))
     if p["hours_minutes"] is not None and ("h" in text or "H" in text):
         for m in p["hours_minutes"].finditer(text):   # "2 hr 30 min": one time of 150 minutes, not 30
