@@ -506,8 +506,8 @@ def attribute_minutes(recommended, services, seg_mentions, time_only_segs, segme
     coded_rows: set = set()    # positions of flowsheet times in rows that state their code (the code's whole time)
     for seg_i, mentions in seg_mentions.items():
         if any(m.bout for m in mentions):
-            # "gaze stabilization 3 x 1 min each, habituation, foam EC - 18 min": a bout's length is inside the
-            # larger time given later in the sentence, not more time
+            # "gaze stabilization 3 x 1 min each, habituation, foam EC - 18 min", "deep-water cycling 3 x 2 min": a
+            # bout's length is part of the service's time, never its time (that is given elsewhere, or not at all)
             mentions = [m for m in mentions if not m.bout]
         if seg_i is not None and seg_i < len(segments):
             # "TE: bike 6 min, heel slides, ... -- 26 min": a time written last on its line after a dash is the
