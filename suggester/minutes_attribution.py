@@ -49,8 +49,9 @@ Algorithm (each step names the rule it records)
    A service named right after "before", "prior to", "in prep for" is a point in time, not the time's service
    ("massage ... before ex, 10 minutes"); an item's time in a list ("Activities: weight shifting (3 min), ...") is
    not its block's header; in a sentence that reads as a modality, exercises named only as what was done under it
-   do not compete for its one time; one bout's length ("3 x 1 min each") inside a larger later time is dropped, and so
-   is one before a larger bare time in the next sentence ("... 2 x 1 min each, with symptom monitoring. 10'").
+   do not compete for its one time; one bout's length ("3 x 1 min each", "1 min bouts") is never a service's time:
+   the time given elsewhere (a larger later time, a bare time in the next sentence: "... 2 x 1 min each, with symptom
+   monitoring. 10'") is, or none.
 3. ``following_sentence`` - a sentence or ";"-item holding only a time ("About 20 minutes were spent on
    these tasks.", "...; 15'.") belongs to the service(s) documented just before it in the same block
    (back to the previous time, section change or blank line); with one such service without minutes it
