@@ -92,7 +92,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from ._resources import packaged_json
-from .nlp.minutes import MinuteMention
+from .nlp.minutes import MinuteMention, find_minutes
 from .nlp.rules import DASH_BEFORE, compile_literals, line_bounds, literals_pattern
 
 __all__ = ["Attribution", "OF_NEXT", "TimeLink", "attribute_minutes", "covers_block", "has_time_column", "indented_row",
@@ -682,7 +682,15 @@ def last_on_line_after_dash(doc_text: str, start: int, end: int) -> bool:
     if not DASH_BEFORE.search(doc_text, max(0, start - 6), start) \
             and not (doc_text.startswith("(", start) and _SENTENCE_END_BEFORE.search(doc_text, max(0, start - 4), start)):
         return False
-    return _ends_line(doc_text, end)
+    if _ends_line(doc_text, end):
+        return True
+    # "Balance work: stood heel-to-toe ..., turned in a small circle - 23'. No LOB.": the time ends its sentence and
+    # the rest of its line (remarks) gives no time
+    after = _SENTENCE_AFTER.match(doc_text, end)
+    return after is not None and not find_minutes(doc_text[after.end():line_bounds(doc_text, end)[1]])
+
+
+_SENTENCE_AFTER = re.compile(r"[ \t]*\.[ \t]+(?=[A-Z])")
 
 
 def _line_heading(base: int, m: MinuteMention, doc_text: str, segments, services, recommended,

@@ -1123,3 +1123,12 @@ def test_a_bout_as_the_only_time_gives_no_minutes_and_a_level_is_not_a_bout_coun
             "deep-water cycling 3 x 2 min.")
     assert minutes_of(engine, pool, payer="commercial") == {"97113": None}
     assert minutes_of(engine, "NuStep L2 x10 min for LE endurance, RPE 12.", payer="commercial") == {"97110": 10}
+
+
+def test_a_heading_whose_time_ends_its_sentence_before_a_remark_heads_its_block(engine):
+    """'Balance work: stood heel-to-toe at the counter, ..., turned in a small circle both ways - 23'. No LOB.': the
+    dash-set time ends the heading's sentence and the remark after it gives no time, so the line is the balance
+    block with its 23 minutes, as it is when the remark stands on the next line."""
+    note = ("Balance work: stood heel-to-toe at the counter, stepped over shoes on the floor, turned in a small circle "
+            "both ways - 23'. No LOB.\nPt tolerated well. Cont POC.\n")
+    assert minutes_of(engine, note) == {"97112": 23}

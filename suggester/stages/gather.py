@@ -36,7 +36,8 @@ _BLOCK_TIME = re.compile(r"\s*(?:\(\s*[A-Z]?\d{4,5}\s*\)\s*)?[:\-\u2013\u2014]?\
 _NAME_SUFFIX = re.compile(r"/[A-Za-z.]{1,12}(?![A-Za-z/])")
 _HEAD_COLON = re.compile(r"[ \t]*(?:\([^()\n]{0,12}\))?[ \t]*:")
 _SEMI_TIME_END = re.compile(r";[ \t]*(?:~|about|approx\.?)?[ \t]*\d{1,3}[ \t]*(?:min(?:ute)?s?|mins|')\.?[ \t]*$", re.IGNORECASE)
-_DASH_TIME_END = re.compile(r"\s(?:-{1,2}|\u2013|\u2014)\s*(?P<t>\d{1,3}\s*(?:min(?:ute)?s?|mins|')\.?)[ \t.;]*$", re.IGNORECASE)
+_DASH_TIME_END = re.compile(r"\s(?:-{1,2}|\u2013|\u2014)\s*(?P<t>\d{1,3}\s*(?:min(?:ute)?s?|mins|')\.?)(?:[ \t.;]*$|[ \t]*\.[ \t]+[A-Z])",
+                            re.IGNORECASE)
 _NOT_BILLED = re.compile(r"\s*\(?\s*(?:not (?:included|billed|counted|billable|timed)|unbilled)\b", re.IGNORECASE)
 _CELL_SEP = re.compile(r"\s*\|\s*|\s{3,}|\t+|\s*\.{3,}\s*")
 # a bulleted or check-box line holding only a name ("\u25cf Therex", "- Gait", "[ ] Manual therapy"): a template's menu
