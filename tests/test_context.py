@@ -593,16 +593,6 @@ def test_a_lead_in_covers_its_semicolon_list_on_the_line(engine, note):
     assert engine.suggest(note, payer="medicare").codes == []
 
 
-def test_a_sentence_starter_after_an_abbreviations_period_opens_a_new_sentence(engine):
-    """'... skin intact pre/post. Then LAQ ..., 18 min total of ex': 'post.' is in the abbreviation list (posterior),
-    but a capitalised 'Then' after it opens the next sentence, so the exercise keeps its own 18 minutes instead of
-    sharing a sentence (and an ambiguous time) with the stimulation and the hot pack."""
-    note = ("IFC to R knee x 15 min w/ moist heat while seated, unattended, skin intact pre/post. Then LAQ 2#, heel "
-            "raises, standing hip abd/ext at rail, marching, 18 min total of ex, 2x15 each.")
-    r = engine.suggest(note)
-    assert {s.code: s.minutes for s in r.recommended}["97110"] == 18
-
-
 def test_home_safety_training_is_not_the_home_program(engine):
     """'Went through the house with her for home safety - 8 min: ...': 'for home' is the home program's cue ('ice for
     home'), but 'for home safety' names the training given in the home."""

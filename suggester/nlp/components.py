@@ -94,8 +94,6 @@ class ClinicalSegmenter:
         self.name = name
         data = load_lexicon(lexicon)
         self.abbreviations = frozenset(a.lower().rstrip(".") for a in data.get("sentence_abbreviations", []))
-        # a capitalised word that opens a sentence after an abbreviation's period: "skin intact pre/post. Then LAQ ..."
-        self.starters = frozenset(w.lower() for w in data.get("sentence_starters", []))
         line_only = set(_sections_list("line_start_only_categories"))
         rules = load_section_rules()
         literals = [r.literal for r in rules if r.category not in line_only]
@@ -137,8 +135,7 @@ class ClinicalSegmenter:
                 b = before.lower()
                 # "... continued skilled PT. Manual 12 min": capital "PT." is physical therapy ending a sentence;
                 # "Pt." (patient) and "pt." stay abbreviations
-                start = (b not in abbreviations or before == "PT" and not is_upper[i] or ttext.lower() in self.starters
-                         and ttext[:1].isupper()) and not (len(b) == 1 and b.isalpha()) \
+                start = (b not in abbreviations or before == "PT" and not is_upper[i]) and not (len(b) == 1 and b.isalpha()) \
                     and not (b.isdigit() and len(b) <= 2 and flags[i - 2, 0] == 1)  # "1. Aquatic therapy" is one item
             elif len(ptext) > 1 and ptext.endswith(".") and ptext[:-1].isalpha() and is_title[i] \
                     and ptext[:-1].lower() not in abbreviations:
