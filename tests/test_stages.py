@@ -302,3 +302,14 @@ def test_literal_matchers_written_as_a_prefix_tree_match_what_the_flat_list_woul
     flat = re.compile(_flat_alternation(literals), re.IGNORECASE)
     assert "gait(?:" in literals_pattern(["gait", "gait training", "gait belt"])   # one branch for the shared prefix
     assert [m.span() for m in tree.finditer(text)] == [m.span() for m in flat.finditer(text)]
+
+
+@pytest.mark.parametrize("note,code", [
+    ("Consent for DN on file.\nDry needling (0.30 x 50 mm): L gastroc medial head (2 insertions), L soleus, L peroneus "
+     "longus. Twitch responses in gastroc.", "20561"),
+    ("Dry needling (consent on file): L gluteus medius and L quadratus lumborum, 2 muscles, local twitch responses "
+     "elicited, hemostasis achieved, no adverse response.", "20560"),
+])
+def test_the_muscles_needled_are_counted_from_the_list_after_the_procedure_or_the_stated_count(engine, note, code):
+    """The list after 'dry needling (...):' counts the muscles; a stated '2 muscles' beats a list that runs on."""
+    assert engine.suggest(note, payer="commercial").codes == [code]

@@ -191,7 +191,9 @@ def apply_count_rules(s: Settings, recommended: set, cands: dict, full: str = ""
         if full:
             texts |= {full[e.start:line_bounds(full, e.start)[1]] for lab in present for e in cands[lab].evidence}
         counts = [number_value(m.group(1)) for t in texts for m in regex.finditer(t)]
-        if listed is not None:   # "Muscles needled: R upper trapezius, R levator scapulae, R infraspinatus" is 3
+        if listed is not None and not counts:
+            # "Muscles needled: R upper trapezius, R levator scapulae, R infraspinatus" is 3 (a stated count, "2 muscles",
+            # is read before any list: a list runs on into what was found, "..., local twitch responses elicited")
             counts += [float(len(_LIST_SPLIT.split(m.group("list").strip(" ,")))) for m in listed.finditer(full)]
         if not counts:
             continue
