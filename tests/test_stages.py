@@ -313,3 +313,18 @@ def test_literal_matchers_written_as_a_prefix_tree_match_what_the_flat_list_woul
 def test_the_muscles_needled_are_counted_from_the_list_after_the_procedure_or_the_stated_count(engine, note, code):
     """The list after 'dry needling (...):' counts the muscles; a stated '2 muscles' beats a list that runs on."""
     assert engine.suggest(note, payer="commercial").codes == [code]
+
+
+@pytest.mark.parametrize("note,code", [
+    ("L transtibial amputee, visit 5. Initial prosthetic training done 2/26 (visit 1).\nProsthetic training today "
+     "(25 min): donning with pin-lock liner, sock ply management, weight shifting in parallel bars.", "97763"),
+    ("R AFO recheck (issued 3 wks ago for foot drop): skin check, red area at the lateral malleolus, loosened the "
+     "strap and added padding inside the shell; walked 200 ft in the AFO to check fit; reviewed wear schedule. "
+     "Orthotic management 20 min.", "97763"),
+    ("L transtibial amputation, first prosthesis (delivered by the prosthetist 2 days ago).\nProsthetic training - "
+     "30 min: donning the liner and socket, sock ply, weight shifting and step-to gait in the bars.", "97761"),
+])
+def test_the_orthotic_encounter_follows_training_done_before_or_a_recheck(engine, note, code):
+    """A first training said to be done already or a device's recheck is a later encounter (97763); a device the
+    prosthetist delivered days ago is still the therapist's first training."""
+    assert code in engine.suggest(note, payer="commercial").codes

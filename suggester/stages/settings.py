@@ -143,7 +143,7 @@ class Settings:
                                  if catalogue[lab].category in set(config.get("timed_modality_categories", []))),
             encounter=None if not config.get("orthotic_encounter") else (
                 config["orthotic_encounter"]["later_code"], dict(config["orthotic_encounter"]["first_codes"]),
-                compile_literals(config["orthotic_encounter"]["later_cues"]),
+                _later_encounter(config["orthotic_encounter"]),
                 compile_literals(config["orthotic_encounter"]["first_cues"]),
                 _any_substring(config["orthotic_encounter"]["prosthetic_words"])),
             explicit={lab: compile_literals(names) for lab, names in config.get("explicit_service_names", {}).items()
@@ -178,3 +178,12 @@ class Settings:
 def _any_substring(words: list[str]) -> re.Pattern:
     """A pattern that finds any of ``words`` anywhere, as a prefix or inside a word ("prosthe" in "prosthesis")."""
     return re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE)
+
+
+def _later_encounter(cfg: dict) -> re.Pattern:
+    """The cues of a later orthotic/prosthetic encounter: the literal ``later_cues`` and the ``later_patterns``
+    (a device given or first trained some time ago: "issued 3 wks ago", "Initial prosthetic training done 2/26")."""
+    literal = compile_literals(cfg["later_cues"]).pattern
+    patterns = [literal] + list(cfg.get("later_patterns", []))
+    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+
