@@ -625,3 +625,14 @@ def test_a_service_field_given_zero_minutes_was_not_done(engine):
             "Gait: 20 min - RW PWB, 2 x 60 ft, cues to stay w/in WB status\n"
             "NMR: N/A\n")
     assert minutes_of(engine, note) == {"97110": 15, "97116": 20}
+
+
+@pytest.mark.parametrize("text,status", [
+    ("Next: assess tolerance to cervical traction", "planned"),
+    ("- Next time: add lunges and single-leg hops", "planned"),
+    ("Gaze stabilization came next: VOR x1 horizontal and vertical, 20 min.", None),
+])
+def test_next_as_a_label_is_the_plan_for_the_next_visit(engine, text, status):
+    """'Next:' opening a sentence labels what the next visit will do; 'came next:' inside a sentence does not."""
+    doc = engine.nlp(engine._make_doc(text))
+    assert [c._.pt_assertion for c in doc.spans["suggester_clauses"]][-1] == status
