@@ -177,6 +177,8 @@ ACCURACY_SETS = (
     ("short-notes dev", "short_notes/dev_notes.jsonl"),
     ("covering-therapists dev", "covering_therapists/dev_notes.jsonl"),
     ("everyday-neuro dev", "everyday_neuro/dev_notes.jsonl"),
+    ("home-visits-plain dev", "home_visits_plain/dev_notes.jsonl"),
+    ("ortho-chain dev", "ortho_chain/dev_notes.jsonl"),
     ("hold-out", "holdout/holdout_notes.jsonl"),
 )
 
