@@ -11,6 +11,7 @@ All cue words, headers and section meanings come from JSON files in
 
 from __future__ import annotations
 
+import functools
 import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
@@ -103,9 +104,13 @@ class ClinicalSegmenter:
             first, second = phrase.lower().split()
             self.spoken_breaks.setdefault(first, set()).add(second)
         self._inline_header = re.compile(r"(?:%s)\s*:" % literals_pattern(literals), re.IGNORECASE)
-        # a header that opens its line ("Time Summary:", "Discharge Summary:") is one header, not two
-        self._line_header = re.compile(r"[ \t\-*\u2022]*(?:%s)\s*:" % literals_pattern([r.literal for r in rules]),
-                                       re.IGNORECASE)
+        self._all_headers = [r.literal for r in rules]
+
+    @functools.cached_property
+    def _line_header(self) -> re.Pattern:
+        """A header that opens its line ("Time Summary:", "Discharge Summary:") is one header, not two. Compiled on
+        first use: only a line with a header inside it needs it, and a fresh process (the CLI) starts faster."""
+        return re.compile(r"[ \t\-*\u2022]*(?:%s)\s*:" % literals_pattern(self._all_headers), re.IGNORECASE)
 
     def __call__(self, doc: Doc) -> Doc:
         text = doc_text(doc)
