@@ -421,7 +421,7 @@ def _timed_item_starts(text: str) -> set[int]:
     pos = 0
     chunks = []
     for whole in text.split("\n"):   # sentences end at line ends: only lines with a comma and two numbers can hold one
-        if "," in whole and "|" not in whole and may_hold_minutes(whole, 2):
+        if "," in whole and "|" not in whole and may_hold_minutes(whole, 2) and len(find_minutes(whole)) >= 2:
             chunks.extend((pos + c.start(), c.group(0)) for c in _TIME_LIST_CHUNK.finditer(whole))
         pos += len(whole) + 1
     for chunk_start, line in chunks:
