@@ -159,13 +159,13 @@ def test_learn_sections_finds_the_clinics_plan_line(engine):
     notes = []
     for i in range(4):
         text = (f"TODAY'S TX:\n▪ TE-blk [{12 + i}] — mini squats 3x10, step-ups\n"
-                f"▪ Gait training [{8 + i}] with cane, 150 ft x2\nNEXT: gait training on stairs, add manual therapy\n"
+                f"▪ Gait training [{8 + i}] with cane, 150 ft x2\nON DECK: gait training on stairs, add manual therapy\n"
                 "PT RESPONSE: tolerated well\ne-sig ▸ J. Doe, PT")
         notes.append(Correction(f"n{i}", text, codes={"97110": 1, "97116": 1}))
     spans = {c.note_id: _aligned(engine, c) for c in notes}
     known = set(engine.nlp.get_pipe("suggester_sections")._by_literal)
     learned = learn_sections(notes, spans, known, lambda t: bool(engine.phrases.find(t)), min_notes=3)
-    assert learned == {"next": "clinic_non_service"}
+    assert learned == {"on deck": "clinic_non_service"}
     assert learn_sections(notes[:2], spans, known, lambda t: bool(engine.phrases.find(t)), min_notes=3) == {}
 
 
@@ -175,19 +175,19 @@ def test_a_model_card_brings_the_clinics_phrases_and_sections(tmp_path):
     from suggester import Suggester
     from suggester.model import default_model_dir
 
-    note = "TODAY'S TX:\n▪ FxTr [12] — floor-to-waist crate lifts, pivot turns\nNEXT: FxTr bus step drills\n"
+    note = "TODAY'S TX:\n▪ FxTr [12] — floor-to-waist crate lifts, pivot turns\nON DECK: FxTr bus step drills\n"
     shipped = Suggester()
     assert "97530" not in shipped.suggest(note).codes
     clinic = tmp_path / "clinic"
     shutil.copytree(default_model_dir(), clinic)
     card = json.loads((clinic / "meta.json").read_text())
-    card.update(clinic_phrases={"fxtr": "97530"}, clinic_sections={"next": "clinic_non_service"})
+    card.update(clinic_phrases={"fxtr": "97530"}, clinic_sections={"on deck": "clinic_non_service"})
     (clinic / "meta.json").write_text(json.dumps(card))
     clinic_engine = Suggester(clinic)
     assert clinic_engine.phrases.find("FxTr [12]")[0][2:] == ("fxtr", {"97530"})   # the clinic's name is a phrase
     assert not shipped.phrases.find("FxTr [12]")
     result = clinic_engine.suggest(note)
     assert "97530" in {s.code for s in result.suggestions}           # a candidate now (a retrained model decides)
-    # and the NEXT line is that clinic's plan: mentioned, not counted
+    # and the ON DECK line is that clinic's plan: mentioned, not counted
     assert any(n.code == "97530" and n.reason == "clinic_non_service" and "bus step" in n.text for n in result.not_counted)
     assert not any(n.reason == "clinic_non_service" for n in shipped.suggest(note).not_counted)
