@@ -88,24 +88,23 @@ def score_supporting_runs(model, s: Settings, texts: list[str], hits_of: list, s
     covering = {code for codes, _, _, _, _ in s.covering for code in codes} | ({s.group[0]} if s.group else set())
     pieces, owners = [], []
     for i, weak in enumerate(supporting):
-        if len(weak) < 2 or not hits_of[i]:
+        if len(weak) < 2 or not hits_of[i] or any(lab in covering for h in hits_of[i] for lab in h[3]):
             continue
         best = s.classes[int(np.argmax(proba[i]))]
         first_other = min(a for a, _, _, _ in hits_of[i])
-        for lab in {lab for h in weak for lab in h[3]} - {best}:
-            run = sorted((a, b) for a, b, _, labels in weak if labels == {lab} and b <= first_other)
-            names = {h[2].lower() for h in weak if h[3] == {lab} and h[1] <= first_other}
-            if len(names) < 2 or any(lab2 in covering for h in hits_of[i] for lab2 in h[3]):
+        for lab in sorted({lab for h in weak for lab in h[3]} - {best}):
+            run = [h for h in weak if h[3] == {lab} and h[1] <= first_other]   # the names before the other service
+            if len({h[2].lower() for h in run}) < 2:
                 continue
-            pieces.append(texts[i][run[0][0]:run[-1][1]])
-            owners.append((i, lab))
+            pieces.append(texts[i][min(h[0] for h in run):max(h[1] for h in run)])
+            owners.append((i, lab, run))
     if not pieces:
         return
-    for (i, lab), row in zip(owners, model.predict_proba(pieces)):
+    for (i, lab, run), row in zip(owners, model.predict_proba(pieces)):
         j = s.col[lab]
         if int(np.argmax(row)) == j:
             proba[i, j] = max(proba[i, j], row[j])
-            hits_of[i] = hits_of[i] + [h for h in supporting[i] if h[3] == {lab} and h[1] <= min(a for a, _, _, _ in hits_of[i])]
+            hits_of[i] = hits_of[i] + run
 
 
 def add_supporting(s: Settings, hits_of: list, supporting: list, proba: np.ndarray) -> None:

@@ -181,8 +181,8 @@ def _any_substring(words: list[str]) -> re.Pattern:
 
 
 def _later_encounter(cfg: dict) -> re.Pattern:
-    """The cues of a later orthotic/prosthetic encounter: the literal ``later_cues`` and the ``later_patterns``
-    (a device given or first trained some time ago: "issued 3 wks ago", "Initial prosthetic training done 2/26")."""
+    """The cues of a later orthotic/prosthetic encounter: the literal ``later_cues`` and the ``later_patterns`` (a first
+    fitting or training said to be done already, "Initial prosthetic training done 2/26", or a device's "AFO recheck")."""
     literal = compile_literals(cfg["later_cues"]).pattern
     patterns = [literal] + list(cfg.get("later_patterns", []))
     return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
