@@ -420,12 +420,13 @@ def _timed_item_starts(text: str) -> set[int]:
     out: set[int] = set()
     pos = 0
     chunks = []
-    for whole in text.split("\n"):   # sentences end at line ends: only lines with a comma and two numbers can hold one
+    for whole in text.split("\n"):   # sentences end at line ends: only lines with a comma and two times can hold one
         if "," in whole and "|" not in whole and may_hold_minutes(whole, 2) and len(find_minutes(whole)) >= 2:
-            chunks.extend((pos + c.start(), c.group(0)) for c in _TIME_LIST_CHUNK.finditer(whole))
+            chunks.extend((pos + c.start(), c.group(0), c.group(0) == whole) for c in _TIME_LIST_CHUNK.finditer(whole))
         pos += len(whole) + 1
-    for chunk_start, line in chunks:
-        if "," not in line or not may_hold_minutes(line, 2) or len(find_minutes(line)) < 2:
+    for chunk_start, line, whole_line in chunks:
+        # (a sentence that is its whole line has had its times counted already)
+        if "," not in line or not whole_line and (not may_hold_minutes(line, 2) or len(find_minutes(line)) < 2):
             continue
         head = text[text.rfind("\n", 0, chunk_start) + 1:chunk_start].rstrip()
         if head.endswith(":") and find_minutes(head):
