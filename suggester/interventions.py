@@ -39,6 +39,7 @@ class Intervention:
     rule: str
     ambiguous: bool = False
     part: str = ""            # the data file it comes from (interventions_<part>.json)
+    supporting: bool = True   # an ambiguous name may still back its code where the clause reads as it
 
 
 # Tokens for lexicon matching: hyphens are dropped, so "sit-to-stand" reads as "sit to stand".
@@ -80,8 +81,11 @@ def _validate_part(data, where: str, codes, part: str = "") -> list[Intervention
         code = e.get("code", fam.get("code"))
         if code is not None and code not in codes:
             raise ResourceError(f"{where}: entry {e['name']!r} maps to {code!r}, which is not in the catalogue.")
+        if not isinstance(e.get("supporting", True), bool):
+            raise ResourceError(f"{where}: entry {e['name']!r}: 'supporting' must be true or false.")
         out.append(Intervention(e["name"], tuple(v for v in variants if v.strip()), e["family"],
-                                e.get("kind", fam["kind"]), code, fam["rule"], bool(e.get("ambiguous", False)), part))
+                                e.get("kind", fam["kind"]), code, fam["rule"], bool(e.get("ambiguous", False)), part,
+                                e.get("supporting", True)))
     return out
 
 
@@ -123,10 +127,12 @@ class InterventionLexicon:
                         out.setdefault(v, e.code)
         return out
 
-    def phrases(self, exclude_parts=()) -> dict[str, str]:
-        """Matching form -> code, for unambiguous entries that support a code (the evidence phrases)."""
+    def phrases(self, exclude_parts=(), *, ambiguous: bool = False) -> dict[str, str]:
+        """Matching form -> code, for unambiguous entries that support a code (the evidence phrases). With
+        ``ambiguous``, the ambiguous entries too, except those marked ``"supporting": false`` (for supporting
+        names, which back their code only where the clause already reads as it)."""
         return {form: e.code for form, e in self._by_form.items()
-                if e.code and not e.ambiguous and e.part not in exclude_parts}
+                if e.code and (not e.ambiguous or ambiguous and e.supporting) and e.part not in exclude_parts}
 
 
 def _part_names() -> list[str]:

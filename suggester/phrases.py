@@ -223,8 +223,8 @@ class PhraseIndex:
             shortest = int(opts.get("min_single_token_chars", 0))
             lexicon = load_interventions()
 
-            def names(exclude_parts):   # the lexicon's names and abbreviations, without everyday words
-                return ({form: code for form, code in lexicon.phrases(exclude_parts).items()
+            def names(exclude_parts, ambiguous=False):   # the lexicon's names and abbreviations, without everyday words
+                return ({form: code for form, code in lexicon.phrases(exclude_parts, ambiguous=ambiguous).items()
                          if form not in drop and (" " in form or len(form) >= shortest)},
                         {a: code for a, code in lexicon.abbreviations(exclude_parts).items() if a.lower() not in drop})
 
@@ -232,7 +232,8 @@ class PhraseIndex:
             extra, abbreviations = names(parts)
             support = [p for p in opts.get("supporting_parts", ()) if p in parts]
             if support:   # the excluded parts named as supporting: every part but them left out
-                weak, weak_abbr = names(tuple(p for p in lexicon.parts if p not in support))
+                weak, weak_abbr = names(tuple(p for p in lexicon.parts if p not in support),
+                                         bool(opts.get("ambiguous_supporting", False)))
         if clinic_phrases:
             extra = {**(extra or {}), **{p.lower(): code for p, code in clinic_phrases.items()}}
         return cls(catalogue, label_of, labels, config.get("phrase_blockers", []), extra=extra,

@@ -94,3 +94,31 @@ def test_a_run_of_exercise_names_before_another_service_in_one_sentence_document
 ])
 def test_exercise_names_inside_a_session_that_covers_them_stay_its_items(engine, note, code):
     assert engine.suggest(note, payer="commercial").codes == [code]
+
+
+@pytest.mark.parametrize("note,code,minutes", [
+    ("Cardio: upright bike at a steady pace, RPE 12/20 - 14 min.", "97110", 14),
+    ("In the pool: noodle under the arms, cycling legs and trunk twists, 20 min.", "97113", 20),
+])
+def test_ambiguous_names_back_their_code_where_the_line_reads_as_it(engine, note, code, minutes):
+    """'upright bike', 'noodle': names kept out of the evidence phrases because they may belong to another
+    service (or to none), yet on a line that already reads as their code they name it, so the line's time is its."""
+    assert minutes_of(engine, note, payer="commercial") == {code: minutes}
+
+
+def test_a_biofeedback_name_does_not_back_neuromuscular_reeducation(engine):
+    """Biofeedback is billed under a code of its own outside the catalogue: its time is not re-education time."""
+    note = ("sEMG biofeedback - 15 min: quick contractions and 8-second holds with the screen.\n"
+            "Neuromuscular re-ed - 10 min: bracing before a cough in standing, then with a squat.")
+    assert minutes_of(engine, note, payer="commercial").get("97112") == 10
+
+
+@pytest.mark.parametrize("warm_up", [
+    "Recumbent bike 6 min on arrival, same as last visit (not billed).",
+    "Upright bike 6 min, unsupervised warm-up per his usual routine (not billed).",
+    "Upright bike 6 min to warm up, done on his own before I came in; as always (not billed).",
+])
+def test_a_line_closing_with_not_billed_leaves_out_its_time(engine, warm_up):
+    """'... (not billed)' closing the line, words or a clause break after the time, still leaves that time out."""
+    note = warm_up + "\nTherapeutic exercise 18 min: step-ups 3x10, wall squats 3x12, band rows 3x15."
+    assert minutes_of(engine, note, payer="commercial") == {"97110": 18}

@@ -192,6 +192,17 @@ def unbilled_beside(s: Settings, text: str, m, modality: bool = False) -> bool:
         or not modality and s.unbilled_after.match(text, m.end) is not None
 
 
+_UNBILLED_END = re.compile(r"[(,;\-\u2013\u2014]\s*(?:not\s+(?:billed|billable|counted|included)|unbilled)\s*\)?[\s.;]*$",
+                           re.IGNORECASE)
+
+
+def _unbilled_line_end(full: str, end: int) -> bool:
+    """The rest of the line after ``end`` holds no time and ends with a remark such as "(not billed)" or "- not
+    billed"."""
+    rest = full[end:line_bounds(full, end)[1]]
+    return _UNBILLED_END.search(rest) is not None and not find_minutes(rest)
+
+
 def measurement_row(s: Settings, clause_text: str) -> bool:
     """A table row (the caller has checked it is one) whose cells after its name all read as measurements
     ('Hip abd MMT | 4-/5 | 4/5'), with no minutes in it (engine.json ``measurement_row``)."""
@@ -505,6 +516,11 @@ def gather(s: Settings, note: NoteRead, hits_of: list, proba: np.ndarray, cfg: d
                 if len(hits):  # "with rest breaks totaling 8 minutes (not included)": not the service's time
                     modality = any(s.classes[j] in s.supervised for j in hits)
                     kept = [m for m in mentions if not unbilled_beside(s, ctext, m, modality)]
+                    if kept and _unbilled_line_end(full, clause.start_char + kept[-1].end):
+                        # "Recumbent bike 6 min on arrival, same as last visit (not billed)", "Warm-up: 5 min upright
+                        # bike independently while therapist finished with prior pt (not billed)": the line's closing
+                        # remark leaves out the last time before it, in its clause or one before it
+                        kept = kept[:-1]
                     got.unbilled += sum(m.minutes or 0 for m in mentions if m not in kept)
                     mentions = _less_included_rest(s, ctext, kept, [m for m in mentions if m not in kept])
                 seg_mentions.setdefault(seg_i, []).extend(
