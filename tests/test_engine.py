@@ -619,3 +619,29 @@ def test_a_catalogue_name_written_in_the_plural_still_names_its_service(engine):
     note = "Dx: hand OA.\nWarm wax dips to both hands x3 before the exercises.\nPt tolerated well."
     assert "97018" in {s.code for s in engine.suggest(note, payer="commercial").recommended}
     assert [(h[2], h[3]) for h in engine.phrases.find("wax dips to both hands")] == [("wax dip", {"97018"})]
+
+
+@pytest.mark.parametrize("note, code", [
+    ("Myofascial jaw pain. DN performed (consent signed, 0.16 x 30 mm): B masseter, B temporalis. LTRs x3.", "20561"),
+    ("Dry needling: b/l upper trapezius, R levator scapulae.", "20561"),
+    ("Dry needling: B upper trapezius. LTR elicited both sides.", "20560"),
+    ("Dry needling: R upper trapezius, R levator scapulae.", "20560"),
+])
+def test_a_needled_muscle_named_on_both_sides_counts_twice(engine, note, code):
+    """'B masseter, B temporalis' is four muscles (3 or more is the higher code); 'DN performed (...):' opens the list."""
+    assert engine.suggest(note, payer="commercial").codes == [code]
+
+
+@pytest.mark.parametrize("note, code", [
+    ("Multilayer compression bandaging L UE: stockinette, finger wraps, foam, short-stretch bandages hand to axilla.",
+     "29584"),
+    ("Multilayer compression bandaging R LE from the toes to below the knee, short-stretch bandages.", "29581"),
+    ("Multi-layer compression wrap re-applied, 4 layers, skin intact.", "29581"),
+])
+def test_the_compression_wrap_code_follows_the_limb_wrapped(engine, note, code):
+    assert engine.suggest(note, payer="commercial").codes == [code]
+
+
+def test_a_named_repositioning_maneuver_with_its_time_is_documented(engine):
+    note = "R horizontal canal BPPV, geotropic.\n2:05-2:14 Lempert roll toward the L, tolerated with mild nausea."
+    assert engine.suggest(note, payer="commercial").codes == ["95992"]

@@ -12,8 +12,8 @@ from ..results import Evidence
 from .settings import Settings
 from .values import Candidate, NoteRead
 
-__all__ = ["apply_area_add_ons", "apply_count_rules", "apply_covering", "apply_encounter", "apply_group", "apply_report", "apply_test_report",
-           "decide"]
+__all__ = ["apply_area_add_ons", "apply_count_rules", "apply_covering", "apply_encounter", "apply_group", "apply_report",
+           "apply_site_rules", "apply_test_report", "decide"]
 
 
 def decide(s: Settings, note: NoteRead, cands: dict) -> tuple[set, dict]:
@@ -32,6 +32,7 @@ def decide(s: Settings, note: NoteRead, cands: dict) -> tuple[set, dict]:
             recommended -= set(present) - {best}
     recommended = apply_count_rules(s, recommended, cands, note.full)
     recommended = apply_area_add_ons(s, recommended, cands, note.full)
+    recommended = apply_site_rules(s, recommended, cands, note.full)
     if s.patient_absent is not None and recommended & s.patient_absent[0] and not s.patient_absent[1].search(note.full):
         # caregiver training is billed without the patient present: a caregiver trained beside the patient is not it
         recommended = recommended - s.patient_absent[0]
@@ -108,6 +109,7 @@ def apply_group(s: Settings, recommended: set, full: str, cands: dict, negated=(
     return recommended - inside
 
 
+_BOTH_SIDES = re.compile(r"\bb/l\b", re.IGNORECASE)   # "b/l UT": one item for both sides, not two split at the slash
 _LIST_SPLIT = re.compile(r"\s*(?:,|;|/|\band\b|&|\+)\s*(?:and\s+)?", re.IGNORECASE)
 
 
@@ -182,7 +184,7 @@ def apply_covering(s: Settings, recommended: set, full: str, cands: dict) -> set
 def apply_count_rules(s: Settings, recommended: set, cands: dict, full: str = "") -> set:
     """Pick the code whose count range holds the documented count ("3 muscles", "three muscles", a list after
     "Muscles needled:" -> 20561)."""
-    for regex, ranges, listed in s.count_rules:
+    for regex, ranges, listed, both_sides in s.count_rules:
         present = [lab for lab in ranges if lab in recommended]
         if not present:
             continue
@@ -194,7 +196,10 @@ def apply_count_rules(s: Settings, recommended: set, cands: dict, full: str = ""
         if listed is not None and not counts:
             # "Muscles needled: R upper trapezius, R levator scapulae, R infraspinatus" is 3 (a stated count, "2 muscles",
             # is read before any list: a list runs on into what was found, "..., local twitch responses elicited")
-            counts += [float(len(_LIST_SPLIT.split(m.group("list").strip(" ,")))) for m in listed.finditer(full)]
+            # an item naming both sides counts twice ("B masseter, B temporalis" is 4 muscles)
+            counts += [float(sum(2 if both_sides is not None and both_sides.match(item) else 1
+                                 for item in _LIST_SPLIT.split(_BOTH_SIDES.sub("bilateral", m.group("list")).strip(" ,"))))
+                       for m in listed.finditer(full)]
         if not counts:
             continue
         n = max(counts)
@@ -204,6 +209,22 @@ def apply_count_rules(s: Settings, recommended: set, cands: dict, full: str = ""
             continue
         _carry_over(cands, max(present, key=lambda lab: cands[lab].score), target)
         recommended = (recommended - set(present)) | {target}
+    return recommended
+
+
+def apply_site_rules(s: Settings, recommended: set, cands: dict, full: str) -> set:
+    """Codes told apart by the body site (engine.json ``site_rules``): a recommended code whose evidence lines name
+    another code's site and not its own is that code ("Multilayer compression bandaging L UE" is the arm's wrap)."""
+    for sites in s.site_rules:
+        present = [lab for lab in sites if lab in recommended]
+        if len(present) != 1:
+            continue
+        lab = present[0]
+        lines = {full[slice(*line_bounds(full, e.start))] for e in cands[lab].evidence}
+        named = [other for other, rx in sites.items() if any(rx.search(x) for x in lines)]
+        if len(named) == 1 and named[0] != lab:
+            _carry_over(cands, lab, named[0])
+            recommended = (recommended - {lab}) | {named[0]}
     return recommended
 
 

@@ -73,6 +73,7 @@ class Settings:
     modalities: frozenset = frozenset()   # the modality codes (engine.json timed_modality_categories)
     exercise_list: ExerciseList | None = None   # engine.json exercise_list
     area_add_ons: tuple = ()   # (base, add-on, first, each, area regex): engine.json area_add_ons
+    site_rules: tuple = ()   # ({code: site regex}, ...): engine.json site_rules
     patient_absent: tuple | None = None   # (codes, cue regex): engine.json patient_absent_codes
     supervised: frozenset = frozenset()   # untimed supervised modalities: named together with one time, each is given
 
@@ -101,7 +102,8 @@ class Settings:
             measure_min_cells=int(mrow.get("min_cells", 1)) if mrow else 0,
             groups=[tuple(g) for g in config["exclusive_groups"]],
             count_rules=[(re.compile(r["pattern"], re.IGNORECASE), r["codes"],
-                          re.compile(r["list_pattern"], re.IGNORECASE) if r.get("list_pattern") else None)
+                          re.compile(r["list_pattern"], re.IGNORECASE) if r.get("list_pattern") else None,
+                          re.compile(r["both_sides_item_pattern"], re.IGNORECASE) if r.get("both_sides_item_pattern") else None)
                          for r in config.get("count_rules", [])],
             needs_phrase=frozenset(lab for lab in classes if counts.get(lab, 0) < floor
                                    or catalogue[lab].category in phrase_categories),
@@ -129,6 +131,8 @@ class Settings:
                 frozenset(lab for lab in classes
                           if catalogue[lab].category in set(config["patient_absent_codes"]["categories"])),
                 re.compile(config["patient_absent_codes"]["cue_pattern"], re.IGNORECASE)),
+            site_rules=tuple({lab: re.compile(rx, re.IGNORECASE) for lab, rx in r["codes"].items() if lab in classes}
+                             for r in config.get("site_rules", [])),
             area_add_ons=tuple((r["base"], r["add_on"], float(r["first"]), float(r["each"]),
                                 re.compile(r["pattern"], re.IGNORECASE))
                                for r in config.get("area_add_ons", []) if r["base"] in classes and r["add_on"] in classes),
