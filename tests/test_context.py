@@ -428,6 +428,27 @@ def test_other_treatment_fields_do_not_open_the_treatment_section(line):
     assert doc.spans[SEGMENTS] and all(seg._.pt_section != "treatment" for seg in doc.spans[SEGMENTS])
 
 
+@pytest.mark.parametrize("line, code, minutes", [
+    ("Then we practised getting down to the floor and back up using the couch, twice, min A, 11 min.", "97530", 11),
+    ("Also did gait training today with the walker in the parking lot and on the ramp, 13 min.", "97116", 13),
+])
+def test_a_line_going_back_to_the_sessions_treatment_after_the_goals_is_performed(engine, line, code, minutes):
+    """'Updated goals: ...' on a line of its own holds the goals; a next line opening with 'Then we practised' or 'Also
+    did ... today' is the session's treatment again."""
+    note = ("Recert visit. Retested: 5xSTS 16 s (was 22 s), TUG 14 s.\nUpdated goals: walk to church with the cane; "
+            "get up from the floor alone.\n" + line)
+    assert minutes_of(engine, note, payer="commercial").get(code) == minutes
+
+
+@pytest.mark.parametrize("line", [
+    "Then progress to floor transfers and community walking, 2x/wk.",
+    "Next visit: practise floor transfers.",
+])
+def test_a_plan_line_after_the_goals_stays_a_plan(engine, line):
+    note = "Updated goals: walk to church with the cane; get up from the floor alone.\n" + line
+    assert engine.suggest(note, payer="commercial").codes == []
+
+
 def test_a_plan_worded_after_the_evaluation_stays_a_plan(engine):
     after = "Following the evaluation, the patient will be seen twice weekly for therapeutic exercise and gait training."
     assert engine.suggest(_DICTATED_EVAL + after, payer="commercial").codes == ["97161"]

@@ -208,6 +208,7 @@ class SectionDetector:
         self._total_line = _sections_pattern("total_time_line_pattern")
         self._time_list = _sections_pattern("time_list_line_pattern")
         self._after_eval = _sections_pattern("treatment_after_eval_pattern")
+        self._resumed = _sections_pattern("treatment_resumed_pattern")
         self._treatment_header = _sections_pattern("treatment_header_pattern")
         self._this_visit = _sections_pattern("this_visit_pattern")
         # sections made of rows of one shape (section_attributes.json row_pattern): a line of another shape ends them
@@ -331,6 +332,13 @@ class SectionDetector:
                     and self._after_eval.match(text_of, span.start_char):
                 # "Following the evaluation, the patient was instructed in ..." after a dictated evaluation's plan (on
                 # its own line or in the plan's paragraph)
+                section = current = "treatment"
+                inline = None
+            if not hit and self._resumed is not None \
+                    and self.attributes.get(current, {}).get("assertion") in ("planned", "goal") \
+                    and _line_start(text_of, span.start_char) and self._resumed.match(text_of, span.start_char):
+                # "Updated goals: walk to the mailbox ...\nThen practised getting up off the floor ..., 12 min": the
+                # line after the goals goes back to the session's treatment
                 section = current = "treatment"
                 inline = None
             if not hit and (self._total_line is not None
