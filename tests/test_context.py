@@ -449,6 +449,12 @@ def test_a_plan_line_after_the_goals_stays_a_plan(engine, line):
     assert engine.suggest(note, payer="commercial").codes == []
 
 
+def test_exercises_the_patient_did_by_herself_before_the_visit_are_the_home_program(engine):
+    note = ("Video visit. Pt did her app exercises by herself before the call (logged 30 min); PT reviewed the log.\n"
+            "Ther ex 12 min: wall squats, bird dogs, band pull-aparts, with cues for form.")
+    assert minutes_of(engine, note, payer="commercial") == {"97110": 12}
+
+
 def test_a_plan_worded_after_the_evaluation_stays_a_plan(engine):
     after = "Following the evaluation, the patient will be seen twice weekly for therapeutic exercise and gait training."
     assert engine.suggest(_DICTATED_EVAL + after, payer="commercial").codes == ["97161"]

@@ -1132,3 +1132,11 @@ def test_a_heading_whose_time_ends_its_sentence_before_a_remark_heads_its_block(
     note = ("Balance work: stood heel-to-toe at the counter, stepped over shoes on the floor, turned in a small circle "
             "both ways - 23'. No LOB.\nPt tolerated well. Cont POC.\n")
     assert minutes_of(engine, note) == {"97112": 23}
+
+
+def test_a_clock_range_leading_a_service_heading_makes_the_line_its_block(engine):
+    """'1:15-1:33  ther ex: ..., farmer carry': the clock time opens the heading, so a carry listed in the exercise
+    block is one of its items, not a functional activity of its own."""
+    note = ("1:15-1:33  ther ex: goblet squats to a box 3x10, kettlebell deadlift 3x8, pallof press, farmer carry 3 laps\n"
+            "1:33-1:44  neuromuscular re-ed: single-leg reach, lateral hops with stick landings\n")
+    assert minutes_of(engine, note, payer="commercial") == {"97110": 18, "97112": 11}

@@ -28,6 +28,7 @@ _LIST_ITEM = re.compile(r"[ \t]*(?:[-*\u2022>]|\d{1,2}[.)])[ \t]")
 _LINE_LEAD = re.compile(r"[ \t\-*\u2022]*(?:[A-Za-z][A-Za-z' /]{0,30}:[ \t]*)?")
 # what may stand before a service's name in its heading: bullets, a ticked box, the code ("[X] 97110 Ther Ex - 23 min")
 _NAME_LEAD = re.compile(r"[ \t\-*\u2022]*(?:(?:\[[ \t]?[xX\u2713\u2714][ \t]?\]|[\u2611\u2612])[ \t]*)?(?:[A-Z]?\d{4,5}[ \t:\-\u2013\u2014]*)?"
+                        r"(?P<clock>\d{1,2}:?\d{2}[ \t]*(?:-|\u2013|to)[ \t]*\d{1,2}:?\d{2}[ \t]+)?"   # "10:02-10:20  ther ex: ..."
                         r"(?:[Tt]hen[ \t]+)?(?:[A-Za-z][A-Za-z.]{0,15}[ \t]*/[ \t]*)?")   # "Then NMR:", "Vestibular/NMR:"
 # after a service's name at the start of a line: its own time, then a colon or dash ("TE 12 min:", "(97110): 24 min -")
 _BLOCK_TIME = re.compile(r"\s*(?:\(\s*[A-Z]?\d{4,5}\s*\)\s*)?[:\-\u2013\u2014]?\s*(?:\d\s*units?\s*)?\(?\s*(?:x\s*)?\d{1,3}\s*(?:min(?:ute)?s?|mins|')\.?\s*\)?"
@@ -235,7 +236,8 @@ def _block_owner(s: Settings, full: str, line_start: int, clause_start: int, cte
     if not s.block_owners or not _LINE_LEAD.fullmatch(full, line_start, clause_start):
         return None
     named = sorted((a, b, labels) for a, b, _, labels in hits)
-    if not named or len(named[0][2]) != 1 or not _NAME_LEAD.fullmatch(ctext, 0, named[0][0]):
+    lead = _NAME_LEAD.fullmatch(ctext, 0, named[0][0]) if named else None
+    if lead is None or len(named[0][2]) != 1:
         return None
     lab = next(iter(named[0][2]))
     if lab not in s.block_owners:
@@ -252,6 +254,8 @@ def _block_owner(s: Settings, full: str, line_start: int, clause_start: int, cte
     line = full[line_start:line_bounds(full, clause_start)[1]]
     if head is None:
         return None
+    if lead.group("clock"):   # "10:02-10:20  therapeutic exercise: goblet squat, ...": its clock time leads the heading
+        return lab, clause_start + head.end()
     # "Ther ex: hip flex, knee ext 2#, mini squats, sit-stand x10; 15 min.": the time closes the list after a semicolon
     if _SEMI_TIME_END.search(line):
         return lab, clause_start + head.end()
