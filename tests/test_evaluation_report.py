@@ -4,6 +4,7 @@ findings / problem lists never billed as treatment. Notes are synthetic, written
 from __future__ import annotations
 
 import pytest
+from expect import minutes_of
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -404,3 +405,18 @@ def test_a_line_opening_with_a_clock_range_in_a_re_evaluation_is_treatment_given
             "1410-1435 Ther ex: bike, step-downs, split squats 3x8, single-leg press\n"
             "1435-1445 Ice pack R knee, elevated")
     assert set(engine.suggest(note, payer="commercial").codes) == {"97164", "97110", "97010"}
+
+
+def test_a_dictated_time_in_words_makes_a_re_evaluations_line_treatment_given(engine):
+    note = ("Re-evaluation week eight, right knee replacement. Flexion one hundred twenty, extension minus two, quad four "
+            "over five, LEFS fifty six. Goals one and two met. Plan of care updated to once a week for four weeks. "
+            "After the re-eval we did twelve minutes of therapeutic exercise, step downs, split squats and bike.")
+    assert minutes_of(engine, note, payer="commercial") == {"97164": None, "97110": 12}
+
+
+def test_a_time_an_exam_observed_in_words_is_not_treatment_given(engine):
+    note = ("PHYSICAL THERAPY INITIAL EVALUATION\nHistory: 4 y/o with hypotonia, falls daily at preschool.\n"
+            "Observation and testing: walked across the gym with a wide base, fell twice in five minutes when turning; "
+            "creeps up stairs. PDMS-2 GMQ 70.\nAssessment: moderate complexity evaluation.\n"
+            "Plan: 2x/wk for gait training, balance and stair training.")
+    assert "97116" not in engine.suggest(note, payer="commercial").codes
