@@ -645,3 +645,8 @@ def test_the_compression_wrap_code_follows_the_limb_wrapped(engine, note, code):
 def test_a_named_repositioning_maneuver_with_its_time_is_documented(engine):
     note = "R horizontal canal BPPV, geotropic.\n2:05-2:14 Lempert roll toward the L, tolerated with mild nausea."
     assert engine.suggest(note, payer="commercial").codes == ["95992"]
+
+
+def test_man_therapy_is_manual_therapy(engine):
+    note = "Pt seen f/u R shoulder pain. Ther ex 2 units, man therapy 1 unit, tolerated well. Cont POC."
+    assert set(engine.suggest(note, payer="commercial").codes) == {"97110", "97140"}
