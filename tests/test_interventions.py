@@ -122,3 +122,16 @@ def test_a_line_closing_with_not_billed_leaves_out_its_time(engine, warm_up):
     """'... (not billed)' closing the line, words or a clause break after the time, still leaves that time out."""
     note = warm_up + "\nTherapeutic exercise 18 min: step-ups 3x10, wall squats 3x12, band rows 3x15."
     assert minutes_of(engine, note, payer="commercial") == {"97110": 18}
+
+
+@pytest.mark.parametrize("note, minutes", [
+    ("Vestibular f/u #3, L UVH.\nGaze stabilization VORx1 in 1 min bouts on foam, standing balance EC with head turns "
+     "(18 minutes)\nGait in the hallway with head turns and speed changes, pivot turns; SBA. (12 minutes)",
+     {"97112": 18, "97116": 12}),
+    ("Subsequent orthotic encounter: checked fit of the L KAFO, skin check, reinforced donning, observed gait with the "
+     "knee lock engaged, adjusted strap tension. 14 min.", {"97763": 14}),
+])
+def test_a_walking_activity_with_its_own_time_documents_gait_training(engine, note, minutes):
+    """A plainly worded walk with its own time is gait training when the line reads as it; gait watched during an
+    orthotic check is part of that check."""
+    assert minutes_of(engine, note) == minutes

@@ -342,7 +342,8 @@ def _named_with_its_time(s: Settings, ctext: str, lab: str, spans: list, is_row:
         return True
     if status is None and (mins or time_after) and s.exercise_list is not None and lab in s.exercise_list.codes \
             and len({sp[2].lower() for sp in spans} - s.exercise_list.generic_names) >= s.exercise_list.min_names \
-            and line_labels == {lab} and not s.exercise_list.home_words.search(ctext) and (owner is None or owner[0] == lab):
+            and line_labels == {lab} and not s.exercise_list.home_words.search(ctext) and (owner is None or owner[0] == lab) \
+            and (lab not in s.exercise_list.read_as or s.classes[int(np.argmax(scores))] == lab):
         return True
     return status is None and bool(mins) and lab in s.timed_named
 

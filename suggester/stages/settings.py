@@ -22,6 +22,7 @@ class ExerciseList(NamedTuple):
     min_names: int          # the fewest distinct names (besides ``generic_names``)
     home_words: re.Pattern  # words of the home program: a line with one documents nothing
     generic_names: frozenset   # names that are no exercise's own ("exercises", "ex")
+    read_as: frozenset = frozenset()   # codes the line must also read most like (its name may be a word of another service)
 
 
 @dataclass(frozen=True)
@@ -140,7 +141,8 @@ class Settings:
                 frozenset(lab for lab in config["exercise_list"]["codes"] if lab in classes),
                 int(config["exercise_list"]["min_names"]),
                 re.compile(config["exercise_list"]["home_words_pattern"], re.IGNORECASE),
-                frozenset(n.lower() for n in config["exercise_list"].get("generic_names", ()))),
+                frozenset(n.lower() for n in config["exercise_list"].get("generic_names", ())),
+                frozenset(lab for lab in config["exercise_list"].get("read_as_codes", ()) if lab in classes)),
             supervised=frozenset(lab for lab in classes if catalogue[lab].category == "supervised_modality"
                                  and not catalogue[lab].timed),
             modalities=frozenset(lab for lab in classes
