@@ -682,7 +682,8 @@ def last_on_line_after_dash(doc_text: str, start: int, end: int) -> bool:
     if not DASH_BEFORE.search(doc_text, max(0, start - 6), start) \
             and not (doc_text.startswith("(", start) and _SENTENCE_END_BEFORE.search(doc_text, max(0, start - 4), start)):
         return False
-    if _ends_line(doc_text, end):
+    total = _TOTAL_AFTER.match(doc_text, end)   # "... nerve glides - 17 min total."
+    if _ends_line(doc_text, end if total is None else total.end()):
         return True
     # "Balance work: stood heel-to-toe ..., turned in a small circle - 23'. No LOB.": the time ends its sentence and
     # the rest of its line (remarks) gives no time
@@ -691,6 +692,7 @@ def last_on_line_after_dash(doc_text: str, start: int, end: int) -> bool:
 
 
 _SENTENCE_AFTER = re.compile(r"[ \t]*\.[ \t]+(?=[A-Z])")
+_TOTAL_AFTER = re.compile(r"[ \t]+(?:in[ \t]+)?total\b", re.IGNORECASE)
 
 
 def _line_heading(base: int, m: MinuteMention, doc_text: str, segments, services, recommended,

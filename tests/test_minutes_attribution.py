@@ -1140,3 +1140,10 @@ def test_a_clock_range_leading_a_service_heading_makes_the_line_its_block(engine
     note = ("1:15-1:33  ther ex: goblet squats to a box 3x10, kettlebell deadlift 3x8, pallof press, farmer carry 3 laps\n"
             "1:33-1:44  neuromuscular re-ed: single-leg reach, lateral hops with stick landings\n")
     assert minutes_of(engine, note, payer="commercial") == {"97110": 18, "97112": 11}
+
+
+def test_a_dash_set_total_closing_a_headed_line_is_the_blocks_time(engine):
+    """'Ther ex: ..., UBE 5 min, nerve glides - 17 min total.': the dash-set time closing the line is the block's whole
+    time (the word 'total' after it does not make it the session's), of which the bike's 5 minutes are a part."""
+    note = "Ther ex: chin tucks, band rows, UBE 5 min, nerve glides - 17 min total."
+    assert minutes_of(engine, note, payer="commercial") == {"97110": 17}
