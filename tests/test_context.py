@@ -455,6 +455,20 @@ def test_exercises_the_patient_did_by_herself_before_the_visit_are_the_home_prog
     assert minutes_of(engine, note, payer="commercial") == {"97110": 12}
 
 
+@pytest.mark.parametrize("block, codes", [
+    ("Also today: eccentric wrist extension 1 lb 3x15, wrist stretches, grip putty x 10'. Ice pack 10 min at the end.",
+     {"97110": 10, "97010": 10}),
+    ("Flowsheet 6/02\nExercise | Sets/Reps | Time\nTable slides | 2x10 | 5 min\nIsometrics ER/IR | 10x5s | 7 min\n"
+     "Cold pack L shoulder | | 10 min", {"97110": 12, "97010": 10}),
+])
+def test_same_day_treatment_after_an_evaluations_plan_is_performed(engine, block, codes):
+    """'Also today:' and a date-stamped header ('Flowsheet 6/02') after the plan of care open the day's treatment."""
+    note = ("Initial Evaluation - R shoulder pain\nHx: 58 yo, desk job, no PMH.\nExam: flex 120, ER 40, MMT 4/5.\n"
+            "Assessment: low complexity evaluation.\nPlan: 2x/wk x 6 wks.\n" + block)
+    found = minutes_of(engine, note, payer="commercial")
+    assert {k: v for k, v in found.items() if k not in ("97161", "97162", "97163")} == codes
+
+
 def test_a_plan_worded_after_the_evaluation_stays_a_plan(engine):
     after = "Following the evaluation, the patient will be seen twice weekly for therapeutic exercise and gait training."
     assert engine.suggest(_DICTATED_EVAL + after, payer="commercial").codes == ["97161"]

@@ -187,7 +187,9 @@ class SectionDetector:
         lead = r"^[\s\-*\u2022#>\d.)]*?(?:\*\*|__)?"
         multi_pattern = literals_pattern(multi)
         self._header = re.compile(
-            lead + r"(?:(?P<multi>%s)(?:\*\*|__)?(?:[ \t]*\([^()\n]{1,30}\))?\s*(?:[:\-\u2013\u2014=]|$|\s*\n)"
+            # a date may stamp the header: "Flowsheet 5/14", "Treatment 05/14/2025:"
+            lead + r"(?:(?P<multi>%s)(?:\*\*|__)?(?:[ \t]+\d{1,2}[/.]\d{1,2}(?:[/.]\d{2,4})?)?"
+            r"(?:[ \t]*\([^()\n]{1,30}\))?\s*(?:[:\-\u2013\u2014=]|$|\s*\n)"
             r"|(?P<single>%s)\s*[:)=])"
             % (multi_pattern, "|".join(map(re.escape, single)) or "(?!x)x"),
             re.IGNORECASE,
