@@ -460,6 +460,11 @@ def test_exercises_the_patient_did_by_herself_before_the_visit_are_the_home_prog
      {"97110": 10, "97010": 10}),
     ("Flowsheet 6/02\nExercise | Sets/Reps | Time\nTable slides | 2x10 | 5 min\nIsometrics ER/IR | 10x5s | 7 min\n"
      "Cold pack L shoulder | | 10 min", {"97110": 12, "97010": 10}),
+    ("Treated same day:\n- Manual: posterior glides gr III, STM infraspinatus - 9'\n- TherEx: pendulums, table slides, "
+     "isometrics - 13'", {"97140": 9, "97110": 13}),
+    ("Tx:\nTE - 2 units (23 min): pendulums, table slides, isometrics ER/IR\nMT - 1 unit (8 min): GH inferior glides",
+     {"97110": 23, "97140": 8}),
+    ("Rest of the session: scapular retraction with band 3x12 and wall slides, 11 min.", {"97110": 11}),
 ])
 def test_same_day_treatment_after_an_evaluations_plan_is_performed(engine, block, codes):
     """'Also today:' and a date-stamped header ('Flowsheet 6/02') after the plan of care open the day's treatment."""

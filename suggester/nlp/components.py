@@ -293,6 +293,11 @@ class SectionDetector:
         the header does not say it is this visit's ("Treatment (same visit):")."""
         line_end = text.find("\n", start)
         line = text[start:len(text) if line_end < 0 else line_end]
+        if line_end >= 0 and not line[end:].strip(" \t:-"):
+            # a field alone on its line ("Tx:") heads the lines below it: its block is this visit's when the first of
+            # them gives a time or dose ("TE - 2 units (24 min): quad sets, SLR ...")
+            below = text[line_end + 1:].lstrip("\n")
+            line = below[:below.find("\n")] if "\n" in below else below
         return _label(text[start:start + end]) in self._plan_subfields and not _DOSE_OR_TIME.search(line) \
             and not (self._this_visit is not None and self._this_visit.search(text, start, start + end))
 
