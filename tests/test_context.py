@@ -173,6 +173,10 @@ CASES = [
     # subjective reports
     ("subj-reports", "S: Pt reports ice helps at home.\nO: TherEx 20 min: step ups, lunges.", {"97110"}, {"97010"}),
     # non-visits
+    ("hist-over-visits", "Summary: over visits 1-6 pt received joint mobilization and dry needling to the UT.\n"
+     "Today: TherEx 15 min: rows, wall angels.", {"97110"}, {"97140", "20560", "20561"}),
+    ("plan-explained-rationale", "Explained the rationale for joint mobs and STM; pt prefers to wait.\n"
+     "TherEx 12 min: open books, foam roller thoracic ext.", {"97110"}, {"97140"}),
     ("nv-no-show", "Pt did not show for scheduled appointment. Called and left VM.", set(), {"97110", "97112", "97116"}),
     ("nv-cancel", "Pt cancelled today's appointment due to illness. Plan: continue TherEx and gait training next week.", set(), {"97110", "97116"}),
     ("nv-phone", "Phone call with pt: reports doing HEP 1x/day, knee pain 2/10. Questions about TherEx answered.", set(), {"97110"}),
