@@ -272,6 +272,11 @@ class ReportReader:
             kind = "re_evaluation" if len(reeval_cues) >= int(self._cfg["re_evaluation_min_cues"]) else "initial_evaluation"
         elif self._change_cues(text, reeval_cues) >= int(self._cfg.get("untitled_progress_min_change_cues", 10 ** 6)):
             kind = "progress"   # "12 visits to date. Flexion 145 (SOC 100) ... STG all met": measured change
+        elif exam_hits and any(self._finds(pats, text, [r for r in cls_ if r.status is None])
+                               for pats in self.rules.stated.values()):
+            # "Eval complexity: moderate." under an untitled exam ("HH PT SOC visit ... Exam: ..."): the note states
+            # the level of the evaluation it documents
+            kind = "initial_evaluation"
         else:
             kind = "treatment"
         for k, (a, b) in titles.items():

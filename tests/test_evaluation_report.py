@@ -420,3 +420,17 @@ def test_a_time_an_exam_observed_in_words_is_not_treatment_given(engine):
             "creeps up stairs. PDMS-2 GMQ 70.\nAssessment: moderate complexity evaluation.\n"
             "Plan: 2x/wk for gait training, balance and stair training.")
     assert "97116" not in engine.suggest(note, payer="commercial").codes
+
+
+def test_a_stated_complexity_under_an_untitled_exam_makes_the_note_an_evaluation(engine):
+    note = ("Home health start of care, s/p L TKA, home 3 days.\n79 yo M, lives alone, 3 steps to enter. PMH CHF, DM2.\n"
+            "Exam: L knee flex 75, ext -10, quad 3/5, bed mobility SBA, gait FWW 40 ft CGA, TUG 28 s.\n"
+            "Eval complexity: moderate.\nPlan: 2w4 for gait, strength, transfers.")
+    result = engine.suggest(note)
+    assert result.report["kind"] == "initial_evaluation" and "97162" in result.codes
+
+
+def test_a_complexity_word_in_a_daily_note_without_an_exam_is_not_an_evaluation(engine):
+    note = "Daily note. TherEx 20 min: bridges, clamshells, step-ups. Low complexity HEP reviewed with return demo."
+    result = engine.suggest(note, payer="commercial")
+    assert result.report["kind"] == "treatment" and not {"97161", "97162", "97163"} & set(result.codes)
