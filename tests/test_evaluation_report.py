@@ -434,3 +434,11 @@ def test_a_complexity_word_in_a_daily_note_without_an_exam_is_not_an_evaluation(
     note = "Daily note. TherEx 20 min: bridges, clamshells, step-ups. Low complexity HEP reviewed with return demo."
     result = engine.suggest(note, payer="commercial")
     assert result.report["kind"] == "treatment" and not {"97161", "97162", "97163"} & set(result.codes)
+
+
+def test_an_eval_title_with_a_short_complaint_names_an_initial_evaluation(engine):
+    note = ("Eval: L anterior knee pain\nHx - 34 yo F, runner, 6 wks of pain on stairs. No PMH.\n"
+            "Exam - patellar grind +, quad 4/5, hip abd 4-/5, step-down with valgus. KOS-ADL 72%.\n"
+            "Presentation stable. => PFPS. POC 1x/wk x 6 wks.")
+    result = engine.suggest(note, payer="commercial")
+    assert result.report["kind"] == "initial_evaluation" and "97161" in result.codes
