@@ -442,3 +442,15 @@ def test_an_eval_title_with_a_short_complaint_names_an_initial_evaluation(engine
             "Presentation stable. => PFPS. POC 1x/wk x 6 wks.")
     result = engine.suggest(note, payer="commercial")
     assert result.report["kind"] == "initial_evaluation" and "97161" in result.codes
+
+
+def test_a_visit_number_and_discharge_title_a_final_visit_not_an_evaluation(engine):
+    note = ("Visit 14 / DISCHARGE\nDx: R tibial plateau ORIF, 16 wks post-op.\n\nS: back at work, slight ache by evening.\n"
+            "O (final): knee flex 128 deg (SOC 70), ext 0. Single-leg squat 15 reps R vs 20 L. Stairs step-over-step, no "
+            "rail. LEFS 70/80 (SOC 25).\nGoals: 4/5 met (running not yet pain free).\n\nToday's tx:\n"
+            "TE: split squats, lateral band walks, step-downs 6\", bike, quad stretch 18'\n"
+            "Gait/stair training: descending a full flight, reciprocal, cues for eccentric control 9'\n\n"
+            "D/C summary: independent with final HEP, to continue at the gym 3x/wk. D/C from PT. Return PRN.")
+    result = engine.suggest(note, payer="commercial")
+    assert result.report["kind"] == "discharge" and "97110" in result.codes
+    assert not {"97161", "97162", "97163", "97164"} & set(result.codes)
