@@ -454,3 +454,9 @@ def test_a_visit_number_and_discharge_title_a_final_visit_not_an_evaluation(engi
     result = engine.suggest(note, payer="commercial")
     assert result.report["kind"] == "discharge" and "97110" in result.codes
     assert not {"97161", "97162", "97163", "97164"} & set(result.codes)
+
+
+def test_a_note_saying_its_evaluation_was_not_done_bills_no_evaluation(engine):
+    note = ("PT visit note - scheduled initial evaluation, R knee pain\nPt arrived with BP 196/112 and a severe headache. "
+            "Evaluation not started; PT stayed with pt until her husband drove her to urgent care.\nWill reschedule.")
+    assert not {"97161", "97162", "97163", "97164"} & set(engine.suggest(note, payer="commercial").codes)

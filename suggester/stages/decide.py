@@ -40,10 +40,17 @@ def decide(s: Settings, note: NoteRead, cands: dict) -> tuple[set, dict]:
     recommended = apply_group(s, recommended, note.full, cands, _negated_spans(note))
     recommended = apply_test_report(s, recommended, note.full, cands)
     recommended = apply_covering(s, recommended, note.full, cands)
-    return apply_report(s, note.report, recommended, cands, note.full)
+    refused = [t for t, st in zip(note.ctexts, note.statuses) if st in _NOT_GIVEN]
+    return apply_report(s, note.report, recommended, cands, note.full, refused)
 
 
-def apply_report(s: Settings, report, recommended: set, cands: dict, full: str) -> tuple[set, dict]:
+# statuses of a mention that was not given this visit (a plan is not one: "re-eval next visit" beside an evaluation)
+_NOT_GIVEN = frozenset({"negated", "declined", "deferred", "held"})
+_EVALUATION_WORD = re.compile(r"\b(?:re-?)?eval(?:uation)?s?\b|\bI\.?E\.?\b", re.IGNORECASE)
+
+
+def apply_report(s: Settings, report, recommended: set, cands: dict, full: str,
+                 refused: list | None = None) -> tuple[set, dict]:
     """Evaluation reports decide the evaluation code; discharge summaries and progress reports bill none.
 
     Returns the new recommended set and, per label, a sentence explaining the level component by component.
@@ -71,6 +78,10 @@ def apply_report(s: Settings, report, recommended: set, cands: dict, full: str) 
         notes[report.code] = note
     elif report.kind in ("discharge", "progress") or any(sig[0] == "other_discipline" for sig in report.signals):
         recommended = recommended - evals   # an OT or SLP evaluation bills that discipline's code, not a PT one
+    elif refused and any(_EVALUATION_WORD.search(t) for t in refused):
+        # a treatment note that says its evaluation was not done ("Eval not initiated", "re-eval deferred"): the
+        # visit's other mentions of it ("scheduled initial evaluation") bill none
+        recommended = recommended - evals
     else:  # a treatment note: an evaluation needs a sentence that names it ("re-eval performed"), not a heading
         floor = int(s.config.get("evaluation_evidence_min_words", 0))
         recommended = {lab for lab in recommended if lab not in evals
