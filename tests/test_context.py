@@ -469,6 +469,7 @@ def test_exercises_the_patient_did_by_herself_before_the_visit_are_the_home_prog
     ("Tx:\nTE - 2 units (23 min): pendulums, table slides, isometrics ER/IR\nMT - 1 unit (8 min): GH inferior glides",
      {"97110": 23, "97140": 8}),
     ("Rest of the session: scapular retraction with band 3x12 and wall slides, 11 min.", {"97110": 11}),
+    ("Aquatic therapy (pool, 4 ft) same day: water walking, wall squats, noodle cycling - 24 minutes.", {"97113": 24}),
 ])
 def test_same_day_treatment_after_an_evaluations_plan_is_performed(engine, block, codes):
     """'Also today:' and a date-stamped header ('Flowsheet 6/02') after the plan of care open the day's treatment."""
@@ -476,6 +477,12 @@ def test_same_day_treatment_after_an_evaluations_plan_is_performed(engine, block
             "Assessment: low complexity evaluation.\nPlan: 2x/wk x 6 wks.\n" + block)
     found = minutes_of(engine, note, payer="commercial")
     assert {k: v for k, v in found.items() if k not in ("97161", "97162", "97163")} == codes
+
+
+def test_a_summary_line_of_the_days_services_under_the_plan_adds_no_time(engine):
+    note = ("Gait training with the walker boot and RW, 12 min: 2 x 150 ft, cues to offload the forefoot.\n"
+            "Plan: NPWT change 3x/wk.\nServices today: NPWT; gait training 12 min")
+    assert minutes_of(engine, note).get("97116") == 12
 
 
 def test_a_plan_worded_after_the_evaluation_stays_a_plan(engine):

@@ -329,9 +329,13 @@ class SectionDetector:
             if not hit and self._this_visit is not None \
                     and self.attributes.get(current, {}).get("assertion") in ("planned", "goal") \
                     and _line_start(text_of, span.start_char) \
-                    and (head := _TIMED_HEAD_COLON.match(text_of, span.start_char)) is not None \
-                    and self._this_visit.search(text_of, span.start_char, head.end()):
-                # "Exercise instruction today (12 min): isometrics ..." after the plan: a timed block of this visit
+                    and ((head := _TIMED_HEAD_COLON.match(text_of, span.start_char)) is not None
+                         and self._this_visit.search(text_of, span.start_char, head.end())
+                         or (head := _HEAD_TO_COLON.match(text_of, span.start_char)) is not None
+                         and _SAME_VISIT.search(text_of, span.start_char, head.end())
+                         and _DOSE_OR_TIME.search(text_of, head.end(), line_bounds(text_of, span.start_char)[1])):
+                # "Exercise instruction today (12 min): isometrics ..." after the plan: a timed block of this visit (or its
+                # time after the heading: "Aquatic therapy (4 ft pool) same day: water walking, ... - 25 minutes")
                 section = current = "treatment"
                 inline = None
             if not hit and self._after_eval is not None \
@@ -495,6 +499,10 @@ _TIMED_BLOCK_HEAD = re.compile(r"[^\n]{1,40}?\b\d{1,3}\s*(?:min(?:ute)?s?|mins|'
 _TIMED_HEAD_BEFORE = re.compile(r"[ \t\-*\u2022>]*[A-Za-z][^\n:.]{0,40}?\b\d{1,3}\s*(?:min(?:ute)?s?|mins|')\.?[ \t]*",
                                 re.IGNORECASE)
 # a line opening with a block's name and minutes before a colon ("Exercise instruction today (12 min): ...")
+# a heading up to its colon, not a summary line's label ("Services today: NPWT; gait training 12 min" repeats the body)
+_HEAD_TO_COLON = re.compile(r"(?![ \t\-*\u2022]*(?:services?|charges?|billing|billed|codes?|units?|summary|minutes|time)\b)"
+                            r"[^\n:]{1,60}:", re.IGNORECASE)
+_SAME_VISIT = re.compile(r"\b(?:today|same[ \t-]*(?:visit|day|session|date)|this[ \t]+(?:visit|session|date))\b", re.IGNORECASE)
 _TIMED_HEAD_COLON = re.compile(r"[^\n:]{1,40}?\b\d{1,3}\s*(?:min(?:ute)?s?|mins|')\)?[ \t]*:", re.IGNORECASE)
 _NOTE_TITLE = re.compile(r"\bnotes?$")   # "Progress/Daily Note": a document's name
 _ONLY_TIME = re.compile(r"[\s:\-=]*(?:~|about|approx\.?)?\s*\d{1,3}\s*(?:min(?:ute)?s?\b|mins\b|'|\u2032|\u2019)?\.?[ \t]*(?:\n|$)",
