@@ -175,6 +175,8 @@ CASES = [
     # non-visits
     ("hist-over-visits", "Summary: over visits 1-6 pt received joint mobilization and dry needling to the UT.\n"
      "Today: TherEx 15 min: rows, wall angels.", {"97110"}, {"97140", "20560", "20561"}),
+    ("hist-performed-visits", "Re-eval: D-H neg bilat. Epley performed visits 2 and 4, BPPV resolved.\n"
+     "NMR 15 min: foam stance EC, gait with head turns.", {"97112"}, {"95992"}),
     ("plan-explained-rationale", "Explained the rationale for joint mobs and STM; pt prefers to wait.\n"
      "TherEx 12 min: open books, foam roller thoracic ext.", {"97110"}, {"97140"}),
     ("nv-no-show", "Pt did not show for scheduled appointment. Called and left VM.", set(), {"97110", "97112", "97116"}),
