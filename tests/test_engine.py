@@ -650,3 +650,13 @@ def test_a_named_repositioning_maneuver_with_its_time_is_documented(engine):
 def test_man_therapy_is_manual_therapy(engine):
     note = "Pt seen f/u R shoulder pain. Ther ex 2 units, man therapy 1 unit, tolerated well. Cont POC."
     assert set(engine.suggest(note, payer="commercial").codes) == {"97110", "97140"}
+
+
+@pytest.mark.parametrize("note", [
+    "Video visit with pt and wife. Spent twenty minutes on caregiver/home management training: wife taught bed "
+    "positioning with pillows and a wedge, set-up of the bedside commode, clear path at night; she demonstrated the turn.",
+    "Spent 20 min on caregiver/home mgmt training: wife taught bed positioning with pillows and a wedge, commode set-up.",
+])
+def test_time_spent_on_a_named_service_documents_it(engine, note):
+    """'Spent twenty minutes on caregiver/home management training: ...' names the service its time was spent on."""
+    assert minutes_of(engine, note) == {"97535": 20}

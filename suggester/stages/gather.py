@@ -217,8 +217,11 @@ def measurement_row(s: Settings, clause_text: str) -> bool:
         and all(s.measure_cell.match(c) for c in cells)
 
 
-_TIME_WORDS = r"\d{1,3}\s*(?:-\s*\d{1,3}\s*)?(?:min(?:ute)?s?|mins)\b"
-_TIME_BEFORE_NAME = re.compile(_TIME_WORDS + r"\s+(?:of\s+)?$", re.IGNORECASE)   # "25 minutes of <name>"
+_TIME_WORDS = (r"(?:\d{1,3}\s*(?:-\s*\d{1,3}\s*)?|(?:five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
+               r"sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty)(?:[- ](?:one|two|three|four|five|six|"
+               r"seven|eight|nine))?\s+)(?:min(?:ute)?s?|mins)\b")   # digits or words: "25 min", "twenty-five minutes"
+# "25 minutes of <name>", "Spent twenty-five minutes on <name>"
+_TIME_BEFORE_NAME = re.compile(_TIME_WORDS + r"\s+(?:(?:of|on)\s+)?$", re.IGNORECASE)
 _TIME_AFTER_NAME = re.compile(r"\s*(?:\(\s*[A-Z]?\d{4,5}\s*\))?\s*[:\-\u2013=(]?\s*(?:x\s*|for\s+)?(?:~|about|approx\.?)?\s*"
                               + _TIME_WORDS, re.IGNORECASE)   # "<name> (97110): 15 min"
 
