@@ -1147,3 +1147,11 @@ def test_a_dash_set_total_closing_a_headed_line_is_the_blocks_time(engine):
     time (the word 'total' after it does not make it the session's), of which the bike's 5 minutes are a part."""
     note = "Ther ex: chin tucks, band rows, UBE 5 min, nerve glides - 17 min total."
     assert minutes_of(engine, note, payer="commercial") == {"97110": 17}
+
+
+def test_a_time_in_words_closing_a_sentence_after_a_negation_is_the_services(engine):
+    """'..., toe clearance better, no catching, fifteen minutes.': the spelled-out time set off by a comma at the
+    sentence's end is outside the negation's scope, as '15 minutes' is."""
+    note = ("Then gait training with the new AFO, no device, hallway and outdoors on grass, toe clearance much better "
+            "no catching, fifteen minutes.")
+    assert minutes_of(engine, note, payer="commercial") == {"97116": 15}

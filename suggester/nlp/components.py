@@ -609,9 +609,14 @@ def _back_scope_start(text: str, words: list[int], cue_start: int, max_scope: in
 
 
 # a time set apart by a comma at the end of the text, with nothing after it: the whole sentence's time
-_COMMA_TIME_AT_END = re.compile(r",\s*(?:~|about|approx\.?)?\s*\d{1,3}\s*(?:min(?:ute)?s?|mins|')\.?\s*$", re.IGNORECASE)
-_DASH_TIME_AT_END = re.compile(r"\s(?:-{1,2}|\u2013|\u2014)\s*(?:~|about|approx\.?)?\s*\d{1,3}\s*(?:min(?:ute)?s?|mins|')\.?\s*$",
-                               re.IGNORECASE)
+# a number of minutes in digits or words ("15", "fifteen", "twenty-two")
+_END_NUMBER = (r"(?:\d{1,3}|(?:five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|"
+               r"eighteen|nineteen|twenty|thirty|forty|fifty|sixty)(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?"
+               r"(?=\s+min))")
+_COMMA_TIME_AT_END = re.compile(r",\s*(?:~|about|approx\.?)?\s*" + _END_NUMBER + r"\s*(?:min(?:ute)?s?|mins|')\.?\s*$",
+                                re.IGNORECASE)
+_DASH_TIME_AT_END = re.compile(r"\s(?:-{1,2}|\u2013|\u2014)\s*(?:~|about|approx\.?)?\s*" + _END_NUMBER
+                               + r"\s*(?:min(?:ute)?s?|mins|')\.?\s*$", re.IGNORECASE)
 # a time in parentheses after a sentence's last word, at the end of the text: the whole line's time, outside the last
 # sentence's scopes
 _PAREN_TIME_AT_END = re.compile(r"(?<=[.;!?])\s*\(\s*(?:~|about|approx\.?)?\s*(?:\d{1,2}:?\d{2}\s*(?:-|\u2013|to)\s*"
