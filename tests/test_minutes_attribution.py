@@ -694,6 +694,7 @@ def test_a_headed_list_closed_by_a_time_after_a_semicolon_is_the_headings_block(
 
 @pytest.mark.parametrize("text, minutes", [
     ("2 hr 30 min", 150), ("1 hour 15 minutes", 75), ("1h 20m", 80), ("1 hr and 10 min", 70),
+    ("two hours fifteen minutes", 135), ("one hour and ten minutes", 70),
 ])
 def test_hours_and_minutes_written_together_are_one_time(text, minutes):
     from suggester.nlp.minutes import find_minutes

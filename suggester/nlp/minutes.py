@@ -143,6 +143,27 @@ def may_hold_minutes(text: str, at_least: int = 1) -> bool:
     return False
 
 
+_HOUR_WORD_END = re.compile(r"(?:hours?|hrs?)\.?$", re.IGNORECASE)
+_MINUTE_WORD_END = re.compile(r"(?:minutes?|mins?)\.?$", re.IGNORECASE)
+_HOURS_MINUTES_GLUE = re.compile(r"[ \t]*(?:,[ \t]*|and[ \t]+)?")
+
+
+def _join_hours_and_minutes(text: str, out: list) -> list:
+    """An hour count followed by a minute count is one time ("two hours fifteen minutes" is 135 minutes), as the
+    digit form is (minutes.json ``hours_minutes_pattern``)."""
+    joined = []
+    for mm in out:
+        prev = joined[-1] if joined else None
+        if prev is not None and prev.minutes and mm.minutes and prev.range_upper is None and mm.range_upper is None \
+                and prev.minutes % 60 == 0 and _HOUR_WORD_END.search(text, prev.start, prev.end) \
+                and _MINUTE_WORD_END.search(text, mm.start, mm.end) and mm.minutes < 60 \
+                and _HOURS_MINUTES_GLUE.fullmatch(text, prev.end, mm.start):
+            joined[-1] = MinuteMention(prev.start, mm.end, prev.minutes + mm.minutes)
+            continue
+        joined.append(mm)
+    return joined
+
+
 def find_minutes(text: str) -> list[MinuteMention]:
     """All minute / hour / unit expressions in ``text`` ("x 15 min", "15'", "10-12 min", "2 units", "1 hr")."""
     p = _patterns()
@@ -189,6 +210,7 @@ def find_minutes(text: str) -> list[MinuteMention]:
             out = [mm for mm in out if not (mm.start < m.end() and m.start() < mm.end)]
             out.append(MinuteMention(m.start(), m.end(), total))
         out.sort(key=lambda mm: mm.start)
+    out = _join_hours_and_minutes(text, out)
     taken = [(mm.start, mm.end) for mm in out]
     extra = []
     if any(mm.minutes is not None and mm.range_upper is None and text[mm.start:mm.end].rstrip(".s").lower().endswith(
