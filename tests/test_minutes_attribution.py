@@ -1156,3 +1156,13 @@ def test_a_time_in_words_closing_a_sentence_after_a_negation_is_the_services(eng
     note = ("Then gait training with the new AFO, no device, hallway and outdoors on grass, toe clearance much better "
             "no catching, fifteen minutes.")
     assert minutes_of(engine, note, payer="commercial") == {"97116": 15}
+
+
+@pytest.mark.parametrize("total, minutes", [
+    ("Total treatment time 1 hour 10 minutes.", 70), ("Total treatment time: 1 hr.", 60),
+    ("Total tx time 1.5 hours.", 90), ("Total treatment time 55 min.", 55),
+])
+def test_a_session_total_in_hours_is_read_whole(engine, total, minutes):
+    """'Total treatment time 1 hour 10 minutes' is a 70-minute session, not one of 1 minute."""
+    note = "TherEx 20 min: bridges, clamshells, step-ups.\nGait training 15 min with SPC, 300 ft.\n" + total
+    assert engine.suggest(note).to_dict()["totals"]["documented_total_treatment_minutes"] == minutes

@@ -307,6 +307,9 @@ def _portion(text: str, m: re.Match, whole: float, p: dict) -> MinuteMention | N
     return MinuteMention(pre.start("n"), m.end(), int(round(part)))
 
 
+_HOURS_AFTER = re.compile(r"(?:\.\d+)?\s*(?:hours?|hrs?|h)\b", re.IGNORECASE)
+
+
 def find_totals(text: str) -> dict[str, tuple[int, int, int]]:
     """Note-level totals as ``{kind: (minutes, start, end)}``; kinds are "timed", "treatment" and "generic"
     (a bare "N min total", see below).
@@ -328,7 +331,13 @@ def find_totals(text: str) -> dict[str, tuple[int, int, int]]:
                 # total's span is its "= 23" alone: the items stay their services' times)
                 totals[kind] = (int(summed.group("n")), cue.end() + len(summed.group("items")), summed.end())
             elif after:
-                totals[kind] = (int(after.group(1)), cue.start(), after.end())
+                hours = _HOURS_AFTER.match(text, after.end(1))
+                whole = next((mm for mm in find_minutes(text[after.start(1):after.start(1) + 40]) if mm.start == 0),
+                             None) if hours else None
+                if whole is not None and whole.minutes:   # "Total treatment time 1 hour 10 minutes": 70, not 1
+                    totals[kind] = (whole.minutes, cue.start(), after.start(1) + whole.end)
+                else:
+                    totals[kind] = (int(after.group(1)), cue.start(), after.end())
             elif before:
                 totals[kind] = (int(before.group(1)), cue.start() - len(before.group(0)), cue.end())
             else:  # a worded time next to the cue: "all told about thirty-one minutes"
