@@ -1166,3 +1166,10 @@ def test_a_session_total_in_hours_is_read_whole(engine, total, minutes):
     """'Total treatment time 1 hour 10 minutes' is a 70-minute session, not one of 1 minute."""
     note = "TherEx 20 min: bridges, clamshells, step-ups.\nGait training 15 min with SPC, 300 ft.\n" + total
     assert engine.suggest(note).to_dict()["totals"]["documented_total_treatment_minutes"] == minutes
+
+
+@pytest.mark.parametrize("total", ["Total testing time 2 hours 15 minutes.", "Total testing time two hours fifteen minutes."])
+def test_a_performance_tests_total_testing_time_is_its_time(engine, total):
+    note = ("Functional capacity evaluation: floor-to-waist and overhead lifts, carry 50 ft, push/pull, positional "
+            "tolerances. " + total + " Written report to the case manager.")
+    assert minutes_of(engine, note, "commercial") == {"97750": 135}
