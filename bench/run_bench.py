@@ -179,6 +179,15 @@ ACCURACY_SETS = (
     ("everyday-neuro dev", "everyday_neuro/dev_notes.jsonl"),
     ("home-visits-plain dev", "home_visits_plain/dev_notes.jsonl"),
     ("ortho-chain dev", "ortho_chain/dev_notes.jsonl"),
+    ("pediatric/school dev", "pediatric_school/dev_notes.jsonl"),
+    ("specialty-clinics dev", "specialty_clinics/dev_notes.jsonl"),
+    ("dictated/voice dev", "dictated_voice/dev_notes.jsonl"),
+    ("acute-care dev", "acute_care/dev_notes.jsonl"),
+    ("cardiopulmonary/oncology dev", "cardiopulmonary_oncology/dev_notes.jsonl"),
+    ("telehealth/hybrid dev", "telehealth_hybrid/dev_notes.jsonl"),
+    ("student/new-grad dev", "student_newgrad/dev_notes.jsonl"),
+    ("rural/cash-based dev", "rural_cash/dev_notes.jsonl"),
+    ("evaluations-same-day dev", "evals_same_day/dev_notes.jsonl"),
     ("hold-out", "holdout/holdout_notes.jsonl"),
 )
 
