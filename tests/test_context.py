@@ -177,6 +177,11 @@ CASES = [
      "Today: TherEx 15 min: rows, wall angels.", {"97110"}, {"97140", "20560", "20561"}),
     ("hist-performed-visits", "Re-eval: D-H neg bilat. Epley performed visits 2 and 4, BPPV resolved.\n"
      "NMR 15 min: foam stance EC, gait with head turns.", {"97112"}, {"95992"}),
+    ("finding-hypotonic-cp", "Pt: 7 y/o, hypotonic CP.\nGait 15 min with posterior walker, cues for heel strike.",
+     {"97116"}, {"97010"}),
+    ("hist-lives-in-group-home", "21 y/o F, spastic quadriplegic CP, lives in a group home. Seen in transition clinic.\n"
+     "Gait w/ posterior walker 20 min, cues for step length.\nStanding balance 10 min: weight shifting, step-taps.",
+     {"97116", "97112"}, {"97010", "97150"}),
     ("plan-explained-rationale", "Explained the rationale for joint mobs and STM; pt prefers to wait.\n"
      "TherEx 12 min: open books, foam roller thoracic ext.", {"97110"}, {"97140"}),
     ("nv-no-show", "Pt did not show for scheduled appointment. Called and left VM.", set(), {"97110", "97112", "97116"}),
