@@ -1173,3 +1173,17 @@ def test_a_performance_tests_total_testing_time_is_its_time(engine, total):
     note = ("Functional capacity evaluation: floor-to-waist and overhead lifts, carry 50 ft, push/pull, positional "
             "tolerances. " + total + " Written report to the case manager.")
     assert minutes_of(engine, note, "commercial") == {"97750": 135}
+
+
+@pytest.mark.parametrize("note, expected", [
+    ("Prosthetic training (initial) x30 min: donning/doffing liner and socket, sock ply management, skin check; standing "
+     "in the parallel bars with weight shifts onto the prosthesis; gait in bars 2 lengths w/ mod A for knee control.\n"
+     "Ther ex x12 min: prone hip extension 3x10, sidelying hip abduction 3x10.", {"97761": 30, "97110": 12}),
+    ("Orthotic management & training - twenty minutes: checked fit, donning/doffing with shoe, wear schedule, skin check; "
+     "gait with the AFO 2 x 100 ft for toe clearance.\nNeuromuscular re-ed - ten minutes: weight shifts and step-ups with "
+     "the AFO on.", {"97760": 20, "97112": 10}),
+])
+def test_an_orthotic_or_prosthetic_training_heading_makes_its_line_the_block(engine, note, expected):
+    """The gait done within a timed prosthetic or orthotic training heading's line is one of its items, not gait
+    training of its own (the heading may carry '(initial)' or a time in words)."""
+    assert minutes_of(engine, note, "commercial") == expected

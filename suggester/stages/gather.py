@@ -31,10 +31,15 @@ _NAME_LEAD = re.compile(r"[ \t\-*\u2022]*(?:(?:\[[ \t]?[xX\u2713\u2714][ \t]?\]|
                         r"(?P<clock>\d{1,2}:?\d{2}[ \t]*(?:-|\u2013|to)[ \t]*\d{1,2}:?\d{2}[ \t]+)?"   # "10:02-10:20  ther ex: ..."
                         r"(?:[Tt]hen[ \t]+)?(?:[A-Za-z][A-Za-z.]{0,15}[ \t]*/[ \t]*)?")   # "Then NMR:", "Vestibular/NMR:"
 # after a service's name at the start of a line: its own time, then a colon or dash ("TE 12 min:", "(97110): 24 min -")
-_BLOCK_TIME = re.compile(r"\s*(?:\(\s*[A-Z]?\d{4,5}\s*\)\s*)?[:\-\u2013\u2014]?\s*(?:\d\s*units?\s*)?\(?\s*(?:x\s*)?\d{1,3}\s*(?:min(?:ute)?s?|mins|')\.?\s*\)?"
-                         r"\s*(?:[:\-\u2013\u2014]|$)", re.IGNORECASE)
-# a second word joined to a heading's name by a slash that names no service of its own ("Balance/coord - 26 min:")
-_NAME_SUFFIX = re.compile(r"/[A-Za-z.]{1,12}(?![A-Za-z/])")
+_BLOCK_TIME = re.compile(r"\s*(?:\(\s*(?:[A-Z]?\d{4,5}|[A-Za-z][A-Za-z ,.\-]{0,20})\s*\)\s*)?[:\-\u2013\u2014]?\s*"
+                         r"(?:\d\s*units?\s*)?\(?\s*(?:x\s*)?(?:\d{1,3}|(?:five|six|seven|eight|nine|ten|eleven|twelve|"
+                         r"thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty)"
+                         r"(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?\s)\s*(?:min(?:ute)?s?|mins|')\.?\s*\)?"
+                         r"\s*(?:[:\-\u2013\u2014]|$)", re.IGNORECASE)   # also "Prosthetic training (initial) x30 min:",
+#                                                                  "Orthotic management & training - twenty minutes:"
+# a second word joined to a heading's name by a slash, '&' or 'and' that names no service of its own ("Balance/coord - 26
+# min:", "Orthotic management & training - twenty minutes:")
+_NAME_SUFFIX = re.compile(r"(?:/|[ \t]*(?:&|\band\b)[ \t]*)[A-Za-z.]{1,12}(?![A-Za-z/])")   # "/coord", " & training"
 _HEAD_COLON = re.compile(r"[ \t]*(?:\([^()\n]{0,12}\))?[ \t]*:")
 _SEMI_TIME_END = re.compile(r";[ \t]*(?:~|about|approx\.?)?[ \t]*\d{1,3}[ \t]*(?:min(?:ute)?s?|mins|')\.?[ \t]*$", re.IGNORECASE)
 _DASH_TIME_END = re.compile(r"\s(?:-{1,2}|\u2013|\u2014)\s*(?P<t>\d{1,3}\s*(?:min(?:ute)?s?|mins|')\.?)(?:[ \t.;]*$|[ \t]*\.[ \t]+[A-Z])",
