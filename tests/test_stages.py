@@ -321,6 +321,8 @@ def test_the_muscles_needled_are_counted_from_the_list_after_the_procedure_or_th
     ("R AFO recheck (issued 3 wks ago for foot drop): skin check, red area at the lateral malleolus, loosened the "
      "strap and added padding inside the shell; walked 200 ft in the AFO to check fit; reviewed wear schedule. "
      "Orthotic management 20 min.", "97763"),
+    ("R TTA, ~8 mo w/ prosthesis.\nSubsequent prosthetic check: socket fit, residual limb skin check, added 1-ply sock, "
+     "pylon alignment ok - 12'.\nGait training 15' no AD in clinic, ramps, curb.", "97763"),
     ("L transtibial amputation, first prosthesis (delivered by the prosthetist 2 days ago).\nProsthetic training - "
      "30 min: donning the liner and socket, sock ply, weight shifting and step-to gait in the bars.", "97761"),
 ])
