@@ -188,6 +188,9 @@ ACCURACY_SETS = (
     ("student/new-grad dev", "student_newgrad/dev_notes.jsonl"),
     ("rural/cash-based dev", "rural_cash/dev_notes.jsonl"),
     ("evaluations-same-day dev", "evals_same_day/dev_notes.jsonl"),
+    ("SNF/long-term-care dev", "snf_ltc/dev_notes.jsonl"),
+    ("wound/modalities dev", "wound_modalities/dev_notes.jsonl"),
+    ("orthotics/prosthetics/wheelchair dev", "orthotics_prosthetics/dev_notes.jsonl"),
     ("hold-out", "holdout/holdout_notes.jsonl"),
 )
 
