@@ -323,6 +323,9 @@ def test_the_muscles_needled_are_counted_from_the_list_after_the_procedure_or_th
      "Orthotic management 20 min.", "97763"),
     ("R TTA, ~8 mo w/ prosthesis.\nSubsequent prosthetic check: socket fit, residual limb skin check, added 1-ply sock, "
      "pylon alignment ok - 12'.\nGait training 15' no AD in clinic, ramps, curb.", "97763"),
+    ("L TFA, ischial containment socket, microprocessor knee (in use x 7 months).\n10:00-10:12  Prosthetic mgmt: sock ply "
+     "check, suction valve reseated, re-taught donning with the sleeve; limb inspected, no irritation.\n10:12-10:30  "
+     "Balance training with the prosthesis: single-limb stance, foam, perturbations.", "97763"),
     ("L transtibial amputation, first prosthesis (delivered by the prosthetist 2 days ago).\nProsthetic training - "
      "30 min: donning the liner and socket, sock ply, weight shifting and step-to gait in the bars.", "97761"),
 ])
