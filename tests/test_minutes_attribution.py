@@ -1187,3 +1187,12 @@ def test_an_orthotic_or_prosthetic_training_heading_makes_its_line_the_block(eng
     """The gait done within a timed prosthetic or orthotic training heading's line is one of its items, not gait
     training of its own (the heading may carry '(initial)' or a time in words)."""
     assert minutes_of(engine, note, "commercial") == expected
+
+
+@pytest.mark.parametrize("note, minutes", [
+    ("Gait w/ 2WW 25 min, 3 trials 40', 55', 70', min A for turns, cues for walker proximity.", {"97116": 25}),
+    ("Gait tr'g w/ AFO + hemi-walker - 15 min: 30', 45', 45', min A, better toe clearance.", {"97116": 15}),
+])
+def test_a_series_of_distances_with_apostrophes_is_feet_walked(engine, note, minutes):
+    """'40', 55', 70'' listed one after another are the trials' distances in feet, not more minutes."""
+    assert minutes_of(engine, note) == minutes

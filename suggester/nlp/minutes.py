@@ -164,6 +164,11 @@ def _join_hours_and_minutes(text: str, out: list) -> list:
     return joined
 
 
+# "30', 45', 45'": bare numbers with an apostrophe listed one after another are a walk's trials in feet, not minutes
+_APOSTROPHE_SERIES_AFTER = re.compile(r"\s*,\s*\d{1,3}\s*['\u2032\u2019]")
+_APOSTROPHE_SERIES_BEFORE = re.compile(r"\d{1,3}\s*['\u2032\u2019]\s*,\s*$")
+
+
 def find_minutes(text: str) -> list[MinuteMention]:
     """All minute / hour / unit expressions in ``text`` ("x 15 min", "15'", "10-12 min", "2 units", "1 hr")."""
     p = _patterns()
@@ -188,7 +193,9 @@ def find_minutes(text: str) -> list[MinuteMention]:
         scale = 60 if m.group("hr") else 1
         if m.group("min") and m.group("min").lower() == "m" and (a > 90 or m.group("min") == "M" or _feet(text, m, a, p)):
             continue  # "100 m", "mobilised 40 m x2" are metres walked, "84M" an age and sex, not minutes
-        if m.group("min") in ("'", "\u2032", "\u2019") and (_feet(text, m, a, p) or feet_seen and a >= _FEET_AFTER_FEET):
+        if m.group("min") in ("'", "\u2032", "\u2019") and (_feet(text, m, a, p) or feet_seen and a >= _FEET_AFTER_FEET
+                                                           or _APOSTROPHE_SERIES_AFTER.match(text, m.end())
+                                                           or _APOSTROPHE_SERIES_BEFORE.search(text, max(0, m.start() - 12), m.start())):
             # 150' is feet; so are 50' x3, "tandem walk 4 x 20'", "walked 75'", "from 60' to 100'" and, after a
             # distance, a later 50' or more ("amb 150' x2 RW CGA, then 75' w/ SPC"); 12' there stays minutes
             feet_seen = True
