@@ -1196,3 +1196,11 @@ def test_an_orthotic_or_prosthetic_training_heading_makes_its_line_the_block(eng
 def test_a_series_of_distances_with_apostrophes_is_feet_walked(engine, note, minutes):
     """'40', 55', 70'' listed one after another are the trials' distances in feet, not more minutes."""
     assert minutes_of(engine, note) == minutes
+
+
+def test_minutes_in_square_brackets_are_read(engine):
+    """An SNF template's minute boxes: 'Ther Ex [15] min: ...', 'Gait Training [20] min: ...'."""
+    note = ("Mode of tx: Individual [35]  Concurrent [0]  Group [0]\n"
+            "Ther Ex [15] min: heel slides 2x10, quad sets, SAQ 2x10 with 1# weight.\n"
+            "Gait Training [20] min: RW, 2 bouts of 60 ft, CGA, cues for step-to pattern.")
+    assert minutes_of(engine, note) == {"97110": 15, "97116": 20}

@@ -49,8 +49,8 @@ def _patterns() -> dict:
     unit = "|".join(re.escape(w) for w in sorted(data["unit_words"], key=len, reverse=True))
     tail = r"(?![\w\"\u201d]|\s*\d)"  # not 5'10" (height) and not 3 m 20 (metres)
     mention = re.compile(
-        r"(?<![\w.:/\-])(?<!every\s)(?:x\s*|for\s+|\(\s*|(?P<bt>between\s+))?"
-        rf"(?P<a>{num})(?:\s*(?:-|\u2013|to|(?(bt)and|(?!)))\s*(?P<b>{num}))?[\s-]*(?:\(\d{{1,3}}\)\s*)?(?:(?:more|additional|further|extra|other)\s+)?"
+        r"(?<![\w.:/\-])(?<!every\s)(?:x\s*|for\s+|\(\s*|\[\s*|(?P<bt>between\s+))?"
+        rf"(?P<a>{num})(?:\s*(?:-|\u2013|to|(?(bt)and|(?!)))\s*(?P<b>{num}))?(?:\s*\])?[\s-]*(?:\(\d{{1,3}}\)\s*)?(?:(?:more|additional|further|extra|other)\s+)?"
         rf"(?:(?P<min>{minute})|(?P<hr>{hour})|(?P<unit>{unit}))(?:\.|s)?{tail}",
         re.IGNORECASE)
     phrases = data.get("duration_phrases", {})

@@ -50,8 +50,8 @@ _CELL_SEP = re.compile(r"\s*\|\s*|\s{3,}|\t+|\s*\.{3,}\s*")
 _BARE_ITEM = re.compile(r"\s*(?:[\u2022\u25cf\u25cb\u25aa\u25a1\u2610\u2611\u2612*\-]|\[\s?x?\s?\])\s*[A-Za-z][A-Za-z/&' -]{0,30}\s*$")
 # a template field left blank: "Ultrasound (97035): ___ min", "Neuro re-ed (97112): ___", "Gait: N/A", "Traction: --",
 # or given no time at all: "TherAct: 0 min"
-_BLANK_FIELD = re.compile(r"[:=\-\u2013]\s*(?:_{2,}|n/?a|none|--+|\u2014|\[\s*\]|0(?!\s*[-/.:\d]))\s*(?:min(?:ute)?s?\.?|'|units?)?\s*$",
-                          re.IGNORECASE)
+_BLANK_FIELD = re.compile(r"(?:[:=\-\u2013]\s*(?:_{2,}|n/?a|none|--+|\u2014|\[\s*\]|0(?!\s*[-/.:\d]))|\s\[\s*0\s*\])"
+                          r"\s*(?:min(?:ute)?s?\.?|'|units?)?\s*$", re.IGNORECASE)   # also a minute box left at zero: "Group [0]"
 
 
 # a table cell holding only an unchecked box, and a checked box anywhere
@@ -484,8 +484,8 @@ def gather(s: Settings, note: NoteRead, hits_of: list, proba: np.ndarray, cfg: d
             # "11 min.", "45 minutes total.": a time alone names no service, whatever the model reads into it
             row[:] = np.minimum(row, np.nextafter(s.t_cand, 0))
         hits = np.nonzero(row >= s.t_cand)[0]
-        if len(hits) and (not by_label and too_short(s, ctext) or by_label and (
-                _BARE_ITEM.match(full, line_start, clause.end_char) or _blank_field(full, clause.start_char))):
+        if len(hits) and (not by_label and too_short(s, ctext) or by_label and _BARE_ITEM.match(full, line_start, clause.end_char)
+                          or _blank_field(full, clause.start_char)):
             # "III", "Range of Motion (ROM)", "● Therex", "Ultrasound (97035): ___ min": a heading or a template item
             # left blank, not a service
             hits = hits[:0]
