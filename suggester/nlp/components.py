@@ -24,7 +24,7 @@ from spacy.tokens import Doc, Span
 from .._memo import TextMemo
 from ._extensions import register_extensions
 from .line_status import apply_line_statuses
-from .minutes import find_minutes, may_hold_minutes
+from .minutes import MINUTE_NUMBER_WORDS, find_minutes, may_hold_minutes
 from .rules import (DASH_BEFORE, ContextRule, LiteralMatcher, compile_literals, line_bounds, literals_pattern,
                     load_context_rules, tokenize_offsets, load_lexicon, load_nonvisit_rules, SectionRule, load_section_attributes,
                     load_section_rules)
@@ -213,6 +213,7 @@ class SectionDetector:
         self._resumed = _sections_pattern("treatment_resumed_pattern")
         self._treatment_header = _sections_pattern("treatment_header_pattern")
         self._this_visit = _sections_pattern("this_visit_pattern")
+        self._same_visit_head = _sections_pattern("same_visit_heading_pattern")
         # sections made of rows of one shape (section_attributes.json row_pattern): a line of another shape ends them
         self._row_patterns = {cat: re.compile(a["row_pattern"], re.IGNORECASE)
                               for cat, a in self.attributes.items() if a.get("row_pattern")}
@@ -331,8 +332,8 @@ class SectionDetector:
                     and _line_start(text_of, span.start_char) \
                     and ((head := _TIMED_HEAD_COLON.match(text_of, span.start_char)) is not None
                          and self._this_visit.search(text_of, span.start_char, head.end())
-                         or (head := _HEAD_TO_COLON.match(text_of, span.start_char)) is not None
-                         and _SAME_VISIT.search(text_of, span.start_char, head.end())
+                         or self._same_visit_head is not None
+                         and (head := self._same_visit_head.match(text_of, span.start_char)) is not None
                          and _DOSE_OR_TIME.search(text_of, head.end(), line_bounds(text_of, span.start_char)[1])):
                 # "Exercise instruction today (12 min): isometrics ..." after the plan: a timed block of this visit (or its
                 # time after the heading: "Aquatic therapy (4 ft pool) same day: water walking, ... - 25 minutes")
@@ -499,10 +500,6 @@ _TIMED_BLOCK_HEAD = re.compile(r"[^\n]{1,40}?\b\d{1,3}\s*(?:min(?:ute)?s?|mins|'
 _TIMED_HEAD_BEFORE = re.compile(r"[ \t\-*\u2022>]*[A-Za-z][^\n:.]{0,40}?\b\d{1,3}\s*(?:min(?:ute)?s?|mins|')\.?[ \t]*",
                                 re.IGNORECASE)
 # a line opening with a block's name and minutes before a colon ("Exercise instruction today (12 min): ...")
-# a heading up to its colon, not a summary line's label ("Services today: NPWT; gait training 12 min" repeats the body)
-_HEAD_TO_COLON = re.compile(r"(?![ \t\-*\u2022]*(?:services?|charges?|billing|billed|codes?|units?|summary|minutes|time)\b)"
-                            r"[^\n:]{1,60}:", re.IGNORECASE)
-_SAME_VISIT = re.compile(r"\b(?:today|same[ \t-]*(?:visit|day|session|date)|this[ \t]+(?:visit|session|date))\b", re.IGNORECASE)
 _TIMED_HEAD_COLON = re.compile(r"[^\n:]{1,40}?\b\d{1,3}\s*(?:min(?:ute)?s?|mins|')\)?[ \t]*:", re.IGNORECASE)
 _NOTE_TITLE = re.compile(r"\bnotes?$")   # "Progress/Daily Note": a document's name
 _ONLY_TIME = re.compile(r"[\s:\-=]*(?:~|about|approx\.?)?\s*\d{1,3}\s*(?:min(?:ute)?s?\b|mins\b|'|\u2032|\u2019)?\.?[ \t]*(?:\n|$)",
@@ -608,11 +605,9 @@ def _back_scope_start(text: str, words: list[int], cue_start: int, max_scope: in
     return words[counted[k]] if k > 0 else 0
 
 
-# a time set apart by a comma at the end of the text, with nothing after it: the whole sentence's time
 # a number of minutes in digits or words ("15", "fifteen", "twenty-two")
-_END_NUMBER = (r"(?:\d{1,3}|(?:five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|"
-               r"eighteen|nineteen|twenty|thirty|forty|fifty|sixty)(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?"
-               r"(?=\s+min))")
+_END_NUMBER = r"(?:\d{1,3}|" + MINUTE_NUMBER_WORDS + r"(?=\s+min))"
+# a time set apart by a comma at the end of the text, with nothing after it: the whole sentence's time
 _COMMA_TIME_AT_END = re.compile(r",\s*(?:~|about|approx\.?)?\s*" + _END_NUMBER + r"\s*(?:min(?:ute)?s?|mins|')\.?\s*$",
                                 re.IGNORECASE)
 _DASH_TIME_AT_END = re.compile(r"\s(?:-{1,2}|\u2013|\u2014)\s*(?:~|about|approx\.?)?\s*" + _END_NUMBER

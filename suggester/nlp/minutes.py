@@ -9,10 +9,16 @@ from functools import lru_cache
 from .._resources import packaged_json
 from .rules import compile_literals
 
-__all__ = ["MinuteMention", "find_minutes", "find_totals", "may_hold_minutes", "number_value", "service_clock_pairs",
-           "services_timed"]
+__all__ = ["MINUTE_NUMBER_WORDS", "MinuteMention", "find_minutes", "find_totals", "may_hold_minutes", "number_value",
+           "service_clock_pairs", "services_timed"]
 
 _LAPS = re.compile(r"\s*[x\u00d7]\s*\d")
+
+# a number of minutes written in words as clinicians dictate it, five to sixty-nine ("fifteen", "twenty-two"): for the
+# patterns elsewhere that read a time in a fixed place (a heading's time, a time closing a sentence)
+MINUTE_NUMBER_WORDS = (r"(?:five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|"
+                       r"eighteen|nineteen|twenty|thirty|forty|fifty|sixty)(?:[- ](?:one|two|three|four|five|six|seven|"
+                       r"eight|nine))?")
 
 
 @dataclass(frozen=True)

@@ -206,8 +206,8 @@ def apply_count_rules(s: Settings, recommended: set, cands: dict, full: str = ""
         counts = [number_value(m.group(1)) for t in texts for m in regex.finditer(t)]
         if listed is not None and not counts:
             # "Muscles needled: R upper trapezius, R levator scapulae, R infraspinatus" is 3 (a stated count, "2 muscles",
-            # is read before any list: a list runs on into what was found, "..., local twitch responses elicited")
-            # an item naming both sides counts twice ("B masseter, B temporalis" is 4 muscles)
+            # is read before any list: a list runs on into what was found, "..., local twitch responses elicited"); an
+            # item naming both sides counts twice ("B masseter, B temporalis" is 4 muscles)
             counts += [float(sum(2 if both_sides is not None and both_sides.match(item) else 1
                                  for item in _LIST_SPLIT.split(_BOTH_SIDES.sub("bilateral", m.group("list")).strip(" ,"))))
                        for m in listed.finditer(full)]

@@ -13,7 +13,8 @@ from dataclasses import replace
 import numpy as np
 
 from ..minutes_attribution import covers_block, indented_row, last_on_line_after_dash, referenced, total_words
-from ..nlp.minutes import MinuteMention, find_minutes, number_value, service_clock_pairs, services_timed
+from ..nlp.minutes import (MINUTE_NUMBER_WORDS, MinuteMention, find_minutes, number_value, service_clock_pairs,
+                           services_timed)
 from ..nlp.rules import UNCHECKED_BOX, line_bounds
 from ..results import Evidence, NotCounted
 from .score import joined_head, joined_pair
@@ -31,12 +32,10 @@ _NAME_LEAD = re.compile(r"[ \t\-*\u2022]*(?:(?:\[[ \t]?[xX\u2713\u2714][ \t]?\]|
                         r"(?P<clock>\d{1,2}:?\d{2}[ \t]*(?:-|\u2013|to)[ \t]*\d{1,2}:?\d{2}[ \t]+)?"   # "10:02-10:20  ther ex: ..."
                         r"(?:[Tt]hen[ \t]+)?(?:[A-Za-z][A-Za-z.]{0,15}[ \t]*/[ \t]*)?")   # "Then NMR:", "Vestibular/NMR:"
 # after a service's name at the start of a line: its own time, then a colon or dash ("TE 12 min:", "(97110): 24 min -")
+# (also "Prosthetic training (initial) x30 min:", "Orthotic management & training - twenty minutes:")
 _BLOCK_TIME = re.compile(r"\s*(?:\(\s*(?:[A-Z]?\d{4,5}|[A-Za-z][A-Za-z ,.\-]{0,20})\s*\)\s*)?[:\-\u2013\u2014]?\s*"
-                         r"(?:\d\s*units?\s*)?\(?\s*(?:x\s*)?(?:\d{1,3}|(?:five|six|seven|eight|nine|ten|eleven|twelve|"
-                         r"thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty)"
-                         r"(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?\s)\s*(?:min(?:ute)?s?|mins|')\.?\s*\)?"
-                         r"\s*(?:[:\-\u2013\u2014]|$)", re.IGNORECASE)   # also "Prosthetic training (initial) x30 min:",
-#                                                                  "Orthotic management & training - twenty minutes:"
+                         r"(?:\d\s*units?\s*)?\(?\s*(?:x\s*)?(?:\d{1,3}|" + MINUTE_NUMBER_WORDS + r"\s)\s*"
+                         r"(?:min(?:ute)?s?|mins|')\.?\s*\)?\s*(?:[:\-\u2013\u2014]|$)", re.IGNORECASE)
 # a second word joined to a heading's name by a slash, '&' or 'and' that names no service of its own ("Balance/coord - 26
 # min:", "Orthotic management & training - twenty minutes:")
 _NAME_SUFFIX = re.compile(r"(?:/|[ \t]*(?:&|\band\b)[ \t]*)[A-Za-z.]{1,12}(?![A-Za-z/])")   # "/coord", " & training"
@@ -222,9 +221,8 @@ def measurement_row(s: Settings, clause_text: str) -> bool:
         and all(s.measure_cell.match(c) for c in cells)
 
 
-_TIME_WORDS = (r"(?:\d{1,3}\s*(?:-\s*\d{1,3}\s*)?|(?:five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
-               r"sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty)(?:[- ](?:one|two|three|four|five|six|"
-               r"seven|eight|nine))?\s+)(?:min(?:ute)?s?|mins)\b")   # digits or words: "25 min", "twenty-five minutes"
+_TIME_WORDS = (r"(?:\d{1,3}\s*(?:-\s*\d{1,3}\s*)?|" + MINUTE_NUMBER_WORDS
+               + r"\s+)(?:min(?:ute)?s?|mins)\b")   # digits or words: "25 min", "twenty-five minutes"
 # "25 minutes of <name>", "Spent twenty-five minutes on <name>"
 _TIME_BEFORE_NAME = re.compile(_TIME_WORDS + r"\s+(?:(?:of|on)\s+)?$", re.IGNORECASE)
 _TIME_AFTER_NAME = re.compile(r"\s*(?:\(\s*[A-Z]?\d{4,5}\s*\))?\s*[:\-\u2013=(]?\s*(?:x\s*|for\s+)?(?:~|about|approx\.?)?\s*"
