@@ -447,10 +447,13 @@ def main() -> None:
     import logging
     import os
 
+    from ._regex_cache import cached_compiles
+
     gc.disable()
     code = 0
     try:
-        app()
+        with cached_compiles():
+            app()
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
         if exc.code is not None and not isinstance(exc.code, int):

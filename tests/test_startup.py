@@ -2,6 +2,7 @@
 one-shot CLI commands. Results never depend on either."""
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -92,3 +93,60 @@ def test_one_shot_cli_prints_everything_and_keeps_exit_codes(engine, tmp_path):
     check = subprocess.run([sys.executable, "-m", "suggester", "check", str(note), "--json"],
                            capture_output=True, text=True, cwd=ROOT)
     assert check.returncode in (0, 1) and json.loads(check.stdout)
+
+
+# ---------------------------------------------------------------- compiled patterns kept for the one-shot CLI
+_PATTERNS = [(r"\bther(?:apeutic)?\s*ex(?:ercise)?\b", 2), (r"(?P<min>\d{1,3})\s*(?:min|')", 0),
+             (r"^\s*(?:A|Assessment)\s*:", 8), (r"[\u2013\-]\s*(\d+)\s*$", 0), (r"(a)|b(?(1)c|d)", 0)]
+
+
+def test_cached_regex_programs_compile_to_the_same_patterns(cache):
+    import re
+
+    from suggester._regex_cache import cached_compiles
+
+    if not __import__("suggester._regex_cache", fromlist=["_SUPPORTED"])._SUPPORTED:
+        pytest.skip("the compiled-pattern cache needs CPython 3.11+")
+    plain = [re._compiler.compile(p, f) for p, f in _PATTERNS]   # what re.compile builds without the cache
+    for _ in range(2):   # first run records and writes the programs, the second reads them back
+        with cached_compiles():
+            cached = [re._compiler.compile(p, f) for p, f in _PATTERNS]
+        assert cached == plain   # Pattern equality compares pattern, flags and the engine's program
+        assert [c.groupindex for c in cached] == [p.groupindex for p in plain]
+        assert cached[1].search("SLR 12 min").group("min") == "12"
+    assert len(list(cache.glob("regex-*.idx"))) == 1
+    assert re._compiler.compile.__module__ == "re._compiler"   # the hook is gone after the block
+    with pytest.raises(re.error), cached_compiles():
+        re._compiler.compile(r"(unclosed", 0)   # a bad pattern still raises as usual
+
+
+def test_a_damaged_regex_cache_compiles_as_usual(cache):
+    import re
+
+    from suggester._regex_cache import cached_compiles
+
+    with cached_compiles():
+        re._compiler.compile(_PATTERNS[0][0], _PATTERNS[0][1])
+    files = list(cache.glob("regex-*.idx"))
+    if not files:
+        pytest.skip("the compiled-pattern cache needs CPython 3.11+")
+    raw = files[0].read_bytes()
+    files[0].write_bytes(raw[:-7] + b"garbage")   # fails its SHA-256 check
+    with cached_compiles():
+        got = [re._compiler.compile(p, f) for p, f in _PATTERNS]
+    assert got == [re._compiler.compile(p, f) for p, f in _PATTERNS]
+
+
+def test_one_shot_cli_output_is_the_same_with_the_pattern_cache(tmp_path):
+    note = tmp_path / "note.txt"
+    note.write_text(NOTES[1])
+    runs = []
+    for where in ("off", str(tmp_path / "c"), str(tmp_path / "c")):   # no cache, writing it, reading it
+        env = dict(os.environ, SUGGESTER_CACHE_DIR=where)
+        out = subprocess.run([sys.executable, "-m", "suggester", "suggest", str(note), "--json"],
+                             capture_output=True, text=True, cwd=ROOT, env=env)
+        assert out.returncode == 0, out.stderr
+        runs.append(json.loads(out.stdout))
+    assert runs[0] == runs[1] == runs[2]
+    if sys.version_info >= (3, 11):
+        assert list((tmp_path / "c").glob("regex-*.idx"))
