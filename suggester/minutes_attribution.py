@@ -777,6 +777,18 @@ def _services_below(seg_i, recommended, services, segments, doc_text, named_only
     return sorted(below)
 
 
+def _block_span(seg_i: int, segments, doc_text: str, section) -> tuple[int, int]:
+    """Where the block holding segment ``seg_i`` starts and ends: its neighbours in the same section up to a blank line."""
+    first = last = seg_i
+    while first > 0 and segments[first - 1]._.pt_section == section \
+            and "\n\n" not in doc_text[segments[first - 1].end_char:segments[first].start_char].replace("\r", ""):
+        first -= 1
+    while last + 1 < len(segments) and segments[last + 1]._.pt_section == section \
+            and "\n\n" not in doc_text[segments[last].end_char:segments[last + 1].start_char].replace("\r", ""):
+        last += 1
+    return segments[first].start_char, segments[last].end_char
+
+
 def _following_sentences(out, attributed, recommended, services, orphans, segments, doc_text, linked_segments,
                          named_only) -> None:
     """Rule 3: a time in a sentence of its own belongs to the service(s) just before it in the same block."""
@@ -812,7 +824,12 @@ def _following_sentences(out, attributed, recommended, services, orphans, segmen
         labs = line_labs or strong_labs or labs
         # the services that already have a time: their own, or one shared and left unclear ("IFC and hot pack, 15 min")
         # (one bout's length, "2 x 1 min each", is not a time of the service's own: a bare time after it is)
-        already = {a[1] for a in attributed if not a[2].bout} | {lab for *_, labs_of in out.ambiguous for lab in labs_of}
+        # (a time ending the line of the services it follows counts what is timed in its own block only: a service
+        # timed in another visit's paragraph - "Visit 1: Ther ex ... 10 min. / Visit 2: Ther ex repeated, 10 min" - is
+        # not timed here)
+        lo, hi = _block_span(seg_i, segments, doc_text, section) if line_labs else (0, len(doc_text))
+        already = {a[1] for a in attributed if not a[2].bout and lo <= a[0] < hi} \
+            | {lab for a, _, labs_of in out.ambiguous if lo <= a < hi for lab in labs_of}
         free = sorted(lab for lab in labs if lab not in already)
         base = segments[seg_i].start_char
         seg_text = doc_text[segments[seg_i].start_char:segments[seg_i].end_char]

@@ -95,6 +95,14 @@ FIGURES = [
      "therapeutic exercise (bike, wall squats, step-downs).", "97110", 12),
     ("dose-column-is-not-the-time-column", "Knee flowsheet        Dose              Min\nWall squats           3x10              "
      "9\nRocker board (balance)  3 min each way    7\nTandem walking        4 laps            6", "97112", 13),
+    # two visits in one note: a time in its own sentence after the first visit's service is that visit's, even though
+    # the same service has a time of its own in the second visit's paragraph
+    ("two-visits-in-one-note", "Seen twice today.\n\nMorning: heel slides, quad sets and long-arc quads with a 2 lb "
+     "cuff. Knee flexion 0-85 deg. 12 min. Hallway walking with the walker 100 ft x2, cues for heel strike. 14 min.\n\n"
+     "Afternoon: heel slides and long-arc quads again, 9 min. Walked 160 ft with the walker, 10 min.", "97110", 21),
+    ("two-visits-in-one-note-gait", "Seen twice today.\n\nMorning: heel slides, quad sets and long-arc quads with a 2 lb "
+     "cuff. Knee flexion 0-85 deg. 12 min. Hallway walking with the walker 100 ft x2, cues for heel strike. 14 min.\n\n"
+     "Afternoon: heel slides and long-arc quads again, 9 min. Walked 160 ft with the walker, 10 min.", "97116", 24),
 ]
 
 
