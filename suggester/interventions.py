@@ -117,22 +117,25 @@ class InterventionLexicon:
             tokens = [(m.group(0), m.start(), m.end()) for m in _LEX_TOKEN.finditer(text.lower())]
         return [(a, b, self._by_form[lit]) for a, b, lit in self._matcher.finditer(text, tokens)]
 
-    def abbreviations(self, exclude_parts=()) -> dict[str, str]:
-        """Upper-case abbreviations written as such in the data ("SLS", "LAQ", "TKE") -> code; matched case-sensitively."""
+    def abbreviations(self, exclude_parts=(), *, families=()) -> dict[str, str]:
+        """Upper-case abbreviations written as such in the data ("SLS", "LAQ", "TKE") -> code; matched case-sensitively.
+        ``families``: families whose entries count even in an excluded part."""
         out: dict[str, str] = {}
         for e in self.entries:
-            if e.code and not e.ambiguous and e.part not in exclude_parts:
+            if e.code and not e.ambiguous and (e.part not in exclude_parts or e.family in families):
                 for v in e.variants:
                     if v.isupper() and 2 <= len(v) <= 6 and " " not in v:
                         out.setdefault(v, e.code)
         return out
 
-    def phrases(self, exclude_parts=(), *, ambiguous: bool = False) -> dict[str, str]:
+    def phrases(self, exclude_parts=(), *, ambiguous: bool = False, families=()) -> dict[str, str]:
         """Matching form -> code, for unambiguous entries that support a code (the evidence phrases). With
         ``ambiguous``, the ambiguous entries too, except those marked ``"supporting": false`` (for supporting
-        names, which back their code only where the clause already reads as it)."""
+        names, which back their code only where the clause already reads as it). ``families``: families whose
+        unambiguous entries count even in an excluded part."""
         return {form: e.code for form, e in self._by_form.items()
-                if e.code and (not e.ambiguous or ambiguous and e.supporting) and e.part not in exclude_parts}
+                if e.code and (not e.ambiguous or ambiguous and e.supporting)
+                and (e.part not in exclude_parts or e.family in families and not e.ambiguous)}
 
 
 def _part_names() -> list[str]:

@@ -223,17 +223,22 @@ class PhraseIndex:
             shortest = int(opts.get("min_single_token_chars", 0))
             lexicon = load_interventions()
 
-            def names(exclude_parts, ambiguous=False):   # the lexicon's names and abbreviations, without everyday words
-                return ({form: code for form, code in lexicon.phrases(exclude_parts, ambiguous=ambiguous).items()
+            def names(exclude_parts, ambiguous=False, families=()):   # the lexicon's names and abbreviations, without everyday words
+                return ({form: code for form, code in lexicon.phrases(exclude_parts, ambiguous=ambiguous, families=families).items()
                          if form not in drop and (" " in form or len(form) >= shortest)},
-                        {a: code for a, code in lexicon.abbreviations(exclude_parts).items() if a.lower() not in drop})
+                        {a: code for a, code in lexicon.abbreviations(exclude_parts, families=families).items()
+                         if a.lower() not in drop})
 
             parts = tuple(opts.get("exclude_parts", ()))
-            extra, abbreviations = names(parts)
+            # families whose names say their code wherever they stand ("Bad Ragaz", "DWR": only ever in a pool)
+            full = tuple(opts.get("full_families", ()))
+            extra, abbreviations = names(parts, families=full)
             support = [p for p in opts.get("supporting_parts", ()) if p in parts]
             if support:   # the excluded parts named as supporting: every part but them left out
                 weak, weak_abbr = names(tuple(p for p in lexicon.parts if p not in support),
                                          bool(opts.get("ambiguous_supporting", False)))
+                weak = {f: c for f, c in weak.items() if f not in extra}
+                weak_abbr = {a: c for a, c in weak_abbr.items() if a not in abbreviations}
         if clinic_phrases:
             extra = {**(extra or {}), **{p.lower(): code for p, code in clinic_phrases.items()}}
         return cls(catalogue, label_of, labels, config.get("phrase_blockers", []), extra=extra,

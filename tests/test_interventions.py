@@ -106,6 +106,18 @@ def test_ambiguous_names_back_their_code_where_the_line_reads_as_it(engine, note
     assert minutes_of(engine, note, payer="commercial") == {code: minutes}
 
 
+@pytest.mark.parametrize("note,minutes", [
+    ("Bad Ragaz ring method for trunk side-bending and rotation patterns, therapist stabilising at the pelvis, 25 min.",
+     {"97113": 25}),
+    ("Halliwick work on rotation control and breath control, then DWR intervals with the float belt - 30 min total.",
+     {"97113": 30}),
+])
+def test_names_that_only_happen_in_a_pool_document_aquatic_therapy(engine, note, minutes):
+    """Aquatic techniques ('Bad Ragaz', 'Halliwick', 'DWR') name the pool wherever they stand, even in a sentence
+    the model reads as land exercise (engine.json intervention_phrases.full_families)."""
+    assert minutes_of(engine, note, payer="commercial") == minutes
+
+
 def test_a_biofeedback_name_does_not_back_neuromuscular_reeducation(engine):
     """Biofeedback is billed under a code of its own outside the catalogue: its time is not re-education time."""
     note = ("sEMG biofeedback - 15 min: quick contractions and 8-second holds with the screen.\n"
