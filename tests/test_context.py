@@ -431,6 +431,22 @@ def test_a_treatment_heading_under_the_plan_that_says_this_visit_opens_the_treat
     assert found == {"97161": None, "97140": 9, "97110": 14}
 
 
+@pytest.mark.parametrize("line, section", [("Sub-threshold aerobic work: upright bike 18 min at HR 140", "none"),
+                                            ("Pain-free arc now to 150 deg flexion", "none"),
+                                            ("Subj - sleeping better", "subjective")])
+def test_a_hyphen_inside_a_word_ends_no_header(line, section):
+    # 'Sub' and 'Pain' are header words, but joined to the next word by a hyphen they are part of that word
+    from suggester.nlp import SEGMENTS, build_nlp
+
+    doc = build_nlp()("Visit 4.\n" + line)
+    assert doc.spans[SEGMENTS][-1]._.pt_section == section
+
+
+def test_a_subthreshold_aerobic_line_is_this_visits_exercise(engine):
+    note = "Visit 4, post-concussion.\nSub-threshold aerobic: upright bike 18 min at HR 140, no symptom increase."
+    assert minutes_of(engine, note, payer="commercial") == {"97110": 18}
+
+
 @pytest.mark.parametrize("line", ["Treatment diagnosis: M25.551 pain in right hip", "Tx plan: strengthening, 2x/wk"])
 def test_other_treatment_fields_do_not_open_the_treatment_section(line):
     from suggester.nlp import SEGMENTS, build_nlp

@@ -189,7 +189,8 @@ class SectionDetector:
         self._header = re.compile(
             # a date may stamp the header: "Flowsheet 5/14", "Treatment 05/14/2025:"
             lead + r"(?:(?P<multi>%s)(?:\*\*|__)?(?:[ \t]+\d{1,2}[/.]\d{1,2}(?:[/.]\d{2,4})?)?"
-            r"(?:[ \t]*\([^()\n]{1,30}\))?\s*(?:[:\-\u2013\u2014=]|$|\s*\n)"
+            # (a hyphen between two letters joins a word - "Sub-threshold aerobic", "Pain-free" - and ends no header)
+            r"(?:[ \t]*\([^()\n]{1,30}\))?\s*(?:[:\u2013\u2014=]|-(?![A-Za-z])|$|\s*\n)"
             r"|(?P<single>%s)\s*[:)=])"
             % (multi_pattern, "|".join(map(re.escape, single)) or "(?!x)x"),
             re.IGNORECASE,
