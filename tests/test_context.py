@@ -442,6 +442,21 @@ def test_a_hyphen_inside_a_word_ends_no_header(line, section):
     assert doc.spans[SEGMENTS][-1]._.pt_section == section
 
 
+def test_a_clock_range_before_a_header_word_keeps_its_time(engine):
+    # 'ex' heads a treatment section, but '1310-1332' is the block's time, not a list number before a header
+    note = ("1302-1310 man: posterior capsule mobs, cross-body stretch with the scapula stabilised\n"
+            "1310-1332 ex: prone ER, 90/90 ER with band, scapular retraction, prone Ys, side-lying ER")
+    assert minutes_of(engine, note, payer="commercial") == {"97140": 8, "97110": 22}
+
+
+@pytest.mark.parametrize("line", ["2) Objective: walked 200 ft", "10. Objective: walked 200 ft", "1.) Objective: walked"])
+def test_a_numbered_header_is_still_a_header(line):
+    from suggester.nlp import SEGMENTS, build_nlp
+
+    doc = build_nlp()("S: doing well\n" + line)
+    assert doc.spans[SEGMENTS][-1]._.pt_section == "objective"
+
+
 def test_a_subthreshold_aerobic_line_is_this_visits_exercise(engine):
     note = "Visit 4, post-concussion.\nSub-threshold aerobic: upright bike 18 min at HR 140, no symptom increase."
     assert minutes_of(engine, note, payer="commercial") == {"97110": 18}

@@ -184,7 +184,8 @@ class SectionDetector:
         self._by_literal = {r.literal: r.category for r in self.rules}
         single = sorted({r.literal for r in self.rules if len(r.literal) == 1})
         multi = [r.literal for r in self.rules if len(r.literal) > 1]
-        lead = r"^[\s\-*\u2022#>\d.)]*?(?:\*\*|__)?"
+        # bullets and list numbers before a header ("- ", "2) ", "10. "), not a clock range ("1310-1332 ex: ...")
+        lead = r"^[\s\-*\u2022#>]*?(?:\d{1,2}[.)]+[\s\-*\u2022#>]*?)?(?:\*\*|__)?"
         multi_pattern = literals_pattern(multi)
         self._header = re.compile(
             # a date may stamp the header: "Flowsheet 5/14", "Treatment 05/14/2025:"
