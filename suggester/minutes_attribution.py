@@ -777,6 +777,19 @@ def _services_below(seg_i, recommended, services, segments, doc_text, named_only
     return sorted(below)
 
 
+def _time_line(seg_text: str, mentions, base: int, doc_text: str) -> bool:
+    """The segment opens its line and holds one time and at most a few label words ("PM: In 1400 / Out 1430.",
+    "Session 2 - 14:00-14:30")."""
+    if len([m for m in mentions if m.minutes is not None]) != 1:
+        return False
+    if doc_text[doc_text.rfind("\n", 0, base) + 1:base].strip():
+        return False
+    rest = seg_text
+    for m in sorted(mentions, key=lambda mm: -mm.start):
+        rest = rest[:m.start] + " " + rest[m.end:]
+    return len(_WORDS.findall(rest)) <= 4
+
+
 def _block_span(seg_i: int, segments, doc_text: str, section) -> tuple[int, int]:
     """Where the block holding segment ``seg_i`` starts and ends: its neighbours in the same section up to a blank line."""
     first = last = seg_i
@@ -846,6 +859,16 @@ def _following_sentences(out, attributed, recommended, services, orphans, segmen
             # "In-pool session, 9:02-9:32:" over the list of what was done: the time of the one service listed below
             below = _services_below(seg_i, recommended, services, segments, doc_text, named_only, linked_segments)
             if len(below) == 1:
+                attributed.extend((base + m.start, below[0], m, True, False, "block_header") for m in mentions
+                                  if m.minutes is not None)
+                timed_before.add(seg_i)
+                continue
+        if labs and not free and _time_line(seg_text, mentions, base, doc_text):
+            # "PM: In 1400 / Out 1430." opening a line after a block whose services all have their times: a later
+            # session's time, heading the one service documented after it without a time of its own
+            below = _services_below(seg_i, recommended, services, segments, doc_text, named_only, linked_segments)
+            end = _block_span(seg_i, segments, doc_text, section)[1]
+            if len(below) == 1 and not any(a[1] == below[0] and base < a[0] < end for a in attributed):
                 attributed.extend((base + m.start, below[0], m, True, False, "block_header") for m in mentions
                                   if m.minutes is not None)
                 timed_before.add(seg_i)

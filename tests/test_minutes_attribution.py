@@ -103,6 +103,10 @@ FIGURES = [
     ("two-visits-in-one-note-gait", "Seen twice today.\n\nMorning: heel slides, quad sets and long-arc quads with a 2 lb "
      "cuff. Knee flexion 0-85 deg. 12 min. Hallway walking with the walker 100 ft x2, cues for heel strike. 14 min.\n\n"
      "Afternoon: heel slides and long-arc quads again, 9 min. Walked 160 ft with the walker, 10 min.", "97116", 24),
+    # a later session's in/out times opening its line head the one service documented after them
+    ("second-session-in-out", "AM: In 0900 / Out 0930. Walked 200 ft with the walker, cues for step length, 18 min; "
+     "stairs 6 steps with one rail, 12 min.\nPM: In 1500 / Out 1525. Standing balance on foam, feet together, then "
+     "tandem stance with head turns.", "97112", 25),
 ]
 
 
