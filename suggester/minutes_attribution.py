@@ -777,10 +777,14 @@ def _services_below(seg_i, recommended, services, segments, doc_text, named_only
     return sorted(below)
 
 
+_CLOCK_PAIR = re.compile(r"\d{1,2}:?[0-5]\d\D{1,12}?\d{1,2}:?[0-5]\d")
+
+
 def _time_line(seg_text: str, mentions, base: int, doc_text: str) -> bool:
-    """The segment opens its line and holds one time and at most a few label words ("PM: In 1400 / Out 1430.",
-    "Session 2 - 14:00-14:30")."""
-    if len([m for m in mentions if m.minutes is not None]) != 1:
+    """The segment opens its line and holds one time, written as two clock times, and at most a few label words
+    ("PM: In 1400 / Out 1430.", "Session 2 - 14:00-14:30"; not "Minutes: 21", a block's closing field)."""
+    timed = [m for m in mentions if m.minutes is not None]
+    if len(timed) != 1 or timed[0].field or not _CLOCK_PAIR.search(seg_text, timed[0].start, timed[0].end):
         return False
     if doc_text[doc_text.rfind("\n", 0, base) + 1:base].strip():
         return False
