@@ -118,6 +118,22 @@ def test_names_that_only_happen_in_a_pool_document_aquatic_therapy(engine, note,
     assert minutes_of(engine, note, payer="commercial") == minutes
 
 
+@pytest.mark.parametrize("note,minutes", [
+    ("Pool 10:00-10:28: heel and toe walking, knee bends at the wall with a cuff weight, marching, side steps.",
+     {"97113": 28}),
+    ("1015-1040 pool: forward and backward walking, step ups on the submerged bench, mini squats.", {"97113": 25}),
+])
+def test_a_block_headed_pool_with_its_time_is_aquatic_therapy(engine, note, minutes):
+    """'Pool' heads the block with its own time: the exercises listed under it were done in the water (engine.json
+    block_heading_names), though 'pool' alone is no evidence phrase."""
+    assert minutes_of(engine, note, payer="commercial") == minutes
+
+
+def test_a_pool_word_that_heads_nothing_names_no_service(engine):
+    note = "Pool closed for maintenance. Treated on land: bridges, clamshells, side planks, 18 min."
+    assert minutes_of(engine, note, payer="commercial") == {"97110": 18}
+
+
 def test_a_biofeedback_name_does_not_back_neuromuscular_reeducation(engine):
     """Biofeedback is billed under a code of its own outside the catalogue: its time is not re-education time."""
     note = ("sEMG biofeedback - 15 min: quick contractions and 8-second holds with the screen.\n"

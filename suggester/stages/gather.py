@@ -364,12 +364,53 @@ def _time_after(s: Settings, note: NoteRead, i: int) -> bool:
     return bool(mins) and note.clauses[i + 1]._.pt_segment != note.clauses[i]._.pt_segment and time_only(s, nxt, mins)
 
 
+# a heading name's own time after it, then the colon or dash before the block's items: "Pool x 30:", "Pool - 20 min:",
+# "Pool 10:00-10:28:" (not a closing line such as "Group 45'", which restates a time)
+_HEADING_TIME = re.compile(r"[ \t]*(?:[:\-\u2013\u2014][ \t]*)?(?:x[ \t]*)?(?:\d{1,3}[ \t]*(?:min(?:ute)?s?|mins|'|m)?\.?"
+                           r"|\d{1,2}:?\d{2}[ \t]*(?:-|\u2013|\u2014|to)[ \t]*\d{1,2}:?\d{2})[ \t]*[:\-\u2013\u2014]",
+                           re.IGNORECASE)
+
+
+# bullets and the block's clock time before a heading name ("- 1015-1045 pool: ...")
+_HEADING_NAME_LEAD = re.compile(r"[ \t\-*\u2022]*(?P<clock>\d{1,2}:?\d{2}[ \t]*(?:-|\u2013|\u2014|to)[ \t]*\d{1,2}:?\d{2}[ \t]+)?")
+
+
+def _heading_names(s: Settings, note: NoteRead, hits_of: list) -> set:
+    """A performed clause that opens its line with a name that heads a service's block and that block's own time
+    ("Pool x 30: underwater bar walking ...", "Pool - 20 min: DWR 8', then ...", "1015-1045 pool: walking, step ups")
+    names that service, though the name alone is no evidence phrase ('pool' is also a pool noodle, the pool deck,
+    'after pool'; engine.json block_heading_names)."""
+    named = set()
+    if not s.heading_code:
+        return named
+    full = note.full
+    for i, clause in enumerate(note.clauses):
+        if note.statuses[i] is not None or full[full.rfind("\n", 0, clause.start_char) + 1:clause.start_char].strip():
+            continue
+        ctext = note.ctexts[i]
+        lead = _HEADING_NAME_LEAD.match(ctext)
+        a = lead.end()
+        word = re.match(r"[A-Za-z][A-Za-z/&.' -]{0,30}?(?=[ \t]*(?:[:\-\u2013\u2014(]|x[ \t]*\d|\d|$))", ctext[a:])
+        if word is None:
+            continue
+        name = " ".join(word.group(0).lower().split())
+        lab = s.heading_code.get(name)
+        b = a + len(word.group(0))
+        if lab is None or any(x < b and a < y for x, y, _, _ in hits_of[i]):
+            continue
+        if _HEADING_TIME.match(ctext, b) or lead.group("clock") and _HEAD_COLON.match(ctext, b):
+            hits_of[i] = hits_of[i] + [(a, b, ctext[a:b], {lab})]
+            named.add(i)
+    return named
+
+
 def gather(s: Settings, note: NoteRead, hits_of: list, proba: np.ndarray, cfg: dict) -> Gathered:
     """Stage gather: each clause's scores (phrases, stated codes, flowsheet row names, joined headings) become
     code candidates with evidence when performed, or not-counted mentions with their reason; the time
     mentions of performed clauses are kept per segment for the minutes stage."""
     full, segments, stated, time_table = note.full, note.segments, note.stated, note.time_table
     generic = note.generic
+    headed = _heading_names(s, note, hits_of)   # clauses opened by a block's heading name and its own time
     _own_service_totals(s, note, hits_of, proba)
     tot_spans_abs = [(a, b) for _, a, b in note.totals.values()]
     w = s.phrase_w
@@ -441,6 +482,8 @@ def gather(s: Settings, note: NoteRead, hits_of: list, proba: np.ndarray, cfg: d
                                                      time_table, proba[i], line_named.get(line_start, set()),
                                                      owner or listed, time_after):
             _at_least(row, named_cols, s.timed_row_floor)
+        if i in headed and status is None:   # the block's heading: its service is documented with its own time
+            _at_least(row, [s.col[hits_of[i][-1][3].copy().pop()]], s.timed_row_floor)
         if status is None and is_row and stated.get(i):
             # "97535  Caregiver/home mgmt training  10  carrying, car seat/crib positioning ...": a flowsheet row that
             # states its code and names that service by a catalogue phrase documents it

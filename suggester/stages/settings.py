@@ -69,6 +69,7 @@ class Settings:
     encounter: tuple | None = None   # (later code, {kind: first code}, later cues, first cues, prosthetic words)
     explicit: dict = field(default_factory=dict)   # label -> regex of the names that say a time went to that service
     headings: frozenset = frozenset()   # names that head a service's block (engine.json block_heading_names + explicit)
+    heading_code: dict = field(default_factory=dict)   # block heading name (lowercased) -> its code
     item_words: frozenset = frozenset()   # one-word item names that make "Bike 8 min" more than a bare time
     covering: tuple = ()   # (codes, covered, end cues, own-time words, evidence words): sessions that cover work
     modalities: frozenset = frozenset()   # the modality codes (engine.json timed_modality_categories)
@@ -157,6 +158,8 @@ class Settings:
             item_words=frozenset(w.lower() for w in config.get("bare_time_item_words", [])),
             headings=frozenset(" ".join(n.lower().split()) for key in ("explicit_service_names", "block_heading_names")
                                for names in config.get(key, {}).values() for n in names),
+            heading_code={" ".join(n.lower().split()): lab for lab, names in config.get("block_heading_names", {}).items()
+                          if lab in classes for n in names},
             covering=tuple((frozenset(c["codes"]), frozenset(c["covers"]), compile_literals(c["end_cues"]),
                             compile_literals(c["own_time_words"]) if c.get("own_time_words") else None,
                             _any_substring(c["evidence_words"]) if c.get("evidence_words") else None)
