@@ -191,6 +191,10 @@ ACCURACY_SETS = (
     ("SNF/long-term-care dev", "snf_ltc/dev_notes.jsonl"),
     ("wound/modalities dev", "wound_modalities/dev_notes.jsonl"),
     ("orthotics/prosthetics/wheelchair dev", "orthotics_prosthetics/dev_notes.jsonl"),
+    ("sports/return-to-sport dev", "sports_return/dev_notes.jsonl"),
+    ("inpatient-rehab days dev", "inpatient_rehab_days/dev_notes.jsonl"),
+    ("injured-workers dev", "injured_workers/dev_notes.jsonl"),
+    ("aquatic pool/land dev", "aquatic_pool_land/dev_notes.jsonl"),
     ("hold-out", "holdout/holdout_notes.jsonl"),
 )
 
