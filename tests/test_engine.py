@@ -660,3 +660,15 @@ def test_man_therapy_is_manual_therapy(engine):
 def test_time_spent_on_a_named_service_documents_it(engine, note):
     """'Spent twenty minutes on caregiver/home management training: ...' names the service its time was spent on."""
     assert minutes_of(engine, note) == {"97535": 20}
+
+
+def test_a_phone_call_with_someone_else_beside_the_visit_is_no_non_visit(engine):
+    # calling the adjuster or the physician about the patient is coordination, not a phone contact instead of the visit
+    note = ("Functional capacity evaluation completed face to face: lifting floor to waist, carrying, push/pull, "
+            "ladder climbing, grip. Written report sent to the physician.\nCalled adjuster afterward to summarize "
+            "findings (10 min phone call).")
+    result = engine.suggest(note, "commercial")
+    assert result.non_visit is None and "97750" in result.codes
+    # a phone contact with the patient is still one
+    call = "Phone call with pt: knee better, doing her exercises daily. Questions about the walker answered."
+    assert engine.suggest(call).non_visit == "phone" and not engine.suggest(call).recommended

@@ -26,7 +26,7 @@ from ._extensions import register_extensions
 from .line_status import apply_line_statuses
 from .minutes import MINUTE_NUMBER_WORDS, find_minutes, may_hold_minutes
 from .rules import (DASH_BEFORE, ContextRule, LiteralMatcher, compile_literals, line_bounds, literals_pattern,
-                    load_context_rules, tokenize_offsets, load_lexicon, load_nonvisit_rules, SectionRule, load_section_attributes,
+                    load_context_rules, tokenize_offsets, load_lexicon, load_nonvisit_rules, load_nonvisit_third_parties, SectionRule, load_section_attributes,
                     load_section_rules)
 
 SEGMENTS = "suggester_segments"
@@ -417,6 +417,13 @@ def _label(header: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"\s*\([^()]*\)$", "", words)).lower()
 
 
+def _sentence_around(text: str, start: int, end: int) -> str:
+    """The sentence (or line) holding ``text[start:end]``."""
+    lo = max(text.rfind(ch, 0, start) for ch in ".!?;\n") + 1
+    his = [i for i in (text.find(ch, end) for ch in ".!?;\n") if i >= 0]
+    return text[lo:min(his) if his else len(text)]
+
+
 def _any_of(patterns: list[str]) -> re.Pattern | None:
     """One regex that matches where any of ``patterns`` matches. The patterns that begin at a word boundary share
     it (r"\b(?:A|B)" is r"\bA|\bB"), which lets the scan test the boundary once per position, not once per pattern."""
@@ -635,6 +642,7 @@ class ContextAsserter:
         self.name = name
         self._rules: list[ContextRule] = load_context_rules(rules)
         self._nonvisit = load_nonvisit_rules(nonvisit)
+        self._third_party = load_nonvisit_third_parties(nonvisit)
         self._compile()
 
     def _compile(self) -> None:
@@ -814,6 +822,9 @@ class ContextAsserter:
                     for a, b, lit in self._nonvisit_matcher.finditer(text_of[c_start:clause.end_char]):
                         if self._nonvisit[lit] is None:
                             continue  # a blocker such as "VOR cancellation"
+                        if self._nonvisit[lit] == "phone" and self._third_party is not None \
+                                and self._third_party.search(_sentence_around(text_of, c_start + a, c_start + b)):
+                            continue  # "Called adjuster afterward (12 min phone call)": coordination beside the visit
                         non_visit = (self._nonvisit[lit], [c_start + a, c_start + b])
                         break
         # statuses a clause passes to its neighbour ("Hot Pack (97010):" / "- pt declined"; "...; not billed")

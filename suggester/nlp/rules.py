@@ -16,7 +16,8 @@ from .._resources import packaged_json, read_json
 from ..errors import ResourceError
 
 __all__ = ["DASH_BEFORE", "UNCHECKED_BOX", "ContextRule", "SectionRule", "compile_literals", "line_bounds", "literals_pattern", "load_context_rules",
-           "load_section_rules", "load_section_attributes", "load_nonvisit_rules", "load_lexicon"]
+           "load_section_rules", "load_section_attributes", "load_nonvisit_rules", "load_nonvisit_third_parties",
+           "load_lexicon"]
 # a check box left empty at the start of a line: "[ ] Gait training 97116", "\u2610 Ultrasound", "- ( ) Re-eval"
 UNCHECKED_BOX = re.compile(r"[ \t]*(?:[-*\u2022][ \t]*)?(?:\[[ \t]?\]|\u2610|\u25a1|\([ \t]\))[ \t]")
 
@@ -150,6 +151,14 @@ def load_nonvisit_rules(source: str | Path | None = "default") -> dict[str, str 
         return {r["literal"].lower(): r["status"] for r in data["nonvisit_rules"]}
     except (TypeError, KeyError, AttributeError) as exc:
         raise ResourceError(f"non-visit rules file: expected {{'nonvisit_rules': [{{'literal', 'status'}}]}} ({exc}).") from None
+
+
+def load_nonvisit_third_parties(source: str | Path | None = "default") -> re.Pattern | None:
+    """The people other than the patient and family whose phone call or message is no non-visit (``third_party_words``)."""
+    words = _load(source, "nonvisit_rules.json").get("third_party_words") or []
+    if not isinstance(words, list) or not all(isinstance(w, str) and w.strip() for w in words):
+        raise ResourceError("non-visit rules file: 'third_party_words' must be a list of non-empty strings.")
+    return compile_literals(words) if words else None
 
 
 def load_lexicon(source: str | Path | None = "default") -> dict:
