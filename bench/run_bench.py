@@ -195,6 +195,10 @@ ACCURACY_SETS = (
     ("inpatient-rehab days dev", "inpatient_rehab_days/dev_notes.jsonl"),
     ("injured-workers dev", "injured_workers/dev_notes.jsonl"),
     ("aquatic pool/land dev", "aquatic_pool_land/dev_notes.jsonl"),
+    ("chronic-pain dev", "chronic_pain/dev_notes.jsonl"),
+    ("federal-health-system dev", "federal_health/dev_notes.jsonl"),
+    ("Parkinson's/movement dev", "parkinsons_movement/dev_notes.jsonl"),
+    ("early-intervention dev", "early_intervention/dev_notes.jsonl"),
     ("hold-out", "holdout/holdout_notes.jsonl"),
 )
 
