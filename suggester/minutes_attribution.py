@@ -844,7 +844,8 @@ def _following_sentences(out, attributed, recommended, services, orphans, segmen
         # (a time ending the line of the services it follows counts what is timed in its own block only: a service
         # timed in another visit's paragraph - "Visit 1: Ther ex ... 10 min. / Visit 2: Ther ex repeated, 10 min" - is
         # not timed here)
-        lo, hi = _block_span(seg_i, segments, doc_text, section) if line_labs else (0, len(doc_text))
+        block = _block_span(seg_i, segments, doc_text, section)
+        lo, hi = block if line_labs else (0, len(doc_text))
         already = {a[1] for a in attributed if not a[2].bout and lo <= a[0] < hi} \
             | {lab for a, _, labs_of in out.ambiguous if lo <= a < hi for lab in labs_of}
         free = sorted(lab for lab in labs if lab not in already)
@@ -871,8 +872,7 @@ def _following_sentences(out, attributed, recommended, services, orphans, segmen
             # "PM: In 1400 / Out 1430." opening a line after a block whose services all have their times: a later
             # session's time, heading the one service documented after it without a time of its own
             below = _services_below(seg_i, recommended, services, segments, doc_text, named_only, linked_segments)
-            end = _block_span(seg_i, segments, doc_text, section)[1]
-            if len(below) == 1 and not any(a[1] == below[0] and base < a[0] < end for a in attributed):
+            if len(below) == 1 and not any(a[1] == below[0] and base < a[0] < block[1] for a in attributed):
                 attributed.extend((base + m.start, below[0], m, True, False, "block_header") for m in mentions
                                   if m.minutes is not None)
                 timed_before.add(seg_i)

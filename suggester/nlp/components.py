@@ -25,9 +25,9 @@ from .._memo import TextMemo
 from ._extensions import register_extensions
 from .line_status import apply_line_statuses
 from .minutes import MINUTE_NUMBER_WORDS, find_minutes, may_hold_minutes
-from .rules import (DASH_BEFORE, ContextRule, LiteralMatcher, compile_literals, line_bounds, literals_pattern,
-                    load_context_rules, tokenize_offsets, load_lexicon, load_nonvisit_rules, load_nonvisit_third_parties, SectionRule, load_section_attributes,
-                    load_section_rules)
+from .rules import (DASH_BEFORE, ContextRule, LiteralMatcher, SectionRule, compile_literals, line_bounds,
+                    literals_pattern, load_context_rules, load_lexicon, load_nonvisit_rules, load_nonvisit_third_parties,
+                    load_section_attributes, load_section_rules, tokenize_offsets)
 
 SEGMENTS = "suggester_segments"
 SECTIONS = "suggester_sections"

@@ -371,16 +371,18 @@ _HEADING_TIME = re.compile(r"[ \t]*(?:[:\-\u2013\u2014][ \t]*)?(?:x[ \t]*)?(?:\d
                            re.IGNORECASE)
 
 
-# bullets and the block's clock time before a heading name ("- 1015-1045 pool: ...")
+# bullets and the block's clock time before a heading name ("- 1015-1045 pool: ..."), and the name: words up to its
+# time, colon, dash or parenthesis
 _HEADING_NAME_LEAD = re.compile(r"[ \t\-*\u2022]*(?P<clock>\d{1,2}:?\d{2}[ \t]*(?:-|\u2013|\u2014|to)[ \t]*\d{1,2}:?\d{2}[ \t]+)?")
+_HEADING_WORDS = re.compile(r"[A-Za-z][A-Za-z/&.' -]{0,30}?(?=[ \t]*(?:[:\-\u2013\u2014(]|x[ \t]*\d|\d|$))")
 
 
-def _heading_names(s: Settings, note: NoteRead, hits_of: list) -> set:
+def _heading_names(s: Settings, note: NoteRead, hits_of: list) -> dict[int, str]:
     """A performed clause that opens its line with a name that heads a service's block and that block's own time
     ("Pool x 30: underwater bar walking ...", "Pool - 20 min: DWR 8', then ...", "1015-1045 pool: walking, step ups")
     names that service, though the name alone is no evidence phrase ('pool' is also a pool noodle, the pool deck,
-    'after pool'; engine.json block_heading_names)."""
-    named = set()
+    'after pool'; engine.json block_heading_names). Returns clause index -> the code its heading names."""
+    named: dict[int, str] = {}
     if not s.heading_code:
         return named
     full = note.full
@@ -390,17 +392,16 @@ def _heading_names(s: Settings, note: NoteRead, hits_of: list) -> set:
         ctext = note.ctexts[i]
         lead = _HEADING_NAME_LEAD.match(ctext)
         a = lead.end()
-        word = re.match(r"[A-Za-z][A-Za-z/&.' -]{0,30}?(?=[ \t]*(?:[:\-\u2013\u2014(]|x[ \t]*\d|\d|$))", ctext[a:])
+        word = _HEADING_WORDS.match(ctext, a)
         if word is None:
             continue
-        name = " ".join(word.group(0).lower().split())
-        lab = s.heading_code.get(name)
-        b = a + len(word.group(0))
+        lab = s.heading_code.get(" ".join(word.group(0).lower().split()))
+        b = word.end()
         if lab is None or any(x < b and a < y for x, y, _, _ in hits_of[i]):
             continue
         if _HEADING_TIME.match(ctext, b) or lead.group("clock") and _HEAD_COLON.match(ctext, b):
             hits_of[i] = hits_of[i] + [(a, b, ctext[a:b], {lab})]
-            named.add(i)
+            named[i] = lab
     return named
 
 
@@ -483,7 +484,7 @@ def gather(s: Settings, note: NoteRead, hits_of: list, proba: np.ndarray, cfg: d
                                                      owner or listed, time_after):
             _at_least(row, named_cols, s.timed_row_floor)
         if i in headed and status is None:   # the block's heading: its service is documented with its own time
-            _at_least(row, [s.col[hits_of[i][-1][3].copy().pop()]], s.timed_row_floor)
+            _at_least(row, [s.col[headed[i]]], s.timed_row_floor)
         if status is None and is_row and stated.get(i):
             # "97535  Caregiver/home mgmt training  10  carrying, car seat/crib positioning ...": a flowsheet row that
             # states its code and names that service by a catalogue phrase documents it
