@@ -768,8 +768,8 @@ def _services_below(seg_i, recommended, services, segments, doc_text, named_only
     names others."""
     below: set = set()
     for k in range(seg_i + 1, len(segments)):
-        gap = doc_text[segments[k - 1].end_char:segments[k].start_char]
-        if "\n\n" in gap.replace("\r", "") or segments[k]._.pt_section != segments[seg_i]._.pt_section \
+        if _blank_line(doc_text[segments[k - 1].end_char:segments[k].start_char]) \
+                or segments[k]._.pt_section != segments[seg_i]._.pt_section \
                 or k in timed and doc_text[segments[k].start_char:segments[k].end_char].rstrip().endswith(":"):
             break
         here = {lab for lab in recommended if k in services.get(lab, {})}
@@ -786,7 +786,7 @@ def _time_line(seg_text: str, mentions, base: int, doc_text: str) -> bool:
     timed = [m for m in mentions if m.minutes is not None]
     if len(timed) != 1 or timed[0].field or not _CLOCK_PAIR.search(seg_text, timed[0].start, timed[0].end):
         return False
-    if doc_text[doc_text.rfind("\n", 0, base) + 1:base].strip():
+    if doc_text[line_bounds(doc_text, base)[0]:base].strip():
         return False
     rest = seg_text
     for m in sorted(mentions, key=lambda mm: -mm.start):
@@ -798,12 +798,17 @@ def _block_span(seg_i: int, segments, doc_text: str, section) -> tuple[int, int]
     """Where the block holding segment ``seg_i`` starts and ends: its neighbours in the same section up to a blank line."""
     first = last = seg_i
     while first > 0 and segments[first - 1]._.pt_section == section \
-            and "\n\n" not in doc_text[segments[first - 1].end_char:segments[first].start_char].replace("\r", ""):
+            and not _blank_line(doc_text[segments[first - 1].end_char:segments[first].start_char]):
         first -= 1
     while last + 1 < len(segments) and segments[last + 1]._.pt_section == section \
-            and "\n\n" not in doc_text[segments[last].end_char:segments[last + 1].start_char].replace("\r", ""):
+            and not _blank_line(doc_text[segments[last].end_char:segments[last + 1].start_char]):
         last += 1
     return segments[first].start_char, segments[last].end_char
+
+
+def _blank_line(gap: str) -> bool:
+    """The text between two segments holds a blank line (a block ends there)."""
+    return "\n\n" in gap.replace("\r", "")
 
 
 def _following_sentences(out, attributed, recommended, services, orphans, segments, doc_text, linked_segments,
@@ -824,7 +829,7 @@ def _following_sentences(out, attributed, recommended, services, orphans, segmen
             section = segments[seg_i - 1]._.pt_section
         while k >= 0:
             gap = doc_text[segments[k].end_char:segments[k + 1].start_char]
-            if "\n\n" in gap.replace("\r", "") or segments[k]._.pt_section != section:
+            if _blank_line(gap) or segments[k]._.pt_section != section:
                 break
             same_line = same_line and "\n" not in gap
             here = {lab for lab in recommended if k in services.get(lab, {})}

@@ -364,16 +364,16 @@ def _time_after(s: Settings, note: NoteRead, i: int) -> bool:
     return bool(mins) and note.clauses[i + 1]._.pt_segment != note.clauses[i]._.pt_segment and time_only(s, nxt, mins)
 
 
+_CLOCK_RANGE = r"\d{1,2}:?\d{2}[ \t]*(?:-|\u2013|\u2014|to)[ \t]*\d{1,2}:?\d{2}"   # "10:00-10:28", "1015-1045"
 # a heading name's own time after it, then the colon or dash before the block's items: "Pool x 30:", "Pool - 20 min:",
 # "Pool 10:00-10:28:" (not a closing line such as "Group 45'", which restates a time)
 _HEADING_TIME = re.compile(r"[ \t]*(?:[:\-\u2013\u2014][ \t]*)?(?:x[ \t]*)?(?:\d{1,3}[ \t]*(?:min(?:ute)?s?|mins|'|m)?\.?"
-                           r"|\d{1,2}:?\d{2}[ \t]*(?:-|\u2013|\u2014|to)[ \t]*\d{1,2}:?\d{2})[ \t]*[:\-\u2013\u2014]",
-                           re.IGNORECASE)
+                           r"|" + _CLOCK_RANGE + r")[ \t]*[:\-\u2013\u2014]", re.IGNORECASE)
 
 
 # bullets and the block's clock time before a heading name ("- 1015-1045 pool: ..."), and the name: words up to its
 # time, colon, dash or parenthesis
-_HEADING_NAME_LEAD = re.compile(r"[ \t\-*\u2022]*(?P<clock>\d{1,2}:?\d{2}[ \t]*(?:-|\u2013|\u2014|to)[ \t]*\d{1,2}:?\d{2}[ \t]+)?")
+_HEADING_NAME_LEAD = re.compile(r"[ \t\-*\u2022]*(?P<clock>" + _CLOCK_RANGE + r"[ \t]+)?")
 _HEADING_WORDS = re.compile(r"[A-Za-z][A-Za-z/&.' -]{0,30}?(?=[ \t]*(?:[:\-\u2013\u2014(]|x[ \t]*\d|\d|$))")
 
 
@@ -387,7 +387,7 @@ def _heading_names(s: Settings, note: NoteRead, hits_of: list) -> dict[int, str]
         return named
     full = note.full
     for i, clause in enumerate(note.clauses):
-        if note.statuses[i] is not None or full[full.rfind("\n", 0, clause.start_char) + 1:clause.start_char].strip():
+        if note.statuses[i] is not None or full[line_bounds(full, clause.start_char)[0]:clause.start_char].strip():
             continue
         ctext = note.ctexts[i]
         lead = _HEADING_NAME_LEAD.match(ctext)
