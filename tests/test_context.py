@@ -704,6 +704,19 @@ def test_home_safety_training_is_not_the_home_program(engine):
     assert {s.code: s.minutes for s in engine.suggest(note).recommended} == {"97535": 8}
 
 
+@pytest.mark.parametrize("note", [
+    "Self-care training 12 min: body mechanics for home tasks - unloading the dryer into a basket on a chair, hip hinge "
+    "to load the dishwasher, groceries split into two light bags.",
+    "Taught spine-safe body mechanics for home chores, 12 min: making the bed, loading the washer, carrying bags.",
+])
+def test_training_for_home_tasks_is_not_the_home_program(engine, note):
+    """'body mechanics for home tasks': training given this session for tasks at home, not a program for home
+    ('ice for home')."""
+    doc = engine.nlp(engine._make_doc(note))
+    assert "home_program" not in [c._.pt_assertion for c in doc.spans["suggester_clauses"]]
+    assert {s.code: s.minutes for s in engine.suggest(note).recommended} == {"97535": 12}
+
+
 def test_a_time_set_apart_by_a_comma_at_the_end_is_outside_a_negations_scope(engine):
     """'... worked on turning and not shuffling, about 15 min.': the negation covers 'shuffling', not the sentence's
     time after the comma."""
