@@ -750,3 +750,20 @@ def test_next_as_a_label_is_the_plan_for_the_next_visit(engine, text, status):
     """'Next:' opening a sentence labels what the next visit will do; 'came next:' inside a sentence does not."""
     doc = engine.nlp(engine._make_doc(text))
     assert [c._.pt_assertion for c in doc.spans["suggester_clauses"]][-1] == status
+
+
+@pytest.mark.parametrize("line", ["O: Gait w/o AD, mild antalgic.", "O: Gait w/ SPC, mild Trendelenburg L.",
+                                  "O: Gait (no AD) - slightly antalgic, decreased stance time R."])
+def test_gait_described_with_its_aid_is_an_exam_finding(engine, line):
+    """'Gait w/o AD, mild antalgic' in the objective section describes how the patient walks (with or without an
+    aid), not gait training."""
+    note = f"S: knee sore.\nTher ex 20 min: quad sets, SLR 3x10.\n{line}\nA: progressing.\nP: cont POC."
+    assert engine.suggest(note, payer="commercial").codes == ["97110"]
+
+
+@pytest.mark.parametrize("line", ["Gait: antalgic, cues for heel strike 150' x2 w/ RW, 10 min",
+                                  "Gait w/ RW, antalgic pattern, cues for heel strike 150' x2, 10 min"])
+def test_gait_described_while_it_is_trained_is_gait_training(engine, line):
+    """A gait description followed on its sentence by the training (cues, practice, its minutes) is the service."""
+    note = f"Ther ex 20 min: quad sets, SLR 3x10.\n{line}"
+    assert {s.code: s.minutes for s in engine.suggest(note, payer="commercial").recommended} == {"97110": 20, "97116": 10}
