@@ -767,3 +767,10 @@ def test_gait_described_while_it_is_trained_is_gait_training(engine, line):
     """A gait description followed on its sentence by the training (cues, practice, its minutes) is the service."""
     note = f"Ther ex 20 min: quad sets, SLR 3x10.\n{line}"
     assert {s.code: s.minutes for s in engine.suggest(note, payer="commercial").recommended} == {"97110": 20, "97116": 10}
+
+
+@pytest.mark.parametrize("line", ["TE: eccentric wrist ext 3x15 - HEP only", "Eccentric wrist extension 3x15 (HEP only)"])
+def test_a_service_marked_home_only_is_the_home_program(engine, line):
+    """'TE: eccentric wrist ext 3x15 - HEP only': the exercise is done at home, not in the session."""
+    note = f"Ionto (15m): dexamethasone 4 mg/mL, 40 mA-min, R lat epicondyle.\n{line}"
+    assert engine.suggest(note, payer="commercial").codes == ["97033"]
