@@ -774,3 +774,12 @@ def test_a_service_marked_home_only_is_the_home_program(engine, line):
     """'TE: eccentric wrist ext 3x15 - HEP only': the exercise is done at home, not in the session."""
     note = f"Ionto (15m): dexamethasone 4 mg/mL, 40 mA-min, R lat epicondyle.\n{line}"
     assert engine.suggest(note, payer="commercial").codes == ["97033"]
+
+
+@pytest.mark.parametrize("row", ["GAIT ................ n/a today (pt declined, fatigue after dialysis)",
+                                 "Gait ..... n/a today", "Gait training ________ held - BP 182/100"])
+def test_a_flowsheet_rows_dotted_value_saying_not_given_covers_its_name(engine, row):
+    """'GAIT ........ n/a today (pt declined ...)': a row's name joined by a dot leader to a value that says the
+    service was not given is not given; the row above it with its minutes stays."""
+    note = f"WC MGMT ............. 15 min\n   propulsion 150' in hallway, brakes and footrests w/ VC x2\n{row}"
+    assert {s.code: s.minutes for s in engine.suggest(note).recommended} == {"97542": 15}

@@ -3,6 +3,8 @@ clause on its own (run by the context component, so ``span._.pt_assertion`` show
 
 * a heading line with no time of its own takes the status of the line below it when that line says the service
   was not given ("Hot Pack (97010):" / "- Offered pre-tx; pt declined");
+* a flowsheet row's name joined by a dot leader to a value saying the service was not given takes that status
+  ("GAIT ................ n/a today (pt declined, fatigue)");
 * an offer refused on the same line is not given ("Selective debridement ... was offered; pt declined today");
 * a clause followed on its line by "; not billed", "- not a clinic service" is not counted;
 * a negated clause ending in "or" negates the clause it runs into ("no hands-on assessment or manual tx today").
@@ -33,6 +35,7 @@ _NOT_BILLED_ITEM = re.compile(r"^\W*not\s+(?:billed|billable|charged|counted|inc
 def apply_line_statuses(full: str, bounds: list[tuple[int, int]], ctexts: list[str], statuses: list) -> None:
     """Run the passes in order (see the module docstring)."""
     _heading_takes_its_body(full, bounds, ctexts, statuses)
+    _leader_row_takes_its_value(full, bounds, ctexts, statuses)
     _offered_then_declined(full, bounds, ctexts, statuses)
     _not_billed_after(full, bounds, ctexts, statuses)
     _negation_past_or(full, bounds, ctexts, statuses)
@@ -83,6 +86,21 @@ _SERVICE_NOT_GIVEN = re.compile(r"\W*(?:not\s+(?:performed|done|completed|provid
 # a template's time field left blank: "Time: --", "Minutes: ___", "Time: 0 min", "Duration: n/a"
 _BLANK_FIELD = re.compile(r"[ \t]*(?:time|minutes|mins?|duration)[ \t]*:?[ \t]*(?:-+|_+|0|none|n/?a)?[ \t]*"
                           r"(?:min(?:ute)?s?)?[ \t\r]*", re.IGNORECASE)
+
+
+# the dots (or underscores) joining a flowsheet row's name to its value: "GAIT ........ n/a", "WC MGMT ____ 15 min"
+_LEADER = re.compile(r"[ \t]*(?:[.\u2026_][ \t]*){3,}:?[ \t]*")
+
+
+def _leader_row_takes_its_value(full: str, bounds, ctexts, statuses) -> None:
+    """A flowsheet row whose name (one to four words, no digits) is joined by a dot leader to a value that says the
+    service was not given ("GAIT ................ n/a today (pt declined, fatigue after dialysis)") is not given: the
+    name takes the value's status, as a name and its status joined by a colon share one clause."""
+    for i in range(len(bounds) - 1):
+        j = i + 1
+        if statuses[i] is None and statuses[j] in _NOT_GIVEN and _TITLE_LINE.fullmatch(ctexts[i]) \
+                and _LEADER.fullmatch(full, bounds[i][1], bounds[j][0]) and _SERVICE_NOT_GIVEN.match(ctexts[j]):
+            statuses[i] = statuses[j]
 
 
 def _offered_then_declined(full: str, bounds, ctexts, statuses) -> None:
