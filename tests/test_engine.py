@@ -672,3 +672,14 @@ def test_a_phone_call_with_someone_else_beside_the_visit_is_no_non_visit(engine)
     # a phone contact with the patient is still one
     call = "Phone call with pt: knee better, doing her exercises daily. Questions about the walker answered."
     assert engine.suggest(call).non_visit == "phone" and not engine.suggest(call).recommended
+
+
+@pytest.mark.parametrize("line", ["TherEx/NMR (combined)   25 min    - DNF holds, scap retraction w/ TB, prone Y/T, "
+                                  "seated postural correction w/ mirror + tactile cues, quadruped head control",
+                                  "Ther ex + NMR: 25 min - chin tucks, rows w/ TB, postural correction at mirror"])
+def test_service_names_joined_before_one_time_are_each_documented(engine, line):
+    """'TherEx/NMR (combined) 25 min': two named services share one time: each is documented, the time is split
+    between neither."""
+    note = f"Interventions:\n  {line}\n  Manual                  10 min    - upper thoracic PA mobs gr III, STM levator"
+    assert {s.code: s.minutes for s in engine.suggest(note, payer="commercial").recommended} == \
+        {"97110": None, "97112": None, "97140": 10}
