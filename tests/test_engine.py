@@ -443,6 +443,10 @@ def test_a_service_named_with_its_time_is_that_service(engine):
      "reviewed, 18 min.", "97760"),
     ("Orthotic follow-up; unloader brace fitted 3 wks ago at the initial orthotic visit.\nOrthotic management and "
      "training 15 min: strap tension adjusted, donning sequence reviewed, skin check.", "97763"),
+    ("Prosthetic training, subsequent (20 min): donning liner and pin lock, sock ply management, skin checks with "
+     "mirror.", "97763"),
+    ("Prosthetic training - f/u (20 min): donning liner and pin lock, sock ply management, skin checks with mirror.",
+     "97763"),
 ])
 def test_the_orthotic_or_prosthetic_code_follows_the_encounter(engine, note, code):
     codes = set(engine.suggest(note, payer="commercial").codes)
