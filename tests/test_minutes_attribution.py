@@ -514,6 +514,11 @@ def test_an_items_time_in_a_list_is_not_the_blocks_time(engine):
                  "Leg press               | 3x10        |\nStep-ups 6 in           | 2x10        |\n"
                  "TE total (incl. UBE)    |             | 18\nManual: patellar mobs   |             | 8",
                  {"97110": 18, "97140": 8}, id="total-row-incl"),
+    # a flowsheet's minutes field for the service above it, with the day it counts ("minutes today")
+    pytest.param("Activity                  | Today         | Status\nNuStep L3                 | 8 min         | performed\n"
+                 "Seated LAQ 2# 2x15        | done          | performed\n   >> TherEx minutes today: 14\n"
+                 "Sit<>stand from w/c       | 5 reps min A  | performed\nStand pivot w/c<>bed      | CGA           | performed\n"
+                 "   >> Ther Act minutes today: 13\nTx minutes: 27", {"97110": 14, "97530": 13}, id="minutes-today-field"),
     # rest right after a time is a rest, not more gait time
     pytest.param("Gait training with RW 150 ft x2, cues for heel strike, 14 min.\nPt response: fatigued after 2nd gait bout, "
                  "needed 2 min rest.", {"97116": 14}, id="rest-after-time"),
