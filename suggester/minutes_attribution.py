@@ -30,7 +30,9 @@ Algorithm (each step names the rule it records)
    ``after_service`` (nearest service phrase before the time), ``before_service`` (nearest after it),
    ``service_total`` (a time with "total", "whole", "in all" in its sentence, or a total label after the
    service's name, "TE subtotal: 19 min": replaces its sub-item times; so does a labelled field, "Minutes: 23"
-   under a block, "Gait min: 10", and a time written last on its line after a dash or in parentheses after the
+   under a block, "Gait min: 10", a line of only the service's heading name, a colon and a time that closes the run
+   of lines above it holding that service's item times (no more than it: "Bike warm-up 8 min / Leg press 3x10 /
+   TherEx: 20 min"), and a time written last on its line after a dash or in parentheses after the
    line's last sentence, for the service whose name heads the line (its own line's and earlier times; a later
    line timing the same service again adds to it): "TE: bike 6 min, heel slides, ... -- 26 min",
    "Gait trng: FWW 2 x 75 ft, cues ... Seated rest between trials. (15 min)"; a name and its time with nothing
@@ -585,7 +587,8 @@ def attribute_minutes(recommended, services, seg_mentions, time_only_segs, segme
                 coded_rows.add(base + m.start)
             if m.breakdown:
                 rule = "total_breakdown"   # "Total timed 38 (TherEx 23, NMR 15)": the service's share of the total
-            if m.field or (_total_row(text) if in_table else is_service_total(text, m.start, m.end)):
+            if m.field or (_total_row(text) if in_table else is_service_total(text, m.start, m.end)) \
+                    or not in_table and _closing_label(doc_text, base + m.start, m, lab, attributed, headings):
                 rule = "service_total"   # "24 min total for the re-ed": replaces its sub-item times
             elif seg_i in time_log:
                 rule = "time_log"   # "Time: TherEx 25 min, Manual 10 min" at the end: the service's whole time
@@ -658,6 +661,29 @@ def attribute_minutes(recommended, services, seg_mentions, time_only_segs, segme
 
 _SENTENCE_END_BEFORE = re.compile(r"\.\s*$")
 _NAME_TRIM = re.compile(r"[^\w/&+\- ]+")
+
+
+# a line that is only a service's heading name, a colon and a time: "TherEx: 20 min", ">> NMR: 10"
+_LABEL_LINE = re.compile(r"[ \t>*\-\u2022]*(?P<name>[A-Za-z][A-Za-z /&.\-]{0,30}?)[ \t]*[:=][ \t]*(?:~|about|approx\.?)?[ \t]*"
+                         r"\d{1,3}[ \t]*(?:min(?:ute)?s?|')?\.?[ \t\r]*")
+
+
+_BLANK_LINE = re.compile(r"\n[ \t\r]*\n")
+
+
+def _closing_label(doc_text: str, pos: int, m: MinuteMention, lab: str, attributed, headings) -> bool:
+    """The time of a line that closes its service's block ("Bike warm-up 8 min / Leg press 3x10 / ... / TherEx:
+    20 min"): a line holding only the service's heading name, a colon and the time, below item times of that service
+    in the same run of lines (no blank line between) that it holds whole, is the block's whole time."""
+    if headings is None or m.minutes is None:
+        return False
+    start, end = line_bounds(doc_text, pos)
+    label = _LABEL_LINE.fullmatch(doc_text, start, end)
+    if label is None or not _heading_name(label.group("name"), headings):
+        return False
+    top = max((b.end() for b in _BLANK_LINE.finditer(doc_text, 0, start)), default=0)   # the run of lines it closes
+    above = [a[2].minutes for a in attributed if a[1] == lab and top <= a[0] < start and a[2].minutes is not None]
+    return bool(above) and sum(above) <= m.minutes
 
 
 def _heading_name(name: str, headings) -> bool:

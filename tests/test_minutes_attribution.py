@@ -519,6 +519,13 @@ def test_an_items_time_in_a_list_is_not_the_blocks_time(engine):
                  "Seated LAQ 2# 2x15        | done          | performed\n   >> TherEx minutes today: 14\n"
                  "Sit<>stand from w/c       | 5 reps min A  | performed\nStand pivot w/c<>bed      | CGA           | performed\n"
                  "   >> Ther Act minutes today: 13\nTx minutes: 27", {"97110": 14, "97530": 13}, id="minutes-today-field"),
+    # a line holding only the service's name and a time closes the block of its items above: their whole time
+    pytest.param("EXERCISE LOG\nBike warm-up   8 min   L4\nLeg press   3x10   90#\nRDL   3x8   15# DB\nTherEx: 20 min\n\n"
+                 "Balance/Proprio\nSL stance on foam R   3x30s\nStar excursion R   3 rounds\nNMR: 10 min",
+                 {"97110": 20, "97112": 10}, id="closing-label"),
+    # ... but not when it is less than its items' times, or past a blank line: then it is more time of the service
+    pytest.param("Bike warm-up 8 min\nLeg press 3x10, RDL 3x8\nTherEx: 6 min", {"97110": 14}, id="closing-label-smaller"),
+    pytest.param("Bike warm-up 8 min\n\nTherEx: 20 min", {"97110": 28}, id="label-after-blank-line"),
     # rest right after a time is a rest, not more gait time
     pytest.param("Gait training with RW 150 ft x2, cues for heel strike, 14 min.\nPt response: fatigued after 2nd gait bout, "
                  "needed 2 min rest.", {"97116": 14}, id="rest-after-time"),
