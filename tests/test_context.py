@@ -473,10 +473,12 @@ def test_other_treatment_fields_do_not_open_the_treatment_section(line):
 @pytest.mark.parametrize("line, code, minutes", [
     ("Then we practised getting down to the floor and back up using the couch, twice, min A, 11 min.", "97530", 11),
     ("Also did gait training today with the walker in the parking lot and on the ramp, 13 min.", "97116", 13),
+    ("0830-0845 floor<->stand transfer training via half-kneel, L knee down first, min A -> CGA by trial 4", "97530", 15),
+    ("9:05-9:17 am NuStep L4, cues for L LE push and even cadence", "97110", 12),
 ])
 def test_a_line_going_back_to_the_sessions_treatment_after_the_goals_is_performed(engine, line, code, minutes):
-    """'Updated goals: ...' on a line of its own holds the goals; a next line opening with 'Then we practised' or 'Also
-    did ... today' is the session's treatment again."""
+    """'Updated goals: ...' on a line of its own holds the goals; a next line opening with 'Then we practised', 'Also
+    did ... today' or a clock range and its activity is the session's treatment again."""
     note = ("Recert visit. Retested: 5xSTS 16 s (was 22 s), TUG 14 s.\nUpdated goals: walk to church with the cane; "
             "get up from the floor alone.\n" + line)
     assert minutes_of(engine, note, payer="commercial").get(code) == minutes
