@@ -646,6 +646,20 @@ def test_the_compression_wrap_code_follows_the_limb_wrapped(engine, note, code):
     assert engine.suggest(note, payer="commercial").codes == [code]
 
 
+@pytest.mark.parametrize("note, payer, codes", [
+    ("- E-stim, unattended: NMES to L supraspinatus/post delt, pt seated in recliner w/ arm trough while PT treated "
+     "another pt. 15 min.\n- Ther ex 10 min: wand flexion, pulleys, scap retraction", "medicare", {"G0283", "97110"}),
+    ("FES cycle: set up on RT300 with stim to L quad/ham/glute; pt cycled 20 min while PTA worked with another pt.\n"
+     "Gait training 15 min: quad cane, cues for L stance time.", "commercial", {"97014", "97116"}),
+    ("IFC to lumbar paraspinals 12 min, PT in constant attendance adjusting intensity.\nTE 10 min: bridges, bird dog.",
+     "commercial", {"97032", "97110"}),
+])
+def test_attended_or_unattended_stimulation_follows_what_the_note_says(engine, note, payer, codes):
+    """NMES names the attended code and IFC the unattended one, but the note's own words decide: 'unattended',
+    'while PT treated another pt' is the unattended code (G0283 for Medicare); 'PT in constant attendance' is 97032."""
+    assert set(engine.suggest(note, payer=payer).codes) == codes
+
+
 def test_a_named_repositioning_maneuver_with_its_time_is_documented(engine):
     note = "R horizontal canal BPPV, geotropic.\n2:05-2:14 Lempert roll toward the L, tolerated with mild nausea."
     assert engine.suggest(note, payer="commercial").codes == ["95992"]

@@ -224,8 +224,9 @@ def apply_count_rules(s: Settings, recommended: set, cands: dict, full: str = ""
 
 
 def apply_site_rules(s: Settings, recommended: set, cands: dict, full: str) -> set:
-    """Codes told apart by the body site (engine.json ``site_rules``): a recommended code whose evidence lines name
-    another code's site and not its own is that code ("Multilayer compression bandaging L UE" is the arm's wrap)."""
+    """Codes told apart by what their evidence lines say (engine.json ``site_rules``): a recommended code whose
+    evidence lines name another code's site or setting and not its own is that code ("Multilayer compression
+    bandaging L UE" is the arm's wrap; "E-stim, unattended: NMES ..." is the unattended stimulation)."""
     for sites in s.site_rules:
         present = [lab for lab in sites if lab in recommended]
         if len(present) != 1:
