@@ -665,6 +665,13 @@ def test_a_named_repositioning_maneuver_with_its_time_is_documented(engine):
     assert engine.suggest(note, payer="commercial").codes == ["95992"]
 
 
+def test_functional_task_practice_is_therapeutic_activities(engine):
+    note = ("Shaping/functional task practice (10:00-10:30): retrieving cups from a shelf and placing them in the sink, "
+            "wiping the table, opening and closing a drawer.\nMotor control (10:30-10:45): isolated wrist and finger "
+            "extension with tapping facilitation.")
+    assert minutes_of(engine, note, payer="commercial") == {"97530": 30, "97112": 15}
+
+
 def test_man_therapy_is_manual_therapy(engine):
     note = "Pt seen f/u R shoulder pain. Ther ex 2 units, man therapy 1 unit, tolerated well. Cont POC."
     assert set(engine.suggest(note, payer="commercial").codes) == {"97110", "97140"}
