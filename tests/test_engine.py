@@ -665,6 +665,16 @@ def test_a_named_repositioning_maneuver_with_its_time_is_documented(engine):
     assert engine.suggest(note, payer="commercial").codes == ["95992"]
 
 
+@pytest.mark.parametrize("line, code", [
+    ("Rigid strapping applied to L shoulder (Cover-Roll base + rigid tape) to support the humeral head.", "29240"),
+    ("Athletic taping R ankle (closed basket weave) before the agility drills.", "29540"),
+])
+def test_strapping_named_generically_is_the_code_of_the_site_strapped(engine, line, code):
+    """'strapping', 'athletic taping': every body site's strapping code shares these names; the site decides."""
+    note = f"{line}\nNMR 22 min: scapular setting in supported sitting, weight bearing through L UE on mat."
+    assert set(engine.suggest(note, payer="medicare").codes) == {code, "97112"}
+
+
 def test_functional_task_practice_is_therapeutic_activities(engine):
     note = ("Shaping/functional task practice (10:00-10:30): retrieving cups from a shelf and placing them in the sink, "
             "wiping the table, opening and closing a drawer.\nMotor control (10:30-10:45): isolated wrist and finger "

@@ -116,7 +116,8 @@ def add_supporting(s: Settings, hits_of: list, supporting: list, proba: np.ndarr
         if weak:
             best = s.classes[int(np.argmax(proba[i]))]
             if all(h[3] == {best} for h in hits_of[i]):  # "Gait w/ head turns, pivot turns": the gait is named
-                hits_of[i] = hits_of[i] + [h for h in weak if h[3] == {best}]
+                # a name several codes share ("strapping": every body site's code) backs the one the clause reads as
+                hits_of[i] = hits_of[i] + [h if len(h[3]) == 1 else (*h[:3], {best}) for h in weak if best in h[3]]
 
 
 
