@@ -617,6 +617,25 @@ def test_caregiver_training_codes_need_the_patient_absent(engine, note, caregive
     assert bool(codes & {"97550", "97551", "97552"}) == caregiver_code
 
 
+@pytest.mark.parametrize("note, code", [
+    ("Dry needling, 0.30x50 mm needles, to R medial gastroc, lateral gastroc, soleus and tibialis posterior - "
+     "fast-in/fast-out until LTRs extinguished.", "20561"),
+    ("DN to R UT and LS x2 each with LTR, tolerated well.", "20560"),
+    ("Dry needling (trigger point, solid filament 0.30x50mm and 0.30x75mm): R gluteus medius, R piriformis, "
+     "R quadratus lumborum. Local twitch responses obtained.", "20561"),
+    ("Dry needling (consent on file, clean technique, 0.30x50mm): R obturator internus (via ischiorectal approach, "
+     "external), R piriformis. LTRs elicited both.", "20560"),
+    ("Dry needled R upper trap, R levator scapulae, R suboccipitals; local twitch in all.", "20561"),
+    ("DN L masseter + L temporalis, 30mm needles, LTR x3 masseter. Pt tolerated.", "20560"),
+    ("Dry needling (consent reviewed, clean technique, gloves):\n Total muscles needled: 3. No bleeding.", "20561"),
+])
+def test_the_needled_muscles_are_counted_as_written(engine, note, code):
+    """The muscles needled are listed after 'to', right after the procedure's name with a side, or after a long
+    parenthesis; a note in parentheses inside an item, the needles' size and the twitch count are not muscles; a
+    count written as the list ('Total muscles needled: 3') is the count."""
+    assert engine.suggest(note, payer="commercial").codes == [code]
+
+
 def test_a_catalogue_name_written_in_the_plural_still_names_its_service(engine):
     """'wax dips' is the catalogue's 'wax dip' (its last word in the plural): it names the paraffin, and the evidence
     shows the catalogue's phrase."""

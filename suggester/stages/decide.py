@@ -121,6 +121,8 @@ def apply_group(s: Settings, recommended: set, full: str, cands: dict, negated=(
 
 
 _BOTH_SIDES = re.compile(r"\bb/l\b", re.IGNORECASE)   # "b/l UT": one item for both sides, not two split at the slash
+_PARENS = re.compile(r"\([^()\n]*\)")   # "R obturator internus (via ischiorectal approach, external)": one item
+_COUNT_ONLY = re.compile(r"\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten", re.IGNORECASE)
 _LIST_SPLIT = re.compile(r"\s*(?:,|;|/|\band\b|&|\+)\s*(?:and\s+)?", re.IGNORECASE)
 
 
@@ -208,8 +210,10 @@ def apply_count_rules(s: Settings, recommended: set, cands: dict, full: str = ""
             # "Muscles needled: R upper trapezius, R levator scapulae, R infraspinatus" is 3 (a stated count, "2 muscles",
             # is read before any list: a list runs on into what was found, "..., local twitch responses elicited"); an
             # item naming both sides counts twice ("B masseter, B temporalis" is 4 muscles)
-            counts += [float(sum(2 if both_sides is not None and both_sides.match(item) else 1
-                                 for item in _LIST_SPLIT.split(_BOTH_SIDES.sub("bilateral", m.group("list")).strip(" ,"))))
+            # a list that is one number is the count itself ("Total muscles needled: 3")
+            counts += [number_value(m.group("list").strip()) if _COUNT_ONLY.fullmatch(m.group("list").strip()) else
+                       float(sum(2 if both_sides is not None and both_sides.match(item) else 1
+                                 for item in _LIST_SPLIT.split(_BOTH_SIDES.sub("bilateral", _PARENS.sub("", m.group("list"))).strip(" ,"))))
                        for m in listed.finditer(full)]
         if not counts:
             continue
