@@ -199,6 +199,8 @@ ACCURACY_SETS = (
     ("federal-health-system dev", "federal_health/dev_notes.jsonl"),
     ("Parkinson's/movement dev", "parkinsons_movement/dev_notes.jsonl"),
     ("early-intervention dev", "early_intervention/dev_notes.jsonl"),
+    ("neuro-rehab outpatient dev", "neuro_rehab_outpatient/dev_notes.jsonl"),
+    ("EMR grids dev", "emr_grids/dev_notes.jsonl"),
     ("hold-out", "holdout/holdout_notes.jsonl"),
 )
 
