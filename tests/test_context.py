@@ -785,3 +785,18 @@ def test_a_flowsheet_rows_dotted_value_saying_not_given_covers_its_name(engine, 
     service was not given is not given; the row above it with its minutes stays."""
     note = f"WC MGMT ............. 15 min\n   propulsion 150' in hallway, brakes and footrests w/ VC x2\n{row}"
     assert {s.code: s.minutes for s in engine.suggest(note).recommended} == {"97542": 15}
+
+
+@pytest.mark.parametrize("line", ["OT had her this morning for lower body dressing w/ reacher and sock aid.",
+                                  "OT also saw Veteran this AM: LB dressing w/ reacher/sock aid.",
+                                  "OT in before me working on LB dressing w/ reacher - pt a bit fatigued.",
+                                  "OT then took over for dressing and grooming (OT in 1426 out 1450)."])
+def test_what_the_ot_did_with_the_patient_is_the_other_disciplines(engine, line):
+    """'OT had her this morning for lower body dressing': the occupational therapist's session, not this PT's."""
+    note = f"{line}\nTransfer training 15 min: sit<>stand from recliner, toilet transfer w/ grab bar, CGA."
+    assert engine.suggest(note, payer="medicare").codes == ["97530"]
+
+
+def test_a_co_treatment_label_is_not_the_other_disciplines(engine):
+    doc = engine.nlp(engine._make_doc("PT/OT: sit<>stand and pivot transfers w/c<>bed, min A, 15 min."))
+    assert "other_discipline" not in [c._.pt_assertion for c in doc.spans["suggester_clauses"]]
