@@ -694,6 +694,13 @@ def test_strapping_named_generically_is_the_code_of_the_site_strapped(engine, li
     assert set(engine.suggest(note, payer="medicare").codes) == {code, "97112"}
 
 
+@pytest.mark.parametrize("line", ["Sub-threshold aerobic: treadmill brisk walk, HR 120-130 (80% of threshold), 15 min.",
+                                  "Interval aerobic on upright bike 15 min: 30 s hard / 60 s easy x10, HR to 170."])
+def test_aerobic_work_in_concussion_care_is_therapeutic_exercise(engine, line):
+    note = f"{line}\nVOR x1 horizontal, standing, busy background, 4 x 30 s, 10 min."
+    assert minutes_of(engine, note, payer="commercial") == {"97110": 15, "97112": 10}
+
+
 def test_functional_task_practice_is_therapeutic_activities(engine):
     note = ("Shaping/functional task practice (10:00-10:30): retrieving cups from a shelf and placing them in the sink, "
             "wiping the table, opening and closing a drawer.\nMotor control (10:30-10:45): isolated wrist and finger "
