@@ -800,3 +800,11 @@ def test_what_the_ot_did_with_the_patient_is_the_other_disciplines(engine, line)
 def test_a_co_treatment_label_is_not_the_other_disciplines(engine):
     doc = engine.nlp(engine._make_doc("PT/OT: sit<>stand and pivot transfers w/c<>bed, min A, 15 min."))
     assert "other_discipline" not in [c._.pt_assertion for c in doc.spans["suggester_clauses"]]
+
+
+@pytest.mark.parametrize("note", ["F/u R post canal BPPV (Epley x2 last wk). DH R and L negative today.",
+                                  "Epley done prev wk for R posterior canal BPPV; DH negative today."])
+def test_a_service_dated_last_wk_is_history(engine, note):
+    """'(Epley x2 last wk)': the abbreviated week dates the maneuver to an earlier visit, as 'last week' does."""
+    note += "\nBrandt-Daroff taught and performed 3 cycles each side under supervision, NMR 10 min."
+    assert "95992" not in engine.suggest(note, payer="commercial").codes
