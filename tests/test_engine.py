@@ -679,6 +679,13 @@ def test_attended_or_unattended_stimulation_follows_what_the_note_says(engine, n
     assert set(engine.suggest(note, payer=payer).codes) == codes
 
 
+def test_a_named_repositioning_maneuver_is_documented_without_a_time(engine):
+    """Canalith repositioning is untimed: 'Tx today: Epley L with modification (...), x1' documents it."""
+    note = ("Positional testing: L DH (+) upbeat/torsional, latency 2 s, fatigable.\nTx today: Epley L with modification "
+            "(tilt table and support under the thoracic spine for head-hang), x1. Retest L DH neg.")
+    assert engine.suggest(note, payer="commercial").codes == ["95992"]
+
+
 def test_a_named_repositioning_maneuver_with_its_time_is_documented(engine):
     note = "R horizontal canal BPPV, geotropic.\n2:05-2:14 Lempert roll toward the L, tolerated with mild nausea."
     assert engine.suggest(note, payer="commercial").codes == ["95992"]

@@ -350,7 +350,8 @@ def _named_with_its_time(s: Settings, ctext: str, lab: str, spans: list, is_row:
     * a line that is only the service's name and its time ("Balance 2:14-2:30", "Gait 14 min"), when the model
       reads the line as that service too;
     * a performed clause naming a modality or technique with its own time ("Fluidotherapy R hand 12 min", "Graston
-      to R Achilles 6 min"; engine.json ``timed_modality_categories`` and ``timed_named_codes``);
+      to R Achilles 6 min"; engine.json ``timed_modality_categories`` and ``timed_named_codes``), or naming an untimed
+      procedure, with or without a time ("Tx today: Epley L with modification ..., x1"; ``named_procedure_codes``);
     * a performed clause naming exercises of its code (``min_names`` of them, the bare word "exercises" not counted),
       and no other service on its line, with its own time (or ``time_after``: a sentence of its own right after it that
       only gives a time, "Then chin tucks and scapular setting. That was another fourteen minutes."), no word of the
@@ -370,7 +371,7 @@ def _named_with_its_time(s: Settings, ctext: str, lab: str, spans: list, is_row:
             and line_labels == {lab} and not s.exercise_list.home_words.search(ctext) and (owner is None or owner[0] == lab) \
             and (lab not in s.exercise_list.read_as or s.classes[int(np.argmax(scores))] == lab):
         return True
-    return status is None and bool(mins) and lab in s.timed_named
+    return status is None and (bool(mins) and lab in s.timed_named or lab in s.named_procedures)
 
 
 def _time_after(s: Settings, note: NoteRead, i: int) -> bool:

@@ -65,6 +65,7 @@ class Settings:
     timed_line_max_words: int = 0
     service_list_floor: float = 0.0
     timed_named: frozenset = frozenset()   # codes whose named technique with its own time is documentation
+    named_procedures: frozenset = frozenset()   # codes whose named procedure in a performed clause is documentation
     block_owners: frozenset = frozenset()   # codes whose timed block heading owns the items on its line
     encounter: tuple | None = None   # (later code, {kind: first code}, later cues, first cues, prosthetic words)
     explicit: dict = field(default_factory=dict)   # label -> regex of the names that say a time went to that service
@@ -132,6 +133,7 @@ class Settings:
             timed_named=frozenset(lab for lab in classes
                                   if catalogue[lab].category in set(config.get("timed_modality_categories", []))
                                   or lab in set(config.get("timed_named_codes", []))),
+            named_procedures=frozenset(lab for lab in config.get("named_procedure_codes", []) if lab in classes),
             block_owners=frozenset(lab for lab in config.get("block_owner_codes", []) if lab in classes),
             patient_absent=None if not config.get("patient_absent_codes") else (
                 frozenset(lab for lab in classes
