@@ -726,6 +726,13 @@ def test_hours_and_minutes_written_together_are_one_time(text, minutes):
     assert [m.minutes for m in find_minutes(f"FCE testing {text}.")] == [minutes]
 
 
+@pytest.mark.parametrize("text, minutes", [("1300-1312 VOR x1 H & V, standing, checkerboard background.", [12]),
+                                           ("Frequent: 2.5<5.5 h, Constant: 5.5-8 h", []), ("Walked 1h.", [60])])
+def test_a_one_letter_hour_is_written_against_its_number(text, minutes):
+    """'VOR x1 H & V' is horizontal and vertical, not an hour; '1h' is an hour."""
+    assert [m.minutes for m in find_minutes(text)] == minutes
+
+
 def test_a_clock_range_restated_in_hours_and_minutes_counts_once(engine):
     note = ("FUNCTIONAL CAPACITY EVALUATION. Testing time 0815-1045 (2 hr 30 min): floor-waist and overhead lifts, "
             "carry, push/pull sled, positional tolerances, grip dynamometry. Written report to the case manager.")

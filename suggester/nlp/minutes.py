@@ -188,6 +188,8 @@ def find_minutes(text: str) -> list[MinuteMention]:
                 continue
             out.append(MinuteMention(m.start(), m.end(), None, units=int(a)))
             continue
+        if m.group("hr") and len(m.group("hr")) == 1 and m.start("hr") > m.end("a"):
+            continue  # "VOR x1 H & V" is horizontal and vertical: a one-letter hour is written against its number ("1h")
         part = _portion(text, m, a, p) if m.group("min") and b is None else None
         if part is not None:  # "only 18 of the scheduled 30 minutes": 18 were spent, 30 was the plan
             out.append(part)
