@@ -707,6 +707,15 @@ def test_aerobic_work_in_concussion_care_is_therapeutic_exercise(engine, line):
     note = f"{line}\nVOR x1 horizontal, standing, busy background, 4 x 30 s, 10 min."
     assert minutes_of(engine, note, payer="commercial") == {"97110": 15, "97112": 10}
 
+def test_a_buffalo_concussion_treadmill_test_is_a_performance_test(engine):
+    """A Buffalo Concussion Treadmill Test with its report is 97750; a bike session dosed from an earlier BCTT is
+    exercise (the abbreviation names the test's result there, so it is not a phrase)."""
+    report = ("BUFFALO CONCUSSION TREADMILL TEST - REPORT\nProtocol: 3.2 mph, grade +1%/min. Stopped at min 14, HR 168, "
+              "headache 2 -> 5/10. Sub-symptom threshold HR target 134. Written report sent to the referring MD.")
+    assert engine.suggest(report, payer="commercial").codes == ["97750"]
+    dosed = "Aerobic: upright bike sub-sx threshold, HR kept 125-130 (BCTT threshold 158) - 20 min. No sx increase."
+    assert engine.suggest(dosed, payer="commercial").codes == ["97110"]
+
 
 def test_functional_task_practice_is_therapeutic_activities(engine):
     note = ("Shaping/functional task practice (10:00-10:30): retrieving cups from a shelf and placing them in the sink, "
