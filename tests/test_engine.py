@@ -760,3 +760,14 @@ def test_service_names_joined_before_one_time_are_each_documented(engine, line):
     note = f"Interventions:\n  {line}\n  Manual                  10 min    - upper thoracic PA mobs gr III, STM levator"
     assert {s.code: s.minutes for s in engine.suggest(note, payer="commercial").recommended} == \
         {"97110": None, "97112": None, "97140": 10}
+
+
+def test_a_self_care_block_lists_its_lifting_and_carrying_as_its_items(engine):
+    """'Self-care/home mgmt training x 15 min: body mechanics for laundry basket lift from floor, ...': the line opens
+    with the self-care service's name and time; the lifting and carrying on it are that training's items, not
+    therapeutic activities of their own."""
+    note = ("Self-care/home mgmt training x 15 min: body mechanics for laundry basket lift from floor, unloading car "
+            "with grocery bags (split load, close to body), kneeling to reach low cupboards.\n"
+            "Ther ex 18 min: bridges, clamshells, rows with band.")
+    found = engine.suggest(note, payer="commercial")
+    assert {s.code: s.minutes for s in found.recommended} == {"97535": 15, "97110": 18}
