@@ -394,6 +394,7 @@ _DICTATED_EVAL = ("PHYSICAL THERAPY INITIAL EVALUATION\nThe patient is a 58-year
      "slides, two sets of ten, for about ten minutes.", "97110", 10),
     ("Treatment following re-evaluation: gait training with the cane on stairs and ramps, cues for heel strike; "
      "fourteen minutes.", "97116", 14),
+    ("After re-eval: ther ex - LAQ 4#, standing marches, mini squats at counter, 6\" step-ups - approx 16'.", "97110", 16),
 ])
 def test_treatment_dictated_after_an_evaluations_plan_is_performed(engine, after, code, minutes):
     found = minutes_of(engine, _DICTATED_EVAL + after, payer="commercial")
