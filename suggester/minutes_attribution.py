@@ -580,6 +580,11 @@ def attribute_minutes(recommended, services, seg_mentions, time_only_segs, segme
                 # "a 30-minute aquatic session in 4 ft water: 10 minutes of walking, ...", "about 20 min of ther ex -
                 # leg press 2x12, mini squats, ..., bike 8 min": the time heads the list after its service's name
                 is_header = True
+            if not is_header and not in_table and _CLOCK_OPENS_LINE.fullmatch(
+                    doc_text, line_bounds(doc_text, base + m.start)[0], base + m.end):
+                # "10:20-10:31 curb practice w/ RW ...": a clock range opening its line is that line's own time, after
+                # "10:05-10:20 stair training ..." of the same service, not a part of the earlier block
+                extra = True
             rule = "table_column" if in_table else "block_header" if is_header else "extra_episode" if extra else rule
             if in_table and re.search(r"(?<!\d)%s(?!\d)" % re.escape(lab), text):
                 # "| 97110 | Therapeutic exercise | 09:02 | 09:20 | 18 |": a row that states the code gives its whole
@@ -669,6 +674,11 @@ _LABEL_LINE = re.compile(r"[ \t>*\-\u2022]*(?P<name>[A-Za-z][A-Za-z /&.\-]{0,30}
 
 
 _BLANK_LINE = re.compile(r"\n[ \t\r]*\n")
+
+
+# a clock range that opens its line (after a bullet): "10:20-10:31", "0830-0845", "1:35-1:45 pm"
+_CLOCK_OPENS_LINE = re.compile(r"[ \t\-*\u2022>]*\d{1,2}:?\d{2}[ \t]*(?:[ap]\.?m?\.?)?[ \t]*(?:-|\u2013|\u2014|to)[ \t]*"
+                               r"\d{1,2}:?\d{2}(?:[ \t]*[ap]\.?m?\.?)?", re.IGNORECASE)
 
 
 def _closing_label(doc_text: str, pos: int, m: MinuteMention, lab: str, attributed, headings) -> bool:

@@ -733,6 +733,19 @@ def test_a_one_letter_hour_is_written_against_its_number(text, minutes):
     assert [m.minutes for m in find_minutes(text)] == minutes
 
 
+@pytest.mark.parametrize("note, minutes", [
+    ("10:05-10:20 stair training: 4 steps B rails then R rail only. SBA.\n10:20-10:31 curb practice w/ RW, 6\" curb in "
+     "parking lot x6.\n10:31-10:44 Otago strengthening: STS, side hip raises.", {"97116": 26, "97110": 13}),
+    ("Aquatic PT. In pool 3:15.\n3:15-3:30 water walking fwd/back/sideways, high knees, arm swings with noodle\n"
+     "3:30-3:40 standing balance in water: SLS, tandem walking across lane with turbulence\n3:40-3:45 cool-down "
+     "stretching\nOut of pool 3:45.", {"97113": 30}),
+])
+def test_clock_ranges_opening_their_lines_add_up_for_one_service(engine, note, minutes):
+    """Each line of a time log that opens with its own clock range is more time of its service, not a part of the
+    service's first block ('10:05-10:20 stair training' then '10:20-10:31 curb practice' is 26 minutes of gait)."""
+    assert minutes_of(engine, note, "commercial") == minutes
+
+
 def test_a_clock_range_restated_in_hours_and_minutes_counts_once(engine):
     note = ("FUNCTIONAL CAPACITY EVALUATION. Testing time 0815-1045 (2 hr 30 min): floor-waist and overhead lifts, "
             "carry, push/pull sled, positional tolerances, grip dynamometry. Written report to the case manager.")
