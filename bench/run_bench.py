@@ -201,6 +201,8 @@ ACCURACY_SETS = (
     ("early-intervention dev", "early_intervention/dev_notes.jsonl"),
     ("neuro-rehab outpatient dev", "neuro_rehab_outpatient/dev_notes.jsonl"),
     ("EMR grids dev", "emr_grids/dev_notes.jsonl"),
+    ("older adults/falls dev", "older_adults_falls/dev_notes.jsonl"),
+    ("vestibular/concussion dev", "vestibular_concussion/dev_notes.jsonl"),
     ("hold-out", "holdout/holdout_notes.jsonl"),
 )
 
