@@ -717,6 +717,13 @@ def test_a_buffalo_concussion_treadmill_test_is_a_performance_test(engine):
     assert engine.suggest(dosed, payer="commercial").codes == ["97110"]
 
 
+def test_lsvt_big_maximal_daily_exercises_are_neuromuscular_reeducation(engine):
+    """LSVT BIG's maximal daily exercises (MDEs) are large-amplitude movement retraining, not exercise for strength."""
+    note = ("Maximal Daily Exercises (seated + standing: floor-to-ceiling, side-to-side, stepping fwd/side/back, rock & "
+            "reach) ......... 20 min\nFunctional component tasks: sit to stand from low chair, rolling in bed ... 15 min")
+    assert minutes_of(engine, note, payer="commercial") == {"97112": 20, "97530": 15}
+
+
 def test_functional_task_practice_is_therapeutic_activities(engine):
     note = ("Shaping/functional task practice (10:00-10:30): retrieving cups from a shelf and placing them in the sink, "
             "wiping the table, opening and closing a drawer.\nMotor control (10:30-10:45): isolated wrist and finger "
