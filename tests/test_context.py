@@ -179,6 +179,10 @@ CASES = [
      "NMR 15 min: foam stance EC, gait with head turns.", {"97112"}, {"95992"}),
     ("finding-hypotonic-cp", "Pt: 7 y/o, hypotonic CP.\nGait 15 min with posterior walker, cues for heel strike.",
      {"97116"}, {"97010"}),
+    ("finding-cp-with-its-side", "HV 2yo CP R hemi. Mom present.\nGait training 12 min w/ posterior walker, cues for heel strike.",
+     {"97116"}, {"97010"}),
+    ("finding-mild-cp", "Daycare visit, 3 yo, mild CP L hemi.\nStair climbing w/ 1 hand held 12 min, cues for reciprocal pattern.",
+     {"97116"}, {"97010"}),
     ("hist-lives-in-group-home", "21 y/o F, spastic quadriplegic CP, lives in a group home. Seen in transition clinic.\n"
      "Gait w/ posterior walker 20 min, cues for step length.\nStanding balance 10 min: weight shifting, step-taps.",
      {"97116", "97112"}, {"97010", "97150"}),
