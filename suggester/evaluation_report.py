@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from ._resources import packaged_json, read_json
 from .errors import ResourceError
-from .nlp.rules import UNCHECKED_BOX, WordStartPattern, word_start_alternatives
+from .nlp.rules import UNCHECKED_BOX, WordStartPattern, line_bounds, word_start_alternatives
 
 __all__ = ["Component", "ReportAssessment", "ReportReader", "LEVEL_CODES"]
 
@@ -112,6 +112,9 @@ class _Rules:
             rules.reeval_statements = comp(raw.get("re_evaluation_statements", []))
             rules.treatment_cues = comp(raw["treatment_cues"])
             rules.other_titles = comp(raw.get("other_discipline", {}).get("titles", []))
+            recert = raw.get("recertification_unchanged", {})
+            rules.recert_titles = [re.compile(p, re.IGNORECASE) for p in recert.get("titles", [])]   # whole-title tests
+            rules.recert_unchanged = comp(recert.get("cues", []))
         except (KeyError, TypeError, AttributeError) as exc:
             raise ResourceError(f"evaluation rules: missing or malformed field {exc}; see the description in "
                                 "suggester/resources/evaluation_rules.json.") from None
@@ -258,8 +261,10 @@ class ReportReader:
             titles = {}  # a title with nothing under it is not a report
         if "discharge" in titles:
             kind = "discharge"
-        elif "re_evaluation" in titles:
+        elif "re_evaluation" in titles and not self._unchanged_recert(text, titles["re_evaluation"]):
             kind = "re_evaluation"
+        elif "re_evaluation" in titles:
+            kind = "progress"   # "Recertification ... no change in condition, POC continued": a recert, not a re-exam
         elif "progress" in titles:
             kind = "initial_evaluation" if self._first_exam(text, present, reeval_cues) else "progress"
         elif "treatment" in titles and titles["treatment"][0] < titles.get("initial_evaluation", (len(text),))[0]:
@@ -308,6 +313,18 @@ class ReportReader:
         code = stated or reasoned
         confidence = 0.9 if "initial_evaluation" in titles and structured else 0.8 if structured else 0.7
         return ReportAssessment(kind, code, confidence, tuple(signals), tuple(components), stated, exam_findings)
+
+    def _unchanged_recert(self, text: str, title: tuple[int, int]) -> bool:
+        """The re-evaluation title is only a recertification's ("Recert", "Recertification / progress report") and
+        the report says the patient's condition or plan did not change ("no change in condition", "recert only"):
+        the plan is renewed without a new examination (``recertification_unchanged``)."""
+        if not self.rules.recert_titles or not any(rx.fullmatch(text, *title) for rx in self.rules.recert_titles):
+            return False
+        start, end = line_bounds(text, title[0])
+        recert = {rx.pattern for rx in self.rules.recert_titles}
+        if any(rx.pattern not in recert and rx.search(text, start, end) for rx in self.rules.titles.get("re_evaluation", ())):
+            return False   # "PT RE-EVALUATION / RECERTIFICATION": the title names a re-evaluation too
+        return bool(self._finds(self.rules.recert_unchanged, text, [_Region(0, len(text), "", None)]))
 
     def _other_discipline(self, text: str, titles: dict) -> tuple[int, int] | None:
         """The span of a title naming another discipline's evaluation ("Occupational Therapy Evaluation", "SLP

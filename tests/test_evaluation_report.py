@@ -460,3 +460,23 @@ def test_a_note_saying_its_evaluation_was_not_done_bills_no_evaluation(engine):
     note = ("PT visit note - scheduled initial evaluation, R knee pain\nPt arrived with BP 196/112 and a severe headache. "
             "Evaluation not started; PT stayed with pt until her husband drove her to urgent care.\nWill reschedule.")
     assert not {"97161", "97162", "97163", "97164"} & set(engine.suggest(note, payer="commercial").codes)
+
+
+_RECERT = ("HH PT Recert Visit (day 57 of 60)\n84 y/o M, CHF w/ deconditioning.\nStatus compared w/ SOC: amb 40 ft RW CGA -> "
+           "180 ft RW SBA; 30s chair stand 4 -> 8; Tinetti 14/28 -> 19/28.\nGoals: household amb mod I - partially met.\n"
+           "{}\nPlan: 2x/wk x 4 wks.\nGait training 15 min: RW on carpet and thresholds, cues for step length.")
+
+
+def test_a_recertification_without_change_is_not_a_re_evaluation(engine):
+    """'Recert ... No significant change in medical status. POC continued unchanged': the plan is renewed without a
+    new examination - a progress report (no code), with the day's treatment billed."""
+    result = engine.suggest(_RECERT.format("No significant change in medical status. POC continued unchanged."))
+    assert result.report["kind"] == "progress" and result.codes == ["97116"]
+
+
+def test_a_recertification_with_a_change_or_a_re_evaluation_title_stays_one(engine):
+    changed = engine.suggest(_RECERT.format("New fall 2 wks ago with L hip pain; goals revised."))
+    assert changed.report["kind"] == "re_evaluation" and "97164" in changed.codes
+    titled = engine.suggest(_RECERT.replace("HH PT Recert Visit", "PT RE-EVALUATION / RECERTIFICATION").format(
+        "No significant change in medical status."))
+    assert titled.report["kind"] == "re_evaluation" and "97164" in titled.codes
