@@ -795,7 +795,8 @@ def test_a_flowsheet_rows_dotted_value_saying_not_given_covers_its_name(engine, 
 @pytest.mark.parametrize("line", ["OT had her this morning for lower body dressing w/ reacher and sock aid.",
                                   "OT also saw Veteran this AM: LB dressing w/ reacher/sock aid.",
                                   "OT in before me working on LB dressing w/ reacher - pt a bit fatigued.",
-                                  "OT then took over for dressing and grooming (OT in 1426 out 1450)."])
+                                  "OT then took over for dressing and grooming (OT in 1426 out 1450).",
+                                  "OT is addressing UE function, grooming and toileting."])
 def test_what_the_ot_did_with_the_patient_is_the_other_disciplines(engine, line):
     """'OT had her this morning for lower body dressing': the occupational therapist's session, not this PT's."""
     note = f"{line}\nTransfer training 15 min: sit<>stand from recliner, toilet transfer w/ grab bar, CGA."
