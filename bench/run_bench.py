@@ -203,6 +203,10 @@ ACCURACY_SETS = (
     ("EMR grids dev", "emr_grids/dev_notes.jsonl"),
     ("older adults/falls dev", "older_adults_falls/dev_notes.jsonl"),
     ("vestibular/concussion dev", "vestibular_concussion/dev_notes.jsonl"),
+    ("post-op protocols dev", "postop_protocols/dev_notes.jsonl"),
+    ("pelvic health dev", "pelvic_health/dev_notes.jsonl"),
+    ("internationally trained clinicians dev", "international_clinicians/dev_notes.jsonl"),
+    ("progress reports dev", "progress_reports/dev_notes.jsonl"),
     ("hold-out", "holdout/holdout_notes.jsonl"),
 )
 
