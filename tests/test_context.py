@@ -183,6 +183,11 @@ CASES = [
      {"97116"}, {"97010"}),
     ("finding-mild-cp", "Daycare visit, 3 yo, mild CP L hemi.\nStair climbing w/ 1 hand held 12 min, cues for reciprocal pattern.",
      {"97116"}, {"97010"}),
+    ("hist-services-this-period", "Progress report. Reporting period: visits 1-10.\nServices provided this reporting "
+     "period: ther ex, manual therapy, gait training, vasopneumatic compression.\nToday: TherEx 15 min: step-ups, TKE.",
+     {"97110"}, {"97016", "97140", "97116"}),
+    ("hist-at-visits", "Re-eval: dizziness after bike fall; R posterior canal BPPV treated w/ Epley at visits 2 and 3, "
+     "Dix-Hallpike neg since.\nNMR 20 min: gaze stabilization x1, foam stance with head turns.", {"97112"}, {"95992"}),
     ("hist-lives-in-group-home", "21 y/o F, spastic quadriplegic CP, lives in a group home. Seen in transition clinic.\n"
      "Gait w/ posterior walker 20 min, cues for step length.\nStanding balance 10 min: weight shifting, step-taps.",
      {"97116", "97112"}, {"97010", "97150"}),
