@@ -188,6 +188,10 @@ CASES = [
      {"97110"}, {"97016", "97140", "97116"}),
     ("hist-at-visits", "Re-eval: dizziness after bike fall; R posterior canal BPPV treated w/ Epley at visits 2 and 3, "
      "Dix-Hallpike neg since.\nNMR 20 min: gaze stabilization x1, foam stance with head turns.", {"97112"}, {"95992"}),
+    ("neg-but-deferred", "Re-eval was scheduled today but deferred: pt saw ortho yesterday, MRI ordered.\n"
+     "Manual - 12 mins: patellar mobs, STM lateral retinaculum.", {"97140"}, {"97164"}),
+    ("neg-but-held", "Ultrasound to the patellar tendon was set up but held - new rash over the area.\n"
+     "TE 15 min: decline squats, Spanish squat isometrics.", {"97110"}, {"97035"}),
     ("hist-lives-in-group-home", "21 y/o F, spastic quadriplegic CP, lives in a group home. Seen in transition clinic.\n"
      "Gait w/ posterior walker 20 min, cues for step length.\nStanding balance 10 min: weight shifting, step-taps.",
      {"97116", "97112"}, {"97010", "97150"}),
