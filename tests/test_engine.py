@@ -778,3 +778,12 @@ def test_a_self_care_block_lists_its_lifting_and_carrying_as_its_items(engine):
             "Ther ex 18 min: bridges, clamshells, rows with band.")
     found = engine.suggest(note, payer="commercial")
     assert {s.code: s.minutes for s in found.recommended} == {"97535": 15, "97110": 18}
+
+
+def test_a_manual_cue_inside_a_timed_gait_line_is_an_item_of_the_gait(engine):
+    """'Gait: 35 ft x2 hemi-walker modA, ... R DF assist w/ manual cue - 8'': the manual cue is how the gait was
+    trained, not manual therapy of its own (manual therapy is one of the block-owning services whose names inside
+    another service's timed line are that line's items)."""
+    note = ("* Transfers bed<>chair stand-pivot, minA, cues for R hand placement - 10'\n"
+            "* Gait: 35 ft x2 hemi-walker modA, R knee buckling x2 caught by PT, R DF assist w/ manual cue - 8'")
+    assert minutes_of(engine, note, payer="commercial") == {"97530": 10, "97116": 8}
