@@ -192,6 +192,8 @@ CASES = [
      "Manual - 12 mins: patellar mobs, STM lateral retinaculum.", {"97140"}, {"97164"}),
     ("neg-but-held", "Ultrasound to the patellar tendon was set up but held - new rash over the area.\n"
      "TE 15 min: decline squats, Spanish squat isometrics.", {"97110"}, {"97035"}),
+    ("finding-amb-in", "Amb in w/ SPC, steady. Pain 3/10.\nTE 15 min: clamshells, bridges, side planks.", {"97110"}, {"97116"}),
+    ("perf-amb-in-hallway", "Amb in hallway 150 ft x2 w/ SPC, cues for step length, 12 min.", {"97116"}, set()),
     ("hist-lives-in-group-home", "21 y/o F, spastic quadriplegic CP, lives in a group home. Seen in transition clinic.\n"
      "Gait w/ posterior walker 20 min, cues for step length.\nStanding balance 10 min: weight shifting, step-taps.",
      {"97116", "97112"}, {"97010", "97150"}),
