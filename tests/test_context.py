@@ -771,7 +771,8 @@ def test_next_as_a_label_is_the_plan_for_the_next_visit(engine, text, status):
 
 
 @pytest.mark.parametrize("line", ["O: Gait w/o AD, mild antalgic.", "O: Gait w/ SPC, mild Trendelenburg L.",
-                                  "O: Gait (no AD) - slightly antalgic, decreased stance time R."])
+                                  "O: Gait (no AD) - slightly antalgic, decreased stance time R.",
+                                  "O: Gait: SPC R hand, antalgic."])
 def test_gait_described_with_its_aid_is_an_exam_finding(engine, line):
     """'Gait w/o AD, mild antalgic' in the objective section describes how the patient walks (with or without an
     aid), not gait training."""
