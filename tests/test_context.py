@@ -349,6 +349,16 @@ def test_a_sentence_wrapped_across_lines_is_read_as_one(engine):
     assert ("97116", "exam_finding") in {(n.code, n.reason) for n in result.not_counted}
 
 
+def test_a_lettered_list_item_after_a_long_line_is_not_a_wrapped_line(engine):
+    """'a) ... 12 min' / 'b) Functional lifting practice ... 10 min': each lettered item is its own line, so each
+    service keeps its own time (read as one wrapped sentence, the lifting took all three times)."""
+    note = ("Tx rendered:\na) Self-care/home mgmt training - taught proper body mechanics for home tasks: loading and "
+            "unloading the washer in half kneel, vacuuming with step stance instead of bending. Return demo done. 12 min\n"
+            "b) Functional lifting practice: lift 5 kg box from floor to waist and waist to shelf, squat and golfer's "
+            "lift, 3x5 - 10 min\nc) Lumbar stab exs: abdominal bracing, bridges, quadruped alt arm/leg - 15 min")
+    assert minutes_of(engine, note, payer="commercial") == {"97535": 12, "97530": 10, "97110": 15}
+
+
 def test_a_template_menu_of_service_names_is_not_documentation(engine):
     note = ("Interventions available:\n\u2022 Ther ex\n\u2022 Manual therapy\n\u2022 Gait\n\u2022 Neuro re-ed\n"
             "Today: NMR 20 min - tandem stance on foam, SLS with perturbations, stepping over cones.")

@@ -65,13 +65,16 @@ def _inside_parentheses(text: str, pos: int) -> bool:
     return line.count("(") > line.count(")")
 
 
+_LETTERED_ITEM = re.compile(r"[a-z][.)][ \t]")
+
+
 def _wrapped_line(text: str, pos: int, min_chars: int) -> bool:
     """True when the line starting at ``pos`` continues the sentence of the line before it, hard-wrapped by a PDF,
     an e-mail or a dictation system: the line before is long (at least ``min_chars``) and ends in a word or a
     comma (not a full stop, colon, time or number), and this line starts with a lowercase letter ("Patient is
     able to" / "ambulate 200 feet ...")."""
-    if not min_chars or not text[pos:pos + 1].islower():
-        return False
+    if not min_chars or not text[pos:pos + 1].islower() or _LETTERED_ITEM.match(text, pos):
+        return False   # "b) Functional lifting practice ...": the next item of a lettered list, not a wrapped line
     nl = text.rfind("\n", 0, pos)
     if nl < 0 or text[nl + 1:pos].strip():
         return False
