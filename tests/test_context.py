@@ -359,6 +359,18 @@ def test_a_lettered_list_item_after_a_long_line_is_not_a_wrapped_line(engine):
     assert minutes_of(engine, note, payer="commercial") == {"97535": 12, "97530": 10, "97110": 15}
 
 
+def test_a_lowercase_lettered_item_opens_no_soap_section(engine):
+    """'a) gait training ...' under 'Tx after eval:' is the first item of a lettered list, not an 'A)' assessment
+    header: its evidence stays in the treatment section ('S)', 'O)', 'A)', 'P)' in capitals still head sections)."""
+    note = ("Tx after eval:\na) gait training w/ RW 150 ft x2, cues for heel strike, 10 min\n"
+            "b) HEP instruction: quad sets, heel slides, return demo, 8 min")
+    found = engine.suggest(note, payer="commercial").to_dict()["suggestions"]
+    gait = next(s for s in found if s["code"] == "97116")
+    assert {e["section"] for e in gait["evidence"]} == {"treatment"}
+    soap = engine.nlp(engine._make_doc("S) pain 3/10\nO) TE 15 min: bridges\nA) tol well\nP) cont POC"))
+    assert [sg._.pt_section for sg in soap.spans["suggester_segments"]] == ["subjective", "objective", "assessment", "plan"]
+
+
 def test_a_template_menu_of_service_names_is_not_documentation(engine):
     note = ("Interventions available:\n\u2022 Ther ex\n\u2022 Manual therapy\n\u2022 Gait\n\u2022 Neuro re-ed\n"
             "Today: NMR 20 min - tandem stance on foam, SLS with perturbations, stepping over cones.")

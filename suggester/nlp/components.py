@@ -195,8 +195,11 @@ class SectionDetector:
             lead + r"(?:(?P<multi>%s)(?:\*\*|__)?(?:[ \t]+\d{1,2}[/.]\d{1,2}(?:[/.]\d{2,4})?)?"
             # (a hyphen between two letters joins a word - "Sub-threshold aerobic", "Pain-free" - and ends no header)
             r"(?:[ \t]*\([^()\n]{1,30}\))?\s*(?:[:\u2013\u2014=]|-(?![A-Za-z])|$|\s*\n)"
-            r"|(?P<single>%s)\s*[:)=])"
-            % (multi_pattern, "|".join(map(re.escape, single)) or "(?!x)x"),
+            # a one-letter header takes a colon or "=", or a parenthesis only as a capital ("A)"): "a) ...", "b) ..."
+            # are the items of a lettered list
+            r"|(?P<single>%s)\s*[:=]|(?P<single_paren>(?-i:%s))\s*\))"
+            % (multi_pattern, "|".join(map(re.escape, single)) or "(?!x)x",
+               "|".join(re.escape(x.upper()) for x in single) or "(?!x)x"),
             re.IGNORECASE,
         )
         # an addendum or late entry stamped with its date, time or reason: "ADDENDUM 3/6 08:15 (late entry for 3/5 visit):"
@@ -280,7 +283,7 @@ class SectionDetector:
                 return None
             performed = [x for x in cats if self.attributes.get(x, {}).get("assertion") is None]
             return (performed or cats)[-1], c.end()
-        lit = (m.group("multi") or m.group("single") or "").lower()
+        lit = (m.group("multi") or m.group("single") or m.group("single_paren") or "").lower()
         lit = re.sub(r"\s+", " ", lit)
         category = self._by_literal.get(lit)
         if lit in self._time_labels and _SESSION_MINUTES.match(text, m.end()):
