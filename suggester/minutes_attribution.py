@@ -673,7 +673,7 @@ _LABEL_LINE = re.compile(r"[ \t>*\-\u2022]*(?P<name>[A-Za-z][A-Za-z /&.\-]{0,30}
                          r"\d{1,3}[ \t]*(?:min(?:ute)?s?|')?\.?[ \t\r]*")
 
 
-_BLANK_LINE = re.compile(r"\n[ \t\r]*\n")
+_BLANK_LINE = re.compile(r"\n[ \t\r]*\n")   # a blank line (or one of spaces) between two lines
 
 
 # a clock range that opens its line (after a bullet): "10:20-10:31", "0830-0845", "1:35-1:45 pm"
@@ -843,8 +843,8 @@ def _block_span(seg_i: int, segments, doc_text: str, section) -> tuple[int, int]
 
 
 def _blank_line(gap: str) -> bool:
-    """The text between two segments holds a blank line (a block ends there)."""
-    return "\n\n" in gap.replace("\r", "")
+    """The text between two segments holds a blank line (a block ends there; a line of spaces is blank too)."""
+    return _BLANK_LINE.search(gap) is not None
 
 
 def _following_sentences(out, attributed, recommended, services, orphans, segments, doc_text, linked_segments,

@@ -194,6 +194,17 @@ def apply_covering(s: Settings, recommended: set, full: str, cands: dict) -> set
     return recommended
 
 
+def _listed_count(items: str, both_sides) -> float:
+    """How many things a written list counts: its items, an item naming both sides twice ("B masseter, B temporalis"
+    is 4 muscles), a note in parentheses inside an item part of it; a list that is one number is the count itself
+    ("Total muscles needled: 3")."""
+    items = items.strip()
+    if _COUNT_ONLY.fullmatch(items):
+        return number_value(items)
+    parts = _LIST_SPLIT.split(_BOTH_SIDES.sub("bilateral", _PARENS.sub("", items)).strip(" ,"))
+    return float(sum(2 if both_sides is not None and both_sides.match(item) else 1 for item in parts))
+
+
 def apply_count_rules(s: Settings, recommended: set, cands: dict, full: str = "") -> set:
     """Pick the code whose count range holds the documented count ("3 muscles", "three muscles", a list after
     "Muscles needled:" -> 20561)."""
@@ -208,13 +219,8 @@ def apply_count_rules(s: Settings, recommended: set, cands: dict, full: str = ""
         counts = [number_value(m.group(1)) for t in texts for m in regex.finditer(t)]
         if listed is not None and not counts:
             # "Muscles needled: R upper trapezius, R levator scapulae, R infraspinatus" is 3 (a stated count, "2 muscles",
-            # is read before any list: a list runs on into what was found, "..., local twitch responses elicited"); an
-            # item naming both sides counts twice ("B masseter, B temporalis" is 4 muscles)
-            # a list that is one number is the count itself ("Total muscles needled: 3")
-            counts += [number_value(m.group("list").strip()) if _COUNT_ONLY.fullmatch(m.group("list").strip()) else
-                       float(sum(2 if both_sides is not None and both_sides.match(item) else 1
-                                 for item in _LIST_SPLIT.split(_BOTH_SIDES.sub("bilateral", _PARENS.sub("", m.group("list"))).strip(" ,"))))
-                       for m in listed.finditer(full)]
+            # is read before any list: a list runs on into what was found, "..., local twitch responses elicited")
+            counts += [_listed_count(m.group("list"), both_sides) for m in listed.finditer(full)]
         if not counts:
             continue
         n = max(counts)

@@ -30,7 +30,7 @@ _LINE_LEAD = re.compile(r"[ \t\-*\u2022]*(?:[A-Za-z][A-Za-z' /]{0,30}:[ \t]*)?")
 # what may stand before a service's name in its heading: bullets, a ticked box, the code ("[X] 97110 Ther Ex - 23 min")
 _NAME_LEAD = re.compile(r"[ \t\-*\u2022]*(?:(?:\[[ \t]?[xX\u2713\u2714][ \t]?\]|[\u2611\u2612])[ \t]*)?(?:[A-Z]?\d{4,5}[ \t:\-\u2013\u2014]*)?"
                         r"(?P<clock>\d{1,2}:?\d{2}[ \t]*(?:-|\u2013|to)[ \t]*\d{1,2}:?\d{2}[ \t]+)?"   # "10:02-10:20  ther ex: ..."
-                        r"(?:[Tt]hen[ \t]+)?(?:[A-Za-z][A-Za-z.\-]{0,15}[ \t]*/[ \t]*)?")   # "Then NMR:", "Vestibular/NMR:", "Self-care/home mgmt"
+                        r"(?:[Tt]hen[ \t]+)?(?:[A-Za-z][A-Za-z.\-]{0,15}[ \t]*/[ \t]*)?")   # "Then NMR:", "Vestibular/NMR:", "Self-care/home"
 # after a service's name at the start of a line: its own time, then a colon or dash ("TE 12 min:", "(97110): 24 min -")
 # (also "Prosthetic training (initial) x30 min:", "Orthotic management & training - twenty minutes:")
 _BLOCK_TIME = re.compile(r"\s*(?:\(\s*(?:[A-Z]?\d{4,5}|[A-Za-z][A-Za-z ,.\-]{0,20})\s*\)\s*)?[:\-\u2013\u2014]?\s*"
