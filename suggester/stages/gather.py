@@ -229,25 +229,6 @@ _TIME_AFTER_NAME = re.compile(r"\s*(?:\(\s*[A-Z]?\d{4,5}\s*\))?\s*[:\-\u2013=(]?
                               + _TIME_WORDS, re.IGNORECASE)   # "<name> (97110): 15 min"
 
 
-# what may stand between joined names and their shared time: "(combined)", "(together)"
-_JOINED_REMARK = re.compile(r"\s*\([A-Za-z][A-Za-z ]{2,19}\)")
-_JOIN = re.compile(r"\s*[/+&]\s*")
-
-
-def _joined_with_time(s: Settings, ctext: str) -> list[str]:
-    """The labels of names joined by a slash, plus or ampersand before one time they share ("TherEx/NMR (combined)
-    25 min", "TE + NMR: 25 min"): each joined service is documented, the time is not split between them."""
-    if s.explicit_joined is None or not any(c in ctext for c in "/+&"):
-        return []
-    out = []
-    for m in s.explicit_joined.finditer(ctext):
-        end = m.end()
-        remark = _JOINED_REMARK.match(ctext, end)
-        if _TIME_AFTER_NAME.match(ctext[remark.end() if remark else end:][:30]):
-            out += [s.explicit_label.get(" ".join(part.lower().split())) for part in _JOIN.split(m.group(0))]
-    return [lab for lab in out if lab is not None]
-
-
 def _explicit_with_time(rx: re.Pattern, ctext: str) -> bool:
     """``ctext`` names a service with its own time: "25 minutes of therapeutic activities", "NMR: 20 min",
     "Therapeutic exercise (97110) - 15 minutes"."""
@@ -510,8 +491,7 @@ def gather(s: Settings, note: NoteRead, hits_of: list, proba: np.ndarray, cfg: d
             # states its code and names that service by a catalogue phrase documents it
             _at_least(row, [s.col[lab] for lab in stated[i] if lab in by_label], s.timed_row_floor)
         if status is None and s.explicit and clause_mins:
-            named_timed = [s.col[lab] for lab, rx in s.explicit.items() if _explicit_with_time(rx, ctext)] \
-                + [s.col[lab] for lab in _joined_with_time(s, ctext)]
+            named_timed = [s.col[lab] for lab, rx in s.explicit.items() if _explicit_with_time(rx, ctext)]
             if named_timed:   # "25 minutes of therapeutic activities", "Neuromuscular re-education: 20 min"
                 _at_least(row, named_timed, s.timed_row_floor)
                 # the services the clause names this way are the ones it documents

@@ -124,10 +124,13 @@ def add_supporting(s: Settings, hits_of: list, supporting: list, proba: np.ndarr
 def joined_head(text: str, hits) -> list[str]:
     """Labels named together at the head of a clause, joined by a slash, "&" or "+" ("TE/NMR 30'"): one heading
     for services done together, each as documented as the other. Empty when the clause does not open so."""
-    named = sorted((a, b, labels) for a, b, _, labels in hits)
+    spans: dict = {}
+    for a, b, _, labels in hits:   # one name found twice ("TherEx" as a phrase and as an abbreviation) is one name
+        spans.setdefault((a, b), set()).update(labels)
+    named = sorted((a, b, labels) for (a, b), labels in spans.items())
     if len(named) < 2 or not _HEAD_START.match(text[:named[0][0]]):
         return []
-    out = list(named[0][2])
+    out = sorted(named[0][2])
     for (a1, b1, lb1), (a2, b2, lb2) in zip(named, named[1:]):
         if not _HEAD_JOIN.match(text[b1:a2]):
             break

@@ -69,10 +69,6 @@ class Settings:
     block_owners: frozenset = frozenset()   # codes whose timed block heading owns the items on its line
     encounter: tuple | None = None   # (later code, {kind: first code}, later cues, first cues, prosthetic words)
     explicit: dict = field(default_factory=dict)   # label -> regex of the names that say a time went to that service
-    # two or more of those names joined by a slash, plus or ampersand ("TherEx/NMR (combined) 25 min"), and each
-    # joined name's label: the time after the last name is theirs together
-    explicit_joined: re.Pattern | None = None
-    explicit_label: dict = field(default_factory=dict)
     headings: frozenset = frozenset()   # names that head a service's block (engine.json block_heading_names + explicit)
     heading_code: dict = field(default_factory=dict)   # block heading name (lowercased) -> its code
     item_words: frozenset = frozenset()   # one-word item names that make "Bike 8 min" more than a bare time
@@ -161,10 +157,6 @@ class Settings:
                 _any_substring(config["orthotic_encounter"]["prosthetic_words"])),
             explicit={lab: compile_literals(names) for lab, names in config.get("explicit_service_names", {}).items()
                       if lab in classes},
-            explicit_joined=_joined_names([n for lab, names in config.get("explicit_service_names", {}).items()
-                                           if lab in classes for n in names]),
-            explicit_label={" ".join(n.lower().split()): lab for lab, names in config.get("explicit_service_names", {}).items()
-                            if lab in classes for n in names},
             item_words=frozenset(w.lower() for w in config.get("bare_time_item_words", [])),
             headings=frozenset(" ".join(n.lower().split()) for key in ("explicit_service_names", "block_heading_names")
                                for names in config.get(key, {}).values() for n in names),
@@ -197,14 +189,6 @@ class Settings:
 def _any_substring(words: list[str]) -> re.Pattern:
     """A pattern that finds any of ``words`` anywhere, as a prefix or inside a word ("prosthe" in "prosthesis")."""
     return re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE)
-
-
-def _joined_names(names: list[str]) -> re.Pattern | None:
-    """Two or more of ``names`` joined by "/", "+" or "&" as one whole word run ("TherEx/NMR", "TE + NMR")."""
-    if not names:
-        return None
-    one = "(?:%s)" % "|".join(r"\s+".join(map(re.escape, n.split())) for n in sorted(set(names), key=lambda n: (-len(n), n)))
-    return re.compile(r"(?<![\w/])%s(?:\s*[/+&]\s*%s)+(?![\w/])" % (one, one), re.IGNORECASE)
 
 
 def _later_encounter(cfg: dict) -> re.Pattern:
