@@ -580,8 +580,8 @@ def attribute_minutes(recommended, services, seg_mentions, time_only_segs, segme
                 # "a 30-minute aquatic session in 4 ft water: 10 minutes of walking, ...", "about 20 min of ther ex -
                 # leg press 2x12, mini squats, ..., bike 8 min": the time heads the list after its service's name
                 is_header = True
-            if not is_header and not in_table and _CLOCK_OPENS_LINE.fullmatch(
-                    doc_text, line_bounds(doc_text, base + m.start)[0], base + m.end):
+            if not is_header and not in_table and m.clock \
+                    and not doc_text[line_bounds(doc_text, base + m.start)[0]:base + m.start].strip(" \t-*\u2022>"):
                 # "10:20-10:31 curb practice w/ RW ...": a clock range opening its line is that line's own time, after
                 # "10:05-10:20 stair training ..." of the same service, not a part of the earlier block
                 extra = True
@@ -674,11 +674,6 @@ _LABEL_LINE = re.compile(r"[ \t>*\-\u2022]*(?P<name>[A-Za-z][A-Za-z /&.\-]{0,30}
 
 
 _BLANK_LINE = re.compile(r"\n[ \t\r]*\n")   # a blank line (or one of spaces) between two lines
-
-
-# a clock range that opens its line (after a bullet): "10:20-10:31", "0830-0845", "1:35-1:45 pm"
-_CLOCK_OPENS_LINE = re.compile(r"[ \t\-*\u2022>]*\d{1,2}:?\d{2}[ \t]*(?:[ap]\.?m?\.?)?[ \t]*(?:-|\u2013|\u2014|to)[ \t]*"
-                               r"\d{1,2}:?\d{2}(?:[ \t]*[ap]\.?m?\.?)?", re.IGNORECASE)
 
 
 def _closing_label(doc_text: str, pos: int, m: MinuteMention, lab: str, attributed, headings) -> bool:

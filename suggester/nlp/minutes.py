@@ -33,6 +33,7 @@ class MinuteMention:
     breakdown: bool = False          # an item of a total's breakdown: "Total timed 38 (TherEx 23, NMR 15)"
     bout: bool = False               # one bout's length after a set count: "gaze stabilization 3 x 1 min"
     field: bool = False              # a labelled field: "Minutes: 23", "Gait min: 10" (the block's whole time)
+    clock: bool = False              # a clock range: "8:10-8:28", "0902-0917" (minutes.json clock_range_pattern)
 
 
 @lru_cache(maxsize=1)
@@ -253,7 +254,7 @@ def find_minutes(text: str) -> list[MinuteMention]:
         if 0 < diff <= 240 and not any(mm.minutes == diff and mm.range_upper is None and "\n" not in text[
                 min(mm.start, m.start()):max(mm.end, m.end())] for mm in out):
             # "08:05-08:28 Therapeutic exercise (23 min)": the clock range and the minutes are one time, said twice
-            extra.append(MinuteMention(m.start(), m.end(), diff))
+            extra.append(MinuteMention(m.start(), m.end(), diff, clock=True))
     if p["paren_heading"] is not None and "(" in text:   # "Manual therapy (12): MET ...", "TE (22): band walks"
         for m in p["paren_heading"].finditer(text):
             if not any(x < m.end("n") and m.start("n") < y for x, y in taken + [(e.start, e.end) for e in extra]):
