@@ -848,3 +848,20 @@ def test_a_service_dated_last_wk_is_history(engine, note):
     """'(Epley x2 last wk)': the abbreviated week dates the maneuver to an earlier visit, as 'last week' does."""
     note += "\nBrandt-Daroff taught and performed 3 cycles each side under supervision, NMR 10 min."
     assert "95992" not in engine.suggest(note, payer="commercial").codes
+
+
+@pytest.mark.parametrize("note, codes", [
+    ("Holding the kitchen counter: toe raises, mini squats and hip abduction, two rounds, 11 min", {"97110": 11}),
+    ("Standing holding her walker: marching, heel raises, mini squats 2x10, 9 min", {"97110": 9}),
+    ("Holding gait training today d/t BP 170/98. Seated ther ex only, 15 min.", {"97110": 15}),
+])
+def test_holding_on_to_something_is_not_holding_the_service(engine, note, codes):
+    """'Holding the counter', 'holding on', 'holding 2 lb' describe how the work was done; only 'holding <service>
+    today / d/t / per MD' holds a service back."""
+    assert minutes_of(engine, note, payer="commercial") == codes
+
+
+def test_exercises_done_before_coming_in_are_not_this_sessions(engine):
+    note = ("She did her bridges and clamshells before coming in today, no pain.\n"
+            "Manual: STM lumbar paraspinals 10 min.")
+    assert minutes_of(engine, note, payer="commercial") == {"97140": 10}

@@ -333,3 +333,16 @@ def test_the_orthotic_encounter_follows_training_done_before_or_a_recheck(engine
     """A first training said to be done already or a device's recheck is a later encounter (97763); a device the
     prosthetist delivered days ago is still the therapist's first training."""
     assert code in engine.suggest(note, payer="commercial").codes
+
+
+@pytest.mark.parametrize("note, codes", [
+    ("While the kettle boiled in her kitchen: heel raises, mini squats, marching in place, 2 rounds. 10 min.",
+     {"97110": 10}),
+    ("Kitchen counter, while her husband made lunch: toe raises, mini squats, standing marches x20. 8 min",
+     {"97110": 8}),
+])
+def test_a_clause_listing_named_exercises_is_exercise_wherever_it_was_done(engine, note, codes):
+    """No service named and the words around read as home management ('kitchen', 'lunch'), but the clause lists two
+    or more exercise names of one code: that code is named."""
+    found = {s.code: s.minutes for s in engine.suggest(note, payer="commercial").suggestions if s.recommended}
+    assert found == codes

@@ -7,6 +7,7 @@ lexicon's supporting names join a clause's phrases only where the clause already
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 import numpy as np
 
@@ -117,8 +118,21 @@ def add_supporting(s: Settings, hits_of: list, supporting: list, proba: np.ndarr
             best = s.classes[int(np.argmax(proba[i]))]
             if all(h[3] == {best} for h in hits_of[i]):  # "Gait w/ head turns, pivot turns": the gait is named
                 # a name several codes share ("strapping": every body site's code) backs the one the clause reads as
-                hits_of[i] = hits_of[i] + [h if len(h[3]) == 1 else (*h[:3], {best}) for h in weak if best in h[3]]
+                backed = [h if len(h[3]) == 1 else (*h[:3], {best}) for h in weak if best in h[3]]
+                if not backed and not hits_of[i]:
+                    backed = _listed_names(weak)
+                hits_of[i] = hits_of[i] + backed
 
+
+def _listed_names(weak: list) -> list:
+    """A clause that names no service and reads as none, but lists named items: "At the kitchen counter: heel
+    raises, mini squats, side steps along the counter" lists exercises wherever they were done, so the code most of
+    its distinct names support (at least two, and more than any other code's) is named."""
+    named = {re.sub(r"[^a-z0-9]", "", h[2].lower()): h[3] for h in weak if len(h[3]) == 1}
+    votes = Counter(c for labels in named.values() for c in labels).most_common()
+    if not votes or votes[0][1] < 2 or (len(votes) > 1 and votes[1][1] == votes[0][1]):
+        return []
+    return [h for h in weak if h[3] == {votes[0][0]}]
 
 
 def joined_head(text: str, hits) -> list[str]:
