@@ -865,3 +865,47 @@ def test_exercises_done_before_coming_in_are_not_this_sessions(engine):
     note = ("She did her bridges and clamshells before coming in today, no pain.\n"
             "Manual: STM lumbar paraspinals 10 min.")
     assert minutes_of(engine, note, payer="commercial") == {"97140": 10}
+
+
+@pytest.mark.parametrize("note, codes", [
+    ("Daily note 5/2\n[Copied forward from 4/28 - not edited]\nA: Manual therapy 10 min - lumbar PA glides gr III.\n"
+     "P: continue POC.\n[End copied section]\nTherEx 15 min: bridges, dead bugs, bird dogs.", {"97110": 15}),
+    ("S: sore after yard work.\n--- Previous note (carried forward from 4/28, not edited) ---\n"
+     "O: Gait training 12 min with SPC, 2 x 150 ft, cues for heel strike.\n--- end carried forward ---\n"
+     "NMR 14 min: tandem stance on foam, SLS 3 x 20 s, step strategy drills.", {"97112": 14}),
+])
+def test_a_block_copied_from_an_earlier_note_is_history_up_to_its_closing_banner(engine, note, codes):
+    """The SOAP headers inside a copied block are the earlier note's; the closing banner ends the block."""
+    assert minutes_of(engine, note, payer="commercial") == codes
+
+
+def test_a_note_copied_whole_and_edited_is_this_visits():
+    """'COPIED FORWARD FROM 6/11 - REVIEW & EDIT' with no closing banner heads a note that was copied and then edited:
+    its next header ends the copy banner."""
+    from suggester import Suggester
+
+    note = ("**COPIED FORWARD FROM 6/11 - REVIEW & EDIT**\nDx: R shoulder pain, s/p RCR 14 wks\n"
+            "Manual - 10 min\n - GH posterior glides gr III, STM posterior cuff\nAssessment: IR improving.")
+    assert minutes_of(Suggester(), note, payer="commercial") == {"97140": 10}
+
+
+def test_minutes_carried_forward_from_an_earlier_visit_do_not_undo_a_held_visit(engine):
+    note = ("Pt arrived with BP 190/104, recheck 186/102. Tx held per clinic protocol, PCP notified.\n"
+            "Carried forward from 10/21: TE 20', gait 15', NMR 10' - tol well.")
+    assert engine.suggest(note, payer="commercial").codes == []
+
+
+@pytest.mark.parametrize("line", [
+    "~~Gait training 15 min w/ RW 2 x 40 ft, min A.~~",
+    "[Removed: Gait training 15 min w/ RW 2 x 40 ft - not performed, template carryover]",
+])
+def test_a_struck_or_removed_line_is_not_performed(engine, line):
+    note = "Sit<>stand and bed mobility training 25 min, CGA, cues for hand placement.\n" + line
+    assert set(minutes_of(engine, note)) == {"97530"}
+
+
+def test_a_voided_note_bills_nothing_whatever_it_lists(engine):
+    note = ("*** NOTE VOIDED ***\nReason: documented in the wrong patient's chart. Original text kept for audit.\n"
+            "Pt seen for TE 23 min (bike, leg press, step ups), gait training 12 min, hot pack 10 min.")
+    result = engine.suggest(note, payer="commercial")
+    assert result.codes == [] and result.to_dict()["non_visit"] == "voided"

@@ -15,7 +15,7 @@ EXTENSIONS: tuple[tuple[type, str, object], ...] = (
     (Span, "pt_assertion", None),      # None = performed this session; else "declined", "planned", "historical", ...
     (Span, "pt_cue", None),            # the context cue literal that set the assertion
     (Span, "pt_segment", None),        # index of the segment a clause belongs to
-    (Doc, "pt_non_visit", None),       # "no_show" / "cancelled" / "phone" / "not_treated" or None
+    (Doc, "pt_non_visit", None),       # "no_show" / "cancelled" / "phone" / "not_treated" / "voided" or None
     (Doc, "pt_non_visit_cue", None),   # [start_char, end_char] of the non-visit cue
     (Doc, "pt_suggestions", None),     # list of suggestion dicts set by the suggester_codes component
     (Doc, "pt_result", None),          # the full Result.to_dict() set by the suggester_codes component

@@ -247,7 +247,7 @@ class SectionDetector:
         performed services when there is one, else the last known part.
         """
         banner = _BANNER.match(text)
-        body = banner and (banner.group("body") if banner.group("body") is not None else banner.group("body2"))
+        body = banner and next((b for b in banner.group("body", "body2", "body3") if b is not None), None)
         if body and self._copied is not None and self._copied.search(body):
             return ("none" if self._banner_end.match(body) else "carried_forward"), len(text)
         key = _JSON_KEY.match(text)
@@ -297,6 +297,17 @@ class SectionDetector:
             return inner[0], end + inner[1]
         return category, end
 
+    def _closed_later(self, text: str, pos: int) -> bool:
+        """A later line is a banner closing copied text ("--- end carried forward ---", "[End copied section]"): the
+        banner above opened a block of copied text, not a note copied whole and edited ("**COPIED FORWARD FROM 6/11 -
+        REVIEW & EDIT**")."""
+        for line in text[pos:].split("\n"):
+            banner = _BANNER.match(line)
+            body = banner and next((b for b in banner.group("body", "body2", "body3") if b is not None), None)
+            if body and self._copied.search(body) and self._banner_end.match(body):
+                return True
+        return False
+
     def _plan_field(self, text: str, start: int, end: int) -> bool:
         """The header at ``start`` is a plan-of-care field ("Interventions:") and its line gives no time or dose, and
         the header does not say it is this visit's ("Treatment (same visit):")."""
@@ -315,12 +326,25 @@ class SectionDetector:
         segments, headers = [], []
         text_of = doc_text(doc)
         inline = None  # (category, end of its line): a line-scoped header ("Dx: ...") covers the rest of its line
-        title_section = own_treatment = False
+        title_section = own_treatment = copied = False
         for sent in doc.sents:
             span = _strip_span(doc, sent.start, sent.end)
             if span is None:
                 continue
             hit = self.match_header(text_of[span.start_char:span.end_char])
+            if hit and section == "carried_forward" and copied:
+                # inside a banner-opened copy of an earlier note its own headers ("A: Flexion 98 deg. Manual therapy 12
+                # min ...") are the earlier note's; the closing banner or a header naming this visit ("O (today):") ends it
+                if hit[0] == "none" or self._this_visit is not None \
+                        and self._this_visit.search(text_of, span.start_char, span.start_char + hit[1]):
+                    copied = False
+                else:
+                    hit = ("carried_forward", hit[1])
+            elif hit and hit[0] == "carried_forward":
+                copied = _BANNER.match(text_of[span.start_char:span.end_char]) is not None \
+                    and self._closed_later(text_of, span.end_char)
+            elif hit and section == "carried_forward":
+                section = "none"   # a copy banner no banner closes ends at the next header, a line's own ("Dx: ...") too
             if inline and (span.start_char >= inline[1] or _char_before(text_of, span.start_char) == ";"
                            and not self.attributes.get(inline[0], {}).get("semicolon_items")
                            or self.attributes.get(inline[0], {}).get("ends_at_timed_sentence")
@@ -523,7 +547,10 @@ _SESSION_MINUTES = re.compile(r"[\s:\-]*\d{1,3}\s*(?:min(?:ute)?s?|mins)\.?[ \t]
 
 
 # a decorated banner line ("*** ... ***", "=== ... ===", "--- ..."); the segment may have lost its leading decoration
-_BANNER = re.compile(r"^\s*(?:(?:[*=#~]{2,}|-{3,})\s*(?P<body>[^\n]*?)\s*(?:[*=#~]{2,}|-{3,})?|(?P<body2>[^\n]*?)\s*(?:[*=#~]{2,}|-{3,}))\s*$")
+# a banner line: text between rules of stars, dashes ... ("*** carried forward from 3/11 ***") or a whole line in
+# square brackets ("[Copied forward from weekly summary 3/7 - unchanged]", "[End copied section]")
+_BANNER = re.compile(r"^\s*(?:(?:[*=#~]{2,}|-{3,})\s*(?P<body>[^\n]*?)\s*(?:[*=#~]{2,}|-{3,})?|(?P<body2>[^\n]*?)\s*(?:[*=#~]{2,}|-{3,})"
+                     r"|\[\s*(?P<body3>[^\[\]\n]*?)\s*\])\s*$")
 _JSON_KEY = re.compile(r'^\s*"([A-Za-z][A-Za-z_ ]{1,40})"\s*:\s*')
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 

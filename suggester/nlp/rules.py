@@ -145,7 +145,7 @@ def load_section_attributes(source: str | Path | None = "default") -> dict[str, 
 
 
 def load_nonvisit_rules(source: str | Path | None = "default") -> dict[str, str | None]:
-    """Non-visit cue literal -> status ("no_show", "cancelled", "phone", "not_treated"); None marks a blocker."""
+    """Non-visit cue literal -> status ("no_show", "cancelled", "phone", "not_treated", "voided"); None marks a blocker."""
     data = _load(source, "nonvisit_rules.json")
     try:
         return {r["literal"].lower(): r["status"] for r in data["nonvisit_rules"]}

@@ -209,10 +209,11 @@ def _table_header_labels(full: str, pos: int, labels_in) -> set:
 def non_visit_check(s: Settings, non_visit, recommended: set, minutes: dict, got: Gathered, cfg: dict) -> tuple[set, bool]:
     """Stage non-visit: a cancelled, no-show or phone note bills nothing unless documented treatment time of a timed
     service shows the patient was seen (minutes beside an untimed code, "ice 15-20 min after exercises" in a phone
-    call's advice, do not). Returns the recommended set and whether the non-visit cue was overridden."""
+    call's advice, do not); a voided note bills nothing whatever it lists (``final_statuses`` of nonvisit_rules.json).
+    Returns the recommended set and whether the non-visit cue was overridden."""
     if not non_visit:
         return recommended, False
-    if any(minutes.get(lab) and s.catalogue[lab].timed for lab in recommended):
+    if non_visit not in s.final_non_visits and any(minutes.get(lab) and s.catalogue[lab].timed for lab in recommended):
         return recommended, True
     for lab in sorted(recommended):
         ev = got.cands[lab].evidence[0]

@@ -79,6 +79,7 @@ class Settings:
     site_rules: tuple = ()   # ({code: site regex}, ...): engine.json site_rules
     patient_absent: tuple | None = None   # (codes, cue regex): engine.json patient_absent_codes
     supervised: frozenset = frozenset()   # untimed supervised modalities: named together with one time, each is given
+    final_non_visits: frozenset = frozenset()   # non-visit statuses no documented minutes override (nonvisit_rules.json)
 
     @classmethod
     def load(cls, catalogue: Catalogue, classes, label_of: dict, model_card: dict) -> "Settings":
@@ -148,6 +149,7 @@ class Settings:
                 frozenset(lab for lab in config["exercise_list"].get("read_as_codes", ()) if lab in classes)),
             supervised=frozenset(lab for lab in classes if catalogue[lab].category == "supervised_modality"
                                  and not catalogue[lab].timed),
+            final_non_visits=frozenset(packaged_json("nonvisit_rules.json").get("final_statuses", [])),
             modalities=frozenset(lab for lab in classes
                                  if catalogue[lab].category in set(config.get("timed_modality_categories", []))),
             encounter=None if not config.get("orthotic_encounter") else (
