@@ -909,3 +909,12 @@ def test_a_voided_note_bills_nothing_whatever_it_lists(engine):
             "Pt seen for TE 23 min (bike, leg press, step ups), gait training 12 min, hot pack 10 min.")
     result = engine.suggest(note, payer="commercial")
     assert result.codes == [] and result.to_dict()["non_visit"] == "voided"
+
+
+@pytest.mark.parametrize("line", [
+    "Previous tx (10/24): US 1 MHz L paraspinals 8 min, TE 20 min.",
+    "Prev note 10/15: ultrasound to lumbar paraspinals, 8 minutes.",
+])
+def test_a_line_headed_by_the_previous_visit_is_that_visits(engine, line):
+    note = "S: 5/10 after raking leaves.\n" + line + "\nTE x15 min: PPT, bridges, LTR, cat/camel, hook-lying march."
+    assert minutes_of(engine, note, payer="commercial") == {"97110": 15}
