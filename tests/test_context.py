@@ -918,3 +918,30 @@ def test_a_voided_note_bills_nothing_whatever_it_lists(engine):
 def test_a_line_headed_by_the_previous_visit_is_that_visits(engine, line):
     note = "S: 5/10 after raking leaves.\n" + line + "\nTE x15 min: PPT, bridges, LTR, cat/camel, hook-lying march."
     assert minutes_of(engine, note, payer="commercial") == {"97110": 15}
+
+
+@pytest.mark.parametrize("note", [
+    "Balance class 4/2 - pt did NOT attend, daughter called re: car trouble. No tx provided today. Attendance 4 of 6.",
+    "Hot pack to low back while waiting. No tx provided today - pt left before being seen.",
+])
+def test_no_treatment_today_makes_the_note_a_non_visit(engine, note):
+    """A non-visit cue that negates its own sentence ('No tx provided today') or runs across a negation ('did NOT
+    attend') is found, though its clause reads as negated."""
+    result = engine.suggest(note, payer="commercial")
+    assert result.codes == [] and result.to_dict()["non_visit"] in ("no_show", "not_treated")
+
+
+def test_no_treatment_today_after_an_evaluation_leaves_the_evaluation():
+    from suggester import Suggester
+
+    note = ("PT RE-EVALUATION - change in condition\nPt 71 yo s/p L TKA 6 wks, visit 10. Fell at home 3 days ago.\n"
+            "Findings: knee flex 92 (was 110), ext -8 (was -2), new quad lag, effusion 2+. Calf soft, non-tender.\n"
+            "Assessment: loss of ROM and quad control after fall. Plan revised: 2x/wk x 4 wks, new goals flex 110.\n"
+            "No treatment performed today.")
+    assert Suggester().suggest(note).codes == ["97164"]
+
+
+def test_a_line_item_not_billed_is_no_non_visit(engine):
+    note = "TherEx 20 min: bike, leg press, step-ups.\nPt needed a seated rest break with vitals (not billed)."
+    result = engine.suggest(note, payer="commercial")
+    assert result.codes == ["97110"] and result.to_dict()["non_visit"] is None

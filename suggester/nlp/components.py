@@ -549,6 +549,7 @@ _SESSION_MINUTES = re.compile(r"[\s:\-]*\d{1,3}\s*(?:min(?:ute)?s?|mins)\.?[ \t]
 # a decorated banner line ("*** ... ***", "=== ... ===", "--- ..."); the segment may have lost its leading decoration
 # a banner line: text between rules of stars, dashes ... ("*** carried forward from 3/11 ***") or a whole line in
 # square brackets ("[Copied forward from weekly summary 3/7 - unchanged]", "[End copied section]")
+_SENTENCE_OPENS = re.compile(r"(?:^|[.;:!?\n\-\u2013\u2014])[ \t*\u2022]*$")   # what may come right before a sentence's first word
 _BANNER = re.compile(r"^\s*(?:(?:[*=#~]{2,}|-{3,})\s*(?P<body>[^\n]*?)\s*(?:[*=#~]{2,}|-{3,})?|(?P<body2>[^\n]*?)\s*(?:[*=#~]{2,}|-{3,})"
                      r"|\[\s*(?P<body3>[^\[\]\n]*?)\s*\])\s*$")
 _JSON_KEY = re.compile(r'^\s*"([A-Za-z][A-Za-z_ ]{1,40})"\s*:\s*')
@@ -798,9 +799,29 @@ class ContextAsserter:
             i = j
         return pieces
 
+    def _non_visit(self, text: str, clauses: list, statuses: list) -> tuple[str, list[int]] | None:
+        """The first non-visit cue ("no-show", "cancelled", "no tx provided today") in a performed or reported clause,
+        or one whose own first word negates its clause ("No treatment rendered today": the negation is the cue's); a
+        cue may run across a clause boundary ("pt did | NOT attend")."""
+        starts = [c.start_char for c in clauses]
+        for a, b, lit in self._nonvisit_matcher.finditer(text):
+            status = self._nonvisit[lit]
+            if status is None:
+                continue  # a blocker such as "VOR cancellation"
+            k = bisect_right(starts, a) - 1
+            if k < 0 or a >= clauses[k].end_char:
+                continue  # not in a clause (a header)
+            if statuses[k] not in (None, "reported") and not (
+                    statuses[k] == "negated" and not text[clauses[k].start_char:a].strip()
+                    and _SENTENCE_OPENS.search(text, 0, a)):   # not "... vitals (not billed)"
+                continue
+            if status == "phone" and self._third_party is not None and self._third_party.search(_sentence_around(text, a, b)):
+                continue  # "Called adjuster afterward (12 min phone call)": coordination beside the visit
+            return status, [a, b]
+        return None
+
     def __call__(self, doc: Doc) -> Doc:
         clauses, modifiers, statuses = [], [], []
-        non_visit = None
         text_of = doc_text(doc)
         carry = None  # (status, cue, section) of a lead-in line ending in a colon: "Treatment has consisted of:"
         semi = None   # (status, cue, section, end) of a lead-in's list item ending in ";" on the same line
@@ -850,16 +871,7 @@ class ContextAsserter:
                 statuses.append(assertion)
                 if st is not None and cue:
                     modifiers.append(Span(doc, clause.start, clause.end, label=st))
-                if non_visit is None and assertion in (None, "reported"):
-                    c_start = clause.start_char
-                    for a, b, lit in self._nonvisit_matcher.finditer(text_of[c_start:clause.end_char]):
-                        if self._nonvisit[lit] is None:
-                            continue  # a blocker such as "VOR cancellation"
-                        if self._nonvisit[lit] == "phone" and self._third_party is not None \
-                                and self._third_party.search(_sentence_around(text_of, c_start + a, c_start + b)):
-                            continue  # "Called adjuster afterward (12 min phone call)": coordination beside the visit
-                        non_visit = (self._nonvisit[lit], [c_start + a, c_start + b])
-                        break
+        non_visit = self._non_visit(text_of, clauses, statuses)
         # statuses a clause passes to its neighbour ("Hot Pack (97010):" / "- pt declined"; "...; not billed")
         given = list(statuses)
         bounds = [(c.start_char, c.end_char) for c in clauses]

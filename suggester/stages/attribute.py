@@ -209,12 +209,16 @@ def _table_header_labels(full: str, pos: int, labels_in) -> set:
 def non_visit_check(s: Settings, non_visit, recommended: set, minutes: dict, got: Gathered, cfg: dict) -> tuple[set, bool]:
     """Stage non-visit: a cancelled, no-show or phone note bills nothing unless documented treatment time of a timed
     service shows the patient was seen (minutes beside an untimed code, "ice 15-20 min after exercises" in a phone
-    call's advice, do not); a voided note bills nothing whatever it lists (``final_statuses`` of nonvisit_rules.json).
+    call's advice, do not); a voided note bills nothing whatever it lists (``final_statuses`` of nonvisit_rules.json),
+    and "no treatment today" does not cancel an evaluation documented in the note (``spared_categories``).
     Returns the recommended set and whether the non-visit cue was overridden."""
     if not non_visit:
         return recommended, False
     if non_visit not in s.final_non_visits and any(minutes.get(lab) and s.catalogue[lab].timed for lab in recommended):
         return recommended, True
+    spared = s.non_visit_spares.get(non_visit, frozenset())
+    if any(s.catalogue[lab].category in spared for lab in recommended):
+        return recommended, True   # "No treatment performed today." under an evaluation: the evaluation was the visit
     for lab in sorted(recommended):
         ev = got.cands[lab].evidence[0]
         got.not_counted.append(NotCounted(s.code_for(lab, cfg), "non_visit", ev.start, ev.end, ev.text,

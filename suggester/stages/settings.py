@@ -80,6 +80,7 @@ class Settings:
     patient_absent: tuple | None = None   # (codes, cue regex): engine.json patient_absent_codes
     supervised: frozenset = frozenset()   # untimed supervised modalities: named together with one time, each is given
     final_non_visits: frozenset = frozenset()   # non-visit statuses no documented minutes override (nonvisit_rules.json)
+    non_visit_spares: dict = field(default_factory=dict)   # non-visit status -> code categories it does not cancel
 
     @classmethod
     def load(cls, catalogue: Catalogue, classes, label_of: dict, model_card: dict) -> "Settings":
@@ -150,6 +151,8 @@ class Settings:
             supervised=frozenset(lab for lab in classes if catalogue[lab].category == "supervised_modality"
                                  and not catalogue[lab].timed),
             final_non_visits=frozenset(packaged_json("nonvisit_rules.json").get("final_statuses", [])),
+            non_visit_spares={st: frozenset(cats) for st, cats in
+                              packaged_json("nonvisit_rules.json").get("spared_categories", {}).items()},
             modalities=frozenset(lab for lab in classes
                                  if catalogue[lab].category in set(config.get("timed_modality_categories", []))),
             encounter=None if not config.get("orthotic_encounter") else (
