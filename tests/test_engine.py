@@ -787,3 +787,9 @@ def test_a_manual_cue_inside_a_timed_gait_line_is_an_item_of_the_gait(engine):
     note = ("* Transfers bed<>chair stand-pivot, minA, cues for R hand placement - 10'\n"
             "* Gait: 35 ft x2 hemi-walker modA, R knee buckling x2 caught by PT, R DF assist w/ manual cue - 8'")
     assert minutes_of(engine, note, payer="commercial") == {"97530": 10, "97116": 8}
+
+
+def test_a_named_class_with_its_participants_is_group_therapy(engine):
+    note = ("Falls prevention class today, 6 participants, PT leading: heel-toe walking at the rail, sit to stand, "
+            "side stepping, calf raises. Pt needed 1 hand support for heel-toe.")
+    assert engine.suggest(note, payer="commercial").codes == ["97150"]
