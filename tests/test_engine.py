@@ -793,3 +793,31 @@ def test_a_named_class_with_its_participants_is_group_therapy(engine):
     note = ("Falls prevention class today, 6 participants, PT leading: heel-toe walking at the rail, sit to stand, "
             "side stepping, calf raises. Pt needed 1 hand support for heel-toe.")
     assert engine.suggest(note, payer="commercial").codes == ["97150"]
+
+
+@pytest.mark.parametrize("note, codes", [
+    ("Manual: MLD L arm and trunk, 30 min.\nTaught self-MLD sequence for home management with a mirror: neck, axilla "
+     "clearing, arm strokes proximal to distal - 12 min.", {"97140": 30, "97535": 12}),
+    ("TherEx 15 min: pendulums, table slides, isometrics.\nInstructed pt in use of sock aid and long-handled shoe horn, "
+     "return demo x2 - 10 min.", {"97110": 15, "97535": 10}),
+])
+def test_self_care_taught_with_its_own_time_is_self_care_training(engine, note, codes):
+    """A line naming a self-care task or aid that says it was taught, with its own time, documents 97535 even where
+    the model reads the plain wording weakly."""
+    found = {s.code: s.minutes for s in engine.suggest(note, payer="commercial").suggestions if s.recommended}
+    assert found == codes
+
+
+def test_someone_elses_self_care_in_the_room_is_not_taught(engine):
+    note = ("Home health aide was finishing her sponge bath on arrival, 10 min.\n"
+            "Gait training 20 min with RW in hallway, cues for step length.")
+    assert minutes_of(engine, note, payer="commercial") == {"97116": 20}
+
+
+@pytest.mark.parametrize("note, minutes", [
+    ("Gait training with SPC on level surfaces, 150 ft x2 - 12 min, cues for heel strike.", 12),
+    ("Gait training with SPC on level surfaces x10-12 min, cues for heel strike.", 10),
+])
+def test_a_count_before_a_spaced_dash_is_not_the_start_of_a_range(engine, minutes, note):
+    """'x2 - 12 min' is two laps, then twelve minutes; 'x10-12 min' is a range of ten to twelve minutes."""
+    assert minutes_of(engine, note) == {"97116": minutes}

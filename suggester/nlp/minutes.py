@@ -176,6 +176,9 @@ _APOSTROPHE_SERIES_AFTER = re.compile(r"\s*,\s*\d{1,3}\s*['\u2032\u2019]")
 _APOSTROPHE_SERIES_BEFORE = re.compile(r"\d{1,3}\s*['\u2032\u2019]\s*,\s*$")
 
 
+_SPACED_DASH = re.compile(r"\s+[-\u2013\u2014]\s+")
+
+
 def find_minutes(text: str) -> list[MinuteMention]:
     """All minute / hour / unit expressions in ``text`` ("x 15 min", "15'", "10-12 min", "2 units", "1 hr")."""
     p = _patterns()
@@ -184,6 +187,10 @@ def find_minutes(text: str) -> list[MinuteMention]:
     for m in p["mention"].finditer(text):
         a = _number(m.group("a"), p["words"])
         b = _number(m.group("b"), p["words"]) if m.group("b") else None
+        start, counted = m.start(), False
+        if b is not None and m.group(0)[:1] in "xX" and _SPACED_DASH.fullmatch(text, m.end("a"), m.start("b")):
+            # "return demo x2 - 10 min", "150 ft x2 - 12 min": a count, then the time after a spaced dash (not "x10-12 min")
+            a, b, start, counted = b, None, m.start("b"), True
         if m.group("unit"):
             if m.group("unit").lower() == "u" and not m.group(0).strip().endswith(("u", "U")):
                 continue
@@ -215,9 +222,9 @@ def find_minutes(text: str) -> list[MinuteMention]:
             lower, upper = upper, lower
         if lower <= 0 or lower > 600:
             continue
-        bout = m.group(0)[:1] in "xX" and _SET_COUNT_BEFORE.search(text, max(0, m.start() - 8), m.start()) is not None \
-            or _BOUTS_AFTER.match(text, m.end()) is not None
-        out.append(MinuteMention(m.start(), m.end(), lower, range_upper=upper, bout=bout))
+        bout = not counted and m.group(0)[:1] in "xX" and _SET_COUNT_BEFORE.search(text, max(0, m.start() - 8), m.start()) \
+            is not None or _BOUTS_AFTER.match(text, m.end()) is not None
+        out.append(MinuteMention(start, m.end(), lower, range_upper=upper, bout=bout))
     if p["hours_minutes"] is not None and ("h" in text or "H" in text):
         for m in p["hours_minutes"].finditer(text):   # "2 hr 30 min": one time of 150 minutes, not 30
             total = int(m.group("h")) * 60 + int(m.group("m"))

@@ -337,7 +337,8 @@ def _named_with_its_time(s: Settings, ctext: str, lab: str, spans: list, is_row:
       and no other service on its line, with its own time (or ``time_after``: a sentence of its own right after it that
       only gives a time, "Then chin tucks and scapular setting. That was another fourteen minutes."), no word of the
       home program and not under another service's timed heading ``owner`` ("pendulums, table slides, scap squeezes -
-      ... about 10 min"; engine.json ``exercise_list``)."""
+      ... about 10 min"; engine.json ``exercise_list``); for a taught service (``taught_codes``: self-care training)
+      the line also says it was taught and reads as no other service ("Taught self-MLD sequence ... 12 min")."""
     if is_row:
         name = row_name(ctext)
         if name and all(name[0] <= a < name[1] for a, _, _ in spans) \
@@ -350,7 +351,9 @@ def _named_with_its_time(s: Settings, ctext: str, lab: str, spans: list, is_row:
     if status is None and (mins or time_after) and s.exercise_list is not None and lab in s.exercise_list.codes \
             and len({sp[2].lower() for sp in spans} - s.exercise_list.generic_names) >= s.exercise_list.min_names \
             and line_labels == {lab} and not s.exercise_list.home_words.search(ctext) and (owner is None or owner[0] == lab) \
-            and (lab not in s.exercise_list.read_as or s.classes[int(np.argmax(scores))] == lab):
+            and (lab not in s.exercise_list.read_as or s.classes[int(np.argmax(scores))] == lab) \
+            and (lab not in s.exercise_list.taught or s.exercise_list.teach_words.search(ctext) is not None
+                 and (s.classes[int(np.argmax(scores))] == lab or scores.max() < s.t_ev)):
         return True
     return status is None and (bool(mins) and lab in s.timed_named or lab in s.named_procedures)
 

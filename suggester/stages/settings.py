@@ -23,6 +23,8 @@ class ExerciseList(NamedTuple):
     home_words: re.Pattern  # words of the home program: a line with one documents nothing
     generic_names: frozenset   # names that are no exercise's own ("exercises", "ex")
     read_as: frozenset = frozenset()   # codes the line must also read most like (its name may be a word of another service)
+    taught: frozenset = frozenset()    # codes whose line must say the service was taught, and not read as another code
+    teach_words: re.Pattern | None = None   # the words that say so ("taught", "instructed", "return demo")
 
 
 @dataclass(frozen=True)
@@ -147,7 +149,10 @@ class Settings:
                 int(config["exercise_list"]["min_names"]),
                 re.compile(config["exercise_list"]["home_words_pattern"], re.IGNORECASE),
                 frozenset(n.lower() for n in config["exercise_list"].get("generic_names", ())),
-                frozenset(lab for lab in config["exercise_list"].get("read_as_codes", ()) if lab in classes)),
+                frozenset(lab for lab in config["exercise_list"].get("read_as_codes", ()) if lab in classes),
+                frozenset(lab for lab in config["exercise_list"].get("taught_codes", ()) if lab in classes),
+                re.compile(config["exercise_list"]["teach_words_pattern"], re.IGNORECASE)
+                if config["exercise_list"].get("teach_words_pattern") else None),
             supervised=frozenset(lab for lab in classes if catalogue[lab].category == "supervised_modality"
                                  and not catalogue[lab].timed),
             final_non_visits=frozenset(packaged_json("nonvisit_rules.json").get("final_statuses", [])),
