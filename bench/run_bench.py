@@ -207,6 +207,13 @@ ACCURACY_SETS = (
     ("pelvic health dev", "pelvic_health/dev_notes.jsonl"),
     ("internationally trained clinicians dev", "international_clinicians/dev_notes.jsonl"),
     ("progress reports dev", "progress_reports/dev_notes.jsonl"),
+    ("hand/upper-extremity dev", "hand_upper_extremity/dev_notes.jsonl"),
+    ("lymphedema/oncology dev", "lymphedema_oncology/dev_notes.jsonl"),
+    ("headache/TMD/neck dev", "headache_tmd_neck/dev_notes.jsonl"),
+    ("copy-forward/addenda dev", "copy_forward_addenda/dev_notes.jsonl"),
+    ("foot/ankle/running dev", "foot_ankle_running/dev_notes.jsonl"),
+    ("burn/trauma/ICU dev", "burn_trauma_icu/dev_notes.jsonl"),
+    ("group/concurrent dev", "group_concurrent/dev_notes.jsonl"),
     ("hold-out", "holdout/holdout_notes.jsonl"),
 )
 
