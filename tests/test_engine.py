@@ -821,3 +821,8 @@ def test_someone_elses_self_care_in_the_room_is_not_taught(engine):
 def test_a_count_before_a_spaced_dash_is_not_the_start_of_a_range(engine, minutes, note):
     """'x2 - 12 min' is two laps, then twelve minutes; 'x10-12 min' is a range of ten to twelve minutes."""
     assert minutes_of(engine, note) == {"97116": minutes}
+
+
+def test_fluido_is_fluidotherapy(engine):
+    note = "Fluido 15' @ 110F w/ AROM in the cabinet.\nTendon glides, PIP/DIP blocking, soft putty 20'."
+    assert set(minutes_of(engine, note, payer="commercial")) == {"97022", "97110"}
