@@ -826,3 +826,9 @@ def test_a_count_before_a_spaced_dash_is_not_the_start_of_a_range(engine, minute
 def test_fluido_is_fluidotherapy(engine):
     note = "Fluido 15' @ 110F w/ AROM in the cabinet.\nTendon glides, PIP/DIP blocking, soft putty 20'."
     assert set(minutes_of(engine, note, payer="commercial")) == {"97022", "97110"}
+
+
+def test_wheelchair_loading_written_wc_is_wheelchair_management(engine):
+    note = ("WC loading - 12 min - rigid-frame chair: pop the wheels off with quick-release, fold the backrest, pull the "
+            "frame across into the passenger seat, then the wheels.")
+    assert minutes_of(engine, note, payer="commercial") == {"97542": 12}
