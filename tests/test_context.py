@@ -945,3 +945,14 @@ def test_a_line_item_not_billed_is_no_non_visit(engine):
     note = "TherEx 20 min: bike, leg press, step-ups.\nPt needed a seated rest break with vitals (not billed)."
     result = engine.suggest(note, payer="commercial")
     assert result.codes == ["97110"] and result.to_dict()["non_visit"] is None
+
+
+@pytest.mark.parametrize("note, code", [
+    ("SpO2 declined to 88% during gait training with RW, 150 ft x2; seated rest until 93%.", "97116"),
+    ("Progressed from previous 2# to 3# ankle weights for LAQ and hip flexion, 12 min.", "97110"),
+    ("Discussed and practiced log roll and supine to sit with spinal precautions, 10 min.", "97530"),
+    ("Walked past the nurses station and back with the RW twice, 200 ft, 10 min.", "97116"),
+])
+def test_a_cue_word_in_its_everyday_sense_is_no_cue(engine, note, code):
+    """'SpO2 declined', 'from previous 2#', 'discussed and practiced', 'walked past' describe the session's work."""
+    assert code in engine.suggest(note, payer="commercial").codes
