@@ -956,3 +956,17 @@ def test_a_line_item_not_billed_is_no_non_visit(engine):
 def test_a_cue_word_in_its_everyday_sense_is_no_cue(engine, note, code):
     """'SpO2 declined', 'from previous 2#', 'discussed and practiced', 'walked past' describe the session's work."""
     assert code in engine.suggest(note, payer="commercial").codes
+
+
+def test_home_named_as_what_the_session_prepares_for_is_not_the_home_program(engine):
+    note = "Worked on sit to stand from the low couch she has at home, 5 reps x2, 10 min."
+    assert minutes_of(engine, note, payer="commercial") == {"97530": 10}
+    assert set(_clause_statuses("Practiced 4 steps with rail to simulate the entry at home, 12 min.")) == {None}
+
+
+@pytest.mark.parametrize("text", [
+    "She walks the stairs at home 3x/day on her own.",
+    "Practiced stairs at home with her husband last weekend.",
+])
+def test_what_she_does_at_home_stays_the_home_program(text):
+    assert set(_clause_statuses(text)) == {"home_program"}
