@@ -832,3 +832,11 @@ def test_wheelchair_loading_written_wc_is_wheelchair_management(engine):
     note = ("WC loading - 12 min - rigid-frame chair: pop the wheels off with quick-release, fold the backrest, pull the "
             "frame across into the passenger seat, then the wheels.")
     assert minutes_of(engine, note, payer="commercial") == {"97542": 12}
+
+
+@pytest.mark.parametrize("note, codes", [
+    ("Went up and down the stairs with one rail, 10 min.", {"97116": 10}),
+    ("Practiced pushing her wheelchair up the ramp and through doorways, 15 min.", {"97542": 15}),
+])
+def test_plain_words_for_stairs_and_wheelchair_propulsion(engine, note, codes):
+    assert minutes_of(engine, note, payer="commercial") == codes
