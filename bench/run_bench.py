@@ -214,6 +214,9 @@ ACCURACY_SETS = (
     ("foot/ankle/running dev", "foot_ankle_running/dev_notes.jsonl"),
     ("burn/trauma/ICU dev", "burn_trauma_icu/dev_notes.jsonl"),
     ("group/concurrent dev", "group_concurrent/dev_notes.jsonl"),
+    ("long COVID/POTS dev", "long_covid_pots/dev_notes.jsonl"),
+    ("rheumatology dev", "rheumatology/dev_notes.jsonl"),
+    ("spinal cord injury dev", "spinal_cord_injury/dev_notes.jsonl"),
     ("hold-out", "holdout/holdout_notes.jsonl"),
 )
 
