@@ -840,3 +840,12 @@ def test_wheelchair_loading_written_wc_is_wheelchair_management(engine):
 ])
 def test_plain_words_for_stairs_and_wheelchair_propulsion(engine, note, codes):
     assert minutes_of(engine, note, payer="commercial") == codes
+
+
+@pytest.mark.parametrize("note, codes", [
+    ("Tx: TE 15', NMR 10', MT 8' (33 min total timed)", {"97110": 15, "97112": 10, "97140": 8}),
+    ("Pt seen 45 min: 20 min ther ex, 15 min gait, 10 min manual.", {"97110": 20, "97116": 15, "97140": 10}),
+])
+def test_a_session_total_beside_the_services_is_no_services_time(engine, note, codes):
+    """A timed total in parentheses after the last item, and 'Pt seen 45 min:' before the items, are the session's."""
+    assert minutes_of(engine, note, payer="commercial") == codes

@@ -333,6 +333,9 @@ def _portion(text: str, m: re.Match, whole: float, p: dict) -> MinuteMention | N
 _HOURS_AFTER = re.compile(r"(?:\.\d+)?\s*(?:hours?|hrs?|h)\b", re.IGNORECASE)
 
 
+_MENTION_LEAD = re.compile(r"(?:[(\[]|\bx|\bfor)\s*$", re.IGNORECASE)   # what find_minutes reads before a number
+
+
 def find_totals(text: str) -> dict[str, tuple[int, int, int]]:
     """Note-level totals as ``{kind: (minutes, start, end)}``; kinds are "timed", "treatment" and "generic"
     (a bare "N min total", see below).
@@ -362,7 +365,10 @@ def find_totals(text: str) -> dict[str, tuple[int, int, int]]:
                 else:
                     totals[kind] = (int(after.group(1)), cue.start(), after.end())
             elif before:
-                totals[kind] = (int(before.group(1)), cue.start() - len(before.group(0)), cue.end())
+                start = cue.start() - len(before.group(0))
+                # "(33 min total timed)": the time mention the total is read from opens at the parenthesis
+                lead = _MENTION_LEAD.search(text, max(0, start - 5), start)
+                totals[kind] = (int(before.group(1)), start - len(lead.group(0)) if lead else start, cue.end())
             else:  # a worded time next to the cue: "all told about thirty-one minutes"
                 word = _worded(text, cue.start(), cue.end())
                 if word:
