@@ -970,3 +970,12 @@ def test_home_named_as_what_the_session_prepares_for_is_not_the_home_program(eng
 ])
 def test_what_she_does_at_home_stays_the_home_program(text):
     assert set(_clause_statuses(text)) == {"home_program"}
+
+
+def test_a_flowsheet_row_with_only_empty_cells_was_not_given(engine):
+    note = ("Intervention        | Min | Notes\n"
+            "Ther Ex             | 23  | seated cycling 3x3 min, LAQ, standing hip abd, heel raises\n"
+            "Ther Act            | 8   | reaching to the overhead cabinet, carrying a plate to the table\n"
+            "Gait Trng           | --  |\n"
+            "Neuro Re-ed         | 0   |\n")
+    assert minutes_of(engine, note, payer="commercial") == {"97110": 23, "97530": 8}

@@ -7,7 +7,8 @@ clause on its own (run by the context component, so ``span._.pt_assertion`` show
   ("GAIT ................ n/a today (pt declined, fatigue)");
 * an offer refused on the same line is not given ("Selective debridement ... was offered; pt declined today");
 * a clause followed on its line by "; not billed", "- not a clinic service" is not counted;
-* a negated clause ending in "or" negates the clause it runs into ("no hands-on assessment or manual tx today").
+* a negated clause ending in "or" negates the clause it runs into ("no hands-on assessment or manual tx today");
+* a flowsheet row whose cells after its name are all empty markers ("Gait Trng | -- |") was not given.
 
 Each function takes the note's text, the clauses' ``(start, end)`` offsets, their texts and their statuses (a list
 it updates in place).
@@ -39,6 +40,28 @@ def apply_line_statuses(full: str, bounds: list[tuple[int, int]], ctexts: list[s
     _offered_then_declined(full, bounds, ctexts, statuses)
     _not_billed_after(full, bounds, ctexts, statuses)
     _negation_past_or(full, bounds, ctexts, statuses)
+    _empty_row(full, bounds, ctexts, statuses)
+
+
+# a table cell that says nothing was done: "--", "0", "n/a", "none", blank
+_EMPTY_CELL = re.compile(r"\s*(?:-{1,3}|\u2013|\u2014|0|0\s*min|n/?a|none|not\s+done)?\s*", re.IGNORECASE)
+
+
+def _empty_row(full: str, bounds, ctexts, statuses) -> None:
+    """A flowsheet row whose cells after its name are all empty markers ("Gait Trng   | --  |", "Neuro Re-ed | 0 |")
+    lists a service the template offers, not one given this session."""
+    for i, (start, end) in enumerate(bounds):
+        if statuses[i] is not None:
+            continue
+        line_start, line_end = line_bounds(full, start)
+        row = full[start:line_end]
+        if full[line_start:start].strip(" \t|") or "|" not in row and "\t" not in row:
+            continue
+        name, *cells = re.split(r"[|\t]", row)
+        if cells and cells[-1].strip() == "":
+            cells = cells[:-1]   # the row's closing "|"
+        if name.strip() and cells and all(_EMPTY_CELL.fullmatch(c) for c in cells):
+            statuses[i] = "negated"
 
 
 def _negation_past_or(full: str, bounds, ctexts, statuses) -> None:
