@@ -979,3 +979,10 @@ def test_a_flowsheet_row_with_only_empty_cells_was_not_given(engine):
             "Gait Trng           | --  |\n"
             "Neuro Re-ed         | 0   |\n")
     assert minutes_of(engine, note, payer="commercial") == {"97110": 23, "97530": 8}
+
+
+def test_pt_to_do_something_after_the_session_is_not_this_sessions(engine):
+    note = ("Ther ex (20 min): heel slides w/ strap, quad sets, SLR, SAQ.\n"
+            "Pt to ice 20 min after session on her own w/ cold therapy machine.")
+    assert minutes_of(engine, note, payer="commercial") == {"97110": 20}
+    assert set(_clause_statuses("Instructed pt to perform bridges 2x10 with cues, 10 min.")) == {None}
