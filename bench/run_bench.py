@@ -217,6 +217,9 @@ ACCURACY_SETS = (
     ("long COVID/POTS dev", "long_covid_pots/dev_notes.jsonl"),
     ("rheumatology dev", "rheumatology/dev_notes.jsonl"),
     ("spinal cord injury dev", "spinal_cord_injury/dev_notes.jsonl"),
+    ("everyday outpatient week dev", "everyday_outpatient_week/dev_notes.jsonl"),
+    ("home health visits dev", "home_health_visits/dev_notes.jsonl"),
+    ("SNF PTA daily dev", "snf_pta_daily/dev_notes.jsonl"),
     ("hold-out", "holdout/holdout_notes.jsonl"),
 )
 
