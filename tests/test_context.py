@@ -741,7 +741,7 @@ def test_home_safety_training_is_not_the_home_program(engine):
             "about night lights, showed her how to use the tub transfer bench.\n")
     doc = engine.nlp(engine._make_doc(note))
     assert [c._.pt_assertion for c in doc.spans["suggester_clauses"]] == [None, None]
-    assert {s.code: s.minutes for s in engine.suggest(note).recommended} == {"97535": 8}
+    assert minutes_of(engine, note) == {"97535": 8}
 
 
 @pytest.mark.parametrize("note", [
@@ -754,7 +754,7 @@ def test_training_for_home_tasks_is_not_the_home_program(engine, note):
     ('ice for home')."""
     doc = engine.nlp(engine._make_doc(note))
     assert "home_program" not in [c._.pt_assertion for c in doc.spans["suggester_clauses"]]
-    assert {s.code: s.minutes for s in engine.suggest(note).recommended} == {"97535": 12}
+    assert minutes_of(engine, note) == {"97535": 12}
 
 
 def test_a_time_set_apart_by_a_comma_at_the_end_is_outside_a_negations_scope(engine):
@@ -807,7 +807,7 @@ def test_gait_described_with_its_aid_is_an_exam_finding(engine, line):
 def test_gait_described_while_it_is_trained_is_gait_training(engine, line):
     """A gait description followed on its sentence by the training (cues, practice, its minutes) is the service."""
     note = f"Ther ex 20 min: quad sets, SLR 3x10.\n{line}"
-    assert {s.code: s.minutes for s in engine.suggest(note, payer="commercial").recommended} == {"97110": 20, "97116": 10}
+    assert minutes_of(engine, note, payer="commercial") == {"97110": 20, "97116": 10}
 
 
 @pytest.mark.parametrize("line", ["TE: eccentric wrist ext 3x15 - HEP only", "Eccentric wrist extension 3x15 (HEP only)"])
@@ -823,7 +823,7 @@ def test_a_flowsheet_rows_dotted_value_saying_not_given_covers_its_name(engine, 
     """'GAIT ........ n/a today (pt declined ...)': a row's name joined by a dot leader to a value that says the
     service was not given is not given; the row above it with its minutes stays."""
     note = f"WC MGMT ............. 15 min\n   propulsion 150' in hallway, brakes and footrests w/ VC x2\n{row}"
-    assert {s.code: s.minutes for s in engine.suggest(note).recommended} == {"97542": 15}
+    assert minutes_of(engine, note) == {"97542": 15}
 
 
 @pytest.mark.parametrize("line", ["OT had her this morning for lower body dressing w/ reacher and sock aid.",

@@ -765,8 +765,7 @@ def test_service_names_joined_before_one_time_are_each_documented(engine, line):
     """'TherEx/NMR (combined) 25 min': two named services share one time: each is documented, the time is split
     between neither."""
     note = f"Interventions:\n  {line}\n  Manual                  10 min    - upper thoracic PA mobs gr III, STM levator"
-    assert {s.code: s.minutes for s in engine.suggest(note, payer="commercial").recommended} == \
-        {"97110": None, "97112": None, "97140": 10}
+    assert minutes_of(engine, note, payer="commercial") == {"97110": None, "97112": None, "97140": 10}
 
 
 def test_a_self_care_block_lists_its_lifting_and_carrying_as_its_items(engine):
@@ -776,8 +775,7 @@ def test_a_self_care_block_lists_its_lifting_and_carrying_as_its_items(engine):
     note = ("Self-care/home mgmt training x 15 min: body mechanics for laundry basket lift from floor, unloading car "
             "with grocery bags (split load, close to body), kneeling to reach low cupboards.\n"
             "Ther ex 18 min: bridges, clamshells, rows with band.")
-    found = engine.suggest(note, payer="commercial")
-    assert {s.code: s.minutes for s in found.recommended} == {"97535": 15, "97110": 18}
+    assert minutes_of(engine, note, payer="commercial") == {"97535": 15, "97110": 18}
 
 
 def test_a_manual_cue_inside_a_timed_gait_line_is_an_item_of_the_gait(engine):
@@ -804,8 +802,7 @@ def test_a_named_class_with_its_participants_is_group_therapy(engine):
 def test_self_care_taught_with_its_own_time_is_self_care_training(engine, note, codes):
     """A line naming a self-care task or aid that says it was taught, with its own time, documents 97535 even where
     the model reads the plain wording weakly."""
-    found = {s.code: s.minutes for s in engine.suggest(note, payer="commercial").suggestions if s.recommended}
-    assert found == codes
+    assert minutes_of(engine, note, payer="commercial") == codes
 
 
 def test_someone_elses_self_care_in_the_room_is_not_taught(engine):

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from expect import minutes_of
 from suggester.evaluation_report import ReportAssessment
 from suggester.minutes_attribution import Attribution, TimeLink
 from suggester.results import Evidence
@@ -344,5 +345,4 @@ def test_the_orthotic_encounter_follows_training_done_before_or_a_recheck(engine
 def test_a_clause_listing_named_exercises_is_exercise_wherever_it_was_done(engine, note, codes):
     """No service named and the words around read as home management ('kitchen', 'lunch'), but the clause lists two
     or more exercise names of one code: that code is named."""
-    found = {s.code: s.minutes for s in engine.suggest(note, payer="commercial").suggestions if s.recommended}
-    assert found == codes
+    assert minutes_of(engine, note, payer="commercial") == codes

@@ -246,8 +246,7 @@ class SectionDetector:
         Composite headers such as ``Obj/Tx:`` take the category of a part that implies
         performed services when there is one, else the last known part.
         """
-        banner = _BANNER.match(text)
-        body = banner and next((b for b in banner.group("body", "body2", "body3") if b is not None), None)
+        body = _banner_body(text)
         if body and self._copied is not None and self._copied.search(body):
             return ("none" if self._banner_end.match(body) else "carried_forward"), len(text)
         key = _JSON_KEY.match(text)
@@ -302,8 +301,7 @@ class SectionDetector:
         banner above opened a block of copied text, not a note copied whole and edited ("**COPIED FORWARD FROM 6/11 -
         REVIEW & EDIT**")."""
         for line in text[pos:].split("\n"):
-            banner = _BANNER.match(line)
-            body = banner and next((b for b in banner.group("body", "body2", "body3") if b is not None), None)
+            body = _banner_body(line)
             if body and self._copied.search(body) and self._banner_end.match(body):
                 return True
         return False
@@ -547,11 +545,19 @@ _SESSION_MINUTES = re.compile(r"[\s:\-]*\d{1,3}\s*(?:min(?:ute)?s?|mins)\.?[ \t]
 
 
 # a decorated banner line ("*** ... ***", "=== ... ===", "--- ..."); the segment may have lost its leading decoration
+_SENTENCE_OPENS = re.compile(r"(?:^|[.;:!?\n\-\u2013\u2014])[ \t*\u2022]*$")   # what may come right before a sentence's first word
 # a banner line: text between rules of stars, dashes ... ("*** carried forward from 3/11 ***") or a whole line in
 # square brackets ("[Copied forward from weekly summary 3/7 - unchanged]", "[End copied section]")
-_SENTENCE_OPENS = re.compile(r"(?:^|[.;:!?\n\-\u2013\u2014])[ \t*\u2022]*$")   # what may come right before a sentence's first word
 _BANNER = re.compile(r"^\s*(?:(?:[*=#~]{2,}|-{3,})\s*(?P<body>[^\n]*?)\s*(?:[*=#~]{2,}|-{3,})?|(?P<body2>[^\n]*?)\s*(?:[*=#~]{2,}|-{3,})"
                      r"|\[\s*(?P<body3>[^\[\]\n]*?)\s*\])\s*$")
+
+
+def _banner_body(line: str) -> str | None:
+    """The words of a banner line (``_BANNER``), or None when the line is no banner."""
+    banner = _BANNER.match(line)
+    return banner and next((b for b in banner.group("body", "body2", "body3") if b is not None), None)
+
+
 _JSON_KEY = re.compile(r'^\s*"([A-Za-z][A-Za-z_ ]{1,40})"\s*:\s*')
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 

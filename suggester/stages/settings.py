@@ -88,6 +88,7 @@ class Settings:
     def load(cls, catalogue: Catalogue, classes, label_of: dict, model_card: dict) -> "Settings":
         config = packaged_json("engine.json")
         mins = packaged_json("minutes.json")
+        nonvisit = packaged_json("nonvisit_rules.json")
         classes = [str(c) for c in classes]
         grp = config.get("group_session")
         t = config["thresholds"]
@@ -155,9 +156,8 @@ class Settings:
                 if config["exercise_list"].get("teach_words_pattern") else None),
             supervised=frozenset(lab for lab in classes if catalogue[lab].category == "supervised_modality"
                                  and not catalogue[lab].timed),
-            final_non_visits=frozenset(packaged_json("nonvisit_rules.json").get("final_statuses", [])),
-            non_visit_spares={st: frozenset(cats) for st, cats in
-                              packaged_json("nonvisit_rules.json").get("spared_categories", {}).items()},
+            final_non_visits=frozenset(nonvisit.get("final_statuses", [])),
+            non_visit_spares={st: frozenset(cats) for st, cats in nonvisit.get("spared_categories", {}).items()},
             modalities=frozenset(lab for lab in classes
                                  if catalogue[lab].category in set(config.get("timed_modality_categories", []))),
             encounter=None if not config.get("orthotic_encounter") else (
