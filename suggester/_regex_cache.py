@@ -4,7 +4,9 @@ A ``suggester suggest`` call compiles some 800 patterns (the packaged rules' and
 its cold start went to the pure-Python half of :mod:`re` turning each pattern into the regex engine's program.
 That program (a list of integers, the group count and the group names) depends only on the pattern, its flags and
 the Python version, so it is stored once (with :mod:`marshal`, through :mod:`suggester._index_cache`: checked by
-its SHA-256, keyed by the package and Python versions) and handed straight to the regex engine next time.
+its SHA-256, keyed by the package and Python versions) and handed straight to the regex engine next time. The
+strings each rule pattern needs (:func:`suggester.nlp.rules.required_substrings`, also a parse of the pattern) are
+kept beside them.
 
 * Only patterns are stored, never note text (a note is matched, not compiled).
 * Used only around a one-shot CLI command (:func:`cached_compiles`); a library user's process is never touched.
@@ -22,7 +24,8 @@ from . import _index_cache
 __all__ = ["cached_compiles"]
 
 _KIND = "regex"
-_MAX_ENTRIES = 5000   # patterns kept in the file; past this only the last command's patterns are kept
+_MAX_ENTRIES = 5000
+_NEEDS_TAG = "needs"   # entries ("needs", pattern, flags): the strings a rule pattern needs   # patterns kept in the file; past this only the last command's patterns are kept
 
 try:   # CPython 3.11+: re._compiler.compile(pattern, flags) is what re.compile calls on a cache miss
     import _sre
@@ -85,11 +88,23 @@ def cached_compiles():
         new += 1
         return compiled
 
+    # the strings each rule pattern needs (nlp.rules.required_substrings: a parse of the pattern, like a compile)
+    from .nlp.rules import NEEDS
+    for k, needs in table.items():
+        if len(k) == 3 and k[0] == _NEEDS_TAG:
+            NEEDS.setdefault(k[1:], needs)
+    known = set(NEEDS)
     _compiler.compile = compile
     try:
         yield
     finally:
         _compiler.compile = original
+        for k in known & set(NEEDS):
+            used[(_NEEDS_TAG, *k)] = NEEDS[k]
+        fresh = set(NEEDS) - known
+        for k in fresh:
+            used[(_NEEDS_TAG, *k)] = NEEDS[k]
+        new += len(fresh)
         if new:
             keep = {**table, **used} if len(table) + new <= _MAX_ENTRIES else used
             _index_cache.store(key, keep)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from ._resources import packaged_json, read_json
 from .errors import ResourceError
-from .nlp.rules import UNCHECKED_BOX, WordStartPattern, line_bounds, word_start_alternatives
+from .nlp.rules import UNCHECKED_BOX, Screen, WordStartPattern, line_bounds, word_start_alternatives
 
 __all__ = ["Component", "ReportAssessment", "ReportReader", "LEVEL_CODES"]
 
@@ -92,7 +92,8 @@ class _Rules:
     def load(cls, source=None) -> "_Rules":
         raw = packaged_json("evaluation_rules.json") if source in (None, "default") else read_json(source, packaged=False)
         try:
-            comp = lambda pats: [_compile_caseless(p) for p in pats]  # noqa: E731
+            lists: list[_Patterns] = []
+            comp = lambda pats: lists.append(_Patterns(_compile_caseless(p) for p in pats)) or lists[-1]  # noqa: E731
             rules = cls(raw)
             terms = {name: "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
                      for name, words in raw.get("title_terms", {}).items()}
@@ -115,6 +116,12 @@ class _Rules:
             recert = raw.get("recertification_unchanged", {})
             rules.recert_titles = [re.compile(p, re.IGNORECASE) for p in recert.get("titles", [])]   # whole-title tests
             rules.recert_unchanged = comp(recert.get("cues", []))
+            # one screen for every list: which rule patterns can match a note is worked out once per note
+            first = 0
+            for patterns in lists:
+                patterns.ids = range(first, first + len(patterns))
+                first += len(patterns)
+            rules.screen = Screen([rx for patterns in lists for rx in patterns])
         except (KeyError, TypeError, AttributeError) as exc:
             raise ResourceError(f"evaluation rules: missing or malformed field {exc}; see the description in "
                                 "suggester/resources/evaluation_rules.json.") from None
@@ -124,6 +131,12 @@ class _Rules:
         if unknown:
             raise ResourceError(f"evaluation rules: unknown title kind(s) {sorted(unknown)}; allowed {list(KINDS)}.")
         return rules
+
+
+class _Patterns(list):
+    """A list of rule patterns; ``ids``: their places in the rules' one :class:`~suggester.nlp.rules.Screen`."""
+
+    ids: range = range(0)
 
 
 def _compile_caseless(pattern: str) -> re.Pattern | WordStartPattern:
@@ -157,24 +170,39 @@ class ReportReader:
     def __init__(self, rules=None) -> None:
         self.rules = _Rules.load(rules)
         self._cfg = self.rules.raw
+        self._screened: tuple[str, frozenset[int]] | None = None   # the last note read and its screen (_maybe)
 
     # ---------------------------------------------------------------- helpers
-    @staticmethod
-    def _finds(patterns, text: str, regions: list[_Region]) -> list[tuple[int, int, int]]:
+    def _finds(self, patterns, text: str, regions: list[_Region]) -> list[tuple[int, int, int]]:
         """(pattern index, start, end) of every match that lies inside one of ``regions`` (sorted, disjoint).
 
-        Each pattern scans the text once; a match is kept when its region holds it whole."""
+        Each pattern that can match the text (the rules' screen) scans it once; a match is kept when its region
+        holds it whole."""
         if not regions:
             return []
         starts = [r.start for r in regions]
         lo, hi = regions[0].start, max(r.end for r in regions)
         out = []
-        for k, rx in enumerate(patterns):
-            for m in rx.finditer(text, lo, hi):
+        if isinstance(patterns, _Patterns):
+            maybe = self._maybe(text)
+            ks = [k for k, i in enumerate(patterns.ids) if i in maybe]
+        else:
+            ks = range(len(patterns))
+        for k in ks:
+            for m in patterns[k].finditer(text, lo, hi):
                 i = bisect_right(starts, m.start()) - 1
                 if i >= 0 and m.end() <= regions[i].end and m.end() > m.start():
                     out.append((k, m.start(), m.end()))
         return out
+
+    def _maybe(self, text: str) -> frozenset[int]:
+        """The rule patterns that can match ``text`` (lowercased: its own lowercase), worked out once per note."""
+        last = self._screened
+        if last is not None and last[0] is text:
+            return last[1]
+        maybe = frozenset(self.rules.screen.candidates(text, text))
+        self._screened = (text, maybe)
+        return maybe
 
     @staticmethod
     def _distinct(hits) -> dict[int, tuple[int, int]]:
@@ -192,12 +220,14 @@ class ReportReader:
         limit = int(self._cfg["title_line_max_chars"])
         window = int(self._cfg.get("title_window", 0))
         found: dict[str, tuple[int, int]] = {}
+        maybe = self._maybe(text)   # a title pattern that cannot match the note matches none of its lines
+        kinds = [(kind, [rx for rx, i in zip(pats, pats.ids) if i in maybe]) for kind, pats in self.rules.titles.items()]
         pos = 0
         first = True
         for line in text.split("\n"):
             stripped = line.strip()
             if stripped and (first or len(stripped) <= limit) and not UNCHECKED_BOX.match(line):   # "[ ] Re-evaluation"
-                for kind, pats in self.rules.titles.items():
+                for kind, pats in kinds:
                     if kind in found:
                         continue
                     for rx in pats:

@@ -480,3 +480,49 @@ def test_a_recertification_with_a_change_or_a_re_evaluation_title_stays_one(engi
     titled = engine.suggest(_RECERT.replace("HH PT Recert Visit", "PT RE-EVALUATION / RECERTIFICATION").format(
         "No significant change in medical status."))
     assert titled.report["kind"] == "re_evaluation" and "97164" in titled.codes
+
+
+def test_the_screen_never_skips_a_rule_that_matches(engine):
+    """Rules run only where their needed words occur (nlp.rules.Screen): on every dev2 note, every rule of the
+    evaluation reader and every context pattern that matches is among the screen's candidates, and most rules
+    are screened out of most notes."""
+    import json
+
+    from suggester.evaluation_report import ReportReader, _lower
+
+    lines = (ROOT / "training_data" / "dev2" / "dev2_notes.jsonl").read_text("utf-8").splitlines()
+    notes = [json.loads(line)["text"] for line in lines if line.strip()]
+    notes += ["Pt \u017ftood at the BERG test", "\u0130NITIAL EVALUATION", "Patient DECLINED ther ex today."]
+    rules = ReportReader().rules
+    lists = [v for v in vars(rules).values() if hasattr(v, "ids")]
+    lists += [v for d in (rules.titles, rules.exam, rules.presentation, rules.stated) for v in d.values()]
+    lists += [v["patterns"] for v in rules.structure.values()]
+    assert sum(map(len, lists)) == rules.screen._n > 200
+    screened = 0
+    for note in notes:
+        low = _lower(note)
+        maybe = set(rules.screen.candidates(low, low))
+        for patterns in lists:
+            for rx, i in zip(patterns, patterns.ids):
+                assert i in maybe or not rx.search(low), (rx.pattern, note[:40])
+        screened += rules.screen._n - len(maybe)
+    assert screened > len(notes) * rules.screen._n // 2
+
+    asserter = engine.nlp.get_pipe("suggester_context")
+    for note in notes:
+        for line in note.split("\n"):
+            maybe = set(asserter._cue_screen.candidates(line))
+            assert {i for i, (rx, _) in enumerate(asserter._cue_patterns) if rx.search(line)} <= maybe, line
+
+
+def test_required_substrings_of_a_pattern():
+    import re
+
+    from suggester.nlp.rules import required_substrings
+
+    assert required_substrings(r"\bdeclin(?:e|ed|es)\b") == (("decline",),)
+    assert required_substrings(r"pt (?:was )?(?:seen|treated)") == (("seen", "treated"), ("pt ",))
+    assert required_substrings(r"\bBerg\b", re.IGNORECASE) == (("berg",),)
+    assert required_substrings(r"(?i:held)\s+today") == (("today",),)   # a scoped case change is not read
+    assert required_substrings(r"x\s*\d+") is None
+    assert required_substrings(r"(?:a|b)?cd[^x]ef") == (("cd",), ("ef",))

@@ -25,7 +25,7 @@ from .._memo import TextMemo
 from ._extensions import register_extensions
 from .line_status import apply_line_statuses
 from .minutes import MINUTE_NUMBER_WORDS, find_minutes, may_hold_minutes
-from .rules import (DASH_BEFORE, ContextRule, LiteralMatcher, SectionRule, compile_literals, line_bounds,
+from .rules import (DASH_BEFORE, ContextRule, LiteralMatcher, Screen, SectionRule, compile_literals, line_bounds,
                     literals_pattern, load_context_rules, load_lexicon, load_nonvisit_rules, load_nonvisit_third_parties,
                     load_section_attributes, load_section_rules, tokenize_offsets)
 
@@ -452,17 +452,6 @@ def _sentence_around(text: str, start: int, end: int) -> str:
     return text[lo:min(his) if his else len(text)]
 
 
-def _any_of(patterns: list[str]) -> re.Pattern | None:
-    """One regex that matches where any of ``patterns`` matches. The patterns that begin at a word boundary share
-    it (r"\b(?:A|B)" is r"\bA|\bB"), which lets the scan test the boundary once per position, not once per pattern."""
-    if not patterns:
-        return None
-    bounded = [p[2:] for p in patterns if p.startswith(r"\b")]
-    rest = [p for p in patterns if not p.startswith(r"\b")]
-    parts = ([r"\b(?:%s)" % "|".join(f"(?:{p})" for p in bounded)] if bounded else []) + [f"(?:{p})" for p in rest]
-    return re.compile("|".join(parts), re.IGNORECASE)
-
-
 _TIME_TAIL = re.compile(r"[\s).]*(?:\([^()]*\)[\s.]*)?$")   # the time ends its item, maybe before an aside in parentheses
 _WORD = re.compile(r"[A-Za-z]{2,}")
 _TIME_LIST_CHUNK = re.compile(r"(?:[^\n;:]|:(?=\S))+?(?:[.!?](?=\s)|(?=[\n;]|:\s)|$)")   # a sentence on one line
@@ -692,9 +681,8 @@ class ContextAsserter:
         self._cue_matcher = LiteralMatcher([lit for lit, rs in self._by_literal.items() if not rs[0].pattern])
         self._cue_patterns = [(re.compile(rs[0].pattern, re.IGNORECASE), lit) for lit, rs in self._by_literal.items()
                               if rs[0].pattern]
-        # any of them anywhere: most segments hold none, and one scan says so (a match of the alternation at a
-        # position is a match of one of its patterns there, so "none" is exact)
-        self._any_pattern = _any_of([r.pattern for r, _ in self._cue_patterns])
+        # which of them can match: most segments hold the words of none, and one scan says so (rules.Screen)
+        self._cue_screen = Screen([rx for rx, _ in self._cue_patterns])
         self._nonvisit_matcher = LiteralMatcher(self._nonvisit)
         # segment text -> its pieces (template lines repeat across notes); new rules read every text afresh
         self._asserted = TextMemo(self._asserted.limit if hasattr(self, "_asserted") else _ASSERTED_MAX)
@@ -717,10 +705,11 @@ class ContextAsserter:
 
     def _cues(self, text: str, tokens=None) -> list[_Cue]:
         cues = [_Cue(a, b, tuple(self._by_literal[lit])) for a, b, lit in self._cue_matcher.finditer(text, tokens)]
-        if self._any_pattern is None or self._any_pattern.search(text) is None:
+        maybe = self._cue_screen.candidates(text)
+        if not maybe:
             return cues
         pseudo = []
-        for regex, lit in self._cue_patterns:
+        for regex, lit in (self._cue_patterns[i] for i in maybe):
             found = [_Cue(m.start(), m.end(), tuple(self._by_literal[lit])) for m in regex.finditer(text)]
             (pseudo if self._by_literal[lit][0].category == "PSEUDO" else cues).extend(found)
         if pseudo:  # a PSEUDO pattern blocks the cues inside it, as a longer PSEUDO literal does ("held 30 s")

@@ -134,8 +134,9 @@ def number_value(text: str) -> float:
 def _numberish() -> re.Pattern:
     """A number in digits or words, or a duration phrase: every time expression holds one."""
     data = packaged_json("minutes.json")
+    # longest first; the same order in every process (the compiled pattern is then found in the regex cache)
     words = sorted(set(data["number_words"]) | set(data.get("number_tens", {})) | set(data.get("duration_phrases", {})),
-                   key=len, reverse=True)
+                   key=lambda w: (-len(w), w))
     return re.compile(r"\d+|\b(?:%s)\b" % "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in words), re.IGNORECASE)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import sys
+from re import _casefix, _constants as _sre, _parser as _sre_parse
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -315,6 +316,167 @@ class WordStartPattern:
 
     def search(self, text: str, pos: int = 0, endpos: int = sys.maxsize):
         return next(self.finditer(text, pos, endpos), None)
+
+
+# Characters that a case-blind regex matches differently from ``str.lower`` (the dotted capital I lowers to two
+# characters; re's extra case pairs such as the long s and "s", the Kelvin sign and "k"): a text that holds one is
+# never screened (:class:`Screen`), every pattern is tried on it.
+_FOLD_RISK = re.compile("[%s]" % re.escape("".join(
+    sorted({"\u0130"} | {chr(c) for pair in _casefix._EXTRA_CASES.items() for c in (pair[0], *pair[1]) if c > 127}))))
+
+
+def _needed_in(items, caseless: bool) -> list[frozenset[str]]:
+    """What every match of the parsed sequence ``items`` contains: a list of string sets, each of which has a member
+    in the matched text (its literal runs, and the needs of the groups, branches and required repeats inside it).
+    Sets with a string shorter than two characters are left out; None for a pattern character whose case folds
+    specially (never screened)."""
+    found, run = [], []
+
+    def close() -> None:
+        if run:
+            found.append(frozenset(["".join(run)]))
+            run.clear()
+
+    for op, av in items:
+        if op is _sre.LITERAL:
+            ch = chr(av)
+            if caseless and (len(ch.lower()) != 1 or _FOLD_RISK.match(ch)):
+                return None
+            run.append(ch.lower() if caseless else ch)
+            continue
+        if op is _sre.AT:   # \b, ^, $ take no characters: the literals on both sides stay adjacent
+            continue
+        close()
+        inner: list | None = []   # what this item needs (None: a special fold inside)
+        if op is _sre.SUBPATTERN:
+            _, add_flags, del_flags, body = av
+            inner = _needed_in(body, caseless) if not (add_flags | del_flags) & re.IGNORECASE else []
+        elif op is _sre.BRANCH:   # one of the branches: the union of each branch's most telling set
+            alts = [_needed_in(b, caseless) for b in av[1]]
+            if any(alt is None for alt in alts):
+                return None
+            inner = [frozenset().union(*(_best(alt) for alt in alts))] if all(alts) else []
+        elif op in _REPEATS and av[0] >= 1:
+            inner = _needed_in(av[2], caseless)
+        elif op is _ATOMIC:
+            inner = _needed_in(av, caseless)
+        if inner is None:
+            return None
+        found += inner
+    close()
+    return [f for f in found if min(map(len, f)) >= 2]
+
+
+def _best(needs: list[frozenset[str]]) -> frozenset[str]:
+    """The most telling of several needed sets: the longest shortest member, then the fewest members."""
+    return max(needs, key=lambda f: (min(map(len, f)), -len(f)))
+
+
+_REPEATS = {_sre.MAX_REPEAT, _sre.MIN_REPEAT, getattr(_sre, "POSSESSIVE_REPEAT", _sre.MAX_REPEAT)}
+_ATOMIC = getattr(_sre, "ATOMIC_GROUP", object())
+
+
+def required_substrings(pattern: str, flags: int = 0) -> tuple[tuple[str, ...], ...] | None:
+    """What any text the regex matches must contain: groups of strings, each group with a member in the text
+    (lowercase when the regex ignores case); None when nothing of two characters or more is needed.
+    ``"\\bdeclin(?:e|ed)\\b"`` needs ("decline",); ``"pt (?:seen|treated)"`` needs ("pt ",) and ("seen", "treated");
+    ``"\\d+ min"`` needs (" min",). The most telling group comes first. Remembered per pattern (``NEEDS``: a
+    one-shot CLI command reads them from disk, see :mod:`suggester._regex_cache`)."""
+    key = (pattern, int(flags))   # a plain int (re.RegexFlag does not marshal)
+    if key in NEEDS:
+        return NEEDS[key]
+    try:
+        tree = _sre_parse.parse(pattern, flags)
+    except re.error:
+        return None
+    needs = _needed_in(list(tree), bool(tree.state.flags & re.IGNORECASE))
+    if needs:
+        first = _best(needs)
+        needs = (tuple(sorted(first)),) + tuple(tuple(sorted(f)) for f in dict.fromkeys(needs) if f != first)
+    NEEDS[key] = needs or None
+    return NEEDS[key]
+
+
+NEEDS: dict[tuple[str, int], tuple[tuple[str, ...], ...] | None] = {}
+
+
+def _substring_tree(strings, *, longest: bool = False) -> str:
+    """A regex over ``strings`` as a prefix tree. By default it finds any of them (a string that another one starts
+    with makes the longer one unnecessary); with ``longest`` it matches the longest string that starts where it is
+    tried."""
+    root: dict = {}
+    for s in sorted(set(strings), key=lambda s: (len(s), s)):
+        node = root
+        for ch in s:
+            if "" in node and not longest:
+                break
+            node = node.setdefault(ch, {})
+        else:
+            if not longest:
+                node.clear()
+            node[""] = {}
+
+    def emit(node: dict) -> str:
+        alts = [re.escape(ch) + emit(child) for ch, child in node.items() if ch != ""]
+        if not alts or ("" in node and not longest):
+            return ""
+        body = alts[0] if len(alts) == 1 else "(?:%s)" % "|".join(alts)
+        return f"(?:{body})?" if "" in node else body
+
+    return emit(root)
+
+
+class Screen:
+    """Which of many regexes can match a text, told cheaply from the substrings each one needs
+    (:func:`required_substrings`): one scan finds the needed strings in the text, then only the regexes whose
+    strings are all there are candidates. A regex that needs nothing testable is always a candidate; so is every
+    regex on a text with a character whose case folds specially (``_FOLD_RISK``). The candidates are a superset
+    of the regexes that match, so running only them finds exactly the matches that running all of them finds."""
+
+    def __init__(self, patterns) -> None:
+        needs = [required_substrings(p.pattern, p.flags) for p in patterns]
+        self._n = len(needs)
+        self._always = [i for i, need in enumerate(needs) if need is None]
+        # each screened regex: its groups after the first, and whether it reads case (then the text as it is)
+        self._rest = {i: ([frozenset(g) for g in need[1:]], not p.flags & re.IGNORECASE)
+                      for i, (p, need) in enumerate(zip(patterns, needs)) if need is not None}
+        self._by_first: dict[str, list[int]] = {}   # a string of a first group -> the regexes it may let through
+        for i, need in enumerate(needs):
+            for s in need[0] if need is not None else ():
+                self._by_first.setdefault(s, []).append(i)
+        strings = {s for i, need in enumerate(needs) if need is not None for g in need for s in g}
+        # every needed string that starts at each position: the longest one found there, and the strings it begins with
+        self._all = re.compile("(?=(%s))" % _substring_tree(strings, longest=True)) if strings else None
+        self._starts = {s: frozenset(s[:k] for k in range(2, len(s) + 1) if s[:k] in strings) for s in strings}
+
+    def candidates(self, text: str, low: str | None = None) -> list[int]:
+        """Indexes (ascending) of the regexes that may match ``text``; ``low``: ``text.lower()`` when at hand."""
+        if self._all is None or (not text.isascii() and _FOLD_RISK.search(text)):
+            return list(range(self._n))
+        low = text.lower() if low is None else low
+        present = self._present(low)
+        exact = present if low == text else None
+        firsts: set[int] = set()
+        for s in present if low == text else self._present(text) | present:
+            firsts.update(self._by_first.get(s, ()))
+        out = list(self._always)
+        for i in firsts:
+            groups, case_sensitive = self._rest[i]
+            if case_sensitive:
+                exact = exact if exact is not None else self._present(text)
+                have = exact
+            else:
+                have = present
+            for g in groups:
+                if g.isdisjoint(have):
+                    break
+            else:
+                out.append(i)
+        return sorted(out)
+
+    def _present(self, text: str) -> frozenset[str]:
+        starts = self._starts
+        return frozenset().union(*[starts[m] for m in self._all.findall(text) if m])
 
 
 _TOKEN_RE = re.compile(r"\w+(?:['\u2019/.\-]\w+)*|[^\w\s]")
