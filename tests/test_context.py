@@ -986,3 +986,36 @@ def test_pt_to_do_something_after_the_session_is_not_this_sessions(engine):
             "Pt to ice 20 min after session on her own w/ cold therapy machine.")
     assert minutes_of(engine, note, payer="commercial") == {"97110": 20}
     assert set(_clause_statuses("Instructed pt to perform bridges 2x10 with cues, 10 min.")) == {None}
+
+
+_SHARED_RECORD = """SKILLED NURSING REHAB - DAILY RECORD  Room 14
+Dx: L hip ORIF, weakness
+PHYSICAL THERAPY
+  Ther ex 18 min: bridges, clamshells, LAQ 3# 2x15
+  Gait 12 min: RW 120 ft x2, CGA, cues for step length
+OCCUPATIONAL THERAPY
+  Self-care 30 min: seated sponge bath, UB dressing with set-up
+  Ther act 10 min: commode transfers
+{after}Signed: PTA / COTA
+"""
+
+
+@pytest.mark.parametrize("after, found", [
+    ("", {"97110": 18, "97116": 12}),
+    # physical therapy's part again after the other discipline's
+    ("PT:\n  Standing balance 9 min: tandem stance, reaching outside BOS\n", {"97110": 18, "97116": 12, "97112": 9}),
+])
+def test_another_disciplines_part_of_a_shared_record_is_not_this_therapists(engine, after, found):
+    assert minutes_of(engine, _SHARED_RECORD.format(after=after)) == found
+
+
+def test_a_discipline_label_with_its_time_covers_its_own_line(engine):
+    note = ("Joint home visit with OT.\nOT (25 min): tub bench transfers, long-handled sponge, shower chair set-up.\n"
+            "Stair training 14 min on the 3 back steps with one rail, step-to, CGA.")
+    assert minutes_of(engine, note) == {"97116": 14}
+
+
+def test_pt_as_a_label_outside_another_disciplines_part_is_no_header(engine):
+    note = ("Ther ex 20 min: SLR, bridges, mini squats.\nPlan:\nPt: gait training with RW, progress distance; "
+            "stairs when cleared.")
+    assert minutes_of(engine, note) == {"97110": 20}

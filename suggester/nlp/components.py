@@ -330,6 +330,8 @@ class SectionDetector:
             if span is None:
                 continue
             hit = self.match_header(text_of[span.start_char:span.end_char])
+            if hit and hit[0] == "physical_therapy" and "other_discipline" not in (section, inline and inline[0]):
+                hit = None   # "PT:" ends another discipline's part of a shared document; elsewhere "Pt: 77M" is no header
             if hit and section == "carried_forward" and copied:
                 # inside a banner-opened copy of an earlier note its own headers ("A: Flexion 98 deg. Manual therapy 12
                 # min ...") are the earlier note's; the closing banner or a header naming this visit ("O (today):") ends it
