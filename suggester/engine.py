@@ -20,7 +20,7 @@ from .catalogue import Catalogue, load_catalogue
 from .errors import InputError
 from .evaluation_report import ReportReader
 from . import spacy_component  # noqa: F401  (registers "suggester_codes"; it imports the engine lazily, no cycle)
-from .nlp import build_nlp
+from .nlp import build_nlp, minutes
 from .phrases import PhraseIndex
 from .results import Result
 from .stages import (Billing, Settings, add_supporting, attribute, build_result, count_units, decide, gather,
@@ -65,6 +65,7 @@ class Suggester:
         self.reports = ReportReader()
         self.phrases = PhraseIndex.from_config(self.catalogue, label_of, set(self.settings.col), self.config,
                                                self.model_card.get("clinic_phrases"))
+        self._minutes_read = TextMemo(0)   # what find_minutes read from each clause text (nlp.minutes.remembering)
         self._remember(int(self.config.get("remembered_texts", 20000)))
 
     @property
@@ -122,7 +123,8 @@ class Suggester:
         key, cfg, dos = self._job(text, payer, date_of_service)
         if not text.strip():
             return self._empty_result(key, cfg)
-        return self._from_doc(self.nlp(self._make_doc(text)), key, cfg, dos)
+        with minutes.remembering(self._minutes_read):
+            return self._from_doc(self.nlp(self._make_doc(text)), key, cfg, dos)
 
     def check(self, text: str, payer: str = "medicare", *, date_of_service: dt.date | str | None = None):
         """The documentation checklist for one note (:mod:`suggester.documentation`): total timed minutes, total
@@ -146,7 +148,9 @@ class Suggester:
         docs = self.nlp.pipe((self._make_doc(texts[i]) for i in filled), batch_size=batch_size)
         for first in range(0, len(filled), batch_size):
             batch = filled[first:first + batch_size]
-            for i, result in zip(batch, self._from_docs([next(docs) for _ in batch], [(key, cfg, None)] * len(batch))):
+            with minutes.remembering(self._minutes_read):
+                got = self._from_docs([next(docs) for _ in batch], [(key, cfg, None)] * len(batch))
+            for i, result in zip(batch, got):
                 results[i] = result
         return [r if r is not None else self._empty_result(key, cfg) for r in results]
 
@@ -170,8 +174,9 @@ class Suggester:
         for first in range(0, len(ready), batch_size):
             batch = ready[first:first + batch_size]
             try:
-                docs = list(self.nlp.pipe(self._make_doc(jobs[i][0]) for i, *_ in batch))
-                results = self._from_docs(docs, [(key, cfg, day) for _, key, cfg, day in batch])
+                with minutes.remembering(self._minutes_read):
+                    docs = list(self.nlp.pipe(self._make_doc(jobs[i][0]) for i, *_ in batch))
+                    results = self._from_docs(docs, [(key, cfg, day) for _, key, cfg, day in batch])
             except Exception:  # noqa: BLE001 - find the failing note: each note of the batch on its own
                 results = []
                 for i, *_ in batch:
@@ -202,7 +207,8 @@ class Suggester:
             memo.clear()
 
     def _memos(self) -> list:
-        """The per-text memos of the model, the phrase indexes and the context component (suggester._memo)."""
+        """The per-text memos of the model, the phrase indexes, the context component and the minutes reader
+        (suggester._memo)."""
         memos = [self.phrases._found]
         if "table_phrases" in self.__dict__:
             memos.append(self.table_phrases._found)
@@ -210,7 +216,7 @@ class Suggester:
             memos.append(self.model._rows)
         if "suggester_context" in self.nlp.pipe_names:
             memos.append(self.nlp.get_pipe("suggester_context")._asserted)
-        return memos
+        return memos + [self._minutes_read]
 
     def _make_doc(self, text: str):
         """The tokenised Doc, knowing its own text (spaCy rebuilds ``doc.text`` from every token on each access)."""

@@ -360,6 +360,19 @@ def test_remembered_readings_can_be_switched_off_and_change_nothing():
     assert keeping.phrases._found and keeping.model._rows
     assert not forgetting.phrases._found and not forgetting.model._rows
     assert not forgetting.nlp.get_pipe("suggester_context")._asserted
+    assert keeping._minutes_read._kept and not forgetting._minutes_read._kept   # what the minutes reader read
+
+
+def test_the_minutes_reader_remembers_only_inside_an_engine_call(engine):
+    from suggester.nlp.minutes import find_minutes
+
+    engine._clear_caches()
+    first = engine.suggest("Gait training 12 min with RW.\nTherEx 15 min: bridges.")
+    assert engine._minutes_read._kept   # the clause texts' readings, kept by this engine
+    again = find_minutes("Gait training 12 min with RW.")
+    again.clear()   # a caller may change the list it gets: the next reading is whole
+    assert [m.minutes for m in find_minutes("Gait training 12 min with RW.")] == [12]
+    assert engine.suggest("Gait training 12 min with RW.\nTherEx 15 min: bridges.").to_dict() == first.to_dict()
 
 
 @pytest.mark.parametrize("text, codes", [

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
@@ -181,7 +183,29 @@ _SPACED_DASH = re.compile(r"\s+[-\u2013\u2014]\s+")
 
 
 def find_minutes(text: str) -> list[MinuteMention]:
-    """All minute / hour / unit expressions in ``text`` ("x 15 min", "15'", "10-12 min", "2 units", "1 hr")."""
+    """All minute / hour / unit expressions in ``text`` ("x 15 min", "15'", "10-12 min", "2 units", "1 hr").
+
+    Inside :func:`remembering` each distinct text is read once (the stages ask about the same clause several
+    times, and template lines repeat across notes)."""
+    memo = _MEMO.get()
+    return list(_find_minutes(text) if memo is None else memo.get(text, _find_minutes))
+
+
+_MEMO: ContextVar = ContextVar("suggester_minutes_memo", default=None)
+
+
+@contextmanager
+def remembering(memo):
+    """Within the block :func:`find_minutes` keeps what it reads in ``memo`` (a :class:`suggester._memo.TextMemo`:
+    the engine's own, bounded and cleared with its other memos); each thread or task sets its own."""
+    token = _MEMO.set(memo)
+    try:
+        yield
+    finally:
+        _MEMO.reset(token)
+
+
+def _find_minutes(text: str) -> tuple[MinuteMention, ...]:
     p = _patterns()
     out = []
     feet_seen = False   # a number in feet earlier in the text: a later large one written the same way is feet too
@@ -278,7 +302,7 @@ def find_minutes(text: str) -> list[MinuteMention]:
     for m in _breakdown(text, p) if "(" in text or "," in text else ():   # "Total timed 38 (TherEx 23, NMR 15)"
         if not any(x < m.end and m.start < y for x, y in taken + [(e.start, e.end) for e in extra]):
             extra.append(m)
-    return sorted(out + extra, key=lambda mm: mm.start) if extra else out
+    return tuple(sorted(out + extra, key=lambda mm: mm.start) if extra else out)
 
 
 # a total's breakdown: two or more "name number" items in parentheses ("(TherEx 23, NMR 15)", "(TE 20 / manual 8')"),
