@@ -1019,3 +1019,14 @@ def test_pt_as_a_label_outside_another_disciplines_part_is_no_header(engine):
     note = ("Ther ex 20 min: SLR, bridges, mini squats.\nPlan:\nPt: gait training with RW, progress distance; "
             "stairs when cleared.")
     assert minutes_of(engine, note) == {"97110": 20}
+
+
+@pytest.mark.parametrize("line, found", [
+    ("Stair training today - 12 steps with one rail, reciprocal, SBA, 10 min.", {"97116": 10}),
+    # without words of this visit, or without a time, the line stays the goals'
+    ("Stair training - 12 steps with one rail, reciprocal, by discharge, 10 min.", {}),
+    ("Doing well today - continue per plan.", {}),
+])
+def test_a_line_headed_today_with_a_dash_after_the_goals_is_this_visits(engine, line, found):
+    note = "Progress note, visit 8.\nBerg 44/56 (was 38). Goals: 3 of 5 met, the rest updated.\n" + line
+    assert minutes_of(engine, note) == found
