@@ -1030,3 +1030,19 @@ def test_pt_as_a_label_outside_another_disciplines_part_is_no_header(engine):
 def test_a_line_headed_today_with_a_dash_after_the_goals_is_this_visits(engine, line, found):
     note = "Progress note, visit 8.\nBerg 44/56 (was 38). Goals: 3 of 5 met, the rest updated.\n" + line
     assert minutes_of(engine, note) == found
+
+
+@pytest.mark.parametrize("note, found", [
+    # the other discipline's line keeps its scope past a semicolon: its time is not this therapist's
+    ("Co-treatment with SLP, 10:00-10:30.\nPT: standing balance at the bars, weight shifts, reaching outside the base "
+     "of support. PT time 15 min.\nSLP: orientation questions during standing; SLP time 15 min.", {"97112": 15}),
+    # a discipline named inside a sentence heads nothing; the item after it that opens with PT is the therapist's
+    ("* 09:00-09:20 Co-treat w/ OT: OT working on grooming at the sink; PT provided standing balance facilitation, "
+     "trunk alignment and weight bearing through the L leg. PT time 20 min.", {"97112": 20}),
+    # a discipline's header with a word for its time or part
+    ("PT minutes (22):\n  NMR 12 min - standing weight shift, midline with mirror\n  Gait 10 min - hemi-walker 2 x 15 ft\n"
+     "OT minutes (15): seated grooming, UE weight bearing, UE NMR.", {"97112": 12, "97116": 10}),
+    ("Daily 5/3 - PT: TE 15, NMR 10. Tol well. OT: ADL 30, TA 8.", {"97112": None, "97110": None}),
+])
+def test_a_shared_documents_parts_are_told_apart(engine, note, found):
+    assert minutes_of(engine, note) == found

@@ -98,9 +98,13 @@ class ClinicalSegmenter:
         self.name = name
         data = load_lexicon(lexicon)
         self.abbreviations = frozenset(a.lower().rstrip(".") for a in data.get("sentence_abbreviations", []))
-        line_only = set(_sections_list("line_start_only_categories"))
+        sentence_only = set(_sections_list("sentence_start_only_categories"))
+        line_only = set(_sections_list("line_start_only_categories")) | sentence_only
         rules = load_section_rules()
         literals = [r.literal for r in rules if r.category not in line_only]
+        # a discipline's header splits a line only after a separator ("PT/OT daily 4/2 - PT: TE 15, ...")
+        self._separated_header = re.compile(r"(?:%s)\s*:" % literals_pattern(
+            [r.literal for r in rules if r.category in sentence_only]), re.IGNORECASE) if sentence_only else None
         self.wrap_min_chars = int(data.get("wrapped_line_min_chars", 0))
         self.spoken_breaks: dict[str, set] = {}   # "new paragraph", "next line": first word -> second words
         for phrase in data.get("spoken_breaks", []):
@@ -153,7 +157,8 @@ class ClinicalSegmenter:
                 start = True   # "... tolerated well 2) Gait ...", not "(TE 20, manual 8, gait 12)"
             elif (is_title[i] or is_upper[i]) and spaced[i - 1] and ptext not in {"(", "/"} \
                     and ptext.lower() not in {"or", "and", "nor"}:   # "label each line S, O, A, or P:" is a list
-                start = bool(self._inline_header.match(text, at))
+                start = bool(self._inline_header.match(text, at)) or ptext in _SEPARATORS \
+                    and self._separated_header is not None and bool(self._separated_header.match(text, at))
                 if start:
                     whole = self._line_header.match(text, text.rfind("\n", 0, at) + 1)
                     start = whole is None or whole.end() <= at
@@ -215,6 +220,7 @@ class SectionDetector:
         self._plan_subfields = frozenset(x.lower() for x in _sections_list("plan_subfields"))
         self._titles = frozenset(x.lower() for x in _sections_list("note_title_literals"))
         self._line_only = frozenset(_sections_list("line_start_only_categories"))
+        self._sentence_only = frozenset(_sections_list("sentence_start_only_categories"))
         self._total_line = _sections_pattern("total_time_line_pattern")
         self._time_list = _sections_pattern("time_list_line_pattern")
         self._after_eval = _sections_pattern("treatment_after_eval_pattern")
@@ -332,6 +338,10 @@ class SectionDetector:
             hit = self.match_header(text_of[span.start_char:span.end_char])
             if hit and hit[0] == "physical_therapy" and "other_discipline" not in (section, inline and inline[0]):
                 hit = None   # "PT:" ends another discipline's part of a shared document; elsewhere "Pt: 77M" is no header
+            if hit and hit[0] in self._sentence_only \
+                    and text_of[line_bounds(text_of, span.start_char)[0]:span.start_char].strip() \
+                    and not _SENTENCE_END.search(text_of, 0, span.start_char):
+                hit = None   # a discipline named inside a sentence ("Co-treat w/ OT: ...") heads nothing
             if hit and section == "carried_forward" and copied:
                 # inside a banner-opened copy of an earlier note its own headers ("A: Flexion 98 deg. Manual therapy 12
                 # min ...") are the earlier note's; the closing banner or a header naming this visit ("O (today):") ends it
@@ -348,8 +358,11 @@ class SectionDetector:
             if inline and (span.start_char >= inline[1] or _char_before(text_of, span.start_char) == ";"
                            and not self.attributes.get(inline[0], {}).get("semicolon_items")
                            or self.attributes.get(inline[0], {}).get("ends_at_timed_sentence")
-                           and _TIMED_SENTENCE.match(text_of, span.start_char, span.end_char)):
-                inline = None  # the line ended, a new ";"-separated item starts, or "Dx: ... . Manual 10 min: ..."
+                           and _TIMED_SENTENCE.match(text_of, span.start_char, span.end_char)
+                           or inline[0] == "other_discipline" and _PT_LEAD.match(text_of, span.start_char)):
+                # the line ended, a new ";"-separated item starts, "Dx: ... . Manual 10 min: ...", or "OT: grooming at
+                # sink; PT provided standing balance ..." goes back to this therapist
+                inline = None
             rows = self._row_patterns.get(section)
             if not hit and rows is not None and not inline and _line_start(text_of, span.start_char) \
                     and not rows.match(text_of, span.start_char):
@@ -388,7 +401,7 @@ class SectionDetector:
             if not hit and (self._total_line is not None
                             and self.attributes.get(current, {}).get("assertion") in ("planned", "goal")
                             and self._total_line.match(text_of, span.start_char)
-                            or self._time_list is not None and current != "time_log"
+                            or self._time_list is not None and current not in ("time_log", "other_discipline")
                             and self._time_list.match(text_of, span.start_char)):
                 line_start, line_end = line_bounds(text_of, span.start_char)
                 if not text_of[line_start:span.start_char].strip(" \t-*\u2022"):
@@ -525,6 +538,11 @@ _TIMED_SENTENCE = re.compile(r"[A-Za-z][A-Za-z/&.\- ]{1,30}?\s(?:x\s*)?\d{1,3}\s
 _TIMED_BLOCK_HEAD = re.compile(r"[^\n]{1,40}?\b\d{1,3}\s*(?:min(?:ute)?s?|mins|')(?![^\n]*\b(?:ago|daily|a day|per day|/day|at home)\b)"
                                r"[^\n:]{0,60}:\s*$", re.IGNORECASE)
 # a service's name and its minutes opening a line, before a header on the same line ("Ther ex - 20 min. Goals: ...")
+# what ends the text before a header that starts a sentence (or a separator before it: "PT/OT daily - PT: ...")
+_SENTENCE_END = re.compile(r"(?:[.!?;]|\s[-\u2013\u2014|])[\s\"')]*$")
+_SEPARATORS = frozenset({"-", "\u2013", "\u2014", "|"})
+# an item or sentence that opens with the physical therapist's discipline (capitals: "Pt" is the patient)
+_PT_LEAD = re.compile(r"[ \t\-*\u2022]*(?:PTA?\b|[Pp]hysical [Tt]herap)")
 _TIMED_HEAD_BEFORE = re.compile(r"[ \t\-*\u2022>]*[A-Za-z][^\n:.]{0,40}?\b\d{1,3}\s*(?:min(?:ute)?s?|mins|')\.?[ \t]*",
                                 re.IGNORECASE)
 # a line opening with a block's name and minutes before a colon ("Exercise instruction today (12 min): ...")
