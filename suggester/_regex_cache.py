@@ -24,8 +24,11 @@ from . import _index_cache
 __all__ = ["cached_compiles"]
 
 _KIND = "regex"
-_MAX_ENTRIES = 5000
-_NEEDS_TAG = "needs"   # entries ("needs", pattern, flags): the strings a rule pattern needs   # patterns kept in the file; past this only the last command's patterns are kept
+_MAX_ENTRIES = 5000   # patterns kept in the file; past this only the last command's patterns are kept
+_NEEDS_TAG = "needs"   # entries ("needs", pattern, flags): the strings a rule pattern needs
+# (pattern, flags) -> what nlp.rules.required_substrings found; here, not in nlp.rules, so that entering
+# cached_compiles imports nothing of the engine (its patterns are then all compiled inside the block)
+NEEDS: dict = {}
 
 try:   # CPython 3.11+: re._compiler.compile(pattern, flags) is what re.compile calls on a cache miss
     import _sre
@@ -89,7 +92,6 @@ def cached_compiles():
         return compiled
 
     # the strings each rule pattern needs (nlp.rules.required_substrings: a parse of the pattern, like a compile)
-    from .nlp.rules import NEEDS
     for k, needs in table.items():
         if len(k) == 3 and k[0] == _NEEDS_TAG:
             NEEDS.setdefault(k[1:], needs)

@@ -13,6 +13,7 @@ from re import _casefix, _constants as _sre, _parser as _sre_parse
 from dataclasses import dataclass
 from pathlib import Path
 
+from .._regex_cache import NEEDS
 from .._resources import packaged_json, read_json
 from ..errors import ResourceError
 
@@ -381,7 +382,7 @@ def required_substrings(pattern: str, flags: int = 0) -> tuple[tuple[str, ...], 
     (lowercase when the regex ignores case); None when nothing of two characters or more is needed.
     ``"\\bdeclin(?:e|ed)\\b"`` needs ("decline",); ``"pt (?:seen|treated)"`` needs ("pt ",) and ("seen", "treated");
     ``"\\d+ min"`` needs (" min",). The most telling group comes first. Remembered per pattern (``NEEDS``: a
-    one-shot CLI command reads them from disk, see :mod:`suggester._regex_cache`)."""
+    one-shot CLI command reads them from disk: :data:`suggester._regex_cache.NEEDS`)."""
     key = (pattern, int(flags))   # a plain int (re.RegexFlag does not marshal)
     if key in NEEDS:
         return NEEDS[key]
@@ -397,7 +398,6 @@ def required_substrings(pattern: str, flags: int = 0) -> tuple[tuple[str, ...], 
     return NEEDS[key]
 
 
-NEEDS: dict[tuple[str, int], tuple[tuple[str, ...], ...] | None] = {}
 
 
 def _substring_tree(strings, *, longest: bool = False) -> str:
