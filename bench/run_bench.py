@@ -220,6 +220,13 @@ ACCURACY_SETS = (
     ("everyday outpatient week dev", "everyday_outpatient_week/dev_notes.jsonl"),
     ("home health visits dev", "home_health_visits/dev_notes.jsonl"),
     ("SNF PTA daily dev", "snf_pta_daily/dev_notes.jsonl"),
+    ("progressive neuro and seating dev", "neuro_seating/dev_notes.jsonl"),
+    ("hospice and dementia care dev", "hospice_dementia/dev_notes.jsonl"),
+    ("interdisciplinary documents dev", "interdisciplinary_documents/dev_notes.jsonl"),
+    ("deconditioning and chronic disease dev", "deconditioning_chronic/dev_notes.jsonl"),
+    ("post-op orthopedics in everyday words dev", "postop_everyday_words/dev_notes.jsonl"),
+    ("services told by what the patient did dev", "patient_did_plain/dev_notes.jsonl"),
+    ("children and teenagers outpatient dev", "kids_teens_outpatient/dev_notes.jsonl"),
     ("hold-out", "holdout/holdout_notes.jsonl"),
 )
 
