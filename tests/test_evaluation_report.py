@@ -526,3 +526,33 @@ def test_required_substrings_of_a_pattern():
     assert required_substrings(r"(?i:held)\s+today") == (("today",),)   # a scoped case change is not read
     assert required_substrings(r"x\s*\d+") is None
     assert required_substrings(r"(?:a|b)?cd[^x]ef") == (("cd",), ("ef",))
+
+
+_SHORT_EVAL = """PT Initial Evaluation
+68 yo M, admitted with pneumonia, lives alone, 2 steps to enter. PMH: HTN, DM2.
+Exam: strength 4/5 grossly; bed mob indep; transfers mod I; {walk}.
+Clinical presentation stable, no comorbidities affecting the plan; low complexity evaluation.
+Plan: 1-2 visits for discharge planning.
+"""
+
+
+@pytest.mark.parametrize("walk", ["amb 250' w/o AD, mild SOB", "gait 200' with RW, SBA"])
+def test_a_walk_measured_in_feet_in_an_evaluations_exam_is_a_finding(engine, walk):
+    # three digits before an apostrophe are feet, not minutes: the exam line is not treatment given
+    assert engine.suggest(_SHORT_EVAL.format(walk=walk), payer="commercial").codes == ["97161"]
+
+
+_SOC_EVAL = """HOME HEALTH - PT START OF CARE EVALUATION
+77 yo F home after hip ORIF, lives with husband, 3 steps to enter, no rail. PMH: CHF, COPD on 2L, DM2.
+Tests:
+ - {line}
+Clinical presentation evolving; moderate complexity evaluation.
+Plan: PT 2w4 for gait, transfers and home safety.
+"""
+
+
+@pytest.mark.parametrize("line", ["Bed mob min A, sit<>stand min A x3 trials, cues for hand placement",
+                                  "Stairs: 3 steps with HHA x1, step-to, CGA"])
+def test_a_start_of_care_evaluation_is_an_initial_evaluation(engine, line):
+    # its test lines are findings, not the transfers or stairs trained
+    assert engine.suggest(_SOC_EVAL.format(line=line), payer="commercial").codes == ["97162"]
