@@ -859,3 +859,14 @@ def test_plain_words_for_stairs_and_wheelchair_propulsion(engine, note, codes):
 def test_a_session_total_beside_the_services_is_no_services_time(engine, note, codes):
     """A timed total in parentheses after the last item, and 'Pt seen 45 min:' before the items, are the session's."""
     assert minutes_of(engine, note, payer="commercial") == codes
+
+
+@pytest.mark.parametrize("note, found", [
+    ("7yo toe walker. Treadmill gait w/ 10% incline + cues for heel contact (12m). Heel walks/calf stretch/squats (8m). "
+     "DF R 4, L 2.", {"97116": 12, "97110": 8}),
+    ("Teen, ankle sprain wk 4. Lateral hops and single-leg stance on foam (10m). Calf raises/band eversion/step-downs "
+     "(9m). No pain.", {"97112": 10, "97110": 9}),
+])
+def test_exercises_named_with_their_own_time_beside_another_timed_service_on_the_line(engine, note, found):
+    # each service of the line is named with its own time: the exercise list is documented like one on a line of its own
+    assert minutes_in(engine.suggest(note, payer="commercial")) == found

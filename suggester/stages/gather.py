@@ -426,7 +426,13 @@ def gather(s: Settings, note: NoteRead, hits_of: list, proba: np.ndarray, cfg: d
     listed = None            # the service whose timed heading ends its line with a colon, over its list's items
     line_named: dict[int, set] = {}
     for j, c in enumerate(note.clauses):
-        line_named.setdefault(full.rfind("\n", 0, c.start_char) + 1, set()).update(lab for h in hits_of[j] for lab in h[3])
+        labs = {lab for h in hits_of[j] for lab in h[3]}
+        line_start = full.rfind("\n", 0, c.start_char) + 1
+        if len(labs) == 1 and note.statuses[j] is None and find_minutes(note.ctexts[j]):
+            # a service named alone in a clause with its own time is no other service's line-mate: "Treadmill gait
+            # ... (14m). Calf stretch/heel walks/squats (9m)." are two timed items of one line
+            labs = {f"timed:{lab}" for lab in labs}
+        line_named.setdefault(line_start, set()).update(labs)
     for i, clause in enumerate(note.clauses):
         status = note.statuses[i]
         ctext = note.ctexts[i]
@@ -483,9 +489,11 @@ def gather(s: Settings, note: NoteRead, hits_of: list, proba: np.ndarray, cfg: d
         # (the sentence after is read only for an exercise named without a time of its own)
         time_after = not clause_mins and s.exercise_list is not None and only in s.exercise_list.codes \
             and _time_after(s, note, i)
+        on_line = {lab for lab in line_named.get(line_start, ()) if not lab.startswith("timed:")}
+        if clause_mins and only is not None and not on_line:
+            on_line = {only}   # every service of the line is named alone with its own time, this one too
         if only is not None and _named_with_its_time(s, ctext, only, by_label[only], is_row, status, clause_mins,
-                                                     time_table, proba[i], line_named.get(line_start, set()),
-                                                     owner or listed, time_after):
+                                                     time_table, proba[i], on_line, owner or listed, time_after):
             _at_least(row, named_cols, s.timed_row_floor)
         if i in headed and status is None:   # the block's heading: its service is documented with its own time
             _at_least(row, [s.col[headed[i]]], s.timed_row_floor)
