@@ -870,3 +870,12 @@ def test_a_session_total_beside_the_services_is_no_services_time(engine, note, c
 def test_exercises_named_with_their_own_time_beside_another_timed_service_on_the_line(engine, note, found):
     # each service of the line is named with its own time: the exercise list is documented like one on a line of its own
     assert minutes_in(engine.suggest(note, payer="commercial")) == found
+
+
+@pytest.mark.parametrize("note, found", [
+    # the warm-up's time is its own item, not the next activity's
+    ("NuStep 8 min for warm up, then balance on foam and tandem walking 12 min.", {"97110": 8, "97112": 12}),
+    ("Bike 6 min warm-up, then gait on the treadmill w/ cues 10 min.", {"97116": 10}),
+])
+def test_a_timed_warm_up_then_another_timed_activity_are_two_items(engine, note, found):
+    assert minutes_in(engine.suggest(note, payer="commercial")) == found

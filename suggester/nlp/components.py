@@ -467,6 +467,7 @@ def _sentence_around(text: str, start: int, end: int) -> str:
     return text[lo:min(his) if his else len(text)]
 
 
+_THEN_NEXT = re.compile(r"\s*(?:and\s+)?(?:then|followed\s+by|after\s+that|afterwards?|next)\b", re.IGNORECASE)
 _TIME_TAIL = re.compile(r"[\s).]*(?:\([^()]*\)[\s.]*)?$")   # the time ends its item, maybe before an aside in parentheses
 _WORD = re.compile(r"[A-Za-z]{2,}")
 _TIME_LIST_CHUNK = re.compile(r"(?:[^\n;:]|:(?=\S))+?(?:[.!?](?=\s)|(?=[\n;]|:\s)|$)")   # a sentence on one line
@@ -475,8 +476,9 @@ _TIME_LIST_CHUNK = re.compile(r"(?:[^\n;:]|:(?=\S))+?(?:[.!?](?=\s)|(?=[\n;]|:\s
 def _timed_item_starts(text: str) -> set[int]:
     """Where the items of a sentence that lists activities each with its own time begin, after the comma that ends
     the item before ("Recliner transfers 15 min, bathing & dressing practice 12 min, walking 10 min"): each item is a
-    clause of its own. A comma is a cut when the part before it ends with its time and the part after it (to the
-    next comma or the sentence's end) has a time and a word of its own; commas inside parentheses and table rows
+    clause of its own. A comma is a cut when the part before it ends with its time (or has one and the part after
+    opens with "then": "Bike 6 min warm-up, then gait on the treadmill w/ cues 10 min") and the part after it (to
+    the next comma or the sentence's end) has a time and a word of its own; commas inside parentheses and table rows
     do not count, nor the items after a heading with its own time and a colon."""
     out: set[int] = set()
     pos = 0
@@ -501,7 +503,8 @@ def _timed_item_starts(text: str) -> set[int]:
             timed.append((bool(ms), bool(ms) and _TIME_TAIL.match(part, ms[-1].end) is not None,
                           bool(_WORD.search(part[:ms[0].start] if ms else part))))
         for k, c in enumerate(commas):
-            if timed[k][1] and timed[k][2] and timed[k + 1][0] and timed[k + 1][2]:
+            if (timed[k][1] or timed[k][0] and _THEN_NEXT.match(line, c + 1)) and timed[k][2] \
+                    and timed[k + 1][0] and timed[k + 1][2]:
                 rest = line[c + 1:]
                 out.add(chunk_start + c + 1 + len(rest) - len(rest.lstrip()))
     return out
