@@ -101,12 +101,8 @@ def cached_compiles():
         yield
     finally:
         _compiler.compile = original
-        for k in known & set(NEEDS):
-            used[(_NEEDS_TAG, *k)] = NEEDS[k]
-        fresh = set(NEEDS) - known
-        for k in fresh:
-            used[(_NEEDS_TAG, *k)] = NEEDS[k]
-        new += len(fresh)
+        used.update(((_NEEDS_TAG, *k), needs) for k, needs in NEEDS.items())
+        new += len(NEEDS.keys() - known)
         if new:
             keep = {**table, **used} if len(table) + new <= _MAX_ENTRIES else used
             _index_cache.store(key, keep)

@@ -540,12 +540,12 @@ _TIMED_SENTENCE = re.compile(r"[A-Za-z][A-Za-z/&.\- ]{1,30}?\s(?:x\s*)?\d{1,3}\s
 # A line that names a block, gives its minutes and ends in a colon ("Testing - 35 min face-to-face (report sent):")
 _TIMED_BLOCK_HEAD = re.compile(r"[^\n]{1,40}?\b\d{1,3}\s*(?:min(?:ute)?s?|mins|')(?![^\n]*\b(?:ago|daily|a day|per day|/day|at home)\b)"
                                r"[^\n:]{0,60}:\s*$", re.IGNORECASE)
-# a service's name and its minutes opening a line, before a header on the same line ("Ther ex - 20 min. Goals: ...")
 # what ends the text before a header that starts a sentence (or a separator before it: "PT/OT daily - PT: ...")
 _SENTENCE_END = re.compile(r"(?:[.!?;]|\s[-\u2013\u2014|])[\s\"')]*$")
 _SEPARATORS = frozenset({"-", "\u2013", "\u2014", "|"})
 # an item or sentence that opens with the physical therapist's discipline (capitals: "Pt" is the patient)
 _PT_LEAD = re.compile(r"[ \t\-*\u2022]*(?:PTA?\b|[Pp]hysical [Tt]herap)")
+# a service's name and its minutes opening a line, before a header on the same line ("Ther ex - 20 min. Goals: ...")
 _TIMED_HEAD_BEFORE = re.compile(r"[ \t\-*\u2022>]*[A-Za-z][^\n:.]{0,40}?\b\d{1,3}\s*(?:min(?:ute)?s?|mins|')\.?[ \t]*",
                                 re.IGNORECASE)
 # a line opening with a block's name and minutes before a colon ("Exercise instruction today (12 min): ...")

@@ -326,7 +326,7 @@ _FOLD_RISK = re.compile("[%s]" % re.escape("".join(
     sorted({"\u0130"} | {chr(c) for pair in _casefix._EXTRA_CASES.items() for c in (pair[0], *pair[1]) if c > 127}))))
 
 
-def _needed_in(items, caseless: bool) -> list[frozenset[str]]:
+def _needed_in(items, caseless: bool) -> list[frozenset[str]] | None:
     """What every match of the parsed sequence ``items`` contains: a list of string sets, each of which has a member
     in the matched text (its literal runs, and the needs of the groups, branches and required repeats inside it).
     Sets with a string shorter than two characters are left out; None for a pattern character whose case folds
@@ -398,27 +398,18 @@ def required_substrings(pattern: str, flags: int = 0) -> tuple[tuple[str, ...], 
     return NEEDS[key]
 
 
-
-
-def _substring_tree(strings, *, longest: bool = False) -> str:
-    """A regex over ``strings`` as a prefix tree. By default it finds any of them (a string that another one starts
-    with makes the longer one unnecessary); with ``longest`` it matches the longest string that starts where it is
-    tried."""
+def _substring_tree(strings) -> str:
+    """A regex over ``strings`` as a prefix tree that matches the longest of them starting where it is tried."""
     root: dict = {}
     for s in sorted(set(strings), key=lambda s: (len(s), s)):
         node = root
         for ch in s:
-            if "" in node and not longest:
-                break
             node = node.setdefault(ch, {})
-        else:
-            if not longest:
-                node.clear()
-            node[""] = {}
+        node[""] = {}
 
     def emit(node: dict) -> str:
         alts = [re.escape(ch) + emit(child) for ch, child in node.items() if ch != ""]
-        if not alts or ("" in node and not longest):
+        if not alts:
             return ""
         body = alts[0] if len(alts) == 1 else "(?:%s)" % "|".join(alts)
         return f"(?:{body})?" if "" in node else body
@@ -446,7 +437,7 @@ class Screen:
                 self._by_first.setdefault(s, []).append(i)
         strings = {s for i, need in enumerate(needs) if need is not None for g in need for s in g}
         # every needed string that starts at each position: the longest one found there, and the strings it begins with
-        self._all = re.compile("(?=(%s))" % _substring_tree(strings, longest=True)) if strings else None
+        self._all = re.compile("(?=(%s))" % _substring_tree(strings)) if strings else None
         self._starts = {s: frozenset(s[:k] for k in range(2, len(s) + 1) if s[:k] in strings) for s in strings}
 
     def candidates(self, text: str, low: str | None = None) -> list[int]:
@@ -454,19 +445,15 @@ class Screen:
         if self._all is None or (not text.isascii() and _FOLD_RISK.search(text)):
             return list(range(self._n))
         low = text.lower() if low is None else low
-        present = self._present(low)
-        exact = present if low == text else None
+        present = self._present(low)   # the strings of the case-blind regexes (lowercase) ...
+        exact = present if low == text else self._present(text)   # ... and of the regexes that read case
         firsts: set[int] = set()
-        for s in present if low == text else self._present(text) | present:
+        for s in present | exact:
             firsts.update(self._by_first.get(s, ()))
         out = list(self._always)
         for i in firsts:
             groups, case_sensitive = self._rest[i]
-            if case_sensitive:
-                exact = exact if exact is not None else self._present(text)
-                have = exact
-            else:
-                have = present
+            have = exact if case_sensitive else present
             for g in groups:
                 if g.isdisjoint(have):
                     break

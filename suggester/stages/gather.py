@@ -424,15 +424,13 @@ def gather(s: Settings, note: NoteRead, hits_of: list, proba: np.ndarray, cfg: d
     line, owner = -1, None   # the current line and the service whose timed heading opens it
     owner_indent = 0         # how far that heading's line is indented
     listed = None            # the service whose timed heading ends its line with a colon, over its list's items
-    line_named: dict[int, set] = {}
+    line_named: dict[int, set] = {}   # line start -> the services named on the line
     for j, c in enumerate(note.clauses):
         labs = {lab for h in hits_of[j] for lab in h[3]}
-        line_start = full.rfind("\n", 0, c.start_char) + 1
         if len(labs) == 1 and note.statuses[j] is None and find_minutes(note.ctexts[j]):
-            # a service named alone in a clause with its own time is no other service's line-mate: "Treadmill gait
-            # ... (14m). Calf stretch/heel walks/squats (9m)." are two timed items of one line
-            labs = {f"timed:{lab}" for lab in labs}
-        line_named.setdefault(line_start, set()).update(labs)
+            continue   # a service named alone with its own time is no line-mate: "Treadmill gait ... (14m). Calf
+            #            stretch/heel walks/squats (9m)." are two timed items of one line
+        line_named.setdefault(full.rfind("\n", 0, c.start_char) + 1, set()).update(labs)
     for i, clause in enumerate(note.clauses):
         status = note.statuses[i]
         ctext = note.ctexts[i]
@@ -489,7 +487,7 @@ def gather(s: Settings, note: NoteRead, hits_of: list, proba: np.ndarray, cfg: d
         # (the sentence after is read only for an exercise named without a time of its own)
         time_after = not clause_mins and s.exercise_list is not None and only in s.exercise_list.codes \
             and _time_after(s, note, i)
-        on_line = {lab for lab in line_named.get(line_start, ()) if not lab.startswith("timed:")}
+        on_line = line_named.get(line_start, set())
         if clause_mins and only is not None and not on_line:
             on_line = {only}   # every service of the line is named alone with its own time, this one too
         if only is not None and _named_with_its_time(s, ctext, only, by_label[only], is_row, status, clause_mins,
