@@ -170,7 +170,7 @@ class ReportReader:
     def __init__(self, rules=None) -> None:
         self.rules = _Rules.load(rules)
         self._cfg = self.rules.raw
-        self._screened: tuple[str, frozenset[int]] | None = None   # the last note read and its screen (_maybe)
+        self._screened: tuple[str, frozenset[int]] | None = None   # the note being read and its screen (_maybe)
 
     # ---------------------------------------------------------------- helpers
     def _finds(self, patterns, text: str, regions: list[_Region]) -> list[tuple[int, int, int]]:
@@ -252,6 +252,12 @@ class ReportReader:
         ``segments`` and ``clauses`` are sequences of ``(start, end, section, assertion)`` in text order
         (the spaCy pipeline's segments and clauses).
         """
+        try:
+            return self._read(text, segments, clauses)
+        finally:
+            self._screened = None   # the note's text is not kept past its reading
+
+    def _read(self, text: str, segments, clauses) -> ReportAssessment:
         text = _lower(text)  # the rules read lowercased text (same offsets)
         segs = [_Region(*s) for s in segments]
         cls_ = [_Region(*c) for c in clauses]

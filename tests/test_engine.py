@@ -361,6 +361,7 @@ def test_remembered_readings_can_be_switched_off_and_change_nothing():
     assert not forgetting.phrases._found and not forgetting.model._rows
     assert not forgetting.nlp.get_pipe("suggester_context")._asserted
     assert keeping._minutes_read._kept and not forgetting._minutes_read._kept   # what the minutes reader read
+    assert forgetting.reports._screened is None   # the report reader's screen of the note is not kept either
 
 
 def test_the_minutes_reader_remembers_only_inside_an_engine_call(engine):
