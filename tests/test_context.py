@@ -1046,3 +1046,10 @@ def test_a_line_headed_today_with_a_dash_after_the_goals_is_this_visits(engine, 
 ])
 def test_a_shared_documents_parts_are_told_apart(engine, note, found):
     assert minutes_of(engine, note) == found
+
+
+@pytest.mark.parametrize("title", ["Mr.", "Mrs.", "Ms."])
+def test_a_courtesy_title_before_a_name_does_not_end_the_sentence(engine, title):
+    """'Mrs. Diaz' is one name: cut at the title's period, the walk lost its verb to one piece and its time to another."""
+    note = f"After the group I walked {title} Diaz back to her room, 100 ft with her walker, cues to stand tall - 6 min."
+    assert minutes_of(engine, note) == {"97116": 6}
