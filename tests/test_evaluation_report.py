@@ -407,6 +407,14 @@ def test_a_line_opening_with_a_clock_range_in_a_re_evaluation_is_treatment_given
     assert set(engine.suggest(note, payer="commercial").codes) == {"97164", "97110", "97010"}
 
 
+def test_a_modality_given_at_the_end_of_an_evaluation_session_is_treatment_given(engine):
+    note = ("PT Eval - L lateral ankle sprain, 9 days ago. No PMH of note.\n"
+            "Exam: mild edema lat mall, TTP ATFL, ant drawer neg. DF 8 deg L vs 15 R. SLS L 12 s (R 30 s).\n"
+            "Low complexity evaluation.\nCold pack L ankle, elevated, end of session.\n"
+            "Plan 2x/wk x 4 wks: balance, ROM, strengthening.")
+    assert set(engine.suggest(note, payer="commercial").codes) == {"97161", "97010"}
+
+
 def test_a_dictated_time_in_words_makes_a_re_evaluations_line_treatment_given(engine):
     note = ("Re-evaluation week eight, right knee replacement. Flexion one hundred twenty, extension minus two, quad four "
             "over five, LEFS fifty six. Goals one and two met. Plan of care updated to once a week for four weeks. "
