@@ -564,3 +564,11 @@ Plan: PT 2w4 for gait, transfers and home safety.
 def test_a_start_of_care_evaluation_is_an_initial_evaluation(engine, line):
     # its test lines are findings, not the transfers or stairs trained
     assert engine.suggest(_SOC_EVAL.format(line=line), payer="commercial").codes == ["97162"]
+
+
+def test_a_re_evaluation_done_today_at_a_numbered_visit_is_billed(engine):
+    """'at visit 12' schedules a service ('Re-eval at visit 10'), but 'today at visit 12' is this visit."""
+    note = ("Re-evaluation today at visit 12 for lumbar stenosis. Redid the exam: standing tolerance 12 min (was 4), "
+            "ODI 36% (was 52%), hip ext 4/5 bilat. Goals updated, two met. Plan of care revised to 2x/wk for 4 weeks.")
+    assert "97164" in engine.suggest(note).codes
+    assert "97164" not in engine.suggest(note.replace("today at visit 12", "due at visit 12")).codes
