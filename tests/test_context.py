@@ -1053,3 +1053,14 @@ def test_a_courtesy_title_before_a_name_does_not_end_the_sentence(engine, title)
     """'Mrs. Diaz' is one name: cut at the title's period, the walk lost its verb to one piece and its time to another."""
     note = f"After the group I walked {title} Diaz back to her room, 100 ft with her walker, cues to stand tall - 6 min."
     assert minutes_of(engine, note) == {"97116": 6}
+
+
+@pytest.mark.parametrize("went_on", ["then moved into", "then moved onto"])
+def test_going_on_to_the_next_activity_is_not_moving_a_service_to_another_day(engine, went_on):
+    """'moved to Friday' puts a service off; 'then moved into stepping strategies' is the session going on."""
+    note = ("We spent a good twenty minutes on balance today. I began with static standing on the foam pad, eyes open "
+            f"and closed, {went_on} stepping strategies where I gave her small pushes at the pelvis and she had to catch "
+            "herself with a step.\nAfter that, about 12 minutes practicing floor transfers through half-kneel using a "
+            "sturdy chair.")
+    assert minutes_of(engine, note) == {"97112": 20, "97530": 12}
+    assert minutes_of(engine, "Balance training on foam moved to Friday d/t MD appt.") == {}
