@@ -1248,3 +1248,12 @@ def test_minutes_in_square_brackets_are_read(engine):
             "Ther Ex [15] min: heel slides 2x10, quad sets, SAQ 2x10 with 1# weight.\n"
             "Gait Training [20] min: RW, 2 bouts of 60 ft, CGA, cues for step-to pattern.")
     assert minutes_of(engine, note) == {"97110": 15, "97116": 20}
+
+
+@pytest.mark.parametrize("sentence, expected", [
+    ("Spent 15 minutes on ladder climbing practice with our 8-rung ladder, 3 point contact cues.", {"97530": 15}),
+    ("Then twenty minutes of functional play: climbing the slide ladder, squatting to pick up rings.", {"97530": 20}),
+])
+def test_a_time_said_to_have_gone_to_the_one_service_named_documents_it(engine, sentence, expected):
+    """'N minutes on/of <service>': the time names what it went to, even when the model reads the plain words weakly."""
+    assert minutes_of(engine, "Pt reports his back is better today.\n" + sentence) == expected

@@ -225,6 +225,7 @@ _TIME_WORDS = (r"(?:\d{1,3}\s*(?:-\s*\d{1,3}\s*)?|" + MINUTE_NUMBER_WORDS
                + r"\s+)(?:min(?:ute)?s?|mins)\b")   # digits or words: "25 min", "twenty-five minutes"
 # "25 minutes of <name>", "Spent twenty-five minutes on <name>"
 _TIME_BEFORE_NAME = re.compile(_TIME_WORDS + r"\s+(?:(?:of|on)\s+)?$", re.IGNORECASE)
+_TIME_OF_NAME = re.compile(_TIME_WORDS + r"\s+(?:of|on)\s+$", re.IGNORECASE)   # the same, "of" or "on" written
 _TIME_AFTER_NAME = re.compile(r"\s*(?:\(\s*[A-Z]?\d{4,5}\s*\))?\s*[:\-\u2013=(]?\s*(?:x\s*|for\s+)?(?:~|about|approx\.?)?\s*"
                               + _TIME_WORDS, re.IGNORECASE)   # "<name> (97110): 15 min"
 
@@ -492,6 +493,11 @@ def gather(s: Settings, note: NoteRead, hits_of: list, proba: np.ndarray, cfg: d
             on_line = {only}   # every service of the line is named alone with its own time, this one too
         if only is not None and _named_with_its_time(s, ctext, only, by_label[only], is_row, status, clause_mins,
                                                      time_table, proba[i], on_line, owner or listed, time_after):
+            _at_least(row, named_cols, s.timed_row_floor)
+        if only is not None and status is None and clause_mins and any(
+                _TIME_OF_NAME.search(ctext[max(0, a - 40):a]) for a, _, _ in by_label[only]):
+            # "We spent a good twenty minutes on balance today", "15 minutes on ladder climbing practice": the time
+            # said to have gone to the one service the clause names documents it
             _at_least(row, named_cols, s.timed_row_floor)
         if i in headed and status is None:   # the block's heading: its service is documented with its own time
             _at_least(row, [s.col[headed[i]]], s.timed_row_floor)
