@@ -73,7 +73,9 @@ Algorithm (each step names the rule it records)
    ``session_total`` - a session total (or Time in/Time out), less the other services' minutes and
    documented rest/vitals/paperwork time, fills the only timed service when it has no time of its own, and
    replaces the item times of the session's only service ("Time in 2:10 Time out 2:48 / TherEx: bike 7 min, ...")
-   but not a time that is its whole time (a service total, a time log's, or a bare "18 minutes." after it);
+   but not a time that is its whole time (a service total, a time log's, a bare "18 minutes." after it, or its
+   one time closing the sentence that documents it: "Bed-level ther ex: ankle pumps, ... bridges x10 - approx twelve
+   minutes.");
    ``session_remainder`` - with several services, the one service left without a time gets the session less
    every other service's time ("Treatment 8:00 to 8:30. First 12 minutes manual ..., remainder gait training"),
    when every other service has its time and no evaluation shares the session.
@@ -244,6 +246,7 @@ class Attribution:
     links: dict[str, list[TimeLink]] = field(default_factory=dict)
     ambiguous: list[tuple[int, int, tuple[str, ...]]] = field(default_factory=list)   # (start, end, labels)
     bare: set = field(default_factory=set)   # starts of linked times written as a sentence of their own ("15 minutes.")
+    closing: set = field(default_factory=set)   # starts of times after their service that end its sentence
 
 
 def _time_header(line: str) -> bool:
@@ -658,6 +661,9 @@ def attribute_minutes(recommended, services, seg_mentions, time_only_segs, segme
                                    out.minutes[lab] - sum(m.minutes for m in rng) + sum(m.range_upper for m in rng))
             out.links[lab] = [TimeLink(pos, pos + (m.end - m.start), m.minutes, rule, 0.9 if rule in ("after_service", "before_service") else 1.0)
                               for pos, m, rule in sorted(use, key=lambda it: it[0])]
+            for pos, m, rule in use:
+                if rule == "after_service" and _CLOSES_SENTENCE.match(doc_text, pos + (m.end - m.start)):
+                    out.closing.add(pos)
         elif lab in out.documented_units:
             out.links[lab] = [TimeLink(pos, pos + (m.end - m.start), None, rule, 1.0, m.units)
                               for blk in blocks.get(lab, []) for pos, m, rule in _items(blk) if m.units is not None]
@@ -665,6 +671,7 @@ def attribute_minutes(recommended, services, seg_mentions, time_only_segs, segme
 
 
 _SENTENCE_END_BEFORE = re.compile(r"\.\s*$")
+_CLOSES_SENTENCE = re.compile(r"[ \t)\]]*(?:[.;!]|\r?\n|$)")
 _NAME_TRIM = re.compile(r"[^\w/&+\- ]+")
 
 

@@ -652,6 +652,17 @@ def test_a_session_total_does_not_replace_the_only_services_own_time(engine):
     assert minutes_of(engine, note, "medicare") == {"97116": 18}
 
 
+@pytest.mark.parametrize("line, minutes", [
+    ("Floor transfers through half-kneel using a sturdy chair, 12 min.", {"97530": 12}),
+    ("Bed-level ther ex: ankle pumps, quad sets, heel slides, bridges x10 - approx twelve minutes.", {"97110": 12}),
+    # an item's time, more items after it: the session's one service took the session
+    ("Therapeutic exercise: upright bike 7 min, step-ups 2x12, lateral band walks, wall squats 3x10.", {"97110": 50}),
+])
+def test_a_session_total_does_not_replace_the_one_time_closing_the_services_sentence(engine, line, minutes):
+    note = "HH PT visit. Time in 9:00, time out 9:50.\nVitals stable.\n" + line
+    assert minutes_of(engine, note, "medicare") == minutes
+
+
 def test_a_later_encounters_device_time_follows_words_of_the_first_encounter(engine):
     # sock-ply teaching reads as first prosthetic training, but the note is a later encounter: the time is 97763's
     note = ("Amputee clinic f/u, prosthetic check - subsequent encounter. L transtibial, 5 months.\n\n"

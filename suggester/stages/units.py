@@ -65,10 +65,12 @@ def count_units(s: Settings, recommended: set, att: Attribution, totals: dict, c
         # only service ("TherEx: bike (6 min), bridges 2x10, clams / Total: 15 min"); a timed total also replaces
         # the sub-items of the only timed service
         # a session's time is more than its one service's whole time as the note gives it ("... 180 ft per lap x3.
-        # 15 minutes." in a visit whose time in/out also holds work the engine does not bill): that time stays
-        whole = total is not None and total[3] == "session_total" and any(
+        # 15 minutes." in a visit whose time in/out also holds work the engine does not bill; "Bed-level ther ex:
+        # ankle pumps, ... bridges x10 - approx twelve minutes.", its one time closing its sentence): that time stays
+        own = links.get(only, ())
+        whole = total is not None and total[3] == "session_total" and (any(
             link.rule in _WHOLE_TIME_RULES or link.rule == "following_sentence" and link.start in att.bare
-            for link in links.get(only, ()))
+            for link in own) or len(own) == 1 and own[0].rule == "after_service" and own[0].start in att.closing)
         replaces = not explicit and not whole and only in timed_minutes and total is not None \
             and timed_minutes[only] < total[0] and (total[3] == "single_timed_total" or recommended == {only})
         if total and (only not in timed_minutes or replaces):
