@@ -1268,3 +1268,10 @@ def test_minutes_in_square_brackets_are_read(engine):
 def test_a_time_said_to_have_gone_to_the_one_service_named_documents_it(engine, sentence, expected):
     """'N minutes on/of <service>': the time names what it went to, even when the model reads the plain words weakly."""
     assert minutes_of(engine, "Pt reports his back is better today.\n" + sentence) == expected
+
+
+@pytest.mark.parametrize("wear", ["skin check after 10 min wear", "pressure points checked after 10 minutes of wear"])
+def test_how_long_a_brace_was_worn_before_a_check_is_not_the_services_time(engine, wear):
+    note = (f"New custom AFO L. Initial orthotic fitting and training: trimlines and straps checked, {wear} - mild "
+            "redness that resolved, pt and daughter taught donning/doffing with shoe and a wear schedule. 20 min.")
+    assert minutes_of(engine, note) == {"97760": 20}
