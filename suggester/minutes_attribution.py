@@ -46,7 +46,8 @@ Algorithm (each step names the rule it records)
    Two services joined by "and"/"&"/"," before one time ("ther ex and manual 20 min", "transfers and gait
    practice for 28 minutes"), named since the previous time with the time attached to neither, or sharing a
    time said to be shared ("24 minutes combined", minutes.json ``shared_time_after_pattern``), are
-   **ambiguous**: no guess, a finding instead. A service
+   **ambiguous**: no guess, a finding instead - unless the one time's sentence reads as only one of them (the other
+   named in passing: "Car transfer practice (sedan simulator), hip precautions, 10 min"). A service
    named but not recommended still counts here, and a time written "N minutes of" it is its own, not another's.
    A service named right after "before", "prior to", "in prep for" is a point in time, not the time's service
    ("massage ... before ex, 10 minutes"); an item's time in a list ("Activities: weight shifting (3 min), ...") is
@@ -530,9 +531,12 @@ def attribute_minutes(recommended, services, seg_mentions, time_only_segs, segme
             mentions = kept
         present = [(lab, services[lab][seg_i]) for lab in recommended if seg_i in services.get(lab, {})]
         strong = [(lab, sp) for lab, sp in present if seg_i not in (named_only or {}).get(lab, ())]
-        if len(mentions) == 1 and strong and len(strong) < len(present) and all(lab in modalities for lab, _ in strong):
+        if len(mentions) == 1 and strong and len(strong) < len(present) and (all(lab in modalities for lab, _ in strong)
+                                                                            or len(strong) == 1):
             # "NMES to quad w/ her doing quad sets and SLR ... - 10 min": the exercises named only as what was done
-            # under the modality (the sentence reads as the modality) do not compete for its one time
+            # under the modality (the sentence reads as the modality) do not compete for its one time; nor does a
+            # service named in passing in a sentence that reads as one other service ("Car transfer practice (sedan
+            # simulator), hip precautions, 10 min": 'hip precautions' names self-care training)
             present = strong
         others = [(lab, [sp for sp in segs[seg_i] if sp[1] > sp[0]]) for lab, segs in sorted(services.items())
                   if lab not in recommended and any(sp[1] > sp[0] for sp in segs.get(seg_i, ()))]

@@ -1275,3 +1275,11 @@ def test_how_long_a_brace_was_worn_before_a_check_is_not_the_services_time(engin
     note = (f"New custom AFO L. Initial orthotic fitting and training: trimlines and straps checked, {wear} - mild "
             "redness that resolved, pt and daughter taught donning/doffing with shoe and a wear schedule. 20 min.")
     assert minutes_of(engine, note) == {"97760": 20}
+
+
+def test_a_service_named_in_passing_does_not_share_the_time_of_the_sentence_it_is_in(engine):
+    """'hip precautions' names self-care training, but the sentence reads as the car transfer: the time is its."""
+    note = ("O:\nHome management training: kitchen tasks w/ walker tray - carrying items counter to table, retrieving "
+            "items from a low cabinet keeping hip precautions, safe turning at sink. 12 min.\n"
+            "Car transfer practice (sedan simulator), hip precautions, 10 min.\nA: Improving.")
+    assert minutes_of(engine, note) == {"97535": 12, "97530": 10}
