@@ -39,9 +39,9 @@ def small_data(tmp_path_factory):
 
 
 def _corrections(path: Path, n: int) -> None:
-    notes = []
-    for f in sorted((ROOT / "training_data" / "real_style").glob("train_*.jsonl")):
-        notes += [json.loads(line) for line in f.read_text("utf-8").splitlines() if line.strip()]
+    # one clinic's house style (training_data/clinic_style: an EMR's templates and its therapists' wording)
+    text = (ROOT / "training_data" / "clinic_style" / "notes.jsonl").read_text("utf-8")
+    notes = [json.loads(line) for line in text.splitlines() if line.strip()]
     lines = [json.dumps({"note_id": r["id"], "text": r["text"], "payer": r["payer"],
                          "codes": [{"code": g["code"], "units": g["units"]} for g in r["gold"]]}) for r in notes[:n]]
     lines.insert(3, json.dumps({"note_id": "broken", "text": "", "codes": []}))
