@@ -686,6 +686,10 @@ def test_the_compression_wrap_code_follows_the_limb_wrapped(engine, note, code):
      "Gait training 15 min: quad cane, cues for L stance time.", "commercial", {"97014", "97116"}),
     ("IFC to lumbar paraspinals 12 min, PT in constant attendance adjusting intensity.\nTE 10 min: bridges, bird dog.",
      "commercial", {"97032", "97110"}),
+    ("Car transfer practice x3 - 10 min.\nFES cycling 30 min: rehab tech set up and watched from across the gym, PT not "
+     "present.", "medicare", {"97530", "G0283"}),
+    ("Car transfer practice x3 - 10 min.\nNMES to R quad during the FES bike 20 min, therapist not present.", "commercial",
+     {"97530", "97014"}),
 ])
 def test_attended_or_unattended_stimulation_follows_what_the_note_says(engine, note, payer, codes):
     """NMES names the attended code and IFC the unattended one, but the note's own words decide: 'unattended',
