@@ -72,7 +72,8 @@ class PhraseIndex:
     def __init__(self, catalogue: Catalogue, label_of: dict[str, str], labels: set[str], blockers=(),
                  extra: dict[str, str] | None = None, extra_abbreviations: dict[str, str] | None = None,
                  supporting: dict[str, str] | None = None, supporting_abbreviations: dict[str, str] | None = None,
-                 timed_abbreviations: dict[str, str] | None = None, demoted=()) -> None:
+                 timed_abbreviations: dict[str, str] | None = None, demoted=(),
+                 spelled: dict[str, str] | None = None) -> None:
         self._found = TextMemo(_FOUND_MAX)   # clause text -> its hits (see find)
         syn: dict[str, set] = {}
         abbr: dict[str, set] = {}
@@ -98,6 +99,9 @@ class PhraseIndex:
             label = label_of.get(code, code)
             if label in labels and a not in abbr:
                 abbr[a] = {label}
+        for variant, meant in (spelled or {}).items():   # "gate training" misspells the phrase "gait training"
+            if meant in syn:
+                canon.setdefault(variant, meant)
         self._canon: dict[str, str] = {}   # a variant that names nothing else -> the catalogue phrase, for the hits
         for variant, phrase in canon.items():
             if variant not in syn:
@@ -201,7 +205,7 @@ class PhraseIndex:
         inputs = [named, sorted(labels),
                   {k: config.get(k) for k in ("intervention_phrases", "phrase_blockers", "timed_abbreviations",
                                               "supporting_names")},
-                  clinic_phrases or {}]
+                  clinic_phrases or {}, rules.spelled_words(), rules.spelled_phrases()]
         key = _index_cache.cache_key("phrases", inputs, (sys.modules[__name__], interventions, rules),
                                      interventions.lexicon_bytes())
         state = _index_cache.load(key)
@@ -215,6 +219,7 @@ class PhraseIndex:
     def _build_from_config(cls, catalogue: Catalogue, label_of: dict[str, str], labels: set[str], config: dict,
                            clinic_phrases: dict[str, str] | None = None) -> "PhraseIndex":
         from .interventions import load_interventions
+        from .nlp import rules
 
         opts = config.get("intervention_phrases", {"enabled": True})
         extra = abbreviations = weak = weak_abbr = None
@@ -244,4 +249,5 @@ class PhraseIndex:
         return cls(catalogue, label_of, labels, config.get("phrase_blockers", []), extra=extra,
                    extra_abbreviations=abbreviations if extra is not None else None,
                    supporting=weak, supporting_abbreviations=weak_abbr,
-                   timed_abbreviations=config.get("timed_abbreviations"), demoted=config.get("supporting_names", ()))
+                   timed_abbreviations=config.get("timed_abbreviations"), demoted=config.get("supporting_names", ()),
+                   spelled=rules.spelled_phrases())

@@ -1,8 +1,12 @@
 """Behaviour a biller would notice: payer code sets, units, modifiers, findings."""
 
+from pathlib import Path
+
 import pytest
 
 from expect import minutes_in, minutes_of
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def _by_code(result):
@@ -884,3 +888,33 @@ def test_exercises_named_with_their_own_time_beside_another_timed_service_on_the
 ])
 def test_a_timed_warm_up_then_another_timed_activity_are_two_items(engine, note, found):
     assert minutes_in(engine.suggest(note, payer="commercial")) == found
+
+
+def test_misspelled_and_misheard_service_names_are_read_as_meant(engine):
+    """lexicon.json spelling_variants: 'theraputic excercise', 'manuel therapy', 'gate training' and 'ultra sound'
+    name their services; the evidence still points at the words as written."""
+    note = ("pt s/p r tka 4 wks\ntheraputic excercise 15min bike warm up then quad sets slr tke 2x10 ea\n"
+            "manuel therapy 10 min patellar mobs all directions\ngate training 8 mins w/ sc focus heel strike\n"
+            "ultra sound 1mhz to r knee 8 mn")
+    result = engine.suggest(note, payer="commercial")
+    assert {s.code: s.minutes for s in result.recommended} == {"97110": 15, "97140": 10, "97116": 8, "97035": 8}
+    gait = next(s for s in result.recommended if s.code == "97116")
+    assert any(note[e.start:e.end].startswith("gate training") for e in gait.evidence)
+    # a gate is still a gate: only the phrase is read as gait training
+    assert "97116" not in engine.suggest("Pt walked out to the gate with her daughter after the session.").codes
+
+
+def test_a_spelling_table_that_is_not_words_and_phrases_is_refused(tmp_path):
+    import json
+
+    from suggester.errors import ResourceError
+    from suggester.nlp.rules import load_lexicon
+
+    good = json.loads(Path(ROOT, "suggester", "resources", "lexicon.json").read_text("utf-8"))
+    for bad in ({"words": {"gate training": "gait training"}, "phrases": {}},   # a phrase among the words
+                {"words": {"Theraputic": "therapeutic"}, "phrases": {}},        # not lowercase
+                {"words": {}}):                                                  # no phrases
+        path = tmp_path / "lexicon.json"
+        path.write_text(json.dumps(dict(good, spelling_variants=bad)), "utf-8")
+        with pytest.raises(ResourceError, match="spelling_variants"):
+            load_lexicon(path)

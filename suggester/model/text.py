@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from ..nlp.rules import LiteralMatcher, load_lexicon, tokenize_offsets
+from ..nlp.rules import LiteralMatcher, compile_literals, load_lexicon, spelled_phrases, spelled_words, tokenize_offsets
 
 _DIGITS = re.compile(r"\d")
 _SPACES = re.compile(r"\s+")
@@ -39,8 +39,24 @@ def expand_abbreviations(text: str) -> str:
     return "".join(out)
 
 
+@lru_cache(maxsize=1)
+def _spelling() -> tuple:
+    """The lexicon's misspelled words and phrases ("theraputic", "gate training") as one pattern, and what each means."""
+    table = {**spelled_words(), **{" ".join(k.split()): v for k, v in spelled_phrases().items()}}
+    return (compile_literals(table) if table else None), table
+
+
+def fix_spelling(text: str) -> str:
+    """``text`` with the lexicon's misspelled words and phrases written as meant (for the classifier only: the note
+    and its offsets stay as written)."""
+    pattern, table = _spelling()
+    if pattern is None:
+        return text
+    return pattern.sub(lambda m: table[" ".join(m.group(0).lower().split())], text)
+
+
 def normalise(text: str) -> str:
-    """Preprocessor used by the classifier: expand abbreviations, lowercase, mask digits."""
-    text = expand_abbreviations(text).lower()
+    """Preprocessor used by the classifier: misspellings as meant, expand abbreviations, lowercase, mask digits."""
+    text = expand_abbreviations(fix_spelling(text)).lower()
     text = _DIGITS.sub("#", text)
     return _SPACES.sub(" ", text).strip()

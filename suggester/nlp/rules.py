@@ -19,7 +19,7 @@ from ..errors import ResourceError
 
 __all__ = ["DASH_BEFORE", "UNCHECKED_BOX", "ContextRule", "SectionRule", "compile_literals", "line_bounds", "literals_pattern", "load_context_rules",
            "load_section_rules", "load_section_attributes", "load_nonvisit_rules", "load_nonvisit_third_parties",
-           "load_lexicon"]
+           "load_lexicon", "spelled_phrases", "spelled_words"]
 # a check box left empty at the start of a line: "[ ] Gait training 97116", "\u2610 Ultrasound", "- ( ) Re-eval"
 UNCHECKED_BOX = re.compile(r"[ \t]*(?:[-*\u2022][ \t]*)?(?:\[[ \t]?\]|\u2610|\u25a1|\([ \t]\))[ \t]")
 
@@ -171,7 +171,31 @@ def load_lexicon(source: str | Path | None = "default") -> dict:
         if not (isinstance(r, dict) and isinstance(r.get("abbr"), str) and isinstance(r.get("expansion"), str)
                 and isinstance(r.get("case_sensitive"), bool)):
             raise ResourceError(f"lexicon abbreviation #{i}: expected {{'abbr': str, 'expansion': str, 'case_sensitive': bool}}.")
+    spelling = data.get("spelling_variants", {"words": {}, "phrases": {}})
+    if not (isinstance(spelling, dict) and set(spelling) == {"words", "phrases"}
+            and all(isinstance(spelling[k], dict) for k in spelling)):
+        raise ResourceError("lexicon spelling_variants: expected {'words': {variant: word}, 'phrases': {variant: phrase}}.")
+    for kind, one_word in (("words", True), ("phrases", False)):
+        for variant, meant in spelling[kind].items():
+            ok = isinstance(meant, str) and meant.strip() and variant == variant.lower() and variant != meant \
+                and (re.fullmatch(r"[^\W_]+", variant) if one_word else len(variant.split()) > 1)
+            if not ok:
+                raise ResourceError(f"lexicon spelling_variants.{kind} {variant!r}: expected a lowercase "
+                                    f"{'single word' if one_word else 'phrase of two or more words'} mapped to the "
+                                    "text it stands for.")
     return data
+
+
+_SPELLING: dict[str, str] | None = None
+
+
+def spelled_words() -> dict[str, str]:
+    """Misspelled word -> the word meant (the packaged lexicon's ``spelling_variants.words``): a matcher reads a token
+    by the word it stands for (:func:`fold_words`)."""
+    global _SPELLING
+    if _SPELLING is None:
+        _SPELLING = dict(load_lexicon().get("spelling_variants", {}).get("words", {}))
+    return _SPELLING
 
 
 def _literal_regex(literal: str) -> str:
@@ -489,9 +513,17 @@ def _fold(token: str) -> str:
     return token.replace("-", "") if len(token) > 1 else token
 
 
+def spelled_phrases() -> dict[str, str]:
+    """Misspelled or misheard phrase -> the phrase meant (``spelling_variants.phrases``: "gate training" -> "gait
+    training", an error only in its context)."""
+    return dict(load_lexicon().get("spelling_variants", {}).get("phrases", {}))
+
+
 def fold_words(tokens: list[tuple[str, int, int]]) -> list[str]:
-    """Each token's matching form: hyphens inside a word dropped (:func:`_fold`)."""
-    return [t if len(t) < 2 or "-" not in t else t.replace("-", "") for t, _, _ in tokens]
+    """Each token's matching form: hyphens inside a word dropped (:func:`_fold`), a misspelled word read as the word
+    meant ("theraputic" -> "therapeutic", :func:`spelled_words`)."""
+    spelled = _SPELLING if _SPELLING is not None else spelled_words()
+    return [spelled.get(t, t) if len(t) < 2 or "-" not in t else t.replace("-", "") for t, _, _ in tokens]
 
 
 class LiteralMatcher:
@@ -505,12 +537,13 @@ class LiteralMatcher:
         self.case_sensitive = case_sensitive
         self.split_slashes = split_slashes
         self._index: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+        spelled = spelled_words()   # a literal's words read as the text's are (fold_words): "gate trainig" = "gate training"
         for lit in sorted(set(literals)):  # sorted: the same literal wins a tie in every process
             key = lit if case_sensitive else lit.lower()
             if _PLAIN.fullmatch(key):   # plain words: the token rule gives exactly the words (fast path, 15k literals)
-                toks = tuple(key.split())
+                toks = tuple(spelled.get(w, w) for w in key.split())
             else:
-                toks = tuple(_fold(t) for t, _, _ in tokenize_offsets(key, split_slashes=split_slashes))
+                toks = tuple(spelled.get(w, w) for w in (_fold(t) for t, _, _ in tokenize_offsets(key, split_slashes=split_slashes)))
             if toks:
                 self._index.setdefault(toks[0], []).append((toks, lit))
         for cands in self._index.values():
