@@ -1073,3 +1073,14 @@ def test_going_on_to_the_next_activity_is_not_moving_a_service_to_another_day(en
 def test_a_service_named_as_an_option_is_not_given(engine, sentence):
     note = "Manual cervical traction in supine and C5-6 PA glides, 15 min.\n" + sentence
     assert minutes_of(engine, note, "commercial") == {"97140": 15}
+
+
+def test_a_writer_who_never_capitalises_still_writes_sentences(engine):
+    """'consent signed previously, reviewed again today. dry needling to ...': in a note whose sentences all start in
+    lowercase, a full stop ends a sentence, so 'previously' does not date the needling that follows it."""
+    note = ("neck pain and ha. consent signed previously, reviewed again today. dry needling to l upper trap and levator "
+            "scap. pt tol ok, mild soreness after. manual therapy 10 min stm and suboccipital release. ha 2/10 post")
+    assert minutes_of(engine, note, "commercial") == {"20560": None, "97140": 10}
+    # one lowercase word after a full stop in a capitalised note is not a sentence start ('approx. ten', 'pt. tol')
+    doc = engine.nlp(engine._make_doc("Ther ex 12 min. Pt tolerated well. Gait w/ RW, approx. fifteen minutes."))
+    assert len(list(doc.sents)) == 3

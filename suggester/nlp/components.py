@@ -68,6 +68,17 @@ def _inside_parentheses(text: str, pos: int) -> bool:
 _LETTERED_ITEM = re.compile(r"[a-z][.)][ \t]")
 
 
+_SENTENCE_LETTER = re.compile(r"[.!?][ \t]+([^\W\d_])")
+
+
+def _lowercase_writer(text: str) -> bool:
+    """The note's sentences after a full stop all begin in lowercase (at least two of them, none capitalised)."""
+    if ". " not in text:
+        return False
+    firsts = _SENTENCE_LETTER.findall(text)
+    return len(firsts) >= 2 and not any(c.isupper() for c in firsts)
+
+
 def _wrapped_line(text: str, pos: int, min_chars: int) -> bool:
     """True when the line starting at ``pos`` continues the sentence of the line before it, hard-wrapped by a PDF,
     an e-mail or a dictation system: the line before is long (at least ``min_chars``) and ends in a word or a
@@ -126,6 +137,9 @@ class ClinicalSegmenter:
         before = ""
         flags = np.full((n, 1), _NOT_START, dtype=np.uint64)  # set in one call below (a setter per token is slow)
         item_starts = _timed_item_starts(text) if "," in text else ()
+        # a writer who never capitalises ("ha. consent reviewed again today. dry needling to l upper trap ...") starts
+        # sentences in lowercase: then a lowercase word after a full stop starts one too
+        lowercase_writer = _lowercase_writer(text)
         # the tokens' attributes read as columns once (a Token object per look is slow)
         cols = doc.to_array([IDX, LENGTH, SPACY, IS_SPACE, LIKE_NUM, IS_TITLE, IS_UPPER]).T.tolist() if n else [[]] * 7
         idx, length, spaced, is_space, like_num, is_title, is_upper = cols
@@ -143,7 +157,8 @@ class ClinicalSegmenter:
                 start = not _inside_table_cell(text, at)   # "| NuStep 8 min; quad sets ... | 23": one row
             elif i >= 2 and ptext.lower() in self.spoken_breaks.get(words[i - 2].lower(), ()):
                 start = True   # dictation's spoken break: "... cues for breathing new paragraph manual therapy twelve minutes"
-            elif ptext in {".", "!", "?"} and (ttext[:1].isupper() or like_num[i] or _BULLET_RE.match(ttext)):
+            elif ptext in {".", "!", "?"} and (ttext[:1].isupper() or like_num[i] or _BULLET_RE.match(ttext)
+                                               or lowercase_writer and ttext[:1].islower() and spaced[i - 1]):
                 b = before.lower()
                 # "... continued skilled PT. Manual 12 min": capital "PT." is physical therapy ending a sentence;
                 # "Pt." (patient) and "pt." stay abbreviations
