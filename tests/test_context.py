@@ -1084,3 +1084,15 @@ def test_a_writer_who_never_capitalises_still_writes_sentences(engine):
     # one lowercase word after a full stop in a capitalised note is not a sentence start ('approx. ten', 'pt. tol')
     doc = engine.nlp(engine._make_doc("Ther ex 12 min. Pt tolerated well. Gait w/ RW, approx. fifteen minutes."))
     assert len(list(doc.sents)) == 3
+
+
+def test_lowercase_lines_each_with_its_own_time_are_separate_items(engine):
+    """A long line ending in a word followed by a lowercase line reads as one wrapped sentence, unless each line gives
+    a time of its own: then they are two items, and each keeps its time."""
+    note = ("pt arr 1010\nther-ex 1015-1030 prone y t w, rows, er at 90/90 w/ red tb\n"
+            "manual 1030-1042 thoracic pa mobs + supine thoracic manip x1 w/ cavitation\n"
+            "nmr 1042-1050 rhythmic stab gh supine then standing w/ ball on wall\nout 1055 no c/o")
+    assert minutes_of(engine, note, "commercial") == {"97110": 15, "97140": 12, "97112": 8}
+    wrapped = ("Assessment: Pt has improved standing tolerance this week and today the patient is able to\n"
+               "walk 250 feet with a rolling walker, 12 min.")
+    assert len(list(engine.nlp(engine._make_doc(wrapped)).sents)) == 1

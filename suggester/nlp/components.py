@@ -83,7 +83,7 @@ def _wrapped_line(text: str, pos: int, min_chars: int) -> bool:
     """True when the line starting at ``pos`` continues the sentence of the line before it, hard-wrapped by a PDF,
     an e-mail or a dictation system: the line before is long (at least ``min_chars``) and ends in a word or a
     comma (not a full stop, colon, time or number), and this line starts with a lowercase letter ("Patient is
-    able to" / "ambulate 200 feet ...")."""
+    able to" / "ambulate 200 feet ..."), unless both lines give a time of their own (two items)."""
     if not min_chars or not text[pos:pos + 1].islower() or _LETTERED_ITEM.match(text, pos):
         return False   # "b) Functional lifting practice ...": the next item of a lettered list, not a wrapped line
     nl = text.rfind("\n", 0, pos)
@@ -91,7 +91,16 @@ def _wrapped_line(text: str, pos: int, min_chars: int) -> bool:
         return False
     before = text.rfind("\n", 0, nl)
     line = text[before + 1:nl].rstrip()
-    return len(line) >= min_chars and (line[-1:].isalpha() or line[-1:] == ",")
+    if not (len(line) >= min_chars and (line[-1:].isalpha() or line[-1:] == ",")):
+        return False
+    # each line with a time of its own is an item of its own, capitals or not ("self care trng 20 minutes - ... w/ min
+    # cues" / "gate training 10 minutes w/ rw ...")
+    end = text.find("\n", pos)
+    return not (_timed(line) and _timed(text[pos:end if end >= 0 else len(text)]))
+
+
+def _timed(line: str) -> bool:
+    return may_hold_minutes(line) and any(m.minutes is not None for m in find_minutes(line))
 
 
 # ---------------------------------------------------------------------------------------------
