@@ -1283,3 +1283,10 @@ def test_a_service_named_in_passing_does_not_share_the_time_of_the_sentence_it_i
             "items from a low cabinet keeping hip precautions, safe turning at sink. 12 min.\n"
             "Car transfer practice (sedan simulator), hip precautions, 10 min.\nA: Improving.")
     assert minutes_of(engine, note) == {"97535": 12, "97530": 10}
+
+
+@pytest.mark.parametrize("line", ["Today: manual 15, ther ex 15, NMR 8 (min)", "Today: manual 15, ther ex 15, NMR 8 mins."])
+def test_a_list_of_services_with_bare_numbers_and_the_unit_once_at_the_end_gives_each_its_minutes(engine, line):
+    note = (line + "\nManual - STM piriformis and glute med, lumbar rotation mobs gr III\nTE - bridges, clams, bird dog\n"
+            "NMR - TrA/multifidus activation with palpation cues during limb movements")
+    assert minutes_of(engine, note, "commercial") == {"97140": 15, "97110": 15, "97112": 8}

@@ -61,6 +61,7 @@ _CHECKED = re.compile(r"\[[ \t]*[xX\u2713\u2714][ \t]*\]|[\u2611\u2612]")
 # in a time log, a bare number after a service's name is its minutes ("Timed minutes: TE 13, GT 10 = 23"), not a
 # count, a measure or a clock time
 _LOG_NUMBER = re.compile(r"[ \t]*[:\-]?[ \t]*(?P<n>\d{1,3})(?![\d:.]\d|/\d|[ \t]*(?:[%#\-\u2013\u00b0\"'x]|\w))", re.IGNORECASE)
+_UNIT_ENDS_LIST = re.compile(r"\d[ \t]*\(?[ \t]*(?:min(?:ute)?s?|mins)[ \t]*\)?[ \t.]*$", re.IGNORECASE)
 _SUM_BEFORE = re.compile(r"=[ \t]*(?:~|about|approx\.?)?[ \t]*$", re.IGNORECASE)
 
 
@@ -105,7 +106,9 @@ def _clause_times(clause, ctext: str, status, hits, mentions: list, holds_total:
     ("Timed minutes: TE 13, GT 10 = 23"); in a performed clause, a service's own start and end clock times ("... cues
     for heel-off on R: In 0935 / Out 0947", "Started 10:05, done ~10:20."), unless the clause holds a note-level
     total; and without a time after "=" that follows two others, their sum ("TE 13 min, GT 10 min = 23 min")."""
-    if clause._.pt_section == "time_log":
+    if clause._.pt_section == "time_log" or _UNIT_ENDS_LIST.search(ctext) is not None \
+            and sum(_LOG_NUMBER.match(ctext, h[1]) is not None for h in hits) >= 2:
+        # "today: manual 15, ther ex 15, nmr 8 (min)": services each with a bare number, the unit said once at the end
         mentions = _log_numbers(ctext, mentions, find_minutes(ctext), hits)
     if status is None and not holds_total:
         pairs = [m for m in service_clock_pairs(ctext) if not any(o.start < m.end and m.start < o.end for o in mentions)]
