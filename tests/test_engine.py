@@ -918,3 +918,10 @@ def test_a_spelling_table_that_is_not_words_and_phrases_is_refused(tmp_path):
         path.write_text(json.dumps(dict(good, spelling_variants=bad)), "utf-8")
         with pytest.raises(ResourceError, match="spelling_variants"):
             load_lexicon(path)
+
+
+def test_abbreviations_typed_in_lowercase_name_their_service_when_the_lowercase_is_no_word(engine):
+    """'ifc' is IFC and 'nmr' is NMR; 'us' stays the pronoun (ultrasound is 'US' only in capitals)."""
+    note = "lbp - ifc unattended w/ hot pack to lumbar 15mins pt in prone\nmanual 12 stm l paraspinals, pa mobs L3-5"
+    assert {"G0283", "97010", "97140"} == set(engine.suggest(note, payer="medicare").codes)
+    assert "97035" not in engine.suggest("Pt told us her back felt better after ther ex 20 min.", payer="medicare").codes
