@@ -227,6 +227,12 @@ ACCURACY_SETS = (
     ("post-op orthopedics in everyday words dev", "postop_everyday_words/dev_notes.jsonl"),
     ("services told by what the patient did dev", "patient_did_plain/dev_notes.jsonl"),
     ("children and teenagers outpatient dev", "kids_teens_outpatient/dev_notes.jsonl"),
+    ("clinical shorthand and symbols dev", "shorthand_symbols/dev_notes.jsonl"),
+    ("technology-assisted rehab dev", "technology_rehab/dev_notes.jsonl"),
+    ("charge blocks in the note dev", "charge_blocks/dev_notes.jsonl"),
+    ("narrative prose dev", "narrative_prose/dev_notes.jsonl"),
+    ("an ordinary week of notes dev", "ordinary_week/dev_notes.jsonl"),
+    ("hurried typing and dictation errors dev", "hurried_typing/dev_notes.jsonl"),
     ("hold-out", "holdout/holdout_notes.jsonl"),
 )
 
