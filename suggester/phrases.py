@@ -7,7 +7,7 @@ import sys
 
 from ._memo import TextMemo
 from .catalogue import Catalogue
-from .nlp.rules import LiteralMatcher, fold_words, tokenize_offsets
+from .nlp.rules import CAPITALS_DOSE_AFTER, LiteralMatcher, all_capitals, fold_words, tokenize_offsets
 
 __all__ = ["PhraseIndex"]
 
@@ -73,8 +73,9 @@ class PhraseIndex:
                  extra: dict[str, str] | None = None, extra_abbreviations: dict[str, str] | None = None,
                  supporting: dict[str, str] | None = None, supporting_abbreviations: dict[str, str] | None = None,
                  timed_abbreviations: dict[str, str] | None = None, demoted=(),
-                 spelled: dict[str, str] | None = None) -> None:
+                 spelled: dict[str, str] | None = None, capitals_words=frozenset()) -> None:
         self._found = TextMemo(_FOUND_MAX)   # clause text -> its hits (see find)
+        self._capitals = frozenset(capitals_words)   # "US", "MET": in an all-capitals clause only right before a time
         syn: dict[str, set] = {}
         abbr: dict[str, set] = {}
         canon: dict[str, str] = {}   # a written-together variant -> the catalogue phrase it spells (first wins)
@@ -144,13 +145,13 @@ class PhraseIndex:
         """The built index as plain containers (:mod:`suggester._index_cache` keeps it between processes)."""
         weak = None if self._weak is None else (self._weak[0], self._weak[1].state(), self._weak[2], self._weak[3].state())
         return (self._syn, self._abbr, self._syn_matcher.state(), self._abbr_matcher.state(), self.supporting, weak,
-                self._canon, self._timed_abbr)
+                self._canon, self._timed_abbr, self._capitals)
 
     @classmethod
     def _from_state(cls, state: tuple) -> "PhraseIndex":
         self = cls.__new__(cls)
         self._found = TextMemo(_FOUND_MAX)
-        self._syn, self._abbr, syn_m, abbr_m, self.supporting, weak, self._canon, self._timed_abbr = state
+        self._syn, self._abbr, syn_m, abbr_m, self.supporting, weak, self._canon, self._timed_abbr, self._capitals = state
         self._syn_matcher, self._abbr_matcher = LiteralMatcher.from_state(syn_m), LiteralMatcher.from_state(abbr_m)
         self._weak = None if weak is None else (weak[0], LiteralMatcher.from_state(weak[1]), weak[2],
                                                  LiteralMatcher.from_state(weak[3]))
@@ -169,8 +170,11 @@ class PhraseIndex:
         canon = self._canon
         for a, b, lit in self._syn_matcher.finditer(text, lower, lower_words):
             (hits.append((a, b, canon.get(lit, lit), self._syn[lit])) if self._syn[lit] else blocked.append((a, b)))
+        # in a clause written all in capitals, "US" and "MET" are words unless a time follows ("PT TOLD US ...")
+        capitals = self._capitals if self._capitals and all_capitals(text) else ()
         hits += [(a, b, lit, self._abbr[lit]) for a, b, lit in self._abbr_matcher.finditer(text, tokens, words)
-                 if not any(x < b and a < y for x, y in blocked)]
+                 if not any(x < b and a < y for x, y in blocked)
+                 and (lit not in capitals or CAPITALS_DOSE_AFTER.match(text, b))]
         if self._timed_abbr:
             hits += [(a, b, t, self._timed_abbr[t]) for t, a, b in tokens
                      if t in self._timed_abbr and _TIME_NEXT.match(text, b)]
@@ -205,7 +209,7 @@ class PhraseIndex:
         inputs = [named, sorted(labels),
                   {k: config.get(k) for k in ("intervention_phrases", "phrase_blockers", "timed_abbreviations",
                                               "supporting_names")},
-                  clinic_phrases or {}, rules.spelled_words(), rules.spelled_phrases()]
+                  clinic_phrases or {}, rules.spelled_words(), rules.spelled_phrases(), sorted(rules.capitals_words())]
         key = _index_cache.cache_key("phrases", inputs, (sys.modules[__name__], interventions, rules),
                                      interventions.lexicon_bytes())
         state = _index_cache.load(key)
@@ -250,4 +254,4 @@ class PhraseIndex:
                    extra_abbreviations=abbreviations if extra is not None else None,
                    supporting=weak, supporting_abbreviations=weak_abbr,
                    timed_abbreviations=config.get("timed_abbreviations"), demoted=config.get("supporting_names", ()),
-                   spelled=rules.spelled_phrases())
+                   spelled=rules.spelled_phrases(), capitals_words=rules.capitals_words())

@@ -925,3 +925,10 @@ def test_abbreviations_typed_in_lowercase_name_their_service_when_the_lowercase_
     note = "lbp - ifc unattended w/ hot pack to lumbar 15mins pt in prone\nmanual 12 stm l paraspinals, pa mobs L3-5"
     assert {"G0283", "97010", "97140"} == set(engine.suggest(note, payer="medicare").codes)
     assert "97035" not in engine.suggest("Pt told us her back felt better after ther ex 20 min.", payer="medicare").codes
+
+
+def test_in_a_note_written_in_capitals_us_and_met_are_words_unless_a_dose_follows(engine):
+    note = "PT TOLD US SHE WALKED TO CHURCH. STG #1 MET. THER EX 15 MIN: BIKE, SLR, TKE. PLAN: ADD US NEXT VISIT."
+    assert engine.suggest(note, payer="commercial").codes == ["97110"]
+    dosed = "US @ 1 MHZ, 1.0 W/CM2 TO R SUPRASPINATUS X 8 MIN. THER EX 12 MIN ROWS."
+    assert minutes_of(engine, dosed, "commercial") == {"97035": 8, "97110": 12}

@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from ..nlp.rules import LiteralMatcher, compile_literals, load_lexicon, spelled_phrases, spelled_words, tokenize_offsets
+from ..nlp.rules import (CAPITALS_DOSE_AFTER, LiteralMatcher, all_capitals, capitals_words, compile_literals,
+                         load_lexicon, spelled_phrases, spelled_words, tokenize_offsets)
 
 _DIGITS = re.compile(r"\d")
 _SPACES = re.compile(r"\s+")
+_capitals = lru_cache(maxsize=1)(capitals_words)
 
 
 @lru_cache(maxsize=1)
@@ -26,7 +28,9 @@ def expand_abbreviations(text: str) -> str:
     lower = text.lower()
     # one tokenisation serves both tables (\w is case-blind) unless lowercasing changes the length ("İ")
     low_tokens = [(t.lower(), a, b) for t, a, b in tokens] if len(lower) == len(text) else tokenize_offsets(lower)
-    inserts = [(b, cs[lit]) for a, b, lit in cs_m.finditer(text, tokens)]
+    capitals = _capitals() if all_capitals(text) else ()   # "PT TOLD US ...": 'US' is a word there unless a time follows
+    inserts = [(b, cs[lit]) for a, b, lit in cs_m.finditer(text, tokens)
+               if lit not in capitals or CAPITALS_DOSE_AFTER.match(text, b)]
     inserts += [(b, ci[lit]) for a, b, lit in ci_m.finditer(lower, low_tokens)]
     if not inserts:
         return text

@@ -19,7 +19,7 @@ from ..errors import ResourceError
 
 __all__ = ["DASH_BEFORE", "UNCHECKED_BOX", "ContextRule", "SectionRule", "compile_literals", "line_bounds", "literals_pattern", "load_context_rules",
            "load_section_rules", "load_section_attributes", "load_nonvisit_rules", "load_nonvisit_third_parties",
-           "load_lexicon", "spelled_phrases", "spelled_words"]
+           "load_lexicon", "CAPITALS_DOSE_AFTER", "all_capitals", "capitals_words", "spelled_phrases", "spelled_words"]
 # a check box left empty at the start of a line: "[ ] Gait training 97116", "\u2610 Ultrasound", "- ( ) Re-eval"
 UNCHECKED_BOX = re.compile(r"[ \t]*(?:[-*\u2022][ \t]*)?(?:\[[ \t]?\]|\u2610|\u25a1|\([ \t]\))[ \t]")
 
@@ -511,6 +511,22 @@ _PLAIN = re.compile(r"[^\W_]+(?: [^\W_]+)*")   # letters and digits in words sep
 def _fold(token: str) -> str:
     """Hyphens inside a word do not matter: "multi-layer" matches "multilayer", "e-stim" matches "estim"."""
     return token.replace("-", "") if len(token) > 1 else token
+
+
+def capitals_words() -> frozenset[str]:
+    """Case-sensitive abbreviations whose lowercase is a common word ("US", "MET"): in a clause written all in
+    capitals they name their code only right before a time (lexicon.json ``capitals_word_abbreviations``)."""
+    return frozenset(load_lexicon().get("capitals_word_abbreviations", ()))
+
+
+# what follows an abbreviation that is also a word when it names its service in a clause written all in capitals:
+# a time or a modality's dose within the sentence ("US 8 MIN", "US @ 1 MHZ, 1.0 W/CM2 X 8 MIN"; not "TOLD US SHE ...")
+CAPITALS_DOSE_AFTER = re.compile(r"[^.;\n]{0,40}?(?:\d[ \t]*(?:min(?:ute)?s?\b|mins\b|m\b|')|mhz\b|w/cm)", re.IGNORECASE)
+
+
+def all_capitals(text: str) -> bool:
+    """Whether ``text`` is written all in capitals (no lowercase letter, at least three capital letters)."""
+    return not any(c.islower() for c in text) and sum(c.isupper() for c in text) >= 3
 
 
 def spelled_phrases() -> dict[str, str]:
