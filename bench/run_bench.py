@@ -233,6 +233,7 @@ ACCURACY_SETS = (
     ("narrative prose dev", "narrative_prose/dev_notes.jsonl"),
     ("an ordinary week of notes dev", "ordinary_week/dev_notes.jsonl"),
     ("hurried typing and dictation errors dev", "hurried_typing/dev_notes.jsonl"),
+    ("typed on a tablet, never proofread dev", "tablet_typing/dev_notes.jsonl"),
     ("hold-out", "holdout/holdout_notes.jsonl"),
 )
 
