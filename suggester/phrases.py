@@ -7,7 +7,8 @@ import sys
 
 from ._memo import TextMemo
 from .catalogue import Catalogue
-from .nlp.rules import CAPITALS_DOSE_AFTER, LiteralMatcher, all_capitals, fold_words, tokenize_offsets
+from .nlp.rules import (CAPITALS_DOSE_AFTER, LiteralMatcher, all_capitals, capitals_words, fold_words, spelled_phrases,
+                        spelled_words, tokenize_offsets)
 
 __all__ = ["PhraseIndex"]
 
@@ -209,7 +210,7 @@ class PhraseIndex:
         inputs = [named, sorted(labels),
                   {k: config.get(k) for k in ("intervention_phrases", "phrase_blockers", "timed_abbreviations",
                                               "supporting_names")},
-                  clinic_phrases or {}, rules.spelled_words(), rules.spelled_phrases(), sorted(rules.capitals_words())]
+                  clinic_phrases or {}, spelled_words(), spelled_phrases(), sorted(capitals_words())]
         key = _index_cache.cache_key("phrases", inputs, (sys.modules[__name__], interventions, rules),
                                      interventions.lexicon_bytes())
         state = _index_cache.load(key)
@@ -223,7 +224,6 @@ class PhraseIndex:
     def _build_from_config(cls, catalogue: Catalogue, label_of: dict[str, str], labels: set[str], config: dict,
                            clinic_phrases: dict[str, str] | None = None) -> "PhraseIndex":
         from .interventions import load_interventions
-        from .nlp import rules
 
         opts = config.get("intervention_phrases", {"enabled": True})
         extra = abbreviations = weak = weak_abbr = None
@@ -254,4 +254,4 @@ class PhraseIndex:
                    extra_abbreviations=abbreviations if extra is not None else None,
                    supporting=weak, supporting_abbreviations=weak_abbr,
                    timed_abbreviations=config.get("timed_abbreviations"), demoted=config.get("supporting_names", ()),
-                   spelled=rules.spelled_phrases(), capitals_words=rules.capitals_words())
+                   spelled=spelled_phrases(), capitals_words=capitals_words())

@@ -10,7 +10,6 @@ from ..nlp.rules import (CAPITALS_DOSE_AFTER, LiteralMatcher, all_capitals, capi
 
 _DIGITS = re.compile(r"\d")
 _SPACES = re.compile(r"\s+")
-_capitals = lru_cache(maxsize=1)(capitals_words)
 
 
 @lru_cache(maxsize=1)
@@ -28,7 +27,7 @@ def expand_abbreviations(text: str) -> str:
     lower = text.lower()
     # one tokenisation serves both tables (\w is case-blind) unless lowercasing changes the length ("İ")
     low_tokens = [(t.lower(), a, b) for t, a, b in tokens] if len(lower) == len(text) else tokenize_offsets(lower)
-    capitals = _capitals() if all_capitals(text) else ()   # "PT TOLD US ...": 'US' is a word there unless a time follows
+    capitals = capitals_words() if all_capitals(text) else ()   # "PT TOLD US ...": 'US' is a word there unless a time follows
     inserts = [(b, cs[lit]) for a, b, lit in cs_m.finditer(text, tokens)
                if lit not in capitals or CAPITALS_DOSE_AFTER.match(text, b)]
     inserts += [(b, ci[lit]) for a, b, lit in ci_m.finditer(lower, low_tokens)]

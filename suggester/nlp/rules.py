@@ -11,6 +11,7 @@ import re
 import sys
 from re import _casefix, _constants as _sre, _parser as _sre_parse
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from .._regex_cache import NEEDS
@@ -186,16 +187,11 @@ def load_lexicon(source: str | Path | None = "default") -> dict:
     return data
 
 
-_SPELLING: dict[str, str] | None = None
-
-
+@lru_cache(maxsize=1)
 def spelled_words() -> dict[str, str]:
     """Misspelled word -> the word meant (the packaged lexicon's ``spelling_variants.words``): a matcher reads a token
     by the word it stands for (:func:`fold_words`)."""
-    global _SPELLING
-    if _SPELLING is None:
-        _SPELLING = dict(load_lexicon().get("spelling_variants", {}).get("words", {}))
-    return _SPELLING
+    return dict(load_lexicon().get("spelling_variants", {}).get("words", {}))
 
 
 def _literal_regex(literal: str) -> str:
@@ -513,6 +509,7 @@ def _fold(token: str) -> str:
     return token.replace("-", "") if len(token) > 1 else token
 
 
+@lru_cache(maxsize=1)
 def capitals_words() -> frozenset[str]:
     """Case-sensitive abbreviations whose lowercase is a common word ("US", "MET"): in a clause written all in
     capitals they name their code only right before a time (lexicon.json ``capitals_word_abbreviations``)."""
@@ -529,6 +526,7 @@ def all_capitals(text: str) -> bool:
     return not any(c.islower() for c in text) and sum(c.isupper() for c in text) >= 3
 
 
+@lru_cache(maxsize=1)
 def spelled_phrases() -> dict[str, str]:
     """Misspelled or misheard phrase -> the phrase meant (``spelling_variants.phrases``: "gate training" -> "gait
     training", an error only in its context)."""
@@ -538,7 +536,7 @@ def spelled_phrases() -> dict[str, str]:
 def fold_words(tokens: list[tuple[str, int, int]]) -> list[str]:
     """Each token's matching form: hyphens inside a word dropped (:func:`_fold`), a misspelled word read as the word
     meant ("theraputic" -> "therapeutic", :func:`spelled_words`)."""
-    spelled = _SPELLING if _SPELLING is not None else spelled_words()
+    spelled = spelled_words()
     return [spelled.get(t, t) if len(t) < 2 or "-" not in t else t.replace("-", "") for t, _, _ in tokens]
 
 
