@@ -641,6 +641,22 @@ def test_goals_written_after_a_timed_heading_cover_that_line_only(engine):
     assert found == {"97530": 14, "97112": 10}
 
 
+@pytest.mark.parametrize("header", ["Subjective: no giving way on stairs this week.", "Dx: R ACL reconstruction.",
+                                    "History: twisted the knee playing soccer in May."])
+def test_a_new_part_of_the_note_after_a_one_line_goal_ends_the_goals(engine, header):
+    """'Goal: ...' written on one line near the top, then another labelled part ('Subjective: ...'): the timed
+    blocks below are the visit's, not more goals."""
+    note = ("12 wks s/p R ACLR. Goal: return to soccer by fall.\n" + header + "\n"
+            "Neuro re-ed (18 min): SL stance on foam w/ ball toss, lateral hops w/ stick landing, perturbations on rocker.\n"
+            "Ther ex (12 min): leg press 3x10, Nordic curl eccentrics 3x5, step-downs 6 in 3x10.")
+    assert minutes_of(engine, note, payer="commercial") == {"97112": 18, "97110": 12}
+
+
+def test_a_goal_line_followed_by_more_goals_stays_the_goals(engine):
+    note = "Goals: 1. walk 500 ft with the cane.\nPrecautions: WBAT.\n2. climb 12 steps with one rail, 10 min tolerance."
+    assert engine.suggest(note, payer="commercial").codes == []
+
+
 @pytest.mark.parametrize("line, found", [
     ("Exercise instruction today (11 min): wall slides, band ER 2x15, prone Y's with cues for scapular set",
      {"97161": None, "97110": 11}),

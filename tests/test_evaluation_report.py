@@ -399,6 +399,18 @@ def test_a_re_evaluation_mentioned_inside_a_later_line_does_not_retitle_a_progre
     assert set(engine.suggest(note, payer="medicare").codes) == {"97110", "97140"}
 
 
+@pytest.mark.parametrize("heading", ["Re-assessment of goals / measures:", "Reassessment of the goals:",
+                                     "Re-assessment of outcome measures:"])
+def test_reassessing_the_goals_under_a_progress_report_does_not_make_it_a_re_evaluation(engine, heading):
+    """A progress report re-assesses its goals and measures ('Re-assessment of goals:'); that heading is not the
+    title of a re-evaluation."""
+    note = ("Progress Note - visit 12\nDx: L TKA\nSubjective: stairs easier, pain 2/10.\n" + heading + "\n"
+            " - Knee flex AROM 118 (IE 85)\n - TUG 11 s (IE 19 s) - STG met\n - LTG: community distances w/o AD - progressing\n"
+            "Treatment today:\nTE 25 min: bike 8', step-ups 6 in 3x10, TKE green band 3x15.\n"
+            "Plan: continue 2x/wk.")
+    assert set(engine.suggest(note, payer="medicare").codes) == {"97110"}
+
+
 def test_a_line_opening_with_a_clock_range_in_a_re_evaluation_is_treatment_given(engine):
     note = ("Knee PT - Re-evaluation and treatment\nAROM R knee 0-128 (was 5-110). Quad 4+/5 (was 3+/5). LEFS 61/80 (was "
             "40/80). Goals updated, POC recertified 4 wks.\n"

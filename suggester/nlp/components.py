@@ -455,6 +455,11 @@ class SectionDetector:
                 else:
                     line_end = text_of.find("\n", span.end_char)
                     inline = (current, len(text_of) if line_end < 0 else line_end)
+                    if self.attributes.get(current, {}).get("ends_plan_or_goals") and _line_start(text_of, head_start) \
+                            and self.attributes.get(section, {}).get("assertion") in ("planned", "goal"):
+                        # "Goal: return to volleyball." then "Subjective: no instability ...": a new part of the note
+                        # began, so the lines after it are no longer the goals'
+                        section = "none"
                 if span is None:
                     continue
             if current == "plan" and self._performed_in_plan is not None \
