@@ -163,3 +163,14 @@ def test_a_walking_activity_with_its_own_time_documents_gait_training(engine, no
     """A plainly worded walk with its own time is gait training when the line reads as it; gait watched during an
     orthotic check is part of that check."""
     assert minutes_of(engine, note) == minutes
+
+
+@pytest.mark.parametrize("note, found", [
+    ("Myofascial cupping with silicone cups to L lats and thoracolumbar fascia during active reaching - 9 min.",
+     {"97140": 9}),
+    ("Vacuum cupping R ITB, pt actively flexing/extending the knee, 8 minutes.", {"97140": 8}),
+    # cupping as a percussion stroke of chest physiotherapy is no myofascial technique
+    ("Airway clearance: percussion and cupping over RLL in postural drainage positions.", {}),
+])
+def test_myofascial_cupping_is_manual_therapy_where_the_word_alone_is_not(engine, note, found):
+    assert minutes_of(engine, note, payer="commercial") == found
