@@ -411,6 +411,31 @@ def test_reassessing_the_goals_under_a_progress_report_does_not_make_it_a_re_eva
     assert set(engine.suggest(note, payer="medicare").codes) == {"97110"}
 
 
+_FULL_VISIT_BODY = (
+    "S: Pt reports L hip pain 3/10, was 6/10 at start. Hx: OA both hips, HTN, DM2; lives alone in 2-story home, "
+    "referred by PCP. Still avoids the bus steps.\n"
+    "O: Hip abd 3+/5 L, 4/5 R. Flex AROM L 0-100. TUG 13.2 s. Gait: Trendelenburg L, no AD.\n"
+    "Treatment: Ther ex 23 min - sidelying abd 2x12, bridges 2x15, step-ups 4 in 2x10, bike 6 min.\n"
+    "Goals: 1. TUG < 12 s. 2. Climb bus steps with rail.\n"
+    "A: Progressing toward goals.\nP: Continue 2x/wk x 6 wks per POC.")
+
+
+@pytest.mark.parametrize("title", ["OUTPATIENT PT TX NOTE", "Hip OA - Daily Visit", "Ortho PT - Follow-up Visit",
+                                   "Therapy note"])
+def test_a_treatment_title_keeps_a_full_soap_visit_from_reading_as_an_evaluation(engine, title):
+    """A visit note that restates history, measures, goals and plan is still the visit its title names."""
+    result = engine.suggest(title + "\n" + _FULL_VISIT_BODY, payer="commercial")
+    assert result.report["kind"] == "treatment"
+    assert set(result.codes) == {"97110"}
+
+
+def test_a_follow_up_visit_planned_in_a_short_line_is_no_title(engine):
+    note = "Hip OA\n" + _FULL_VISIT_BODY.replace("Treatment: Ther ex 23 min", "Initial evaluation today; ther ex 23 min") \
+        + "\nFollow-up visit in 1 week."
+    assert "97110" in engine.suggest(note, payer="commercial").codes
+    assert engine.suggest(note, payer="commercial").report["kind"] == "initial_evaluation"
+
+
 def test_a_line_opening_with_a_clock_range_in_a_re_evaluation_is_treatment_given(engine):
     note = ("Knee PT - Re-evaluation and treatment\nAROM R knee 0-128 (was 5-110). Quad 4+/5 (was 3+/5). LEFS 61/80 (was "
             "40/80). Goals updated, POC recertified 4 wks.\n"

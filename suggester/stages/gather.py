@@ -422,6 +422,7 @@ def gather(s: Settings, note: NoteRead, hits_of: list, proba: np.ndarray, cfg: d
     headed = _heading_names(s, note, hits_of)   # clauses opened by a block's heading name and its own time
     _own_service_totals(s, note, hits_of, proba)
     tot_spans_abs = [(a, b) for _, a, b in note.totals.values()]
+    titles = [a for name, a, _ in note.report.signals if name == "title"]   # where the note's title stands
     w = s.phrase_w
     got = Gathered()
     cands, not_counted, seg_mentions = got.cands, got.not_counted, got.seg_mentions
@@ -546,9 +547,10 @@ def gather(s: Settings, note: NoteRead, hits_of: list, proba: np.ndarray, cfg: d
             row[:] = np.minimum(row, np.nextafter(s.t_cand, 0))
         hits = np.nonzero(row >= s.t_cand)[0]
         if len(hits) and (not by_label and too_short(s, ctext) or by_label and _BARE_ITEM.match(full, line_start, clause.end_char)
-                          or _blank_field(full, clause.start_char)):
+                          or _blank_field(full, clause.start_char)
+                          or not by_label and any(clause.start_char <= a < clause.end_char for a in titles)):
             # "III", "Range of Motion (ROM)", "● Therex", "Ultrasound (97035): ___ min": a heading or a template item
-            # left blank, not a service
+            # left blank, not a service; nor is the note's title read by the model alone ("Ortho PT - Follow-up Visit")
             hits = hits[:0]
         if status is not None:
             keep = [j for j in hits if status in s.counted_status[s.classes[j]]]
