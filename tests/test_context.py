@@ -508,6 +508,16 @@ def test_other_treatment_fields_do_not_open_the_treatment_section(line):
     assert doc.spans[SEGMENTS] and all(seg._.pt_section != "treatment" for seg in doc.spans[SEGMENTS])
 
 
+def test_soap_letters_with_a_spaced_dash_open_their_sections():
+    from suggester.nlp import SEGMENTS, build_nlp
+
+    doc = build_nlp()("S - L shoulder 5/10 after teaching.\nO - flex 150, ER 60.\nA - improving.\n"
+                      "P - continue 2x/wk, add rows next visit.\n- a - list item")
+    sections = [seg._.pt_section for seg in doc.spans[SEGMENTS]]
+    assert sections[:4] == ["subjective", "objective", "assessment", "plan"]
+    assert sections[-1] == "plan"   # a lowercase letter before a dash is a list item, not a header
+
+
 @pytest.mark.parametrize("line, code, minutes", [
     ("Then we practised getting down to the floor and back up using the couch, twice, min A, 11 min.", "97530", 11),
     ("Also did gait training today with the walker in the parking lot and on the ramp, 13 min.", "97116", 13),

@@ -224,10 +224,11 @@ class SectionDetector:
             lead + r"(?:(?P<multi>%s)(?:\*\*|__)?(?:[ \t]+\d{1,2}[/.]\d{1,2}(?:[/.]\d{2,4})?)?"
             # (a hyphen between two letters joins a word - "Sub-threshold aerobic", "Pain-free" - and ends no header)
             r"(?:[ \t]*\([^()\n]{1,30}\))?\s*(?:[:\u2013\u2014=]|-(?![A-Za-z])|$|\s*\n)"
-            # a one-letter header takes a colon or "=", or a parenthesis only as a capital ("A)"): "a) ...", "b) ..."
-            # are the items of a lettered list
-            r"|(?P<single>%s)\s*[:=]|(?P<single_paren>(?-i:%s))\s*\))"
+            # a one-letter header takes a colon or "=", or a parenthesis or a spaced dash only as a capital ("A)",
+            # "S - pain 5/10 after work"): "a) ...", "b) ..." are the items of a lettered list
+            r"|(?P<single>%s)\s*[:=]|(?P<single_paren>(?-i:%s))\s*\)|(?P<single_dash>(?-i:%s))[ \t]+[-\u2013\u2014][ \t])"
             % (multi_pattern, "|".join(map(re.escape, single)) or "(?!x)x",
+               "|".join(re.escape(x.upper()) for x in single) or "(?!x)x",
                "|".join(re.escape(x.upper()) for x in single) or "(?!x)x"),
             re.IGNORECASE,
         )
@@ -312,7 +313,7 @@ class SectionDetector:
                 return None
             performed = [x for x in cats if self.attributes.get(x, {}).get("assertion") is None]
             return (performed or cats)[-1], c.end()
-        lit = (m.group("multi") or m.group("single") or m.group("single_paren") or "").lower()
+        lit = (m.group("multi") or m.group("single") or m.group("single_paren") or m.group("single_dash") or "").lower()
         lit = re.sub(r"\s+", " ", lit)
         category = self._by_literal.get(lit)
         if lit in self._time_labels and _SESSION_MINUTES.match(text, m.end()):
