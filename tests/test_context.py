@@ -508,6 +508,29 @@ def test_other_treatment_fields_do_not_open_the_treatment_section(line):
     assert doc.spans[SEGMENTS] and all(seg._.pt_section != "treatment" for seg in doc.spans[SEGMENTS])
 
 
+def test_a_one_line_field_goes_on_over_the_lines_its_paragraph_wraps_onto():
+    from suggester.nlp import SEGMENTS, build_nlp
+
+    note = ("Daily note - L shoulder\n"
+            "S: L shoulder 5/10 after a full day of teaching, 2/10 in the morning, and sleeping\n"
+            "better now. Took ibuprofen twice this week. Pt says reaching overhead to the board is\n"
+            "still the hardest part.\n"
+            "Ther ex 15 min: rows, ER/IR with band, wall slides.")
+    doc = build_nlp()(note)
+    sections = {seg.text.split()[0]: seg._.pt_section for seg in doc.spans[SEGMENTS]}
+    assert sections["Took"] == "subjective" and sections["Pt"] == "subjective"
+    assert sections["Ther"] != "subjective"   # the next line of its own is not the field's
+
+
+def test_a_subjective_field_that_wraps_does_not_swallow_the_treatment_lines_below_it(engine):
+    note = ("Daily note - L shoulder\n"
+            "S: L shoulder 5/10 after a full day of teaching, 2/10 in the morning, and sleeping\n"
+            "better now. Took ibuprofen twice this week.\n"
+            "Ther ex 15 min: rows, ER/IR with band, wall slides.\n"
+            "US 1 MHz 1.0 W/cm2 8 min to supraspinatus.")
+    assert minutes_of(engine, note, payer="commercial") == {"97110": 15, "97035": 8}
+
+
 def test_soap_letters_with_a_spaced_dash_open_their_sections():
     from suggester.nlp import SEGMENTS, build_nlp
 

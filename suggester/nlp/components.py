@@ -257,6 +257,7 @@ class SectionDetector:
         self._row_patterns = {cat: re.compile(a["row_pattern"], re.IGNORECASE)
                               for cat, a in self.attributes.items() if a.get("row_pattern")}
         self._performed_in_plan = _sections_pattern("performed_in_plan_pattern")
+        self._wrap_min_chars = int(load_lexicon().get("wrapped_line_min_chars", 0))
         self._wordy = re.compile(r"^[\s\-*\u2022#>]*(?P<lit>%s)\b[^:\n.;]{1,30}:\s*$" % multi_pattern,
                                  re.IGNORECASE)
         self._wordy_caps = re.compile(r"^[\s\-*\u2022#>]*(?P<lit>%s)\b[^:\n.;]{1,30}$" % multi_pattern,
@@ -449,12 +450,16 @@ class SectionDetector:
                     self.attributes.get(current, {}).get("line_scope_after_timed_head")
                     and _TIMED_HEAD_BEFORE.fullmatch(text_of, line_bounds(text_of, head_start)[0], head_start)
                     is not None)   # "Therapeutic activities - 15 min. Goals: lifting mechanics ...": that line only
-                if span is None or not inline_only or "\n" in text_of[span.start_char:span.end_char]:
+                if span is None or not inline_only or "\n" in text_of[head_start:span.start_char]:
                     section = current
                     inline = None
                     title_section = titled
                 else:
                     line_end = text_of.find("\n", span.end_char)
+                    while line_end >= 0 and _wrapped_line(text_of, line_end + 1, self._wrap_min_chars):
+                        # "S - L shoulder 5/10 after a day of teaching. Sleeping" / "better, only wakes ...": the field
+                        # goes on over the lines its paragraph was hard-wrapped onto
+                        line_end = text_of.find("\n", line_end + 1)
                     inline = (current, len(text_of) if line_end < 0 else line_end)
                     if self.attributes.get(current, {}).get("ends_plan_or_goals") and _line_start(text_of, head_start) \
                             and self.attributes.get(section, {}).get("assertion") in ("planned", "goal"):
