@@ -531,6 +531,13 @@ def test_a_subjective_field_that_wraps_does_not_swallow_the_treatment_lines_belo
     assert minutes_of(engine, note, payer="commercial") == {"97110": 15, "97035": 8}
 
 
+@pytest.mark.parametrize("cue", ["POC includes", "Plan of care to include", "Tx plan includes"])
+def test_what_the_plan_of_care_includes_is_not_given_today(engine, cue):
+    note = ("Visit 4 of 16. BP 186/104, session held per exercise parameters; PCP office called.\n"
+            + cue + " ther ex for LE strengthening and gait training with SPC.")
+    assert engine.suggest(note, payer="commercial").codes == []
+
+
 def test_soap_letters_with_a_spaced_dash_open_their_sections():
     from suggester.nlp import SEGMENTS, build_nlp
 
