@@ -174,3 +174,15 @@ def test_a_walking_activity_with_its_own_time_documents_gait_training(engine, no
 ])
 def test_myofascial_cupping_is_manual_therapy_where_the_word_alone_is_not(engine, note, found):
     assert minutes_of(engine, note, payer="commercial") == found
+
+
+def test_a_pool_session_covers_its_exercises_though_the_history_above_it_mentions_land_exercise(engine):
+    """An end cue ('land-based') in the history before the pool block does not end the session's part: each part runs
+    from a piece of the session's evidence to the next end cue."""
+    note = ("AQUATIC PT - Daily Note\nHistory: land-based exercise limited by knee pain >6/10; MD requested pool.\n"
+            "S: pain 5/10, stood 15 min to cook.\n"
+            "Aquatic tx x32min (10:05-10:37), chest-deep water:\n - walking fwd/back/lateral 4 laps each\n"
+            " - squats at pool wall 3x10, heel raises 3x15\n - step-ups onto submerged step 2x10 each\n"
+            " - single-leg stance at wall 3x20 s each\n"
+            "Plan: continue aquatic PT 2x/wk.")
+    assert minutes_of(engine, note, payer="commercial") == {"97113": 32}

@@ -165,24 +165,26 @@ _OWN_MINUTES = re.compile(r"\d\s*(?:min(?:ute)?s?|mins)\b", re.IGNORECASE)   # "
 def apply_covering(s: Settings, recommended: set, full: str, cands: dict) -> set:
     """A session code covers what was done within it (engine.json ``covering_sessions``): aquatic therapy the
     exercise, balance and gait done in the water ("Mini squats at wall | 4' | 2x15" in a pool log), prosthetic
-    training the gait and balance work done with the prosthesis. The covered codes whose evidence all lies from the
-    session code's first evidence (for a session whose covered work names its device, from the start of the note)
-    to the next end cue ("on land", "gait training"), none of it timed on its own outside a line with the session's
-    words, are candidates to review rather than recommended, and the places they are documented become the session
+    training the gait and balance work done with the prosthesis. The covered codes whose evidence all lies in the
+    session's parts - from a piece of the session code's evidence to the next end cue ("on land", "gait training"), or
+    for a session whose covered work names its device from the start of the note to the first end cue after its first
+    evidence - none of it timed on its own outside a line with the session's words, are candidates to review rather than recommended, and the places they are documented become the session
     code's, so their times are its time. Work before the session part, after an end cue, or with its own time stays
     billed on its own."""
     for codes, covers, end_cues, own_time_ok, evidence_words in s.covering:
         present = [lab for lab in codes if lab in recommended]
         if not present:
             continue
-        start = min(e.start for lab in present for e in cands[lab].evidence)
-        cue = end_cues.search(full, start + 1)
+        starts = sorted({e.start for lab in present for e in cands[lab].evidence})
+        parts = []   # the session's parts: from each piece of its evidence to the next end cue
+        for start in starts:
+            cue = end_cues.search(full, start + 1)
+            parts.append((start, cue.start() if cue is not None else len(full)))
         if evidence_words is not None:   # the covered work names the device: it may come before the session's name
-            start = 0
-        end = cue.start() if cue is not None else len(full)
+            parts = [(0, parts[0][1])]
         covered = {
             lab for lab in recommended & covers
-            if all(start <= e.start and e.end <= end
+            if all(any(a <= e.start and e.end <= b for a, b in parts)
                    and (not _OWN_MINUTES.search(e.text) or own_time_ok is not None and own_time_ok.search(e.text))
                    and (evidence_words is None or evidence_words.search(e.text))
                    for e in cands[lab].evidence)}
