@@ -538,6 +538,15 @@ def test_what_the_plan_of_care_includes_is_not_given_today(engine, cue):
     assert engine.suggest(note, payer="commercial").codes == []
 
 
+def test_a_number_and_its_unit_split_by_a_wrap_keep_the_field_going(engine):
+    note = ("Visit #10\n"
+            "Patient report: knee much better on the stairs, still stiff in the mornings, about 20-30\n"
+            "min to loosen up. Walking in the house without the cane, uses the SPC outside for\n"
+            "community errands.\n"
+            "Ther ex 15 min: bike 6 min, step-ups 2x10, TKE 2x15.")
+    assert minutes_of(engine, note) == {"97110": 15}
+
+
 def test_soap_letters_with_a_spaced_dash_open_their_sections():
     from suggester.nlp import SEGMENTS, build_nlp
 

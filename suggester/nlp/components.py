@@ -83,7 +83,8 @@ def _wrapped_line(text: str, pos: int, min_chars: int) -> bool:
     """True when the line starting at ``pos`` continues the sentence of the line before it, hard-wrapped by a PDF,
     an e-mail or a dictation system: the line before is long (at least ``min_chars``) and ends in a word or a
     comma (not a full stop, colon, time or number), and this line starts with a lowercase letter ("Patient is
-    able to" / "ambulate 200 feet ..."), unless both lines give a time of their own (two items)."""
+    able to" / "ambulate 200 feet ..."), unless both lines give a time of their own (two items); or the line before
+    ends in a number and this line starts with its unit ("... stiff in the mornings, 20-30" / "min to loosen up")."""
     if not min_chars or not text[pos:pos + 1].islower() or _LETTERED_ITEM.match(text, pos):
         return False   # "b) Functional lifting practice ...": the next item of a lettered list, not a wrapped line
     nl = text.rfind("\n", 0, pos)
@@ -91,12 +92,17 @@ def _wrapped_line(text: str, pos: int, min_chars: int) -> bool:
         return False
     before = text.rfind("\n", 0, nl)
     line = text[before + 1:nl].rstrip()
+    if len(line) >= min_chars and line[-1:].isdigit() and _UNIT_AFTER_WRAP.match(text, pos):
+        return True   # "Still stiff in the mornings, 20-30" / "min to loosen up": a number and its unit
     if not (len(line) >= min_chars and (line[-1:].isalpha() or line[-1:] == ",")):
         return False
     # each line with a time of its own is an item of its own, capitals or not ("self care trng 20 minutes - ... w/ min
     # cues" / "gate training 10 minutes w/ rw ...")
     end = text.find("\n", pos)
     return not (_timed(line) and _timed(text[pos:end if end >= 0 else len(text)]))
+
+
+_UNIT_AFTER_WRAP = re.compile(r"(?:min(?:ute)?s?|hrs?|hours?)\b")
 
 
 def _timed(line: str) -> bool:
