@@ -547,6 +547,13 @@ def test_a_number_and_its_unit_split_by_a_wrap_keep_the_field_going(engine):
     assert minutes_of(engine, note) == {"97110": 15}
 
 
+@pytest.mark.parametrize("line", ["OT 1:00-1:45 - R UE task-specific training, FES to wrist extensors 15 min",
+                                  "SLP 1:45 pm: NMES to suprahyoids for swallowing, 20 min"])
+def test_another_disciplines_part_headed_by_its_clock_time_is_not_billed_by_pt(engine, line):
+    note = "Ther ex 20 min: LAQ 2x15, marching, sit<>stand x10.\nToday's other therapies per schedule:\n" + line
+    assert minutes_of(engine, note) == {"97110": 20}
+
+
 def test_soap_letters_with_a_spaced_dash_open_their_sections():
     from suggester.nlp import SEGMENTS, build_nlp
 

@@ -225,6 +225,12 @@ class SectionDetector:
         # bullets and list numbers before a header ("- ", "2) ", "10. "), not a clock range ("1310-1332 ex: ...")
         lead = r"^[\s\-*\u2022#>]*?(?:\d{1,2}[.)]+[\s\-*\u2022#>]*?)?(?:\*\*|__)?"
         multi_pattern = literals_pattern(multi)
+        # another discipline's part headed by its clock time: "OT 1:00-1:45 - R UE task practice, FES to wrist ext"
+        disciplines = [r.literal for r in self.rules if r.category == "other_discipline"]
+        self._timed_discipline = re.compile(
+            lead + r"(?P<lit>%s)[ \t]+\d{1,2}:\d{2}(?:[ \t]*[ap]\.?m\.?)?(?:[ \t]*[-\u2013][ \t]*\d{1,2}:\d{2}"
+            r"(?:[ \t]*[ap]\.?m\.?)?)?[ \t]*(?:[:\u2013\u2014=]|-(?![A-Za-z]))" % literals_pattern(disciplines),
+            re.IGNORECASE) if disciplines else None
         self._header = re.compile(
             # a date may stamp the header: "Flowsheet 5/14", "Treatment 05/14/2025:"
             lead + r"(?:(?P<multi>%s)(?:\*\*|__)?(?:[ \t]+\d{1,2}[/.]\d{1,2}(?:[/.]\d{2,4})?)?"
@@ -294,6 +300,10 @@ class SectionDetector:
             if category is not None:
                 return category, key.end()
         m = self._header.match(text)
+        if not m and self._timed_discipline is not None:
+            disc = self._timed_discipline.match(text)
+            if disc:
+                return self._by_literal[re.sub(r"\s+", " ", disc.group("lit").lower())], disc.end()
         if not m and self._stamped is not None:
             stamp = self._stamped.match(text)
             if stamp:
