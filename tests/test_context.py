@@ -531,6 +531,13 @@ def test_a_subjective_field_that_wraps_does_not_swallow_the_treatment_lines_belo
     assert minutes_of(engine, note, payer="commercial") == {"97110": 15, "97035": 8}
 
 
+@pytest.mark.parametrize("sentence", ["Pt remains limited in higher-impact activities and lifting.",
+                                      "She is still limited with stairs, transfers and getting in and out of the car."])
+def test_what_the_patient_remains_limited_in_is_a_finding(engine, sentence):
+    note = "Ther ex 15 min: bridges, clamshells, dead bugs.\nAssessment: improving core control. " + sentence
+    assert minutes_of(engine, note, payer="commercial") == {"97110": 15}
+
+
 @pytest.mark.parametrize("cue", ["POC includes", "Plan of care to include", "Tx plan includes"])
 def test_what_the_plan_of_care_includes_is_not_given_today(engine, cue):
     note = ("Visit 4 of 16. BP 186/104, session held per exercise parameters; PCP office called.\n"
