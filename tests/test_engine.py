@@ -646,6 +646,9 @@ def test_caregiver_training_codes_need_the_patient_absent(engine, note, caregive
     ("Dry needled R upper trap, R levator scapulae, R suboccipitals; local twitch in all.", "20561"),
     ("DN L masseter + L temporalis, 30mm needles, LTR x3 masseter. Pt tolerated.", "20560"),
     ("Dry needling (consent reviewed, clean technique, gloves):\n Total muscles needled: 3. No bleeding.", "20561"),
+    ("Dry needling w/ 0.25 x 40 mm needles: R upper trap, R levator scapulae, R infraspinatus - pistoning, LTRs in "
+     "UT.", "20561"),
+    ("DN using 0.30x50 mm needles: L glute med, L piriformis. LTR x2.", "20560"),
 ])
 def test_the_needled_muscles_are_counted_as_written(engine, note, code):
     """The muscles needled are listed after 'to', right after the procedure's name with a side, or after a long
