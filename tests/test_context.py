@@ -538,6 +538,17 @@ def test_what_the_patient_remains_limited_in_is_a_finding(engine, sentence):
     assert minutes_of(engine, note, payer="commercial") == {"97110": 15}
 
 
+@pytest.mark.parametrize("closing", ["Recheck 1 wk.", "F/u 2 wks.", "RTC 3 weeks for recheck.", "Follow-up: 10 days."])
+def test_a_closing_follow_up_in_so_many_weeks_is_the_plan_not_an_orthotic_recheck(engine, closing):
+    note = "Ther ex 15 min: bridges, clamshells, step-ups.\n" + closing
+    assert minutes_of(engine, note, payer="commercial") == {"97110": 15}
+
+
+def test_an_orthotic_recheck_done_today_is_still_billed(engine):
+    note = "R AFO recheck today: skin intact, strap re-fitted, gait with AFO in hallway; f/u 4 wks."
+    assert "97763" in engine.suggest(note, payer="commercial").codes
+
+
 @pytest.mark.parametrize("cue", ["POC includes", "Plan of care to include", "Tx plan includes"])
 def test_what_the_plan_of_care_includes_is_not_given_today(engine, cue):
     note = ("Visit 4 of 16. BP 186/104, session held per exercise parameters; PCP office called.\n"
