@@ -544,6 +544,15 @@ def test_a_closing_follow_up_in_so_many_weeks_is_the_plan_not_an_orthotic_rechec
     assert minutes_of(engine, note, payer="commercial") == {"97110": 15}
 
 
+@pytest.mark.parametrize("closing, found", [
+    ("Re-eval due 3/14.", {"97110": 15}),
+    ("Progress note and re-eval due visit 10.", {"97110": 15}),
+    ("Re-evaluation performed today (due 3/14 per cert).", {"97110": 15, "97164": None}),
+])
+def test_a_re_evaluation_said_to_be_due_later_is_not_done_today(engine, closing, found):
+    assert minutes_of(engine, "Ther ex 15 min: bridges, clamshells, step-ups.\n" + closing) == found
+
+
 def test_an_orthotic_recheck_done_today_is_still_billed(engine):
     note = "R AFO recheck today: skin intact, strap re-fitted, gait with AFO in hallway; f/u 4 wks."
     assert "97763" in engine.suggest(note, payer="commercial").codes
