@@ -508,6 +508,15 @@ def test_other_treatment_fields_do_not_open_the_treatment_section(line):
     assert doc.spans[SEGMENTS] and all(seg._.pt_section != "treatment" for seg in doc.spans[SEGMENTS])
 
 
+@pytest.mark.parametrize("head, section", [("(S)", "subjective"), ("[O]", "objective"), ("(P)", "plan"),
+                                           ("Subj.", "subjective"), ("Obj.", "objective"), ("Tx.", "treatment")])
+def test_soap_letters_in_parentheses_and_abbreviated_headers_with_a_full_stop_open_their_sections(head, section):
+    from suggester.nlp import SEGMENTS, build_nlp
+
+    doc = build_nlp()(head + " knee pain 4/10 after stairs, bridges 2x10\nmore text")
+    assert doc.spans[SEGMENTS][0]._.pt_section == section
+
+
 def test_a_one_line_field_goes_on_over_the_lines_its_paragraph_wraps_onto():
     from suggester.nlp import SEGMENTS, build_nlp
 

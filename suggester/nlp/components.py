@@ -238,10 +238,15 @@ class SectionDetector:
             r"(?:[ \t]*\([^()\n]{1,30}\))?\s*(?:[:\u2013\u2014=]|-(?![A-Za-z])|$|\s*\n)"
             # a one-letter header takes a colon or "=", or a parenthesis or a spaced dash only as a capital ("A)",
             # "S - pain 5/10 after work"): "a) ...", "b) ..." are the items of a lettered list
-            r"|(?P<single>%s)\s*[:=]|(?P<single_paren>(?-i:%s))\s*\)|(?P<single_dash>(?-i:%s))[ \t]+[-\u2013\u2014][ \t])"
+            r"|(?P<single>%s)\s*[:=]|(?P<single_paren>(?-i:%s))\s*\)|(?P<single_dash>(?-i:%s))[ \t]+[-\u2013\u2014][ \t]"
+            # or in parentheses or brackets ("(S) pt reports ...", "[O] AROM ..."); and an abbreviated header with its
+            # full stop ("Subj. pt reports ...", "Obj. AROM ..."; sections.json abbreviated_with_period)
+            r"|[(\[](?P<single_box>(?-i:%s))[)\]]|(?P<abbr>%s)\.[ \t])"
             % (multi_pattern, "|".join(map(re.escape, single)) or "(?!x)x",
                "|".join(re.escape(x.upper()) for x in single) or "(?!x)x",
-               "|".join(re.escape(x.upper()) for x in single) or "(?!x)x"),
+               "|".join(re.escape(x.upper()) for x in single) or "(?!x)x",
+               "|".join(re.escape(x.upper()) for x in single) or "(?!x)x",
+               literals_pattern(_sections_list("abbreviated_with_period")) or "(?!x)x"),
             re.IGNORECASE,
         )
         # an addendum or late entry stamped with its date, time or reason: "ADDENDUM 3/6 08:15 (late entry for 3/5 visit):"
@@ -330,7 +335,8 @@ class SectionDetector:
                 return None
             performed = [x for x in cats if self.attributes.get(x, {}).get("assertion") is None]
             return (performed or cats)[-1], c.end()
-        lit = (m.group("multi") or m.group("single") or m.group("single_paren") or m.group("single_dash") or "").lower()
+        lit = (m.group("multi") or m.group("single") or m.group("single_paren") or m.group("single_dash")
+               or m.group("single_box") or m.group("abbr") or "").lower()
         lit = re.sub(r"\s+", " ", lit)
         category = self._by_literal.get(lit)
         if lit in self._time_labels and _SESSION_MINUTES.match(text, m.end()):
