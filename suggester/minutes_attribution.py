@@ -204,10 +204,11 @@ def is_service_total(text: str, start: int, end: int) -> bool:
 
 @lru_cache(maxsize=1)
 def _total_label() -> re.Pattern:
-    """A total cue written as the time's label after a service's name: "TE subtotal: 19 min", "Gait total - 12 min"
-    (not a session's "Total: 45 min")."""
-    return re.compile(r"[A-Za-z][^\n:;.]{0,25}?[ \t](?:%s)[ \t]*[:=\-\u2013][ \t]*(?:~|about|approx\.?)?[ \t]*$"
-                      % literals_pattern(packaged_json("minutes.json")["service_total_cues"]), re.IGNORECASE)
+    """A total cue written as the time's label after a service's name ("TE subtotal: 19 min", "Gait total - 12 min")
+    or before it ("Total NMR: 20 min", "Total ther ex time - 22 min"), not a session's "Total: 45 min"."""
+    cues = literals_pattern(packaged_json("minutes.json")["service_total_cues"])
+    return re.compile(r"(?:[A-Za-z][^\n:;.]{0,25}?[ \t](?:%s)|\b(?:%s)[ \t]+[A-Za-z][^\n:;.]{0,25}?)"
+                      r"[ \t]*[:=\-\u2013][ \t]*(?:~|about|approx\.?)?[ \t]*$" % (cues, cues), re.IGNORECASE)
 
 
 def _total_row(row: str) -> bool:

@@ -1290,3 +1290,14 @@ def test_a_list_of_services_with_bare_numbers_and_the_unit_once_at_the_end_gives
     note = (line + "\nManual - STM piriformis and glute med, lumbar rotation mobs gr III\nTE - bridges, clams, bird dog\n"
             "NMR - TrA/multifidus activation with palpation cues during limb movements")
     assert minutes_of(engine, note, "commercial") == {"97140": 15, "97110": 15, "97112": 8}
+
+
+@pytest.mark.parametrize("note, found", [
+    ("Treatment (NMR):\n 1:15-1:27  gaze stabilization - VOR x1 in standing, 1 min bouts x4\n"
+     " 1:27-1:35  dynamic balance - foam stance EC 4x20 s, tandem walking 4 laps\n Total NMR: 20 min.", {"97112": 20}),
+    ("Bike 8 min, leg press 3x10, step-ups 2x10.\nTotal ther ex time - 22 min.\nGait training 10 min with SPC, curbs.",
+     {"97110": 22, "97116": 10}),
+])
+def test_a_total_written_before_the_services_name_after_its_items_is_its_whole_time(engine, note, found):
+    """'Total NMR: 20 min' below the items' own times (12 + 8) is those items' total, not 20 more minutes."""
+    assert minutes_of(engine, note, payer="commercial") == found
