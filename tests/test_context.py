@@ -567,6 +567,13 @@ def test_an_orthotic_recheck_done_today_is_still_billed(engine):
     assert "97763" in engine.suggest(note, payer="commercial").codes
 
 
+@pytest.mark.parametrize("heading", ["New goals (4 wks):", "Revised goals:", "Revised POC:"])
+def test_new_or_revised_goals_are_goals(engine, heading):
+    note = ("Orthotic check/training (subsequent) x8 min: reviewed donning, strap wear, skin check.\n"
+            + heading + " Berg >=44; no skin redness >20 min after AFO removal; safe night toileting.")
+    assert minutes_of(engine, note, payer="commercial") == {"97763": 8}
+
+
 @pytest.mark.parametrize("cue", ["POC includes", "Plan of care to include", "Tx plan includes"])
 def test_what_the_plan_of_care_includes_is_not_given_today(engine, cue):
     note = ("Visit 4 of 16. BP 186/104, session held per exercise parameters; PCP office called.\n"
