@@ -597,6 +597,36 @@ def test_another_disciplines_part_headed_by_its_clock_time_is_not_billed_by_pt(e
     assert minutes_of(engine, note) == {"97110": 20}
 
 
+def test_a_lowercase_line_opening_with_a_header_starts_its_part():
+    from suggester.nlp import SEGMENTS, build_nlp
+
+    doc = build_nlp()("subj: pain 6/10 w/ sitting, radiates to r buttock. works as a stocker, currently light duty\n"
+                      "obj: lumbar flex 50% limited, ext 75%, slr neg b/l, core endurance poor")
+    assert [seg._.pt_section for seg in doc.spans[SEGMENTS]][-1] == "objective"
+
+
+def test_a_soap_letter_with_a_note_in_parentheses_opens_its_section():
+    from suggester.nlp import SEGMENTS, build_nlp
+
+    doc = build_nlp()("Daily Note - Visit 5\nO (vs IE 09/30):\n  DF lunge test: IE 6 cm -> 11 cm\n  SL balance EC: IE 4 s -> 22 s")
+    assert {seg._.pt_section for seg in doc.spans[SEGMENTS] if "IE" in seg.text} == {"objective"}
+
+
+def test_a_treatment_field_below_the_plan_whose_first_item_wraps_before_its_time_is_this_visits(engine):
+    note = ("Plan: ther ex (RC strengthening, plyometrics), NM re-ed (rhythmic stabilization, perturbation),\n"
+            "strapping for practice as needed.\n\nTreatment:\n"
+            "  [1603] NM re-ed - rhythmic stabilization at 90/90 with manual perturbations, BOSU\n"
+            "  push-up hold, body-blade at 90/90, closed-chain weight shifts  ......  15 min\n"
+            "  [1618] Ther ex - 90/90 ER with band eccentric, rows, serratus wall slides  ......  10 min\n")
+    assert minutes_of(engine, note, payer="commercial") == {"97112": 15, "97110": 10}
+
+
+def test_a_timed_block_heading_ends_what_the_patient_said(engine):
+    note = ("Subjective:\nPt reports knee better, stairs at home easier, walked the dog twice.\n"
+            "Ther ex 15 min: bike, step-ups, TKE with band.\nGait training 8 min with SPC on ramp and curb.")
+    assert minutes_of(engine, note, payer="commercial") == {"97110": 15, "97116": 8}
+
+
 def test_soap_letters_with_a_spaced_dash_open_their_sections():
     from suggester.nlp import SEGMENTS, build_nlp
 

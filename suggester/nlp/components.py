@@ -165,7 +165,9 @@ class ClinicalSegmenter:
             ptext, ttext, at = words[i - 1], words[i], idx[i]
             start = False
             if is_space[i - 1] and "\n" in ptext:
-                start = not is_space[i] and not _wrapped_line(text, at, self.wrap_min_chars)
+                # a lowercase line that opens with a header ("obj: lumbar flex 50% ...") starts a part, wrapped or not
+                start = not is_space[i] and (not _wrapped_line(text, at, self.wrap_min_chars)
+                                             or self._line_header.match(text, at) is not None)
             elif ptext == "," and at in item_starts:
                 start = True   # "Recliner transfers 15 min, bathing & dressing practice 12 min, walking 10 min"
             elif ptext == ";":
@@ -238,7 +240,7 @@ class SectionDetector:
             r"(?:[ \t]*\([^()\n]{1,30}\))?\s*(?:[:\u2013\u2014=]|-(?![A-Za-z])|$|\s*\n)"
             # a one-letter header takes a colon or "=", or a parenthesis or a spaced dash only as a capital ("A)",
             # "S - pain 5/10 after work"): "a) ...", "b) ..." are the items of a lettered list
-            r"|(?P<single>%s)\s*[:=]|(?P<single_paren>(?-i:%s))\s*\)|(?P<single_dash>(?-i:%s))[ \t]+[-\u2013\u2014][ \t]"
+            r"|(?P<single>%s)(?:[ \t]*\([^()\n]{1,30}\))?\s*[:=]|(?P<single_paren>(?-i:%s))\s*\)|(?P<single_dash>(?-i:%s))[ \t]+[-\u2013\u2014][ \t]"
             # or in parentheses or brackets ("(S) pt reports ...", "[O] AROM ..."); and an abbreviated header with its
             # full stop ("Subj. pt reports ...", "Obj. AROM ..."; sections.json abbreviated_with_period)
             r"|[(\[](?P<single_box>(?-i:%s))[)\]]|(?P<abbr>%s)\.[ \t])"
@@ -367,9 +369,11 @@ class SectionDetector:
         line = text[start:len(text) if line_end < 0 else line_end]
         if line_end >= 0 and not line[end:].strip(" \t:-"):
             # a field alone on its line ("Tx:") heads the lines below it: its block is this visit's when the first of
-            # them gives a time or dose ("TE - 2 units (24 min): quad sets, SLR ...")
-            below = text[line_end + 1:].lstrip("\n")
-            line = below[:below.find("\n")] if "\n" in below else below
+            # them (the block up to a blank line) gives a time or dose ("TE - 2 units (24 min): quad sets, SLR ...",
+            # "[1603] NM re-ed - rhythmic stabilization ... BOSU" / "  push-up hold ... 15 min")
+            below = text[line_end + 1:line_end + 400].lstrip("\n")
+            blank = _BLANK_LINE.search(below)
+            line = below[:blank.start()] if blank else below
         return _label(text[start:start + end]) in self._plan_subfields and not _DOSE_OR_TIME.search(line) \
             and not (self._this_visit is not None and self._this_visit.search(text, start, start + end))
 
@@ -417,9 +421,12 @@ class SectionDetector:
                 section = "none"   # "Charge capture:" rows end at a line that is no charge row ("Activity log: bike 5'")
             current = inline[0] if inline else section
             if not hit and self.attributes.get(current, {}).get("assertion") == "reported" \
-                    and _timed_block_head(text_of, span.start_char):
-                # "Testing - 35 min face-to-face:" under "S:": a timed block's own heading ends what the patient said
+                    and (_timed_block_head(text_of, span.start_char)
+                         or _line_start(text_of, span.start_char) and _TIMED_HEAD_COLON.match(text_of, span.start_char)):
+                # "Testing - 35 min face-to-face:" or "Ther ex 15 min: rows, ER/IR ..." under "S:": a timed block's own
+                # heading ends what the patient said
                 section = current = "treatment"
+                inline = None
             if not hit and self._this_visit is not None \
                     and self.attributes.get(current, {}).get("assertion") in ("planned", "goal") \
                     and _line_start(text_of, span.start_char) \
@@ -640,6 +647,7 @@ def _timed_block_head(text: str, pos: int) -> bool:
 
 
 _PAREN_LEAD_IN = re.compile(r"\)[ \t]*:")   # a header's note in parentheses right before its colon
+_BLANK_LINE = re.compile(r"\n[ \t\r]*\n")   # a paragraph's end
 
 
 def _line_start(text: str, pos: int) -> bool:
