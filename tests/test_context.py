@@ -1076,6 +1076,15 @@ def test_no_treatment_today_makes_the_note_a_non_visit(engine, note):
     assert result.codes == [] and result.to_dict()["non_visit"] in ("no_show", "not_treated")
 
 
+def test_a_missed_home_visit_that_summarises_the_last_visit_bills_nothing(engine):
+    note = ("HOME HEALTH PT - MISSED VISIT NOTE\nScheduled 10:00, no answer at the door; son reports pt admitted to "
+            "hospital overnight.\nSummary of last visit for context: gait training with walker 150 ft and 2 porch "
+            "steps with rail, seated ther ex.\nHome visit not performed; no assessment or treatment of the patient "
+            "occurred today.\nPlan: hold PT until resumption of care.")
+    result = engine.suggest(note)
+    assert result.codes == [] and result.to_dict()["non_visit"] == "not_treated"
+
+
 def test_no_treatment_today_after_an_evaluation_leaves_the_evaluation():
     from suggester import Suggester
 
