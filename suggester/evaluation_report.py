@@ -111,6 +111,9 @@ class _Rules:
             rules.reeval_cues = comp(raw["re_evaluation_cues"])
             rules.progress_cues = comp(raw.get("progress_cues", []))
             rules.reeval_statements = comp(raw.get("re_evaluation_statements", []))
+            later = raw.get("later_visit", {})
+            rules.later_visit = comp(later.get("patterns", []))
+            rules.later_visit_window = int(later.get("window", 0))
             rules.treatment_cues = comp(raw["treatment_cues"])
             rules.other_titles = comp(raw.get("other_discipline", {}).get("titles", []))
             recert = raw.get("recertification_unchanged", {})
@@ -302,15 +305,22 @@ class ReportReader:
         elif "re_evaluation" in titles:
             kind = "progress"   # "Recertification ... no change in condition, POC continued": a recert, not a re-exam
         elif "progress" in titles:
-            kind = "initial_evaluation" if self._first_exam(text, present, reeval_cues) else "progress"
+            kind = "initial_evaluation" if self._first_exam(text, present, reeval_cues) and not self._later_visit(text) \
+                else "progress"
         elif "treatment" in titles and titles["treatment"][0] < titles.get("initial_evaluation", (len(text),))[0]:
             # "Physical Therapy Daily Note" above its template's headings ("PT assessment during manual therapy"):
             # the title that comes first says what the note is
             kind = "treatment"
         elif "initial_evaluation" in titles:
             kind = "initial_evaluation"
+        elif structured and len(reeval_cues) >= int(self._cfg["re_evaluation_min_cues"]):
+            kind = "re_evaluation"
+        elif structured and not self._later_visit(text):
+            kind = "initial_evaluation"
         elif structured:
-            kind = "re_evaluation" if len(reeval_cues) >= int(self._cfg["re_evaluation_min_cues"]) else "initial_evaluation"
+            # "SOAP Note - Visit 6" restating the history, measures, goals and plan: a later visit, not a first exam
+            kind = "progress" if self._change_cues(text, reeval_cues) >= int(
+                self._cfg.get("untitled_progress_min_change_cues", 10 ** 6)) else "treatment"
         elif self._change_cues(text, reeval_cues) >= int(self._cfg.get("untitled_progress_min_change_cues", 10 ** 6)):
             kind = "progress"   # "12 visits to date. Flexion 145 (SOC 100) ... STG all met": measured change
         elif exam_hits and any(self._finds(pats, text, [r for r in cls_ if r.status is None])
@@ -380,6 +390,12 @@ class ReportReader:
                         return pos + m.start(), pos + m.end()
             pos += len(line) + 1
         return None
+
+    def _later_visit(self, text: str) -> bool:
+        """The note's header says it documents a later visit of the episode ("Visit 6", "Visit #: 22", "10th visit";
+        evaluation_rules.json ``later_visit``: patterns read in the first ``window`` characters)."""
+        window = self.rules.later_visit_window
+        return any(rx.search(text, 0, window) for rx in self.rules.later_visit) if window else False
 
     def _first_exam(self, text: str, present: set, reeval_cues: list) -> bool:
         """A report titled as a progress note whose content is a first examination: an exam, a plan, a history

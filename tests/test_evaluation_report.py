@@ -436,6 +436,25 @@ def test_a_follow_up_visit_planned_in_a_short_line_is_no_title(engine):
     assert engine.suggest(note, payer="commercial").report["kind"] == "initial_evaluation"
 
 
+_EPISODE_NOTE = (
+    "IRONBRIDGE PT & HAND CENTER\nSOAP Note - {visit}\nDx: M77.11 lateral epicondylitis R\n"
+    "Hx: R elbow pain x 4 months after a tiling job; referred by PCP; PMH HTN, T2DM; works as a carpenter.\n"
+    "S: pain 3/10, worst 5/10 with gripping tools.\n"
+    "O: grip R 28 kg, L 46 kg; pain-free grip 18 kg; TTP lateral epicondyle; wrist ext MMT 4/5 painful.\n"
+    "Goals: 1. pain-free grip >= 50% of L (6 wk). 2. return to full work duty.\n"
+    "Plan: 2x/wk x 6 wks - ther ex, manual therapy, education.\n"
+    "Tx: Ther ex 20 min - eccentric wrist ext 3x15, Tyler twist, putty grip. Manual 8 min - radial head glides.")
+
+
+@pytest.mark.parametrize("visit, kind", [("Visit 6", "treatment"), ("Visit #: 22", "treatment"), ("Visit 1", None)])
+def test_a_later_visit_that_restates_the_episode_is_not_an_initial_evaluation(engine, visit, kind):
+    result = engine.suggest(_EPISODE_NOTE.format(visit=visit), payer="commercial")
+    if kind is None:   # the first visit with the same content is the evaluation
+        assert {"97161", "97162", "97163"} & set(result.codes)
+    else:
+        assert result.report["kind"] == kind and set(result.codes) == {"97110", "97140"}
+
+
 def test_a_line_opening_with_a_clock_range_in_a_re_evaluation_is_treatment_given(engine):
     note = ("Knee PT - Re-evaluation and treatment\nAROM R knee 0-128 (was 5-110). Quad 4+/5 (was 3+/5). LEFS 61/80 (was "
             "40/80). Goals updated, POC recertified 4 wks.\n"
