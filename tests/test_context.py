@@ -562,6 +562,17 @@ def test_a_re_evaluation_said_to_be_due_later_is_not_done_today(engine, closing,
     assert minutes_of(engine, "Ther ex 15 min: bridges, clamshells, step-ups.\n" + closing) == found
 
 
+@pytest.mark.parametrize("measures", ["knee AROM extension: IE -8 deg -> today -4 deg\nquad MMT: IE 3+/5 -> today 4-/5",
+                                      "PCSS: IE 41 -> 14; NPC 7 cm (IE 12 cm)"])
+def test_ie_as_the_baseline_of_a_measure_is_no_evaluation_today(engine, measures):
+    note = "Daily note\nO: " + measures + "\nTE 20 min: bike, squats, step-ups."
+    assert minutes_of(engine, note, payer="commercial") == {"97110": 20}
+
+
+def test_an_ie_done_today_still_bills_its_evaluation(engine):
+    assert "97161" in engine.suggest("IE completed today. Ther ex 10 min: quad sets.", payer="commercial").codes
+
+
 def test_an_orthotic_recheck_done_today_is_still_billed(engine):
     note = "R AFO recheck today: skin intact, strap re-fitted, gait with AFO in hallway; f/u 4 wks."
     assert "97763" in engine.suggest(note, payer="commercial").codes
