@@ -421,12 +421,18 @@ _FULL_VISIT_BODY = (
 
 
 @pytest.mark.parametrize("title", ["OUTPATIENT PT TX NOTE", "Hip OA - Daily Visit", "Ortho PT - Follow-up Visit",
-                                   "Therapy note"])
+                                   "Therapy note", "LONG-TERM CARE - PHYSICAL THERAPY TREATMENT ENCOUNTER",
+                                   "Home PT f/u (commercial home care)", "SPORTS MED & PT - DAILY FLOWSHEET NOTE"])
 def test_a_treatment_title_keeps_a_full_soap_visit_from_reading_as_an_evaluation(engine, title):
     """A visit note that restates history, measures, goals and plan is still the visit its title names."""
     result = engine.suggest(title + "\n" + _FULL_VISIT_BODY, payer="commercial")
     assert result.report["kind"] == "treatment"
     assert set(result.codes) == {"97110"}
+
+
+def test_a_pt_note_title_naming_an_evaluation_is_still_an_evaluation(engine):
+    note = "PT Note - Initial Evaluation\n" + _FULL_VISIT_BODY
+    assert {"97161", "97162", "97163"} & set(engine.suggest(note, payer="commercial").codes)
 
 
 def test_a_follow_up_visit_planned_in_a_short_line_is_no_title(engine):
