@@ -126,7 +126,7 @@ def main() -> None:
                     help="folder with <id>.txt for each row (kept outside the repository)")
     ap.add_argument("--out", default=str(ROOT / "bench" / "real_results.md"))
     ap.add_argument("--table", default=str(TABLE),
-                    help="the table to score: SOURCES.tsv (the dev table), BATCH3.tsv / BATCH4.tsv (later batches, dev) or FRESH.tsv "
+                    help="the table to score: SOURCES.tsv (the dev table), BATCH3.tsv / BATCH4.tsv / BATCH5.tsv (later batches) or FRESH.tsv "
                          "(the fresh real hold-out)")
     args = ap.parse_args()
     table = Path(args.table)
@@ -136,7 +136,9 @@ def main() -> None:
               "BATCH3.tsv": "Third batch of published notes (dev: collected and labelled by two helpers before the "
                             "engine ran on them; used for error analysis from 2026-12-06)",
               "BATCH4.tsv": "Fourth batch of published notes (dev: collected and labelled by two helpers before the "
-                            "engine ran on them, 2026-12-06; many are patients' accounts and case abstracts)"}
+                            "engine ran on them, 2026-12-06; many are patients' accounts and case abstracts)",
+              "BATCH5.tsv": "Fifth batch of published notes (collected and labelled by a helper before the engine ran "
+                            "on them, 2026-12-07; mostly patients' and families' blog accounts; never read)"}
     lines = ["# " + titles.get(table.name, "Real-world dev table") + " (texts not in the repository)\n"]
     if args.texts and Path(args.texts).is_dir():
         n = run_engine(rows, Path(args.texts))

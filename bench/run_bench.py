@@ -234,6 +234,15 @@ ACCURACY_SETS = (
     ("an ordinary week of notes dev", "ordinary_week/dev_notes.jsonl"),
     ("hurried typing and dictation errors dev", "hurried_typing/dev_notes.jsonl"),
     ("typed on a tablet, never proofread dev", "tablet_typing/dev_notes.jsonl"),
+    ("text damaged by copy and paste dev", "pasted_text/dev_notes.jsonl"),
+    ("long notes, short treatment dev", "long_notes/dev_notes.jsonl"),
+    ("named exercises and gym jargon dev", "named_exercises/dev_notes.jsonl"),
+    ("named techniques and branded methods dev", "named_techniques/dev_notes.jsonl"),
+    ("unusual note formats and headers dev", "note_formats/dev_notes.jsonl"),
+    ("today compared with earlier visits dev", "earlier_visits/dev_notes.jsonl"),
+    ("full visit notes restating the episode dev", "full_visit_notes/dev_notes.jsonl"),
+    ("home health and SNF long-form notes dev", "home_snf_long/dev_notes.jsonl"),
+    ("printed visit notes from several clinics dev", "printed_notes/dev_notes.jsonl"),
     ("hold-out", "holdout/holdout_notes.jsonl"),
 )
 
