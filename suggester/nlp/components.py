@@ -227,6 +227,7 @@ class SectionDetector:
         # bullets and list numbers before a header ("- ", "2) ", "10. "), not a clock range ("1310-1332 ex: ...")
         lead = r"^[\s\-*\u2022#>]*?(?:\d{1,2}[.)]+[\s\-*\u2022#>]*?)?(?:\*\*|__)?"
         multi_pattern = literals_pattern(multi)
+        capitals = "|".join(re.escape(x.upper()) for x in single) or "(?!x)x"   # the one-letter headers as capitals
         # another discipline's part headed by its clock time: "OT 1:00-1:45 - R UE task practice, FES to wrist ext"
         disciplines = [r.literal for r in self.rules if r.category == "other_discipline"]
         self._timed_discipline = re.compile(
@@ -240,14 +241,12 @@ class SectionDetector:
             r"(?:[ \t]*\([^()\n]{1,30}\))?\s*(?:[:\u2013\u2014=]|-(?![A-Za-z])|$|\s*\n)"
             # a one-letter header takes a colon or "=", or a parenthesis or a spaced dash only as a capital ("A)",
             # "S - pain 5/10 after work"): "a) ...", "b) ..." are the items of a lettered list
-            r"|(?P<single>%s)(?:[ \t]*\([^()\n]{1,30}\))?\s*[:=]|(?P<single_paren>(?-i:%s))\s*\)|(?P<single_dash>(?-i:%s))[ \t]+[-\u2013\u2014][ \t]"
+            r"|(?P<single>%s)(?:[ \t]*\([^()\n]{1,30}\))?\s*[:=]|(?P<single_paren>(?-i:%s))\s*\)"
+            r"|(?P<single_dash>(?-i:%s))[ \t]+[-\u2013\u2014][ \t]"
             # or in parentheses or brackets ("(S) pt reports ...", "[O] AROM ..."); and an abbreviated header with its
             # full stop ("Subj. pt reports ...", "Obj. AROM ..."; sections.json abbreviated_with_period)
             r"|[(\[](?P<single_box>(?-i:%s))[)\]]|(?P<abbr>%s)\.[ \t])"
-            % (multi_pattern, "|".join(map(re.escape, single)) or "(?!x)x",
-               "|".join(re.escape(x.upper()) for x in single) or "(?!x)x",
-               "|".join(re.escape(x.upper()) for x in single) or "(?!x)x",
-               "|".join(re.escape(x.upper()) for x in single) or "(?!x)x",
+            % (multi_pattern, "|".join(map(re.escape, single)) or "(?!x)x", capitals, capitals, capitals,
                literals_pattern(_sections_list("abbreviated_with_period")) or "(?!x)x"),
             re.IGNORECASE,
         )
