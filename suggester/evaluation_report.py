@@ -317,14 +317,12 @@ class ReportReader:
             kind = "re_evaluation"
         elif structured and not self._later_visit(text):
             kind = "initial_evaluation"
-        elif structured:
-            # "SOAP Note - Visit 6" restating the history, measures, goals and plan: a later visit, not a first exam
-            kind = "progress" if self._change_cues(text, reeval_cues) >= int(
-                self._cfg.get("untitled_progress_min_change_cues", 10 ** 6)) else "treatment"
+        # past here a structured note is a later visit restating history, measures, goals and plan ("SOAP Note -
+        # Visit 6"): a progress report with measured change, else a treatment note - never a first exam
         elif self._change_cues(text, reeval_cues) >= int(self._cfg.get("untitled_progress_min_change_cues", 10 ** 6)):
             kind = "progress"   # "12 visits to date. Flexion 145 (SOC 100) ... STG all met": measured change
-        elif exam_hits and any(self._finds(pats, text, [r for r in cls_ if r.status is None])
-                               for pats in self.rules.stated.values()):
+        elif not structured and exam_hits and any(self._finds(pats, text, [r for r in cls_ if r.status is None])
+                                                  for pats in self.rules.stated.values()):
             # "Eval complexity: moderate." under an untitled exam ("HH PT SOC visit ... Exam: ..."): the note states
             # the level of the evaluation it documents
             kind = "initial_evaluation"
