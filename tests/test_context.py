@@ -1261,3 +1261,23 @@ def test_lowercase_lines_each_with_its_own_time_are_separate_items(engine):
     wrapped = ("Assessment: Pt has improved standing tolerance this week and today the patient is able to\n"
                "walk 250 feet with a rolling walker, 12 min.")
     assert len(list(engine.nlp(engine._make_doc(wrapped)).sents)) == 1
+
+
+@pytest.mark.parametrize("sentence", [
+    "We ran out of time for the FES cycling I'd planned, so that moves to Thursday.",
+    "Ran out of time for ultrasound today.",
+    "Did not have time to do the ultrasound.",
+    "Time did not allow for ultrasound.",
+])
+def test_a_service_the_session_ran_out_of_time_for_was_not_given(engine, sentence):
+    note = "Ther ex 20 min: SLR, bridges, clams, sidelying hip abduction 2x15.\n" + sentence
+    assert minutes_of(engine, note, "commercial") == {"97110": 20}
+    # what was done before the time ran out still counts
+    done = "Ther ex 20 min: SLR, bridges, clams; ultrasound to R knee 8 min before we ran out of time."
+    assert set(minutes_of(engine, done, "commercial")) == {"97110", "97035"}
+
+
+@pytest.mark.parametrize("label", ["Next Rx:", "Next tx:", "Next treatment:"])
+def test_the_next_treatment_label_is_the_plan(engine, label):
+    note = f"Ther ex 20 min: SLR, bridges, clams.\n{label} cont. same, add ultrasound if guarding persists."
+    assert minutes_of(engine, note, "commercial") == {"97110": 20}
