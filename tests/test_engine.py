@@ -547,6 +547,18 @@ def test_a_timed_list_of_exercises_documents_exercise(engine, note, codes):
     assert set(engine.suggest(note, payer="commercial").codes) - {"97161", "97162", "97163"} == codes
 
 
+@pytest.mark.parametrize("note, codes", [
+    # a named exercise with its dose in a list of treatments given documents the exercise without a time
+    ("Treatments provided:\n1) Hot pack on lumbar area x 20 min. in prone.\n2) Prone press-ups x 20 reps.",
+     {"97010", "97110"}),
+    ("Tx given: moist heat 10 min to L shoulder.\nPendulums 2x15, wall walks x10.", {"97010", "97110"}),
+    # the same dose in the home program is not a service given
+    ("Tx given: moist heat 10 min to L shoulder.\nHEP: prone press-ups x 10 reps every 2 hrs.", {"97010"}),
+])
+def test_a_named_exercise_with_its_dose_documents_exercise(engine, note, codes):
+    assert set(engine.suggest(note, payer="commercial").codes) == codes
+
+
 @pytest.mark.parametrize("note, code, minutes", [
     # one named exercise with the time spent on it is the exercise, beside another service
     ("Soft tissue to the forearm extensors, 8 min. Theraband wrist extension with slow lowering, 11 min.", "97110", 11),

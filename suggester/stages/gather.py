@@ -17,7 +17,7 @@ from ..nlp.minutes import (MINUTE_NUMBER_WORDS, MinuteMention, find_minutes, num
                            services_timed)
 from ..nlp.rules import UNCHECKED_BOX, line_bounds
 from ..results import Evidence, NotCounted
-from .score import joined_head, joined_pair
+from .score import DOSE, joined_head, joined_pair
 from .settings import Settings
 from .values import Candidate, Gathered, NoteRead
 
@@ -352,7 +352,8 @@ def _named_with_its_time(s: Settings, ctext: str, lab: str, spans: list, is_row:
             and len(_WORD.findall(_without(ctext, mins))) <= s.timed_line_max_words \
             and s.classes[int(np.argmax(scores))] == lab:
         return True
-    if status is None and (mins or time_after) and s.exercise_list is not None and lab in s.exercise_list.codes \
+    if status is None and s.exercise_list is not None and lab in s.exercise_list.codes \
+            and (mins or time_after or lab in s.exercise_list.dose_codes and DOSE.search(ctext)) \
             and len({sp[2].lower() for sp in spans} - s.exercise_list.generic_names) >= s.exercise_list.min_names \
             and line_labels == {lab} and not s.exercise_list.home_words.search(ctext) and (owner is None or owner[0] == lab) \
             and (lab not in s.exercise_list.read_as or s.classes[int(np.argmax(scores))] == lab) \

@@ -25,6 +25,7 @@ class ExerciseList(NamedTuple):
     read_as: frozenset = frozenset()   # codes the line must also read most like (its name may be a word of another service)
     taught: frozenset = frozenset()    # codes whose line must say the service was taught, and not read as another code
     teach_words: re.Pattern | None = None   # the words that say so ("taught", "instructed", "return demo")
+    dose_codes: frozenset = frozenset()   # codes whose named exercise with its dose ("x 20 reps", "3x10") needs no time
 
 
 @dataclass(frozen=True)
@@ -153,7 +154,8 @@ class Settings:
                 frozenset(lab for lab in config["exercise_list"].get("read_as_codes", ()) if lab in classes),
                 frozenset(lab for lab in config["exercise_list"].get("taught_codes", ()) if lab in classes),
                 re.compile(config["exercise_list"]["teach_words_pattern"], re.IGNORECASE)
-                if config["exercise_list"].get("teach_words_pattern") else None),
+                if config["exercise_list"].get("teach_words_pattern") else None,
+                frozenset(lab for lab in config["exercise_list"].get("dose_codes", ()) if lab in classes)),
             supervised=frozenset(lab for lab in classes if catalogue[lab].category == "supervised_modality"
                                  and not catalogue[lab].timed),
             final_non_visits=frozenset(nonvisit.get("final_statuses", [])),
