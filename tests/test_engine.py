@@ -554,6 +554,9 @@ def test_a_timed_list_of_exercises_documents_exercise(engine, note, codes):
     ("Tx given: moist heat 10 min to L shoulder.\nPendulums 2x15, wall walks x10.", {"97010", "97110"}),
     # the same dose in the home program is not a service given
     ("Tx given: moist heat 10 min to L shoulder.\nHEP: prone press-ups x 10 reps every 2 hrs.", {"97010"}),
+    # in a paragraph that names other services in other sentences, the dosed sentence is still the exercise's own
+    ("Pt did sit to stand from w/c x5 with CGA, then worked on balance reaching outside BOS. Also participated in "
+     "step-ups x10 each leg on a 4 inch step.", {"97530", "97112", "97110"}),
 ])
 def test_a_named_exercise_with_its_dose_documents_exercise(engine, note, codes):
     assert set(engine.suggest(note, payer="commercial").codes) == codes

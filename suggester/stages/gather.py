@@ -353,9 +353,10 @@ def _named_with_its_time(s: Settings, ctext: str, lab: str, spans: list, is_row:
             and s.classes[int(np.argmax(scores))] == lab:
         return True
     if status is None and s.exercise_list is not None and lab in s.exercise_list.codes \
-            and (mins or time_after or lab in s.exercise_list.dose_codes and DOSE.search(ctext)) \
+            and ((mins or time_after) and line_labels == {lab}
+                 or not mins and lab in s.exercise_list.dose_codes and DOSE.search(ctext) is not None) \
             and len({sp[2].lower() for sp in spans} - s.exercise_list.generic_names) >= s.exercise_list.min_names \
-            and line_labels == {lab} and not s.exercise_list.home_words.search(ctext) and (owner is None or owner[0] == lab) \
+            and not s.exercise_list.home_words.search(ctext) and (owner is None or owner[0] == lab) \
             and (lab not in s.exercise_list.read_as or s.classes[int(np.argmax(scores))] == lab) \
             and (lab not in s.exercise_list.taught or s.exercise_list.teach_words.search(ctext) is not None
                  and (s.classes[int(np.argmax(scores))] == lab or scores.max() < s.t_ev)):
