@@ -672,6 +672,18 @@ def test_a_later_encounters_device_time_follows_words_of_the_first_encounter(eng
     assert minutes_of(engine, note, "commercial") == {"97763": 13, "97116": 18}
 
 
+@pytest.mark.parametrize("note, minutes", [
+    ("Amputee clinic visit 9, first visit with the definitive prosthesis. Prosthetic check and training 25 min: socket "
+     "fit, sock ply, donning, skin check after 20 min of wear.", {"97761": 25}),
+    ("R TFA. First session since delivery of the new socket. Prosthetic management 20 min: fit check, sock ply "
+     "adjustments, donning/doffing practice.", {"97761": 20}),
+])
+def test_the_first_visit_with_a_new_device_is_its_first_encounter(engine, note, minutes):
+    """A later visit of the episode can be the device's first encounter: the first visit with the new prosthesis is
+    the initial prosthetic training (97761), not a subsequent encounter (97763)."""
+    assert minutes_of(engine, note, "commercial") == minutes
+
+
 def test_a_bare_time_after_a_bout_length_is_the_services_time(engine):
     note = ("Tx: taught and performed gaze stabilization VOR x1, horizontal then vertical, seated and standing, "
             "3 x 1 min each with symptom ratings between bouts. 12'")

@@ -164,8 +164,8 @@ class Settings:
                                  if catalogue[lab].category in set(config.get("timed_modality_categories", []))),
             encounter=None if not config.get("orthotic_encounter") else (
                 config["orthotic_encounter"]["later_code"], dict(config["orthotic_encounter"]["first_codes"]),
-                _later_encounter(config["orthotic_encounter"]),
-                compile_literals(config["orthotic_encounter"]["first_cues"]),
+                _cues_and_patterns(config["orthotic_encounter"], "later"),
+                _cues_and_patterns(config["orthotic_encounter"], "first"),
                 _any_substring(config["orthotic_encounter"]["prosthetic_words"])),
             explicit={lab: compile_literals(names) for lab, names in config.get("explicit_service_names", {}).items()
                       if lab in classes},
@@ -203,10 +203,11 @@ def _any_substring(words: list[str]) -> re.Pattern:
     return re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE)
 
 
-def _later_encounter(cfg: dict) -> re.Pattern:
-    """The cues of a later orthotic/prosthetic encounter: the literal ``later_cues`` and the ``later_patterns`` (a first
-    fitting or training said to be done already, "Initial prosthetic training done 2/26", or a device's "AFO recheck")."""
-    literal = compile_literals(cfg["later_cues"]).pattern
-    patterns = [literal] + list(cfg.get("later_patterns", []))
+def _cues_and_patterns(cfg: dict, which: str) -> re.Pattern:
+    """The cues of a later (``which`` = "later") or first orthotic/prosthetic encounter: the literal ``later_cues`` /
+    ``first_cues`` and the ``later_patterns`` / ``first_patterns`` (a first fitting or training said to be done already,
+    "Initial prosthetic training done 2/26", a device's "AFO recheck"; "first visit with the new prosthesis")."""
+    literal = compile_literals(cfg[f"{which}_cues"]).pattern
+    patterns = [literal] + list(cfg.get(f"{which}_patterns", []))
     return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
 
