@@ -1281,3 +1281,13 @@ def test_a_service_the_session_ran_out_of_time_for_was_not_given(engine, sentenc
 def test_the_next_treatment_label_is_the_plan(engine, label):
     note = f"Ther ex 20 min: SLR, bridges, clams.\n{label} cont. same, add ultrasound if guarding persists."
     assert minutes_of(engine, note, "commercial") == {"97110": 20}
+
+
+@pytest.mark.parametrize("before", ["Pt to continue exercises at home b.i.d.", "Pt states back looser after treatment."])
+def test_a_two_word_header_inside_a_line_starts_at_its_first_word(engine, before):
+    """'Next Rx:' inside a line is one header (the next visit's plan), not 'Next' ending the sentence before it and
+    'Rx:' (treatment) opening a section of its own - also after an abbreviation that ends no sentence ('b.i.d.')."""
+    note = f"Ther ex 20 min: SLR, bridges, clams.\n{before} Next Rx: cont. same, add ultrasound if guarding persists."
+    assert minutes_of(engine, note, "commercial") == {"97110": 20}
+    doc = engine.nlp(engine._make_doc(note))
+    assert any(s.text.startswith("Next Rx:") for s in doc.sents)

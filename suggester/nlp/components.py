@@ -161,6 +161,7 @@ class ClinicalSegmenter:
         words = [text[a:a + k] for a, k in zip(idx, length)]
         if n:
             flags[0, 0] = 1
+        header_end = -1   # the end of the last header found inside a line: its own words start nothing ("Next Rx:")
         for i in range(1, n):
             ptext, ttext, at = words[i - 1], words[i], idx[i]
             start = False
@@ -189,13 +190,25 @@ class ClinicalSegmenter:
                 start = True   # "... tolerated well 2) Gait ...", not "(TE 20, manual 8, gait 12)"
             elif (is_title[i] or is_upper[i]) and spaced[i - 1] and ptext not in {"(", "/"} \
                     and ptext.lower() not in {"or", "and", "nor"}:   # "label each line S, O, A, or P:" is a list
-                start = bool(self._inline_header.match(text, at)) or ptext in _SEPARATORS \
-                    and self._separated_header is not None and bool(self._separated_header.match(text, at))
+                two = self._inline_header.match(text, idx[i - 1]) if (is_title[i - 1] or is_upper[i - 1]) \
+                    and ptext.isalpha() and at >= header_end else None
+                if two is not None and two.end() > at and flags[i - 1, 0] != 1:
+                    # a two-word header whose first word starts no sentence of its own ("... at home b.i.d. Next Rx:
+                    # cont. same"): the header starts at its first word
+                    flags[i - 1, 0] = 1
+                    header_end = two.end()
+                start = at >= header_end and (bool(self._inline_header.match(text, at)) or ptext in _SEPARATORS
+                                              and self._separated_header is not None
+                                              and bool(self._separated_header.match(text, at)))
                 if start:
                     whole = self._line_header.match(text, text.rfind("\n", 0, at) + 1)
                     start = whole is None or whole.end() <= at
             if start:
                 flags[i, 0] = 1
+                if ttext[:1].isalpha():
+                    header = self._inline_header.match(text, at)
+                    if header is not None:
+                        header_end = header.end()
             before = ptext
         if n:
             doc.from_array([SENT_START], flags)
