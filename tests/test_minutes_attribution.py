@@ -1313,3 +1313,11 @@ def test_a_list_of_services_with_bare_numbers_and_the_unit_once_at_the_end_gives
 def test_a_total_written_before_the_services_name_after_its_items_is_its_whole_time(engine, note, found):
     """'Total NMR: 20 min' below the items' own times (12 + 8) is those items' total, not 20 more minutes."""
     assert minutes_of(engine, note, payer="commercial") == found
+
+
+def test_a_vital_signs_recovery_time_is_not_the_services_time(engine):
+    """'HR 184 with the task, resolved to 136 after 10 min' is how long the heart rate took to settle, not 10 minutes
+    of gait training."""
+    note = ("Pt ambulated with RW 150 ft x2, mod A for balance and walker placement, cues for step length; "
+            "tachycardia of 184 with task, resolved to 136 after 10 min.")
+    assert minutes_of(engine, note, "commercial") == {"97116": None}
