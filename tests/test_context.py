@@ -1291,3 +1291,13 @@ def test_a_two_word_header_inside_a_line_starts_at_its_first_word(engine, before
     assert minutes_of(engine, note, "commercial") == {"97110": 20}
     doc = engine.nlp(engine._make_doc(note))
     assert any(s.text.startswith("Next Rx:") for s in doc.sents)
+
+
+@pytest.mark.parametrize("title", ["DAILY NOTE  03/14/2024", "Daily Note 3/14/24", "DAILY NOTE"])
+def test_a_dated_note_title_is_no_treatment_section(engine, title):
+    """'DAILY NOTE  03/14/2024' above S:/O: is the note's title with its date, not a treatment section of its own
+    (which would make the Objective lines below exam findings)."""
+    note = (f"{title}\nPt: A. K.   Visit 6 of 12\nS: Pain 3/10, carrying groceries w/ less pain.\n"
+            "O: Grip L 58 lb (R 76).\nManual: STM L wrist extensors, radial head post glides ... 15 min\n"
+            "TherEx: eccentric wrist ext 2 lb 3x15, FlexBar twists ... 23 min")
+    assert minutes_of(engine, note, "commercial") == {"97140": 15, "97110": 23}

@@ -481,7 +481,7 @@ class SectionDetector:
             if hit:
                 current, end = hit
                 # "Daily Note" above S:/O: is the note's title, not a treatment section of its own
-                label = _label(text_of[span.start_char:span.start_char + end])
+                label = _DATE_AFTER.sub("", _label(text_of[span.start_char:span.start_char + end]))   # "DAILY NOTE 03/14/2024"
                 titled = not headers and current == "treatment" and (label in self._titles or _NOTE_TITLE.search(label))
                 headers.append(Span(doc, span.start, span.end, label=current))
                 head_start = span.start_char
@@ -627,6 +627,7 @@ _TIMED_HEAD_BEFORE = re.compile(r"[ \t\-*\u2022>]*[A-Za-z][^\n:.]{0,40}?\b\d{1,3
 # a line opening with a block's name and minutes before a colon ("Exercise instruction today (12 min): ...")
 _TIMED_HEAD_COLON = re.compile(r"[^\n:]{1,40}?\b\d{1,3}\s*(?:min(?:ute)?s?|mins|')\)?[ \t]*:", re.IGNORECASE)
 _NOTE_TITLE = re.compile(r"\bnotes?$")   # "Progress/Daily Note": a document's name
+_DATE_AFTER = re.compile(r"\s+\d{1,4}[/.\-]\d{1,2}(?:[/.\-]\d{2,4})?$")   # a date after a title
 _ONLY_TIME = re.compile(r"[\s:\-=]*(?:~|about|approx\.?)?\s*\d{1,3}\s*(?:min(?:ute)?s?\b|mins\b|'|\u2032|\u2019)?\.?[ \t]*(?:\n|$)",
                         re.IGNORECASE)
 _SESSION_MINUTES = re.compile(r"[\s:\-]*\d{1,3}\s*(?:min(?:ute)?s?|mins)\.?[ \t]*(?:\n|$)", re.IGNORECASE)
