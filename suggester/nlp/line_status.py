@@ -126,6 +126,9 @@ def _leader_row_takes_its_value(full: str, bounds, ctexts, statuses) -> None:
             statuses[i] = statuses[j]
 
 
+_SENTENCE_GAP = re.compile(r"[.!?;]")   # between two clauses: they are parts of different sentences or items
+
+
 def _offered_then_declined(full: str, bounds, ctexts, statuses) -> None:
     """A service offered and then declined on the same line ("Selective debridement of the callus rim was offered;
     pt declined today") was not given: the offer takes the refusal's status."""
@@ -134,7 +137,9 @@ def _offered_then_declined(full: str, bounds, ctexts, statuses) -> None:
         if statuses[i] is not None:
             continue
         # the offer in the same clause, or in the next one ("Selective debridement | of the callus rim was offered")
-        j = i if _OFFERED.search(ctexts[i]) else i + 1 if _OFFERED.search(ctexts[i + 1]) else None
+        # (a clause of the sentence before it is no part of the offer: "TE 20 min: SLR, quad sets. Ice offered, pt declined.")
+        j = i if _OFFERED.search(ctexts[i]) else i + 1 if _OFFERED.search(ctexts[i + 1]) \
+            and not _SENTENCE_GAP.search(full, bounds[i][1], bounds[i + 1][0]) else None
         if j is None or j + 1 >= len(bounds) or statuses[j + 1] not in refused \
                 or "\n" in full[bounds[i][1]:bounds[j + 1][0]]:
             continue
