@@ -1301,3 +1301,27 @@ def test_a_dated_note_title_is_no_treatment_section(engine, title):
             "O: Grip L 58 lb (R 76).\nManual: STM L wrist extensors, radial head post glides ... 15 min\n"
             "TherEx: eccentric wrist ext 2 lb 3x15, FlexBar twists ... 23 min")
     assert minutes_of(engine, note, "commercial") == {"97140": 15, "97110": 23}
+
+
+def test_an_offer_declined_does_not_reach_the_sentence_before_it(engine):
+    """'Ice offered, pt declined.' refuses the ice, not the exercise of the sentence before it on the same line."""
+    assert minutes_of(engine, "TE 20 min: SLR, quad sets. Ice offered, pt declined.", "commercial") == {"97110": 20}
+    # the offer split over two clauses of one sentence is still refused as a whole
+    note = "Selective debridement of the callus rim was offered; pt declined today. Gait training 15 min w/ RW."
+    assert minutes_of(engine, note, "commercial") == {"97116": 15}
+
+
+@pytest.mark.parametrize("sentence", [
+    "Pt asked for massage to her hamstring, declined today d/t time.",
+    "Massage to hamstring, declined today.",
+    "Pt requested ultrasound, deferred today.",
+    "Ultrasound to the patellar tendon, not performed d/t time.",
+])
+def test_a_service_before_a_comma_then_declined_was_not_given(engine, sentence):
+    note = "TE 20 min: SLR, quad sets, mini squats.\n" + sentence
+    assert minutes_of(engine, note, "commercial") == {"97110": 20}
+
+
+def test_declined_with_its_own_object_after_a_comma_declines_only_that(engine):
+    note = "TE 20 min: SLR, quad sets, bridges, declined bike d/t knee pain.\nIce to knee 10 min, pt declined further activity."
+    assert minutes_of(engine, note, "commercial") == {"97110": 20, "97010": 10}
