@@ -1325,3 +1325,15 @@ def test_a_service_before_a_comma_then_declined_was_not_given(engine, sentence):
 def test_declined_with_its_own_object_after_a_comma_declines_only_that(engine):
     note = "TE 20 min: SLR, quad sets, bridges, declined bike d/t knee pain.\nIce to knee 10 min, pt declined further activity."
     assert minutes_of(engine, note, "commercial") == {"97110": 20, "97010": 10}
+
+
+def test_a_line_saying_what_todays_session_was_goes_back_to_the_visit_after_goals(engine):
+    """A goal written on the patient's header line ('Goal: independent use of city bus') opens a goals part; the
+    paragraph that opens 'Today's session was held partly off-site' is the visit again ('held' there says where it
+    took place, not that a service was held)."""
+    note = ("Patient: O. V., 38M, TBI 9 mo ago. Goal: independent use of the city bus to get to job training.\n\n"
+            "Today's session was held partly off-site. Walked 2 blocks to the stop, pt identified the correct bus, paid "
+            "the fare and exited with a curb step-down. Community reintegration time: 30 min total.\n\n"
+            "Back in clinic, 15 min functional activity: lifting and carrying 15-lb boxes floor to shelf, hip hinge.")
+    assert minutes_of(engine, note, "commercial") == {"97537": 30, "97530": 15}
+    assert minutes_of(engine, "Gait training 15 min w/ RW.\nIce held today d/t cold urticaria.", "commercial") == {"97116": 15}
