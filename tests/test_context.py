@@ -1337,3 +1337,10 @@ def test_a_line_saying_what_todays_session_was_goes_back_to_the_visit_after_goal
             "Back in clinic, 15 min functional activity: lifting and carrying 15-lb boxes floor to shelf, hip hinge.")
     assert minutes_of(engine, note, "commercial") == {"97537": 30, "97530": 15}
     assert minutes_of(engine, "Gait training 15 min w/ RW.\nIce held today d/t cold urticaria.", "commercial") == {"97116": 15}
+
+
+@pytest.mark.parametrize("support", ["with one hand held", "with 2 hands held", "hand-held assist"])
+def test_a_hand_held_is_support_given_not_a_service_held(engine, support):
+    note = (f"Then ~15 minutes of balance - walking the low beam {support}, standing on one foot to pop bubbles, and "
+            "stepping over sticks without looking down.")
+    assert minutes_of(engine, note, "commercial") == {"97112": 15}
