@@ -634,3 +634,19 @@ def test_a_re_evaluation_done_today_at_a_numbered_visit_is_billed(engine):
             "ODI 36% (was 52%), hip ext 4/5 bilat. Goals updated, two met. Plan of care revised to 2x/wk for 4 weeks.")
     assert "97164" in engine.suggest(note).codes
     assert "97164" not in engine.suggest(note.replace("today at visit 12", "due at visit 12")).codes
+
+
+@pytest.mark.parametrize("title", ["Functional Capacity Evaluation\nSample Report\n\nFUNCTIONAL\nCAPACITY\nEVALUATION",
+                                   "Functional Capacity Evaluation\nSummary Report", "FCE REPORT"])
+def test_a_functional_capacity_evaluation_report_is_the_performance_test_not_an_initial_evaluation(engine, title):
+    """An FCE report (its title sometimes broken over lines, 'EVALUATION' alone on the last) documents the
+    performance test 97750, not a PT initial evaluation 97161-97163."""
+    note = (f"{title}\n\nRE: Client   Evaluated: 03/02/2025\n\nPURPOSE OF ASSESSMENT\nClient was referred for a functional "
+            "capacity evaluation to determine his ability to return to work as a warehouse loader.\n\n"
+            "RELIABILITY OF EFFORT\nReliable effort: 38 of 40 consistency measures within expected limits.\n\n"
+            "RESULTS\nFloor to waist lift: 45 lb occasional. Carry 50 ft: 40 lb. Push/pull: 60 lb force. Standing "
+            "tolerance: frequent. Stair climbing: 2 flights, no deviation.\n\nRECOMMENDATIONS\nReturn to work at "
+            "medium physical demand level. Frequency and duration: not applicable.")
+    result = engine.suggest(note, payer="commercial")
+    assert "97750" in result.codes
+    assert not {"97161", "97162", "97163"} & set(result.codes)
