@@ -1344,3 +1344,16 @@ def test_a_hand_held_is_support_given_not_a_service_held(engine, support):
     note = (f"Then ~15 minutes of balance - walking the low beam {support}, standing on one foot to pop bubbles, and "
             "stepping over sticks without looking down.")
     assert minutes_of(engine, note, "commercial") == {"97112": 15}
+
+
+@pytest.mark.parametrize("note, codes", [
+    ("The patient's bed mobility, transfers, and gait were examined at the time of the initial encounter.", {}),
+    ("Impairments and activity limitations were identified and a plan of care was set. The primary goals for the "
+     "patient were to improve balance, strength, functional mobility, and gait. Interventions were chosen by the team.",
+     {}),
+    # examined and then trained in the same sentence stays the service
+    ("Gait was analyzed on video, then trained with cues for heel strike 15 min.", {"97116": 15}),
+    ("Transfers were assessed and practiced 3x with cues for hand placement, 12 min.", {"97530": 12}),
+])
+def test_what_was_examined_or_aimed_at_is_no_service(engine, note, codes):
+    assert minutes_of(engine, note, "commercial") == codes
