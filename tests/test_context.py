@@ -1357,3 +1357,17 @@ def test_a_hand_held_is_support_given_not_a_service_held(engine, support):
 ])
 def test_what_was_examined_or_aimed_at_is_no_service(engine, note, codes):
     assert minutes_of(engine, note, "commercial") == codes
+
+
+def test_a_goal_field_in_the_header_block_ends_with_its_paragraph(engine):
+    """'Goal: ...' written with its text in the note's header block covers that paragraph; the visit's narrative after
+    the blank line is not more goals. A goals list that goes on in numbered items after a blank line stays goals."""
+    note = ("PT Treatment Note - DOS 4/2/25\nName: D. P. | Ins: BCBS PPO -- Auth 4 of 12\n"
+            "Dx: lumbar radiculopathy\nGoal: centralize LE sx; sit 60 min at work w/o leg pain\n\n"
+            "Pt states leg pain now above the knee, 4/10. Began with mechanical lumbar traction, prone, intermittent, "
+            "85 lb, 15 min total. Then directional preference and core program for 20 min: prone press-ups 3x10, "
+            "bird dog 2x10, bridge w/ march 2x10.\n\nPt tolerated well. Continue per POC.")
+    assert minutes_of(engine, note, "commercial") == {"97012": 15, "97110": 20}
+    listed = ("Goals: see below\n\n1. Pt will complete prone press-ups x10 independently in 2 wks.\n"
+              "2. Walk 30 min without leg pain.\n\nGait training 10 min w/ cues for stride length.")
+    assert minutes_of(engine, listed, "commercial") == {"97116": 10}

@@ -395,11 +395,19 @@ class SectionDetector:
         text_of = doc_text(doc)
         inline = None  # (category, end of its line): a line-scoped header ("Dx: ...") covers the rest of its line
         title_section = own_treatment = copied = False
+        field_opened = False   # the section in force was opened by a header with its text on its own line ("Goal: ...")
+        last_end = 0
         for sent in doc.sents:
             span = _strip_span(doc, sent.start, sent.end)
             if span is None:
                 continue
+            prev_end, last_end = last_end, span.end_char
             hit = self.match_header(text_of[span.start_char:span.end_char])
+            if field_opened and not hit and _BLANK_LINE.search(text_of, prev_end, span.start_char) \
+                    and not _LIST_ITEM_LINE.match(text_of, span.start_char):
+                # "Goal: centralize LE sx; sit 60 min at work" in a header block, then a blank line and the visit's
+                # paragraph: the field ended with its paragraph
+                section, field_opened = "none", False
             if hit and hit[0] == "physical_therapy" and "other_discipline" not in (section, inline and inline[0]):
                 hit = None   # "PT:" ends another discipline's part of a shared document; elsewhere "Pt: 77M" is no header
             if hit and hit[0] in self._sentence_only \
@@ -495,6 +503,8 @@ class SectionDetector:
                     section = current
                     inline = None
                     title_section = titled
+                    field_opened = span is not None and "\n" not in text_of[head_start:span.start_char] \
+                        and self.attributes.get(current, {}).get("field_ends_at_paragraph", False)
                 else:
                     line_end = text_of.find("\n", span.end_char)
                     while line_end >= 0 and _wrapped_line(text_of, line_end + 1, self._wrap_min_chars):
@@ -661,6 +671,7 @@ def _timed_block_head(text: str, pos: int) -> bool:
 
 _PAREN_LEAD_IN = re.compile(r"\)[ \t]*:")   # a header's note in parentheses right before its colon
 _BLANK_LINE = re.compile(r"\n[ \t\r]*\n")   # a paragraph's end
+_LIST_ITEM_LINE = re.compile(r"[ \t]*(?:\d{1,2}[.)]|[a-z][.)][ \t]|[-*\u2022>]|(?:stg|ltg)s?\b)", re.IGNORECASE)   # "2. ...", "- ...", "LTG ..."
 
 
 def _line_start(text: str, pos: int) -> bool:

@@ -141,6 +141,7 @@ def load_section_attributes(source: str | Path | None = "default") -> dict[str, 
                       "ends_at_timed_sentence": bool(attrs.get("ends_at_timed_sentence", False)),
                       "semicolon_items": bool(attrs.get("semicolon_items", False)),
                       "line_scope_after_timed_head": bool(attrs.get("line_scope_after_timed_head", False)),
+                      "field_ends_at_paragraph": bool(attrs.get("field_ends_at_paragraph", False)),
                       "ends_plan_or_goals": bool(attrs.get("ends_plan_or_goals", False)),
                       "row_pattern": attrs.get("row_pattern")}
                 for cat, attrs in data["section_attributes"].items()}
