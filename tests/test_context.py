@@ -1371,3 +1371,16 @@ def test_a_goal_field_in_the_header_block_ends_with_its_paragraph(engine):
     listed = ("Goals: see below\n\n1. Pt will complete prone press-ups x10 independently in 2 wks.\n"
               "2. Walk 30 min without leg pain.\n\nGait training 10 min w/ cues for stride length.")
     assert minutes_of(engine, listed, "commercial") == {"97116": 10}
+
+
+def test_a_plan_of_care_field_in_the_header_block_ends_with_its_paragraph(engine):
+    """'POC: 2x/wk x 6 wks -- ionto, ther ex, manual, HEP' in the header block is the plan of care; the visit's
+    paragraph after the blank line is the visit. A plan written after the note's body keeps its section."""
+    note = ("PT Daily Note | DOS 8/14/2024 | Visit 5\nDx: R lateral epicondylitis\n"
+            "POC: 2x/wk x 6 wks -- ionto, ther ex, manual, HEP\n\n"
+            "Pt reports pain 4/10 with gripping. Ther ex 15 min: eccentric wrist ext 2 lb 3x15, FlexBar twists. "
+            "Manual 8 min: STM to the wrist extensors, radial head glides.\n\nPlan: continue.")
+    assert minutes_of(engine, note, "commercial") == {"97110": 15, "97140": 8}
+    after_body = ("S: Pain 3/10.\nO: Ther ex 15 min: bridges, clams.\nP: Continue 2x/wk; trial ultrasound if pain "
+                  "persists.\n\nUltrasound 1 MHz 8 min to be added if no change by visit 8.")
+    assert minutes_of(engine, after_body, "commercial") == {"97110": 15}

@@ -396,6 +396,7 @@ class SectionDetector:
         inline = None  # (category, end of its line): a line-scoped header ("Dx: ...") covers the rest of its line
         title_section = own_treatment = copied = False
         field_opened = False   # the section in force was opened by a header with its text on its own line ("Goal: ...")
+        body_seen = False      # a header of the note's body (S:, O:, A:, Tx:) came already: past the header block
         last_end = 0
         for sent in doc.sents:
             span = _strip_span(doc, sent.start, sent.end)
@@ -488,6 +489,7 @@ class SectionDetector:
                 hit = ("plan", hit[1])   # "Interventions: ther ex, manual, gait" under a plan of care lists the plan
             if hit:
                 current, end = hit
+                body_seen = body_seen or current in _BODY_SECTIONS
                 # "Daily Note" above S:/O: is the note's title, not a treatment section of its own
                 label = _DATE_AFTER.sub("", _label(text_of[span.start_char:span.start_char + end]))   # "DAILY NOTE 03/14/2024"
                 titled = not headers and current == "treatment" and (label in self._titles or _NOTE_TITLE.search(label))
@@ -503,8 +505,9 @@ class SectionDetector:
                     section = current
                     inline = None
                     title_section = titled
-                    field_opened = span is not None and "\n" not in text_of[head_start:span.start_char] \
-                        and self.attributes.get(current, {}).get("field_ends_at_paragraph", False)
+                    ends = self.attributes.get(current, {}).get("field_ends_at_paragraph", False)
+                    field_opened = span is not None and "\n" not in text_of[head_start:span.start_char] and bool(ends) \
+                        and (ends is True or not body_seen)   # "header_block": before the note's body
                 else:
                     line_end = text_of.find("\n", span.end_char)
                     while line_end >= 0 and _wrapped_line(text_of, line_end + 1, self._wrap_min_chars):
@@ -671,6 +674,7 @@ def _timed_block_head(text: str, pos: int) -> bool:
 
 _PAREN_LEAD_IN = re.compile(r"\)[ \t]*:")   # a header's note in parentheses right before its colon
 _BLANK_LINE = re.compile(r"\n[ \t\r]*\n")   # a paragraph's end
+_BODY_SECTIONS = frozenset({"subjective", "objective", "assessment", "treatment", "flowsheet"})
 _LIST_ITEM_LINE = re.compile(r"[ \t]*(?:\d{1,2}[.)]|[a-z][.)][ \t]|[-*\u2022>]|(?:stg|ltg)s?\b)", re.IGNORECASE)   # "2. ...", "- ...", "LTG ..."
 
 

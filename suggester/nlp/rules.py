@@ -132,6 +132,14 @@ def load_section_rules(source: str | Path | None = "default") -> list[SectionRul
     return rules
 
 
+def _field_end(category: str, value) -> bool | str:
+    """A section attribute ``field_ends_at_paragraph``: true, false or "header_block" (only in the note's first paragraph)."""
+    if value not in (True, False, "header_block"):
+        raise ResourceError(f"section attributes file ({category!r}): 'field_ends_at_paragraph' must be true, false or "
+                            f"\"header_block\", got {value!r}.")
+    return value
+
+
 def load_section_attributes(source: str | Path | None = "default") -> dict[str, dict]:
     """Section category -> ``{"assertion": str | None, "inline_scope": "line" | None, ...}``."""
     data = _load(source, "section_attributes.json")
@@ -141,7 +149,7 @@ def load_section_attributes(source: str | Path | None = "default") -> dict[str, 
                       "ends_at_timed_sentence": bool(attrs.get("ends_at_timed_sentence", False)),
                       "semicolon_items": bool(attrs.get("semicolon_items", False)),
                       "line_scope_after_timed_head": bool(attrs.get("line_scope_after_timed_head", False)),
-                      "field_ends_at_paragraph": bool(attrs.get("field_ends_at_paragraph", False)),
+                      "field_ends_at_paragraph": _field_end(cat, attrs.get("field_ends_at_paragraph", False)),
                       "ends_plan_or_goals": bool(attrs.get("ends_plan_or_goals", False)),
                       "row_pattern": attrs.get("row_pattern")}
                 for cat, attrs in data["section_attributes"].items()}
