@@ -1384,3 +1384,12 @@ def test_a_plan_of_care_field_in_the_header_block_ends_with_its_paragraph(engine
     after_body = ("S: Pain 3/10.\nO: Ther ex 15 min: bridges, clams.\nP: Continue 2x/wk; trial ultrasound if pain "
                   "persists.\n\nUltrasound 1 MHz 8 min to be added if no change by visit 8.")
     assert minutes_of(engine, after_body, "commercial") == {"97110": 15}
+
+
+def test_a_timed_service_heading_ends_a_functional_status_field(engine):
+    """'Equipment: B hinged AFOs (delivered 10/2024)' lists where the patient stands; the timed headings below it
+    ('Gait training (15 min): ...') are the visit's services, not more status."""
+    note = ("Date: 11/07/2024   Time: 4:00-4:45 PM\nEquipment: B hinged AFOs (delivered 10/2024, 3rd session w/ them)\n\n"
+            "Gait training (15 min): treadmill 1.2 mph w/ cues for heel strike, ramp and curbs w/ AFOs, CGA.\n"
+            "Ther ex (12 min): gastroc stretch in long sitting, bridges 2x10, side-steps w/ band.")
+    assert minutes_of(engine, note, "commercial") == {"97116": 15, "97110": 12}

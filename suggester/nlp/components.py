@@ -441,7 +441,7 @@ class SectionDetector:
                     and not rows.match(text_of, span.start_char):
                 section = "none"   # "Charge capture:" rows end at a line that is no charge row ("Activity log: bike 5'")
             current = inline[0] if inline else section
-            if not hit and self.attributes.get(current, {}).get("assertion") == "reported" \
+            if not hit and self.attributes.get(current, {}).get("assertion") in ("reported", "exam_finding") \
                     and (_timed_block_head(text_of, span.start_char)
                          or _line_start(text_of, span.start_char) and _TIMED_HEAD_COLON.match(text_of, span.start_char)):
                 # "Testing - 35 min face-to-face:" or "Ther ex 15 min: rows, ER/IR ..." under "S:": a timed block's own
