@@ -1393,3 +1393,10 @@ def test_a_timed_service_heading_ends_a_functional_status_field(engine):
             "Gait training (15 min): treadmill 1.2 mph w/ cues for heel strike, ramp and curbs w/ AFOs, CGA.\n"
             "Ther ex (12 min): gastroc stretch in long sitting, bridges 2x10, side-steps w/ band.")
     assert minutes_of(engine, note, "commercial") == {"97116": 15, "97110": 12}
+
+
+@pytest.mark.parametrize("sentence", ["he'll ice after throwing tomorrow.", "we'll add ultrasound next week.",
+                                      "She\u2019ll use the hot pack at home tonight."])
+def test_a_contraction_of_will_is_a_plan(engine, sentence):
+    note = "Ther ex 15 min: band ER/IR at 90/90, prone Y/T, serratus punches. " + sentence[0].upper() + sentence[1:]
+    assert minutes_of(engine, note, "commercial") == {"97110": 15}
