@@ -92,6 +92,8 @@ def test_import_train_gate_promote_rollback(review_url, small_data, tmp_path, mo
     # A candidate that is worse on the project hold-out is refused, with the reasons, and cannot be promoted.
     tinier = tmp_path / "tinier"
     _slice(tinier, 64)
+    for name in ("no_code.jsonl", "no_code_findings.jsonl"):   # every no-service sentence: a model that finds less
+        shutil.copy(ROOT / "training_data" / "sentences" / name, tinier / "sentences" / name)
     out = run("train", "--corrections", review_url, "--out", str(tmp_path / "cand2"), "--data", str(tinier),
               token=bo, code=1)
     assert "gate REFUSED the candidate: project hold-out micro-F1 falls" in out, out
