@@ -243,6 +243,13 @@ ACCURACY_SETS = (
     ("full visit notes restating the episode dev", "full_visit_notes/dev_notes.jsonl"),
     ("home health and SNF long-form notes dev", "home_snf_long/dev_notes.jsonl"),
     ("printed visit notes from several clinics dev", "printed_notes/dev_notes.jsonl"),
+    ("an ordinary mixed week dev", "mixed_week/dev_notes.jsonl"),
+    ("published example notes on the web dev", "published_examples/dev_notes.jsonl"),
+    ("transcription samples and student work dev", "transcripts_students/dev_notes.jsonl"),
+    ("notes as they end up on the web dev", "real_life_notes/dev_notes.jsonl"),
+    ("header blocks and footers dev", "header_footer/dev_notes.jsonl"),
+    ("sessions told in clinicians' own words dev", "own_words/dev_notes.jsonl"),
+    ("sessions told plainly dev", "plain_told/dev_notes.jsonl"),
     ("hold-out", "holdout/holdout_notes.jsonl"),
 )
 
