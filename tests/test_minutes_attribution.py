@@ -672,6 +672,16 @@ def test_a_later_encounters_device_time_follows_words_of_the_first_encounter(eng
     assert minutes_of(engine, note, "commercial") == {"97763": 13, "97116": 18}
 
 
+@pytest.mark.parametrize("note", [
+    "R TFA, 3rd visit with her microprocessor knee. Prosthetic training 15 min: socket fit check, added 1-ply sock, "
+    "donning practice.",
+    "B hinged AFOs delivered last month, this is the 4th session with them. Orthotic training 15 min: skin check, "
+    "strap routing adjusted, wearing schedule reviewed with mom.",
+])
+def test_a_visit_counted_with_the_device_is_a_later_encounter(engine, note):
+    assert minutes_of(engine, note, "commercial") == {"97763": 15}
+
+
 @pytest.mark.parametrize("note, minutes", [
     ("Amputee clinic visit 9, first visit with the definitive prosthesis. Prosthetic check and training 25 min: socket "
      "fit, sock ply, donning, skin check after 20 min of wear.", {"97761": 25}),
