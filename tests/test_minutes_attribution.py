@@ -1331,3 +1331,21 @@ def test_a_vital_signs_recovery_time_is_not_the_services_time(engine):
     note = ("Pt ambulated with RW 150 ft x2, mod A for balance and walker placement, cues for step length; "
             "tachycardia of 184 with task, resolved to 136 after 10 min.")
     assert minutes_of(engine, note, "commercial") == {"97116": None}
+
+
+def test_a_symptoms_duration_is_not_session_time_and_a_plural_visit_count_is_a_later_visit(engine):
+    """'morning stiffness 30 min per mom' is how long the stiffness lasts, not 30 minutes of the pool session; and a
+    header block with 'Aquatic visits: 6 of 12', a diagnosis, precautions and goals is a later visit, not an initial
+    evaluation."""
+    note = ("PEDIATRIC THERAPY CENTER - Aquatic Program (community therapy pool)\nAQUATIC PT SESSION NOTE   DOS: 06/11/2025\n"
+            "Child: S. D.   DOB 09/03/2014 (10 y)\nInsurance: Cigna PPO   Aquatic visits: 6 of 12\n"
+            "Dx: juvenile idiopathic arthritis, multiple sites\nPrecautions: avoid impact during flare\n"
+            "Goals: walk 1000 ft on school campus w/o knee pain\n\n"
+            "Water temp 92 F. Pain 2/10 B knees at start; morning stiffness 30 min per mom.\n"
+            "In-water session 4:00-4:40 (40 min):\n - warm-up walking fwd/back/sideways in chest-deep water, 5 laps\n"
+            " - step-ups on submerged step 3x10 each\n - SLS on submerged foam disk 3x20 s each\n"
+            " - flutter kick w/ kickboard, 4 widths\n"
+            "Plan: continue 1x/wk aquatic + land HEP.\n------\nTimed: 40 min     Code: 97113 x3")
+    result = engine.suggest(note, payer="commercial")
+    assert {s.code: s.minutes for s in result.recommended} == {"97113": 40}
+    assert (result.report or {}).get("kind") == "treatment"
