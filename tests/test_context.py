@@ -1400,3 +1400,14 @@ def test_a_timed_service_heading_ends_a_functional_status_field(engine):
 def test_a_contraction_of_will_is_a_plan(engine, sentence):
     note = "Ther ex 15 min: band ER/IR at 90/90, prone Y/T, serratus punches. " + sentence[0].upper() + sentence[1:]
     assert minutes_of(engine, note, "commercial") == {"97110": 15}
+
+
+def test_a_title_with_dos_and_soap_letters_with_a_parenthesis_keep_the_visit(engine):
+    """'DAILY NOTE     DOS 03/26/2025' is the note's title (with 'DOS' before its date), so the Objective lines are not
+    exam findings; and 'S) ...' written as SOAP letters with a parenthesis after a plan-of-care field in the header
+    block is no list item continuing that field."""
+    note = ("DAILY NOTE     DOS 03/26/2025\nPt: D. H.   Visit 4/12\nDx: lumbar disc displacement\n"
+            "POC focus: centralization; lifting tolerance\n\nS) Leg sx now only to knee.\nO) Prone press-up full.\n"
+            "Tx)\n 1. Mech traction, prone, static 90 lb, 15 min.\n 2. TherEx 20': press-ups 2x10, bird dog 3x8.\n"
+            "A) Tolerated well.\nP) Continue.")
+    assert set(minutes_of(engine, note, "commercial")) == {"97012", "97110"}

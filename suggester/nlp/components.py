@@ -640,7 +640,7 @@ _TIMED_HEAD_BEFORE = re.compile(r"[ \t\-*\u2022>]*[A-Za-z][^\n:.]{0,40}?\b\d{1,3
 # a line opening with a block's name and minutes before a colon ("Exercise instruction today (12 min): ...")
 _TIMED_HEAD_COLON = re.compile(r"[^\n:]{1,40}?\b\d{1,3}\s*(?:min(?:ute)?s?|mins|')\)?[ \t]*:", re.IGNORECASE)
 _NOTE_TITLE = re.compile(r"\bnotes?$")   # "Progress/Daily Note": a document's name
-_DATE_AFTER = re.compile(r"\s+\d{1,4}[/.\-]\d{1,2}(?:[/.\-]\d{2,4})?$")   # a date after a title
+_DATE_AFTER = re.compile(r"\s+(?:(?:dos|date(?:\s+of\s+service)?)\s*:?\s*)?\d{1,4}[/.\-]\d{1,2}(?:[/.\-]\d{2,4})?$")   # "... DOS 03/26/2025"
 _ONLY_TIME = re.compile(r"[\s:\-=]*(?:~|about|approx\.?)?\s*\d{1,3}\s*(?:min(?:ute)?s?\b|mins\b|'|\u2032|\u2019)?\.?[ \t]*(?:\n|$)",
                         re.IGNORECASE)
 _SESSION_MINUTES = re.compile(r"[\s:\-]*\d{1,3}\s*(?:min(?:ute)?s?|mins)\.?[ \t]*(?:\n|$)", re.IGNORECASE)
@@ -675,7 +675,8 @@ def _timed_block_head(text: str, pos: int) -> bool:
 _PAREN_LEAD_IN = re.compile(r"\)[ \t]*:")   # a header's note in parentheses right before its colon
 _BLANK_LINE = re.compile(r"\n[ \t\r]*\n")   # a paragraph's end
 _BODY_SECTIONS = frozenset({"subjective", "objective", "assessment", "treatment", "flowsheet"})
-_LIST_ITEM_LINE = re.compile(r"[ \t]*(?:\d{1,2}[.)]|[a-z][.)][ \t]|[-*\u2022>]|(?:stg|ltg)s?\b)", re.IGNORECASE)   # "2. ...", "- ...", "LTG ..."
+# a list item continuing a list: "2. ...", "b) ...", "- ...", "LTG ..." (not a capital letter's SOAP header: "S) Leg sx ...")
+_LIST_ITEM_LINE = re.compile(r"[ \t]*(?:\d{1,2}[.)]|[a-h][.)][ \t]|[-*\u2022>]|(?i:stg|ltg)s?\b)")
 
 
 def _line_start(text: str, pos: int) -> bool:
