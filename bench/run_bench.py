@@ -250,6 +250,7 @@ ACCURACY_SETS = (
     ("header blocks and footers dev", "header_footer/dev_notes.jsonl"),
     ("sessions told in clinicians' own words dev", "own_words/dev_notes.jsonl"),
     ("sessions told plainly dev", "plain_told/dev_notes.jsonl"),
+    ("four organisations' printed notes dev", "network_check/dev_notes.jsonl"),
     ("hold-out", "holdout/holdout_notes.jsonl"),
 )
 
