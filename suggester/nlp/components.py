@@ -165,6 +165,7 @@ class ClinicalSegmenter:
         for i in range(1, n):
             ptext, ttext, at = words[i - 1], words[i], idx[i]
             start = False
+            header, tried = None, False   # the inline header at this token, once the branch below has looked for it
             if is_space[i - 1] and "\n" in ptext:
                 # a lowercase line that opens with a header ("obj: lumbar flex 50% ...") starts a part, wrapped or not
                 start = not is_space[i] and (not _wrapped_line(text, at, self.wrap_min_chars)
@@ -197,7 +198,9 @@ class ClinicalSegmenter:
                     # cont. same"): the header starts at its first word
                     flags[i - 1, 0] = 1
                     header_end = two.end()
-                start = at >= header_end and (bool(self._inline_header.match(text, at)) or ptext in _SEPARATORS
+                if at >= header_end:
+                    header, tried = self._inline_header.match(text, at), True
+                start = at >= header_end and (header is not None or ptext in _SEPARATORS
                                               and self._separated_header is not None
                                               and bool(self._separated_header.match(text, at)))
                 if start:
@@ -206,7 +209,8 @@ class ClinicalSegmenter:
             if start:
                 flags[i, 0] = 1
                 if ttext[:1].isalpha():
-                    header = self._inline_header.match(text, at)
+                    if not tried:
+                        header = self._inline_header.match(text, at)
                     if header is not None:
                         header_end = header.end()
             before = ptext

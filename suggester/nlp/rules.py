@@ -133,7 +133,8 @@ def load_section_rules(source: str | Path | None = "default") -> list[SectionRul
 
 
 def _field_end(category: str, value) -> bool | str:
-    """A section attribute ``field_ends_at_paragraph``: true, false or "header_block" (only in the note's first paragraph)."""
+    """A section attribute ``field_ends_at_paragraph``: true, false or "header_block" (only before the first header of
+    the note's body: S:, O:, A:, Tx:)."""
     if value not in (True, False, "header_block"):
         raise ResourceError(f"section attributes file ({category!r}): 'field_ends_at_paragraph' must be true, false or "
                             f"\"header_block\", got {value!r}.")
