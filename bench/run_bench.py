@@ -251,6 +251,9 @@ ACCURACY_SETS = (
     ("sessions told in clinicians' own words dev", "own_words/dev_notes.jsonl"),
     ("sessions told plainly dev", "plain_told/dev_notes.jsonl"),
     ("four organisations' printed notes dev", "network_check/dev_notes.jsonl"),
+    ("an ordinary day in eight small practices dev", "eight_practices/dev_notes.jsonl"),
+    ("sessions told to a colleague dev", "colleague_words/dev_notes.jsonl"),
+    ("evaluations, progress and discharge visits dev", "not_daily_visits/dev_notes.jsonl"),
     ("hold-out", "holdout/holdout_notes.jsonl"),
 )
 
