@@ -186,3 +186,22 @@ def test_a_pool_session_covers_its_exercises_though_the_history_above_it_mention
             " - single-leg stance at wall 3x20 s each\n"
             "Plan: continue aquatic PT 2x/wk.")
     assert minutes_of(engine, note, payer="commercial") == {"97113": 32}
+
+
+@pytest.mark.parametrize("note,found", [
+    # rolling a body part over a ball or a bottle is exercise, not bed mobility
+    ("Calf stretch at the wall, marble pick-ups, rolling the sole over a tennis ball, eccentric heel drops - 14 min.",
+     {"97110": 14}),
+    # the bed-mobility task is still therapeutic activities where the line reads as it
+    ("Rolling to both sides with the bed rail, then supine to sit at the edge of bed with min A, 10 min.",
+     {"97530": 10}),
+])
+def test_rolling_names_bed_mobility_only_where_the_line_reads_as_it(engine, note, found):
+    """'rolling' alone is an ambiguous name (a supporting name): it backs therapeutic activities in a line that reads as
+    bed mobility, not in a list of foot exercises where a ball is rolled."""
+    assert minutes_of(engine, note, payer="commercial") == found
+
+
+def test_a_traction_machine_in_plain_words_is_mechanical_traction(engine):
+    found = engine.suggest("Neck on the traction machine, 10 lb, 60 s on / 20 s off, 15 min.", payer="commercial")
+    assert found.codes == ["97012"]
