@@ -719,6 +719,20 @@ def test_attended_or_unattended_stimulation_follows_what_the_note_says(engine, n
     assert set(engine.suggest(note, payer=payer).codes) == codes
 
 
+@pytest.mark.parametrize("note, payer, codes", [
+    ("Sacral stage 3 pressure injury 3.1 x 2.4 cm, granular base.\nHVPC to the wound bed (cathode in the dressing over the "
+     "ulcer), 60 min unattended.", "medicare", {"G0281"}),
+    ("Venous ulcer L medial malleolus. E-stim pads placed around the wound edges, 45 min; checked on pt twice.",
+     "commercial", {"G0281"}),
+    # stimulation for pain stays the unattended code
+    ("IFC to the low back 15 min unattended.\nTE 12 min: bridges, dead bugs, bird dogs.", "medicare", {"G0283", "97110"}),
+])
+def test_unattended_stimulation_of_a_wound_is_the_wound_code(engine, note, payer, codes):
+    """G0281 is the unattended stimulation given for wound care: an unattended stimulation whose lines name the wound
+    it treats is that code, whatever stimulation name the line uses (HVPC, e-stim)."""
+    assert set(engine.suggest(note, payer=payer).codes) == codes
+
+
 def test_a_named_repositioning_maneuver_is_documented_without_a_time(engine):
     """Canalith repositioning is untimed: 'Tx today: Epley L with modification (...), x1' documents it."""
     note = ("Positional testing: L DH (+) upbeat/torsional, latency 2 s, fatigable.\nTx today: Epley L with modification "
