@@ -638,6 +638,16 @@ def test_selective_debridement_adds_its_area_add_on(engine, area, units):
     assert found.get("97597") == 1 and found.get("97598") == units
 
 
+@pytest.mark.parametrize("line", [
+    "L heel diabetic ulcer 1.8 x 1.2 cm. Removed slough from the wound base with curette and forceps.",
+    "R lateral malleolus venous ulcer, 2.1 sq cm: removed necrotic tissue with curette to a bleeding base.",
+])
+def test_the_debridement_told_as_what_was_removed_is_selective_debridement(engine, line):
+    """'removal of slough' is a catalogue name of selective debridement; so are its verb forms ('removed slough',
+    'removed necrotic tissue')."""
+    assert engine.suggest(line, payer="medicare").codes == ["97597"]
+
+
 @pytest.mark.parametrize("note, caregiver_code", [
     # the caregiver trained beside the patient: part of the patient's own services
     ("Daughter present for training. Transfers bed<>w/c and toilet with daughter guarding, cues for hand placement "
