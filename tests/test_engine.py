@@ -639,8 +639,8 @@ def test_selective_debridement_adds_its_area_add_on(engine, area, units):
 
 
 @pytest.mark.parametrize("line", [
-    "L heel diabetic ulcer 1.8 x 1.2 cm. Removed slough from the wound base with curette and forceps.",
-    "R lateral malleolus venous ulcer, 2.1 sq cm: removed necrotic tissue with curette to a bleeding base.",
+    "Pared the callus rim and removed slough w/ #10 blade, about 2 sq cm.",
+    "Trimmed callus at the wound edge and removed slough with a #15 blade, 4 sq cm.",
 ])
 def test_the_debridement_told_as_what_was_removed_is_selective_debridement(engine, line):
     """'removal of slough' is a catalogue name of selective debridement; so are its verb forms ('removed slough',
