@@ -594,6 +594,23 @@ def test_a_bare_number_in_parentheses_after_a_heading_is_its_minutes(text, minut
     assert [m.minutes for m in find_minutes(text)] == minutes
 
 
+@pytest.mark.parametrize("text, minutes", [
+    ("NMR x20 - posterior LOB work: anterior weight shifts, step strategy", [20]),
+    ("- TherEx x 14: bridges 2x15, clamshells, side planks", [14]),
+    ("Gait x2 - 150 ft with RW, CGA", []),             # two trials: too few to be a block's minutes
+    ("SLR x10 - cues for quad set first", []),         # an exercise's repetitions, not a service's heading
+])
+def test_a_count_after_a_service_heading_before_a_colon_or_dash_is_its_minutes(text, minutes):
+    assert [m.minutes for m in find_minutes(text)] == minutes
+
+
+def test_service_headings_with_x_minutes_time_each_block(engine):
+    note = ("NMR x18 - tandem on foam, SLS with head turns, reactive stepping\n"
+            "Gait x12 - SPC 150 ft x3, heel strike cues, 4 stairs reciprocal w/ rail\n"
+            "TA x10: floor to chair transfer via half kneel x3")
+    assert minutes_of(engine, note, "commercial") == {"97112": 18, "97116": 12, "97530": 10}
+
+
 def test_dictations_spoken_paragraph_breaks_separate_services(engine):
     # the transcript has no punctuation: "new paragraph" is the only break between the two services and their times
     note = ("daily note low back pain visit seven patient states tingling lasts about ten minutes at a time new paragraph "

@@ -94,6 +94,7 @@ def _patterns() -> dict:
             x for x in (composed, plain) if x), re.IGNORECASE | re.MULTILINE),
         "elliptic_range": (data["elliptic_minutes"]["min_value"], data["elliptic_minutes"]["max_value"]),
         "paren_heading": re.compile(data["paren_heading_pattern"]) if data.get("paren_heading_pattern") else None,
+        "x_heading": re.compile(data["x_heading_pattern"]) if data.get("x_heading_pattern") else None,
         "field": re.compile(data["field_pattern"], re.IGNORECASE),
         "field_total_before": re.compile(data["field_total_before_pattern"], re.IGNORECASE),
         "elliptic_not_after": frozenset(w.lower() for w in data["elliptic_minutes"]["not_after"]),
@@ -287,8 +288,11 @@ def _find_minutes(text: str) -> tuple[MinuteMention, ...]:
                 min(mm.start, m.start()):max(mm.end, m.end())] for mm in out):
             # "08:05-08:28 Therapeutic exercise (23 min)": the clock range and the minutes are one time, said twice
             extra.append(MinuteMention(m.start(), m.end(), diff, clock=True))
-    if p["paren_heading"] is not None and "(" in text:   # "Manual therapy (12): MET ...", "TE (22): band walks"
-        for m in p["paren_heading"].finditer(text):
+    # "Manual therapy (12): MET ...", "TE (22): band walks"; "NMR x20 - weight shifts ...", "TE x15: bridges"
+    for key, sign in (("paren_heading", "("), ("x_heading", "x")):
+        if p[key] is None or sign not in text and sign.upper() not in text and "\u00d7" not in text:
+            continue
+        for m in p[key].finditer(text):
             if not any(x < m.end("n") and m.start("n") < y for x, y in taken + [(e.start, e.end) for e in extra]):
                 extra.append(MinuteMention(m.start("n"), m.end("n"), int(m.group("n"))))
     for m in p["field"].finditer(text) if ":" in text or "=" in text else ():   # "Minutes: 23", "Gait min: 10"
