@@ -15,6 +15,9 @@ __all__ = ["PhraseIndex"]
 _FOUND_MAX = 20_000   # clause texts whose phrase hits are remembered (cleared when full)
 # a time right after a name: "TA 15 min", "TA: 12'", "TA (10m)", "TA - 8 minutes", or a bare number in a minutes list
 # ("Minutes: NMR 20 / TA 10 (total 45)", "TE 15, TA 10")
+# the last item of a minutes list ("TE 15 / NMR 11 / TA 6"): a bare number ending the line after a slash or bar item
+_LIST_END_TIME = re.compile(r"[ \t]*[:\-=]?[ \t]*\d{1,2}[ \t]*\.?[ \t]*(?:\r?\n|$)")
+_LIST_ITEM_BEFORE = re.compile(r"\d[ \t]*[/|][ \t]*$")
 _TIME_NEXT = re.compile(r"[ \t]*[:\-\u2013(=]?[ \t]*\d{1,3}[ \t]*(?:min(?:ute)?s?\b|mins\b|m\b|'"
                         r"|(?=[ \t]*(?:[/,;|]|\(total\b)))", re.IGNORECASE)   # also a minutes list: "NMR 20 / TA 10 / ..."
 
@@ -178,7 +181,8 @@ class PhraseIndex:
                  and (lit not in capitals or CAPITALS_DOSE_AFTER.match(text, b))]
         if self._timed_abbr:
             hits += [(a, b, t, self._timed_abbr[t]) for t, a, b in tokens
-                     if t in self._timed_abbr and _TIME_NEXT.match(text, b)]
+                     if t in self._timed_abbr and (_TIME_NEXT.match(text, b)
+                                                   or _LIST_END_TIME.match(text, b) and _LIST_ITEM_BEFORE.search(text, 0, a))]
         if self._weak is not None:
             weak_syn, syn_m, weak_abbr, abbr_m = self._weak
             taken = blocked + [(a, b) for a, b, _, _ in hits]

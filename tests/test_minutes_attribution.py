@@ -611,6 +611,24 @@ def test_service_headings_with_x_minutes_time_each_block(engine):
     assert minutes_of(engine, note, "commercial") == {"97112": 18, "97116": 12, "97530": 10}
 
 
+@pytest.mark.parametrize("text, minutes", [
+    ("TE 15 / NMR 10 / Gait 8. R heel strike 50% w/ cues.", [15, 10, 8]),
+    ("TE 2 / NMR 1 / Gait 1", []),                     # small numbers in a list count units, not minutes
+    ("Bridges 10 / clams 15", []),                     # exercises' repetitions, not services' short names
+])
+def test_a_slash_list_of_service_names_with_bare_numbers_gives_their_minutes(text, minutes):
+    assert [m.minutes for m in find_minutes(text)] == minutes
+
+
+def test_a_slash_list_of_service_times_is_the_sessions_time_log(engine):
+    mid_line = "Home visit, 3 y/o. TE 14 / NMR 12 / Gait 9. Better heel strike with cues."
+    assert minutes_of(engine, mid_line, "commercial") == {"97110": 14, "97112": 12, "97116": 9}
+    # a tally after a per-exercise log gives each service's whole time, the last item's name included
+    log = ("Recumbent bike warm-up (7m)\nStep-ups 8 in box 3x10 (5m)\nTandem stance on foam, eyes closed (6m)\n"
+           "Reactive stepping to PT perturbations (5m)\nFloor to stand via half kneel x4 (7m)\nTE 12 / NMR 11 / TA 7")
+    assert minutes_of(engine, log, "commercial") == {"97110": 12, "97112": 11, "97530": 7}
+
+
 def test_dictations_spoken_paragraph_breaks_separate_services(engine):
     # the transcript has no punctuation: "new paragraph" is the only break between the two services and their times
     note = ("daily note low back pain visit seven patient states tingling lasts about ten minutes at a time new paragraph "

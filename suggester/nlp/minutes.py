@@ -95,6 +95,7 @@ def _patterns() -> dict:
         "elliptic_range": (data["elliptic_minutes"]["min_value"], data["elliptic_minutes"]["max_value"]),
         "paren_heading": re.compile(data["paren_heading_pattern"]) if data.get("paren_heading_pattern") else None,
         "x_heading": re.compile(data["x_heading_pattern"]) if data.get("x_heading_pattern") else None,
+        **_name_minutes_list(data.get("name_minutes_list")),
         "field": re.compile(data["field_pattern"], re.IGNORECASE),
         "field_total_before": re.compile(data["field_total_before_pattern"], re.IGNORECASE),
         "elliptic_not_after": frozenset(w.lower() for w in data["elliptic_minutes"]["not_after"]),
@@ -131,6 +132,22 @@ def _feet(text: str, m: re.Match, a: float, p: dict) -> bool:
 def number_value(text: str) -> float:
     """A number written in digits or words ("3", "three", "twenty-four")."""
     return _number(text, _patterns()["words"])
+
+
+def _name_minutes_list(spec: dict | None) -> dict:
+    """The patterns of minutes.json ``name_minutes_list``: a sentence that only lists services' short names, each
+    with a bare number ('TE 15 / NMR 10 / Gait 8'), and one item of it."""
+    if not spec:
+        return {"name_list": None, "name_item": None, "name_list_range": (0, 0)}
+    names = "|".join(sorted(spec["names"], key=len, reverse=True))
+    item = rf"(?:{names})[ \t]*[:=\-]?[ \t]*\d{{1,2}}(?![\w'\u2019\u2032:]|\.\d)"
+    sep = r"[ \t]*[/|][ \t]*"
+    return {
+        "name_list": re.compile(rf"(?:^|(?<=[:.;]))[ \t]*(?:{item})(?:{sep}(?:{item}))+(?=[ \t]*(?:[.;]|$))",
+                                re.IGNORECASE | re.MULTILINE),
+        "name_item": re.compile(rf"(?:{names})[ \t]*[:=\-]?[ \t]*(?P<n>\d{{1,2}})", re.IGNORECASE),
+        "name_list_range": (int(spec["min_value"]), int(spec["max_value"])),
+    }
 
 
 @lru_cache(maxsize=1)
@@ -295,6 +312,14 @@ def _find_minutes(text: str) -> tuple[MinuteMention, ...]:
         for m in p[key].finditer(text):
             if not any(x < m.end("n") and m.start("n") < y for x, y in taken + [(e.start, e.end) for e in extra]):
                 extra.append(MinuteMention(m.start("n"), m.end("n"), int(m.group("n"))))
+    if p["name_list"] is not None and ("/" in text or "|" in text):
+        lo, hi = p["name_list_range"]   # "TE 15 / NMR 10 / Gait 8": each name's bare number is its minutes
+        for m in p["name_list"].finditer(text):
+            items = list(p["name_item"].finditer(text, m.start(), m.end()))
+            if all(lo <= int(i.group("n")) <= hi for i in items):
+                for i in items:
+                    if not any(x < i.end("n") and i.start("n") < y for x, y in taken + [(e.start, e.end) for e in extra]):
+                        extra.append(MinuteMention(i.start("n"), i.end("n"), int(i.group("n"))))
     for m in p["field"].finditer(text) if ":" in text or "=" in text else ():   # "Minutes: 23", "Gait min: 10"
         if p["field_total_before"].search(text, max(0, m.start() - 20), m.start()) is not None:
             continue
