@@ -198,8 +198,16 @@ def is_service_total(text: str, start: int, end: int) -> bool:
     # 10 min"): the windows stop at sentence ends, colons, commas and parentheses
     before = re.split(r"[.;:!?,]\s|[()]", text[max(0, start - 25):start])[-1]
     after = re.split(r"[.;:!?,](?:\s|$)|[()]", text[end:end + 45])[0]
-    return _service_total_cues().search(before + " " + after) is not None or _COVERS_ABOVE.match(text, end) is not None \
+    cues = _service_total_cues()
+    # a cue right after this time that goes on to a time of its own is that time's ("bike 6 min - total 18 min")
+    after_cue = any(not (_CUE_OWN_TIME.match(after, c.end()) and not _DIGIT.search(after, 0, c.start()))
+                    for c in cues.finditer(after))
+    return cues.search(before) is not None or after_cue or _COVERS_ABOVE.match(text, end) is not None \
         or _total_label().search(text, max(0, start - 30), start) is not None
+
+
+_DIGIT = re.compile(r"\d")
+_CUE_OWN_TIME = re.compile(r"(?:[ \t]+[A-Za-z.]{1,8}){0,2}[ \t]*[:=\-\u2013]?[ \t]*(?:~|about|approx\.?)?[ \t]*\d")
 
 
 @lru_cache(maxsize=1)

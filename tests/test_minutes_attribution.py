@@ -629,6 +629,16 @@ def test_a_slash_list_of_service_times_is_the_sessions_time_log(engine):
     assert minutes_of(engine, log, "commercial") == {"97110": 12, "97112": 11, "97530": 7}
 
 
+@pytest.mark.parametrize("line, found", [
+    ("Today's tx: clamshells with band, bridges, mini squats, recumbent bike 6 min - total 18 min.", {"97110": 18}),
+    ("SKTC, DKTC, seated flexion, NuStep L3 for 8 min \u2014 total ex 21 minutes.", {"97110": 21}),
+])
+def test_a_total_cue_before_another_time_is_that_times_not_the_item_before_it(engine, line, found):
+    """'bike 6 min - total 18 min': the total cue goes on to a time of its own, so the bike's 6 minutes are an item
+    of the 18, not a second whole time added to it."""
+    assert minutes_of(engine, line, "commercial") == found
+
+
 def test_dictations_spoken_paragraph_breaks_separate_services(engine):
     # the transcript has no punctuation: "new paragraph" is the only break between the two services and their times
     note = ("daily note low back pain visit seven patient states tingling lasts about ten minutes at a time new paragraph "
