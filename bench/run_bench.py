@@ -254,6 +254,7 @@ ACCURACY_SETS = (
     ("an ordinary day in eight small practices dev", "eight_practices/dev_notes.jsonl"),
     ("sessions told to a colleague dev", "colleague_words/dev_notes.jsonl"),
     ("evaluations, progress and discharge visits dev", "not_daily_visits/dev_notes.jsonl"),
+    ("one week at a multi-site practice dev", "week_multisite/dev_notes.jsonl"),
     ("hold-out", "holdout/holdout_notes.jsonl"),
 )
 
