@@ -639,6 +639,15 @@ def test_a_total_cue_before_another_time_is_that_times_not_the_item_before_it(en
     assert minutes_of(engine, line, "commercial") == found
 
 
+def test_a_time_set_apart_by_a_column_gap_is_the_rows_though_vitals_come_before_it(engine):
+    """'vitals' before a time makes it the vitals' time, unbilled - unless a dash or, in a row typed in columns, a
+    run of spaces sets the time apart as the whole row's."""
+    note = ("Treatment following evaluation:\n"
+            "  Ther activities - rolling and supine<>sit via log roll, scooting to EOB x4, vitals monitored "
+            "throughout      12 min\n")
+    assert minutes_of(engine, note, "medicare") == {"97530": 12}
+
+
 def test_dictations_spoken_paragraph_breaks_separate_services(engine):
     # the transcript has no punctuation: "new paragraph" is the only break between the two services and their times
     note = ("daily note low back pain visit seven patient states tingling lasts about ten minutes at a time new paragraph "

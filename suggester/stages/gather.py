@@ -192,7 +192,8 @@ def unbilled_beside(s: Settings, text: str, m, modality: bool = False) -> bool:
     state under it, not a rest break."""
     # the words before it, up to a dash that sets the time apart ("1 standing rest -- 30 min" is not rest time)
     # (or after the sentence before it: "Seated rest between trials. (15 min)" is the line's time, set apart)
-    before = " ".join(re.split(r"\s(?:-{1,2}|\u2013|\u2014)\s|\.\s*$", text[max(0, m.start - 40):m.start])[-1].split()[-3:])
+    # (or a column gap: "scooting to EOB x3, vitals monitored throughout      10 min" is the row's time)
+    before = " ".join(re.split(r"\s(?:-{1,2}|\u2013|\u2014)\s|\.\s*$| {3,}|\t", text[max(0, m.start - 40):m.start])[-1].split()[-3:])
     cues = [c.group(0).lower() for c in s.unbilled_time.finditer(before)]
     if modality:
         cues = [c for c in cues if c not in s.modality_rest]
