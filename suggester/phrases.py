@@ -15,11 +15,11 @@ __all__ = ["PhraseIndex"]
 _FOUND_MAX = 20_000   # clause texts whose phrase hits are remembered (cleared when full)
 # a time right after a name: "TA 15 min", "TA: 12'", "TA (10m)", "TA - 8 minutes", or a bare number in a minutes list
 # ("Minutes: NMR 20 / TA 10 (total 45)", "TE 15, TA 10")
+_TIME_NEXT = re.compile(r"[ \t]*[:\-\u2013(=]?[ \t]*\d{1,3}[ \t]*(?:min(?:ute)?s?\b|mins\b|m\b|'"
+                        r"|(?=[ \t]*(?:[/,;|]|\(total\b)))", re.IGNORECASE)   # also a minutes list: "NMR 20 / TA 10 / ..."
 # the last item of a minutes list ("TE 15 / NMR 11 / TA 6"): a bare number ending the line after a slash or bar item
 _LIST_END_TIME = re.compile(r"[ \t]*[:\-=]?[ \t]*\d{1,2}[ \t]*\.?[ \t]*(?:\r?\n|$)")
 _LIST_ITEM_BEFORE = re.compile(r"\d[ \t]*[/|][ \t]*$")
-_TIME_NEXT = re.compile(r"[ \t]*[:\-\u2013(=]?[ \t]*\d{1,3}[ \t]*(?:min(?:ute)?s?\b|mins\b|m\b|'"
-                        r"|(?=[ \t]*(?:[/,;|]|\(total\b)))", re.IGNORECASE)   # also a minutes list: "NMR 20 / TA 10 / ..."
 
 
 def _joined_variants(phrase: str) -> list[str]:

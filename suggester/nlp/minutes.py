@@ -305,31 +305,33 @@ def _find_minutes(text: str) -> tuple[MinuteMention, ...]:
                 min(mm.start, m.start()):max(mm.end, m.end())] for mm in out):
             # "08:05-08:28 Therapeutic exercise (23 min)": the clock range and the minutes are one time, said twice
             extra.append(MinuteMention(m.start(), m.end(), diff, clock=True))
+
+    def free(a: int, b: int) -> bool:   # no time read so far overlaps text[a:b]
+        return not any(x < b and a < y for x, y in taken) and not any(e.start < b and a < e.end for e in extra)
+
     # "Manual therapy (12): MET ...", "TE (22): band walks"; "NMR x20 - weight shifts ...", "TE x15: bridges"
-    for key, sign in (("paren_heading", "("), ("x_heading", "x")):
-        if p[key] is None or sign not in text and sign.upper() not in text and "\u00d7" not in text:
+    for key, signs in (("paren_heading", "("), ("x_heading", "xX\u00d7")):
+        if p[key] is None or not any(sign in text for sign in signs):
             continue
         for m in p[key].finditer(text):
-            if not any(x < m.end("n") and m.start("n") < y for x, y in taken + [(e.start, e.end) for e in extra]):
+            if free(m.start("n"), m.end("n")):
                 extra.append(MinuteMention(m.start("n"), m.end("n"), int(m.group("n"))))
-    if p["name_list"] is not None and ("/" in text or "|" in text):
-        lo, hi = p["name_list_range"]   # "TE 15 / NMR 10 / Gait 8": each name's bare number is its minutes
-        for m in p["name_list"].finditer(text):
-            items = list(p["name_item"].finditer(text, m.start(), m.end()))
-            if all(lo <= int(i.group("n")) <= hi for i in items):
-                for i in items:
-                    if not any(x < i.end("n") and i.start("n") < y for x, y in taken + [(e.start, e.end) for e in extra]):
-                        extra.append(MinuteMention(i.start("n"), i.end("n"), int(i.group("n"))))
+    lo, hi = p["name_list_range"]   # "TE 15 / NMR 10 / Gait 8": each name's bare number is its minutes
+    for m in p["name_list"].finditer(text) if p["name_list"] is not None and ("/" in text or "|" in text) else ():
+        items = list(p["name_item"].finditer(text, m.start(), m.end()))
+        if all(lo <= int(i.group("n")) <= hi for i in items):
+            extra += [MinuteMention(i.start("n"), i.end("n"), int(i.group("n"))) for i in items
+                      if free(i.start("n"), i.end("n"))]
     for m in p["field"].finditer(text) if ":" in text or "=" in text else ():   # "Minutes: 23", "Gait min: 10"
         if p["field_total_before"].search(text, max(0, m.start() - 20), m.start()) is not None:
             continue
-        if not any(x < m.end() and m.start() < y for x, y in taken + [(e.start, e.end) for e in extra]):
+        if free(m.start(), m.end()):
             extra.append(MinuteMention(m.start("n"), m.end("n"), int(m.group("n")), field=True))
         elif m.group("unit"):
             # "Time: 15 minutes" on a line of its own under a block's title: the minutes already read are the field
             out = [replace(mm, field=True) if mm.start == m.start("n") and mm.range_upper is None else mm for mm in out]
     for m in _breakdown(text, p) if "(" in text or "," in text else ():   # "Total timed 38 (TherEx 23, NMR 15)"
-        if not any(x < m.end and m.start < y for x, y in taken + [(e.start, e.end) for e in extra]):
+        if free(m.start, m.end):
             extra.append(m)
     return tuple(sorted(out + extra, key=lambda mm: mm.start) if extra else out)
 
