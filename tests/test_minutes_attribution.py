@@ -1403,3 +1403,20 @@ def test_a_symptoms_duration_is_not_session_time_and_a_plural_visit_count_is_a_l
     result = engine.suggest(note, payer="commercial")
     assert {s.code: s.minutes for s in result.recommended} == {"97113": 40}
     assert (result.report or {}).get("kind") == "treatment"
+
+
+@pytest.mark.parametrize("times", ["Spent twenty five minutes on the exercise and ten on the balance.",
+                                   "Spent 25 min on exercise and 10 on balance work."])
+def test_the_second_time_of_a_parallel_pair_without_its_minute_word_is_minutes_too(engine, times):
+    """'25 minutes on the exercise and ten on the balance': the second number's minute word is left off, as in speech;
+    it is the balance work's 10 minutes, not a count."""
+    note = ("Ther ex: recumbent bike, SLR 2x10, bridges 2x10, step ups. Balance: tandem stance on foam, single leg "
+            "stance in the bars. " + times)
+    assert minutes_of(engine, note, payer="commercial") == {"97110": 25, "97112": 10}
+
+
+def test_a_count_after_a_parallel_time_is_not_minutes(engine):
+    """'... and 10 of the reps on foam' counts repetitions (the reps word beside it), not ten minutes."""
+    note = ("Balance work 15 minutes on the foam pad and 10 of the reps on the rocker board, tandem stance and "
+            "single leg stance.")
+    assert minutes_of(engine, note, payer="commercial") == {"97112": 15}

@@ -93,6 +93,9 @@ def _patterns() -> dict:
         "elliptic": re.compile(r"\b(?P<pre>[A-Za-z]+)[ \t]+(?P<a>%s)(?=[ \t]*(?:[,;.]|$|[ \t]+(?:and|then)\b))" % "|".join(
             x for x in (composed, plain) if x), re.IGNORECASE | re.MULTILINE),
         "elliptic_range": (data["elliptic_minutes"]["min_value"], data["elliptic_minutes"]["max_value"]),
+        # "... twenty five minutes on the exercise and ten on the balance": the second time of a parallel pair
+        "parallel_after": re.compile(data["elliptic_minutes"]["parallel_after"], re.IGNORECASE),
+        "parallel": re.compile(data["elliptic_minutes"]["parallel_pattern"].replace("NUM", num), re.IGNORECASE),
         "paren_heading": re.compile(data["paren_heading_pattern"]) if data.get("paren_heading_pattern") else None,
         "x_heading": re.compile(data["x_heading_pattern"]) if data.get("x_heading_pattern") else None,
         **_name_minutes_list(data.get("name_minutes_list")),
@@ -289,6 +292,15 @@ def _find_minutes(text: str) -> tuple[MinuteMention, ...]:
                     or near & p["elliptic_not_near"] or any(a < m.end() and m.start("a") < b for a, b in taken):
                 continue
             extra.append(MinuteMention(m.start("a"), m.end(), int(value)))
+        for mm in out:   # "Spent 25 minutes on exercise and 10 on balance": the second number's minute word left off
+            first = p["parallel_after"].match(text, mm.end) if mm.minutes is not None else None
+            m = p["parallel"].match(text, first.end()) if first else None
+            value = _number(m.group("a"), p["words"]) if m else None
+            if value is None or not lo <= value <= hi or any(a < m.end("a") and m.start("a") < b for a, b in taken):
+                continue
+            near = {w.lower() for w in re.findall(r"[A-Za-z]+", text[m.end("a"):m.end("a") + 30])[:3]}
+            if not near & p["elliptic_not_near"]:
+                extra.append(MinuteMention(m.start("a"), m.end("a"), int(value)))
     if p["duration"] is not None:  # "half an hour", "an hour"
         for m in p["duration"].finditer(text):
             if not any(a < m.end() and m.start() < b for a, b in taken):
