@@ -974,3 +974,16 @@ def test_in_a_note_written_in_capitals_us_and_met_are_words_unless_a_dose_follow
     assert engine.suggest(note, payer="commercial").codes == ["97110"]
     dosed = "US @ 1 MHZ, 1.0 W/CM2 TO R SUPRASPINATUS X 8 MIN. THER EX 12 MIN ROWS."
     assert minutes_of(engine, dosed, "commercial") == {"97035": 8, "97110": 12}
+
+
+@pytest.mark.parametrize("note, found", [
+    ("Walked from the den through the kitchen to the back door and back with quad cane, 4 laps. Caught R foot on the "
+     "threshold twice; cued heel strike on R and to slow down. CGA. 15 min.", {"97116": 15}),
+    ("Pt walking bedroom to kitchen w/ SPC, cued heel strike and longer steps, 3 laps, ~12 min.", {"97116": 12}),
+    # the same cue inside another service's line trains that service's movement, not walking
+    ("Step ups on 6 inch step 3x10 with cues for heel strike. 10 min.", {"97110": 10}),
+])
+def test_walking_with_cues_for_what_the_gait_gets_wrong_is_gait_training(engine, note, found):
+    """A clinician cueing heel strike, step length or cadence while the patient walks is training the gait, however
+    plainly the walk is written ('Walked from the den ... 4 laps'), where the model alone reads little."""
+    assert minutes_of(engine, note, payer="commercial") == found

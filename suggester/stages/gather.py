@@ -506,6 +506,13 @@ def gather(s: Settings, note: NoteRead, hits_of: list, proba: np.ndarray, cfg: d
             # "We spent a good twenty minutes on balance today", "15 minutes on ladder climbing practice": the time
             # said to have gone to the one service the clause names documents it
             _at_least(row, named_cols, s.timed_row_floor)
+        for lab, cue, words in s.cue_rules if status is None and not is_row else ():
+            # "Walked the hallway 6 times, cued heel strike and longer steps": the clinician training an element of the
+            # service (a cue, then what it corrects) documents it where the clause says the activity or reads as it,
+            # and names no other service
+            if set(by_label) <= {lab} and cue.search(ctext) \
+                    and (words.search(ctext) or s.classes[int(np.argmax(proba[i]))] == lab):
+                _at_least(row, [s.col[lab]], s.timed_row_floor)
         if i in headed and status is None:   # the block's heading: its service is documented with its own time
             _at_least(row, [s.col[headed[i]]], s.timed_row_floor)
         if status is None and is_row and stated.get(i):

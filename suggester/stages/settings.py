@@ -84,6 +84,7 @@ class Settings:
     supervised: frozenset = frozenset()   # untimed supervised modalities: named together with one time, each is given
     final_non_visits: frozenset = frozenset()   # non-visit statuses no documented minutes override (nonvisit_rules.json)
     non_visit_spares: dict = field(default_factory=dict)   # non-visit status -> code categories it does not cancel
+    cue_rules: tuple = ()   # ((label, cue regex, words regex), ...): engine.json training_cue_rules
 
     @classmethod
     def load(cls, catalogue: Catalogue, classes, label_of: dict, model_card: dict) -> "Settings":
@@ -178,6 +179,8 @@ class Settings:
                             compile_literals(c["own_time_words"]) if c.get("own_time_words") else None,
                             _any_substring(c["evidence_words"]) if c.get("evidence_words") else None)
                            for c in config.get("covering_sessions", [])),
+            cue_rules=tuple((r["code"], re.compile(r["pattern"], re.IGNORECASE), re.compile(r["words_pattern"], re.IGNORECASE))
+                            for r in config.get("training_cue_rules", []) if r["code"] in classes),
             test_report=None if not config.get("test_report") else (
                 config["test_report"]["code"], compile_literals(config["test_report"]["cues"]),
                 frozenset(config["test_report"]["covers"])),
