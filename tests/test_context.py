@@ -1411,3 +1411,26 @@ def test_a_title_with_dos_and_soap_letters_with_a_parenthesis_keep_the_visit(eng
             "Tx)\n 1. Mech traction, prone, static 90 lb, 15 min.\n 2. TherEx 20': press-ups 2x10, bird dog 3x8.\n"
             "A) Tolerated well.\nP) Continue.")
     assert set(minutes_of(engine, note, "commercial")) == {"97012", "97110"}
+
+
+@pytest.mark.parametrize("note, found", [
+    ("Pt and I practiced tub transfers using a tub bench like the one at home for 15 min.", {"97535": 15}),
+    ("Stairs: 4 steps with one rail the way she does it at home, step-to pattern, CGA, 10 min.", {"97116": 10}),
+])
+def test_practice_that_copies_the_patients_home_is_a_service_not_the_home_program(engine, note, found):
+    """'like the one at home', 'the way she does it at home': the session's practice is set up like the home; only
+    what the patient does at home alone is the home program."""
+    assert minutes_of(engine, note, payer="commercial") == found
+
+
+def test_the_home_equipment_the_patient_uses_alone_stays_the_home_program(engine):
+    """'Pt uses paraffin bath at home nightly' is what the patient does at home, not a paraffin treatment today."""
+    note = "Ionto: dexamethasone 0.4%, 40 mA-min via 4 mA x 10 min to the A1 pulley. Pt uses paraffin bath at home nightly."
+    assert minutes_of(engine, note, payer="commercial") == {"97033": 10}
+
+
+def test_what_occupational_therapy_did_with_the_resident_is_not_this_therapists_service(engine):
+    """'OT worked with resident 0800-0845 on UB dressing and grooming' is the other discipline's session."""
+    note = ("Note: OT worked with resident 0800-0845 on UB dressing and grooming at the sink. PT session 1330-1405. "
+            "Gait training 20 min: 40 ft x 2 in parallel bars, then 25 ft with hemiwalker, mod A.")
+    assert minutes_of(engine, note, payer="commercial") == {"97116": 20}
