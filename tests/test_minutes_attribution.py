@@ -1420,3 +1420,16 @@ def test_a_count_after_a_parallel_time_is_not_minutes(engine):
     note = ("Balance work 15 minutes on the foam pad and 10 of the reps on the rocker board, tandem stance and "
             "single leg stance.")
     assert minutes_of(engine, note, payer="commercial") == {"97112": 15}
+
+
+def test_a_line_opened_by_a_service_name_and_a_bare_number_gives_the_block_its_minutes(engine):
+    """'TE 15 - recumbent bike 6', quad sets, ...': the number after the service's short name is the block's whole time
+    (the bike's 6 minutes are one of its items); a clock time after the name ('Ther ex 10:25-10:37') is not one."""
+    note = ("Tx:\nHP R knee 10 min prior to tx, seated\n"
+            "TE 15 - recumbent bike 6', quad sets, SAQ 2x15, LAQ 2x15 2#, heel slides w/ strap 2x10\n"
+            "MT 10 - patellar mobs gr II-III all directions, tib-fem post glides in 90 flex, STM distal quad\n"
+            "GT 8 - SPC level surfaces 150' x2, cues heel strike and knee flexion in swing\n")
+    assert minutes_of(engine, note, payer="commercial") == {"97010": 10, "97110": 15, "97140": 10, "97116": 8}
+    clock = ("Ther ex 10:25-10:37 (12') - seated knee ext, marches, hip abd w/ band, heel raises, 2x10.\n"
+             "Ther activities 10:37-10:52 (15') - sit<->stand training from bed/w/c/toilet height.")
+    assert minutes_of(engine, clock, payer="commercial") == {"97110": 12, "97530": 15}
