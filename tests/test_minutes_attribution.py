@@ -1433,3 +1433,22 @@ def test_a_line_opened_by_a_service_name_and_a_bare_number_gives_the_block_its_m
     clock = ("Ther ex 10:25-10:37 (12') - seated knee ext, marches, hip abd w/ band, heel raises, 2x10.\n"
              "Ther activities 10:37-10:52 (15') - sit<->stand training from bed/w/c/toilet height.")
     assert minutes_of(engine, clock, payer="commercial") == {"97110": 12, "97530": 15}
+
+
+@pytest.mark.parametrize("note", [
+    "Gait training with rolling walker 75 ft x 2 with CGA, cues for sequencing. Then ther ex in sitting and supine, heel "
+    "slides, SAQ with 2 lb, LAQ 2 lb 2x10. Forty minutes total split evenly between the gait and the ther ex.",
+    "Session 40 min. Half the session on gait training in the hallway w/ RW (2x120 ft, CGA, cues for sequencing), the "
+    "other half on transfers - supine<>sit w/ leg lifter, bed<>chair, CGA->SBA.",
+])
+def test_a_session_split_evenly_between_two_services_gives_each_half(engine, note):
+    """'... split evenly between the gait and the ther ex', 'half the session on gait ..., the other half on transfers':
+    each named service gets half the session's 40 minutes."""
+    found = minutes_of(engine, note, payer="commercial")
+    assert found.get("97116") == 20 and sorted(found.values()) == [20, 20]
+
+
+def test_a_planned_split_is_no_time_spent(engine):
+    note = ("Gait training w/ RW 150 ft x2, CGA, 12 min. Plan: next visit split evenly between gait training and stair "
+            "training, 40 min.")
+    assert minutes_of(engine, note, payer="commercial") == {"97116": 12}

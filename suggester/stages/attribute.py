@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from functools import lru_cache
 
 import numpy as np
 
@@ -12,6 +13,7 @@ from ..minutes_attribution import (Attribution, TimeLink, attribute_minutes, has
                                    table_minutes)
 from ..nlp.minutes import MinuteMention, find_minutes
 from ..nlp.rules import line_bounds
+from .._resources import packaged_json
 from ..results import NotCounted
 from .settings import Settings
 from .values import Gathered, NoteRead
@@ -52,7 +54,50 @@ def attribute(s: Settings, note: NoteRead, got: Gathered, recommended: set, labe
                             time_log={i for i, seg in enumerate(segments) if seg._.pt_section == "time_log"},
                             modalities=s.modalities, headings=s.headings)
     _stated_code_times(s, note, got, recommended, att)
+    _even_split(note, recommended, att, labels_in)
     return att
+
+
+
+@lru_cache(maxsize=1)
+def _split_patterns() -> tuple:
+    data = packaged_json("minutes.json")   # the split patterns, then the session's length
+    return tuple(re.compile(p, re.IGNORECASE) for p in [*data.get("even_split_patterns", ()), data["even_split_session_pattern"]])
+
+
+def _even_split(note: NoteRead, recommended: set, att: Attribution, labels_in) -> None:
+    """'Forty minutes total split evenly between the gait and the ther ex', 'Half the session on gait ..., the other
+    half on transfers': each of the two services gets half of the time (minutes.json ``even_split_patterns``)."""
+    full = note.full
+    if labels_in is None or "half" not in full.lower() and "split" not in full.lower() and "divided" not in full.lower():
+        return
+    for rx in _split_patterns()[:-1]:
+        for m in rx.finditer(full):
+            if not any(c.start_char <= m.start() < c.end_char and st is None for c, st in zip(note.clauses, note.statuses)):
+                continue   # a planned or declined split is no time spent
+            # the service each half names (where its words name more than one, the one its first words name:
+            # "gait training in hallway w/ RW (..., hip precautions maintained on turns)" is the gait)
+            a, b = ({*labels_in(m.group(g))} & recommended or set() for g in "ab")
+            a, b = (x if len(x) < 2 else {*labels_in(m.group(g)[:40])} & recommended for x, g in ((a, "a"), (b, "b")))
+            if len(a) != 1 or len(b) != 1 or a == b:
+                continue
+            start, end = full.rfind("\n", 0, m.start()) + 1, m.end()
+            start = max(start, max((full.rfind(p, 0, m.start()) + 2 for p in (". ", "; ")), default=start))
+            labs = (a.pop(), b.pop())
+            if any(link.start < start or link.start >= end for lab in labs for link in att.links.get(lab, ())):
+                continue   # a service with a time of its own elsewhere keeps it
+            own = [mm for mm in find_minutes(full[start:end]) if mm.minutes and mm.range_upper is None]
+            session = _split_patterns()[-1].search(full)   # "Session 40 min."
+            total = (own[0].minutes, start + own[0].start, start + own[0].end) if own else next(
+                (note.totals[k] for k in ("timed", "treatment") if k in note.totals), note.generic) or (
+                (int(session.group("n")), session.start("n"), session.end()) if session else None)
+            if not total or total[0] < 2:
+                continue
+            halves = (total[0] - total[0] // 2, total[0] // 2)
+            for lab, share in zip(labs, halves):
+                att.minutes[lab] = share
+                att.ranges.pop(lab, None)
+                att.links[lab] = [TimeLink(total[1], total[2], share, "even_split", 0.8)]
 
 
 def _one_device_code(s: Settings, recommended: set, services: dict, named_only: dict) -> None:
