@@ -1452,3 +1452,16 @@ def test_a_planned_split_is_no_time_spent(engine):
     note = ("Gait training w/ RW 150 ft x2, CGA, 12 min. Plan: next visit split evenly between gait training and stair "
             "training, 40 min.")
     assert minutes_of(engine, note, payer="commercial") == {"97116": 12}
+
+
+@pytest.mark.parametrize("note, found", [
+    ("Gait: overground w/ L AFO + Lofstrand crutch, 3x200 ft.\nNMR: standing on foam eyes open/closed, stepping "
+     "strategies.\nTot timed 30 min, gait 18, remainder NMR.", {"97116": 18, "97112": 12}),
+    ("Mechanical cervical traction supine, 18 lb intermittent.\nTE: chin tucks, prone Y/T/W, scap rows green band "
+     "3x15.\nMT: C5-C6 R lateral glides gr III, STM R scalenes.\nTotal 45 min: traction 15, TE 15, the rest manual.",
+     {"97012": None, "97110": 15, "97140": 15}),
+])
+def test_the_rest_of_a_total_after_its_listed_items_is_the_last_services_time(engine, note, found):
+    """'Tot timed 30 min, gait 18, remainder NMR': gait 18 and NMR the other 12; an untimed item (traction's 15) still
+    comes off the total."""
+    assert minutes_of(engine, note, payer="commercial") == found

@@ -55,6 +55,7 @@ def attribute(s: Settings, note: NoteRead, got: Gathered, recommended: set, labe
                             modalities=s.modalities, headings=s.headings)
     _stated_code_times(s, note, got, recommended, att)
     _even_split(note, recommended, att, labels_in)
+    _remainder(note, recommended, att, labels_in)
     return att
 
 
@@ -98,6 +99,48 @@ def _even_split(note: NoteRead, recommended: set, att: Attribution, labels_in) -
                 att.minutes[lab] = share
                 att.ranges.pop(lab, None)
                 att.links[lab] = [TimeLink(total[1], total[2], share, "even_split", 0.8)]
+
+
+
+@lru_cache(maxsize=1)
+def _remainder_patterns() -> tuple:
+    spec = packaged_json("minutes.json").get("remainder_breakdown")
+    return (re.compile(spec["sentence"], re.IGNORECASE), re.compile(spec["item"], re.IGNORECASE)) if spec else ()
+
+
+def _remainder(note: NoteRead, recommended: set, att: Attribution, labels_in) -> None:
+    """'Tot timed 30 min, gait 18, remainder NMR.': each named service its number, the last one the rest of the total
+    (minutes.json ``remainder_breakdown``)."""
+    full = note.full
+    low = full.lower()
+    if labels_in is None or not _remainder_patterns() or "rest" not in low and "remain" not in low:
+        return
+    sentence, item = _remainder_patterns()
+    for m in sentence.finditer(full):
+        if not any(c.start_char <= m.start() < c.end_char and st is None for c, st in zip(note.clauses, note.statuses)):
+            continue
+        shares = []
+        for it in item.finditer(m.group("items")):
+            labs = {*labels_in(it.group("name"))} & recommended
+            if len(labs) > 1:
+                shares = []
+                break
+            # an item that names no recommended service ('traction 15', 'warm-up 5') still takes its share of the total
+            shares.append((labs.pop() if labs else None, int(it.group("n")), m.start("items") + it.start("n"),
+                           m.start("items") + it.end("n")))
+        rest = {*labels_in(m.group("rest"))} & recommended
+        left = int(m.group("total")) - sum(n for _, n, _, _ in shares)
+        shares = [sh for sh in shares if sh[0] is not None]
+        labs = [lab for lab, *_ in shares] + list(rest)
+        if not shares or len(rest) != 1 or len(set(labs)) != len(labs) or left <= 0:
+            continue
+        start = max(full.rfind("\n", 0, m.start()) + 1, *(full.rfind(p, 0, m.start()) + 2 for p in (". ", "; ")))
+        if any(link.start < start or link.start >= m.end() for lab in labs for link in att.links.get(lab, ())):
+            continue   # a service with a time of its own elsewhere keeps it
+        for lab, n, a, b in shares + [(rest.pop(), left, m.start("total"), m.end("total"))]:
+            att.minutes[lab] = n
+            att.ranges.pop(lab, None)
+            att.links[lab] = [TimeLink(a, b, n, "remainder", 0.8)]
 
 
 def _one_device_code(s: Settings, recommended: set, services: dict, named_only: dict) -> None:
