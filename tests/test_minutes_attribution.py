@@ -1465,3 +1465,10 @@ def test_the_rest_of_a_total_after_its_listed_items_is_the_last_services_time(en
     """'Tot timed 30 min, gait 18, remainder NMR': gait 18 and NMR the other 12; an untimed item (traction's 15) still
     comes off the total."""
     assert minutes_of(engine, note, payer="commercial") == found
+
+
+def test_the_months_of_a_childs_age_are_not_minutes(engine):
+    """'5 y 8 m' is how old the child is; the balance block's own 12 minutes are its time."""
+    note = ("Child: Mateo R., 5 y 8 m   Dx: developmental coordination disorder\n"
+            "Balance: balance beam walking fwd/sideways, SLS on foam, stepping stones w/ varied heights (12 min)")
+    assert minutes_of(engine, note, payer="commercial") == {"97112": 12}

@@ -114,6 +114,7 @@ def _number(text: str, words: dict) -> float:
 
 # "3 x 1 min": the count of bouts before the "x" (not a level: "NuStep L2 x10 min", "level 4 x10 min")
 _SET_COUNT_BEFORE = re.compile(r"(?<![\w:/.#])(?<!level )(?<!lvl )(?<!level)(?<!lvl)\d{1,2}\s*$", re.IGNORECASE)
+_YEARS_BEFORE = re.compile(r"\d[ \t]*(?:y|yr|yrs|yo|years?)[ \t]*,?[ \t]*$", re.IGNORECASE)   # "5 y 8 m": months of an age
 _BOUTS_AFTER = re.compile(r"\s*(?:bouts?|intervals?)\b", re.IGNORECASE)   # "1 min bouts with rest between"
 _FEET_AFTER_FEET = 50
 # a dash that sets a time apart from the words before it ("wear schedule taught -- 25 min": not a schedule's time)
@@ -254,8 +255,9 @@ def _find_minutes(text: str) -> tuple[MinuteMention, ...]:
                 or p["threshold"] is not None and p["threshold"].search(text, max(0, m.start() - 20), m.start()):
             continue  # "1 hr x 2/day", "20 min daily": a schedule, not time spent this session
         scale = 60 if m.group("hr") else 1
-        if m.group("min") and m.group("min").lower() == "m" and (a > 90 or m.group("min") == "M" or _feet(text, m, a, p)):
-            continue  # "100 m", "mobilised 40 m x2" are metres walked, "84M" an age and sex, not minutes
+        if m.group("min") and m.group("min").lower() == "m" and (a > 90 or m.group("min") == "M" or _feet(text, m, a, p)
+                                                                or _YEARS_BEFORE.search(text, max(0, m.start() - 12), m.start())):
+            continue  # "100 m", "mobilised 40 m x2" are metres walked, "84M" an age and sex, "5 y 8 m" an age, not minutes
         if m.group("min") in ("'", "\u2032", "\u2019") and (_feet(text, m, a, p) or feet_seen and a >= _FEET_AFTER_FEET
                                                            or _APOSTROPHE_SERIES_AFTER.match(text, m.end())
                                                            or _APOSTROPHE_SERIES_BEFORE.search(text, max(0, m.start() - 12), m.start())):
