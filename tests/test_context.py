@@ -1434,3 +1434,13 @@ def test_what_occupational_therapy_did_with_the_resident_is_not_this_therapists_
     note = ("Note: OT worked with resident 0800-0845 on UB dressing and grooming at the sink. PT session 1330-1405. "
             "Gait training 20 min: 40 ft x 2 in parallel bars, then 25 ft with hemiwalker, mod A.")
     assert minutes_of(engine, note, payer="commercial") == {"97116": 20}
+
+
+def test_a_line_that_ends_no_tx_is_not_a_service(engine):
+    """'1530-1538 waiting for interpreter and mom donning AFOs - no tx': the minutes before treatment began, not an
+    orthotic service."""
+    note = ("In 1530 out 1615\n1530-1538 waiting for interpreter (phone) and mom donning AFOs - no tx\n"
+            "1538-1555 Gait trng on treadmill 1.2 mph, cues for heel strike; then overground 100 ft x3 w/o device, CGA\n"
+            "1555-1607 Ther activities - obstacle course stepping over 4\" hurdles, floor<>stand transitions\n")
+    result = engine.suggest(note, payer="commercial")
+    assert not {"97760", "97763"} & {s.code for s in result.recommended}

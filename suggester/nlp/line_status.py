@@ -28,9 +28,10 @@ _NOT_GIVEN = frozenset({"negated", "declined", "planned", "deferred", "held", "u
 _HEADING_END = re.compile(r":\s*(?:0\s*min(?:ute)?s?\.?)?\s*$", re.IGNORECASE)
 _OFFERED = re.compile(r"\b(?:was|were|is|are)?\s*(?:offered|recommended|suggested|discussed)\s*[.;,]?\s*$", re.IGNORECASE)
 # a short item after a ";" or dash that says the item before it is not billed: "; not a clinic service", "- not counted
-# toward treatment time", "; not billed"
-_NOT_BILLED_ITEM = re.compile(r"^\W*not\s+(?:billed|billable|charged|counted|included|a\s+(?:clinic|billable|skilled|pt)\s+service|"
-                              r"part\s+of\s+(?:the\s+|this\s+)?(?:treatment|session|tx|visit))\b[^.;\n]{0,40}$", re.IGNORECASE)
+# toward treatment time", "; not billed", "- no tx" ("1530-1538 waiting for interpreter and mom donning AFOs - no tx")
+_NOT_BILLED_ITEM = re.compile(r"^\W*(?:not\s+(?:billed|billable|charged|counted|included|a\s+(?:clinic|billable|skilled|pt)\s+service|"
+                              r"part\s+of\s+(?:the\s+|this\s+)?(?:treatment|session|tx|visit))|"
+                              r"no\s+(?:tx|treatment|charge|skilled\s+(?:tx|treatment|service)))\b[^.;\n]{0,40}$", re.IGNORECASE)
 
 
 def apply_line_statuses(full: str, bounds: list[tuple[int, int]], ctexts: list[str], statuses: list) -> None:
