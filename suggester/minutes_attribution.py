@@ -106,6 +106,7 @@ __all__ = ["Attribution", "OF_NEXT", "TimeLink", "attribute_minutes", "covers_bl
 _TIME_HEADER = re.compile(r"\b(?:min(?:ute)?s?|time|duration)\b", re.IGNORECASE)
 _BARE_NUMBER = re.compile(r"^(\d{1,3})(?:\s*(?:min\w*|'))?$", re.IGNORECASE)
 # Between a code's phrase and its block time: "TherEx 23 min", "Gait trng x 12'", "Manual (10 min)", "NMR - 15 min".
+_CLOCK_NAME_GAP = re.compile(r"[ \t]*[:\-\u2013\u2014]?[ \t]*")   # between a line's opening clock range and its service's name
 _CONNECTOR = re.compile(r"^[\s:\-\u2013\u2014(\[\]|=,.)]*(?:(?:\(?\s*[A-Z]?\d{4,5}\s*\)?|for|total|time|x|approx\.?|about|~|&|and|training|trng|tx|block|session|program|circuit|routine|only)[\s:\-\u2013\u2014(\[\]|=,.)]*)*$", re.IGNORECASE)
 # The bare number ending a row of an aligned table: "Ther ex ........ 18", "Gait training      10 min".
 _ROW_END = re.compile(r"(?:\.{2,}|\s{2,}|\t)\s*(?P<n>\d{1,3})(?:\s*[-\u2013]\s*\d{1,3})?\s*(?:min\w*|')?\s*$", re.IGNORECASE)
@@ -577,6 +578,12 @@ def attribute_minutes(recommended, services, seg_mentions, time_only_segs, segme
                                      and (_ITEM_AFTER.match(text, m.end) is None or text[m.end - 1] == ".")
                                      and not _sibling_after(text, m, mentions, dict(present)[lab])) or (
                 m.start == first and _HEADER_COLON.match(doc_text, base + m.end) is not None and len(text[:m.start].split()) <= 6)
+            if not is_header and not in_table and m.clock and m.end <= sp[0] and _CLOCK_NAME_GAP.fullmatch(text, m.end, sp[0]) \
+                    and not doc_text[line_bounds(doc_text, base + m.start)[0]:base + m.start].strip(" \t-*\u2022>") \
+                    and any(mm.start > sp[1] and "\n" not in text[m.end:mm.start] for mm in mentions):
+                # "1538-1555 Gait trng on treadmill ... x10 min continuous ...; then overground 100 ft x3": a clock range
+                # opening its line before the service's name, with more times on the line, is the line's whole time
+                is_header = True
             if is_header and not in_table and headings is not None \
                     and not _heading_name(text[sp[0]:sp[1]], headings) \
                     and (_ends_line(doc_text, base + m.end) or _NEXT_CELL.match(doc_text, base + m.end)

@@ -1472,3 +1472,11 @@ def test_the_months_of_a_childs_age_are_not_minutes(engine):
     note = ("Child: Mateo R., 5 y 8 m   Dx: developmental coordination disorder\n"
             "Balance: balance beam walking fwd/sideways, SLS on foam, stepping stones w/ varied heights (12 min)")
     assert minutes_of(engine, note, payer="commercial") == {"97112": 12}
+
+
+def test_a_clock_range_opening_its_line_holds_the_times_written_later_on_that_line(engine):
+    """'1538-1555 Gait trng on treadmill ... x10 min continuous ...; then overground 100 ft x3': the line's 17 minutes
+    include the treadmill's 10, not 17 + 10."""
+    note = ("1538-1555 Gait trng on treadmill 1.2 mph w/ handrails x10 min continuous, cues for heel strike; then "
+            "overground 100 ft x3 w/o device, CGA\n")
+    assert minutes_of(engine, note, payer="commercial") == {"97116": 17}
