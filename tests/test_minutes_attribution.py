@@ -1480,3 +1480,17 @@ def test_a_clock_range_opening_its_line_holds_the_times_written_later_on_that_li
     note = ("1538-1555 Gait trng on treadmill 1.2 mph w/ handrails x10 min continuous, cues for heel strike; then "
             "overground 100 ft x3 w/o device, CGA\n")
     assert minutes_of(engine, note, payer="commercial") == {"97116": 17}
+
+
+@pytest.mark.parametrize("text", ["Wearing schedule taped to the closet door (1 hr on/off today, increase 1 hr daily).",
+                                  "Splint 2 hrs on, 1 hr off while awake."])
+def test_a_wearing_schedule_on_off_cycle_is_not_session_time(text):
+    """'1 hr on/off today' is how long the new AFO is worn, not an hour of orthotic training."""
+    assert [m.minutes for m in find_minutes(text) if m.minutes] == []
+
+
+def test_one_sets_length_is_not_the_time_and_a_total_written_x20_is(engine):
+    """'head turns ..., 1 min sets x4' gives the length of one set; 'Total x20'' is the session's 20 minutes."""
+    note = ("Standing on foam: head turns side-side and up-down keeping the letter on the card in focus, 1 min sets x4. "
+            "Stood on foam eyes closed feet apart 30s x3, tandem stance 30s x3. Total x20'.")
+    assert minutes_of(engine, note, payer="commercial") == {"97112": 20}

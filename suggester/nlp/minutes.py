@@ -115,7 +115,7 @@ def _number(text: str, words: dict) -> float:
 # "3 x 1 min": the count of bouts before the "x" (not a level: "NuStep L2 x10 min", "level 4 x10 min")
 _SET_COUNT_BEFORE = re.compile(r"(?<![\w:/.#])(?<!level )(?<!lvl )(?<!level)(?<!lvl)\d{1,2}\s*$", re.IGNORECASE)
 _YEARS_BEFORE = re.compile(r"\d[ \t]*(?:y|yr|yrs|yo|years?)[ \t]*,?[ \t]*$", re.IGNORECASE)   # "5 y 8 m": months of an age
-_BOUTS_AFTER = re.compile(r"\s*(?:bouts?|intervals?)\b", re.IGNORECASE)   # "1 min bouts with rest between"
+_BOUTS_AFTER = re.compile(r"\s*(?:bouts?|intervals?|sets?|rounds?)\b", re.IGNORECASE)   # "1 min bouts with rest between", "1 min sets x4"
 _FEET_AFTER_FEET = 50
 # a dash that sets a time apart from the words before it ("wear schedule taught -- 25 min": not a schedule's time)
 _SET_APART = re.compile(r"\s(?:--|\u2013|\u2014)\s")
@@ -450,7 +450,7 @@ def find_totals(text: str) -> dict[str, tuple[int, int, int]]:
         for cue in p["generic_total"].finditer(text):
             if any(s <= cue.start() < e for _, s, e in totals.values()):
                 continue
-            after = re.match(r"[\s:=\-(]*(?:of\s+)?(\d{1,3})\s*(?:min\w*|')", text[cue.end(): cue.end() + 25], re.IGNORECASE)
+            after = re.match(r"[\s:=\-(]*(?:of\s+|x\s*)?(\d{1,3})\s*(?:min\w*|')", text[cue.end(): cue.end() + 25], re.IGNORECASE)
             before = re.search(r"(\d{1,3})\s*(?:min\w*|')\s*$", text[max(0, cue.start() - 15): cue.start()], re.IGNORECASE)
             if after:
                 totals["generic"] = (int(after.group(1)), cue.start(), cue.end() + after.end())
