@@ -1494,3 +1494,12 @@ def test_one_sets_length_is_not_the_time_and_a_total_written_x20_is(engine):
     note = ("Standing on foam: head turns side-side and up-down keeping the letter on the card in focus, 1 min sets x4. "
             "Stood on foam eyes closed feet apart 30s x3, tandem stance 30s x3. Total x20'.")
     assert minutes_of(engine, note, payer="commercial") == {"97112": 20}
+
+
+def test_a_visit_clock_range_after_a_date_and_pt_seen_is_the_session_not_the_day_or_hour(engine):
+    """'10/17 Pt seen 10:02-10:40 ... Entire session ther ex: ...' is 38 minutes of exercise, not 17 (the date's day)
+    or 10 (the clock's hour)."""
+    note = ("10/17 Pt seen 10:02-10:40 for B knee OA. Entire session ther ex: nustep L4 x 8 min, standing hip abd/ext at "
+            "rail 2x12 ea, mini squats 2x10, step ups 6\" 2x10 ea, LAQ 3# 2x12. Pt reports 3/10 pain after. Cont POC.")
+    assert minutes_of(engine, note, payer="commercial") == {"97110": 38}
+    assert find_totals(note)["treatment"][0] == 38

@@ -78,7 +78,7 @@ def _patterns() -> dict:
         "treatment": compile_literals(data["total_treatment_cues"]),
         "in_out": re.compile(data["time_in_out_pattern"], re.IGNORECASE),
         "service_clock": [re.compile(x, re.IGNORECASE) for x in data.get("service_clock_pair_patterns", [])],
-        "session_clock": re.compile(r"(?:^[ \t]*|(?<=[.;] ))(?:%s)\b[ \t:\-=]*(?:from[ \t]+)?(?=\d)(?:%s)" % (
+        "session_clock": re.compile(r"(?:^[ \t]*(?:\d{1,2}/\d{1,2}(?:/\d{2,4})?[ \t:\-]+)?|(?<=[.;] ))(?:%s)\b[ \t:\-=]*(?:from[ \t]+)?(?=\d)(?:%s)" % (
             "|".join(re.escape(c).replace(r"\ ", r"\s+") for c in sorted(data["session_clock_cues"], key=len, reverse=True)),
             data["clock_range_pattern"]), re.IGNORECASE | re.MULTILINE),
         "frequency": re.compile(data["frequency_after_pattern"], re.IGNORECASE),
@@ -419,7 +419,8 @@ def find_totals(text: str) -> dict[str, tuple[int, int, int]]:
     for kind in ("timed", "treatment"):
         for cue in p[kind].finditer(text):
             after = _AFTER_CUE.match(text, cue.end(), min(len(text), cue.end() + 40))
-            before = re.search(r"(\d{1,3})\s*(?:min\w*|')?\s*$", text[max(0, cue.start() - 12): cue.start()])
+            # (not a date's day: "10/17 Pt seen 10:02-10:40")
+            before = re.search(r"(?<!/)(?<!/\d)(\d{1,3})\s*(?:min\w*|')?\s*$", text[max(0, cue.start() - 12): cue.start()])
             if kind in totals or any(s <= cue.start() < e for _, s, e in totals.values()):
                 continue
             summed = _SUMMED.match(text, cue.end())
@@ -474,7 +475,7 @@ _SUMMED = re.compile(r"(?P<items>[^\n=]{0,80}?)=[ \t]*(?:~|about|approx\.?)?[ \t
 # The number after a total cue, with a few words between them: "Timed minutes totaled 56", "Total timed minutes
 # today: 32", "timed code min = 27".
 _AFTER_CUE = re.compile(r"(?:\s*\(\s*(?:min(?:utes?)?|mins)\s*\))?[\s:=\-(.|]*(?:(?:today|totaled|totalled|totals?|was|"
-                        r"were|is|are|of|min(?:utes?|s)?|approx\.?|approximately|about|~)[\s:=\-|]*){0,2}(\d{1,3})\b(?:\s*(?:min\w*|'))?",
+                        r"were|is|are|of|min(?:utes?|s)?|approx\.?|approximately|about|~)[\s:=\-|]*){0,2}(\d{1,3})\b(?!:\d{2})(?:\s*(?:min\w*|'))?",
                         re.IGNORECASE)
 
 
