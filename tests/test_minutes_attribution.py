@@ -1503,3 +1503,14 @@ def test_a_visit_clock_range_after_a_date_and_pt_seen_is_the_session_not_the_day
             "rail 2x12 ea, mini squats 2x10, step ups 6\" 2x10 ea, LAQ 3# 2x12. Pt reports 3/10 pain after. Cont POC.")
     assert minutes_of(engine, note, payer="commercial") == {"97110": 38}
     assert find_totals(note)["treatment"][0] == 38
+
+
+def test_a_bracketed_number_opening_a_line_before_its_block_name_is_the_blocks_minutes(engine):
+    """'[18] Orthotic mgmt/training: ...', '[15] Gait trng ...:', '[10] NMR: ...': each line's bracketed number is its
+    block's minutes."""
+    note = ("New custom L AFO delivered by orthotist yesterday.\n"
+            "[18] Orthotic mgmt/training: checked fit + trim lines, skin inspection; instructed pt and husband in "
+            "donning/doffing in sitting, shoe selection; return demo x2\n"
+            "[15] Gait trng w/ AFO + SBQC: 3x150 ft, level + ramp, cues for L hip flexion\n"
+            "[10] NMR: standing L LE wt bearing w/ reaching, step taps to 4\" step w/ R to load L, Romberg progression\n")
+    assert minutes_of(engine, note, payer="commercial") == {"97760": 18, "97116": 15, "97112": 10}

@@ -98,7 +98,7 @@ def _patterns() -> dict:
         "parallel": re.compile(data["elliptic_minutes"]["parallel_pattern"].replace("NUM", num), re.IGNORECASE),
         "paren_heading": re.compile(data["paren_heading_pattern"]) if data.get("paren_heading_pattern") else None,
         **{key: re.compile(data[key + "_pattern"].replace("NAMES", "|".join(data.get("heading_names", ()))))
-           if data.get(key + "_pattern") else None for key in ("x_heading", "bare_heading")},
+           if data.get(key + "_pattern") else None for key in ("x_heading", "bare_heading", "bracket_heading")},
         **_name_minutes_list(data.get("name_minutes_list")),
         "field": re.compile(data["field_pattern"], re.IGNORECASE),
         "field_total_before": re.compile(data["field_total_before_pattern"], re.IGNORECASE),
@@ -324,8 +324,9 @@ def _find_minutes(text: str) -> tuple[MinuteMention, ...]:
     def free(a: int, b: int) -> bool:   # no time read so far overlaps text[a:b]
         return not any(x < b and a < y for x, y in taken) and not any(e.start < b and a < e.end for e in extra)
 
-    # "Manual therapy (12): MET ...", "TE (22): band walks"; "NMR x20 - weight shifts ...", "TE x15: bridges"
-    for key, signs in (("paren_heading", "("), ("x_heading", "xX\u00d7"), ("bare_heading", "")):
+    # "Manual therapy (12): MET ...", "TE (22): band walks"; "NMR x20 - weight shifts ...", "TE x15: bridges"; "TE 15 -
+    # bike 6', ..."; "[18] Orthotic mgmt/training: ..."
+    for key, signs in (("paren_heading", "("), ("x_heading", "xX\u00d7"), ("bare_heading", ""), ("bracket_heading", "[")):
         if p[key] is None or signs and not any(sign in text for sign in signs):
             continue
         for m in p[key].finditer(text):
