@@ -1514,3 +1514,11 @@ def test_a_bracketed_number_opening_a_line_before_its_block_name_is_the_blocks_m
             "[15] Gait trng w/ AFO + SBQC: 3x150 ft, level + ramp, cues for L hip flexion\n"
             "[10] NMR: standing L LE wt bearing w/ reaching, step taps to 4\" step w/ R to load L, Romberg progression\n")
     assert minutes_of(engine, note, payer="commercial") == {"97760": 18, "97116": 15, "97112": 10}
+
+
+def test_a_block_given_as_rounds_of_a_few_minutes_is_their_product(engine):
+    """'NMR: 3 rounds x 5 min - ...' is 15 minutes of balance work and 'Gait: 2 rounds of 6 min - ...' 12 of gait."""
+    note = ("NMR: 3 rounds x 5 min - VOR x1 horizontal/vertical at 1 Hz on plain and busy background, standing on foam "
+            "eyes closed\nGait: 2 rounds of 6 min - gait w/ horizontal/vertical head turns, quick pivot turns, hallway "
+            "w/ lights dimmed, CGA\n")
+    assert minutes_of(engine, note, payer="commercial") == {"97112": 15, "97116": 12}

@@ -98,7 +98,7 @@ def _patterns() -> dict:
         "parallel": re.compile(data["elliptic_minutes"]["parallel_pattern"].replace("NUM", num), re.IGNORECASE),
         "paren_heading": re.compile(data["paren_heading_pattern"]) if data.get("paren_heading_pattern") else None,
         **{key: re.compile(data[key + "_pattern"].replace("NAMES", "|".join(data.get("heading_names", ()))))
-           if data.get(key + "_pattern") else None for key in ("x_heading", "bare_heading", "bracket_heading")},
+           if data.get(key + "_pattern") else None for key in ("x_heading", "bare_heading", "bracket_heading", "rounds_heading")},
         **_name_minutes_list(data.get("name_minutes_list")),
         "field": re.compile(data["field_pattern"], re.IGNORECASE),
         "field_total_before": re.compile(data["field_total_before_pattern"], re.IGNORECASE),
@@ -332,6 +332,14 @@ def _find_minutes(text: str) -> tuple[MinuteMention, ...]:
         for m in p[key].finditer(text):
             if free(m.start("n"), m.end("n")):
                 extra.append(MinuteMention(m.start("n"), m.end("n"), int(m.group("n"))))
+    low = text.lower()
+    rounds = p["rounds_heading"] is not None and any(w in low for w in ("round", "bout", "block", "circuit"))
+    for m in p["rounds_heading"].finditer(text) if rounds else ():
+        # "NMR: 3 rounds x 5 min - VOR x1 ...": the block's time is the rounds' product, not one round's length
+        out = [mm for mm in out if not m.start("c") <= mm.start < m.end()]
+        taken = [(a, b) for a, b in taken if not m.start("c") <= a < m.end()]
+        if free(m.start("c"), m.end()):
+            extra.append(MinuteMention(m.start("c"), m.end(), int(_number(m.group("c"), p["words"])) * int(m.group("m"))))
     lo, hi = p["name_list_range"]   # "TE 15 / NMR 10 / Gait 8": each name's bare number is its minutes
     for m in p["name_list"].finditer(text) if p["name_list"] is not None and ("/" in text or "|" in text) else ():
         items = list(p["name_item"].finditer(text, m.start(), m.end()))
