@@ -1522,3 +1522,16 @@ def test_a_block_given_as_rounds_of_a_few_minutes_is_their_product(engine):
             "eyes closed\nGait: 2 rounds of 6 min - gait w/ horizontal/vertical head turns, quick pivot turns, hallway "
             "w/ lights dimmed, CGA\n")
     assert minutes_of(engine, note, payer="commercial") == {"97112": 15, "97116": 12}
+
+
+@pytest.mark.parametrize("note, found", [
+    ("Pt tolerated 30 min of PT: gait ~15 (RW 40 ft x2, mod A -> min A, cues for step through), the rest split between "
+     "transfer training (supine<>sit, sit<>stand from bed/commode) and bed-level ther ex (AP, heel slides, glute sets).",
+     {"97116": 15, "97530": None, "97110": None}),
+    ("Tx: TE 8, NMR 9, TA 10 = 27 min total. Seated marching, LAQ 2x10, standing weight shifts at the rail, reaching "
+     "for cones, sit<>stand from the wheelchair x5 with cues for hand placement.", {"97110": 8, "97112": 9, "97530": 10}),
+])
+def test_a_service_names_bare_number_beside_a_time_is_its_minutes(engine, note, found):
+    """'30 min of PT: gait ~15 (...)': the session's 30 minutes, 15 of them gait; 'TE 8, NMR 9, TA 10 = 27 min
+    total': each name's number is its minutes."""
+    assert minutes_of(engine, note, payer="commercial") == found
