@@ -1535,3 +1535,20 @@ def test_a_service_names_bare_number_beside_a_time_is_its_minutes(engine, note, 
     """'30 min of PT: gait ~15 (...)': the session's 30 minutes, 15 of them gait; 'TE 8, NMR 9, TA 10 = 27 min
     total': each name's number is its minutes."""
     assert minutes_of(engine, note, payer="commercial") == found
+
+
+@pytest.mark.parametrize("note, found", [
+    ("40 min: 25 ther ex / rest manual.\nTE: pelvic tilts, SKTC, bridges 2x10, LTR, nustep L3 6 min\n"
+     "Manual: PA mobs L3-5 gr II-III, STM L paraspinals/QL, sidelying lumbar rot", {"97110": 25, "97140": 15}),
+    ("Session 50 min incl 2 water breaks (~5 min total, not billed).\n"
+     "~20 balance/NMR: balance beam fwd & sideways, SLS on foam w/ ring toss, trampoline stop-and-freeze\n"
+     "~15 ther act: obstacle course (crawl through tunnel, climb over wedge), catching 8\" ball from 6 ft\n"
+     "~10 strengthening: wheelbarrow walk 3x15 ft, prone superman holds 3x10s, squat-to-stand picking up beanbags\n",
+     {"97112": 20, "97530": 15, "97110": 10}),
+    ("Pt seen bedside and hallway. 30 min ther ex + gait trng, split about evenly. TE: supine SLR, ankle pumps, bridging "
+     "2x10 ea, seated LAQ 2#. Gait 75' x2 w/ RW CGA, cues for upright posture, step length L.", {"97110": 15, "97116": 15}),
+])
+def test_shares_of_a_total_written_number_first_approximate_or_split_about_evenly(engine, note, found):
+    """'40 min: 25 ther ex / rest manual', '~20 balance/NMR: ...' opening a line, '30 min ther ex + gait trng, split
+    about evenly': each service's share of the session."""
+    assert minutes_of(engine, note, payer="commercial") == found

@@ -100,7 +100,8 @@ def _patterns() -> dict:
             "NAMES", "|".join(data.get("heading_names", ()))), re.MULTILINE) if data["elliptic_minutes"].get("name_digits_pattern") else None,
         "paren_heading": re.compile(data["paren_heading_pattern"]) if data.get("paren_heading_pattern") else None,
         **{key: re.compile(data[key + "_pattern"].replace("NAMES", "|".join(data.get("heading_names", ()))))
-           if data.get(key + "_pattern") else None for key in ("x_heading", "bare_heading", "bracket_heading", "rounds_heading")},
+           if data.get(key + "_pattern") else None
+           for key in ("x_heading", "bare_heading", "bracket_heading", "tilde_heading", "rounds_heading")},
         **_name_minutes_list(data.get("name_minutes_list")),
         "field": re.compile(data["field_pattern"], re.IGNORECASE),
         "field_total_before": re.compile(data["field_total_before_pattern"], re.IGNORECASE),
@@ -328,7 +329,8 @@ def _find_minutes(text: str) -> tuple[MinuteMention, ...]:
 
     # "Manual therapy (12): MET ...", "TE (22): band walks"; "NMR x20 - weight shifts ...", "TE x15: bridges"; "TE 15 -
     # bike 6', ..."; "[18] Orthotic mgmt/training: ..."
-    for key, signs in (("paren_heading", "("), ("x_heading", "xX\u00d7"), ("bare_heading", ""), ("bracket_heading", "[")):
+    for key, signs in (("paren_heading", "("), ("x_heading", "xX\u00d7"), ("bare_heading", ""), ("bracket_heading", "["),
+                       ("tilde_heading", "~")):
         if p[key] is None or signs and not any(sign in text for sign in signs):
             continue
         for m in p[key].finditer(text):

@@ -60,6 +60,11 @@ def attribute(s: Settings, note: NoteRead, got: Gathered, recommended: set, labe
 
 
 
+def _sentence_start(full: str, pos: int) -> int:
+    """Where the sentence holding ``pos`` starts: after the last line break, '. ' or '; ' before it."""
+    return max([full.rfind("\n", 0, pos) + 1, *(i + 2 for i in (full.rfind(". ", 0, pos), full.rfind("; ", 0, pos)) if i >= 0)])
+
+
 @lru_cache(maxsize=1)
 def _split_patterns() -> tuple:
     data = packaged_json("minutes.json")   # the split patterns, then the session's length
@@ -74,7 +79,8 @@ def _even_split(note: NoteRead, recommended: set, att: Attribution, labels_in) -
         return
     for rx in _split_patterns()[:-1]:
         for m in rx.finditer(full):
-            if not any(c.start_char <= m.start() < c.end_char and st is None for c, st in zip(note.clauses, note.statuses)):
+            pos = m.start() + len(m.group(0)) - len(m.group(0).lstrip())
+            if not any(c.start_char <= pos < c.end_char and st is None for c, st in zip(note.clauses, note.statuses)):
                 continue   # a planned or declined split is no time spent
             # the service each half names (where its words name more than one, the one its first words name:
             # "gait training in hallway w/ RW (..., hip precautions maintained on turns)" is the gait)
@@ -82,8 +88,7 @@ def _even_split(note: NoteRead, recommended: set, att: Attribution, labels_in) -
             a, b = (x if len(x) < 2 else {*labels_in(m.group(g)[:40])} & recommended for x, g in ((a, "a"), (b, "b")))
             if len(a) != 1 or len(b) != 1 or a == b:
                 continue
-            start, end = full.rfind("\n", 0, m.start()) + 1, m.end()
-            start = max(start, max((full.rfind(p, 0, m.start()) + 2 for p in (". ", "; ")), default=start))
+            start, end = _sentence_start(full, m.start()), m.end()
             labs = (a.pop(), b.pop())
             if any(link.start < start or link.start >= end for lab in labs for link in att.links.get(lab, ())):
                 continue   # a service with a time of its own elsewhere keeps it
@@ -105,7 +110,9 @@ def _even_split(note: NoteRead, recommended: set, att: Attribution, labels_in) -
 @lru_cache(maxsize=1)
 def _remainder_patterns() -> tuple:
     spec = packaged_json("minutes.json").get("remainder_breakdown")
-    return (re.compile(spec["sentence"], re.IGNORECASE), re.compile(spec["item"], re.IGNORECASE)) if spec else ()
+    # (the sentence and item patterns with each name before its number, then with each number before its name)
+    return tuple((re.compile(spec[a], re.IGNORECASE), re.compile(spec[b], re.IGNORECASE))
+                 for a, b in (("sentence", "item"), ("sentence_number_first", "item_number_first")) if a in spec) if spec else ()
 
 
 def _remainder(note: NoteRead, recommended: set, att: Attribution, labels_in) -> None:
@@ -115,7 +122,12 @@ def _remainder(note: NoteRead, recommended: set, att: Attribution, labels_in) ->
     low = full.lower()
     if labels_in is None or not _remainder_patterns() or "rest" not in low and "remain" not in low:
         return
-    sentence, item = _remainder_patterns()
+    for sentence, item in _remainder_patterns():
+        _remainder_of(note, recommended, att, labels_in, sentence, item)
+
+
+def _remainder_of(note: NoteRead, recommended: set, att: Attribution, labels_in, sentence, item) -> None:
+    full = note.full
     for m in sentence.finditer(full):
         if not any(c.start_char <= m.start() < c.end_char and st is None for c, st in zip(note.clauses, note.statuses)):
             continue
@@ -134,7 +146,7 @@ def _remainder(note: NoteRead, recommended: set, att: Attribution, labels_in) ->
         labs = [lab for lab, *_ in shares] + list(rest)
         if not shares or len(rest) != 1 or len(set(labs)) != len(labs) or left <= 0:
             continue
-        start = max(full.rfind("\n", 0, m.start()) + 1, *(full.rfind(p, 0, m.start()) + 2 for p in (". ", "; ")))
+        start = _sentence_start(full, m.start())
         if any(link.start < start or link.start >= m.end() for lab in labs for link in att.links.get(lab, ())):
             continue   # a service with a time of its own elsewhere keeps it
         for lab, n, a, b in shares + [(rest.pop(), left, m.start("total"), m.end("total"))]:
