@@ -1552,3 +1552,16 @@ def test_shares_of_a_total_written_number_first_approximate_or_split_about_evenl
     """'40 min: 25 ther ex / rest manual', '~20 balance/NMR: ...' opening a line, '30 min ther ex + gait trng, split
     about evenly': each service's share of the session."""
     assert minutes_of(engine, note, payer="commercial") == found
+
+
+@pytest.mark.parametrize("note, found", [
+    ("Tx 38' (TA 20/ TE 10/ NMR 8). TA: bed mob, sup<>sit, SPT bed<>w/c w/ slide board. TE: B UE/LE AROM and 2# wts. "
+     "NMR: sitting bal reaching outside BOS, perturbations.", {"97530": 20, "97110": 10, "97112": 8}),
+    ("Gait: 3 bouts w/ RW in hallway, ~4 min each (150', 120', 200'), CGA, cues for step length. Seated rest ~2 min "
+     "btwn bouts (not counted).\nStanding balance at counter: 2 rounds x 5 min - feet together EO/EC, semi-tandem, "
+     "weight shifts.\nSeated TE 12 min: marches, LAQ, heel/toe raises 2x15.", {"97116": 12, "97112": 10, "97110": 12}),
+])
+def test_a_total_with_its_breakdown_after_it_and_rounds_of_a_few_minutes(engine, note, found):
+    """'Tx 38' (TA 20/ TE 10/ NMR 8)': the 38 is the session, its items the services' times; '3 bouts ..., ~4 min
+    each' is 12 minutes of gait and '2 rounds x 5 min' 10 of balance."""
+    assert minutes_of(engine, note, payer="commercial") == found

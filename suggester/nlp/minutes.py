@@ -101,7 +101,7 @@ def _patterns() -> dict:
         "paren_heading": re.compile(data["paren_heading_pattern"]) if data.get("paren_heading_pattern") else None,
         **{key: re.compile(data[key + "_pattern"].replace("NAMES", "|".join(data.get("heading_names", ()))))
            if data.get(key + "_pattern") else None
-           for key in ("x_heading", "bare_heading", "bracket_heading", "tilde_heading", "rounds_heading")},
+           for key in ("x_heading", "bare_heading", "bracket_heading", "tilde_heading", "rounds_heading", "rounds")},
         **_name_minutes_list(data.get("name_minutes_list")),
         "field": re.compile(data["field_pattern"], re.IGNORECASE),
         "field_total_before": re.compile(data["field_total_before_pattern"], re.IGNORECASE),
@@ -338,7 +338,8 @@ def _find_minutes(text: str) -> tuple[MinuteMention, ...]:
                 extra.append(MinuteMention(m.start("n"), m.end("n"), int(m.group("n"))))
     low = text.lower()
     rounds = p["rounds_heading"] is not None and any(w in low for w in ("round", "bout", "block", "circuit"))
-    for m in p["rounds_heading"].finditer(text) if rounds else ():
+    for m in [*p["rounds_heading"].finditer(text), *(p["rounds"].finditer(text) if p["rounds"] is not None else ())] \
+            if rounds else ():
         # "NMR: 3 rounds x 5 min - VOR x1 ...": the block's time is the rounds' product, not one round's length
         out = [mm for mm in out if not m.start("c") <= mm.start < m.end()]
         taken = [(a, b) for a, b in taken if not m.start("c") <= a < m.end()]
@@ -367,7 +368,7 @@ def _find_minutes(text: str) -> tuple[MinuteMention, ...]:
         a = max(text.rfind(c, 0, m.start()) for c in ".;\n") + 1
         b = min((x for x in (text.find(c, m.end()) for c in ";\n") if x >= 0), default=len(text))
         if any(a <= mm.start < b and mm.minutes and mm.range_upper is None and text[mm.start:mm.end].rstrip(".s").lower()
-               .endswith(("minute", "min", "mins", "minutes")) for mm in out) and free(m.start("a"), m.end("a")):
+               .endswith(("minute", "min", "mins", "minutes", "'", "\u2032", "\u2019")) for mm in out) and free(m.start("a"), m.end("a")):
             extra.append(MinuteMention(m.start("a"), m.end("a"), int(m.group("a"))))
     return tuple(sorted(out + extra, key=lambda mm: mm.start) if extra else out)
 
@@ -381,6 +382,10 @@ _BREAKDOWN_LIST = re.compile(r"[^()\n;:.]{0,30}?[;:=\u2013\u2014-]\s*(%s(?:\s*(?
 # one item said to be included in the total: "Total tx 48 (incl. HP 10)", "45 min total (including US 8)"
 _BREAKDOWN_INCL = re.compile(r"[^()\n]{0,30}?\(\s*(?:incl\.?|including|includes)\s+(%s)\s*\)" % _ITEM, re.IGNORECASE)
 _BREAKDOWN_ITEM = re.compile(r"[A-Za-z][A-Za-z/&.' -]{0,30}?\s*[:=\-]?\s*(\d{1,3})(?:\s*(?:min\w*|'))?", re.IGNORECASE)
+
+
+_SUMMED_AFTER = re.compile(r"(?<![\d:/.])(?P<n>\d{1,3})(?P<t>[ \t]*(?:min(?:ute)?s?\b|mins\b|'|\u2032))[ \t]*\((?P<items>(?:[ \t]*%s[ \t]*(?:[,;/+]|\band\b)?){2,})\)"
+                           % _ITEM, re.IGNORECASE)
 
 
 def _breakdown(text: str, p: dict) -> list[MinuteMention]:
@@ -486,6 +491,13 @@ def find_totals(text: str) -> dict[str, tuple[int, int, int]]:
         span = _time_in_out(text, p["in_out"]) or _time_in_out(text, p["session_clock"])
         if span:
             totals["treatment"] = span
+    if not totals and "(" in text:
+        # "Tx 38' (TA 20/ TE 10/ NMR 8)": a time followed by its breakdown, whose items add up to it, is the session's
+        for m in _SUMMED_AFTER.finditer(text):
+            items = [int(i.group(1)) for i in _BREAKDOWN_ITEM.finditer(m.group("items"))]
+            if len(items) >= 2 and sum(items) == int(m.group("n")):
+                totals["timed"] = (int(m.group("n")), m.start("n"), m.end("t"))
+                break
     return totals
 
 
