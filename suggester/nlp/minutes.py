@@ -96,8 +96,12 @@ def _patterns() -> dict:
         # "... twenty five minutes on the exercise and ten on the balance": the second time of a parallel pair
         "parallel_after": re.compile(data["elliptic_minutes"]["parallel_after"], re.IGNORECASE),
         "parallel": re.compile(data["elliptic_minutes"]["parallel_pattern"].replace("NUM", num), re.IGNORECASE),
-        "name_digits": re.compile(data["elliptic_minutes"]["name_digits_pattern"].replace(
-            "NAMES", "|".join(data.get("heading_names", ()))), re.MULTILINE) if data["elliptic_minutes"].get("name_digits_pattern") else None,
+        # the bare number first (digits are rare), then the service's name right before it
+        "name_digits": re.compile(data["elliptic_minutes"]["name_digits_pattern"])
+        if data["elliptic_minutes"].get("name_digits_pattern") else None,
+        "name_digits_name": re.compile(data["elliptic_minutes"]["name_digits_name_before"].replace(
+            "NAMES", "|".join(data.get("heading_names", ()))))
+        if data["elliptic_minutes"].get("name_digits_name_before") else None,
         "paren_heading": re.compile(data["paren_heading_pattern"]) if data.get("paren_heading_pattern") else None,
         **{key: re.compile(data[key + "_pattern"].replace("NAMES", "|".join(data.get("heading_names", ()))))
            if data.get(key + "_pattern") else None
@@ -362,13 +366,16 @@ def _find_minutes(text: str) -> tuple[MinuteMention, ...]:
     for m in _breakdown(text, p) if "(" in text or "," in text else ():   # "Total timed 38 (TherEx 23, NMR 15)"
         if free(m.start, m.end):
             extra.append(m)
-    for m in p["name_digits"].finditer(text) if p["name_digits"] is not None else ():
+    worded = [mm for mm in out if mm.minutes and mm.range_upper is None and text[mm.start:mm.end].rstrip(".s").lower()
+              .endswith(("minute", "min", "mins", "minutes", "'", "\u2032", "\u2019"))]
+    for m in p["name_digits"].finditer(text) if p["name_digits"] is not None and worded else ():
+        if not p["name_digits_name"].search(text, max(0, m.start() - 40), m.start()):
+            continue
         # "Pt tolerated 30 min of PT: gait ~15 (RW 40 ft x2 ...)": a heading name's bare number beside a time (a total's
         # breakdown items are read above)
         a = max(text.rfind(c, 0, m.start()) for c in ".;\n") + 1
         b = min((x for x in (text.find(c, m.end()) for c in ";\n") if x >= 0), default=len(text))
-        if any(a <= mm.start < b and mm.minutes and mm.range_upper is None and text[mm.start:mm.end].rstrip(".s").lower()
-               .endswith(("minute", "min", "mins", "minutes", "'", "\u2032", "\u2019")) for mm in out) and free(m.start("a"), m.end("a")):
+        if any(a <= mm.start < b for mm in worded) and free(m.start("a"), m.end("a")):
             extra.append(MinuteMention(m.start("a"), m.end("a"), int(m.group("a"))))
     return tuple(sorted(out + extra, key=lambda mm: mm.start) if extra else out)
 

@@ -67,18 +67,23 @@ def _sentence_start(full: str, pos: int) -> int:
 
 @lru_cache(maxsize=1)
 def _split_patterns() -> tuple:
-    data = packaged_json("minutes.json")   # the split patterns, then the session's length
-    return tuple(re.compile(p, re.IGNORECASE) for p in [*data.get("even_split_patterns", ()), data["even_split_session_pattern"]])
+    data = packaged_json("minutes.json")   # the split patterns, then the session's length, then the split's cue
+    return tuple(re.compile(p, re.IGNORECASE) for p in [*data.get("even_split_patterns", ()), data["even_split_session_pattern"],
+                                                        data["even_split_cue"]])
 
 
 def _even_split(note: NoteRead, recommended: set, att: Attribution, labels_in) -> None:
     """'Forty minutes total split evenly between the gait and the ther ex', 'Half the session on gait ..., the other
     half on transfers': each of the two services gets half of the time (minutes.json ``even_split_patterns``)."""
     full = note.full
-    if labels_in is None or "half" not in full.lower() and "split" not in full.lower() and "divided" not in full.lower():
+    low = full.lower()
+    if labels_in is None or "half" not in low and "split" not in low and "divided" not in low:
         return
-    for rx in _split_patterns()[:-1]:
-        for m in rx.finditer(full):
+    *patterns, session_rx, cue_rx = _split_patterns()
+    sentences = sorted({(_sentence_start(full, c.start()), min([len(full), *(i for i in (full.find(". ", c.end()),
+                         full.find(";", c.end()), full.find("\n", c.end())) if i >= 0)])) for c in cue_rx.finditer(full)})
+    for rx, (lo, hi) in ((rx, span) for rx in patterns for span in sentences):
+        for m in rx.finditer(full, lo, hi + 1):
             pos = m.start() + len(m.group(0)) - len(m.group(0).lstrip())
             if not any(c.start_char <= pos < c.end_char and st is None for c, st in zip(note.clauses, note.statuses)):
                 continue   # a planned or declined split is no time spent
@@ -93,7 +98,7 @@ def _even_split(note: NoteRead, recommended: set, att: Attribution, labels_in) -
             if any(link.start < start or link.start >= end for lab in labs for link in att.links.get(lab, ())):
                 continue   # a service with a time of its own elsewhere keeps it
             own = [mm for mm in find_minutes(full[start:end]) if mm.minutes and mm.range_upper is None]
-            session = _split_patterns()[-1].search(full)   # "Session 40 min."
+            session = session_rx.search(full)   # "Session 40 min."
             total = (own[0].minutes, start + own[0].start, start + own[0].end) if own else next(
                 (note.totals[k] for k in ("timed", "treatment") if k in note.totals), note.generic) or (
                 (int(session.group("n")), session.start("n"), session.end()) if session else None)
