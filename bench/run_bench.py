@@ -255,6 +255,12 @@ ACCURACY_SETS = (
     ("sessions told to a colleague dev", "colleague_words/dev_notes.jsonl"),
     ("evaluations, progress and discharge visits dev", "not_daily_visits/dev_notes.jsonl"),
     ("one week at a multi-site practice dev", "week_multisite/dev_notes.jsonl"),
+    ("services named by equipment and movement dev", "equipment_words/dev_notes.jsonl"),
+    ("end-of-day dictation dev", "dictated_day_end/dev_notes.jsonl"),
+    ("minutes written many ways dev", "minutes_ways/dev_notes.jsonl"),
+    ("minutes as busy clinicians write them dev", "minutes_as_written/dev_notes.jsonl"),
+    ("a week at a three-setting network dev", "network_week/dev_notes.jsonl"),
+    ("minutes in every clinician's own way dev", "minutes_log/dev_notes.jsonl"),
     ("hold-out", "holdout/holdout_notes.jsonl"),
 )
 
