@@ -60,9 +60,28 @@ def attribute(s: Settings, note: NoteRead, got: Gathered, recommended: set, labe
 
 
 
-def _sentence_start(full: str, pos: int) -> int:
-    """Where the sentence holding ``pos`` starts: after the last line break, '. ' or '; ' before it."""
-    return max([full.rfind("\n", 0, pos) + 1, *(i + 2 for i in (full.rfind(". ", 0, pos), full.rfind("; ", 0, pos)) if i >= 0)])
+def _sentence_bounds(full: str, pos: int) -> tuple[int, int]:
+    """The sentence holding ``pos``: from after the last line break, '. ' or '; ' before it to the next one after it."""
+    start = max([full.rfind("\n", 0, pos) + 1, *(i + 2 for i in (full.rfind(". ", 0, pos), full.rfind("; ", 0, pos)) if i >= 0)])
+    end = min([len(full), *(i for i in (full.find(". ", pos), full.find(";", pos), full.find("\n", pos)) if i >= 0)])
+    return start, end
+
+
+def _performed_at(note: NoteRead, pos: int) -> bool:
+    """Whether the clause holding ``pos`` is performed (a planned or declined split or share is no time spent)."""
+    return any(c.start_char <= pos < c.end_char and st is None for c, st in zip(note.clauses, note.statuses))
+
+
+def _set_time(att: Attribution, lab: str, minutes: int, start: int, end: int, rule: str) -> None:
+    """``lab``'s time is ``minutes``, read at ``full[start:end]`` by ``rule`` (it replaces what was read before)."""
+    att.minutes[lab] = minutes
+    att.ranges.pop(lab, None)
+    att.links[lab] = [TimeLink(start, end, minutes, rule, 0.8)]
+
+
+def _own_time_elsewhere(att: Attribution, labs, start: int, end: int) -> bool:
+    """Whether one of ``labs`` has a time of its own outside ``start:end`` (it keeps it)."""
+    return any(link.start < start or link.start >= end for lab in labs for link in att.links.get(lab, ()))
 
 
 @lru_cache(maxsize=1)
@@ -74,29 +93,28 @@ def _split_patterns() -> tuple:
 
 def _even_split(note: NoteRead, recommended: set, att: Attribution, labels_in) -> None:
     """'Forty minutes total split evenly between the gait and the ther ex', 'Half the session on gait ..., the other
-    half on transfers': each of the two services gets half of the time (minutes.json ``even_split_patterns``)."""
+    half on transfers': each of the two services gets half of the time (minutes.json ``even_split_patterns``, read in
+    the sentences that hold ``even_split_cue``)."""
     full = note.full
     low = full.lower()
     if labels_in is None or "half" not in low and "split" not in low and "divided" not in low:
         return
     *patterns, session_rx, cue_rx = _split_patterns()
-    sentences = sorted({(_sentence_start(full, c.start()), min([len(full), *(i for i in (full.find(". ", c.end()),
-                         full.find(";", c.end()), full.find("\n", c.end())) if i >= 0)])) for c in cue_rx.finditer(full)})
+    sentences = sorted({_sentence_bounds(full, c.start()) for c in cue_rx.finditer(full)})
     for rx, (lo, hi) in ((rx, span) for rx in patterns for span in sentences):
         for m in rx.finditer(full, lo, hi + 1):
-            pos = m.start() + len(m.group(0)) - len(m.group(0).lstrip())
-            if not any(c.start_char <= pos < c.end_char and st is None for c, st in zip(note.clauses, note.statuses)):
-                continue   # a planned or declined split is no time spent
+            if not _performed_at(note, m.start() + len(m.group(0)) - len(m.group(0).lstrip())):
+                continue
             # the service each half names (where its words name more than one, the one its first words name:
             # "gait training in hallway w/ RW (..., hip precautions maintained on turns)" is the gait)
             a, b = ({*labels_in(m.group(g))} & recommended or set() for g in "ab")
             a, b = (x if len(x) < 2 else {*labels_in(m.group(g)[:40])} & recommended for x, g in ((a, "a"), (b, "b")))
             if len(a) != 1 or len(b) != 1 or a == b:
                 continue
-            start, end = _sentence_start(full, m.start()), m.end()
+            start, end = _sentence_bounds(full, m.start())[0], m.end()
             labs = (a.pop(), b.pop())
-            if any(link.start < start or link.start >= end for lab in labs for link in att.links.get(lab, ())):
-                continue   # a service with a time of its own elsewhere keeps it
+            if _own_time_elsewhere(att, labs, start, end):
+                continue
             own = [mm for mm in find_minutes(full[start:end]) if mm.minutes and mm.range_upper is None]
             session = session_rx.search(full)   # "Session 40 min."
             total = (own[0].minutes, start + own[0].start, start + own[0].end) if own else next(
@@ -104,12 +122,8 @@ def _even_split(note: NoteRead, recommended: set, att: Attribution, labels_in) -
                 (int(session.group("n")), session.start("n"), session.end()) if session else None)
             if not total or total[0] < 2:
                 continue
-            halves = (total[0] - total[0] // 2, total[0] // 2)
-            for lab, share in zip(labs, halves):
-                att.minutes[lab] = share
-                att.ranges.pop(lab, None)
-                att.links[lab] = [TimeLink(total[1], total[2], share, "even_split", 0.8)]
-
+            for lab, share in zip(labs, (total[0] - total[0] // 2, total[0] // 2)):
+                _set_time(att, lab, share, total[1], total[2], "even_split")
 
 
 @lru_cache(maxsize=1)
@@ -122,42 +136,29 @@ def _remainder_patterns() -> tuple:
 
 def _remainder(note: NoteRead, recommended: set, att: Attribution, labels_in) -> None:
     """'Tot timed 30 min, gait 18, remainder NMR.': each named service its number, the last one the rest of the total
-    (minutes.json ``remainder_breakdown``)."""
+    (minutes.json ``remainder_breakdown``); an item that names no recommended service ('traction 15', 'warm-up 5')
+    still takes its share of the total."""
     full = note.full
     low = full.lower()
-    if labels_in is None or not _remainder_patterns() or "rest" not in low and "remain" not in low:
+    if labels_in is None or "rest" not in low and "remain" not in low:
         return
     for sentence, item in _remainder_patterns():
-        _remainder_of(note, recommended, att, labels_in, sentence, item)
-
-
-def _remainder_of(note: NoteRead, recommended: set, att: Attribution, labels_in, sentence, item) -> None:
-    full = note.full
-    for m in sentence.finditer(full):
-        if not any(c.start_char <= m.start() < c.end_char and st is None for c, st in zip(note.clauses, note.statuses)):
-            continue
-        shares = []
-        for it in item.finditer(m.group("items")):
-            labs = {*labels_in(it.group("name"))} & recommended
-            if len(labs) > 1:
-                shares = []
-                break
-            # an item that names no recommended service ('traction 15', 'warm-up 5') still takes its share of the total
-            shares.append((labs.pop() if labs else None, int(it.group("n")), m.start("items") + it.start("n"),
-                           m.start("items") + it.end("n")))
-        rest = {*labels_in(m.group("rest"))} & recommended
-        left = int(m.group("total")) - sum(n for _, n, _, _ in shares)
-        shares = [sh for sh in shares if sh[0] is not None]
-        labs = [lab for lab, *_ in shares] + list(rest)
-        if not shares or len(rest) != 1 or len(set(labs)) != len(labs) or left <= 0:
-            continue
-        start = _sentence_start(full, m.start())
-        if any(link.start < start or link.start >= m.end() for lab in labs for link in att.links.get(lab, ())):
-            continue   # a service with a time of its own elsewhere keeps it
-        for lab, n, a, b in shares + [(rest.pop(), left, m.start("total"), m.end("total"))]:
-            att.minutes[lab] = n
-            att.ranges.pop(lab, None)
-            att.links[lab] = [TimeLink(a, b, n, "remainder", 0.8)]
+        for m in sentence.finditer(full):
+            if not _performed_at(note, m.start()):
+                continue
+            base = m.start("items")
+            shares = [({*labels_in(it.group("name"))} & recommended, int(it.group("n")), base + it.start("n"), base + it.end("n"))
+                      for it in item.finditer(m.group("items"))]
+            rest = {*labels_in(m.group("rest"))} & recommended
+            left = int(m.group("total")) - sum(n for _, n, _, _ in shares)
+            if any(len(labs) > 1 for labs, *_ in shares) or len(rest) != 1 or left <= 0:
+                continue
+            shares = [(labs.pop(), n, a, b) for labs, n, a, b in shares if labs]
+            labs = [lab for lab, *_ in shares] + list(rest)
+            if not shares or len(set(labs)) != len(labs) or _own_time_elsewhere(att, labs, _sentence_bounds(full, m.start())[0], m.end()):
+                continue
+            for lab, n, a, b in shares + [(rest.pop(), left, m.start("total"), m.end("total"))]:
+                _set_time(att, lab, n, a, b, "remainder")
 
 
 def _one_device_code(s: Settings, recommended: set, services: dict, named_only: dict) -> None:
