@@ -124,6 +124,14 @@ _SET_COUNT_BEFORE = re.compile(r"(?<![\w:/.#])(?<!level )(?<!lvl )(?<!level)(?<!
 _YEARS_BEFORE = re.compile(r"\d[ \t]*(?:y|yr|yrs|yo|years?)[ \t]*,?[ \t]*$", re.IGNORECASE)   # "5 y 8 m": months of an age
 _BOUTS_AFTER = re.compile(r"\s*(?:bouts?|intervals?|sets?|rounds?)\b", re.IGNORECASE)   # "1 min bouts with rest between", "1 min sets x4"
 _FEET_AFTER_FEET = 50
+_MINUTE_WORDS = ("minute", "min", "mins", "minutes")
+_MINUTE_MARKS = _MINUTE_WORDS + ("'", "\u2032", "\u2019")   # the words, or a minute mark ("38'")
+
+
+def _written_with(text: str, mm: MinuteMention, endings: tuple) -> bool:
+    """Whether ``mm`` is one time (no range) written with one of ``endings`` after its number ("20 min", "38'")."""
+    return mm.minutes is not None and mm.range_upper is None and text[mm.start:mm.end].rstrip(".s").lower().endswith(endings)
+
 # a dash that sets a time apart from the words before it ("wear schedule taught -- 25 min": not a schedule's time)
 _SET_APART = re.compile(r"\s(?:--|\u2013|\u2014)\s")
 
@@ -292,8 +300,7 @@ def _find_minutes(text: str) -> tuple[MinuteMention, ...]:
     out = _join_hours_and_minutes(text, out)
     taken = [(mm.start, mm.end) for mm in out]
     extra = []
-    if any(mm.minutes is not None and mm.range_upper is None and text[mm.start:mm.end].rstrip(".s").lower().endswith(
-            ("minute", "min", "mins", "minutes")) for mm in out):
+    if any(_written_with(text, mm, _MINUTE_WORDS) for mm in out):
         lo, hi = p["elliptic_range"]
         for m in p["elliptic"].finditer(text):  # "... for ten minutes, then unattended IFC for fifteen."
             value = p["words"].get(re.sub(r"\s+", " ", m.group("a").lower()))
@@ -366,8 +373,7 @@ def _find_minutes(text: str) -> tuple[MinuteMention, ...]:
     for m in _breakdown(text, p) if "(" in text or "," in text else ():   # "Total timed 38 (TherEx 23, NMR 15)"
         if free(m.start, m.end):
             extra.append(m)
-    worded = [mm for mm in out if mm.minutes and mm.range_upper is None and text[mm.start:mm.end].rstrip(".s").lower()
-              .endswith(("minute", "min", "mins", "minutes", "'", "\u2032", "\u2019"))]
+    worded = [mm for mm in out if _written_with(text, mm, _MINUTE_MARKS)]
     for m in p["name_digits"].finditer(text) if p["name_digits"] is not None and worded else ():
         if not p["name_digits_name"].search(text, max(0, m.start() - 40), m.start()):
             continue
