@@ -987,3 +987,32 @@ def test_walking_with_cues_for_what_the_gait_gets_wrong_is_gait_training(engine,
     """A clinician cueing heel strike, step length or cadence while the patient walks is training the gait, however
     plainly the walk is written ('Walked from the den ... 4 laps'), where the model alone reads little."""
     assert minutes_of(engine, note, payer="commercial") == found
+
+
+
+_SUMMARY = ("DISCHARGE SUMMARY - PT\nDx: R TKA. Dates 3/3 - 4/21, total visits: 16.\nPt progressed through quad and hip "
+            "strengthening, patellar mobilizations, gait training from rolling walker to cane, and stair training.\n"
+            "Status at discharge: knee flexion 118, ext 0; gait 1000 ft no device.\nGoals 4/4 met. D/C to HEP.\n")
+
+
+@pytest.mark.parametrize("note, billed", [
+    # a summary written after the last visit: the services it lists were given at earlier visits
+    (_SUMMARY, set()),
+    ("Dear Dr. Alvarez,\nMr. K has attended 9 of 10 visits since 5/2 for his L shoulder. We worked on posterior capsule "
+     "stretching, rotator cuff strengthening with bands, scapular stabilization and joint mobilizations. Flexion is now "
+     "160 and ER 75. I am requesting 6 more visits.\nSincerely, R. Osei, PT", set()),
+    # the same summary with the day's visit documented (a dose, or a time): that visit's exercise is billed
+    (_SUMMARY.replace("Status at", "Final visit: leg press 3x10, step ups x15 each leg.\nStatus at"), {"97110"}),
+    (_SUMMARY.replace("Status at", "Today: bike 8 min, leg press, step ups.\nStatus at"), {"97110"}),
+])
+def test_a_summary_of_earlier_visits_bills_none_of_their_services(engine, note, billed):
+    """A discharge summary, progress report or letter that looks back over the episode ('total visits: 16', 'has
+    attended 9 of 10 visits') and documents no session of its own on its date bills none of the services it lists
+    (engine.json episode_summary): they are listed to review, and the explanation says why. A session on the day (a time
+    or a dose of something done) is billed as usual."""
+    result = engine.suggest(note, payer="medicare")
+    assert billed <= set(result.codes) and (billed or not result.codes)
+    if not billed:
+        listed = [s for s in result.suggestions if not s.recommended]
+        assert {"97110"} <= {s.code for s in listed}
+        assert all("looks back over earlier visits" in s.explanation for s in listed if s.code == "97110")

@@ -9,10 +9,12 @@ import re
 from ..nlp.minutes import find_minutes, number_value
 from ..nlp.rules import line_bounds
 from ..results import Evidence
+from .score import DOSE
 from .settings import Settings
 from .values import Candidate, NoteRead
 
-__all__ = ["apply_area_add_ons", "apply_count_rules", "apply_covering", "apply_encounter", "apply_group", "apply_report",
+__all__ = ["apply_area_add_ons", "apply_count_rules", "apply_covering", "apply_encounter", "apply_episode_summary",
+           "apply_group", "apply_report",
            "apply_site_rules", "apply_test_report", "decide"]
 
 
@@ -41,7 +43,30 @@ def decide(s: Settings, note: NoteRead, cands: dict) -> tuple[set, dict]:
     recommended = apply_test_report(s, recommended, note.full, cands)
     recommended = apply_covering(s, recommended, note.full, cands)
     refused = [t for t, st in zip(note.ctexts, note.statuses) if st in _NOT_GIVEN]
-    return apply_report(s, note.report, recommended, cands, note.full, refused)
+    recommended, notes = apply_report(s, note.report, recommended, cands, note.full, refused)
+    return apply_episode_summary(s, note, recommended, notes)
+
+
+_EPISODE_NOTE = (" Not recommended: the document looks back over earlier visits of the episode (a summary, report or letter)"
+                 " and documents no session of its own on its date.")
+
+
+def apply_episode_summary(s: Settings, note: NoteRead, recommended: set, notes: dict) -> tuple[set, dict]:
+    """A document that looks back over an episode or period of care ("Discharge Summary ... Visits: 21 ... Course:
+    intensive phase consisted of MLD, bandaging ...", a letter asking the physician to recertify the plan) and says
+    nothing of a session on its own date (no "today", no time in or out or clock range, no time given to anything
+    performed, no dose such as "x2" or "2x10" of something performed, no session total) bills none of the services it
+    lists. An evaluation or re-evaluation the report decides is a session of its own: its document is left as it is."""
+    if s.episode is None or not recommended or recommended & s.eval_labels:
+        return recommended, notes   # (an evaluation or re-evaluation is itself a session on the document's date)
+    summary, session, statuses = s.episode
+    if note.totals or note.generic or not summary.search(note.full):
+        return recommended, notes
+    for ctext, status in zip(note.ctexts, note.statuses):
+        if status in statuses and (session.search(ctext) or DOSE.search(ctext)
+                                   or any(m.minutes or m.units for m in find_minutes(ctext))):
+            return recommended, notes
+    return set(), dict(notes, **{lab: notes.get(lab, "") + _EPISODE_NOTE for lab in recommended})
 
 
 # statuses of a mention that was not given this visit (a plan is not one: "re-eval next visit" beside an evaluation)

@@ -85,6 +85,7 @@ class Settings:
     final_non_visits: frozenset = frozenset()   # non-visit statuses no documented minutes override (nonvisit_rules.json)
     non_visit_spares: dict = field(default_factory=dict)   # non-visit status -> code categories it does not cancel
     cue_rules: tuple = ()   # ((label, cue regex, words regex), ...): engine.json training_cue_rules
+    episode: tuple | None = None   # (summary regex, session regex, session statuses): engine.json episode_summary
 
     @classmethod
     def load(cls, catalogue: Catalogue, classes, label_of: dict, model_card: dict) -> "Settings":
@@ -181,6 +182,10 @@ class Settings:
                            for c in config.get("covering_sessions", [])),
             cue_rules=tuple((r["code"], re.compile(r["pattern"], re.IGNORECASE), re.compile(r["words_pattern"], re.IGNORECASE))
                             for r in config.get("training_cue_rules", []) if r["code"] in classes),
+            episode=None if not config.get("episode_summary") else (
+                _any_pattern(config["episode_summary"]["summary_patterns"], re.MULTILINE),
+                _any_pattern(config["episode_summary"]["session_patterns"]),
+                frozenset(config["episode_summary"]["session_statuses"])),
             test_report=None if not config.get("test_report") else (
                 config["test_report"]["code"], compile_literals(config["test_report"]["cues"]),
                 frozenset(config["test_report"]["covers"])),
@@ -199,6 +204,11 @@ class Settings:
             if alt and alt in self.catalogue and self.catalogue[alt].status == "active":
                 return alt
         return label
+
+
+def _any_pattern(patterns: list[str], flags: int = 0) -> re.Pattern:
+    """One case-blind pattern that finds any of ``patterns``."""
+    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE | flags)
 
 
 def _any_substring(words: list[str]) -> re.Pattern:
