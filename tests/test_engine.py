@@ -990,6 +990,23 @@ def test_walking_with_cues_for_what_the_gait_gets_wrong_is_gait_training(engine,
 
 
 
+@pytest.mark.parametrize("note, found", [
+    ("Knee stiff going into the bend. I worked the knee by hand, moving the kneecap up and down and gliding the shin "
+     "back, 10 min. Then bike 6 min, heel slides, SLR 2x10, 12 min.", {"97140": 10, "97110": 18}),
+    ("Loosened the tight muscles along his low back with my hands, side-lying, about 8 min. Then prone press-ups x10.",
+     {"97140": 8}),
+    # hands on a surface say how a task was done, not that the therapist's hands treated the patient
+    ("Sit to stand from the recliner x8 with hands on the armrests, min A, cues to scoot forward. 10 min.", {"97530": 10}),
+])
+def test_the_therapists_hands_on_the_tissue_are_manual_therapy(engine, note, found):
+    """A clinician writing that they worked a joint or the soft tissue by hand ('by hand', 'with my hands', 'hands-on
+    soft tissue work') and what they worked on (a glide, the kneecap, the muscles, a scar) documents manual therapy,
+    however plainly it is written (engine.json training_cue_rules)."""
+    got = minutes_of(engine, note, payer="commercial")
+    assert {c: got.get(c) for c in found} == found
+
+
+
 _SUMMARY = ("DISCHARGE SUMMARY - PT\nDx: R TKA. Dates 3/3 - 4/21, total visits: 16.\nPt progressed through quad and hip "
             "strengthening, patellar mobilizations, gait training from rolling walker to cane, and stair training.\n"
             "Status at discharge: knee flexion 118, ext 0; gait 1000 ft no device.\nGoals 4/4 met. D/C to HEP.\n")
