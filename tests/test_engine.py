@@ -1033,3 +1033,14 @@ def test_a_summary_of_earlier_visits_bills_none_of_their_services(engine, note, 
         listed = [s for s in result.suggestions if not s.recommended]
         assert {"97110"} <= {s.code for s in listed}
         assert all("looks back over earlier visits" in s.explanation for s in listed if s.code == "97110")
+
+
+@pytest.mark.parametrize("note, code", [
+    ("Dex patch with battery applied to L lateral epicondyle, pt to remove in 4 hrs.", "97033"),
+    ("Set up prone with 4 pads on the low back and the stim machine on under a hot pack, 15 min, I was with another "
+     "patient.", "G0283"),
+])
+def test_modalities_named_by_their_parts_are_named(engine, note, code):
+    """A clinician names a modality by what they put on the patient ('dex patch', 'stim machine', 'stim pads'): the
+    catalogue's synonyms hold those names."""
+    assert code in engine.suggest(note, payer="medicare").codes
