@@ -261,6 +261,8 @@ ACCURACY_SETS = (
     ("minutes as busy clinicians write them dev", "minutes_as_written/dev_notes.jsonl"),
     ("a week at a three-setting network dev", "network_week/dev_notes.jsonl"),
     ("minutes in every clinician's own way dev", "minutes_log/dev_notes.jsonl"),
+    ("summaries of earlier visits dev", "episode_summaries/dev_notes.jsonl"),
+    ("sessions told as a story dev", "narrative_told/dev_notes.jsonl"),
     ("hold-out", "holdout/holdout_notes.jsonl"),
 )
 
