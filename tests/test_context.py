@@ -1444,3 +1444,16 @@ def test_a_line_that_ends_no_tx_is_not_a_service(engine):
             "1555-1607 Ther activities - obstacle course stepping over 4\" hurdles, floor<>stand transitions\n")
     result = engine.suggest(note, payer="commercial")
     assert not {"97760", "97763"} & {s.code for s in result.recommended}
+
+
+@pytest.mark.parametrize("note, found", [
+    # a service moved to another day is planned ...
+    ("Manual therapy moved to Thursday due to soreness.\nTherEx 20 min: bike, SLR, bridges.", {"97110": 20}),
+    ("Gait training moved to next visit (wet floors). NMR 15 min: SLS on foam, tandem stance.", {"97112": 15}),
+    # ... but 'moved' doing the service is the service
+    ("I worked the knee by hand - moved the kneecap up and down and side to side, 10 min.", {"97140": 10}),
+])
+def test_moved_is_a_plan_only_when_moved_to_another_time(engine, note, found):
+    """'moved to Thursday', 'moved to next visit' put a service off; 'moved the kneecap', 'moved to the chair' are
+    what was done (context_rules.json: the 'moved to' cue is a pattern naming the later time)."""
+    assert minutes_of(engine, note, payer="commercial") == found
