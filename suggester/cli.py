@@ -156,8 +156,6 @@ def train(data: Path = typer.Option(Path("training_data"), help="Training data f
           no_char: bool = typer.Option(False, "--no-char", help="Word n-grams only (no character n-grams)."),
           twins: bool = typer.Option(False, "--twins", help="Also train on the real-style twins "
                                      "(training_data/real_style/train_*.jsonl); not used for the shipped model."),
-          plain: bool = typer.Option(False, "--plain", help="Also train on the plain narrative sentences "
-                                     "(training_data/plain_narrative/*.jsonl); not used for the shipped model."),
           prune_below: float = typer.Option(0.05, min=0.0, help="Drop weights smaller in magnitude than this and keep "
                                             "the rest as float16 (the compact artifact); 0 keeps every weight."),
           corrections: Optional[str] = typer.Option(None, "--corrections", help="A review store URL: train a "
@@ -177,7 +175,7 @@ def train(data: Path = typer.Option(Path("training_data"), help="Training data f
     from .model.train import train as train_model
 
     try:
-        card = train_model(data, out, twins=twins, plain=plain, prune_below=prune_below,
+        card = train_model(data, out, twins=twins, prune_below=prune_below,
                            **({"char_ngram_range": None} if no_char else {}))
     except SuggesterError as exc:
         _fail(str(exc))

@@ -222,26 +222,3 @@ def test_remembered_texts_are_answered_when_the_memo_fills_up():
     assert memo.get_many(["a", "b"], read_many) == ["A", "B"]
     assert memo.get_many(["a", "c", "d"], read_many) == ["A", "C", "D"]
     assert len(memo) <= 3
-
-
-def test_the_plain_narrative_sentences_join_the_corpus_only_when_asked(tmp_path):
-    """`suggester train --plain` adds training_data/plain_narrative/*.jsonl (same format as sentences/) to the corpus;
-    the shipped model is trained without them, and asking for them where there are none is a clear error."""
-    from suggester import InputError
-    from suggester.model import load_corpus
-
-    (tmp_path / "sentences").mkdir()
-    (tmp_path / "sentences" / "a.jsonl").write_text('{"text": "TherEx 15 min SLR", "codes": ["97110"]}\n')
-    with pytest.raises(InputError, match="plain_narrative"):
-        load_corpus(tmp_path, plain=True)
-    (tmp_path / "plain_narrative").mkdir()
-    (tmp_path / "plain_narrative" / "s.jsonl").write_text(
-        '{"text": "I worked her kneecap up and down with my hands", "codes": ["97140"]}\n'
-        '{"text": "She walks her dog every evening on her own", "codes": []}\n')
-    base, _, base_hash = load_corpus(tmp_path)
-    texts, ys, plain_hash = load_corpus(tmp_path, plain=True)
-    plain = {"I worked her kneecap up and down with my hands", "She walks her dog every evening on her own"}
-    assert plain <= set(texts) and not plain & set(base)
-    assert len(texts) == len(base) + 2 and ("97140",) in ys and plain_hash != base_hash
-    shipped = json.loads((default_model_dir() / "meta.json").read_text())
-    assert not shipped.get("with_plain")

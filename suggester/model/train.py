@@ -18,13 +18,11 @@ __all__ = ["load_corpus", "model_labels", "train"]
 
 
 def load_corpus(data_dir: str | Path, catalogue: Catalogue | None = None, *, twins: bool = False,
-                plain: bool = False, min_words: int = 4) -> tuple[list[str], list[tuple[str, ...]], str]:
+                min_words: int = 4) -> tuple[list[str], list[tuple[str, ...]], str]:
     """Read ``data_dir/sentences/*.jsonl`` and the catalogue's activity examples; with ``twins``, also the
     real-style twins' segments in ``data_dir/real_style/train_*.jsonl`` (segments under ``min_words`` words
-    that document no code, such as bare headers, are skipped); with ``plain``, also the plain narrative sentences in
-    ``data_dir/plain_narrative/*.jsonl`` (same format as ``sentences/``). The shipped model is trained without either:
-    with the twins dev and dev2 micro-F1 went down; with the plain sentences the hold-out went down by one false code
-    while narrative notes gained much (see training_data/README.md).
+    that document no code, such as bare headers, are skipped). The shipped model is trained without the twins:
+    with them dev and dev2 micro-F1 went down (see training_data/README.md).
 
     Returns texts, label sets and a SHA-256 over the sentence files and the catalogue.
     Raises InputError naming the file and line of a malformed record.
@@ -34,11 +32,6 @@ def load_corpus(data_dir: str | Path, catalogue: Catalogue | None = None, *, twi
     files = sorted(Path(data_dir, "sentences").glob("*.jsonl"))
     if not files:
         raise InputError(f"No training files found in {Path(data_dir, 'sentences')}; expected *.jsonl sentence files.")
-    if plain:
-        extra = sorted(Path(data_dir, "plain_narrative").glob("*.jsonl"))
-        if not extra:
-            raise InputError(f"No plain narrative sentences in {Path(data_dir, 'plain_narrative')}; expected *.jsonl files.")
-        files += extra
     digest = hashlib.sha256(catalogue.sha256.encode())
     texts: list[str] = []
     ys: list[tuple[str, ...]] = []
@@ -139,10 +132,10 @@ def note_calibration(model: SegmentCodeClassifier, texts, ys, catalogue: Catalog
 
 
 def train(data_dir: str | Path = "training_data", out_dir: str | Path | None = None, *, twins: bool = False,
-          plain: bool = False, prune_below: float = 0.05, extra: tuple[list, list] | None = None, card_extra: dict | None = None,
+          prune_below: float = 0.05, extra: tuple[list, list] | None = None, card_extra: dict | None = None,
           corpus: tuple[list, list, str] | None = None, **params) -> dict:
     """Fit the classifier on ``data_dir`` (with the real-style twins when ``twins``) and write it, with its
-    model card, to ``out_dir`` (``plain``: with the plain narrative sentences too, see :func:`load_corpus`). Weights smaller in magnitude than ``prune_below`` are left out of the artifact
+    model card, to ``out_dir``. Weights smaller in magnitude than ``prune_below`` are left out of the artifact
     (measured 2026-12-05: 0.05 keeps 10% of the weights, a 4 MB artifact instead of 22 MB, with dev, dev2 and
     hold-out micro-F1 unchanged). ``extra`` adds segments and label sets (a clinic's corrections, see
     :mod:`suggester.learning`), ``card_extra`` fields to the model card; ``corpus`` is :func:`load_corpus`'s answer
@@ -150,7 +143,7 @@ def train(data_dir: str | Path = "training_data", out_dir: str | Path | None = N
     from .persistence import default_model_dir, save_model
 
     catalogue = load_catalogue()
-    texts, ys, data_hash = corpus or load_corpus(data_dir, catalogue, twins=twins, plain=plain)
+    texts, ys, data_hash = corpus or load_corpus(data_dir, catalogue, twins=twins)
     if extra is not None:
         texts, ys = texts + list(extra[0]), ys + [tuple(y) for y in extra[1]]
     started = time.perf_counter()
@@ -165,7 +158,7 @@ def train(data_dir: str | Path = "training_data", out_dir: str | Path | None = N
             counts[c] = counts.get(c, 0) + 1
     card = {"labels": [str(c) for c in model.classes_], "catalogue_version": catalogue.version,
             "catalogue_sha256": catalogue.sha256, "training_data_sha256": data_hash,
-            "n_segments": len(texts), "with_twins": twins, "with_plain": plain, "n_without_code": sum(1 for y in ys if not y),
+            "n_segments": len(texts), "with_twins": twins, "n_without_code": sum(1 for y in ys if not y),
             "label_counts": dict(sorted(counts.items())), "params": model.get_params(),
             "cv_metrics": metrics, "train_seconds": round(seconds, 1), "note_calibration": calibration,
             "prune_below": prune_below,
