@@ -263,6 +263,8 @@ ACCURACY_SETS = (
     ("minutes in every clinician's own way dev", "minutes_log/dev_notes.jsonl"),
     ("summaries of earlier visits dev", "episode_summaries/dev_notes.jsonl"),
     ("sessions told as a story dev", "narrative_told/dev_notes.jsonl"),
+    ("summaries check dev", "summaries_check/dev_notes.jsonl"),
+    ("narrative check dev", "narrative_check/dev_notes.jsonl"),
     ("hold-out", "holdout/holdout_notes.jsonl"),
 )
 
