@@ -14,8 +14,7 @@ from .settings import Settings
 from .values import Candidate, NoteRead
 
 __all__ = ["apply_area_add_ons", "apply_count_rules", "apply_covering", "apply_encounter", "apply_episode_summary",
-           "apply_group", "apply_report",
-           "apply_site_rules", "apply_test_report", "decide"]
+           "apply_group", "apply_report", "apply_site_rules", "apply_test_report", "decide"]
 
 
 def decide(s: Settings, note: NoteRead, cands: dict) -> tuple[set, dict]:
@@ -52,8 +51,9 @@ _EPISODE_NOTE = (" Not recommended: the document looks back over earlier visits 
 
 
 def apply_episode_summary(s: Settings, note: NoteRead, recommended: set, notes: dict) -> tuple[set, dict]:
-    """A document that looks back over an episode or period of care ("Discharge Summary ... Visits: 21 ... Course:
-    intensive phase consisted of MLD, bandaging ...", a letter asking the physician to recertify the plan) and says
+    """A document that looks back over an episode or period of care ("DISCHARGE SUMMARY ... total visits: 16. Pt
+    progressed through quad strengthening, patellar mobilizations, gait training ...", a letter asking the physician to
+    recertify the plan) and says
     nothing of a session on its own date (no "today", no time in or out or clock range, no time given to anything
     performed, no dose such as "x2" or "2x10" of something performed, no session total) bills none of the services it
     lists. An evaluation or re-evaluation the report decides is a session of its own: its document is left as it is."""
