@@ -53,10 +53,10 @@ _EPISODE_NOTE = (" Not recommended: the document looks back over earlier visits 
 def apply_episode_summary(s: Settings, note: NoteRead, recommended: set, notes: dict) -> tuple[set, dict]:
     """A document that looks back over an episode or period of care ("DISCHARGE SUMMARY ... total visits: 16. Pt
     progressed through quad strengthening, patellar mobilizations, gait training ...", a letter asking the physician to
-    recertify the plan) and says
-    nothing of a session on its own date (no "today", no time in or out or clock range, no time given to anything
-    performed, no dose such as "x2" or "2x10" of something performed, no session total) bills none of the services it
-    lists. An evaluation or re-evaluation the report decides is a session of its own: its document is left as it is."""
+    recertify the plan) and says nothing of a session on its own date (no "today", no time in or out or clock range, no
+    time given to anything performed, no dose such as "x2" or "2x10" of something performed, no session total) bills
+    none of the services it lists. An evaluation or re-evaluation the report decides is a session of its own: its
+    document is left as it is."""
     if s.episode is None or not recommended or recommended & s.eval_labels:
         return recommended, notes   # (an evaluation or re-evaluation is itself a session on the document's date)
     summary, session, statuses = s.episode

@@ -220,7 +220,5 @@ def _cues_and_patterns(cfg: dict, which: str) -> re.Pattern:
     """The cues of a later (``which`` = "later") or first orthotic/prosthetic encounter: the literal ``later_cues`` /
     ``first_cues`` and the ``later_patterns`` / ``first_patterns`` (a first fitting or training said to be done already,
     "Initial prosthetic training done 2/26", a device's "AFO recheck"; "first visit with the new prosthesis")."""
-    literal = compile_literals(cfg[f"{which}_cues"]).pattern
-    patterns = [literal] + list(cfg.get(f"{which}_patterns", []))
-    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+    return _any_pattern([compile_literals(cfg[f"{which}_cues"]).pattern, *cfg.get(f"{which}_patterns", [])])
 
